@@ -1,0 +1,72 @@
+/* firmware_shim/board.h — the rig's side of the board boundary.
+ *
+ * A board is the device: it runs firmware tasks on their own stacks as
+ * cooperative fibers scheduled on the engine's virtual time, implements the
+ * HAL (hal.h) for them, and drives lwIP's timers from scheduler events at
+ * lwIP's next deadline. Rig code (models, tests) never calls firmware code
+ * directly: it goes through board_call, which runs a function in the
+ * device's context at a yield point, guards it against fatal errors and
+ * re-arms lwIP's timer afterwards.
+ *
+ * There is one board per process, because the firmware's lwIP keeps its state
+ * in globals and the HAL, like a real one, takes no context argument. The
+ * board therefore registers itself as the process's current board; this is
+ * the only global linkrig keeps besides lwIP's own.
+ *
+ * Fatal errors (hal_panic, an lwIP assert, a task returning nonzero) stop the
+ * run through sim_fail with a message naming the task and the cause; the
+ * failing task is never resumed. */
+#ifndef LINKRIG_FIRMWARE_SHIM_BOARD_H
+#define LINKRIG_FIRMWARE_SHIM_BOARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hal.h"
+#include "sim/sim.h"
+
+typedef struct board board;
+
+typedef struct board_config {
+    const char *name;          /* trace component of firmware events; default "fw" */
+    size_t default_stack;      /* bytes; 0 = 256 KiB */
+    uint32_t ticks_ms_start;   /* hal_ticks_ms() at power-on (to test wrap) */
+    bool drive_lwip_timers;    /* schedule sys_check_timeouts (default on via board_config_default) */
+} board_config;
+
+void board_config_default(board_config *cfg);
+
+board *board_create(sim *s, const board_config *cfg, sim_err *err);
+/* Frees the tasks' stacks; tasks still blocked are abandoned, not resumed. */
+void board_destroy(board *b);
+
+sim *board_sim(board *b);
+/* The process's current board, or NULL. */
+board *board_current(void);
+
+/* Starts a task at the current virtual time (after events already queued
+ * for this instant). */
+int board_spawn(board *b, const char *name, hal_task_fn fn, void *arg, size_t stack_bytes, sim_err *err);
+/* Spawns app_main() as task "main". */
+int board_power_on(board *b, sim_err *err);
+
+/* Runs fn(arg) now in device context (not in a task: it must not block),
+ * then re-arms lwIP's timer. Returns 0, or -1 if the device failed during the
+ * call. This is how driver callbacks and rig events enter the firmware. */
+int board_call(board *b, void (*fn)(void *arg), void *arg);
+
+/* Re-reads lwIP's next timeout and moves the scheduler event to it. Called
+ * by the board after any firmware code ran. */
+void board_lwip_rearm(board *b);
+
+typedef struct board_stats {
+    unsigned tasks_live;     /* created and not finished */
+    unsigned tasks_done;
+    uint64_t switches;       /* context switches into tasks */
+    uint64_t lwip_timer_runs;
+    uint64_t hal_misuse;     /* blocking calls rejected outside a task */
+} board_stats;
+void board_get_stats(const board *b, board_stats *out);
+
+#endif

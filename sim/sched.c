@@ -1,0 +1,270 @@
+#include "sim/sched.h"
+
+#include <stdlib.h>
+
+enum node_state { NODE_FREE, NODE_QUEUED, NODE_FIRING, NODE_CANCELLED };
+
+struct node {
+    sim_time period;
+    sim_timer_fn fn;
+    void *arg;
+    uint32_t gen;
+    uint32_t heap_pos;
+    uint32_t next_free;
+    uint8_t state;
+};
+
+/* The heap holds the sort key inline so that sifting touches one array. */
+struct heap_ent {
+    sim_time when;
+    uint64_t seq;
+    uint32_t node;
+};
+
+struct sim_sched {
+    sim_clock *clock;
+    struct node *nodes;
+    uint32_t nodes_cap;
+    uint32_t free_head; /* UINT32_MAX: empty */
+    uint32_t nodes_used;
+    struct heap_ent *heap;
+    uint32_t heap_len;
+    uint32_t heap_cap;
+    uint64_t seq;
+    uint64_t fired;
+};
+
+#define NO_NODE UINT32_MAX
+
+static sim_timer_id make_id(uint32_t idx, uint32_t gen)
+{
+    return ((uint64_t)gen << 32) | (uint64_t)(idx + 1);
+}
+
+static struct node *node_of(const sim_sched *s, sim_timer_id id, uint32_t *idx_out)
+{
+    uint32_t idx = (uint32_t)(id & 0xffffffffu);
+    if (idx == 0 || idx > s->nodes_used)
+        return NULL;
+    idx -= 1;
+    struct node *n = &s->nodes[idx];
+    if (n->gen != (uint32_t)(id >> 32) || n->state == NODE_FREE)
+        return NULL;
+    if (idx_out)
+        *idx_out = idx;
+    return n;
+}
+
+sim_sched *sim_sched_create(sim_clock *clock)
+{
+    sim_sched *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    s->clock = clock;
+    s->free_head = NO_NODE;
+    return s;
+}
+
+void sim_sched_destroy(sim_sched *s)
+{
+    if (s == NULL)
+        return;
+    free(s->nodes);
+    free(s->heap);
+    free(s);
+}
+
+static bool before(const struct heap_ent *a, const struct heap_ent *b)
+{
+    return a->when < b->when || (a->when == b->when && a->seq < b->seq);
+}
+
+static void heap_place(sim_sched *s, uint32_t pos, struct heap_ent e)
+{
+    s->heap[pos] = e;
+    s->nodes[e.node].heap_pos = pos;
+}
+
+static void sift_up(sim_sched *s, uint32_t pos)
+{
+    struct heap_ent e = s->heap[pos];
+    while (pos > 0) {
+        uint32_t parent = (pos - 1) / 2;
+        if (!before(&e, &s->heap[parent]))
+            break;
+        heap_place(s, pos, s->heap[parent]);
+        pos = parent;
+    }
+    heap_place(s, pos, e);
+}
+
+static void sift_down(sim_sched *s, uint32_t pos)
+{
+    struct heap_ent e = s->heap[pos];
+    for (;;) {
+        uint32_t child = 2 * pos + 1;
+        if (child >= s->heap_len)
+            break;
+        if (child + 1 < s->heap_len && before(&s->heap[child + 1], &s->heap[child]))
+            child++;
+        if (!before(&s->heap[child], &e))
+            break;
+        heap_place(s, pos, s->heap[child]);
+        pos = child;
+    }
+    heap_place(s, pos, e);
+}
+
+static void heap_remove(sim_sched *s, uint32_t pos)
+{
+    s->heap_len--;
+    if (pos == s->heap_len)
+        return;
+    heap_place(s, pos, s->heap[s->heap_len]);
+    if (pos > 0 && before(&s->heap[pos], &s->heap[(pos - 1) / 2]))
+        sift_up(s, pos);
+    else
+        sift_down(s, pos);
+}
+
+static int heap_push(sim_sched *s, uint32_t node, sim_time when)
+{
+    if (s->heap_len == s->heap_cap) {
+        uint32_t cap = s->heap_cap ? s->heap_cap * 2 : 64;
+        struct heap_ent *h = realloc(s->heap, (size_t)cap * sizeof *h);
+        if (h == NULL)
+            return -1;
+        s->heap = h;
+        s->heap_cap = cap;
+    }
+    struct heap_ent e = {.when = when, .seq = s->seq++, .node = node};
+    s->heap[s->heap_len] = e;
+    s->nodes[node].heap_pos = s->heap_len;
+    s->heap_len++;
+    sift_up(s, s->heap_len - 1);
+    return 0;
+}
+
+static uint32_t node_alloc(sim_sched *s)
+{
+    if (s->free_head != NO_NODE) {
+        uint32_t idx = s->free_head;
+        s->free_head = s->nodes[idx].next_free;
+        return idx;
+    }
+    if (s->nodes_used == s->nodes_cap) {
+        if (s->nodes_cap >= (UINT32_MAX >> 1))
+            return NO_NODE;
+        uint32_t cap = s->nodes_cap ? s->nodes_cap * 2 : 64;
+        struct node *n = realloc(s->nodes, (size_t)cap * sizeof *n);
+        if (n == NULL)
+            return NO_NODE;
+        s->nodes = n;
+        s->nodes_cap = cap;
+    }
+    struct node *n = &s->nodes[s->nodes_used];
+    n->gen = 1;
+    n->state = NODE_FREE;
+    return s->nodes_used++;
+}
+
+static void node_free(sim_sched *s, uint32_t idx)
+{
+    struct node *n = &s->nodes[idx];
+    n->state = NODE_FREE;
+    n->gen++;
+    if (n->gen == 0) /* id 0 must stay invalid forever */
+        n->gen = 1;
+    n->next_free = s->free_head;
+    s->free_head = idx;
+}
+
+sim_timer_id sim_sched_add(sim_sched *s, sim_time when, sim_time period, sim_timer_fn fn, void *arg)
+{
+    sim_time now = sim_clock_now(s->clock);
+    if (when < now)
+        when = now;
+    uint32_t idx = node_alloc(s);
+    if (idx == NO_NODE)
+        return 0;
+    struct node *n = &s->nodes[idx];
+    n->period = period > 0 ? period : 0;
+    n->fn = fn;
+    n->arg = arg;
+    n->state = NODE_QUEUED;
+    if (heap_push(s, idx, when) != 0) {
+        node_free(s, idx);
+        return 0;
+    }
+    return make_id(idx, n->gen);
+}
+
+bool sim_sched_cancel(sim_sched *s, sim_timer_id id)
+{
+    uint32_t idx;
+    struct node *n = node_of(s, id, &idx);
+    if (n == NULL)
+        return false;
+    switch (n->state) {
+    case NODE_QUEUED:
+        heap_remove(s, n->heap_pos);
+        node_free(s, idx);
+        return true;
+    case NODE_FIRING:
+        /* Freed by sim_sched_step once the callback returns. */
+        n->state = NODE_CANCELLED;
+        return n->period > 0;
+    default:
+        return false;
+    }
+}
+
+bool sim_sched_pending(const sim_sched *s, sim_timer_id id)
+{
+    const struct node *n = node_of(s, id, NULL);
+    return n != NULL && (n->state == NODE_QUEUED || (n->state == NODE_FIRING && n->period > 0));
+}
+
+size_t sim_sched_count(const sim_sched *s)
+{
+    return s->heap_len;
+}
+
+bool sim_sched_peek(const sim_sched *s, sim_time *when)
+{
+    if (s->heap_len == 0)
+        return false;
+    *when = s->heap[0].when;
+    return true;
+}
+
+int sim_sched_step(sim_sched *s, sim_time limit)
+{
+    if (s->heap_len == 0 || s->heap[0].when > limit)
+        return 0;
+    sim_time when = s->heap[0].when;
+    if (sim_clock_wait_until(s->clock, when) != 0)
+        return 0;
+    /* The idle hook may have queued something earlier; take the head anew. */
+    struct heap_ent top = s->heap[0];
+    heap_remove(s, 0);
+    sim_clock_set(s->clock, top.when);
+    struct node *n = &s->nodes[top.node];
+    n->state = NODE_FIRING;
+    s->fired++;
+    n->fn(n->arg);
+    n = &s->nodes[top.node]; /* the callback may have grown the pool */
+    if (n->state == NODE_FIRING && n->period > 0) {
+        n->state = NODE_QUEUED;
+        if (heap_push(s, top.node, top.when + n->period) != 0)
+            node_free(s, top.node);
+    } else {
+        node_free(s, top.node);
+    }
+    return 1;
+}
+
+uint64_t sim_sched_fired(const sim_sched *s)
+{
+    return s->fired;
+}

@@ -1,0 +1,51 @@
+/* sim/sched.h — the event scheduler: timers on virtual time.
+ *
+ * One-shot and periodic timers in a binary heap ordered by (time, insertion
+ * sequence): O(log n) add and cancel, and events due at the same instant run
+ * in the order they were scheduled, which is what makes runs deterministic.
+ * A periodic timer is re-queued after each run as if newly scheduled, so it
+ * takes its FIFO place behind events already queued for that instant.
+ *
+ * Timer ids are never reused while a run lasts (index + generation), so
+ * cancelling a timer that already fired is a harmless no-op that returns
+ * false. A callback may add and cancel timers, including its own. */
+#ifndef LINKRIG_SIM_SCHED_H
+#define LINKRIG_SIM_SCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/clock.h"
+
+typedef uint64_t sim_timer_id; /* 0 is never a valid id */
+typedef void (*sim_timer_fn)(void *arg);
+
+typedef struct sim_sched sim_sched;
+
+sim_sched *sim_sched_create(sim_clock *clock);
+void sim_sched_destroy(sim_sched *s);
+
+/* Schedules fn(arg) at absolute virtual time `when` (clamped to now), then
+ * every `period` ns after that if period > 0. Returns 0 only when out of
+ * memory. */
+sim_timer_id sim_sched_add(sim_sched *s, sim_time when, sim_time period, sim_timer_fn fn, void *arg);
+
+/* Returns true if the timer was pending (or running, for a periodic timer
+ * cancelled from its own callback) and is now cancelled. */
+bool sim_sched_cancel(sim_sched *s, sim_timer_id id);
+bool sim_sched_pending(const sim_sched *s, sim_timer_id id);
+
+size_t sim_sched_count(const sim_sched *s);
+/* Time of the earliest pending event; false when none is pending. */
+bool sim_sched_peek(const sim_sched *s, sim_time *when);
+
+/* Advances the clock to the earliest event due at or before `limit` and runs
+ * it. Returns 1 if an event ran, 0 if none is due by `limit` (the clock is
+ * left where it was). In pacing mode it may also return 0 after the clock's
+ * idle hook reported activity; call again. */
+int sim_sched_step(sim_sched *s, sim_time limit);
+
+uint64_t sim_sched_fired(const sim_sched *s); /* events run so far */
+
+#endif

@@ -1,0 +1,92 @@
+/* sim/trace.h — structured events on virtual time.
+ *
+ * Every event has a virtual time, a component ("sched", "fw", "radio", ...),
+ * an event name and typed fields. It is written as one JSON object per line
+ * (JSON Lines) to the trace file — the record that scenarios and tests read —
+ * and, at or above the chosen level, as a readable line to the log stream
+ * (stderr by default). Both outputs are functions of virtual time and event
+ * content only, so the same run gives byte-identical traces.
+ *
+ * JSON line shape:  {"t":<ns>,"comp":"fw","event":"boot","key":value,...}
+ * Field values are strings, integers, booleans or hex strings (for bytes).
+ *
+ * Build an event with begin / fields / end. begin returns NULL when nobody
+ * wants the event (no trace file, below the log level, no sink), and all
+ * field functions accept NULL, so disabled events cost a comparison. One
+ * event is built at a time. Sinks see each finished event as parsed fields,
+ * which is how the scenario runner checks expectations without re-reading
+ * the file. */
+#ifndef LINKRIG_SIM_TRACE_H
+#define LINKRIG_SIM_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim/clock.h"
+#include "sim/err.h"
+
+typedef enum {
+    SIM_LOG_DEBUG = 0,
+    SIM_LOG_INFO = 1,
+    SIM_LOG_WARN = 2,
+    SIM_LOG_ERROR = 3,
+    SIM_LOG_OFF = 4,
+} sim_log_level;
+
+typedef struct sim_trace sim_trace;
+typedef struct sim_trace_rec sim_trace_rec;
+
+/* A finished event as sinks see it; valid only during the sink call. */
+typedef struct sim_trace_field {
+    const char *key;
+    enum { SIM_TF_STR, SIM_TF_INT, SIM_TF_BOOL } type;
+    const char *str; /* SIM_TF_STR (hex fields arrive as strings) */
+    int64_t num;     /* SIM_TF_INT, SIM_TF_BOOL */
+} sim_trace_field;
+
+typedef struct sim_trace_event {
+    sim_time t;
+    sim_log_level level;
+    const char *comp;
+    const char *event;
+    const sim_trace_field *fields;
+    size_t nfields;
+    const char *json; /* the JSON line, without newline */
+} sim_trace_event;
+
+typedef void (*sim_trace_sink_fn)(void *ctx, const sim_trace_event *ev);
+
+sim_trace *sim_trace_create(const sim_clock *clock);
+/* Flushes and closes a trace file opened by sim_trace_open. */
+void sim_trace_destroy(sim_trace *t);
+
+/* JSON lines go to path (created or truncated). */
+int sim_trace_open(sim_trace *t, const char *path, sim_err *err);
+/* JSON lines go to an already open stream (not closed by the trace). */
+void sim_trace_set_stream(sim_trace *t, FILE *f);
+/* Readable log lines at or above level go to f (NULL: none). Default:
+ * stderr at SIM_LOG_WARN. */
+void sim_trace_set_log(sim_trace *t, FILE *f, sim_log_level level);
+int sim_trace_add_sink(sim_trace *t, sim_trace_sink_fn fn, void *ctx);
+/* Parses "debug", "info", "warn", "error", "off"; -1 if unknown. */
+int sim_log_level_parse(const char *s);
+
+sim_trace_rec *sim_trace_begin(sim_trace *t, sim_log_level level, const char *comp, const char *event);
+void sim_trace_str(sim_trace_rec *r, const char *key, const char *val);
+void sim_trace_int(sim_trace_rec *r, const char *key, int64_t val);
+void sim_trace_bool(sim_trace_rec *r, const char *key, bool val);
+void sim_trace_hex(sim_trace_rec *r, const char *key, const uint8_t *bytes, size_t len);
+void sim_trace_strf(sim_trace_rec *r, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void sim_trace_end(sim_trace_rec *r);
+
+/* One-call event with a single "msg" field. */
+void sim_trace_msg(sim_trace *t, sim_log_level level, const char *comp, const char *event,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+uint64_t sim_trace_count(const sim_trace *t); /* events emitted */
+void sim_trace_flush(sim_trace *t);
+
+#endif

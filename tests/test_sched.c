@@ -1,0 +1,307 @@
+/* Scheduler: ordering, same-instant FIFO, cancel, periodic, 1e6 timers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "sim/sim.h"
+
+struct log {
+    int ids[64];
+    sim_time at[64];
+    int n;
+    sim *s;
+};
+
+struct tag {
+    struct log *log;
+    int id;
+};
+
+static void record(void *arg)
+{
+    struct tag *t = arg;
+    if (t->log->n < 64) {
+        t->log->ids[t->log->n] = t->id;
+        t->log->at[t->log->n] = sim_now(t->log->s);
+        t->log->n++;
+    }
+}
+
+static sim *new_sim(void)
+{
+    sim_config cfg = {.seed = 1};
+    sim *s = sim_create(&cfg, NULL);
+    assert_non_null(s);
+    sim_trace_set_log(sim_trace_of(s), NULL, SIM_LOG_OFF);
+    return s;
+}
+
+static void test_ordering_by_time(void **state)
+{
+    (void)state;
+    sim *s = new_sim();
+    struct log log = {.s = s};
+    struct tag tags[5];
+    const sim_time when[5] = {SIM_MS(50), SIM_MS(10), SIM_MS(40), SIM_MS(20), SIM_MS(30)};
+    for (int i = 0; i < 5; i++) {
+        tags[i] = (struct tag){&log, i};
+        sim_at(s, when[i], record, &tags[i]);
+    }
+    assert_int_equal(sim_run_until(s, SIM_SEC(1)), SIM_RUN_DONE);
+    assert_int_equal(log.n, 5);
+    const int order[5] = {1, 3, 4, 2, 0};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(log.ids[i], order[i]);
+        assert_int_equal(log.at[i], when[order[i]]);
+    }
+    /* the run ends at its end time even though the last event was earlier */
+    assert_int_equal(sim_now(s), SIM_SEC(1));
+    sim_destroy(s);
+}
+
+static void test_same_instant_fifo(void **state)
+{
+    (void)state;
+    sim *s = new_sim();
+    struct log log = {.s = s};
+    struct tag tags[20];
+    for (int i = 0; i < 20; i++) {
+        tags[i] = (struct tag){&log, i};
+        sim_at(s, SIM_MS(7), record, &tags[i]);
+    }
+    sim_run_until(s, SIM_MS(7));
+    assert_int_equal(log.n, 20);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(log.ids[i], i);
+    sim_destroy(s);
+}
+
+/* An event scheduled "now" from inside a callback runs after everything
+ * already queued for this instant. */
+struct chain {
+    struct log *log;
+    struct tag later;
+};
+static void schedule_more(void *arg)
+{
+    struct chain *c = arg;
+    sim_after(c->log->s, 0, record, &c->later);
+}
+
+static void test_same_instant_from_callback(void **state)
+{
+    (void)state;
+    sim *s = new_sim();
+    struct log log = {.s = s};
+    struct chain c = {&log, {&log, 99}};
+    struct tag t1 = {&log, 1}, t2 = {&log, 2};
+    sim_at(s, SIM_MS(5), schedule_more, &c);
+    sim_at(s, SIM_MS(5), record, &t1);
+    sim_at(s, SIM_MS(5), record, &t2);
+    sim_run_until(s, SIM_MS(5));
+    assert_int_equal(log.n, 3);
+    assert_int_equal(log.ids[0], 1);
+    assert_int_equal(log.ids[1], 2);
+    assert_int_equal(log.ids[2], 99);
+    sim_destroy(s);
+}
+
+static void test_cancel(void **state)
+{
+    (void)state;
+    sim *s = new_sim();
+    struct log log = {.s = s};
+    struct tag tags[10];
+    sim_timer_id ids[10];
+    for (int i = 0; i < 10; i++) {
+        tags[i] = (struct tag){&log, i};
+        ids[i] = sim_at(s, SIM_MS(10 * (i + 1)), record, &tags[i]);
+        assert_true(ids[i] != 0);
+    }
+    for (int i = 0; i < 10; i += 2)
+        assert_true(sim_cancel(s, ids[i]));
+    assert_false(sim_cancel(s, ids[0])); /* twice: no-op */
+    assert_false(sim_cancel(s, 0));
+    assert_false(sim_cancel(s, (sim_timer_id)0xdead00000001ull)); /* never issued */
+    assert_int_equal(sim_sched_count(sim_sched_of(s)), 5);
+    sim_run_until(s, SIM_SEC(1));
+    assert_int_equal(log.n, 5);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(log.ids[i], 2 * i + 1);
+    /* a fired timer's id stays dead even after its slot is reused */
+    assert_false(sim_cancel(s, ids[1]));
+    struct tag t = {&log, 42};
+    sim_timer_id fresh = sim_after(s, SIM_MS(1), record, &t);
+    assert_true(fresh != ids[1]);
+    assert_false(sim_cancel(s, ids[1]));
+    assert_true(sim_sched_pending(sim_sched_of(s), fresh));
+    sim_destroy(s);
+}
+
+struct periodic {
+    sim *s;
+    sim_timer_id id;
+    sim_time at[16];
+    int n;
+    int stop_after;
+};
+
+static void tick(void *arg)
+{
+    struct periodic *p = arg;
+    p->at[p->n++] = sim_now(p->s);
+    if (p->n == p->stop_after)
+        assert_true(sim_cancel(p->s, p->id)); /* cancel itself from its callback */
+}
+
+static void test_periodic(void **state)
+{
+    (void)state;
+    sim *s = new_sim();
+    struct periodic p = {.s = s, .stop_after = 5};
+    p.id = sim_every(s, SIM_MS(100), SIM_MS(250), tick, &p);
+    sim_run_until(s, SIM_SEC(10));
+    assert_int_equal(p.n, 5);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(p.at[i], SIM_MS(100) + i * SIM_MS(250));
+    assert_false(sim_sched_pending(sim_sched_of(s), p.id));
+    assert_int_equal(sim_sched_count(sim_sched_of(s)), 0);
+
+    /* cancelled from outside between runs */
+    struct periodic q = {.s = s, .stop_after = 1000};
+    q.id = sim_every(s, 0, SIM_SEC(1), tick, &q);
+    sim_run_until(s, SIM_SEC(13));
+    assert_int_equal(q.n, 4); /* 10, 11, 12, 13 s */
+    assert_true(sim_cancel(s, q.id));
+    sim_run_until(s, SIM_SEC(20));
+    assert_int_equal(q.n, 4);
+    sim_destroy(s);
+}
+
+struct many {
+    sim *s;
+    sim_time last;
+    uint64_t last_seq_at_time;
+    uint64_t fired;
+    int disorder;
+};
+
+struct many_tag {
+    struct many *m;
+    uint64_t seq; /* order of scheduling */
+};
+
+static void many_cb(void *arg)
+{
+    struct many_tag *t = arg;
+    struct many *m = t->m;
+    sim_time now = sim_now(m->s);
+    if (now < m->last)
+        m->disorder++;
+    else if (now == m->last && m->fired > 0 && t->seq < m->last_seq_at_time)
+        m->disorder++; /* same instant but not FIFO */
+    m->last = now;
+    m->last_seq_at_time = t->seq;
+    m->fired++;
+}
+
+static void test_million_timers(void **state)
+{
+    (void)state;
+    enum { N = 1000000 };
+    sim *s = new_sim();
+    sim_rng *rng = sim_rng_stream(s, "test");
+    struct many m = {.s = s};
+    struct many_tag *tags = malloc(N * sizeof *tags);
+    sim_timer_id *ids = malloc(N * sizeof *ids);
+    assert_non_null(tags);
+    assert_non_null(ids);
+    /* Few distinct instants, so many ties exercise the FIFO rule. */
+    for (uint64_t i = 0; i < N; i++) {
+        tags[i] = (struct many_tag){&m, i};
+        ids[i] = sim_at(s, SIM_MS(sim_rng_below(rng, 5000)), many_cb, &tags[i]);
+    }
+    assert_int_equal(sim_sched_count(sim_sched_of(s)), N);
+    /* cancel every third one */
+    uint64_t cancelled = 0;
+    for (uint64_t i = 0; i < N; i += 3) {
+        assert_true(sim_cancel(s, ids[i]));
+        cancelled++;
+    }
+    sim_run_until(s, SIM_SEC(10));
+    assert_int_equal(m.fired, N - cancelled);
+    assert_int_equal(m.disorder, 0);
+    assert_int_equal(sim_sched_count(sim_sched_of(s)), 0);
+    free(tags);
+    free(ids);
+    sim_destroy(s);
+}
+
+static void stop_cb(void *arg)
+{
+    sim_stop(arg);
+}
+
+static void test_stop_and_resume(void **state)
+{
+    (void)state;
+    sim *s = new_sim();
+    struct log log = {.s = s};
+    struct tag t1 = {&log, 1}, t2 = {&log, 2};
+    sim_at(s, SIM_MS(10), record, &t1);
+    sim_at(s, SIM_MS(10), stop_cb, s);
+    sim_at(s, SIM_MS(20), record, &t2);
+    assert_int_equal(sim_run_until(s, SIM_SEC(1)), SIM_RUN_STOPPED);
+    assert_int_equal(log.n, 1);
+    assert_int_equal(sim_now(s), SIM_MS(10));
+    assert_int_equal(sim_run_until(s, SIM_SEC(1)), SIM_RUN_DONE);
+    assert_int_equal(log.n, 2);
+    sim_destroy(s);
+}
+
+static void test_time_parse(void **state)
+{
+    (void)state;
+    sim_time t;
+    assert_int_equal(sim_time_parse("30s", &t), 0);
+    assert_int_equal(t, SIM_SEC(30));
+    assert_int_equal(sim_time_parse("5m", &t), 0);
+    assert_int_equal(t, SIM_SEC(300));
+    assert_int_equal(sim_time_parse("2h", &t), 0);
+    assert_int_equal(t, SIM_SEC(7200));
+    assert_int_equal(sim_time_parse("1h30m", &t), 0);
+    assert_int_equal(t, SIM_SEC(5400));
+    assert_int_equal(sim_time_parse("250ms", &t), 0);
+    assert_int_equal(t, SIM_MS(250));
+    assert_int_equal(sim_time_parse("1.5s", &t), 0);
+    assert_int_equal(t, SIM_MS(1500));
+    assert_int_equal(sim_time_parse("12", &t), 0);
+    assert_int_equal(t, SIM_SEC(12));
+    assert_int_equal(sim_time_parse("100us", &t), 0);
+    assert_int_equal(t, SIM_US(100));
+    assert_int_equal(sim_time_parse("", &t), -1);
+    assert_int_equal(sim_time_parse("-5s", &t), -1);
+    assert_int_equal(sim_time_parse("5 s", &t), -1);
+    assert_int_equal(sim_time_parse("5x", &t), -1);
+    assert_int_equal(sim_time_parse("5sec", &t), -1);
+    assert_int_equal(sim_time_parse("1m5", &t), -1);
+    assert_int_equal(sim_time_parse("99999999999999999999h", &t), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ordering_by_time),
+        cmocka_unit_test(test_same_instant_fifo),
+        cmocka_unit_test(test_same_instant_from_callback),
+        cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_periodic),
+        cmocka_unit_test(test_million_timers),
+        cmocka_unit_test(test_stop_and_resume),
+        cmocka_unit_test(test_time_parse),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

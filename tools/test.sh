@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: set-up, then two builds — plain
+# and with AddressSanitizer + UBSan — each running every test with ctest.
+#   LWIP_DIR=/path   use that lwIP checkout instead of Debian's source package
+#   LINKRIG_QUICK=1  skip the sanitizer build (local iterations only; CI never sets it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/setup.sh
+jobs=$(nproc)
+lwip_arg=()
+[ -n "${LWIP_DIR:-}" ] && lwip_arg=("-DLWIP_DIR=$LWIP_DIR")
+
+run_suite() {
+    local dir=$1; shift
+    echo "== build $dir $*"
+    cmake -S . -B "$dir" "${lwip_arg[@]}" "$@" >/dev/null
+    cmake --build "$dir" -j"$jobs"
+    echo "== test $dir"
+    ctest --test-dir "$dir" --output-on-failure -j"$jobs"
+}
+
+run_suite build -DLINKRIG_SANITIZE=OFF
+if [ "${LINKRIG_QUICK:-0}" != 1 ]; then
+    # The sanitizer runtime warns once that it cannot follow swapcontext
+    # exactly; linkrig announces every switch with the fiber API instead.
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+    run_suite build-asan -DLINKRIG_SANITIZE=ON
+fi
