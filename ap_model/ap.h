@@ -1,0 +1,88 @@
+/* ap_model/ap.h — a simulated Wi-Fi access point.
+ *
+ * An AP is a node of the medium that speaks real 802.11: beacons every
+ * beacon interval (SSID, rates, DS parameter set, TIM, and the RSN element
+ * for WPA2), probe responses, open-system authentication, association with
+ * AIDs, and for WPA2-PSK the authenticator side of the EAPOL-Key 4-way
+ * handshake (802.11-2016 12.7.6) with real crypto from dot11/crypto: a wrong
+ * passphrase fails because message 2's MIC does not verify. Retry timing
+ * follows hostapd's defaults: message 1 and 3 are resent after 100 ms the
+ * first time and 1000 ms after that, 4 attempts in all, then the station is
+ * deauthenticated with reason 15 (4-way handshake timeout).
+ *
+ * Station table states (802.11-2016 11.3.1): State 1 (unauthenticated),
+ * State 2 (authenticated), State 3 (associated, port blocked until the
+ * 4-way handshake completes on WPA2), authorized. Data from a station that is
+ * not associated is answered with a deauthentication, reason 7.
+ *
+ * Data: frames from stations are CCMP-decrypted (replay-checked by PN) and
+ * handed to the bridge port as Ethernet frames; EAPOL frames go to the
+ * authenticator, never to the bridge. Ethernet frames sent into the bridge
+ * port go to the addressed station (pairwise key) or to all (group key).
+ *
+ * The AP reaches the air only through the dot11_air_port it is given; the
+ * code that wires the world passes it the frames it hears (ap_receive).
+ * Every received frame is parsed as untrusted bytes. Events go to the trace
+ * under the AP's name. Randomness (ANonce, GTK) comes from the run's stream
+ * named after the AP. */
+#ifndef LINKRIG_AP_MODEL_AP_H
+#define LINKRIG_AP_MODEL_AP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dot11/air.h"
+#include "sim/sim.h"
+
+typedef struct ap ap;
+
+typedef struct ap_config {
+    const char *name;            /* trace component; default "ap" */
+    const char *ssid;            /* 1..32 bytes */
+    const char *passphrase;      /* NULL or "": open network; else WPA2-PSK/CCMP, 8..63 chars */
+    uint8_t bssid[6];
+    int channel;
+    uint16_t beacon_interval_tu; /* default 100 TU = 102.4 ms */
+    uint32_t eapol_timeout_first_ms; /* default 100 */
+    uint32_t eapol_timeout_ms;       /* default 1000 */
+    int eapol_attempts;              /* default 4 */
+    int max_stations;                /* default 16 */
+    uint8_t mgmt_rate;               /* default 2 (1 Mb/s) */
+    uint8_t data_rate;               /* default 48 (24 Mb/s) */
+} ap_config;
+void ap_config_default(ap_config *c);
+
+/* The port is copied. The AP tunes it to cfg->channel and enables it. */
+ap *ap_create(sim *s, const dot11_air_port *air, const ap_config *cfg, sim_err *err);
+void ap_destroy(ap *a);
+/* A frame the air delivered to the AP (matches dot11_rx_fn with ctx = ap). */
+void ap_receive(void *ap_ctx, const uint8_t *frame, size_t len, const dot11_rx_info *info);
+
+/* The bridge port. Ethernet frames (dst, src, type, payload) from authorized
+ * stations come out through fn. */
+typedef void (*ap_bridge_rx_fn)(void *ctx, const uint8_t *eth, size_t len);
+void ap_set_bridge(ap *a, ap_bridge_rx_fn fn, void *ctx);
+/* An Ethernet frame from the wire side: unicast to an authorized station, or
+ * group-addressed to all. SIM_EINVAL for a malformed frame, SIM_ESTATE when
+ * the addressed station is not authorized or the AP is off. */
+int ap_bridge_send(ap *a, const uint8_t *eth, size_t len);
+
+/* Controls for scenarios and faults. Off: silent on the air, and the station
+ * table is forgotten (as after a reboot). Position and transmit power belong
+ * to the medium node behind the port, not to the AP. */
+void ap_set_enabled(ap *a, bool on);
+bool ap_enabled(const ap *a);
+/* Moves the BSS to another channel (beacons' DS parameter set follows). */
+int ap_set_channel(ap *a, int channel, sim_err *err);
+/* Takes effect for the next handshake; NULL or "" makes the network open. */
+int ap_set_passphrase(ap *a, const char *passphrase, sim_err *err);
+/* Sends a deauthentication to one station (or all with NULL) and forgets it. */
+void ap_deauth(ap *a, const uint8_t *sta_mac, uint16_t reason);
+
+const uint8_t *ap_bssid(const ap *a);
+size_t ap_station_count(const ap *a);
+/* True when the station is associated and (on WPA2) its 4-way handshake done. */
+bool ap_station_authorized(const ap *a, const uint8_t sta_mac[6]);
+
+#endif

@@ -1,0 +1,124 @@
+/* radio_model/medium.h — the air between radios.
+ *
+ * Nodes (a station's radio, an access point) sit at positions in metres, each
+ * tuned to one channel. A transmitted frame is bytes (an 802.11 MPDU, no FCS)
+ * and is heard by every other enabled node on the same channel whose received
+ * power clears its sensitivity, less a loss that rises as the SNR falls:
+ *
+ *   P_rx = P_tx - PL(d) + X            X ~ N(0, sigma), drawn per frame and receiver
+ *   PL(d) = PL(d0) + 10 n log10(d / d0)  (log-distance path loss; d < d0 counts as d0)
+ *   SNR  = P_rx - noise floor
+ *   P(frame lost | P_rx >= sensitivity) = 1 / (1 + exp((SNR - snr50(rate)) / 1.5 dB))
+ *
+ * Defaults (indoor office at 2.4 GHz): d0 = 1 m, PL(d0) = 40.05 dB (free
+ * space at 2437 MHz), n = 3.0, sigma = 4 dB, noise floor -95 dBm, receiver
+ * sensitivity -88 dBm. snr50 is a rule-of-thumb threshold per rate (e.g. 2 dB
+ * at 1 Mb/s, 13 dB at 24 Mb/s, 23 dB at 54 Mb/s), not a PHY model.
+ *
+ * Time: a frame occupies the air for its airtime (802.11b long preamble for
+ * 1/2/5.5/11 Mb/s, OFDM for the rest) and is delivered to each receiver at the
+ * end of it, plus propagation delay. A node sends one frame at a time: a frame
+ * queued while the node is still on the air starts when the previous one ends.
+ * Not modelled: collisions, carrier sense between nodes, MAC ACKs/retries.
+ *
+ * Reception is decided at the start of a transmission (position, channel,
+ * enabled) and confirmed at its end: a receiver that left the channel, was
+ * disabled or detached in between gets nothing.
+ *
+ * Capture: every transmission is written once to the air capture (if one is
+ * set), at its start, as radiotap + the frame: channel frequency and flags,
+ * rate, noise floor, and the signal as heard by the addressed receiver (A1)
+ * when it is a node of the medium, otherwise by the strongest receiver, or
+ * the transmit power less the path loss at 1 m when nobody hears it. Beacons
+ * can be left out of the capture.
+ *
+ * Randomness: the run's "medium" stream, drawn in a fixed order (receivers in
+ * the order they were attached), so runs are deterministic. */
+#ifndef LINKRIG_RADIO_MODEL_MEDIUM_H
+#define LINKRIG_RADIO_MODEL_MEDIUM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dot11/air.h"
+#include "sim/capture.h"
+#include "sim/sim.h"
+
+#define MEDIUM_MAX_FRAME 2346 /* largest MPDU without FCS we accept */
+
+typedef struct medium medium;
+typedef struct medium_node medium_node;
+
+typedef struct medium_config {
+    double ref_distance_m;     /* d0 */
+    double ref_loss_db;        /* PL(d0) */
+    double path_loss_exponent; /* n */
+    double shadowing_sigma_db; /* 0 turns shadowing off */
+    double noise_floor_dbm;
+    capture *air;              /* NULL: no air capture (not owned) */
+    bool capture_beacons;
+} medium_config;
+void medium_config_default(medium_config *c);
+
+/* Receivers get dot11_rx_info (dot11/air.h), called at the end of the
+ * frame's airtime from a scheduler event; the frame is valid only during the
+ * call. */
+
+typedef struct medium_node_config {
+    const char *name;       /* for the trace */
+    uint8_t mac[6];         /* lets the capture pick the addressed receiver */
+    double x, y, z;         /* metres */
+    int channel;            /* 1..14 (2.4 GHz) or 32..177 (5 GHz) */
+    double tx_power_dbm;
+    double sensitivity_dbm;
+    dot11_rx_fn rx;          /* may be set later with medium_node_set_rx */
+    void *rx_ctx;
+} medium_node_config;
+/* tx 20 dBm, sensitivity -88 dBm, channel 1, at the origin. */
+void medium_node_config_default(medium_node_config *c);
+
+medium *medium_create(sim *s, const medium_config *cfg, sim_err *err);
+/* Frees every node too. */
+void medium_destroy(medium *m);
+
+medium_node *medium_attach(medium *m, const medium_node_config *nc, sim_err *err);
+/* The node stops hearing and being heard at once; frames it queued are not
+ * sent. Its memory is released by medium_destroy. */
+void medium_detach(medium_node *n);
+
+void medium_node_set_rx(medium_node *n, dot11_rx_fn rx, void *ctx);
+/* Fills a port whose operations act on this node (for radio and AP models). */
+void medium_node_air_port(medium_node *n, dot11_air_port *port);
+
+void medium_node_move(medium_node *n, double x, double y, double z);
+void medium_node_position(const medium_node *n, double *x, double *y, double *z);
+int medium_node_set_channel(medium_node *n, int channel); /* SIM_EINVAL for a channel that does not exist */
+int medium_node_channel(const medium_node *n);
+void medium_node_set_tx_power(medium_node *n, double dbm);
+double medium_node_tx_power(const medium_node *n);
+/* A disabled node neither hears nor is heard (radio powered down, AP silent);
+ * its queued frames are dropped. */
+void medium_node_set_enabled(medium_node *n, bool on);
+bool medium_node_enabled(const medium_node *n);
+
+/* Queues one frame (copied). Returns the virtual time at which its
+ * transmission ends, or a negative SIM_E* code: empty or oversize frame, rate
+ * not one of 2,4,11,22,12,18,24,36,48,72,96,108, node disabled or detached. */
+sim_time medium_transmit(medium_node *n, const uint8_t *frame, size_t len, uint8_t rate);
+
+/* Mean received power (no shadowing) from one node at another. */
+double medium_mean_rssi(const medium_node *from, const medium_node *to);
+/* Airtime of a frame of len bytes at rate (500 kb/s units); -1 for a bad rate. */
+sim_time medium_airtime(size_t len, uint8_t rate);
+
+typedef struct medium_stats {
+    uint64_t tx_frames;
+    uint64_t rx_frames;        /* deliveries */
+    uint64_t lost_sensitivity; /* below sensitivity at a receiver on the channel */
+    uint64_t lost_snr;         /* cleared sensitivity, lost to the SNR draw */
+    uint64_t lost_moved;       /* receiver left the channel / was disabled mid-frame */
+} medium_stats;
+void medium_get_stats(const medium *m, medium_stats *out);
+
+#endif
