@@ -97,6 +97,8 @@ struct board {
     sim_timer_id lwip_timer;
     sim_time lwip_due;
     board_stats stats;
+    void *driver;
+    void (*driver_free)(void *driver);
 };
 
 static board *the_board;
@@ -204,6 +206,8 @@ void board_destroy(board *b)
         task_free(t);
     }
     sim_cancel(b->sim, b->lwip_timer);
+    if (b->driver_free != NULL)
+        b->driver_free(b->driver);
     if (the_board == b)
         the_board = NULL;
     free(b);
@@ -410,6 +414,19 @@ void board_lwip_rearm(board *b)
     b->lwip_due = due;
     if (due >= 0)
         b->lwip_timer = sim_at(b->sim, due, lwip_timer_cb, b);
+}
+
+void board_set_driver(board *b, void *driver, void (*free_fn)(void *driver))
+{
+    if (b->driver_free != NULL && b->driver != driver)
+        b->driver_free(b->driver);
+    b->driver = driver;
+    b->driver_free = free_fn;
+}
+
+void *board_driver(board *b)
+{
+    return b->driver;
 }
 
 void board_get_stats(const board *b, board_stats *out)

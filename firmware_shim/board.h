@@ -60,6 +60,17 @@ int board_call(board *b, void (*fn)(void *arg), void *arg);
  * by the board after any firmware code ran. */
 void board_lwip_rearm(board *b);
 
+/* Drivers of the board's peripherals (the Wi-Fi chip) keep their state in
+ * the board; free_fn runs at board_destroy. */
+void board_set_driver(board *b, void *driver, void (*free_fn)(void *driver));
+void *board_driver(board *b);
+
+/* Connects the chip driver API (wifi_chip.h) to a radio model: from then on
+ * the firmware's chip_* calls drive that radio, and its events reach the
+ * firmware's callbacks at yield points. Implemented in chip_driver.c. */
+struct radio;
+int board_attach_radio(board *b, struct radio *r, sim_err *err);
+
 typedef struct board_stats {
     unsigned tasks_live;     /* created and not finished */
     unsigned tasks_done;

@@ -1,0 +1,152 @@
+/* ap_model/ap_internal.h — shared between the AP's translation units only.
+ *
+ * ap.c          lifecycle, configuration, beacons, probe responses, the
+ *               transmit path and the bridge port
+ * ap_sta.c      the station table and its state machine (802.11-2016 11.3),
+ *               authentication, association, the receive path
+ * ap_wpa_auth.c the authenticator's 4-way handshake (12.7.6, 12.7.10)
+ *
+ * Nothing here is part of the contract in ap.h. */
+#ifndef LINKRIG_AP_MODEL_AP_INTERNAL_H
+#define LINKRIG_AP_MODEL_AP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ap_model/ap.h"
+#include "dot11/crypto.h"
+#include "dot11/frame.h"
+#include "sim/sim.h"
+
+/* The largest MSDU (9.2.4.7.1 / Table 9-19: 2304 octets) plus MAC header,
+ * CCMP header and MIC fits comfortably. */
+#define AP_MSDU_MAX 2304
+#define AP_FRAME_MAX 2400
+#define AP_RSNE_MAX (2 + 255)
+#define AP_GTK_LEN 16
+#define AP_GTK_KEY_ID 1
+/* 12.5.3.4.4: one replay counter per TID for QoS data, and one more for
+ * everything else (index 16). */
+#define AP_REPLAY_COUNTERS 17
+
+/* Station state (802.11-2016 11.3.1). State 1 stations are not kept: a MAC
+ * that is not in the table is in State 1. */
+typedef enum {
+    AP_STA_STATE_1 = 1, /* unauthenticated, unassociated */
+    AP_STA_STATE_2,     /* authenticated, not associated */
+    AP_STA_STATE_3,     /* associated, pending RSN authentication (port blocked) */
+    AP_STA_STATE_4,     /* associated, authorized */
+} ap_sta_state;
+
+/* Authenticator per-STA states (12.7.10, names as in its state diagram).
+ * AUTHENTICATION2/INITPSK and PTKCALCNEGOTIATING(2) are passed through
+ * within a single event here, so they have no resting value. */
+typedef enum {
+    AP_PTK_INITIALIZE,
+    AP_PTK_PTKSTART,           /* message 1 sent, waiting for message 2 */
+    AP_PTK_PTKINITNEGOTIATING, /* message 3 sent, waiting for message 4 */
+    AP_PTK_PTKINITDONE,        /* PTK installed, port open */
+    AP_PTK_DISCONNECTED,       /* the station was deauthenticated and forgotten */
+} ap_ptk_state;
+
+typedef struct ap_sta {
+    ap *owner;
+    bool in_use;
+    uint8_t mac[6];
+    ap_sta_state state;
+    uint16_t aid; /* 0 while not associated */
+
+    /* The RSNE of the (Re)Association Request, which message 2 must repeat
+     * (12.7.6.3). */
+    uint8_t rsne[AP_RSNE_MAX];
+    size_t rsne_len;
+
+    /* Authenticator (12.7.10). The PMK is this association's PMKSA: a
+     * passphrase change applies from the next handshake on. */
+    ap_ptk_state ptk_state;
+    uint8_t pmk[DOT11_PMK_LEN];
+    uint8_t anonce[DOT11_NONCE_LEN];
+    uint8_t ptk[DOT11_PTK_LEN];
+    bool ptk_installed;
+    uint64_t replay_counter;    /* last value sent */
+    uint64_t replay_first;      /* first value sent for the pending message */
+    int pending_msg;            /* 1 or 3 while waiting, else 0 */
+    int attempts;               /* sends of the pending message so far */
+    sim_timer_id eapol_timer;
+
+    /* Data path. */
+    uint64_t tx_pn; /* last PN used towards the station */
+    uint64_t rx_pn[AP_REPLAY_COUNTERS];
+    bool rx_seq_valid;
+    uint16_t rx_seq_ctrl; /* Sequence Control (9.2.4.4) of the last data frame, for retries */
+} ap_sta;
+
+struct ap {
+    sim *s;
+    dot11_air_port port;
+    char *name;
+    uint8_t ssid[DOT11_SSID_MAX_LEN];
+    size_t ssid_len;
+    char passphrase[64]; /* "" for an open network */
+    bool rsn;            /* WPA2-PSK/CCMP */
+    struct dot11_rsn rsn_desc;
+    uint8_t pmk[DOT11_PMK_LEN]; /* cached for (ssid, passphrase) */
+    uint8_t bssid[6];
+    int channel;
+    uint16_t beacon_interval_tu;
+    uint32_t eapol_timeout_first_ms;
+    uint32_t eapol_timeout_ms;
+    int eapol_attempts;
+    int max_stations;
+    uint8_t mgmt_rate;
+    uint8_t data_rate;
+
+    bool enabled;
+    sim_time created_at;
+    sim_timer_id beacon_timer;
+    uint16_t seq; /* one Sequence Number counter (9.2.4.4) for all our frames */
+
+    sim_rng *rng;
+    uint8_t gtk[AP_GTK_LEN];
+    uint64_t group_pn; /* last PN used with the GTK */
+
+    ap_sta *stas; /* max_stations slots; pointers stay valid for timers */
+
+    ap_bridge_rx_fn bridge_fn;
+    void *bridge_ctx;
+};
+
+/* ap.c */
+uint16_t ap_next_seq(ap *a);
+/* Hands a finished frame to the air port. The port only queues it; it must
+ * not call back into ap_receive from inside transmit. */
+int64_t ap_tx(ap *a, const uint8_t *frame, int len, uint8_t rate);
+void ap_mgmt_hdr(ap *a, struct dot11_mgmt_hdr *h, const uint8_t *da);
+uint16_t ap_capability(const ap *a);
+void ap_mac_str(const uint8_t mac[6], char out[18]);
+bool ap_mac_is_group(const uint8_t mac[6]);
+bool ap_mac_eq(const uint8_t a[6], const uint8_t b[6]);
+void ap_trace_drop(ap *a, const uint8_t *sta_mac, const char *why);
+/* Supported Rates of the BSS, 500 kb/s units, basic ones flagged. */
+const uint8_t *ap_rate_set(size_t *n);
+
+void ap_rx_probe_req(ap *a, const struct dot11_mgmt *m);
+
+/* ap_sta.c */
+ap_sta *ap_sta_find(const ap *a, const uint8_t mac[6]);
+size_t ap_sta_count(const ap *a);
+void ap_sta_forget(ap_sta *sta);
+/* Sends a Deauthentication (reason) to the station, traces it and forgets it. */
+void ap_sta_deauth(ap_sta *sta, uint16_t reason);
+void ap_send_deauth(ap *a, const uint8_t *da, uint16_t reason);
+void ap_sta_rsna_done(ap_sta *sta);
+void ap_rx_mgmt(ap *a, const uint8_t *frame, size_t len, const struct dot11_hdr *hdr);
+void ap_rx_data(ap *a, const uint8_t *frame, size_t len, const struct dot11_hdr *hdr);
+
+/* ap_wpa_auth.c */
+void ap_wpa_start(ap_sta *sta);
+void ap_wpa_stop(ap_sta *sta);
+void ap_wpa_rx_eapol(ap_sta *sta, const uint8_t *eapol, size_t len);
+
+#endif

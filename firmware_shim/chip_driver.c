@@ -1,0 +1,327 @@
+/* The chip driver API (wifi_chip.h) implemented on the radio model.
+ *
+ * Commands go straight to the radio; the radio's events come back from
+ * scheduler events and enter the firmware through board_call, which is what
+ * makes them "run at the firmware's yield points": no firmware task is
+ * running when a scheduler event fires. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "firmware_shim/board.h"
+#include "radio_model/radio.h"
+#include "wifi_chip.h"
+
+struct chip {
+    board *b;
+    radio *r;
+    chip_callbacks cb;
+    bool scanning;
+    bool scan_stopped; /* the firmware's callback asked to stop */
+    void *scan_env;
+    chip_scan_result_fn scan_cb;
+};
+
+static struct chip *chip_of_board(void)
+{
+    board *b = board_current();
+    return b ? board_driver(b) : NULL;
+}
+
+static int map_err(int rc)
+{
+    switch (rc) {
+    case RADIO_OK: return CHIP_OK;
+    case RADIO_EPERM: return CHIP_EPERM;
+    case RADIO_EINVAL: return CHIP_EINVAL;
+    case RADIO_EBUSY: return CHIP_EBUSY;
+    case RADIO_ETIMEDOUT: return CHIP_ETIMEDOUT;
+    case RADIO_ENOTCONN: return CHIP_ENOTCONN;
+    default: return CHIP_EIO;
+    }
+}
+
+/* ---- radio events into the firmware ---- */
+
+struct eth_call {
+    struct chip *c;
+    const uint8_t *eth;
+    size_t len;
+};
+
+static void fw_process_ethernet(void *arg)
+{
+    struct eth_call *e = arg;
+    e->c->cb.process_ethernet(e->c->cb.ctx, CHIP_ITF_STA, e->len, e->eth);
+}
+
+static void on_rx_ethernet(void *ctx, const uint8_t *eth, size_t len)
+{
+    struct chip *c = ctx;
+    if (c->cb.process_ethernet == NULL)
+        return;
+    struct eth_call e = {c, eth, len};
+    board_call(c->b, fw_process_ethernet, &e);
+}
+
+static void fw_link_up(void *arg)
+{
+    struct chip *c = arg;
+    c->cb.link_up(c->cb.ctx, CHIP_ITF_STA);
+}
+
+static void on_link_up(void *ctx)
+{
+    struct chip *c = ctx;
+    if (c->cb.link_up)
+        board_call(c->b, fw_link_up, c);
+}
+
+static void fw_link_down(void *arg)
+{
+    struct chip *c = arg;
+    c->cb.link_down(c->cb.ctx, CHIP_ITF_STA);
+}
+
+static void on_link_down(void *ctx)
+{
+    struct chip *c = ctx;
+    if (c->cb.link_down)
+        board_call(c->b, fw_link_down, c);
+}
+
+struct scan_call {
+    struct chip *c;
+    chip_scan_result res;
+};
+
+static void fw_scan_result(void *arg)
+{
+    struct scan_call *s = arg;
+    if (s->c->scan_cb(s->c->scan_env, &s->res) != 0)
+        s->c->scan_stopped = true;
+}
+
+static void on_scan_result(void *ctx, const radio_scan_result *r)
+{
+    struct chip *c = ctx;
+    if (!c->scanning || c->scan_stopped || c->scan_cb == NULL)
+        return;
+    struct scan_call s = {.c = c};
+    s.res.ssid_len = r->ssid_len;
+    memcpy(s.res.ssid, r->ssid, r->ssid_len);
+    memcpy(s.res.bssid, r->bssid, 6);
+    s.res.channel = r->channel;
+    s.res.rssi = r->rssi;
+    s.res.auth_mode = (uint8_t)((r->wpa2 ? CHIP_SCAN_AUTH_WPA2 : 0) |
+                                (r->privacy && !r->wpa2 ? CHIP_SCAN_AUTH_WEP : 0));
+    board_call(c->b, fw_scan_result, &s);
+}
+
+static void fw_scan_done(void *arg)
+{
+    struct chip *c = arg;
+    c->cb.scan_done(c->cb.ctx);
+}
+
+static void on_scan_done(void *ctx)
+{
+    struct chip *c = ctx;
+    c->scanning = false;
+    if (c->cb.scan_done)
+        board_call(c->b, fw_scan_done, c);
+}
+
+static void chip_free(void *p)
+{
+    struct chip *c = p;
+    radio_set_host(c->r, NULL);
+    free(c);
+}
+
+int board_attach_radio(board *b, struct radio *r, sim_err *err)
+{
+    struct chip *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return sim_err_set(err, SIM_ENOMEM, "out of memory attaching the radio");
+    c->b = b;
+    c->r = r;
+    radio_host_ops ops = {
+        .ctx = c,
+        .rx_ethernet = on_rx_ethernet,
+        .link_up = on_link_up,
+        .link_down = on_link_down,
+        .scan_result = on_scan_result,
+        .scan_done = on_scan_done,
+    };
+    radio_set_host(r, &ops);
+    board_set_driver(b, c, chip_free);
+    return SIM_OK;
+}
+
+/* ---- the API the firmware calls ---- */
+
+void chip_set_callbacks(const chip_callbacks *cb)
+{
+    struct chip *c = chip_of_board();
+    if (c == NULL)
+        return;
+    if (cb)
+        c->cb = *cb;
+    else
+        memset(&c->cb, 0, sizeof c->cb);
+}
+
+int chip_wifi_set_up(int itf, bool up)
+{
+    struct chip *c = chip_of_board();
+    if (c == NULL)
+        return CHIP_EPERM;
+    if (itf != CHIP_ITF_STA)
+        return CHIP_EINVAL; /* the AP interface of the chip is not modelled */
+    if (!up)
+        c->scanning = false;
+    return map_err(radio_power(c->r, up));
+}
+
+bool chip_wifi_is_up(int itf)
+{
+    struct chip *c = chip_of_board();
+    return c != NULL && itf == CHIP_ITF_STA && radio_powered(c->r);
+}
+
+int chip_wifi_get_mac(int itf, uint8_t mac[6])
+{
+    struct chip *c = chip_of_board();
+    if (c == NULL)
+        return CHIP_EPERM;
+    if (itf != CHIP_ITF_STA || mac == NULL)
+        return CHIP_EINVAL;
+    radio_get_mac(c->r, mac);
+    return CHIP_OK;
+}
+
+int chip_wifi_scan(const chip_scan_options *opts, void *env, chip_scan_result_fn result_cb)
+{
+    struct chip *c = chip_of_board();
+    if (c == NULL)
+        return CHIP_EPERM;
+    radio_scan_opts o;
+    memset(&o, 0, sizeof o);
+    if (opts != NULL) {
+        if (opts->ssid_len > 32)
+            return CHIP_EINVAL;
+        o.passive = opts->passive;
+        o.dwell_ms = opts->dwell_ms;
+        o.ssid_len = opts->ssid_len;
+        memcpy(o.ssid, opts->ssid, opts->ssid_len);
+    }
+    int rc = radio_scan(c->r, &o);
+    if (rc == RADIO_OK) {
+        c->scanning = true;
+        c->scan_stopped = false;
+        c->scan_env = env;
+        c->scan_cb = result_cb;
+    }
+    return map_err(rc);
+}
+
+bool chip_wifi_scan_active(void)
+{
+    struct chip *c = chip_of_board();
+    return c != NULL && c->scanning;
+}
+
+int chip_wifi_join(size_t ssid_len, const uint8_t *ssid, size_t key_len, const uint8_t *key, uint32_t auth_type,
+                   const uint8_t *bssid, uint32_t channel)
+{
+    struct chip *c = chip_of_board();
+    if (c == NULL)
+        return CHIP_EPERM;
+    if (ssid == NULL || ssid_len == 0 || ssid_len > 32)
+        return CHIP_EINVAL;
+    radio_join_params p;
+    memset(&p, 0, sizeof p);
+    p.ssid_len = (uint8_t)ssid_len;
+    memcpy(p.ssid, ssid, ssid_len);
+    switch (auth_type) {
+    case CHIP_AUTH_OPEN:
+        p.auth = RADIO_AUTH_OPEN;
+        break;
+    case CHIP_AUTH_WPA2_AES_PSK:
+    case CHIP_AUTH_WPA2_MIXED_PSK:
+        p.auth = RADIO_AUTH_WPA2_PSK;
+        /* A 64-hex-digit raw PSK is not accepted: passphrases only. */
+        if (key == NULL || key_len < 8 || key_len > 63)
+            return CHIP_EINVAL;
+        memcpy(p.passphrase, key, key_len);
+        break;
+    default:
+        return CHIP_EINVAL; /* WPA1/TKIP is not modelled */
+    }
+    if (bssid != NULL) {
+        p.has_bssid = true;
+        memcpy(p.bssid, bssid, 6);
+        p.channel = (int)channel;
+    }
+    return map_err(radio_join(c->r, &p));
+}
+
+int chip_wifi_leave(int itf)
+{
+    struct chip *c = chip_of_board();
+    if (c == NULL)
+        return CHIP_EPERM;
+    if (itf != CHIP_ITF_STA)
+        return CHIP_EINVAL;
+    return map_err(radio_leave(c->r));
+}
+
+int chip_wifi_link_status(int itf)
+{
+    struct chip *c = chip_of_board();
+    if (c == NULL || itf != CHIP_ITF_STA)
+        return CHIP_LINK_DOWN;
+    return radio_link_status(c->r);
+}
+
+int chip_tcpip_link_status(int itf)
+{
+    struct chip *c = chip_of_board();
+    if (c == NULL || itf != CHIP_ITF_STA)
+        return CHIP_LINK_DOWN;
+    int s = radio_link_status(c->r);
+    if (s != CHIP_LINK_JOIN || !radio_joined(c->r))
+        return s;
+    bool ip = c->cb.has_ip != NULL && c->cb.has_ip(c->cb.ctx, itf);
+    return ip ? CHIP_LINK_UP : CHIP_LINK_NOIP;
+}
+
+int chip_wifi_get_rssi(int32_t *rssi)
+{
+    struct chip *c = chip_of_board();
+    if (c == NULL)
+        return CHIP_EPERM;
+    if (rssi == NULL)
+        return CHIP_EINVAL;
+    return map_err(radio_rssi(c->r, rssi));
+}
+
+int chip_wifi_get_bssid(uint8_t bssid[6])
+{
+    struct chip *c = chip_of_board();
+    if (c == NULL)
+        return CHIP_EPERM;
+    if (bssid == NULL)
+        return CHIP_EINVAL;
+    return map_err(radio_bssid(c->r, bssid));
+}
+
+int chip_send_ethernet(int itf, size_t len, const void *frame)
+{
+    struct chip *c = chip_of_board();
+    if (c == NULL)
+        return CHIP_EPERM;
+    if (itf != CHIP_ITF_STA || frame == NULL)
+        return CHIP_EINVAL;
+    return map_err(radio_send_ethernet(c->r, frame, len));
+}

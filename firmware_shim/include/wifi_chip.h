@@ -1,0 +1,119 @@
+/* wifi_chip.h — the Wi-Fi chip driver API: the firmware's only door to the
+ * radio (DESIGN.md rule 8).
+ *
+ * Modelled on the public API of the cyw43-driver (Raspberry Pi Pico W,
+ * MicroPython's rp2 port), so that link-manager code written against it
+ * ports by renaming: the same calls, link states, auth types and scan result
+ * fields. There is one chip, so the driver-state pointer of cyw43 is gone.
+ *
+ *   this API                  cyw43-driver                  what the chip does on the air
+ *   chip_wifi_set_up(itf, 1)  cyw43_wifi_set_up             powers the radio, loads its firmware; nothing sent
+ *   chip_wifi_set_up(itf, 0)  (cyw43_deinit)                radio off: drops the link silently (no deauth)
+ *   chip_wifi_get_mac         cyw43_wifi_get_mac            —
+ *   chip_wifi_scan            cyw43_wifi_scan               per channel: probe request, listen for probe
+ *                                                           responses and beacons for the dwell time
+ *   chip_wifi_join            cyw43_wifi_join               scan for the SSID (or tune to bssid/channel),
+ *                                                           open-system authentication, association,
+ *                                                           then the WPA2-PSK 4-way handshake (supplicant)
+ *   chip_wifi_leave           cyw43_wifi_leave              deauthentication (reason 3) to the AP
+ *   chip_wifi_link_status     cyw43_wifi_link_status        — (state of the last join)
+ *   chip_tcpip_link_status    cyw43_tcpip_link_status       — (adds the IP state of the host's netif)
+ *   chip_wifi_get_rssi        cyw43_wifi_get_rssi           — (RSSI of the last beacon from the AP)
+ *   chip_send_ethernet        cyw43_send_ethernet           802.11 data frame to the AP, CCMP on WPA2
+ *   callbacks.process_ethernet  cyw43_cb_process_ethernet   a data frame arrived (decrypted)
+ *   callbacks.link_up/down      cyw43_cb_tcpip_set_link_up/down  join completed / link lost
+ *
+ * Calls return at once (a join takes seconds on the air; poll the link
+ * status or wait for link_up). Callbacks run at the firmware's yield points
+ * (while a task sleeps or waits), never inside another call of this API, and
+ * must not block. All calls return CHIP_EPERM while the chip is powered down
+ * and CHIP_ETIMEDOUT when the chip does not answer its host interface. */
+#ifndef LINKRIG_WIFI_CHIP_H
+#define LINKRIG_WIFI_CHIP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CHIP_ITF_STA 0
+#define CHIP_ITF_AP 1
+
+/* Link status: same values as CYW43_LINK_*. */
+#define CHIP_LINK_DOWN 0     /* not joined, no error */
+#define CHIP_LINK_JOIN 1     /* joining, or joined (wifi level) */
+#define CHIP_LINK_NOIP 2     /* joined, host has no IP address (tcpip level) */
+#define CHIP_LINK_UP 3       /* joined with an IP address (tcpip level) */
+#define CHIP_LINK_FAIL (-1)  /* join failed: AP refused auth/assoc, or lost during join */
+#define CHIP_LINK_NONET (-2) /* no matching SSID heard */
+#define CHIP_LINK_BADAUTH (-3) /* 4-way handshake failed (wrong passphrase) */
+
+/* Auth types: same values as CYW43_AUTH_*. */
+#define CHIP_AUTH_OPEN 0u
+#define CHIP_AUTH_WPA_TKIP_PSK 0x00200002u
+#define CHIP_AUTH_WPA2_AES_PSK 0x00400004u
+#define CHIP_AUTH_WPA2_MIXED_PSK 0x00400006u
+
+/* Scan result auth_mode bits (as the cyw43 scan results report them). */
+#define CHIP_SCAN_AUTH_WEP 1u
+#define CHIP_SCAN_AUTH_WPA 2u
+#define CHIP_SCAN_AUTH_WPA2 4u
+
+enum {
+    CHIP_OK = 0,
+    CHIP_EPERM = -1,     /* chip powered down */
+    CHIP_EINVAL = -2,    /* bad argument (SSID length, key length, auth type, interface) */
+    CHIP_EBUSY = -3,     /* a scan is already running */
+    CHIP_ETIMEDOUT = -4, /* the chip did not answer the command */
+    CHIP_ENOTCONN = -5,  /* needs a joined link (send, RSSI, BSSID) */
+    CHIP_EIO = -6,       /* frame could not be queued */
+};
+
+typedef struct chip_scan_result {
+    uint8_t ssid_len;
+    uint8_t ssid[32];
+    uint8_t bssid[6];
+    uint16_t channel;
+    int16_t rssi;      /* dBm */
+    uint8_t auth_mode; /* CHIP_SCAN_AUTH_* bits; 0 = open */
+} chip_scan_result;
+
+typedef struct chip_scan_options {
+    bool passive;       /* listen only, no probe requests */
+    uint16_t dwell_ms;  /* per channel; 0 = the chip's default (40 active, 110 passive) */
+    uint8_t ssid_len;   /* 0: all networks */
+    uint8_t ssid[32];
+} chip_scan_options;
+
+/* Return nonzero to stop the scan early. Called once per BSS heard. */
+typedef int (*chip_scan_result_fn)(void *env, const chip_scan_result *result);
+
+typedef struct chip_callbacks {
+    void *ctx;
+    void (*process_ethernet)(void *ctx, int itf, size_t len, const uint8_t *frame);
+    void (*link_up)(void *ctx, int itf);
+    void (*link_down)(void *ctx, int itf);
+    /* Scan finished (after the last result). Optional. */
+    void (*scan_done)(void *ctx);
+    /* The host's IP state, for chip_tcpip_link_status. Optional. */
+    bool (*has_ip)(void *ctx, int itf);
+} chip_callbacks;
+
+void chip_set_callbacks(const chip_callbacks *cb);
+
+int chip_wifi_set_up(int itf, bool up);
+bool chip_wifi_is_up(int itf);
+int chip_wifi_get_mac(int itf, uint8_t mac[6]);
+/* NULL opts: active scan of every channel with the default dwell. */
+int chip_wifi_scan(const chip_scan_options *opts, void *env, chip_scan_result_fn result_cb);
+bool chip_wifi_scan_active(void);
+/* bssid may be NULL; channel is used only with a bssid (0: any). */
+int chip_wifi_join(size_t ssid_len, const uint8_t *ssid, size_t key_len, const uint8_t *key,
+                   uint32_t auth_type, const uint8_t *bssid, uint32_t channel);
+int chip_wifi_leave(int itf);
+int chip_wifi_link_status(int itf);
+int chip_tcpip_link_status(int itf);
+int chip_wifi_get_rssi(int32_t *rssi);
+int chip_wifi_get_bssid(uint8_t bssid[6]);
+int chip_send_ethernet(int itf, size_t len, const void *frame);
+
+#endif

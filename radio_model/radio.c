@@ -1,0 +1,1190 @@
+/* The simulated Wi-Fi chip, station side. See radio.h for the contract.
+ *
+ * State machine (one row per state; events not listed are ignored):
+ *
+ *   state          event                               action / next state
+ *   OFF            radio_power(on)                     IDLE
+ *   IDLE           radio_scan                          SCANNING
+ *   IDLE, JOINED   radio_join                          JOIN_SCAN (or AUTHENTICATING with bssid+channel)
+ *   SCANNING       dwell timer, last channel           host scan_done -> IDLE (or back to JOINED)
+ *   JOIN_SCAN      dwell timer, last channel           BSS found: AUTHENTICATING; else next pass or NONET
+ *   AUTHENTICATING Authentication seq 2, status 0      ASSOCIATING         (802.11-2016 11.3.4.2)
+ *                  refused / attempts exhausted        FAIL
+ *   ASSOCIATING    Association Response status 0       open: JOINED; WPA2: HANDSHAKE (11.3.5.3)
+ *                  refused / attempts exhausted        FAIL
+ *   HANDSHAKE      EAPOL-Key message 1                 send message 2     (12.7.6.2, 12.7.6.3)
+ *                  EAPOL-Key message 3, MIC ok         send message 4, install keys: JOINED (12.7.6.4, .5)
+ *                  Deauthentication / timeout          BADAUTH (after badauth_retries whole joins)
+ *   JOINED         beacon_loss_count beacons missed    link lost: IDLE (DOWN)
+ *                  Deauthentication / Disassociation   link lost: IDLE (DOWN)
+ *   any but OFF    radio_leave                         Deauthentication reason 3: IDLE (DOWN)
+ *   any            radio_power(off)                    OFF (silent: nothing sent)
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "radio_model/radio.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dot11/crypto.h"
+#include "dot11/frame.h"
+
+#define FRAME_MAX 2400
+#define MAX_SEEN 32
+#define PMK_CACHE 4
+
+enum radio_state {
+    ST_OFF,
+    ST_IDLE,
+    ST_SCANNING,
+    ST_JOIN_SCAN,
+    ST_AUTHENTICATING,
+    ST_ASSOCIATING,
+    ST_HANDSHAKE,
+    ST_JOINED,
+};
+
+static const char *const state_names[] = {"OFF", "IDLE", "SCANNING", "JOIN_SCAN", "AUTHENTICATING",
+                                          "ASSOCIATING", "HANDSHAKE", "JOINED"};
+
+/* What the station advertises: 802.11b/g rates (500 kb/s units). */
+static const uint8_t sta_rates[] = {0x82, 0x84, 0x8b, 0x96, 12, 18, 24, 36, 48, 72, 96, 108};
+
+struct bss {
+    uint8_t bssid[6];
+    uint8_t ssid[32];
+    uint8_t ssid_len;
+    uint8_t channel;
+    double rssi;
+    bool wpa2;
+    bool privacy;
+    uint16_t beacon_interval;
+};
+
+struct pmk_entry {
+    bool used;
+    uint8_t ssid[32];
+    uint8_t ssid_len;
+    char passphrase[64];
+    uint8_t pmk[32];
+    uint64_t stamp;
+};
+
+struct radio {
+    sim *s;
+    sim_trace *tr;
+    sim_rng *rng;
+    char name[32];
+    radio_config cfg;
+    dot11_air_port air;
+    radio_host_ops host;
+
+    enum radio_state state;
+    enum radio_state after_scan; /* where a host scan returns to */
+    int last_result;
+    uint16_t seq;
+    sim_timer_id timer;      /* the current state's timeout or dwell */
+    sim_timer_id loss_timer; /* beacon loss deadline */
+    sim_timer_id down_event; /* deferred host link_down */
+
+    /* scanning (host scan and join scan) */
+    radio_scan_opts scan_opts;
+    int single_channel; /* nonzero: scan only this channel */
+    int chan_idx;
+    int pass;
+    struct bss seen[MAX_SEEN];
+    int nseen;
+
+    /* the join */
+    radio_join_params join;
+    int badauth_left;
+    struct bss target;
+    int attempts;
+    uint16_t aid;
+    uint8_t rsne[64];
+    size_t rsne_len;
+
+    /* keys (12.7.6) */
+    bool have_pmk;
+    uint8_t pmk[32];
+    bool have_ptk;
+    uint8_t ptk[48];
+    uint8_t anonce[32];
+    uint8_t snonce[32];
+    bool have_replay;
+    uint64_t replay;
+    bool keys_installed;
+    uint8_t gtk[32];
+    size_t gtk_len;
+    int gtk_id;
+    uint64_t tx_pn;
+    bool rx_pn_valid;
+    uint64_t rx_pn;
+    bool rx_gpn_valid;
+    uint64_t rx_gpn;
+
+    /* link monitor */
+    sim_time last_beacon;
+    double rssi;
+
+    struct pmk_entry pmk_cache[PMK_CACHE];
+    uint64_t pmk_clock;
+    radio_stats stats;
+};
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static void mac_str(const uint8_t *m, char out[18])
+{
+    snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static bool is_group(const uint8_t *addr)
+{
+    return (addr[0] & 1) != 0;
+}
+
+static void trace_state(radio *r, sim_log_level lvl, const char *event, const char *key, const char *val)
+{
+    sim_trace_rec *t = sim_trace_begin(r->tr, lvl, r->name, event);
+    if (key != NULL)
+        sim_trace_str(t, key, val);
+    sim_trace_end(t);
+}
+
+static void trace_int(radio *r, sim_log_level lvl, const char *event, const char *key, int64_t val)
+{
+    sim_trace_rec *t = sim_trace_begin(r->tr, lvl, r->name, event);
+    sim_trace_int(t, key, val);
+    sim_trace_end(t);
+}
+
+static void set_state(radio *r, enum radio_state st)
+{
+    if (r->state == st)
+        return;
+    sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_DEBUG, r->name, "state");
+    sim_trace_str(t, "from", state_names[r->state]);
+    sim_trace_str(t, "to", state_names[st]);
+    sim_trace_end(t);
+    r->state = st;
+}
+
+static void cancel_timer(radio *r)
+{
+    sim_cancel(r->s, r->timer);
+    r->timer = 0;
+}
+
+static uint16_t next_seq(radio *r)
+{
+    uint16_t s = r->seq;
+    r->seq = (uint16_t)((r->seq + 1) & 0x0fff);
+    return s;
+}
+
+static void transmit(radio *r, const uint8_t *frame, int len, uint8_t rate)
+{
+    if (len <= 0) {
+        trace_int(r, SIM_LOG_ERROR, "tx_build_failed", "code", len);
+        return;
+    }
+    r->air.transmit(r->air.ctx, frame, (size_t)len, rate);
+}
+
+static void mgmt_hdr(radio *r, struct dot11_mgmt_hdr *h, const uint8_t *da, const uint8_t *bssid)
+{
+    memset(h, 0, sizeof *h);
+    memcpy(h->da, da, 6);
+    memcpy(h->sa, r->cfg.mac, 6);
+    memcpy(h->bssid, bssid, 6);
+    h->seq_num = next_seq(r);
+}
+
+static int tune(radio *r, int channel)
+{
+    return r->air.set_channel(r->air.ctx, channel);
+}
+
+/* ---- config, life cycle --------------------------------------------------- */
+
+void radio_config_default(radio_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->name = "radio";
+    static const uint8_t mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+    memcpy(c->mac, mac, 6);
+    c->beacon_loss_count = 8;
+    c->auth_timeout_ms = 300;
+    c->assoc_timeout_ms = 300;
+    c->auth_attempts = 3;
+    c->assoc_attempts = 3;
+    c->handshake_timeout_ms = 10000;
+    c->join_scan_passes = 2;
+    c->badauth_retries = 1;
+    c->dwell_active_ms = 40;
+    c->dwell_passive_ms = 110;
+    for (int i = 0; i < 13; i++)
+        c->channels[i] = (uint8_t)(i + 1);
+    c->nchannels = 13;
+    c->mgmt_rate = 2;
+    c->data_rate = 48;
+}
+
+radio *radio_create(sim *s, const dot11_air_port *air, const radio_config *cfg, sim_err *err)
+{
+    radio_config def;
+    radio_config_default(&def);
+    if (cfg == NULL)
+        cfg = &def;
+    if (air == NULL || air->transmit == NULL || air->set_channel == NULL || air->set_enabled == NULL) {
+        sim_err_set(err, SIM_EINVAL, "radio: the air port is incomplete");
+        return NULL;
+    }
+    if (cfg->nchannels < 1 || cfg->nchannels > 14 || cfg->beacon_loss_count < 1) {
+        sim_err_set(err, SIM_EINVAL, "radio: needs 1..14 scan channels and beacon_loss_count >= 1");
+        return NULL;
+    }
+    radio *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        sim_err_set(err, SIM_ENOMEM, "radio: out of memory");
+        return NULL;
+    }
+    r->s = s;
+    r->tr = sim_trace_of(s);
+    r->cfg = *cfg;
+    snprintf(r->name, sizeof r->name, "%s", cfg->name ? cfg->name : "radio");
+    r->rng = sim_rng_stream(s, r->name);
+    r->air = *air;
+    r->state = ST_OFF;
+    r->last_result = RADIO_LINK_DOWN;
+    r->air.set_enabled(r->air.ctx, false);
+    return r;
+}
+
+static void cancel_all(radio *r)
+{
+    cancel_timer(r);
+    sim_cancel(r->s, r->loss_timer);
+    r->loss_timer = 0;
+}
+
+void radio_destroy(radio *r)
+{
+    if (r == NULL)
+        return;
+    cancel_all(r);
+    sim_cancel(r->s, r->down_event);
+    free(r);
+}
+
+void radio_set_host(radio *r, const radio_host_ops *ops)
+{
+    if (ops)
+        r->host = *ops;
+    else
+        memset(&r->host, 0, sizeof r->host);
+}
+
+static void wipe_keys(radio *r)
+{
+    r->have_ptk = false;
+    r->have_replay = false;
+    r->keys_installed = false;
+    r->rx_pn_valid = false;
+    r->rx_gpn_valid = false;
+    r->tx_pn = 0;
+    memset(r->ptk, 0, sizeof r->ptk);
+    memset(r->gtk, 0, sizeof r->gtk);
+}
+
+static void down_event_cb(void *arg)
+{
+    radio *r = arg;
+    r->down_event = 0;
+    if (r->host.link_down)
+        r->host.link_down(r->host.ctx);
+}
+
+/* The link went down from inside a command: tell the host from an event of
+ * its own, so that the host never sees a callback inside its own call. */
+static void defer_link_down(radio *r)
+{
+    if (r->down_event == 0)
+        r->down_event = sim_after(r->s, 0, down_event_cb, r);
+}
+
+/* ---- power ---------------------------------------------------------------- */
+
+int radio_power(radio *r, bool on)
+{
+    if (on) {
+        if (r->state != ST_OFF)
+            return RADIO_OK;
+        r->air.set_enabled(r->air.ctx, true);
+        tune(r, r->cfg.channels[0]);
+        set_state(r, ST_IDLE);
+        r->last_result = RADIO_LINK_DOWN;
+        trace_state(r, SIM_LOG_INFO, "power", "state", "on");
+        return RADIO_OK;
+    }
+    if (r->state == ST_OFF)
+        return RADIO_OK;
+    bool was_joined = r->state == ST_JOINED;
+    cancel_all(r);
+    wipe_keys(r);
+    r->air.set_enabled(r->air.ctx, false);
+    set_state(r, ST_OFF);
+    r->last_result = RADIO_LINK_DOWN;
+    trace_state(r, SIM_LOG_INFO, "power", "state", "off");
+    if (was_joined)
+        defer_link_down(r);
+    return RADIO_OK;
+}
+
+bool radio_powered(const radio *r)
+{
+    return r->state != ST_OFF;
+}
+
+void radio_get_mac(const radio *r, uint8_t mac[6])
+{
+    memcpy(mac, r->cfg.mac, 6);
+}
+
+/* ---- scanning ------------------------------------------------------------- */
+
+static void scan_channel(radio *r);
+
+static void send_probe_req(radio *r)
+{
+    static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    struct dot11_mgmt_hdr h;
+    mgmt_hdr(r, &h, bcast, bcast);
+    uint8_t buf[FRAME_MAX];
+    int n = dot11_build_probe_req(buf, sizeof buf, &h, r->scan_opts.ssid, r->scan_opts.ssid_len, sta_rates,
+                                  sizeof sta_rates);
+    transmit(r, buf, n, r->cfg.mgmt_rate);
+}
+
+static uint16_t dwell_ms(const radio *r)
+{
+    if (r->scan_opts.dwell_ms)
+        return r->scan_opts.dwell_ms;
+    return r->scan_opts.passive ? r->cfg.dwell_passive_ms : r->cfg.dwell_active_ms;
+}
+
+static void scan_dwell_done(void *arg);
+
+static void scan_channel(radio *r)
+{
+    tune(r, r->single_channel ? r->single_channel : r->cfg.channels[r->chan_idx]);
+    if (!r->scan_opts.passive)
+        send_probe_req(r);
+    r->timer = sim_after(r->s, SIM_MS(dwell_ms(r)), scan_dwell_done, r);
+}
+
+static void scan_begin(radio *r, const radio_scan_opts *opts, enum radio_state st, int single_channel)
+{
+    r->scan_opts = *opts;
+    r->single_channel = single_channel;
+    r->chan_idx = 0;
+    r->nseen = 0;
+    set_state(r, st);
+    scan_channel(r);
+}
+
+static void record_bss(radio *r, const struct bss *b)
+{
+    for (int i = 0; i < r->nseen; i++) {
+        if (memcmp(r->seen[i].bssid, b->bssid, 6) == 0) {
+            if (b->rssi > r->seen[i].rssi)
+                r->seen[i].rssi = b->rssi;
+            return;
+        }
+    }
+    if (r->nseen < MAX_SEEN)
+        r->seen[r->nseen++] = *b;
+    if (r->state == ST_SCANNING && r->host.scan_result) {
+        radio_scan_result res;
+        memset(&res, 0, sizeof res);
+        res.ssid_len = b->ssid_len;
+        memcpy(res.ssid, b->ssid, b->ssid_len);
+        memcpy(res.bssid, b->bssid, 6);
+        res.channel = b->channel;
+        res.rssi = (int16_t)(b->rssi < 0 ? b->rssi - 0.5 : b->rssi + 0.5);
+        res.wpa2 = b->wpa2;
+        res.privacy = b->privacy;
+        r->host.scan_result(r->host.ctx, &res);
+    }
+}
+
+static void start_auth(radio *r);
+static void join_failed(radio *r, int status, const char *why);
+static void join_restart(radio *r);
+static void loss_rearm(radio *r);
+
+static void scan_dwell_done(void *arg)
+{
+    radio *r = arg;
+    r->timer = 0;
+    if (r->single_channel == 0 && r->chan_idx + 1 < r->cfg.nchannels) {
+        r->chan_idx++;
+        scan_channel(r);
+        return;
+    }
+    if (r->state == ST_SCANNING) {
+        sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "scan_done");
+        sim_trace_int(t, "found", r->nseen);
+        sim_trace_end(t);
+        enum radio_state back = r->after_scan;
+        if (back == ST_JOINED) {
+            tune(r, r->target.channel);
+            r->last_beacon = sim_now(r->s); /* the monitor paused while away */
+            set_state(r, ST_JOINED);
+            loss_rearm(r);
+        } else {
+            set_state(r, ST_IDLE);
+        }
+        if (r->host.scan_done)
+            r->host.scan_done(r->host.ctx);
+        return;
+    }
+    /* a join scan: take the strongest BSS with the SSID (and BSSID) */
+    int best = -1;
+    for (int i = 0; i < r->nseen; i++) {
+        const struct bss *b = &r->seen[i];
+        if (b->ssid_len != r->join.ssid_len || memcmp(b->ssid, r->join.ssid, b->ssid_len) != 0)
+            continue;
+        if (r->join.has_bssid && memcmp(b->bssid, r->join.bssid, 6) != 0)
+            continue;
+        if (best < 0 || b->rssi > r->seen[best].rssi)
+            best = i;
+    }
+    if (best >= 0) {
+        r->target = r->seen[best];
+        tune(r, r->target.channel);
+        start_auth(r);
+        return;
+    }
+    if (++r->pass < r->cfg.join_scan_passes) {
+        r->chan_idx = 0;
+        r->nseen = 0;
+        scan_channel(r);
+        return;
+    }
+    join_failed(r, RADIO_LINK_NONET, "no BSS with this SSID heard");
+}
+
+int radio_scan(radio *r, const radio_scan_opts *opts)
+{
+    if (r->state == ST_OFF)
+        return RADIO_EPERM;
+    if (r->state != ST_IDLE && r->state != ST_JOINED)
+        return RADIO_EBUSY;
+    radio_scan_opts def;
+    memset(&def, 0, sizeof def);
+    if (opts == NULL)
+        opts = &def;
+    if (opts->ssid_len > 32)
+        return RADIO_EINVAL;
+    r->after_scan = r->state;
+    if (r->state == ST_JOINED) {
+        sim_cancel(r->s, r->loss_timer);
+        r->loss_timer = 0;
+    }
+    sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "scan_start");
+    sim_trace_bool(t, "passive", opts->passive);
+    sim_trace_end(t);
+    scan_begin(r, opts, ST_SCANNING, 0);
+    return RADIO_OK;
+}
+
+bool radio_scanning(const radio *r)
+{
+    return r->state == ST_SCANNING;
+}
+
+/* ---- joining -------------------------------------------------------------- */
+
+static void pmk_for(radio *r, const uint8_t *ssid, size_t ssid_len, const char *pass)
+{
+    r->pmk_clock++;
+    for (int i = 0; i < PMK_CACHE; i++) {
+        struct pmk_entry *e = &r->pmk_cache[i];
+        if (e->used && e->ssid_len == ssid_len && memcmp(e->ssid, ssid, ssid_len) == 0 &&
+            strcmp(e->passphrase, pass) == 0) {
+            memcpy(r->pmk, e->pmk, 32);
+            e->stamp = r->pmk_clock;
+            r->have_pmk = true;
+            r->stats.pmk_cache_hits++;
+            return;
+        }
+    }
+    /* PBKDF2-SHA1 with 4096 iterations is the one expensive step of a join:
+     * cache it, as chips do, per (SSID, passphrase). */
+    if (dot11_pmk_from_passphrase(pass, ssid, ssid_len, r->pmk) != 0) {
+        r->have_pmk = false;
+        return;
+    }
+    r->have_pmk = true;
+    r->stats.pmk_computed++;
+    int victim = 0;
+    for (int i = 0; i < PMK_CACHE; i++) {
+        if (!r->pmk_cache[i].used) {
+            victim = i;
+            break;
+        }
+        if (r->pmk_cache[i].stamp < r->pmk_cache[victim].stamp)
+            victim = i;
+    }
+    struct pmk_entry *e = &r->pmk_cache[victim];
+    e->used = true;
+    memcpy(e->ssid, ssid, ssid_len);
+    e->ssid_len = (uint8_t)ssid_len;
+    snprintf(e->passphrase, sizeof e->passphrase, "%s", pass);
+    memcpy(e->pmk, r->pmk, 32);
+    e->stamp = r->pmk_clock;
+}
+
+static void send_deauth(radio *r, const uint8_t *bssid, uint16_t reason)
+{
+    struct dot11_mgmt_hdr h;
+    mgmt_hdr(r, &h, bssid, bssid);
+    uint8_t buf[64];
+    transmit(r, buf, dot11_build_deauth(buf, sizeof buf, &h, reason), r->cfg.mgmt_rate);
+}
+
+static void auth_timeout(void *arg);
+
+static void send_auth(radio *r)
+{
+    struct dot11_mgmt_hdr h;
+    mgmt_hdr(r, &h, r->target.bssid, r->target.bssid);
+    uint8_t buf[64];
+    transmit(r, buf, dot11_build_auth(buf, sizeof buf, &h, DOT11_AUTH_ALG_OPEN_SYSTEM, 1, 0), r->cfg.mgmt_rate);
+    r->attempts++;
+    r->timer = sim_after(r->s, SIM_MS(r->cfg.auth_timeout_ms), auth_timeout, r);
+}
+
+static void start_auth(radio *r)
+{
+    char b[18];
+    mac_str(r->target.bssid, b);
+    sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "authenticating");
+    sim_trace_str(t, "bssid", b);
+    sim_trace_int(t, "channel", r->target.channel);
+    sim_trace_int(t, "rssi", (int64_t)r->target.rssi);
+    sim_trace_end(t);
+    set_state(r, ST_AUTHENTICATING);
+    r->attempts = 0;
+    send_auth(r);
+}
+
+static void auth_timeout(void *arg)
+{
+    radio *r = arg;
+    r->timer = 0;
+    if (r->attempts < r->cfg.auth_attempts)
+        send_auth(r);
+    else
+        join_failed(r, RADIO_LINK_FAIL, "authentication unanswered");
+}
+
+static void assoc_timeout(void *arg);
+
+static void send_assoc(radio *r)
+{
+    struct dot11_mgmt_hdr h;
+    mgmt_hdr(r, &h, r->target.bssid, r->target.bssid);
+    struct dot11_rsn rsn;
+    dot11_rsn_init_wpa2_psk_ccmp(&rsn, 0);
+    struct dot11_assoc_req_params p = {
+        .capability = DOT11_CAP_ESS | DOT11_CAP_SHORT_SLOT_TIME,
+        .listen_interval = 10,
+        .ssid = r->join.ssid,
+        .ssid_len = r->join.ssid_len,
+        .rates = sta_rates,
+        .n_rates = sizeof sta_rates,
+        .rsn = r->join.auth == RADIO_AUTH_WPA2_PSK ? &rsn : NULL,
+    };
+    if (p.rsn != NULL) {
+        int n = dot11_rsn_build(r->rsne, sizeof r->rsne, &rsn);
+        r->rsne_len = n > 0 ? (size_t)n : 0;
+    }
+    uint8_t buf[FRAME_MAX];
+    transmit(r, buf, dot11_build_assoc_req(buf, sizeof buf, &h, &p), r->cfg.mgmt_rate);
+    r->attempts++;
+    r->timer = sim_after(r->s, SIM_MS(r->cfg.assoc_timeout_ms), assoc_timeout, r);
+}
+
+static void assoc_timeout(void *arg)
+{
+    radio *r = arg;
+    r->timer = 0;
+    if (r->attempts < r->cfg.assoc_attempts)
+        send_assoc(r);
+    else
+        join_failed(r, RADIO_LINK_FAIL, "association unanswered");
+}
+
+static void handshake_timeout(void *arg)
+{
+    radio *r = arg;
+    r->timer = 0;
+    join_failed(r, RADIO_LINK_BADAUTH, "4-way handshake did not complete");
+}
+
+static void link_established(radio *r)
+{
+    cancel_timer(r);
+    set_state(r, ST_JOINED);
+    r->last_result = RADIO_LINK_JOIN;
+    r->stats.joins++;
+    r->last_beacon = sim_now(r->s);
+    loss_rearm(r);
+    char b[18];
+    mac_str(r->target.bssid, b);
+    sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "link_up");
+    sim_trace_str(t, "bssid", b);
+    sim_trace_int(t, "aid", r->aid);
+    sim_trace_bool(t, "wpa2", r->join.auth == RADIO_AUTH_WPA2_PSK);
+    sim_trace_end(t);
+    if (r->host.link_up)
+        r->host.link_up(r->host.ctx);
+}
+
+static void join_failed(radio *r, int status, const char *why)
+{
+    cancel_all(r);
+    wipe_keys(r);
+    if (status == RADIO_LINK_BADAUTH && r->badauth_left > 0) {
+        r->badauth_left--;
+        trace_state(r, SIM_LOG_INFO, "join_retry", "why", why);
+        join_restart(r);
+        return;
+    }
+    set_state(r, ST_IDLE);
+    r->last_result = status;
+    sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "join_failed");
+    sim_trace_int(t, "status", status);
+    sim_trace_str(t, "why", why);
+    sim_trace_end(t);
+}
+
+/* From the top: find the BSS, then authenticate. */
+static void join_restart(radio *r)
+{
+    r->pass = 0;
+    r->attempts = 0;
+    r->have_replay = false;
+    radio_scan_opts o;
+    memset(&o, 0, sizeof o);
+    o.ssid_len = r->join.ssid_len;
+    memcpy(o.ssid, r->join.ssid, r->join.ssid_len);
+    /* Told the BSSID and channel: listen on that channel only. */
+    scan_begin(r, &o, ST_JOIN_SCAN, r->join.has_bssid ? r->join.channel : 0);
+}
+
+static bool passphrase_ok(const char *p)
+{
+    size_t n = strnlen(p, 64);
+    if (n < 8 || n > 63)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)p[i] < 32 || (unsigned char)p[i] > 126)
+            return false;
+    return true;
+}
+
+int radio_join(radio *r, const radio_join_params *p)
+{
+    if (r->state == ST_OFF)
+        return RADIO_EPERM;
+    if (p == NULL || p->ssid_len == 0 || p->ssid_len > 32)
+        return RADIO_EINVAL;
+    if (p->auth != RADIO_AUTH_OPEN && p->auth != RADIO_AUTH_WPA2_PSK)
+        return RADIO_EINVAL;
+    if (p->auth == RADIO_AUTH_WPA2_PSK && !passphrase_ok(p->passphrase))
+        return RADIO_EINVAL;
+    if (r->state == ST_SCANNING)
+        return RADIO_EBUSY;
+    if (r->state == ST_JOINED || r->state == ST_HANDSHAKE || r->state == ST_ASSOCIATING) {
+        /* A new join leaves the current BSS first, as cyw43 does. */
+        send_deauth(r, r->target.bssid, DOT11_REASON_LEAVING_NETWORK_DEAUTH);
+        if (r->state == ST_JOINED)
+            defer_link_down(r);
+    }
+    cancel_all(r);
+    wipe_keys(r);
+    r->join = *p;
+    r->join.passphrase[63] = '\0';
+    r->have_pmk = false;
+    r->badauth_left = r->cfg.badauth_retries;
+    char ssid[33];
+    memcpy(ssid, p->ssid, p->ssid_len);
+    ssid[p->ssid_len] = '\0';
+    sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "join_start");
+    sim_trace_str(t, "ssid", ssid);
+    sim_trace_str(t, "auth", p->auth == RADIO_AUTH_OPEN ? "open" : "wpa2-psk");
+    sim_trace_end(t);
+    r->last_result = RADIO_LINK_JOIN;
+    join_restart(r);
+    return RADIO_OK;
+}
+
+int radio_leave(radio *r)
+{
+    if (r->state == ST_OFF)
+        return RADIO_EPERM;
+    bool was_joined = r->state == ST_JOINED || (r->state == ST_SCANNING && r->after_scan == ST_JOINED);
+    bool on_air = r->state >= ST_AUTHENTICATING || was_joined;
+    if (on_air)
+        send_deauth(r, r->target.bssid, DOT11_REASON_LEAVING_NETWORK_DEAUTH);
+    cancel_all(r);
+    wipe_keys(r);
+    set_state(r, ST_IDLE);
+    r->last_result = RADIO_LINK_DOWN;
+    trace_state(r, SIM_LOG_INFO, "leave", NULL, NULL);
+    if (was_joined)
+        defer_link_down(r);
+    return RADIO_OK;
+}
+
+int radio_link_status(const radio *r)
+{
+    switch (r->state) {
+    case ST_OFF: return RADIO_LINK_DOWN;
+    case ST_IDLE: return r->last_result;
+    case ST_SCANNING: return r->after_scan == ST_JOINED ? RADIO_LINK_JOIN : r->last_result;
+    default: return RADIO_LINK_JOIN;
+    }
+}
+
+bool radio_joined(const radio *r)
+{
+    return r->state == ST_JOINED || (r->state == ST_SCANNING && r->after_scan == ST_JOINED);
+}
+
+int radio_rssi(const radio *r, int32_t *rssi)
+{
+    if (r->state == ST_OFF)
+        return RADIO_EPERM;
+    if (!radio_joined(r))
+        return RADIO_ENOTCONN;
+    *rssi = (int32_t)(r->rssi < 0 ? r->rssi - 0.5 : r->rssi + 0.5);
+    return RADIO_OK;
+}
+
+int radio_bssid(const radio *r, uint8_t bssid[6])
+{
+    if (r->state == ST_OFF)
+        return RADIO_EPERM;
+    if (!radio_joined(r))
+        return RADIO_ENOTCONN;
+    memcpy(bssid, r->target.bssid, 6);
+    return RADIO_OK;
+}
+
+/* ---- link monitor --------------------------------------------------------- */
+
+static void link_lost(radio *r, const char *why, int reason)
+{
+    cancel_all(r);
+    wipe_keys(r);
+    set_state(r, ST_IDLE);
+    r->last_result = RADIO_LINK_DOWN;
+    r->stats.link_losses++;
+    sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "link_down");
+    sim_trace_str(t, "why", why);
+    if (reason >= 0)
+        sim_trace_int(t, "reason", reason);
+    sim_trace_end(t);
+    if (r->host.link_down)
+        r->host.link_down(r->host.ctx);
+}
+
+static void beacon_loss(void *arg)
+{
+    radio *r = arg;
+    r->loss_timer = 0;
+    trace_int(r, SIM_LOG_INFO, "beacon_loss", "missed", r->cfg.beacon_loss_count);
+    link_lost(r, "beacon loss", -1);
+}
+
+/* The deadline sits half an interval past the Nth missed TBTT, so a beacon
+ * that arrives a little late still counts. */
+static void loss_rearm(radio *r)
+{
+    sim_cancel(r->s, r->loss_timer);
+    uint16_t bi = r->target.beacon_interval ? r->target.beacon_interval : 100;
+    sim_time interval = SIM_US((sim_time)bi * 1024);
+    sim_time deadline = r->last_beacon + interval * r->cfg.beacon_loss_count + interval / 2;
+    r->loss_timer = sim_at(r->s, deadline, beacon_loss, r);
+}
+
+/* ---- EAPOL-Key: the supplicant (12.7.6) ------------------------------------ */
+
+static void send_data(radio *r, const uint8_t *da, uint16_t ethertype, const uint8_t *payload, size_t len,
+                      bool protect);
+
+static void send_eapol(radio *r, struct dot11_eapol_key *k)
+{
+    uint8_t buf[512];
+    int n = dot11_eapol_key_build(buf, sizeof buf, k);
+    if (n <= 0)
+        return;
+    uint8_t mic[16];
+    if (dot11_eapol_mic(dot11_ptk_kck(r->ptk), DOT11_CRYPTO_KEYVER_HMAC_SHA1, buf, (size_t)n, mic) != 0)
+        return;
+    memcpy(buf + DOT11_EAPOL_KEY_MIC_OFFSET, mic, 16);
+    /* Messages 2 and 4 go out before the PTK is installed: unprotected. */
+    send_data(r, r->target.bssid, DOT11_ETHERTYPE_EAPOL, buf, (size_t)n, false);
+}
+
+static void handle_msg1(radio *r, const struct dot11_eapol_key *k)
+{
+    if (r->have_replay && k->replay_counter <= r->replay)
+        return; /* 12.7.2: replay counter must increase */
+    if (!r->have_pmk) {
+        pmk_for(r, r->join.ssid, r->join.ssid_len, r->join.passphrase);
+        if (!r->have_pmk) {
+            join_failed(r, RADIO_LINK_BADAUTH, "passphrase rejected by PBKDF2");
+            return;
+        }
+    }
+    if (!r->have_ptk || memcmp(r->anonce, k->nonce, 32) != 0) {
+        memcpy(r->anonce, k->nonce, 32);
+        sim_rng_bytes(r->rng, r->snonce, 32);
+    }
+    if (dot11_ptk_derive(r->pmk, r->target.bssid, r->cfg.mac, r->anonce, r->snonce, r->ptk) != 0)
+        return;
+    r->have_ptk = true;
+    r->have_replay = true;
+    r->replay = k->replay_counter;
+    struct dot11_eapol_key m2;
+    memset(&m2, 0, sizeof m2);
+    m2.protocol_version = k->protocol_version;
+    m2.descriptor_type = DOT11_EAPOL_KEY_DESC_RSN;
+    m2.info.descriptor_version = DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES;
+    m2.info.pairwise = true;
+    m2.info.mic = true;
+    m2.replay_counter = k->replay_counter;
+    memcpy(m2.nonce, r->snonce, 32);
+    m2.key_data = r->rsne;
+    m2.key_data_len = r->rsne_len;
+    trace_int(r, SIM_LOG_INFO, "4way_msg", "n", 2);
+    send_eapol(r, &m2);
+}
+
+static void handle_msg3(radio *r, const uint8_t *frame, size_t len, const struct dot11_eapol_key *k)
+{
+    if (!r->have_ptk)
+        return;
+    if (dot11_eapol_mic_verify(dot11_ptk_kck(r->ptk), DOT11_CRYPTO_KEYVER_HMAC_SHA1, frame, len) != 0) {
+        trace_state(r, SIM_LOG_WARN, "4way_mic_failure", "msg", "3");
+        return;
+    }
+    if (memcmp(k->nonce, r->anonce, 32) != 0 || (r->have_replay && k->replay_counter <= r->replay))
+        return;
+    if (k->key_data_len < 24 || k->key_data_len % 8 != 0 || k->key_data_len > 256)
+        return;
+    uint8_t kd[256];
+    if (dot11_aes_unwrap(dot11_ptk_kek(r->ptk), 16, k->key_data, k->key_data_len, kd) != 0) {
+        trace_state(r, SIM_LOG_WARN, "4way_keydata_invalid", NULL, NULL);
+        return;
+    }
+    struct dot11_key_data parsed;
+    if (dot11_key_data_parse(kd, k->key_data_len - 8, &parsed) != 0 || !parsed.has_gtk ||
+        parsed.gtk.gtk_len > sizeof r->gtk || parsed.gtk.gtk_len < 16) {
+        trace_state(r, SIM_LOG_WARN, "4way_keydata_invalid", NULL, NULL);
+        return;
+    }
+    r->replay = k->replay_counter;
+    struct dot11_eapol_key m4;
+    memset(&m4, 0, sizeof m4);
+    m4.protocol_version = k->protocol_version;
+    m4.descriptor_type = DOT11_EAPOL_KEY_DESC_RSN;
+    m4.info.descriptor_version = DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES;
+    m4.info.pairwise = true;
+    m4.info.mic = true;
+    m4.info.secure = true;
+    m4.replay_counter = k->replay_counter;
+    trace_int(r, SIM_LOG_INFO, "4way_msg", "n", 4);
+    send_eapol(r, &m4);
+    if (r->state == ST_JOINED)
+        return; /* a resent message 3 (our message 4 was lost): keys stay */
+    memcpy(r->gtk, parsed.gtk.gtk, parsed.gtk.gtk_len);
+    r->gtk_len = parsed.gtk.gtk_len;
+    r->gtk_id = parsed.gtk.key_id;
+    r->keys_installed = true;
+    r->tx_pn = 0;
+    r->rx_pn_valid = false;
+    r->rx_gpn_valid = false;
+    link_established(r);
+}
+
+static void handle_eapol(radio *r, const uint8_t *frame, size_t len)
+{
+    if (r->state != ST_HANDSHAKE && r->state != ST_JOINED)
+        return;
+    if (r->join.auth != RADIO_AUTH_WPA2_PSK)
+        return;
+    struct dot11_eapol_key k;
+    if (dot11_eapol_key_parse(frame, len, &k) != 0)
+        return;
+    if (!k.info.pairwise || k.info.descriptor_version != DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES || !k.info.ack)
+        return;
+    if (!k.info.mic && !k.info.install) {
+        if (r->state != ST_HANDSHAKE)
+            return; /* rekeying is not modelled */
+        trace_int(r, SIM_LOG_INFO, "4way_msg", "n", 1);
+        handle_msg1(r, &k);
+    } else if (k.info.mic && k.info.install && k.info.encrypted_key_data) {
+        trace_int(r, SIM_LOG_INFO, "4way_msg", "n", 3);
+        handle_msg3(r, frame, len, &k);
+    }
+}
+
+/* ---- data ----------------------------------------------------------------- */
+
+static void send_data(radio *r, const uint8_t *da, uint16_t ethertype, const uint8_t *payload, size_t len,
+                      bool protect)
+{
+    struct dot11_data_hdr_params p;
+    memset(&p, 0, sizeof p);
+    p.dir = DOT11_DIR_TO_DS;
+    memcpy(p.bssid, r->target.bssid, 6);
+    memcpy(p.da, da, 6);
+    memcpy(p.sa, r->cfg.mac, 6);
+    p.seq_num = next_seq(r);
+    uint8_t frame[FRAME_MAX];
+    if (!protect) {
+        transmit(r, frame, dot11_build_data(frame, sizeof frame, &p, ethertype, payload, len), r->cfg.data_rate);
+        return;
+    }
+    p.fc_flags = DOT11_FC_PROTECTED;
+    int hl = dot11_build_data_hdr(frame, sizeof frame, &p);
+    uint8_t body[FRAME_MAX];
+    int bl = dot11_build_llc_snap(body, sizeof body, ethertype, payload, len);
+    if (hl <= 0 || bl <= 0)
+        return;
+    size_t out_len = 0;
+    r->tx_pn++;
+    if (dot11_ccmp_encrypt(dot11_ptk_tk(r->ptk), frame, (size_t)hl, r->tx_pn, 0, body, (size_t)bl,
+                           frame + hl, sizeof frame - (size_t)hl, &out_len) != 0)
+        return;
+    transmit(r, frame, hl + (int)out_len, r->cfg.data_rate);
+}
+
+int radio_send_ethernet(radio *r, const uint8_t *eth, size_t len)
+{
+    if (r->state == ST_OFF)
+        return RADIO_EPERM;
+    if (!radio_joined(r))
+        return RADIO_ENOTCONN;
+    struct dot11_ether e;
+    if (eth == NULL || dot11_ether_parse(eth, len, &e) != 0 || e.payload_len > 2304 - 8)
+        return RADIO_EINVAL;
+    if (r->state == ST_SCANNING)
+        return RADIO_EIO; /* off channel: a real chip would queue; we drop and say so */
+    send_data(r, e.dst, e.ethertype, e.payload, e.payload_len, r->join.auth == RADIO_AUTH_WPA2_PSK);
+    r->stats.tx_data++;
+    return RADIO_OK;
+}
+
+static void handle_data(radio *r, const struct dot11_hdr *h, const uint8_t *frame, size_t len)
+{
+    if (r->state != ST_HANDSHAKE && !radio_joined(r))
+        return;
+    if (!h->from_ds || h->to_ds || memcmp(h->addr2, r->target.bssid, 6) != 0)
+        return;
+    const uint8_t *body = frame + h->hdr_len;
+    size_t body_len = len - h->hdr_len;
+    uint8_t plain[FRAME_MAX];
+    if (h->protected_frame) {
+        if (!r->keys_installed)
+            return;
+        bool group = is_group(h->addr1);
+        uint64_t pn = 0;
+        int key_id = 0;
+        size_t plen = 0;
+        const uint8_t *key = group ? r->gtk : dot11_ptk_tk(r->ptk);
+        if (dot11_ccmp_decrypt(key, frame, h->hdr_len, body, body_len, &pn, &key_id, plain, sizeof plain, &plen) !=
+            0) {
+            r->stats.rx_dropped++;
+            trace_state(r, SIM_LOG_DEBUG, "drop", "why", "CCMP MIC failure");
+            return;
+        }
+        /* 12.5.3.4.4: a PN that does not increase is a replay. */
+        bool *valid = group ? &r->rx_gpn_valid : &r->rx_pn_valid;
+        uint64_t *last = group ? &r->rx_gpn : &r->rx_pn;
+        if (*valid && pn <= *last) {
+            r->stats.rx_dropped++;
+            trace_state(r, SIM_LOG_DEBUG, "drop", "why", "CCMP replay");
+            return;
+        }
+        *valid = true;
+        *last = pn;
+        body = plain;
+        body_len = plen;
+    }
+    struct dot11_ether e;
+    if (dot11_data_to_ether(h, body, body_len, &e) != 0)
+        return;
+    if (e.ethertype == DOT11_ETHERTYPE_EAPOL) {
+        handle_eapol(r, e.payload, e.payload_len);
+        return;
+    }
+    if (!radio_joined(r))
+        return;
+    if (r->join.auth == RADIO_AUTH_WPA2_PSK && !h->protected_frame) {
+        r->stats.rx_dropped++;
+        trace_state(r, SIM_LOG_DEBUG, "drop", "why", "unprotected data on a WPA2 link");
+        return;
+    }
+    if (memcmp(e.src, r->cfg.mac, 6) == 0)
+        return; /* our own group frame relayed back by the AP */
+    uint8_t eth[FRAME_MAX];
+    int n = dot11_ether_write(eth, sizeof eth, &e);
+    if (n <= 0)
+        return;
+    r->stats.rx_data++;
+    if (r->host.rx_ethernet)
+        r->host.rx_ethernet(r->host.ctx, eth, (size_t)n);
+}
+
+/* ---- management ------------------------------------------------------------ */
+
+static void handle_bss_frame(radio *r, const struct dot11_mgmt *m, const dot11_rx_info *info)
+{
+    struct bss b;
+    memset(&b, 0, sizeof b);
+    memcpy(b.bssid, m->hdr.addr3, 6);
+    const uint8_t *ssid = NULL;
+    size_t ssid_len = 0;
+    if (dot11_ie_get_ssid(m->ies, m->ies_len, &ssid, &ssid_len) != 0 || ssid_len > 32)
+        return;
+    memcpy(b.ssid, ssid, ssid_len);
+    b.ssid_len = (uint8_t)ssid_len;
+    uint8_t ch = 0;
+    b.channel = dot11_ie_get_ds_channel(m->ies, m->ies_len, &ch) == 0 ? ch : (uint8_t)info->channel;
+    b.rssi = info->rssi_dbm;
+    struct dot11_rsn rsn;
+    b.wpa2 = dot11_ie_get_rsn(m->ies, m->ies_len, &rsn) == 0;
+    b.privacy = (m->u.beacon.capability & DOT11_CAP_PRIVACY) != 0;
+    b.beacon_interval = m->u.beacon.beacon_interval;
+
+    if (r->state == ST_SCANNING || r->state == ST_JOIN_SCAN) {
+        /* A BSS heard on a channel other than the one it announces is an
+         * adjacent-channel echo; count it where it says it lives. */
+        if (r->scan_opts.ssid_len == 0 ||
+            (ssid_len == r->scan_opts.ssid_len && memcmp(ssid, r->scan_opts.ssid, ssid_len) == 0))
+            record_bss(r, &b);
+        return;
+    }
+    if (m->hdr.subtype == DOT11_STYPE_BEACON && r->state >= ST_AUTHENTICATING &&
+        memcmp(b.bssid, r->target.bssid, 6) == 0) {
+        r->stats.beacons_rx++;
+        r->rssi = info->rssi_dbm;
+        r->last_beacon = sim_now(r->s);
+        if (b.beacon_interval)
+            r->target.beacon_interval = b.beacon_interval;
+        if (r->state == ST_JOINED)
+            loss_rearm(r);
+    }
+}
+
+static void handle_mgmt(radio *r, const uint8_t *frame, size_t len, const dot11_rx_info *info)
+{
+    struct dot11_mgmt m;
+    if (dot11_parse_mgmt(frame, len, &m) != 0) {
+        r->stats.rx_dropped++;
+        return;
+    }
+    bool from_target = r->state >= ST_AUTHENTICATING && memcmp(m.hdr.addr2, r->target.bssid, 6) == 0;
+    switch (m.hdr.subtype) {
+    case DOT11_STYPE_BEACON:
+    case DOT11_STYPE_PROBE_RESP:
+        handle_bss_frame(r, &m, info);
+        return;
+    case DOT11_STYPE_AUTH:
+        if (r->state != ST_AUTHENTICATING || !from_target || m.u.auth.transaction_seq != 2 ||
+            m.u.auth.algorithm != DOT11_AUTH_ALG_OPEN_SYSTEM)
+            return;
+        cancel_timer(r);
+        if (m.u.auth.status != DOT11_STATUS_SUCCESS) {
+            char why[64];
+            snprintf(why, sizeof why, "authentication refused, status %u", m.u.auth.status);
+            join_failed(r, RADIO_LINK_FAIL, why);
+            return;
+        }
+        set_state(r, ST_ASSOCIATING);
+        r->attempts = 0;
+        send_assoc(r);
+        return;
+    case DOT11_STYPE_ASSOC_RESP:
+        if (r->state != ST_ASSOCIATING || !from_target)
+            return;
+        cancel_timer(r);
+        if (m.u.assoc_resp.status != DOT11_STATUS_SUCCESS) {
+            char why[64];
+            snprintf(why, sizeof why, "association refused, status %u", m.u.assoc_resp.status);
+            join_failed(r, RADIO_LINK_FAIL, why);
+            return;
+        }
+        r->aid = m.u.assoc_resp.aid;
+        if (r->join.auth == RADIO_AUTH_OPEN) {
+            link_established(r);
+            return;
+        }
+        set_state(r, ST_HANDSHAKE);
+        r->last_beacon = sim_now(r->s);
+        r->timer = sim_after(r->s, SIM_MS(r->cfg.handshake_timeout_ms), handshake_timeout, r);
+        return;
+    case DOT11_STYPE_DEAUTH:
+    case DOT11_STYPE_DISASSOC: {
+        if (!from_target || memcmp(m.hdr.addr1, r->cfg.mac, 6) != 0)
+            return;
+        uint16_t reason = m.u.deauth.reason;
+        const char *kind = m.hdr.subtype == DOT11_STYPE_DEAUTH ? "deauth_rx" : "disassoc_rx";
+        trace_int(r, SIM_LOG_INFO, kind, "reason", reason);
+        char why[64];
+        snprintf(why, sizeof why, "%s reason %u", m.hdr.subtype == DOT11_STYPE_DEAUTH ? "deauthenticated" : "disassociated",
+                 reason);
+        if (r->state == ST_HANDSHAKE)
+            join_failed(r, RADIO_LINK_BADAUTH, why);
+        else if (r->state == ST_AUTHENTICATING || r->state == ST_ASSOCIATING)
+            join_failed(r, RADIO_LINK_FAIL, why);
+        else if (radio_joined(r))
+            link_lost(r, why, reason);
+        return;
+    }
+    default:
+        return;
+    }
+}
+
+void radio_receive(void *radio_ctx, const uint8_t *frame, size_t len, const dot11_rx_info *info)
+{
+    radio *r = radio_ctx;
+    if (r->state == ST_OFF || frame == NULL)
+        return;
+    struct dot11_hdr h;
+    if (dot11_parse_header(frame, len, &h) <= 0) {
+        r->stats.rx_dropped++;
+        return;
+    }
+    if (h.n_addr < 2 || (!is_group(h.addr1) && memcmp(h.addr1, r->cfg.mac, 6) != 0))
+        return; /* not for us */
+    if (h.type == DOT11_FTYPE_MGMT)
+        handle_mgmt(r, frame, len, info);
+    else if (h.type == DOT11_FTYPE_DATA)
+        handle_data(r, &h, frame, len);
+}
+
+void radio_get_stats(const radio *r, radio_stats *out)
+{
+    *out = r->stats;
+}

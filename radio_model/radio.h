@@ -1,0 +1,151 @@
+/* radio_model/radio.h — the simulated Wi-Fi chip (station side).
+ *
+ * The chip a device's driver talks to: power, scan, join, leave, send and
+ * receive, link monitor. It speaks real 802.11 through a dot11_air_port:
+ * probe requests, open-system authentication, association, and the
+ * supplicant side of the WPA2-PSK 4-way handshake (802.11-2016 12.7.6) with
+ * real crypto (PMK by PBKDF2-SHA1, cached per SSID and passphrase; PTK by the
+ * 802.11 PRF; MIC HMAC-SHA1-128; GTK unwrapped with AES key wrap); data
+ * frames are CCMP-protected on WPA2.
+ *
+ * Station states (read as a table in radio.c): OFF, IDLE, SCANNING (a host
+ * scan), and the join sequence JOIN_SCAN -> AUTHENTICATING (802.11 State 1)
+ * -> ASSOCIATING (State 2) -> HANDSHAKE (State 3, port blocked) -> JOINED
+ * (State 3, keys installed, port open). The link status the host reads:
+ *   OFF, IDLE after leave or link loss     -> RADIO_LINK_DOWN
+ *   any join state, JOINED                 -> RADIO_LINK_JOIN
+ *   IDLE after a failed join               -> FAIL, NONET or BADAUTH (why it failed)
+ * Join failure: no BSS with the SSID heard in join_scan_passes passes over
+ * the channels -> NONET; authentication or association refused or
+ * unanswered after their attempts -> FAIL; the handshake ends with a
+ * deauthentication (e.g. reason 15 after the AP's retries, as a wrong
+ * passphrase gives) or times out -> BADAUTH, after badauth_retries more
+ * attempts at the whole join.
+ *
+ * Link monitor: once joined, the link is declared lost when no beacon from
+ * the BSS arrived for beacon_loss_count beacon intervals (default 8, Intel
+ * iwlwifi's IWL_MLD_MISSED_BEACONS_THRESHOLD); until then the link is still
+ * reported up — the "isconnected() lies briefly" of the field. A received
+ * deauthentication or disassociation drops the link at once.
+ *
+ * Host events (received Ethernet frames, link up/down, scan results) go out
+ * through radio_host_ops, called from scheduler events, never from inside a
+ * radio_* command. Every received frame is parsed as untrusted bytes. */
+#ifndef LINKRIG_RADIO_MODEL_RADIO_H
+#define LINKRIG_RADIO_MODEL_RADIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dot11/air.h"
+#include "sim/sim.h"
+
+/* Same values as the chip driver API's CHIP_LINK_* (and cyw43's). */
+enum {
+    RADIO_LINK_DOWN = 0,
+    RADIO_LINK_JOIN = 1,
+    RADIO_LINK_FAIL = -1,
+    RADIO_LINK_NONET = -2,
+    RADIO_LINK_BADAUTH = -3,
+};
+
+/* Command results. */
+enum {
+    RADIO_OK = 0,
+    RADIO_EPERM = -1,     /* powered down */
+    RADIO_EINVAL = -2,
+    RADIO_EBUSY = -3,     /* a scan or join is in progress */
+    RADIO_ETIMEDOUT = -4, /* chip wedged: does not answer */
+    RADIO_ENOTCONN = -5,
+    RADIO_EIO = -6,
+};
+
+#define RADIO_AUTH_OPEN 0
+#define RADIO_AUTH_WPA2_PSK 1
+
+typedef struct radio radio;
+
+typedef struct radio_config {
+    const char *name;            /* trace component; default "radio" */
+    uint8_t mac[6];
+    int beacon_loss_count;       /* default 8 */
+    uint32_t auth_timeout_ms;    /* per attempt; default 300 */
+    uint32_t assoc_timeout_ms;   /* per attempt; default 300 */
+    int auth_attempts;           /* default 3 */
+    int assoc_attempts;          /* default 3 */
+    uint32_t handshake_timeout_ms; /* from association to message 3; default 10000 */
+    int join_scan_passes;        /* default 2 */
+    int badauth_retries;         /* whole-join retries after a failed handshake; default 1 */
+    uint16_t dwell_active_ms;    /* default 40 */
+    uint16_t dwell_passive_ms;   /* default 110 */
+    uint8_t channels[14];        /* scanned channels; default 1..13 */
+    int nchannels;
+    uint8_t mgmt_rate;           /* default 2 (1 Mb/s) */
+    uint8_t data_rate;           /* default 48 (24 Mb/s) */
+} radio_config;
+void radio_config_default(radio_config *c);
+
+typedef struct radio_scan_result {
+    uint8_t ssid_len;
+    uint8_t ssid[32];
+    uint8_t bssid[6];
+    uint8_t channel;
+    int16_t rssi;
+    bool wpa2;     /* RSN element present */
+    bool privacy;  /* capability Privacy bit */
+} radio_scan_result;
+
+typedef struct radio_host_ops {
+    void *ctx;
+    void (*rx_ethernet)(void *ctx, const uint8_t *eth, size_t len);
+    void (*link_up)(void *ctx);
+    void (*link_down)(void *ctx);
+    void (*scan_result)(void *ctx, const radio_scan_result *r);
+    void (*scan_done)(void *ctx);
+} radio_host_ops;
+
+typedef struct radio_scan_opts {
+    bool passive;
+    uint16_t dwell_ms;   /* 0: default for the mode */
+    uint8_t ssid_len;    /* 0: all */
+    uint8_t ssid[32];
+} radio_scan_opts;
+
+typedef struct radio_join_params {
+    uint8_t ssid_len;
+    uint8_t ssid[32];
+    int auth;            /* RADIO_AUTH_* */
+    char passphrase[64]; /* 8..63 characters for WPA2 */
+    bool has_bssid;
+    uint8_t bssid[6];
+    int channel;         /* with has_bssid: 0 = any */
+} radio_join_params;
+
+/* The port is copied; the radio starts powered down (port disabled). */
+radio *radio_create(sim *s, const dot11_air_port *air, const radio_config *cfg, sim_err *err);
+void radio_destroy(radio *r);
+void radio_set_host(radio *r, const radio_host_ops *ops);
+/* A frame the air delivered (a dot11_rx_fn with ctx = radio). */
+void radio_receive(void *radio_ctx, const uint8_t *frame, size_t len, const dot11_rx_info *info);
+
+int radio_power(radio *r, bool on);
+bool radio_powered(const radio *r);
+void radio_get_mac(const radio *r, uint8_t mac[6]);
+int radio_scan(radio *r, const radio_scan_opts *opts);
+bool radio_scanning(const radio *r);
+int radio_join(radio *r, const radio_join_params *p);
+int radio_leave(radio *r);
+int radio_link_status(const radio *r);
+/* True when joined with keys installed (the host's link is up). */
+bool radio_joined(const radio *r);
+int radio_rssi(const radio *r, int32_t *rssi);
+int radio_bssid(const radio *r, uint8_t bssid[6]);
+int radio_send_ethernet(radio *r, const uint8_t *eth, size_t len);
+
+typedef struct radio_stats {
+    uint64_t tx_data, rx_data, rx_dropped, beacons_rx, pmk_computed, pmk_cache_hits, joins, link_losses;
+} radio_stats;
+void radio_get_stats(const radio *r, radio_stats *out);
+
+#endif

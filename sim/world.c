@@ -1,0 +1,148 @@
+#include "sim/world.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/capture.h"
+
+struct world {
+    sim *s;
+    capture *air;
+    medium *m;
+    int naps;
+    ap *aps[WORLD_MAX_APS];
+    medium_node *ap_nodes[WORLD_MAX_APS];
+    radio *r;
+    medium_node *sta;
+    board *b;
+};
+
+void world_config_default(world_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->seed = 1;
+    medium_config_default(&c->medium);
+    radio_config_default(&c->radio);
+    c->sta_tx_power_dbm = 20;
+    board_config_default(&c->board);
+}
+
+world_ap_config *world_add_ap(world_config *c, const char *name, const char *ssid, const char *passphrase,
+                              int channel, double x, double y)
+{
+    if (c->naps >= WORLD_MAX_APS)
+        return NULL;
+    world_ap_config *a = &c->aps[c->naps];
+    memset(a, 0, sizeof *a);
+    ap_config_default(&a->ap);
+    a->ap.name = name;
+    a->ap.ssid = ssid;
+    a->ap.passphrase = passphrase;
+    a->ap.channel = channel;
+    /* locally administered BSSIDs, one per AP */
+    const uint8_t bssid[6] = {0x02, 0xa0, 0x00, 0x00, 0x00, (uint8_t)(c->naps + 1)};
+    memcpy(a->ap.bssid, bssid, 6);
+    a->x = x;
+    a->y = y;
+    a->tx_power_dbm = 20;
+    c->naps++;
+    return a;
+}
+
+world *world_create(const world_config *cfg, sim_err *err)
+{
+    world *w = calloc(1, sizeof *w);
+    if (w == NULL) {
+        sim_err_set(err, SIM_ENOMEM, "out of memory creating the world");
+        return NULL;
+    }
+    w->s = sim_create(&(sim_config){.seed = cfg->seed}, err);
+    if (w->s == NULL)
+        goto fail;
+    medium_config mc = cfg->medium;
+    if (cfg->air_pcap != NULL) {
+        capture_config cc = {.linktype = CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP,
+                             .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
+                             .flush_each = cfg->air_flush_each};
+        w->air = capture_open(cfg->air_pcap, &cc, err);
+        if (w->air == NULL)
+            goto fail;
+    }
+    mc.air = w->air;
+    w->m = medium_create(w->s, &mc, err);
+    if (w->m == NULL)
+        goto fail;
+    for (int i = 0; i < cfg->naps; i++) {
+        const world_ap_config *a = &cfg->aps[i];
+        medium_node_config nc;
+        medium_node_config_default(&nc);
+        nc.name = a->ap.name;
+        memcpy(nc.mac, a->ap.bssid, 6);
+        nc.x = a->x;
+        nc.y = a->y;
+        nc.z = a->z;
+        nc.channel = a->ap.channel;
+        nc.tx_power_dbm = a->tx_power_dbm;
+        w->ap_nodes[i] = medium_attach(w->m, &nc, err);
+        if (w->ap_nodes[i] == NULL)
+            goto fail;
+        dot11_air_port port;
+        medium_node_air_port(w->ap_nodes[i], &port);
+        w->aps[i] = ap_create(w->s, &port, &a->ap, err);
+        if (w->aps[i] == NULL)
+            goto fail;
+        medium_node_set_rx(w->ap_nodes[i], ap_receive, w->aps[i]);
+        w->naps++;
+    }
+    medium_node_config nc;
+    medium_node_config_default(&nc);
+    nc.name = cfg->radio.name ? cfg->radio.name : "radio";
+    memcpy(nc.mac, cfg->radio.mac, 6);
+    nc.x = cfg->sta_x;
+    nc.y = cfg->sta_y;
+    nc.z = cfg->sta_z;
+    nc.tx_power_dbm = cfg->sta_tx_power_dbm;
+    nc.channel = cfg->radio.nchannels > 0 ? cfg->radio.channels[0] : 1;
+    w->sta = medium_attach(w->m, &nc, err);
+    if (w->sta == NULL)
+        goto fail;
+    dot11_air_port port;
+    medium_node_air_port(w->sta, &port);
+    w->r = radio_create(w->s, &port, &cfg->radio, err);
+    if (w->r == NULL)
+        goto fail;
+    medium_node_set_rx(w->sta, radio_receive, w->r);
+    w->b = board_create(w->s, &cfg->board, err);
+    if (w->b == NULL)
+        goto fail;
+    if (board_attach_radio(w->b, w->r, err) != SIM_OK)
+        goto fail;
+    return w;
+fail:
+    world_destroy(w);
+    return NULL;
+}
+
+void world_destroy(world *w)
+{
+    if (w == NULL)
+        return;
+    board_destroy(w->b);
+    radio_destroy(w->r);
+    for (int i = 0; i < w->naps; i++)
+        ap_destroy(w->aps[i]);
+    medium_destroy(w->m);
+    capture_close(w->air);
+    sim_destroy(w->s);
+    free(w);
+}
+
+sim *world_sim(world *w) { return w->s; }
+medium *world_medium(world *w) { return w->m; }
+board *world_board(world *w) { return w->b; }
+radio *world_radio(world *w) { return w->r; }
+medium_node *world_sta_node(world *w) { return w->sta; }
+int world_ap_count(const world *w) { return w->naps; }
+ap *world_ap(world *w, int i) { return i >= 0 && i < w->naps ? w->aps[i] : NULL; }
+medium_node *world_ap_node(world *w, int i) { return i >= 0 && i < w->naps ? w->ap_nodes[i] : NULL; }

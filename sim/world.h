@@ -1,0 +1,64 @@
+/* sim/world.h — builds and wires a simulated world: the medium, access
+ * points, and the device (board + radio) on one engine.
+ *
+ * The models never see each other: each AP and the device's radio get a
+ * dot11_air_port onto their own medium node, and the world routes what the
+ * medium delivers to the model's receive function. The device's board gets
+ * the radio as its Wi-Fi chip (wifi_chip.h). Captures are opened here.
+ * This is the assembly the scenario runner and the tests share. */
+#ifndef LINKRIG_SIM_WORLD_H
+#define LINKRIG_SIM_WORLD_H
+
+#include <stdbool.h>
+
+#include "ap_model/ap.h"
+#include "firmware_shim/board.h"
+#include "radio_model/medium.h"
+#include "radio_model/radio.h"
+#include "sim/sim.h"
+
+#define WORLD_MAX_APS 8
+
+typedef struct world_ap_config {
+    ap_config ap;
+    double x, y, z;
+    double tx_power_dbm;
+} world_ap_config;
+
+typedef struct world_config {
+    uint64_t seed;
+    medium_config medium;     /* .air is set by the world from air_pcap */
+    world_ap_config aps[WORLD_MAX_APS];
+    int naps;
+    radio_config radio;
+    double sta_x, sta_y, sta_z;
+    double sta_tx_power_dbm;
+    board_config board;
+    const char *air_pcap;     /* NULL: no air capture */
+    bool air_flush_each;      /* for a FIFO read live */
+} world_config;
+
+/* Defaults: seed 1, default medium, no AP, the default radio at the origin
+ * with 20 dBm, the default board. */
+void world_config_default(world_config *c);
+/* Fills aps[naps] with a default AP (WPA2 if passphrase is non-NULL) and
+ * returns it for further changes, or NULL when full. */
+world_ap_config *world_add_ap(world_config *c, const char *name, const char *ssid, const char *passphrase,
+                              int channel, double x, double y);
+
+typedef struct world world;
+
+world *world_create(const world_config *cfg, sim_err *err);
+/* Closes the captures (valid files up to the last frame). */
+void world_destroy(world *w);
+
+sim *world_sim(world *w);
+medium *world_medium(world *w);
+board *world_board(world *w);
+radio *world_radio(world *w);
+medium_node *world_sta_node(world *w);
+int world_ap_count(const world *w);
+ap *world_ap(world *w, int i);
+medium_node *world_ap_node(world *w, int i);
+
+#endif
