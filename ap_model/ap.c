@@ -398,7 +398,7 @@ void ap_rx_probe_req(ap *a, const struct dot11_mgmt *m)
         return;
     if (!(ap_mac_eq(h->addr3, BCAST) || ap_mac_eq(h->addr3, a->bssid)))
         return;
-    if (ap_mac_is_group(h->addr2))
+    if (ap_mac_is_group(h->addr2) || ap_mac_eq(h->addr2, a->bssid))
         return;
     if (dot11_ie_get_ssid(m->ies, m->ies_len, &ssid, &ssid_len) != DOT11_OK) {
         if (ap_mac_eq(h->addr1, a->bssid))

@@ -278,20 +278,29 @@ static ap_ptk_state ptk_init_done(ap_sta *sta, const ap_eapol_rx *rx)
 
 typedef ap_ptk_state (*ap_ptk_action)(ap_sta *sta, const ap_eapol_rx *rx);
 
-/* The Authenticator's transitions (12.7.10). The action decides between
- * the exits a state has (e.g. a bad MIC stays in PTKSTART). Anything not
- * listed, such as a second message 2 once message 3 is out, is dropped. */
+/* The Authenticator's transitions (12.7.10). The action picks among the
+ * exits a state has (e.g. a bad MIC stays in PTKSTART) and returns it.
+ * Anything not listed, such as a second message 2 once message 3 is out,
+ * is dropped.
+ *
+ *   state               event    action                next state(s)
+ *   INITIALIZE          START    ptk_start             PTKSTART
+ *   PTKSTART            TIMEOUT  ptk_retry             PTKSTART | DISCONNECT
+ *   PTKSTART            MSG2     ptk_calc_negotiating  PTKINITNEGOTIATING | PTKSTART
+ *                                                      | DISCONNECT (RSNE mismatch)
+ *   PTKINITNEGOTIATING  TIMEOUT  ptk_retry             PTKINITNEGOTIATING | DISCONNECT
+ *   PTKINITNEGOTIATING  MSG4     ptk_init_done         PTKINITDONE | PTKINITNEGOTIATING
+ */
 static const struct {
     ap_ptk_state state;
     ap_ptk_event event;
     ap_ptk_action action;
 } AP_PTK_RULES[] = {
-    /* state                      event            action: next state(s) */
-    {AP_PTK_INITIALIZE,         PTK_EV_START,   ptk_start},            /* PTKSTART */
-    {AP_PTK_PTKSTART,           PTK_EV_TIMEOUT, ptk_retry},            /* PTKSTART | DISCONNECT */
-    {AP_PTK_PTKSTART,           PTK_EV_MSG2,    ptk_calc_negotiating}, /* PTKINITNEGOTIATING | PTKSTART | DISCONNECT */
-    {AP_PTK_PTKINITNEGOTIATING, PTK_EV_TIMEOUT, ptk_retry},            /* PTKINITNEGOTIATING | DISCONNECT */
-    {AP_PTK_PTKINITNEGOTIATING, PTK_EV_MSG4,    ptk_init_done},        /* PTKINITDONE | PTKINITNEGOTIATING */
+    {AP_PTK_INITIALIZE,         PTK_EV_START,   ptk_start},
+    {AP_PTK_PTKSTART,           PTK_EV_TIMEOUT, ptk_retry},
+    {AP_PTK_PTKSTART,           PTK_EV_MSG2,    ptk_calc_negotiating},
+    {AP_PTK_PTKINITNEGOTIATING, PTK_EV_TIMEOUT, ptk_retry},
+    {AP_PTK_PTKINITNEGOTIATING, PTK_EV_MSG4,    ptk_init_done},
 };
 
 static void ap_ptk_fire(ap_sta *sta, ap_ptk_event ev, const ap_eapol_rx *rx)

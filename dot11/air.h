@@ -35,6 +35,8 @@ typedef struct dot11_air_port {
     int (*set_channel)(void *ctx, int channel);
     /* Radio on/off: off neither hears nor is heard. */
     void (*set_enabled)(void *ctx, bool on);
+    /* Transmit power in dBm. Optional (NULL: fixed by the air). */
+    void (*set_tx_power)(void *ctx, double dbm);
 } dot11_air_port;
 
 #endif

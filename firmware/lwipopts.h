@@ -52,6 +52,15 @@
 #define LWIP_HAVE_LOOPIF 0
 #define LWIP_NETIF_LOOPBACK 0
 
+/* The HTTP status page: lwIP's httpd serving pages the firmware renders
+ * (custom files, headers generated from the file name). */
+#define LWIP_HTTPD_CUSTOM_FILES 1
+#define LWIP_HTTPD_DYNAMIC_HEADERS 1
+#define LWIP_HTTPD_SUPPORT_POST 0
+#define LWIP_HTTPD_CGI 0
+#define LWIP_HTTPD_SSI 0
+#define HTTPD_USE_MEM_POOL 0
+
 #define LWIP_CHKSUM_ALGORITHM 3
 #define LWIP_STATS 0
 #define LWIP_STATS_DISPLAY 0

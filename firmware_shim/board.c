@@ -99,6 +99,11 @@ struct board {
     board_stats stats;
     void *driver;
     void (*driver_free)(void *driver);
+    struct setting {
+        char *key;
+        char *value;
+    } *settings;
+    size_t nsettings;
 };
 
 static board *the_board;
@@ -208,6 +213,11 @@ void board_destroy(board *b)
     sim_cancel(b->sim, b->lwip_timer);
     if (b->driver_free != NULL)
         b->driver_free(b->driver);
+    for (size_t i = 0; i < b->nsettings; i++) {
+        free(b->settings[i].key);
+        free(b->settings[i].value);
+    }
+    free(b->settings);
     if (the_board == b)
         the_board = NULL;
     free(b);
@@ -414,6 +424,59 @@ void board_lwip_rearm(board *b)
     b->lwip_due = due;
     if (due >= 0)
         b->lwip_timer = sim_at(b->sim, due, lwip_timer_cb, b);
+}
+
+int board_config_set(board *b, const char *key, const char *value, sim_err *err)
+{
+    if (key == NULL || *key == '\0' || value == NULL)
+        return sim_err_set(err, SIM_EINVAL, "a setting needs a key and a value");
+    for (size_t i = 0; i < b->nsettings; i++) {
+        if (strcmp(b->settings[i].key, key) == 0) {
+            char *v = strdup(value);
+            if (v == NULL)
+                return sim_err_set(err, SIM_ENOMEM, "out of memory");
+            free(b->settings[i].value);
+            b->settings[i].value = v;
+            return SIM_OK;
+        }
+    }
+    struct setting *n = realloc(b->settings, (b->nsettings + 1) * sizeof *n);
+    if (n == NULL)
+        return sim_err_set(err, SIM_ENOMEM, "out of memory");
+    b->settings = n;
+    n[b->nsettings].key = strdup(key);
+    n[b->nsettings].value = strdup(value);
+    if (n[b->nsettings].key == NULL || n[b->nsettings].value == NULL) {
+        free(n[b->nsettings].key);
+        free(n[b->nsettings].value);
+        return sim_err_set(err, SIM_ENOMEM, "out of memory");
+    }
+    b->nsettings++;
+    return SIM_OK;
+}
+
+static const char *setting(const board *b, const char *key)
+{
+    for (size_t i = 0; b != NULL && i < b->nsettings; i++)
+        if (strcmp(b->settings[i].key, key) == 0)
+            return b->settings[i].value;
+    return NULL;
+}
+
+const char *hal_config_str(const char *key, const char *def)
+{
+    const char *v = setting(the_board, key);
+    return v ? v : def;
+}
+
+long long hal_config_int(const char *key, long long def)
+{
+    const char *v = setting(the_board, key);
+    if (v == NULL || *v == '\0')
+        return def;
+    char *end;
+    long long n = strtoll(v, &end, 0);
+    return *end == '\0' ? n : def;
 }
 
 void board_set_driver(board *b, void *driver, void (*free_fn)(void *driver))

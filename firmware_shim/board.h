@@ -60,6 +60,10 @@ int board_call(board *b, void (*fn)(void *arg), void *arg);
  * by the board after any firmware code ran. */
 void board_lwip_rearm(board *b);
 
+/* The settings the firmware reads with hal_config_*; set before power-on.
+ * Keys and values are copied. A later set of the same key replaces it. */
+int board_config_set(board *b, const char *key, const char *value, sim_err *err);
+
 /* Drivers of the board's peripherals (the Wi-Fi chip) keep their state in
  * the board; free_fn runs at board_destroy. */
 void board_set_driver(board *b, void *driver, void (*free_fn)(void *driver));

@@ -325,3 +325,21 @@ int chip_send_ethernet(int itf, size_t len, const void *frame)
         return CHIP_EINVAL;
     return map_err(radio_send_ethernet(c->r, frame, len));
 }
+
+int chip_wifi_set_tx_power(int dbm)
+{
+    struct chip *c = chip_of_board();
+    if (c == NULL)
+        return CHIP_EPERM;
+    return map_err(radio_set_tx_power(c->r, dbm));
+}
+
+int chip_wifi_get_tx_power(int *dbm)
+{
+    struct chip *c = chip_of_board();
+    if (c == NULL)
+        return CHIP_EPERM;
+    if (dbm == NULL)
+        return CHIP_EINVAL;
+    return map_err(radio_tx_power(c->r, dbm));
+}

@@ -756,10 +756,16 @@ static void port_set_enabled(void *ctx, bool on)
     medium_node_set_enabled(ctx, on);
 }
 
+static void port_set_tx_power(void *ctx, double dbm)
+{
+    medium_node_set_tx_power(ctx, dbm);
+}
+
 void medium_node_air_port(medium_node *n, dot11_air_port *port)
 {
     port->ctx = n;
     port->transmit = port_transmit;
     port->set_channel = port_set_channel;
     port->set_enabled = port_set_enabled;
+    port->set_tx_power = port_set_tx_power;
 }

@@ -124,6 +124,8 @@ struct radio {
     bool rx_gpn_valid;
     uint64_t rx_gpn;
 
+    int tx_power_dbm;
+
     /* link monitor */
     sim_time last_beacon;
     double rssi;
@@ -259,6 +261,7 @@ radio *radio_create(sim *s, const dot11_air_port *air, const radio_config *cfg, 
     r->air = *air;
     r->state = ST_OFF;
     r->last_result = RADIO_LINK_DOWN;
+    r->tx_power_dbm = 20;
     r->air.set_enabled(r->air.ctx, false);
     return r;
 }
@@ -1182,6 +1185,26 @@ void radio_receive(void *radio_ctx, const uint8_t *frame, size_t len, const dot1
         handle_mgmt(r, frame, len, info);
     else if (h.type == DOT11_FTYPE_DATA)
         handle_data(r, &h, frame, len);
+}
+
+int radio_set_tx_power(radio *r, int dbm)
+{
+    if (r->state == ST_OFF)
+        return RADIO_EPERM;
+    if (dbm < 0 || dbm > 30 || r->air.set_tx_power == NULL)
+        return RADIO_EINVAL;
+    r->tx_power_dbm = dbm;
+    r->air.set_tx_power(r->air.ctx, dbm);
+    trace_int(r, SIM_LOG_INFO, "tx_power", "dbm", dbm);
+    return RADIO_OK;
+}
+
+int radio_tx_power(const radio *r, int *dbm)
+{
+    if (r->state == ST_OFF)
+        return RADIO_EPERM;
+    *dbm = r->tx_power_dbm;
+    return RADIO_OK;
 }
 
 void radio_get_stats(const radio *r, radio_stats *out)

@@ -142,6 +142,10 @@ bool radio_joined(const radio *r);
 int radio_rssi(const radio *r, int32_t *rssi);
 int radio_bssid(const radio *r, uint8_t bssid[6]);
 int radio_send_ethernet(radio *r, const uint8_t *eth, size_t len);
+/* Transmit power (dBm, 0..30); RADIO_ENOTSUP-like EINVAL when the air has no
+ * power control. */
+int radio_set_tx_power(radio *r, int dbm);
+int radio_tx_power(const radio *r, int *dbm);
 
 typedef struct radio_stats {
     uint64_t tx_data, rx_data, rx_dropped, beacons_rx, pmk_computed, pmk_cache_hits, joins, link_losses;

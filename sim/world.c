@@ -6,9 +6,22 @@
 
 #include "sim/capture.h"
 
+struct world;
+
+/* What a frame on the bridge came from, so it is not sent back there. */
+struct bridge_port {
+    struct world *w;
+    int ap; /* index of the AP, or -1 for the uplink */
+};
+
 struct world {
     sim *s;
     capture *air;
+    capture *wire;
+    uplink *up;
+    dhcps *dh[WORLD_MAX_APS];
+    struct bridge_port ports[WORLD_MAX_APS];
+    struct bridge_port up_port;
     medium *m;
     int naps;
     ap *aps[WORLD_MAX_APS];
@@ -26,6 +39,8 @@ void world_config_default(world_config *c)
     radio_config_default(&c->radio);
     c->sta_tx_power_dbm = 20;
     board_config_default(&c->board);
+    c->uplink = true;
+    uplink_config_default(&c->up);
 }
 
 world_ap_config *world_add_ap(world_config *c, const char *name, const char *ssid, const char *passphrase,
@@ -46,8 +61,57 @@ world_ap_config *world_add_ap(world_config *c, const char *name, const char *ssi
     a->x = x;
     a->y = y;
     a->tx_power_dbm = 20;
+    a->dhcp = true;
+    dhcps_config_default(&a->dhcps);
+    /* the DHCP server's own MAC: the BSSID with the next-to-last byte set */
+    memcpy(a->dhcps.mac, bssid, 6);
+    a->dhcps.mac[4] = 0xd0;
     c->naps++;
     return a;
+}
+
+/* ---- the bridge ---- */
+
+static void to_aps(struct world *w, const uint8_t *eth, size_t len, int except)
+{
+    for (int i = 0; i < w->naps; i++)
+        if (i != except)
+            ap_bridge_send(w->aps[i], eth, len);
+}
+
+/* A frame from a station, through its AP. */
+static void from_ap(void *ctx, const uint8_t *eth, size_t len)
+{
+    struct bridge_port *p = ctx;
+    struct world *w = p->w;
+    capture_write(w->wire, sim_now(w->s), eth, len);
+    if (w->dh[p->ap] != NULL && dhcps_input(w->dh[p->ap], eth, len))
+        return;
+    /* Broadcasts reach the other APs' stations too, as on a real LAN. */
+    if (len >= 6 && (eth[0] & 1))
+        to_aps(w, eth, len, p->ap);
+    if (w->up != NULL)
+        uplink_input(w->up, eth, len);
+}
+
+/* A frame from the AP's DHCP server, for that AP's stations. */
+static void from_dhcps(void *ctx, const uint8_t *eth, size_t len)
+{
+    struct bridge_port *p = ctx;
+    capture_write(p->w->wire, sim_now(p->w->s), eth, len);
+    ap_bridge_send(p->w->aps[p->ap], eth, len);
+}
+
+/* A frame from the network beyond. */
+static void from_uplink(void *ctx, const uint8_t *eth, size_t len)
+{
+    struct bridge_port *p = ctx;
+    struct world *w = p->w;
+    capture_write(w->wire, sim_now(w->s), eth, len);
+    for (int i = 0; i < w->naps; i++)
+        if (w->dh[i] != NULL && dhcps_input(w->dh[i], eth, len))
+            return;
+    to_aps(w, eth, len, -1);
 }
 
 world *world_create(const world_config *cfg, sim_err *err)
@@ -70,6 +134,20 @@ world *world_create(const world_config *cfg, sim_err *err)
             goto fail;
     }
     mc.air = w->air;
+    if (cfg->wire_pcap != NULL) {
+        capture_config cc = {.linktype = CAPTURE_LINKTYPE_ETHERNET,
+                             .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
+                             .flush_each = cfg->wire_flush_each};
+        w->wire = capture_open(cfg->wire_pcap, &cc, err);
+        if (w->wire == NULL)
+            goto fail;
+    }
+    if (cfg->uplink) {
+        w->up_port = (struct bridge_port){w, -1};
+        w->up = uplink_create(w->s, &cfg->up, from_uplink, &w->up_port, err);
+        if (w->up == NULL)
+            goto fail;
+    }
     w->m = medium_create(w->s, &mc, err);
     if (w->m == NULL)
         goto fail;
@@ -93,6 +171,13 @@ world *world_create(const world_config *cfg, sim_err *err)
         if (w->aps[i] == NULL)
             goto fail;
         medium_node_set_rx(w->ap_nodes[i], ap_receive, w->aps[i]);
+        w->ports[i] = (struct bridge_port){w, i};
+        ap_set_bridge(w->aps[i], from_ap, &w->ports[i]);
+        if (a->dhcp) {
+            w->dh[i] = dhcps_create(w->s, &a->dhcps, from_dhcps, &w->ports[i], err);
+            if (w->dh[i] == NULL)
+                goto fail;
+        }
         w->naps++;
     }
     medium_node_config nc;
@@ -130,10 +215,18 @@ void world_destroy(world *w)
         return;
     board_destroy(w->b);
     radio_destroy(w->r);
-    for (int i = 0; i < w->naps; i++)
-        ap_destroy(w->aps[i]);
-    medium_destroy(w->m);
+    for (int i = 0; i < WORLD_MAX_APS; i++) {
+        if (w->dh[i] != NULL)
+            dhcps_destroy(w->dh[i]);
+        if (w->aps[i] != NULL)
+            ap_destroy(w->aps[i]);
+    }
+    if (w->m != NULL)
+        medium_destroy(w->m);
+    if (w->up != NULL)
+        uplink_destroy(w->up);
     capture_close(w->air);
+    capture_close(w->wire);
     sim_destroy(w->s);
     free(w);
 }
@@ -146,3 +239,5 @@ medium_node *world_sta_node(world *w) { return w->sta; }
 int world_ap_count(const world *w) { return w->naps; }
 ap *world_ap(world *w, int i) { return i >= 0 && i < w->naps ? w->aps[i] : NULL; }
 medium_node *world_ap_node(world *w, int i) { return i >= 0 && i < w->naps ? w->ap_nodes[i] : NULL; }
+dhcps *world_dhcps(world *w, int i) { return i >= 0 && i < w->naps ? w->dh[i] : NULL; }
+uplink *world_uplink(world *w) { return w->up; }

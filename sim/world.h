@@ -5,17 +5,26 @@
  * dot11_air_port onto their own medium node, and the world routes what the
  * medium delivers to the model's receive function. The device's board gets
  * the radio as its Wi-Fi chip (wifi_chip.h). Captures are opened here.
- * This is the assembly the scenario runner and the tests share. */
+ * This is the assembly the scenario runner and the tests share.
+ *
+ * The wire: each AP's bridge port joins one LAN with the AP's DHCP server
+ * and the uplink (libslirp). The bridge forwards by destination: frames for
+ * the DHCP server's MAC or DHCP/ARP it claims go to it, everything else from
+ * stations goes to the uplink, and frames from the uplink or the DHCP server
+ * go to the APs. The wire capture records every frame the bridge forwards,
+ * once, as a tap on the AP's LAN port would. */
 #ifndef LINKRIG_SIM_WORLD_H
 #define LINKRIG_SIM_WORLD_H
 
 #include <stdbool.h>
 
 #include "ap_model/ap.h"
+#include "ap_model/dhcps.h"
 #include "firmware_shim/board.h"
 #include "radio_model/medium.h"
 #include "radio_model/radio.h"
 #include "sim/sim.h"
+#include "sim/uplink.h"
 
 #define WORLD_MAX_APS 8
 
@@ -23,6 +32,8 @@ typedef struct world_ap_config {
     ap_config ap;
     double x, y, z;
     double tx_power_dbm;
+    bool dhcp;          /* run a DHCP server on this AP's bridge (default on) */
+    dhcps_config dhcps;
 } world_ap_config;
 
 typedef struct world_config {
@@ -36,6 +47,10 @@ typedef struct world_config {
     board_config board;
     const char *air_pcap;     /* NULL: no air capture */
     bool air_flush_each;      /* for a FIFO read live */
+    bool uplink;              /* libslirp behind the APs (default on) */
+    uplink_config up;
+    const char *wire_pcap;    /* NULL: no wire capture */
+    bool wire_flush_each;
 } world_config;
 
 /* Defaults: seed 1, default medium, no AP, the default radio at the origin
@@ -60,5 +75,9 @@ medium_node *world_sta_node(world *w);
 int world_ap_count(const world *w);
 ap *world_ap(world *w, int i);
 medium_node *world_ap_node(world *w, int i);
+/* NULL when the AP runs no DHCP server. */
+dhcps *world_dhcps(world *w, int i);
+/* NULL when the world has no uplink. */
+uplink *world_uplink(world *w);
 
 #endif

@@ -91,6 +91,11 @@ void hal_trace(const char *event, const hal_field *fields, size_t nfields);
     hal_trace((event), (const hal_field[]){__VA_ARGS__},                         \
               sizeof((const hal_field[]){__VA_ARGS__}) / sizeof(hal_field))
 
+/* The device's settings store (as NVS or a config file on a board): the rig
+ * fills it from the scenario before power-on. Missing keys give def. */
+const char *hal_config_str(const char *key, const char *def);
+long long hal_config_int(const char *key, long long def);
+
 /* Unrecoverable firmware error: reports the message and stops the device. */
 _Noreturn void hal_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -20,6 +20,7 @@
  *   chip_tcpip_link_status    cyw43_tcpip_link_status       — (adds the IP state of the host's netif)
  *   chip_wifi_get_rssi        cyw43_wifi_get_rssi           — (RSSI of the last beacon from the AP)
  *   chip_send_ethernet        cyw43_send_ethernet           802.11 data frame to the AP, CCMP on WPA2
+ *   chip_wifi_set_tx_power    cyw43_ioctl "qtxpower"        transmit power of every later frame
  *   callbacks.process_ethernet  cyw43_cb_process_ethernet   a data frame arrived (decrypted)
  *   callbacks.link_up/down      cyw43_cb_tcpip_set_link_up/down  join completed / link lost
  *
@@ -115,5 +116,8 @@ int chip_tcpip_link_status(int itf);
 int chip_wifi_get_rssi(int32_t *rssi);
 int chip_wifi_get_bssid(uint8_t bssid[6]);
 int chip_send_ethernet(int itf, size_t len, const void *frame);
+/* Transmit power in dBm (cyw43: the "qtxpower" iovar). */
+int chip_wifi_set_tx_power(int dbm);
+int chip_wifi_get_tx_power(int *dbm);
 
 #endif

@@ -1,0 +1,206 @@
+#include "camera.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hal.h"
+#include "link_manager.h"
+#include "lwip/apps/fs.h"
+#include "lwip/apps/httpd.h"
+#include "lwip/init.h"
+#include "lwip/ip_addr.h"
+#include "network.h"
+#include "tcp_client.h"
+
+#define STATS_PERIOD_MS 10000
+
+/* Device-lifetime state, as on the board: static, never freed. */
+static struct camera {
+    lm *lm;
+    tcpc *conn;
+    ip_addr_t sink;
+    uint16_t sink_port;
+    uint32_t period_ms;
+    uint32_t frame_bytes;
+    uint8_t *frame;
+    uint32_t seq;
+    uint32_t sent, skipped, failed;
+    uint64_t bytes_sent;
+    uint32_t boot;
+} cam;
+
+static void parse_backoff(lm_config *c, const char *text)
+{
+    int n = 0;
+    const char *p = text;
+    while (*p && n < LM_MAX_BACKOFF) {
+        char *end;
+        unsigned long v = strtoul(p, &end, 10);
+        if (end == p)
+            break;
+        c->backoff_s[n++] = (uint32_t)v;
+        p = *end == ',' ? end + 1 : end;
+    }
+    c->backoff_len = n;
+}
+
+/* A deterministic stand-in for image data: the sink's checksum can then be
+ * recomputed by anyone. */
+static void capture_frame(void)
+{
+    for (uint32_t i = 0; i < cam.frame_bytes; i++)
+        cam.frame[i] = (uint8_t)(cam.seq * 31 + i * 7 + (i >> 8));
+}
+
+static void drop_connection(void)
+{
+    tcpc_close(cam.conn);
+    cam.conn = NULL;
+}
+
+static const char *upload(void)
+{
+    if (cam.conn == NULL) {
+        int rc = tcpc_connect(&cam.conn, &cam.sink, cam.sink_port, 3000);
+        if (rc != TCPC_OK) {
+            cam.conn = NULL;
+            return tcpc_strerror(rc);
+        }
+    }
+    int rc = tcpc_send(cam.conn, cam.frame, cam.frame_bytes, 3000);
+    if (rc != TCPC_OK) {
+        drop_connection();
+        return tcpc_strerror(rc);
+    }
+    return NULL;
+}
+
+static void one_frame(void)
+{
+    cam.seq++;
+    capture_frame();
+    if (!lm_healthy(cam.lm)) {
+        cam.skipped++;
+        HAL_TRACE("frame", HAL_INT("seq", cam.seq), HAL_STR("result", "skipped"));
+        return;
+    }
+    const char *err = upload();
+    if (err == NULL) {
+        cam.sent++;
+        cam.bytes_sent += cam.frame_bytes;
+        HAL_TRACE("frame", HAL_INT("seq", cam.seq), HAL_STR("result", "sent"), HAL_INT("bytes", cam.frame_bytes));
+        return;
+    }
+    cam.failed++;
+    HAL_TRACE("frame", HAL_INT("seq", cam.seq), HAL_STR("result", "failed"), HAL_STR("why", err));
+    lm_report_send_failure(cam.lm);
+}
+
+size_t camera_status_text(char *buf, size_t cap)
+{
+    wlan *w = wlan_get(WLAN_IF_STA);
+    net_ifconfig ifc;
+    memset(&ifc, 0, sizeof ifc);
+    wlan_ifconfig(w, &ifc);
+    int rssi = 0;
+    int has_rssi = wlan_rssi(w, &rssi) == NET_OK;
+    int n = snprintf(buf, cap,
+                     "<html><head><title>camera</title></head><body><h1>camera status</h1><pre>\n"
+                     "uptime_ms %ld\nwlan_status %d\nip %s\nrssi %d%s\nlink_manager %s\nhealthy %d\n"
+                     "frames_sent %u\nframes_skipped %u\nframes_failed %u\nbytes_sent %llu\n</pre></body></html>\n",
+                     (long)hal_ticks_diff(hal_ticks_ms(), cam.boot), wlan_status(w), ifc.ip, rssi,
+                     has_rssi ? "" : " (n/a)", cam.lm ? lm_state_name(lm_get_state(cam.lm)) : "none",
+                     lm_healthy(cam.lm), (unsigned)cam.sent, (unsigned)cam.skipped, (unsigned)cam.failed,
+                     (unsigned long long)cam.bytes_sent);
+    return n < 0 ? 0 : ((size_t)n < cap ? (size_t)n : cap - 1);
+}
+
+/* lwIP httpd's custom-file hooks: "/", "/index.html" and "/status" are
+ * rendered at request time. */
+int fs_open_custom(struct fs_file *file, const char *name);
+void fs_close_custom(struct fs_file *file);
+
+int fs_open_custom(struct fs_file *file, const char *name)
+{
+    if (strcmp(name, "/index.html") != 0 && strcmp(name, "/status.html") != 0)
+        return 0;
+    char *buf = malloc(2048);
+    if (buf == NULL)
+        return 0;
+    size_t n = camera_status_text(buf, 2048);
+    memset(file, 0, sizeof *file);
+    file->data = buf;
+    file->len = (int)n;
+    file->index = (int)n;
+    file->pextension = buf;
+    return 1;
+}
+
+void fs_close_custom(struct fs_file *file)
+{
+    free(file->pextension);
+}
+
+int app_main(void)
+{
+    cam.boot = hal_ticks_ms();
+    cam.period_ms = (uint32_t)hal_config_int("camera.period_ms", 1000);
+    cam.frame_bytes = (uint32_t)hal_config_int("camera.frame_bytes", 20480);
+    cam.sink_port = (uint16_t)hal_config_int("camera.sink_port", 9000);
+    if (cam.period_ms == 0 || cam.frame_bytes == 0 || cam.frame_bytes > 1 << 20)
+        return HAL_EINVAL;
+    if (!ipaddr_aton(hal_config_str("camera.sink", "10.0.2.100"), &cam.sink))
+        return HAL_EINVAL;
+    cam.frame = malloc(cam.frame_bytes);
+    if (cam.frame == NULL)
+        return HAL_ENOMEM;
+
+    lwip_init();
+    lm_config lc;
+    lm_config_default(&lc);
+    lc.ssid = hal_config_str("wlan.ssid", "camnet");
+    lc.key = hal_config_str("wlan.key", "");
+    lc.connect_timeout_ms = (uint32_t)hal_config_int("lm.connect_timeout_ms", 10000);
+    lc.attempt_timeout_ms = (uint32_t)hal_config_int("lm.attempt_timeout_ms", 10000);
+    lc.power_cycle = hal_config_int("lm.power_cycle", 1) != 0;
+    parse_backoff(&lc, hal_config_str("lm.backoff", "1,2,4,8,16,32,60"));
+    cam.lm = lm_create(&lc);
+    if (cam.lm == NULL)
+        return HAL_EINVAL;
+    HAL_TRACE("camera_boot", HAL_INT("period_ms", cam.period_ms), HAL_INT("frame_bytes", cam.frame_bytes),
+              HAL_STR("lwip", LWIP_VERSION_STRING));
+
+    if (lm_connect(cam.lm) != LM_OK)
+        hal_log(HAL_LOG_WARN, "%s", lm_error(cam.lm));
+    httpd_init();
+
+    uint32_t next_frame = hal_ticks_ms();
+    uint32_t next_stats = hal_ticks_add(cam.boot, STATS_PERIOD_MS);
+    for (;;) {
+        lm_step(cam.lm);
+        if (!lm_healthy(cam.lm) && cam.conn != NULL)
+            drop_connection(); /* a fresh connection after recovery */
+        uint32_t now = hal_ticks_ms();
+        if (hal_ticks_diff(now, next_frame) >= 0) {
+            one_frame();
+            next_frame = hal_ticks_add(next_frame, (int32_t)cam.period_ms);
+            if (hal_ticks_diff(hal_ticks_ms(), next_frame) > 0)
+                next_frame = hal_ticks_add(hal_ticks_ms(), 1); /* overran: no burst of catch-up frames */
+        }
+        if (hal_ticks_diff(hal_ticks_ms(), next_stats) >= 0) {
+            HAL_TRACE("camera_stats", HAL_INT("sent", cam.sent), HAL_INT("skipped", cam.skipped),
+                      HAL_INT("failed", cam.failed), HAL_INT("bytes_sent", (long long)cam.bytes_sent),
+                      HAL_INT("healthy", lm_healthy(cam.lm)));
+            next_stats = hal_ticks_add(next_stats, STATS_PERIOD_MS);
+        }
+        int32_t wait = hal_ticks_diff(next_frame, hal_ticks_ms());
+        uint32_t lm_wait = lm_next_due_ms(cam.lm);
+        if (wait < 0)
+            wait = 0;
+        if ((uint32_t)wait > lm_wait)
+            wait = (int32_t)lm_wait;
+        hal_sleep_ms(wait > 0 ? (uint32_t)wait : 1);
+    }
+    return 0;
+}

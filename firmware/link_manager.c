@@ -1,0 +1,283 @@
+#include "link_manager.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hal.h"
+#include "network.h"
+
+struct lm {
+    lm_config cfg;
+    wlan *w;
+    lm_state state;
+    bool healthy;
+    bool send_failed;
+    int attempt;      /* attempts since the last success or power cycle */
+    int table_pos;    /* next backoff entry */
+    uint32_t until;   /* ticks: end of backoff / pause / attempt deadline */
+    bool has_deadline;
+    uint32_t down_since;
+    char error[160];
+    lm_stats stats;
+};
+
+static const char *status_name(int s)
+{
+    switch (s) {
+    case STAT_IDLE: return "IDLE";
+    case STAT_CONNECTING: return "CONNECTING";
+    case STAT_NO_IP: return "NO_IP";
+    case STAT_GOT_IP: return "GOT_IP";
+    case STAT_CONNECT_FAIL: return "CONNECT_FAIL";
+    case STAT_NO_AP_FOUND: return "NO_AP_FOUND";
+    case STAT_WRONG_PASSWORD: return "WRONG_PASSWORD";
+    default: return "?";
+    }
+}
+
+const char *lm_state_name(lm_state s)
+{
+    static const char *const names[] = {"IDLE", "CONNECTING", "UP", "BACKOFF", "POWER_OFF"};
+    return (unsigned)s < 5 ? names[s] : "?";
+}
+
+void lm_config_default(lm_config *c)
+{
+    static const uint32_t table[] = {1, 2, 4, 8, 16, 32, 60};
+    memset(c, 0, sizeof *c);
+    c->connect_timeout_ms = 10000;
+    c->attempt_timeout_ms = 10000;
+    memcpy(c->backoff_s, table, sizeof table);
+    c->backoff_len = (int)(sizeof table / sizeof table[0]);
+    c->power_cycle = true;
+    c->power_cycle_pause_ms = 1000;
+}
+
+lm *lm_create(const lm_config *cfg)
+{
+    if (cfg == NULL || cfg->ssid == NULL || cfg->backoff_len < 0 || cfg->backoff_len > LM_MAX_BACKOFF)
+        return NULL;
+    lm *l = calloc(1, sizeof *l);
+    if (l == NULL)
+        return NULL;
+    l->cfg = *cfg;
+    l->w = wlan_get(WLAN_IF_STA);
+    l->state = LM_IDLE;
+    return l;
+}
+
+void lm_destroy(lm *l)
+{
+    free(l);
+}
+
+static void set_state(lm *l, lm_state s)
+{
+    if (l->state == s)
+        return;
+    HAL_TRACE("lm_state", HAL_STR("from", lm_state_name(l->state)), HAL_STR("to", lm_state_name(s)));
+    l->state = s;
+}
+
+static void set_health(lm *l, bool h)
+{
+    if (l->healthy == h)
+        return;
+    l->healthy = h;
+    HAL_TRACE("lm_health", HAL_INT("healthy", h));
+}
+
+static bool due(const lm *l)
+{
+    return hal_ticks_diff(hal_ticks_ms(), l->until) >= 0;
+}
+
+static void start_attempt(lm *l)
+{
+    l->attempt++;
+    l->stats.attempts++;
+    HAL_TRACE("lm_attempt", HAL_INT("n", l->attempt));
+    /* disconnect first: a chip stuck half-joined takes the new join cleanly */
+    wlan_disconnect(l->w);
+    int rc = wlan_connect(l->w, l->cfg.ssid, l->cfg.key, NULL);
+    if (rc != NET_OK)
+        HAL_TRACE("lm_connect_refused", HAL_INT("rc", rc), HAL_STR("why", net_last_error()));
+    l->has_deadline = l->cfg.attempt_timeout_ms > 0;
+    l->until = hal_ticks_add(hal_ticks_ms(), (int32_t)l->cfg.attempt_timeout_ms);
+    set_state(l, LM_CONNECTING);
+}
+
+/* After a failed attempt (or the drop itself): the next backoff, or the power
+ * cycle once the table is used up. */
+static void next_wait(lm *l)
+{
+    if (l->table_pos < l->cfg.backoff_len) {
+        uint32_t s = l->cfg.backoff_s[l->table_pos++];
+        HAL_TRACE("lm_backoff", HAL_INT("s", s), HAL_INT("step", l->table_pos));
+        l->until = hal_ticks_add(hal_ticks_ms(), (int32_t)(s * 1000));
+        set_state(l, LM_BACKOFF);
+        return;
+    }
+    if (!l->cfg.power_cycle) {
+        /* no power cycle: keep retrying at the last backoff */
+        uint32_t s = l->cfg.backoff_len ? l->cfg.backoff_s[l->cfg.backoff_len - 1] : 0;
+        HAL_TRACE("lm_backoff", HAL_INT("s", s), HAL_INT("step", l->table_pos));
+        l->until = hal_ticks_add(hal_ticks_ms(), (int32_t)(s * 1000));
+        set_state(l, LM_BACKOFF);
+        return;
+    }
+    l->stats.power_cycles++;
+    HAL_TRACE("lm_power_cycle", HAL_INT("after_attempts", l->attempt));
+    wlan_active(l->w, 0);
+    l->until = hal_ticks_add(hal_ticks_ms(), (int32_t)l->cfg.power_cycle_pause_ms);
+    set_state(l, LM_POWER_OFF);
+}
+
+static void recovered(lm *l)
+{
+    if (l->stats.drops > 0 || l->attempt > 0) {
+        l->stats.recoveries++;
+        HAL_TRACE("lm_recovered", HAL_INT("attempts", l->attempt),
+                  HAL_INT("down_ms", hal_ticks_diff(hal_ticks_ms(), l->down_since)));
+    }
+    l->attempt = 0;
+    l->table_pos = 0;
+    l->send_failed = false;
+    set_state(l, LM_UP);
+    set_health(l, true);
+}
+
+int lm_connect(lm *l)
+{
+    if (l == NULL)
+        return LM_EINVAL;
+    l->down_since = hal_ticks_ms();
+    if (wlan_active(l->w, 1) != NET_OK) {
+        snprintf(l->error, sizeof l->error, "connect: %s", net_last_error());
+        return LM_EIO;
+    }
+    int rc = wlan_connect(l->w, l->cfg.ssid, l->cfg.key, NULL);
+    if (rc != NET_OK) {
+        snprintf(l->error, sizeof l->error, "connect: %s", net_last_error());
+        l->until = hal_ticks_ms();
+        set_state(l, LM_BACKOFF);
+        return LM_EIO;
+    }
+    HAL_TRACE("lm_connect", HAL_STR("ssid", l->cfg.ssid), HAL_INT("timeout_ms", l->cfg.connect_timeout_ms));
+    set_state(l, LM_CONNECTING);
+    uint32_t start = hal_ticks_ms();
+    for (;;) {
+        if (wlan_status(l->w) == STAT_GOT_IP) {
+            HAL_TRACE("lm_connected", HAL_INT("ms", hal_ticks_diff(hal_ticks_ms(), start)));
+            recovered(l);
+            return LM_OK;
+        }
+        if (l->cfg.connect_timeout_ms > 0 &&
+            hal_ticks_diff(hal_ticks_ms(), start) >= (int32_t)l->cfg.connect_timeout_ms)
+            break;
+        hal_sleep_ms(100);
+    }
+    int st = wlan_status(l->w);
+    snprintf(l->error, sizeof l->error, "connect to '%s' timed out after %u ms (status %s)", l->cfg.ssid,
+             (unsigned)l->cfg.connect_timeout_ms, status_name(st));
+    HAL_TRACE("lm_connect_timeout", HAL_INT("status", st), HAL_STR("status_name", status_name(st)),
+              HAL_INT("timeout_ms", l->cfg.connect_timeout_ms));
+    /* carry on in the background: the first reconnect after the first backoff */
+    l->attempt = 0;
+    l->table_pos = 0;
+    next_wait(l);
+    return LM_ETIMEDOUT;
+}
+
+lm_state lm_step(lm *l)
+{
+    switch (l->state) {
+    case LM_IDLE:
+        break;
+    case LM_UP: {
+        bool conn = wlan_isconnected(l->w);
+        int st = wlan_status(l->w);
+        /* status() is the authority: isconnected() can say yes on a stale
+         * link state, and a failed send is the strongest evidence of all. */
+        if (!conn || st != STAT_GOT_IP || l->send_failed) {
+            l->stats.drops++;
+            l->down_since = hal_ticks_ms();
+            HAL_TRACE("lm_drop_detected", HAL_INT("isconnected", conn), HAL_INT("status", st),
+                      HAL_INT("send_failure", l->send_failed));
+            set_health(l, false);
+            l->send_failed = false;
+            l->attempt = 0;
+            l->table_pos = 0;
+            next_wait(l);
+        }
+        break;
+    }
+    case LM_CONNECTING: {
+        int st = wlan_status(l->w);
+        if (st == STAT_GOT_IP) {
+            recovered(l);
+            break;
+        }
+        bool failed = st == STAT_CONNECT_FAIL || st == STAT_NO_AP_FOUND || st == STAT_WRONG_PASSWORD ||
+                      st == STAT_IDLE;
+        bool timed_out = l->has_deadline && due(l);
+        if (failed || timed_out) {
+            HAL_TRACE("lm_attempt_failed", HAL_INT("n", l->attempt), HAL_INT("status", st),
+                      HAL_STR("why", timed_out && !failed ? "timeout" : status_name(st)));
+            next_wait(l);
+        }
+        break;
+    }
+    case LM_BACKOFF:
+        if (due(l))
+            start_attempt(l);
+        break;
+    case LM_POWER_OFF:
+        if (due(l)) {
+            wlan_active(l->w, 1);
+            l->attempt = 0;
+            l->table_pos = 0;
+            start_attempt(l);
+        }
+        break;
+    }
+    return l->state;
+}
+
+void lm_report_send_failure(lm *l)
+{
+    if (l != NULL && !l->send_failed) {
+        l->send_failed = true;
+        HAL_TRACE("lm_send_failure", HAL_STR("state", lm_state_name(l->state)));
+    }
+}
+
+bool lm_healthy(const lm *l)
+{
+    return l != NULL && l->healthy;
+}
+
+lm_state lm_get_state(const lm *l)
+{
+    return l->state;
+}
+
+uint32_t lm_next_due_ms(const lm *l)
+{
+    if (l->state == LM_BACKOFF || l->state == LM_POWER_OFF) {
+        int32_t left = hal_ticks_diff(l->until, hal_ticks_ms());
+        return left > 0 ? (uint32_t)left : 0;
+    }
+    return 100; /* polling states: look again soon */
+}
+
+const char *lm_error(const lm *l)
+{
+    return l ? l->error : "";
+}
+
+void lm_get_stats(const lm *l, lm_stats *out)
+{
+    *out = l->stats;
+}

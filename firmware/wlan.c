@@ -1,0 +1,288 @@
+/* The WLAN half of the network API (see network.h), on the chip driver API
+ * and the lwIP netif glue.
+ *
+ * Device-lifetime state (the interface objects, the last error) is kept in
+ * statics, as MicroPython keeps its module-level interface singletons: on
+ * the rig, one process is one device. */
+#include <stdio.h>
+#include <string.h>
+
+#include "hal.h"
+#include "lwip/dns.h"
+#include "lwip/ip4_addr.h"
+#include "lwip/netif.h"
+#include "net_internal.h"
+#include "network.h"
+#include "wifi_chip.h"
+#include "wifi_netif.h"
+
+struct wlan {
+    int itf;
+    char hostname[33];
+};
+
+static struct wlan sta = {WLAN_IF_STA, "camera"};
+static struct wlan ap_itf = {WLAN_IF_AP, "camera-ap"};
+static char last_error[128] = "";
+
+int net_set_error(int code, const char *msg)
+{
+    snprintf(last_error, sizeof last_error, "%s", msg);
+    return code;
+}
+
+const char *net_last_error(void)
+{
+    return last_error;
+}
+
+static int chip_error(int rc, const char *what)
+{
+    char msg[128];
+    switch (rc) {
+    case CHIP_OK: return NET_OK;
+    case CHIP_EPERM:
+        snprintf(msg, sizeof msg, "%s: WLAN interface not active", what);
+        return net_set_error(NET_EPERM, msg);
+    case CHIP_EINVAL:
+        snprintf(msg, sizeof msg, "%s: invalid argument", what);
+        return net_set_error(NET_EINVAL, msg);
+    case CHIP_EBUSY:
+        snprintf(msg, sizeof msg, "%s: the chip is busy (scan in progress)", what);
+        return net_set_error(NET_EBUSY, msg);
+    case CHIP_ETIMEDOUT:
+        snprintf(msg, sizeof msg, "%s: the Wi-Fi chip did not answer", what);
+        return net_set_error(NET_ETIMEDOUT, msg);
+    case CHIP_ENOTCONN:
+        snprintf(msg, sizeof msg, "%s: not connected", what);
+        return net_set_error(NET_ENOTCONN, msg);
+    default:
+        snprintf(msg, sizeof msg, "%s: chip error %d", what, rc);
+        return net_set_error(NET_EIO, msg);
+    }
+}
+
+static int ap_unsupported(const char *what)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s: the access-point interface is not available on this board", what);
+    return net_set_error(NET_ENOTSUP, msg);
+}
+
+wlan *wlan_get(int itf)
+{
+    if (itf == WLAN_IF_STA)
+        return &sta;
+    if (itf == WLAN_IF_AP)
+        return &ap_itf;
+    net_set_error(NET_EINVAL, "WLAN: unknown interface");
+    return NULL;
+}
+
+int wlan_active(wlan *w, int on)
+{
+    if (w == NULL)
+        return net_set_error(NET_EINVAL, "active: no interface");
+    if (w->itf == WLAN_IF_AP)
+        return on == WLAN_QUERY ? 0 : ap_unsupported("active");
+    if (on == WLAN_QUERY)
+        return chip_wifi_is_up(CHIP_ITF_STA) ? 1 : 0;
+    int rc = chip_wifi_set_up(CHIP_ITF_STA, on != 0);
+    if (rc != CHIP_OK)
+        return chip_error(rc, "active");
+    /* The netif exists from the first activation on, as MicroPython's
+     * cyw43 binding creates it when the interface comes up. */
+    if (on && wifi_netif() == NULL && wifi_netif_init(w->hostname) == NULL)
+        return net_set_error(NET_EIO, "active: lwIP could not add the network interface");
+    HAL_TRACE("wlan_active", HAL_INT("on", on != 0));
+    return NET_OK;
+}
+
+int wlan_connect(wlan *w, const char *ssid, const char *key, const uint8_t *bssid)
+{
+    if (w == NULL || ssid == NULL)
+        return net_set_error(NET_EINVAL, "connect: no SSID");
+    if (w->itf == WLAN_IF_AP)
+        return ap_unsupported("connect");
+    size_t slen = strlen(ssid), klen = key ? strlen(key) : 0;
+    if (slen == 0 || slen > 32)
+        return net_set_error(NET_EINVAL, "connect: SSID must be 1 to 32 bytes");
+    if (klen != 0 && (klen < 8 || klen > 63))
+        return net_set_error(NET_EINVAL, "connect: a WPA2 key is 8 to 63 characters");
+    /* As MicroPython's cyw43 binding: a key means WPA2 (mixed), none means open. */
+    uint32_t auth = klen ? CHIP_AUTH_WPA2_MIXED_PSK : CHIP_AUTH_OPEN;
+    int rc = chip_wifi_join(slen, (const uint8_t *)ssid, klen, (const uint8_t *)key, auth, bssid, 0);
+    if (rc != CHIP_OK)
+        return chip_error(rc, "connect");
+    HAL_TRACE("wlan_connect", HAL_STR("ssid", ssid));
+    return NET_OK;
+}
+
+int wlan_disconnect(wlan *w)
+{
+    if (w == NULL)
+        return net_set_error(NET_EINVAL, "disconnect: no interface");
+    if (w->itf == WLAN_IF_AP)
+        return ap_unsupported("disconnect");
+    int rc = chip_wifi_leave(CHIP_ITF_STA);
+    if (rc != CHIP_OK)
+        return chip_error(rc, "disconnect");
+    HAL_TRACE("wlan_disconnect", HAL_INT("itf", w->itf));
+    return NET_OK;
+}
+
+int wlan_status(wlan *w)
+{
+    if (w == NULL || w->itf == WLAN_IF_AP)
+        return STAT_IDLE;
+    /* chip_tcpip_link_status combines the join state with the netif's
+     * address, exactly what MicroPython's status() returns on rp2. */
+    return chip_tcpip_link_status(CHIP_ITF_STA);
+}
+
+bool wlan_isconnected(wlan *w)
+{
+    return wlan_status(w) == STAT_GOT_IP;
+}
+
+int wlan_rssi(wlan *w, int *rssi)
+{
+    if (w == NULL || rssi == NULL || w->itf == WLAN_IF_AP)
+        return net_set_error(NET_EINVAL, "status('rssi'): not available");
+    int32_t v;
+    int rc = chip_wifi_get_rssi(&v);
+    if (rc != CHIP_OK)
+        return chip_error(rc, "status('rssi')");
+    *rssi = (int)v;
+    return NET_OK;
+}
+
+struct scan_ctx {
+    net_scan_entry *out;
+    size_t max, n;
+};
+
+static int on_scan_result(void *env, const chip_scan_result *r)
+{
+    struct scan_ctx *s = env;
+    /* the chip reports each BSS once; keep what fits */
+    if (s->n >= s->max)
+        return 0;
+    net_scan_entry *e = &s->out[s->n++];
+    memset(e, 0, sizeof *e);
+    memcpy(e->ssid, r->ssid, r->ssid_len);
+    e->ssid[r->ssid_len] = '\0';
+    memcpy(e->bssid, r->bssid, 6);
+    e->channel = r->channel;
+    e->rssi = r->rssi;
+    if (r->auth_mode & CHIP_SCAN_AUTH_WPA2)
+        e->security = (r->auth_mode & CHIP_SCAN_AUTH_WPA) ? NET_SEC_WPA_WPA2_PSK : NET_SEC_WPA2_PSK;
+    else if (r->auth_mode & CHIP_SCAN_AUTH_WPA)
+        e->security = NET_SEC_WPA_PSK;
+    else if (r->auth_mode & CHIP_SCAN_AUTH_WEP)
+        e->security = NET_SEC_WEP;
+    else
+        e->security = NET_SEC_OPEN;
+    e->hidden = r->ssid_len == 0;
+    return 0;
+}
+
+int wlan_scan(wlan *w, net_scan_entry *out, size_t max, size_t *n)
+{
+    if (w == NULL || n == NULL || (out == NULL && max > 0))
+        return net_set_error(NET_EINVAL, "scan: bad arguments");
+    if (w->itf == WLAN_IF_AP)
+        return ap_unsupported("scan");
+    struct scan_ctx s = {out, max, 0};
+    int rc = chip_wifi_scan(NULL, &s, on_scan_result);
+    if (rc != CHIP_OK)
+        return chip_error(rc, "scan");
+    /* A full active scan takes about half a second of air time; poll as
+     * MicroPython's scan() does, sleeping so the rest of the device runs. */
+    for (int i = 0; i < 1000 && chip_wifi_scan_active(); i++)
+        hal_sleep_ms(10);
+    *n = s.n;
+    if (chip_wifi_scan_active())
+        return net_set_error(NET_ETIMEDOUT, "scan: did not finish in 10 s");
+    return NET_OK;
+}
+
+static void quad(char *out, const ip4_addr_t *a)
+{
+    snprintf(out, 16, "%s", ip4addr_ntoa(a));
+}
+
+int wlan_ifconfig(wlan *w, net_ifconfig *out)
+{
+    if (w == NULL || out == NULL)
+        return net_set_error(NET_EINVAL, "ifconfig: bad arguments");
+    if (w->itf == WLAN_IF_AP)
+        return ap_unsupported("ifconfig");
+    struct netif *n = wifi_netif();
+    ip4_addr_t zero;
+    ip4_addr_set_zero(&zero);
+    quad(out->ip, n ? netif_ip4_addr(n) : &zero);
+    quad(out->netmask, n ? netif_ip4_netmask(n) : &zero);
+    quad(out->gateway, n ? netif_ip4_gw(n) : &zero);
+    const ip_addr_t *dns = dns_getserver(0);
+    snprintf(out->dns, sizeof out->dns, "%s", dns ? ipaddr_ntoa(dns) : "0.0.0.0");
+    return NET_OK;
+}
+
+int wlan_set_ifconfig(wlan *w, const net_ifconfig *cfg)
+{
+    if (w == NULL || cfg == NULL)
+        return net_set_error(NET_EINVAL, "ifconfig: bad arguments");
+    if (w->itf == WLAN_IF_AP)
+        return ap_unsupported("ifconfig");
+    if (wifi_netif() == NULL)
+        return net_set_error(NET_EPERM, "ifconfig: WLAN interface never activated");
+    if (cfg->ip[0] == '\0' || strcmp(cfg->ip, "dhcp") == 0) {
+        wifi_netif_set_static(NULL, NULL, NULL);
+        return NET_OK;
+    }
+    ip4_addr_t ip, mask, gw, dns;
+    if (!ip4addr_aton(cfg->ip, &ip) || !ip4addr_aton(cfg->netmask, &mask) || !ip4addr_aton(cfg->gateway, &gw))
+        return net_set_error(NET_EINVAL, "ifconfig: addresses must be dotted quads");
+    wifi_netif_set_static(&ip, &mask, &gw);
+    if (cfg->dns[0] != '\0' && ip4addr_aton(cfg->dns, &dns)) {
+        ip_addr_t d;
+        ip_addr_copy_from_ip4(d, dns);
+        dns_setserver(0, &d);
+    }
+    return NET_OK;
+}
+
+int wlan_config_mac(wlan *w, uint8_t mac[6])
+{
+    if (w == NULL || mac == NULL)
+        return net_set_error(NET_EINVAL, "config('mac'): bad arguments");
+    return chip_error(chip_wifi_get_mac(CHIP_ITF_STA, mac), "config('mac')");
+}
+
+int wlan_config_hostname(wlan *w, const char *hostname)
+{
+    if (w == NULL || hostname == NULL || strlen(hostname) == 0 || strlen(hostname) > 32)
+        return net_set_error(NET_EINVAL, "config(hostname=): 1 to 32 characters");
+    snprintf(w->hostname, sizeof w->hostname, "%s", hostname);
+    return NET_OK;
+}
+
+const char *wlan_hostname(wlan *w)
+{
+    return w ? w->hostname : "";
+}
+
+int wlan_config_txpower(wlan *w, int dbm)
+{
+    if (w == NULL)
+        return net_set_error(NET_EINVAL, "config(txpower=): no interface");
+    return chip_error(chip_wifi_set_tx_power(dbm), "config(txpower=)");
+}
+
+int wlan_txpower(wlan *w, int *dbm)
+{
+    if (w == NULL || dbm == NULL)
+        return net_set_error(NET_EINVAL, "config('txpower'): bad arguments");
+    return chip_error(chip_wifi_get_tx_power(dbm), "config('txpower')");
+}

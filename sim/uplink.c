@@ -1,0 +1,1120 @@
+/* sim/uplink.c — libslirp behind the AP, on virtual time.
+ *
+ * Clock and timers. Slirp reads the engine's virtual clock (clock_get_ns)
+ * and its own timers (timer_new_opaque, which 4.7 uses with a version 4
+ * config; timer_new is provided too) are scheduler events. In libslirp 4.7 those timers only drive IPv6 router
+ * advertisements, which stay off here; the TCP/IP timers that matter
+ * (delayed ACK "fasttimo" every 2 ms, retransmit/keepalive/2MSL "slowtimo"
+ * every 500 ms, fragment and UDP expiry) are not timers at all: they run
+ * inside slirp_pollfds_poll when enough virtual time has passed, and
+ * slirp_pollfds_fill lowers the timeout it is given to 2 or 499 ms when one
+ * is pending (and to at most 1000 ms otherwise, which we read as "nothing
+ * due").
+ *
+ * The tick. So the uplink keeps one scheduler event, the tick, which polls
+ * every fd slirp asks for with a zero timeout and then calls
+ * slirp_pollfds_poll. After every input frame, tick and timer the uplink
+ * asks slirp_pollfds_fill again and re-arms the tick for the earliest of:
+ *   - now + slirp's timeout, when a TCP/IP timer is pending (< 1000 ms);
+ *   - now + 10 ms, when slirp has any host socket to poll (listening port
+ *     forwards included, so that they accept while virtual time runs free);
+ *   - the end of the pacing hold (below), while the uplink has pacing on.
+ * With none of these, no tick is queued, so an idle in-rig network leaves the
+ * event queue alone and a run can end for lack of events.
+ *
+ * Pacing. While slirp has host sockets carrying data (see host_active
+ * below), the uplink turns the clock's pacing on at rate 1.0 (only if nobody
+ * had it on already, and it only turns off what it turned on). It turns it
+ * off 250 ms of virtual (= wall) time after the last such socket went
+ * quiet: request after request to a host server then stays paced instead of
+ * flapping between paced and free-running, and an observer that samples the
+ * clock now and then still sees that a host exchange happened. While paced,
+ * the clock's idle hook does the same poll as the tick but waits in ppoll()
+ * for up to the wall time the clock has left, so the engine sleeps in the
+ * kernel and host data is handled as it arrives. The idle hook never touches the
+ * scheduler or the pacing itself: changing the rate inside the clock's wait
+ * loop would break its arithmetic, so those decisions are taken in event
+ * context (tick, input frame, timer, echo flush), at most 10 ms later.
+ *
+ * host_active. libslirp 4.7 calls register_poll_fd for the sockets it opens
+ * for connections — NAT TCP connects (tcp_fconnect), accepted forward
+ * connections (tcp_connect), NAT UDP (udp_attach) and ICMP (icmp_send) — and
+ * never for listening forward sockets (tcpx_listen, udpx_listen), and it
+ * calls unregister_poll_fd when it closes them. An fd in that set counts as
+ * carrying data when the latest slirp_pollfds_fill asked to poll it, so a TCP
+ * connection whose both directions are shut (slirp's TIME_WAIT) no longer
+ * counts. Datagram sockets count only within 2 s of traffic through them,
+ * because slirp keeps them for 240 s after the last packet (10 s for DNS)
+ * and pacing a run for minutes after a single lookup would be wrong.
+ *
+ * In-rig services use slirp_add_guestfwd: the guest's bytes arrive through
+ * a write callback, synchronously inside slirp_input, and bytes go back with
+ * slirp_socket_recv. Limits of that API in 4.7, which shape this code:
+ *  - the write callback has no connection identity, and slirp_socket_recv
+ *    addresses the newest socket whose foreign address is the service's
+ *    ip:port. So connections are counted by watching the guest's SYNs in
+ *    uplink_input, the sink's CRC covers bytes in arrival order across all
+ *    its connections, and the echo answers correctly only one connection at
+ *    a time;
+ *  - a guestfwd socket has no fd, so slirp never learns that the "service
+ *    side" closed: after the guest's FIN slirp ACKs it and stays in
+ *    CLOSE_WAIT for good. The guest sees its FIN acknowledged but never gets
+ *    a FIN back (it sits in FIN_WAIT_2 until its own timeout), and slirp
+ *    keeps the socket until uplink_destroy. The only way 4.7 offers to make
+ *    slirp close one is an error path of slirp_socket_recv that also logs a
+ *    glib critical, which we do not use;
+ *  - the callback's return value is ignored and slirp never stops reading
+ *    from the guest, so the echo cannot push back: it keeps at most 4 MiB
+ *    the guest has not taken yet and drops (and traces) the rest.
+ * Echo replies are handed to slirp from a scheduler event rather than from
+ * inside the write callback, which runs in the middle of slirp's tcp_input.
+ *
+ * libslirp keeps its clock reading (curtime) in a process-wide variable that
+ * only slirp_pollfds_poll updates, and reads it in slirp_pollfds_fill and
+ * when it creates sockets. So before slirp_input and slirp_pollfds_fill the
+ * uplink calls slirp_pollfds_poll with select_error set (due timers and
+ * queued frames only, no sockets): sockets get expiry times from the present
+ * and not from the last tick, which may be hours back, and uplinks of
+ * different runs in one process do not see each other's time. */
+#define _GNU_SOURCE /* ppoll: the idle wait is in ns; poll()'s ms would spin below 1 ms */
+#include "sim/uplink.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <slirp/libslirp.h>
+
+#define HOST_POLL_PERIOD SIM_MS(10)
+#define DGRAM_LINGER SIM_SEC(2)
+#define PACING_HOLD SIM_MS(250)
+#define SLIRP_NOTHING_DUE_MS 1000u /* slirp_pollfds_fill's cap when no timer is pending */
+#define ECHO_BACKLOG_MAX ((size_t)4 << 20)
+#define SLIRP_CONFIG_VERSION_USED 4 /* disable_dhcp and timer_new_opaque need 4 */
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+#define TCP_URG 0x20
+
+struct flow { /* a connection to a service the guest has not closed yet */
+    uint32_t ip;
+    uint16_t port;
+};
+
+struct service {
+    uplink *u;
+    uplink_service_kind kind;
+    uint32_t ip;
+    uint16_t port;
+    uplink_sink_stats stats;
+    struct flow *flows;
+    size_t nflows, capflows;
+    uint8_t *backlog; /* echo: bytes slirp has not taken back yet */
+    size_t boff, blen, bcap; /* they start at backlog + boff */
+};
+
+struct hostfd {
+    int fd;
+    bool stream;
+    bool polled;   /* asked for by the latest slirp_pollfds_fill */
+    sim_time last; /* datagram sockets: last traffic */
+};
+
+struct utimer {
+    uplink *u;
+    SlirpTimerCb cb; /* timer_new; NULL for timer_new_opaque */
+    SlirpTimerId id;
+    void *cb_opaque;
+    sim_timer_id ev;
+    struct utimer *prev, *next;
+};
+
+struct uplink {
+    sim *s;
+    char *name;
+    uplink_config cfg;
+    uplink_send_fn send;
+    void *ctx;
+    SlirpCb cb; /* slirp keeps a pointer to it */
+    Slirp *slirp;
+
+    struct pollfd *pfds;
+    size_t npfds, cappfds;
+    struct hostfd *hfds;
+    size_t nhfds, caphfds;
+    struct service **svcs;
+    size_t nsvcs;
+    struct utimer *timers;
+
+    uint32_t want_ms; /* slirp's timeout from the latest fill */
+    sim_timer_id tick_ev;
+    sim_time tick_at;
+    sim_timer_id flush_ev;
+    bool pacing_owned;
+    sim_time active_at; /* when host_active was last seen true */
+    bool in_idle;
+    sim_time dgram_touch; /* the guest's last UDP/ICMP packet */
+    uint64_t frames_out;
+    uint32_t crc_table[256];
+};
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                       */
+/* ------------------------------------------------------------------ */
+
+static bool grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    size_t n = *cap ? *cap * 2 : 8;
+    while (n < need)
+        n *= 2;
+    void *q = realloc(*p, n * elem);
+    if (q == NULL)
+        return false;
+    *p = q;
+    *cap = n;
+    return true;
+}
+
+static uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static void ip_str(uint32_t ip, char out[16])
+{
+    snprintf(out, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
+}
+
+static struct in_addr in_addr_of(uint32_t ip)
+{
+    struct in_addr a = {.s_addr = htonl(ip)};
+    return a;
+}
+
+static void crc32_table_init(uint32_t t[256])
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+        t[i] = c;
+    }
+}
+
+static uint32_t crc32_update(const uint32_t t[256], uint32_t crc, const uint8_t *p, size_t n)
+{
+    crc = ~crc;
+    while (n--)
+        crc = t[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+    return ~crc;
+}
+
+static void trace_addr(sim_trace_rec *r, const char *key, uint32_t ip, uint16_t port)
+{
+    char a[16];
+    ip_str(ip, a);
+    sim_trace_strf(r, key, "%s:%u", a, port);
+}
+
+static int prefix_len(uint32_t netmask)
+{
+    int n = 0;
+    while (n < 32 && (netmask & (0x80000000u >> n)))
+        n++;
+    return n;
+}
+
+/* The address lies in the virtual network and is not its network or
+ * broadcast address. */
+static bool in_net(const uplink_config *c, uint32_t ip)
+{
+    return (ip & c->netmask) == c->net && (ip & ~c->netmask) != 0 && (ip | c->netmask) != 0xffffffffu;
+}
+
+/* ------------------------------------------------------------------ */
+/* Host sockets slirp opened for connections                           */
+/* ------------------------------------------------------------------ */
+
+static struct hostfd *hostfd_find(const uplink *u, int fd)
+{
+    for (size_t i = 0; i < u->nhfds; i++)
+        if (u->hfds[i].fd == fd)
+            return &u->hfds[i];
+    return NULL;
+}
+
+static bool host_active(const uplink *u)
+{
+    sim_time now = sim_now(u->s);
+    for (size_t i = 0; i < u->nhfds; i++) {
+        const struct hostfd *h = &u->hfds[i];
+        if (!h->polled)
+            continue;
+        if (h->stream)
+            return true;
+        sim_time last = h->last > u->dgram_touch ? h->last : u->dgram_touch;
+        if (now - last < DGRAM_LINGER)
+            return true;
+    }
+    return false;
+}
+
+static void cb_register_poll_fd(int fd, void *opaque)
+{
+    uplink *u = opaque;
+    if (fd < 0 || hostfd_find(u, fd) != NULL)
+        return;
+    if (!grow((void **)&u->hfds, &u->caphfds, u->nhfds + 1, sizeof *u->hfds)) {
+        sim_trace_msg(sim_trace_of(u->s), SIM_LOG_ERROR, u->name, "oom",
+                      "cannot track host socket %d; pacing may stay off for it", fd);
+        return;
+    }
+    int type = 0;
+    socklen_t len = sizeof type;
+    bool stream = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+    u->hfds[u->nhfds++] = (struct hostfd){.fd = fd, .stream = stream, .last = sim_now(u->s)};
+    sim_trace_rec *r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_DEBUG, u->name, "host_socket");
+    sim_trace_int(r, "fd", fd);
+    sim_trace_str(r, "type", stream ? "stream" : "dgram");
+    sim_trace_bool(r, "open", true);
+    sim_trace_end(r);
+}
+
+static void cb_unregister_poll_fd(int fd, void *opaque)
+{
+    uplink *u = opaque;
+    struct hostfd *h = hostfd_find(u, fd);
+    if (h == NULL) /* listening sockets and guestfwd sockets (fd -1) land here */
+        return;
+    *h = u->hfds[--u->nhfds];
+    sim_trace_rec *r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_DEBUG, u->name, "host_socket");
+    sim_trace_int(r, "fd", fd);
+    sim_trace_bool(r, "open", false);
+    sim_trace_end(r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Polling                                                             */
+/* ------------------------------------------------------------------ */
+
+static int cb_add_poll(int fd, int events, void *opaque)
+{
+    uplink *u = opaque;
+    if (!grow((void **)&u->pfds, &u->cappfds, u->npfds + 1, sizeof *u->pfds))
+        return -1; /* slirp then treats the socket as not polled this round */
+    short ev = 0;
+    if (events & SLIRP_POLL_IN)
+        ev |= POLLIN;
+    if (events & SLIRP_POLL_OUT)
+        ev |= POLLOUT;
+    if (events & SLIRP_POLL_PRI)
+        ev |= POLLPRI;
+    u->pfds[u->npfds] = (struct pollfd){.fd = fd, .events = ev};
+    struct hostfd *h = hostfd_find(u, fd);
+    if (h != NULL)
+        h->polled = true;
+    return (int)u->npfds++;
+}
+
+static int cb_get_revents(int idx, void *opaque)
+{
+    uplink *u = opaque;
+    if (idx < 0 || (size_t)idx >= u->npfds)
+        return 0;
+    short re = u->pfds[idx].revents;
+    int out = 0;
+    if (re & POLLIN)
+        out |= SLIRP_POLL_IN;
+    if (re & POLLOUT)
+        out |= SLIRP_POLL_OUT;
+    if (re & POLLPRI)
+        out |= SLIRP_POLL_PRI;
+    if (re & POLLERR)
+        out |= SLIRP_POLL_ERR;
+    if (re & POLLHUP)
+        out |= SLIRP_POLL_HUP;
+    if (out != 0) {
+        struct hostfd *h = hostfd_find(u, u->pfds[idx].fd);
+        if (h != NULL)
+            h->last = sim_now(u->s);
+    }
+    return out;
+}
+
+/* Runs slirp's due timers and sends its queued frames, without touching
+ * sockets, and brings libslirp's clock reading to the present. */
+static void slirp_sync(uplink *u)
+{
+    slirp_pollfds_poll(u->slirp, 1, cb_get_revents, u);
+}
+
+static void slirp_fill(uplink *u)
+{
+    slirp_sync(u);
+    u->npfds = 0;
+    for (size_t i = 0; i < u->nhfds; i++)
+        u->hfds[i].polled = false;
+    uint32_t t = UINT32_MAX;
+    slirp_pollfds_fill(u->slirp, &t, cb_add_poll, u);
+    u->want_ms = t;
+}
+
+/* One round of host I/O: waits up to wait_ns for slirp's sockets. Returns
+ * nonzero when something happened (a socket was ready or a frame went to
+ * the guest). */
+static int host_io(uplink *u, int64_t wait_ns)
+{
+    uint64_t out_before = u->frames_out;
+    slirp_fill(u);
+    if (wait_ns < 0)
+        wait_ns = 0;
+    struct timespec ts = {.tv_sec = (time_t)(wait_ns / 1000000000), .tv_nsec = (long)(wait_ns % 1000000000)};
+    int rc = ppoll(u->pfds, (nfds_t)u->npfds, &ts, NULL);
+    if (rc < 0)
+        for (size_t i = 0; i < u->npfds; i++)
+            u->pfds[i].revents = 0;
+    slirp_pollfds_poll(u->slirp, rc < 0, cb_get_revents, u);
+    return rc > 0 || u->frames_out != out_before;
+}
+
+static void tick_event(void *arg);
+static void flush_event(void *arg);
+
+static void update_pacing(uplink *u)
+{
+    sim_clock *c = sim_clock_of(u->s);
+    sim_time now = sim_now(u->s);
+    bool active = host_active(u);
+    if (active)
+        u->active_at = now;
+    else if (u->pacing_owned && now - u->active_at < PACING_HOLD)
+        active = true;
+    bool change = false;
+    if (active && !sim_clock_pacing(c)) {
+        sim_clock_set_pacing(c, 1.0);
+        u->pacing_owned = true;
+        change = true;
+    } else if (!active && u->pacing_owned) {
+        if (sim_clock_pacing(c))
+            sim_clock_set_pacing(c, 0);
+        u->pacing_owned = false;
+        change = true;
+    }
+    if (change) {
+        sim_trace_rec *r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_INFO, u->name, "pacing");
+        sim_trace_bool(r, "on", active);
+        sim_trace_int(r, "host_sockets", (int64_t)u->nhfds);
+        sim_trace_end(r);
+    }
+}
+
+static void schedule_tick(uplink *u)
+{
+    sim_time now = sim_now(u->s);
+    sim_time want = SIM_TIME_MAX;
+    if (u->want_ms < SLIRP_NOTHING_DUE_MS)
+        want = now + SIM_MS(u->want_ms);
+    if (u->npfds > 0 && want > now + HOST_POLL_PERIOD)
+        want = now + HOST_POLL_PERIOD;
+    if (u->pacing_owned && want > u->active_at + PACING_HOLD)
+        want = u->active_at + PACING_HOLD; /* to end the hold */
+    if (want == SIM_TIME_MAX)
+        return; /* a tick already queued is harmless: it finds nothing */
+    if (u->tick_ev != 0) {
+        if (u->tick_at <= want)
+            return;
+        sim_cancel(u->s, u->tick_ev);
+    }
+    u->tick_at = want;
+    u->tick_ev = sim_at(u->s, want, tick_event, u);
+}
+
+/* After anything that may have changed slirp's state; never from the idle hook. */
+static void after_slirp(uplink *u)
+{
+    slirp_fill(u);
+    update_pacing(u);
+    schedule_tick(u);
+}
+
+static int idle_hook(void *ctx, int64_t max_wait_ns)
+{
+    uplink *u = ctx;
+    u->in_idle = true;
+    int did = host_io(u, max_wait_ns);
+    u->in_idle = false;
+    return did;
+}
+
+/* ------------------------------------------------------------------ */
+/* In-rig services                                                     */
+/* ------------------------------------------------------------------ */
+
+static struct service *service_find(const uplink *u, uint32_t ip, uint16_t port)
+{
+    for (size_t i = 0; i < u->nsvcs; i++)
+        if (u->svcs[i]->ip == ip && u->svcs[i]->port == port)
+            return u->svcs[i];
+    return NULL;
+}
+
+static void schedule_flush(uplink *u)
+{
+    /* From the idle hook the tick does it instead (no scheduling there). */
+    if (u->flush_ev == 0 && !u->in_idle)
+        u->flush_ev = sim_after(u->s, 0, flush_event, u);
+}
+
+static void trace_echo_drop(uplink *u, const struct service *sv, size_t bytes, const char *why)
+{
+    sim_trace_rec *r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_WARN, u->name, "echo_drop");
+    trace_addr(r, "service", sv->ip, sv->port);
+    sim_trace_int(r, "bytes", (int64_t)bytes);
+    sim_trace_str(r, "why", why);
+    sim_trace_end(r);
+}
+
+static ssize_t sink_write(const void *buf, size_t len, void *opaque)
+{
+    struct service *sv = opaque;
+    sv->stats.bytes += len;
+    sv->stats.crc32 = crc32_update(sv->u->crc_table, sv->stats.crc32, buf, len);
+    return (ssize_t)len;
+}
+
+static ssize_t echo_write(const void *buf, size_t len, void *opaque)
+{
+    struct service *sv = opaque;
+    uplink *u = sv->u;
+    sv->stats.bytes += len;
+    size_t take = len;
+    if (take > ECHO_BACKLOG_MAX - sv->blen)
+        take = ECHO_BACKLOG_MAX - sv->blen;
+    if (sv->boff > 0 && sv->boff + sv->blen + take > sv->bcap) {
+        memmove(sv->backlog, sv->backlog + sv->boff, sv->blen);
+        sv->boff = 0;
+    }
+    if (take > 0 && grow((void **)&sv->backlog, &sv->bcap, sv->boff + sv->blen + take, 1)) {
+        memcpy(sv->backlog + sv->boff + sv->blen, buf, take);
+        sv->blen += take;
+    } else {
+        take = 0;
+    }
+    if (take < len)
+        trace_echo_drop(u, sv, len - take, "the guest does not read its echo");
+    if (sv->blen > 0)
+        schedule_flush(u);
+    return (ssize_t)len;
+}
+
+static void flush_echoes(uplink *u)
+{
+    for (size_t i = 0; i < u->nsvcs; i++) {
+        struct service *sv = u->svcs[i];
+        if (sv->kind != UPLINK_SERVICE_ECHO || sv->blen == 0)
+            continue;
+        struct in_addr a = in_addr_of(sv->ip);
+        while (sv->blen > 0) {
+            /* Never more than can_recv allows: a larger slirp_socket_recv
+             * takes slirp's "buffer too small" path, which closes the
+             * connection. */
+            size_t room = slirp_socket_can_recv(u->slirp, a, sv->port);
+            if (room == 0)
+                break;
+            size_t n = sv->blen < room ? sv->blen : room;
+            if (n > INT_MAX)
+                n = INT_MAX;
+            slirp_socket_recv(u->slirp, a, sv->port, sv->backlog + sv->boff, (int)n);
+            sv->boff += n;
+            sv->blen -= n;
+        }
+        if (sv->blen == 0)
+            sv->boff = 0;
+    }
+}
+
+static void flush_event(void *arg)
+{
+    uplink *u = arg;
+    u->flush_ev = 0;
+    flush_echoes(u);
+    after_slirp(u);
+}
+
+static void cb_notify(void *opaque)
+{
+    uplink *u = opaque;
+    for (size_t i = 0; i < u->nsvcs; i++)
+        if (u->svcs[i]->blen > 0) {
+            schedule_flush(u);
+            return;
+        }
+}
+
+static struct flow *flow_find(const struct service *sv, uint32_t ip, uint16_t port)
+{
+    for (size_t i = 0; i < sv->nflows; i++)
+        if (sv->flows[i].ip == ip && sv->flows[i].port == port)
+            return &sv->flows[i];
+    return NULL;
+}
+
+static void flow_syn(uplink *u, struct service *sv, uint32_t ip, uint16_t port)
+{
+    if (flow_find(sv, ip, port) != NULL)
+        return; /* a retransmitted SYN, not a new connection */
+    if (!grow((void **)&sv->flows, &sv->capflows, sv->nflows + 1, sizeof *sv->flows))
+        return;
+    sv->flows[sv->nflows++] = (struct flow){.ip = ip, .port = port};
+    sv->stats.connections++;
+    sim_trace_rec *r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_INFO, u->name, "service_conn");
+    trace_addr(r, "service", sv->ip, sv->port);
+    trace_addr(r, "from", ip, port);
+    sim_trace_int(r, "n", (int64_t)sv->stats.connections);
+    sim_trace_end(r);
+}
+
+/* A FIN or RST from the guest. After a FIN the echo still owes the guest
+ * what it sent (a half-close); after a reset, with no other connection
+ * open, nobody will take those bytes. */
+static void flow_end(uplink *u, struct service *sv, uint32_t ip, uint16_t port, bool reset)
+{
+    struct flow *f = flow_find(sv, ip, port);
+    if (f != NULL)
+        *f = sv->flows[--sv->nflows];
+    if (reset && sv->nflows == 0 && sv->blen > 0) {
+        trace_echo_drop(u, sv, sv->blen, "connection reset");
+        sv->blen = 0;
+        sv->boff = 0;
+    }
+}
+
+/* Ones' complement sum over the TCP pseudo-header and segment. */
+static bool tcp_checksum_ok(const uint8_t *ip, const uint8_t *seg, size_t len)
+{
+    uint32_t sum = 0;
+    for (int i = 12; i < 20; i += 2)
+        sum += rd16(ip + i);
+    sum += 6 + (uint32_t)len;
+    for (size_t i = 0; i + 1 < len; i += 2)
+        sum += rd16(seg + i);
+    if (len & 1)
+        sum += (uint32_t)seg[len - 1] << 8;
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return sum == 0xffff;
+}
+
+/* The guest's TCP segments to a service tell connections apart, which the
+ * guestfwd API does not (see the top of the file). */
+static void inspect_guest_frame(uplink *u, const uint8_t *eth, size_t len)
+{
+    if (len < 14 + 20 || rd16(eth + 12) != 0x0800)
+        return;
+    const uint8_t *ip = eth + 14;
+    size_t iplen = len - 14;
+    size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+    if ((ip[0] >> 4) != 4 || ihl < 20 || ihl > iplen)
+        return;
+    size_t total = rd16(ip + 2);
+    if (total < ihl || total > iplen)
+        return;
+    uint8_t proto = ip[9];
+    if (proto == 1 || proto == 17) {
+        u->dgram_touch = sim_now(u->s);
+        return;
+    }
+    if (proto != 6 || (rd16(ip + 6) & 0x1fff) != 0 || total - ihl < 20 || u->nsvcs == 0)
+        return;
+    const uint8_t *tcp = ip + ihl;
+    struct service *sv = service_find(u, rd32(ip + 16), rd16(tcp + 2));
+    if (sv == NULL)
+        return;
+    uint32_t src = rd32(ip + 12);
+    uint16_t sport = rd16(tcp);
+    uint8_t flags = tcp[13];
+    if ((flags & (TCP_FIN | TCP_SYN | TCP_RST | TCP_ACK | TCP_URG)) == TCP_SYN) {
+        /* What slirp's tcp_input takes as a new connection; a SYN it would
+         * drop for a bad checksum is not one. */
+        if (tcp_checksum_ok(ip, tcp, total - ihl))
+            flow_syn(u, sv, src, sport);
+    } else if (flags & (TCP_FIN | TCP_RST)) {
+        flow_end(u, sv, src, sport, (flags & TCP_RST) != 0);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Slirp's other callbacks                                             */
+/* ------------------------------------------------------------------ */
+
+static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
+{
+    uplink *u = opaque;
+    u->frames_out++;
+    u->send(u->ctx, buf, len);
+    return (ssize_t)len;
+}
+
+static void cb_guest_error(const char *msg, void *opaque)
+{
+    uplink *u = opaque;
+    sim_trace_msg(sim_trace_of(u->s), SIM_LOG_WARN, u->name, "guest_error", "%s", msg);
+}
+
+static int64_t cb_clock_get_ns(void *opaque)
+{
+    uplink *u = opaque;
+    return sim_now(u->s);
+}
+
+static void timer_fire(void *arg)
+{
+    struct utimer *t = arg;
+    uplink *u = t->u;
+    t->ev = 0;
+    if (t->cb != NULL)
+        t->cb(t->cb_opaque);
+    else
+        slirp_handle_timer(u->slirp, t->id, t->cb_opaque);
+    after_slirp(u);
+}
+
+static struct utimer *timer_alloc(uplink *u)
+{
+    struct utimer *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return NULL;
+    t->u = u;
+    t->next = u->timers;
+    if (u->timers != NULL)
+        u->timers->prev = t;
+    u->timers = t;
+    return t;
+}
+
+static void *cb_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
+{
+    struct utimer *t = timer_alloc(opaque);
+    if (t != NULL) {
+        t->cb = cb;
+        t->cb_opaque = cb_opaque;
+    }
+    return t;
+}
+
+static void *cb_timer_new_opaque(SlirpTimerId id, void *cb_opaque, void *opaque)
+{
+    struct utimer *t = timer_alloc(opaque);
+    if (t != NULL) {
+        t->id = id;
+        t->cb_opaque = cb_opaque;
+    }
+    return t;
+}
+
+static void cb_timer_free(void *timer, void *opaque)
+{
+    uplink *u = opaque;
+    struct utimer *t = timer;
+    if (t == NULL)
+        return;
+    sim_cancel(u->s, t->ev);
+    if (t->prev != NULL)
+        t->prev->next = t->next;
+    else
+        u->timers = t->next;
+    if (t->next != NULL)
+        t->next->prev = t->prev;
+    free(t);
+}
+
+/* expire_ms is on the clock slirp was given, i.e. virtual time in ms. */
+static void cb_timer_mod(void *timer, int64_t expire_ms, void *opaque)
+{
+    uplink *u = opaque;
+    struct utimer *t = timer;
+    if (t == NULL)
+        return;
+    sim_cancel(u->s, t->ev);
+    sim_time when = expire_ms <= 0 ? 0 : expire_ms >= SIM_TIME_MAX / 1000000 ? SIM_TIME_MAX : SIM_MS(expire_ms);
+    t->ev = sim_at(u->s, when, timer_fire, t);
+}
+
+static void tick_event(void *arg)
+{
+    uplink *u = arg;
+    u->tick_ev = 0;
+    host_io(u, 0);
+    flush_echoes(u); /* covers a notify that came while in the idle hook */
+    after_slirp(u);
+}
+
+/* ------------------------------------------------------------------ */
+/* Public API                                                          */
+/* ------------------------------------------------------------------ */
+
+void uplink_config_default(uplink_config *c)
+{
+    *c = (uplink_config){
+        .name = "uplink",
+        .net = 0x0a000200,
+        .netmask = 0xffffff00,
+        .gateway = 0x0a000202,
+        .dns = 0x0a000203,
+        .guest_default = 0x0a00020f,
+        .restricted = false,
+    };
+}
+
+static int check_config(const uplink_config *c, sim_err *err)
+{
+    char a[16], b[16];
+    uint32_t host = ~c->netmask;
+    /* contiguous, and room for at least the gateway and the DNS address */
+    if ((host & (host + 1)) != 0 || host < 3) {
+        ip_str(c->netmask, a);
+        return sim_err_set(err, SIM_EINVAL, "uplink: netmask %s is not a contiguous mask of /30 or wider", a);
+    }
+    if ((c->net & host) != 0) {
+        ip_str(c->net, a);
+        ip_str(c->netmask, b);
+        return sim_err_set(err, SIM_EINVAL, "uplink: network %s has host bits set for netmask %s", a, b);
+    }
+    const struct {
+        const char *what;
+        uint32_t ip;
+    } addrs[] = {{"gateway", c->gateway}, {"dns", c->dns}, {"guest_default", c->guest_default}};
+    for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
+        if (!in_net(c, addrs[i].ip)) {
+            ip_str(addrs[i].ip, a);
+            ip_str(c->net, b);
+            return sim_err_set(err, SIM_EINVAL, "uplink: %s %s is not a host address of the network %s/%d",
+                               addrs[i].what, a, b, prefix_len(c->netmask));
+        }
+    }
+    if (c->dns == c->gateway || c->guest_default == c->gateway || c->guest_default == c->dns) {
+        ip_str(c->guest_default == c->dns ? c->dns : c->gateway, a);
+        return sim_err_set(err, SIM_EINVAL, "uplink: gateway, dns and guest_default must differ (%s used twice)", a);
+    }
+    return SIM_OK;
+}
+
+uplink *uplink_create(sim *s, const uplink_config *cfg, uplink_send_fn send, void *ctx, sim_err *err)
+{
+    if (s == NULL || send == NULL) {
+        sim_err_set(err, SIM_EINVAL, "uplink: needs an engine and a send callback");
+        return NULL;
+    }
+    uplink_config c;
+    if (cfg != NULL)
+        c = *cfg;
+    else
+        uplink_config_default(&c);
+    if (c.name == NULL || c.name[0] == '\0')
+        c.name = "uplink";
+    if (check_config(&c, err) != SIM_OK)
+        return NULL;
+
+    uplink *u = calloc(1, sizeof *u);
+    char *name = strdup(c.name);
+    if (u == NULL || name == NULL) {
+        free(u);
+        free(name);
+        sim_err_set(err, SIM_ENOMEM, "out of memory creating the uplink");
+        return NULL;
+    }
+    u->s = s;
+    u->name = name;
+    c.name = name;
+    u->cfg = c;
+    u->send = send;
+    u->ctx = ctx;
+    u->want_ms = SLIRP_NOTHING_DUE_MS;
+    u->dgram_touch = INT64_MIN / 2;
+    crc32_table_init(u->crc_table);
+
+    u->cb = (SlirpCb){
+        .send_packet = cb_send_packet,
+        .guest_error = cb_guest_error,
+        .clock_get_ns = cb_clock_get_ns,
+        .timer_new = cb_timer_new,
+        .timer_free = cb_timer_free,
+        .timer_mod = cb_timer_mod,
+        .register_poll_fd = cb_register_poll_fd,
+        .unregister_poll_fd = cb_unregister_poll_fd,
+        .notify = cb_notify,
+        .timer_new_opaque = cb_timer_new_opaque,
+    };
+    SlirpConfig sc = {
+        .version = SLIRP_CONFIG_VERSION_USED,
+        .restricted = c.restricted,
+        .in_enabled = true,
+        .vnetwork = in_addr_of(c.net),
+        .vnetmask = in_addr_of(c.netmask),
+        .vhost = in_addr_of(c.gateway),
+        .in6_enabled = false,
+        .vdhcp_start = in_addr_of(c.guest_default),
+        .vnameserver = in_addr_of(c.dns),
+        .disable_dhcp = true, /* the AP serves addresses */
+    };
+    u->slirp = slirp_new(&sc, &u->cb, u);
+    if (u->slirp == NULL) {
+        sim_err_set(err, SIM_EIO, "uplink: slirp_new refused the configuration");
+        free(u->name);
+        free(u);
+        return NULL;
+    }
+    /* libslirp's clock reading is process-wide: make it this run's. */
+    slirp_sync(u);
+    sim_clock_set_idle(sim_clock_of(s), idle_hook, u);
+
+    char n[16], g[16], d[16];
+    ip_str(c.net, n);
+    ip_str(c.gateway, g);
+    ip_str(c.dns, d);
+    sim_trace_rec *r = sim_trace_begin(sim_trace_of(s), SIM_LOG_INFO, u->name, "create");
+    sim_trace_strf(r, "net", "%s/%d", n, prefix_len(c.netmask));
+    sim_trace_str(r, "gateway", g);
+    sim_trace_str(r, "dns", d);
+    sim_trace_bool(r, "restricted", c.restricted);
+    sim_trace_str(r, "slirp", slirp_version_string());
+    sim_trace_end(r);
+    return u;
+}
+
+void uplink_destroy(uplink *u)
+{
+    if (u == NULL)
+        return;
+    sim_cancel(u->s, u->tick_ev);
+    sim_cancel(u->s, u->flush_ev);
+    slirp_cleanup(u->slirp); /* may still call timer_free and unregister_poll_fd */
+    while (u->timers != NULL)
+        cb_timer_free(u->timers, u);
+    sim_clock *c = sim_clock_of(u->s);
+    if (u->pacing_owned && sim_clock_pacing(c))
+        sim_clock_set_pacing(c, 0);
+    sim_clock_set_idle(c, NULL, NULL);
+    for (size_t i = 0; i < u->nsvcs; i++) {
+        free(u->svcs[i]->flows);
+        free(u->svcs[i]->backlog);
+        free(u->svcs[i]);
+    }
+    free(u->svcs);
+    free(u->pfds);
+    free(u->hfds);
+    free(u->name);
+    free(u);
+}
+
+void uplink_input(uplink *u, const uint8_t *eth, size_t len)
+{
+    if (len < 14 || len > 65535)
+        return;
+    inspect_guest_frame(u, eth, len);
+    /* Sockets this frame creates take their expiry times from curtime. */
+    slirp_sync(u);
+    slirp_input(u->slirp, eth, (int)len);
+    /* Frames slirp queued waiting for this ARP answer go now, not at the
+     * next tick. */
+    if (eth[12] == 0x08 && eth[13] == 0x06)
+        slirp_sync(u);
+    after_slirp(u);
+}
+
+/* ---- hostfwd ---- */
+
+static int fwd_err(sim_err *err, int code, const char *spec, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fwd_err(sim_err *err, int code, const char *spec, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return sim_err_set(err, code, "hostfwd \"%.80s\": %s", spec, msg);
+}
+
+/* [p, end) as an IPv4 dotted quad; empty text gives dflt. */
+static bool parse_ip(const char *p, const char *end, uint32_t dflt, uint32_t *out)
+{
+    char buf[16];
+    size_t n = (size_t)(end - p);
+    if (n == 0) {
+        *out = dflt;
+        return true;
+    }
+    if (n >= sizeof buf)
+        return false;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    struct in_addr a;
+    if (inet_pton(AF_INET, buf, &a) != 1)
+        return false;
+    *out = ntohl(a.s_addr);
+    return true;
+}
+
+static bool parse_port(const char *p, const char *end, uint16_t *out)
+{
+    size_t n = (size_t)(end - p);
+    if (n == 0 || n > 5)
+        return false;
+    uint32_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+        v = v * 10 + (uint32_t)(p[i] - '0');
+    }
+    if (v < 1 || v > 65535)
+        return false;
+    *out = (uint16_t)v;
+    return true;
+}
+
+int uplink_add_hostfwd(uplink *u, const char *spec, sim_err *err)
+{
+    if (spec == NULL)
+        return sim_err_set(err, SIM_EINVAL, "hostfwd: no spec given");
+    const char *p = spec;
+    const char *sep = strchr(p, ':');
+    if (sep == NULL)
+        return fwd_err(err, SIM_EINVAL, spec, "expected \"tcp:\" or \"udp:\" first (tcp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT)");
+    bool udp;
+    if ((size_t)(sep - p) == 3 && strncmp(p, "tcp", 3) == 0)
+        udp = false;
+    else if ((size_t)(sep - p) == 3 && strncmp(p, "udp", 3) == 0)
+        udp = true;
+    else
+        return fwd_err(err, SIM_EINVAL, spec, "protocol '%.*s' is not tcp or udp", (int)(sep - p), p);
+
+    p = sep + 1;
+    sep = strchr(p, ':');
+    const char *dash = strchr(p, '-');
+    if (sep == NULL || (dash != NULL && dash < sep))
+        return fwd_err(err, SIM_EINVAL, spec, "missing ':' between the host address and the host port");
+    uint32_t haddr;
+    if (!parse_ip(p, sep, 0x7f000001, &haddr))
+        return fwd_err(err, SIM_EINVAL, spec, "host address '%.*s' is not an IPv4 address", (int)(sep - p), p);
+    p = sep + 1;
+    if (dash == NULL)
+        return fwd_err(err, SIM_EINVAL, spec, "missing '-' between the host port and the guest address");
+    uint16_t hport;
+    if (!parse_port(p, dash, &hport))
+        return fwd_err(err, SIM_EINVAL, spec, "host port '%.*s' is not a number in 1..65535", (int)(dash - p), p);
+
+    p = dash + 1;
+    sep = strchr(p, ':');
+    if (sep == NULL)
+        return fwd_err(err, SIM_EINVAL, spec, "missing ':' between the guest address and the guest port");
+    uint32_t gaddr;
+    if (!parse_ip(p, sep, u->cfg.guest_default, &gaddr))
+        return fwd_err(err, SIM_EINVAL, spec, "guest address '%.*s' is not an IPv4 address", (int)(sep - p), p);
+    char ga[16], net[16];
+    ip_str(gaddr, ga);
+    if (!in_net(&u->cfg, gaddr) || gaddr == u->cfg.gateway || gaddr == u->cfg.dns) {
+        ip_str(u->cfg.net, net);
+        return fwd_err(err, SIM_EINVAL, spec,
+                       "guest address %s is not a guest address of the virtual network %s/%d", ga, net,
+                       prefix_len(u->cfg.netmask));
+    }
+    p = sep + 1;
+    uint16_t gport;
+    if (!parse_port(p, p + strlen(p), &gport))
+        return fwd_err(err, SIM_EINVAL, spec, "guest port '%s' is not a number in 1..65535", p);
+
+    char ha[16];
+    ip_str(haddr, ha);
+    errno = 0;
+    if (slirp_add_hostfwd(u->slirp, udp, in_addr_of(haddr), hport, in_addr_of(gaddr), gport) != 0) {
+        int e = errno;
+        if (e == EADDRINUSE)
+            return fwd_err(err, SIM_EIO, spec, "host port %u on %s is in use", hport, ha);
+        return fwd_err(err, SIM_EIO, spec, "cannot listen on %s:%u: %s", ha, hport,
+                       e != 0 ? strerror(e) : "slirp refused it");
+    }
+    sim_trace_rec *r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_INFO, u->name, "hostfwd");
+    sim_trace_str(r, "proto", udp ? "udp" : "tcp");
+    trace_addr(r, "host", haddr, hport);
+    trace_addr(r, "guest", gaddr, gport);
+    sim_trace_end(r);
+    /* The new listener needs polling: queue the tick. */
+    slirp_fill(u);
+    schedule_tick(u);
+    return SIM_OK;
+}
+
+/* ---- services ---- */
+
+int uplink_add_service(uplink *u, uplink_service_kind kind, uint32_t ip, uint16_t port, sim_err *err)
+{
+    char a[16], net[16];
+    ip_str(ip, a);
+    if (kind != UPLINK_SERVICE_SINK && kind != UPLINK_SERVICE_ECHO)
+        return sim_err_set(err, SIM_EINVAL, "uplink service at %s:%u: unknown kind %d", a, port, (int)kind);
+    if (port == 0)
+        return sim_err_set(err, SIM_EINVAL, "uplink service at %s: port 0 is not a port", a);
+    if (!in_net(&u->cfg, ip)) {
+        ip_str(u->cfg.net, net);
+        return sim_err_set(err, SIM_EINVAL, "uplink service at %s:%u: not a host address of the virtual network %s/%d",
+                           a, port, net, prefix_len(u->cfg.netmask));
+    }
+    /* slirp answers for the gateway and DNS itself; the guest default is
+     * where the DHCP pool starts, and slirp would answer ARP for it too. */
+    if (ip == u->cfg.gateway || ip == u->cfg.dns || ip == u->cfg.guest_default)
+        return sim_err_set(err, SIM_EINVAL, "uplink service at %s:%u: %s is the %s address", a, port, a,
+                           ip == u->cfg.gateway ? "gateway" : ip == u->cfg.dns ? "DNS" : "guest's default");
+    if (service_find(u, ip, port) != NULL)
+        return sim_err_set(err, SIM_EINVAL, "uplink service at %s:%u: there is one there already", a, port);
+    struct service *sv = calloc(1, sizeof *sv);
+    struct service **v = sv ? realloc(u->svcs, (u->nsvcs + 1) * sizeof *v) : NULL;
+    if (v == NULL) {
+        free(sv);
+        return sim_err_set(err, SIM_ENOMEM, "out of memory adding an uplink service");
+    }
+    u->svcs = v;
+    *sv = (struct service){.u = u, .kind = kind, .ip = ip, .port = port};
+    struct in_addr ia = in_addr_of(ip);
+    if (slirp_add_guestfwd(u->slirp, kind == UPLINK_SERVICE_SINK ? sink_write : echo_write, sv, &ia, port) != 0) {
+        free(sv);
+        return sim_err_set(err, SIM_EINVAL, "uplink service at %s:%u: slirp refused the guest forward", a, port);
+    }
+    u->svcs[u->nsvcs++] = sv;
+    sim_trace_rec *r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_INFO, u->name, "service");
+    sim_trace_str(r, "kind", kind == UPLINK_SERVICE_SINK ? "sink" : "echo");
+    trace_addr(r, "at", ip, port);
+    sim_trace_end(r);
+    return SIM_OK;
+}
+
+int uplink_sink_stats_get(const uplink *u, uint32_t ip, uint16_t port, uplink_sink_stats *out)
+{
+    const struct service *sv = service_find(u, ip, port);
+    if (sv == NULL || sv->kind != UPLINK_SERVICE_SINK)
+        return SIM_EINVAL;
+    *out = sv->stats;
+    return SIM_OK;
+}
+
+bool uplink_host_active(const uplink *u)
+{
+    return host_active(u);
+}
