@@ -39,24 +39,41 @@ static void parse_backoff(lm_config *c, const char *text)
         unsigned long v = strtoul(p, &end, 10);
         if (end == p)
             break;
-        c->backoff_s[n++] = (uint32_t)v;
+        c->backoff_ms[n++] = (uint32_t)v;
         p = *end == ',' ? end + 1 : end;
     }
     c->backoff_len = n;
 }
 
-/* A deterministic stand-in for image data: the sink's checksum can then be
- * recomputed by anyone. */
+/* A deterministic stand-in for image data, so anyone can recompute the
+ * sink's checksum: 256-byte rows of a pattern that depends on the frame
+ * number, each row stamped with its index. */
 static void capture_frame(void)
 {
-    for (uint32_t i = 0; i < cam.frame_bytes; i++)
-        cam.frame[i] = (uint8_t)(cam.seq * 31 + i * 7 + (i >> 8));
+    uint8_t row[256];
+    for (uint32_t j = 0; j < sizeof row; j++)
+        row[j] = (uint8_t)(cam.seq * 31 + j * 7);
+    for (uint32_t off = 0, k = 0; off < cam.frame_bytes; off += sizeof row, k++) {
+        uint32_t n = cam.frame_bytes - off < sizeof row ? cam.frame_bytes - off : (uint32_t)sizeof row;
+        row[0] = (uint8_t)k;
+        row[1] = (uint8_t)(k >> 8);
+        memcpy(cam.frame + off, row, n);
+    }
 }
 
 static void drop_connection(void)
 {
     tcpc_close(cam.conn);
     cam.conn = NULL;
+}
+
+/* While an upload waits on TCP, the main loop's link check keeps running:
+ * a drop is noticed within one check period, not after the send timeout. */
+static bool keep_waiting(void *ctx)
+{
+    (void)ctx;
+    lm_step(cam.lm);
+    return lm_healthy(cam.lm);
 }
 
 static const char *upload(void)
@@ -67,6 +84,7 @@ static const char *upload(void)
             cam.conn = NULL;
             return tcpc_strerror(rc);
         }
+        tcpc_set_poll(cam.conn, keep_waiting, NULL, 100);
     }
     int rc = tcpc_send(cam.conn, cam.frame, cam.frame_bytes, 3000);
     if (rc != TCPC_OK) {
@@ -164,7 +182,10 @@ int app_main(void)
     lc.connect_timeout_ms = (uint32_t)hal_config_int("lm.connect_timeout_ms", 10000);
     lc.attempt_timeout_ms = (uint32_t)hal_config_int("lm.attempt_timeout_ms", 10000);
     lc.power_cycle = hal_config_int("lm.power_cycle", 1) != 0;
-    parse_backoff(&lc, hal_config_str("lm.backoff", "1,2,4,8,16,32,60"));
+    lc.check_period_ms = (uint32_t)hal_config_int("lm.check_period_ms", 100);
+    lc.stable_ms = (uint32_t)hal_config_int("lm.stable_ms", 30000);
+    lc.lan = strcmp(hal_config_str("camera.interface", "wlan"), "lan") == 0;
+    parse_backoff(&lc, hal_config_str("lm.backoff_ms", "1000,2000,4000,8000,16000,32000,60000"));
     cam.lm = lm_create(&lc);
     if (cam.lm == NULL)
         return HAL_EINVAL;

@@ -11,7 +11,9 @@
  * Settings (hal_config_*): wlan.ssid, wlan.key, camera.period_ms (1000),
  * camera.frame_bytes (20480), camera.sink ("10.0.2.100"), camera.sink_port
  * (9000), lm.connect_timeout_ms (10000), lm.attempt_timeout_ms (10000),
- * lm.backoff ("1,2,4,8,16,32,60"), lm.power_cycle (1). */
+ * lm.backoff_ms ("1000,2000,4000,8000,16000,32000,60000"), lm.power_cycle (1),
+ * lm.check_period_ms (100), lm.stable_ms (30000), camera.interface ("wlan"
+ * or "lan"). */
 #ifndef LINKRIG_FIRMWARE_CAMERA_H
 #define LINKRIG_FIRMWARE_CAMERA_H
 

@@ -19,6 +19,8 @@ struct lm {
     bool has_deadline;
     uint32_t down_since;
     char error[160];
+    int last_status;
+    uint32_t up_since;
     lm_stats stats;
 };
 
@@ -44,14 +46,16 @@ const char *lm_state_name(lm_state s)
 
 void lm_config_default(lm_config *c)
 {
-    static const uint32_t table[] = {1, 2, 4, 8, 16, 32, 60};
+    static const uint32_t table[] = {1000, 2000, 4000, 8000, 16000, 32000, 60000};
     memset(c, 0, sizeof *c);
     c->connect_timeout_ms = 10000;
     c->attempt_timeout_ms = 10000;
-    memcpy(c->backoff_s, table, sizeof table);
+    memcpy(c->backoff_ms, table, sizeof table);
     c->backoff_len = (int)(sizeof table / sizeof table[0]);
     c->power_cycle = true;
     c->power_cycle_pause_ms = 1000;
+    c->check_period_ms = 100;
+    c->stable_ms = 30000;
 }
 
 lm *lm_create(const lm_config *cfg)
@@ -64,6 +68,7 @@ lm *lm_create(const lm_config *cfg)
     l->cfg = *cfg;
     l->w = wlan_get(WLAN_IF_STA);
     l->state = LM_IDLE;
+    l->last_status = STAT_IDLE;
     return l;
 }
 
@@ -88,6 +93,19 @@ static void set_health(lm *l, bool h)
     HAL_TRACE("lm_health", HAL_INT("healthy", h));
 }
 
+/* The interface's status as the link manager polls it; every change is
+ * traced, so scenarios can check what the device saw ("status reaches"). */
+static int poll_status(lm *l)
+{
+    int st = l->cfg.lan ? lan_status(lan_get()) : wlan_status(l->w);
+    if (st != l->last_status) {
+        HAL_TRACE("wlan_status", HAL_INT("status", st), HAL_STR("name", status_name(st)),
+                  HAL_INT("was", l->last_status));
+        l->last_status = st;
+    }
+    return st;
+}
+
 static bool due(const lm *l)
 {
     return hal_ticks_diff(hal_ticks_ms(), l->until) >= 0;
@@ -98,6 +116,12 @@ static void start_attempt(lm *l)
     l->attempt++;
     l->stats.attempts++;
     HAL_TRACE("lm_attempt", HAL_INT("n", l->attempt));
+    if (l->cfg.lan) {
+        /* nothing to redo on a wire: wait for the cable and the address */
+        l->has_deadline = false;
+        set_state(l, LM_CONNECTING);
+        return;
+    }
     /* disconnect first: a chip stuck half-joined takes the new join cleanly */
     wlan_disconnect(l->w);
     int rc = wlan_connect(l->w, l->cfg.ssid, l->cfg.key, NULL);
@@ -113,23 +137,26 @@ static void start_attempt(lm *l)
 static void next_wait(lm *l)
 {
     if (l->table_pos < l->cfg.backoff_len) {
-        uint32_t s = l->cfg.backoff_s[l->table_pos++];
-        HAL_TRACE("lm_backoff", HAL_INT("s", s), HAL_INT("step", l->table_pos));
-        l->until = hal_ticks_add(hal_ticks_ms(), (int32_t)(s * 1000));
+        uint32_t ms = l->cfg.backoff_ms[l->table_pos++];
+        HAL_TRACE("lm_backoff", HAL_INT("ms", ms), HAL_INT("step", l->table_pos));
+        l->until = hal_ticks_add(hal_ticks_ms(), (int32_t)ms);
         set_state(l, LM_BACKOFF);
         return;
     }
     if (!l->cfg.power_cycle) {
         /* no power cycle: keep retrying at the last backoff */
-        uint32_t s = l->cfg.backoff_len ? l->cfg.backoff_s[l->cfg.backoff_len - 1] : 0;
-        HAL_TRACE("lm_backoff", HAL_INT("s", s), HAL_INT("step", l->table_pos));
-        l->until = hal_ticks_add(hal_ticks_ms(), (int32_t)(s * 1000));
+        uint32_t ms = l->cfg.backoff_len ? l->cfg.backoff_ms[l->cfg.backoff_len - 1] : 0;
+        HAL_TRACE("lm_backoff", HAL_INT("ms", ms), HAL_INT("step", l->table_pos));
+        l->until = hal_ticks_add(hal_ticks_ms(), (int32_t)ms);
         set_state(l, LM_BACKOFF);
         return;
     }
     l->stats.power_cycles++;
     HAL_TRACE("lm_power_cycle", HAL_INT("after_attempts", l->attempt));
-    wlan_active(l->w, 0);
+    if (l->cfg.lan)
+        lan_active(lan_get(), 0);
+    else
+        wlan_active(l->w, 0);
     l->until = hal_ticks_add(hal_ticks_ms(), (int32_t)l->cfg.power_cycle_pause_ms);
     set_state(l, LM_POWER_OFF);
 }
@@ -142,8 +169,8 @@ static void recovered(lm *l)
                   HAL_INT("down_ms", hal_ticks_diff(hal_ticks_ms(), l->down_since)));
     }
     l->attempt = 0;
-    l->table_pos = 0;
     l->send_failed = false;
+    l->up_since = hal_ticks_ms();
     set_state(l, LM_UP);
     set_health(l, true);
 }
@@ -153,11 +180,13 @@ int lm_connect(lm *l)
     if (l == NULL)
         return LM_EINVAL;
     l->down_since = hal_ticks_ms();
-    if (wlan_active(l->w, 1) != NET_OK) {
+    int rc = l->cfg.lan ? lan_active(lan_get(), 1) : wlan_active(l->w, 1);
+    if (rc != NET_OK) {
         snprintf(l->error, sizeof l->error, "connect: %s", net_last_error());
         return LM_EIO;
     }
-    int rc = wlan_connect(l->w, l->cfg.ssid, l->cfg.key, NULL);
+    if (!l->cfg.lan)
+        rc = wlan_connect(l->w, l->cfg.ssid, l->cfg.key, NULL);
     if (rc != NET_OK) {
         snprintf(l->error, sizeof l->error, "connect: %s", net_last_error());
         l->until = hal_ticks_ms();
@@ -168,7 +197,7 @@ int lm_connect(lm *l)
     set_state(l, LM_CONNECTING);
     uint32_t start = hal_ticks_ms();
     for (;;) {
-        if (wlan_status(l->w) == STAT_GOT_IP) {
+        if (poll_status(l) == STAT_GOT_IP) {
             HAL_TRACE("lm_connected", HAL_INT("ms", hal_ticks_diff(hal_ticks_ms(), start)));
             recovered(l);
             return LM_OK;
@@ -178,7 +207,7 @@ int lm_connect(lm *l)
             break;
         hal_sleep_ms(100);
     }
-    int st = wlan_status(l->w);
+    int st = poll_status(l);
     snprintf(l->error, sizeof l->error, "connect to '%s' timed out after %u ms (status %s)", l->cfg.ssid,
              (unsigned)l->cfg.connect_timeout_ms, status_name(st));
     HAL_TRACE("lm_connect_timeout", HAL_INT("status", st), HAL_STR("status_name", status_name(st)),
@@ -196,8 +225,12 @@ lm_state lm_step(lm *l)
     case LM_IDLE:
         break;
     case LM_UP: {
-        bool conn = wlan_isconnected(l->w);
-        int st = wlan_status(l->w);
+        bool conn = l->cfg.lan ? lan_isconnected(lan_get()) : wlan_isconnected(l->w);
+        int st = poll_status(l);
+        if (l->table_pos > 0 && hal_ticks_diff(hal_ticks_ms(), l->up_since) >= (int32_t)l->cfg.stable_ms) {
+            l->table_pos = 0; /* stable again: the next outage starts the table over */
+            HAL_TRACE("lm_stable", HAL_INT("ms", l->cfg.stable_ms));
+        }
         /* status() is the authority: isconnected() can say yes on a stale
          * link state, and a failed send is the strongest evidence of all. */
         if (!conn || st != STAT_GOT_IP || l->send_failed) {
@@ -208,13 +241,12 @@ lm_state lm_step(lm *l)
             set_health(l, false);
             l->send_failed = false;
             l->attempt = 0;
-            l->table_pos = 0;
             next_wait(l);
         }
         break;
     }
     case LM_CONNECTING: {
-        int st = wlan_status(l->w);
+        int st = poll_status(l);
         if (st == STAT_GOT_IP) {
             recovered(l);
             break;
@@ -230,12 +262,16 @@ lm_state lm_step(lm *l)
         break;
     }
     case LM_BACKOFF:
+        poll_status(l);
         if (due(l))
             start_attempt(l);
         break;
     case LM_POWER_OFF:
         if (due(l)) {
-            wlan_active(l->w, 1);
+            if (l->cfg.lan)
+                lan_active(lan_get(), 1);
+            else
+                wlan_active(l->w, 1);
             l->attempt = 0;
             l->table_pos = 0;
             start_attempt(l);
@@ -269,7 +305,7 @@ uint32_t lm_next_due_ms(const lm *l)
         int32_t left = hal_ticks_diff(l->until, hal_ticks_ms());
         return left > 0 ? (uint32_t)left : 0;
     }
-    return 100; /* polling states: look again soon */
+    return l->cfg.check_period_ms; /* polling states: look again */
 }
 
 const char *lm_error(const lm *l)

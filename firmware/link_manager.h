@@ -8,11 +8,16 @@
  *   detect a drop every iteration   lm_step: isconnected(), with status() the authority when
  *                                   they disagree, and lm_report_send_failure() as evidence
  *   reconnect with backoff          disconnect + connect, each attempt bounded (attempt_timeout_ms),
- *                                   waiting backoff_s[0], [1], ... before attempts 1, 2, ...
+ *                                   waiting backoff_ms[0], [1], ... before attempts 1, 2, ...
  *   power-cycle when all else fails after the whole table: active(false), power_cycle_pause_ms,
  *                                   active(true), then the table from the start
  *   health flag                     lm_healthy(): false from the iteration a drop is detected
  *                                   until the iteration that sees an IP address again
+ *
+ * A link that comes back but fails again before it has been stable for
+ * stable_ms does not restart the table: a chip whose link state is stale
+ * (it "recovers" at once, then every send fails) still walks the table to
+ * the power cycle that clears it.
  *
  * States (lm_state): IDLE -> CONNECTING -> UP; UP -(drop)-> BACKOFF -> CONNECTING
  * -(fail)-> BACKOFF ... -(table exhausted)-> POWER_OFF -> CONNECTING. Every
@@ -30,10 +35,13 @@ typedef struct lm_config {
     const char *key;                 /* NULL or "": open network */
     uint32_t connect_timeout_ms;     /* initial connect; default 10000; 0 = wait forever */
     uint32_t attempt_timeout_ms;     /* each reconnect attempt; default 10000; 0 = forever */
-    uint32_t backoff_s[LM_MAX_BACKOFF]; /* default 1, 2, 4, 8, 16, 32, 60 */
+    uint32_t backoff_ms[LM_MAX_BACKOFF]; /* default 1, 2, 4, 8, 16, 32, 60 s */
     int backoff_len;
     bool power_cycle;                /* after the whole table failed; default true */
     uint32_t power_cycle_pause_ms;   /* default 1000 */
+    uint32_t check_period_ms;        /* how often the link is checked; default 100 */
+    uint32_t stable_ms;              /* healthy this long before the table starts over; default 30000 */
+    bool lan;                        /* manage the wired interface (no join: watch the cable) */
 } lm_config;
 
 void lm_config_default(lm_config *c);

@@ -14,6 +14,10 @@ struct tcpc {
     int connected;
     int eof;
     struct pbuf *rx;
+    tcpc_poll_fn poll;
+    void *poll_ctx;
+    uint32_t poll_ms;
+    bool aborted;
 };
 
 static void on_err(void *arg, err_t err)
@@ -57,13 +61,41 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
     return ERR_OK;
 }
 
-/* Waits for the next callback, up to the deadline; HAL_ETIMEDOUT after it. */
+/* Waits for the next callback, up to the deadline (HAL_ETIMEDOUT after it),
+ * running the poll function every poll period meanwhile. */
 static int wait_event(struct tcpc *c, uint32_t deadline)
 {
-    int32_t left = hal_ticks_diff(deadline, hal_ticks_ms());
-    if (left <= 0)
-        return HAL_ETIMEDOUT;
-    return hal_event_wait(c->ev, (uint32_t)left);
+    for (;;) {
+        int32_t left = hal_ticks_diff(deadline, hal_ticks_ms());
+        if (left <= 0)
+            return HAL_ETIMEDOUT;
+        uint32_t slice = (uint32_t)left;
+        if (c->poll != NULL && c->poll_ms > 0 && slice > c->poll_ms)
+            slice = c->poll_ms;
+        int rc = hal_event_wait(c->ev, slice);
+        if (rc != HAL_ETIMEDOUT)
+            return rc;
+        if (c->poll != NULL && !c->poll(c->poll_ctx)) {
+            c->aborted = true;
+            return HAL_ETIMEDOUT;
+        }
+    }
+}
+
+void tcpc_set_poll(tcpc *c, tcpc_poll_fn fn, void *ctx, uint32_t period_ms)
+{
+    c->poll = fn;
+    c->poll_ctx = ctx;
+    c->poll_ms = period_ms;
+}
+
+static int timeout_or_abort(struct tcpc *c)
+{
+    if (c->aborted) {
+        c->aborted = false;
+        return TCPC_EABORTED;
+    }
+    return TCPC_ETIMEDOUT;
 }
 
 static int lwip_error(const struct tcpc *c)
@@ -122,7 +154,7 @@ int tcpc_send(tcpc *c, const void *data, size_t len, uint32_t timeout_ms)
         if (room == 0 || tcp_sndqueuelen(c->pcb) >= TCP_SND_QUEUELEN - 1) {
             tcp_output(c->pcb);
             if (wait_event(c, deadline) == HAL_ETIMEDOUT)
-                return TCPC_ETIMEDOUT;
+                return timeout_or_abort(c);
             continue;
         }
         size_t n = len < room ? len : room;
@@ -132,7 +164,7 @@ int tcpc_send(tcpc *c, const void *data, size_t len, uint32_t timeout_ms)
         if (e == ERR_MEM) {
             tcp_output(c->pcb);
             if (wait_event(c, deadline) == HAL_ETIMEDOUT)
-                return TCPC_ETIMEDOUT;
+                return timeout_or_abort(c);
             continue;
         }
         if (e != ERR_OK)
@@ -151,7 +183,7 @@ int tcpc_flush(tcpc *c, uint32_t timeout_ms)
     while (c->pcb != NULL && (c->pcb->unacked != NULL || c->pcb->unsent != NULL)) {
         tcp_output(c->pcb);
         if (wait_event(c, deadline) == HAL_ETIMEDOUT)
-            return TCPC_ETIMEDOUT;
+            return timeout_or_abort(c);
     }
     return c->pcb != NULL ? TCPC_OK : lwip_error(c);
 }
@@ -165,7 +197,7 @@ int tcpc_recv(tcpc *c, void *buf, size_t cap, uint32_t timeout_ms)
         if (c->pcb == NULL)
             return lwip_error(c);
         if (wait_event(c, deadline) == HAL_ETIMEDOUT)
-            return TCPC_ETIMEDOUT;
+            return timeout_or_abort(c);
     }
     size_t n = c->rx->tot_len < cap ? c->rx->tot_len : cap;
     pbuf_copy_partial(c->rx, buf, (u16_t)n, 0);
@@ -202,6 +234,7 @@ const char *tcpc_strerror(int err)
     case TCPC_ENOMEM: return "out of memory";
     case TCPC_ECLOSED: return "connection closed";
     case TCPC_ECONNECT: return "connect failed";
+    case TCPC_EABORTED: return "abandoned (link lost)";
     default: return "unknown error";
     }
 }

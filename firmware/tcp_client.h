@@ -8,6 +8,7 @@
 #ifndef LINKRIG_FIRMWARE_TCP_CLIENT_H
 #define LINKRIG_FIRMWARE_TCP_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,7 @@ enum {
     TCPC_ENOMEM = -22,
     TCPC_ECLOSED = -23,   /* connection already closed */
     TCPC_ECONNECT = -24,  /* connect refused or failed */
+    TCPC_EABORTED = -25,  /* the poll function said to stop waiting */
 };
 
 typedef struct tcpc tcpc;
@@ -32,6 +34,12 @@ int tcpc_send(tcpc *c, const void *data, size_t len, uint32_t timeout_ms);
 int tcpc_flush(tcpc *c, uint32_t timeout_ms);
 /* Up to cap bytes: returns the count (> 0), 0 at end of stream, or an error. */
 int tcpc_recv(tcpc *c, void *buf, size_t cap, uint32_t timeout_ms);
+/* While a call waits, fn(ctx) runs every period_ms (the device's main loop
+ * keeps ticking: link checks, watchdogs); returning false abandons the wait
+ * with TCPC_EABORTED. */
+typedef bool (*tcpc_poll_fn)(void *ctx);
+void tcpc_set_poll(tcpc *c, tcpc_poll_fn fn, void *ctx, uint32_t period_ms);
+
 /* Closes (FIN) and frees; never blocks. */
 void tcpc_close(tcpc *c);
 const char *tcpc_strerror(int err);

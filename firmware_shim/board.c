@@ -99,6 +99,8 @@ struct board {
     board_stats stats;
     void *driver;
     void (*driver_free)(void *driver);
+    void *eth_driver;
+    void (*eth_driver_free)(void *driver);
     struct setting {
         char *key;
         char *value;
@@ -213,6 +215,8 @@ void board_destroy(board *b)
     sim_cancel(b->sim, b->lwip_timer);
     if (b->driver_free != NULL)
         b->driver_free(b->driver);
+    if (b->eth_driver_free != NULL)
+        b->eth_driver_free(b->eth_driver);
     for (size_t i = 0; i < b->nsettings; i++) {
         free(b->settings[i].key);
         free(b->settings[i].value);
@@ -490,6 +494,19 @@ void board_set_driver(board *b, void *driver, void (*free_fn)(void *driver))
 void *board_driver(board *b)
 {
     return b->driver;
+}
+
+void board_set_eth_driver(board *b, void *driver, void (*free_fn)(void *driver))
+{
+    if (b->eth_driver_free != NULL && b->eth_driver != driver)
+        b->eth_driver_free(b->eth_driver);
+    b->eth_driver = driver;
+    b->eth_driver_free = free_fn;
+}
+
+void *board_eth_driver(board *b)
+{
+    return b->eth_driver;
 }
 
 void board_get_stats(const board *b, board_stats *out)

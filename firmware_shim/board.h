@@ -68,12 +68,20 @@ int board_config_set(board *b, const char *key, const char *value, sim_err *err)
  * the board; free_fn runs at board_destroy. */
 void board_set_driver(board *b, void *driver, void (*free_fn)(void *driver));
 void *board_driver(board *b);
+/* The same for the Ethernet port (eth_chip.h), a slot of its own. */
+void board_set_eth_driver(board *b, void *driver, void (*free_fn)(void *driver));
+void *board_eth_driver(board *b);
 
 /* Connects the chip driver API (wifi_chip.h) to a radio model: from then on
  * the firmware's chip_* calls drive that radio, and its events reach the
  * firmware's callbacks at yield points. Implemented in chip_driver.c. */
 struct radio;
 int board_attach_radio(board *b, struct radio *r, sim_err *err);
+
+/* Connects the Ethernet driver API (eth_chip.h) to a MAC/PHY model
+ * (sim/ethphy.h) the same way. Implemented in eth_driver.c. */
+struct ethphy;
+int board_attach_ethphy(board *b, struct ethphy *p, sim_err *err);
 
 typedef struct board_stats {
     unsigned tasks_live;     /* created and not finished */

@@ -19,6 +19,14 @@
  *                  Deauthentication / Disassociation   link lost: IDLE (DOWN)
  *   any but OFF    radio_leave                         Deauthentication reason 3: IDLE (DOWN)
  *   any            radio_power(off)                    OFF (silent: nothing sent)
+ *
+ * The wedge fault sits across the table rather than in it (radio.h):
+ *   any but OFF    radio_wedge(COMMANDS or BOTH)       state frozen: its timer and the loss timer
+ *                                                      dropped, commands ETIMEDOUT, no row above fires
+ *                  radio_wedge(FRAMES)                 loss timer dropped, no frame in or out; the
+ *                                                      rows above run on what is (not) heard
+ *   OFF            radio_power(on), wedged, after an   IDLE; wedge cleared, or kept while it still
+ *                  off while wedged                    survives power cycles
  */
 #define _POSIX_C_SOURCE 200809L
 #include "radio_model/radio.h"
@@ -130,6 +138,11 @@ struct radio {
     sim_time last_beacon;
     double rssi;
 
+    /* the wedge fault */
+    radio_wedge_mode wedge;
+    int wedge_survives; /* power cycles it still survives */
+    bool wedge_cycled;  /* powered off since the wedge hit: the next power-on is a cycle */
+
     struct pmk_entry pmk_cache[PMK_CACHE];
     uint64_t pmk_clock;
     radio_stats stats;
@@ -162,6 +175,26 @@ static void trace_int(radio *r, sim_log_level lvl, const char *event, const char
     sim_trace_end(t);
 }
 
+static bool commands_hung(const radio *r)
+{
+    return (r->wedge & RADIO_WEDGE_COMMANDS) != 0;
+}
+
+static bool frames_hung(const radio *r)
+{
+    return (r->wedge & RADIO_WEDGE_FRAMES) != 0;
+}
+
+static const char *wedge_name(radio_wedge_mode m)
+{
+    switch (m) {
+    case RADIO_WEDGE_COMMANDS: return "commands";
+    case RADIO_WEDGE_FRAMES: return "frames";
+    case RADIO_WEDGE_BOTH: return "both";
+    default: return "none";
+    }
+}
+
 static void set_state(radio *r, enum radio_state st)
 {
     if (r->state == st)
@@ -190,6 +223,10 @@ static void transmit(radio *r, const uint8_t *frame, int len, uint8_t rate)
 {
     if (len <= 0) {
         trace_int(r, SIM_LOG_ERROR, "tx_build_failed", "code", len);
+        return;
+    }
+    if (frames_hung(r)) {
+        r->stats.wedge_tx_dropped++;
         return;
     }
     r->air.transmit(r->air.ctx, frame, (size_t)len, rate);
@@ -320,6 +357,27 @@ static void defer_link_down(radio *r)
 
 /* ---- power ---------------------------------------------------------------- */
 
+/* A power-on after an off while wedged: the cycle that clears the wedge,
+ * unless it is to survive this one. */
+static void wedge_power_cycle(radio *r)
+{
+    if (r->wedge == RADIO_WEDGE_NONE || !r->wedge_cycled)
+        return;
+    sim_trace_rec *t;
+    if (r->wedge_survives > 0) {
+        r->wedge_survives--;
+        t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "wedge_survived");
+        sim_trace_str(t, "mode", wedge_name(r->wedge));
+        sim_trace_int(t, "left", r->wedge_survives);
+    } else {
+        t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "wedge_cleared");
+        sim_trace_str(t, "mode", wedge_name(r->wedge));
+        r->wedge = RADIO_WEDGE_NONE;
+    }
+    sim_trace_end(t);
+}
+
+/* Not a host command but the board's power GPIO: a wedge never blocks it. */
 int radio_power(radio *r, bool on)
 {
     if (on) {
@@ -330,20 +388,56 @@ int radio_power(radio *r, bool on)
         set_state(r, ST_IDLE);
         r->last_result = RADIO_LINK_DOWN;
         trace_state(r, SIM_LOG_INFO, "power", "state", "on");
+        wedge_power_cycle(r);
+        r->wedge_cycled = false;
         return RADIO_OK;
     }
     if (r->state == ST_OFF)
         return RADIO_OK;
-    bool was_joined = r->state == ST_JOINED;
+    /* Joined counts while a host scan has the radio off channel: the host
+     * saw link_up and must see link_down. */
+    bool was_joined = radio_joined(r);
     cancel_all(r);
     wipe_keys(r);
     r->air.set_enabled(r->air.ctx, false);
     set_state(r, ST_OFF);
     r->last_result = RADIO_LINK_DOWN;
     trace_state(r, SIM_LOG_INFO, "power", "state", "off");
+    if (r->wedge != RADIO_WEDGE_NONE)
+        r->wedge_cycled = true;
     if (was_joined)
         defer_link_down(r);
     return RADIO_OK;
+}
+
+void radio_wedge(radio *r, radio_wedge_mode mode, int survives_power_cycles)
+{
+    if (mode <= RADIO_WEDGE_NONE || mode > RADIO_WEDGE_BOTH)
+        return;
+    r->wedge = (radio_wedge_mode)(r->wedge | mode);
+    r->wedge_survives = survives_power_cycles > 0 ? survives_power_cycles : 0;
+    /* Set while powered down, the wedge hits at the next power-on; that
+     * power-on must not count as the cycle that clears it. */
+    r->wedge_cycled = false;
+    sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "wedge");
+    sim_trace_str(t, "mode", wedge_name(r->wedge));
+    sim_trace_int(t, "survives", r->wedge_survives);
+    sim_trace_str(t, "state", state_names[r->state]);
+    sim_trace_end(t);
+    if (r->state == ST_OFF)
+        return;
+    /* A hung state machine does nothing on its own: no dwell, retry or
+     * handshake deadline fires. Either wedge also hangs the link monitor, or
+     * it would notice the silence and end the stale link. */
+    if (commands_hung(r))
+        cancel_timer(r);
+    sim_cancel(r->s, r->loss_timer);
+    r->loss_timer = 0;
+}
+
+radio_wedge_mode radio_wedged(const radio *r)
+{
+    return r->wedge;
 }
 
 bool radio_powered(const radio *r)
@@ -484,6 +578,8 @@ int radio_scan(radio *r, const radio_scan_opts *opts)
 {
     if (r->state == ST_OFF)
         return RADIO_EPERM;
+    if (commands_hung(r))
+        return RADIO_ETIMEDOUT;
     if (r->state != ST_IDLE && r->state != ST_JOINED)
         return RADIO_EBUSY;
     radio_scan_opts def;
@@ -705,6 +801,8 @@ int radio_join(radio *r, const radio_join_params *p)
 {
     if (r->state == ST_OFF)
         return RADIO_EPERM;
+    if (commands_hung(r))
+        return RADIO_ETIMEDOUT;
     if (p == NULL || p->ssid_len == 0 || p->ssid_len > 32)
         return RADIO_EINVAL;
     if (p->auth != RADIO_AUTH_OPEN && p->auth != RADIO_AUTH_WPA2_PSK)
@@ -741,6 +839,8 @@ int radio_leave(radio *r)
 {
     if (r->state == ST_OFF)
         return RADIO_EPERM;
+    if (commands_hung(r))
+        return RADIO_ETIMEDOUT;
     bool was_joined = r->state == ST_JOINED || (r->state == ST_SCANNING && r->after_scan == ST_JOINED);
     bool on_air = r->state >= ST_AUTHENTICATING || was_joined;
     if (on_air)
@@ -774,6 +874,8 @@ int radio_rssi(const radio *r, int32_t *rssi)
 {
     if (r->state == ST_OFF)
         return RADIO_EPERM;
+    if (commands_hung(r))
+        return RADIO_ETIMEDOUT;
     if (!radio_joined(r))
         return RADIO_ENOTCONN;
     *rssi = (int32_t)(r->rssi < 0 ? r->rssi - 0.5 : r->rssi + 0.5);
@@ -784,6 +886,8 @@ int radio_bssid(const radio *r, uint8_t bssid[6])
 {
     if (r->state == ST_OFF)
         return RADIO_EPERM;
+    if (commands_hung(r))
+        return RADIO_ETIMEDOUT;
     if (!radio_joined(r))
         return RADIO_ENOTCONN;
     memcpy(bssid, r->target.bssid, 6);
@@ -821,6 +925,9 @@ static void beacon_loss(void *arg)
 static void loss_rearm(radio *r)
 {
     sim_cancel(r->s, r->loss_timer);
+    r->loss_timer = 0;
+    if (r->wedge != RADIO_WEDGE_NONE)
+        return; /* the link monitor is hung with the rest of the chip */
     uint16_t bi = r->target.beacon_interval ? r->target.beacon_interval : 100;
     sim_time interval = SIM_US((sim_time)bi * 1024);
     sim_time deadline = r->last_beacon + interval * r->cfg.beacon_loss_count + interval / 2;
@@ -932,6 +1039,8 @@ static void handle_eapol(radio *r, const uint8_t *frame, size_t len)
 {
     if (r->state != ST_HANDSHAKE && r->state != ST_JOINED)
         return;
+    if (commands_hung(r))
+        return; /* the supplicant runs in the hung firmware */
     if (r->join.auth != RADIO_AUTH_WPA2_PSK)
         return;
     struct dot11_eapol_key k;
@@ -985,6 +1094,8 @@ int radio_send_ethernet(radio *r, const uint8_t *eth, size_t len)
 {
     if (r->state == ST_OFF)
         return RADIO_EPERM;
+    if (commands_hung(r))
+        return RADIO_ETIMEDOUT;
     if (!radio_joined(r))
         return RADIO_ENOTCONN;
     struct dot11_ether e;
@@ -992,6 +1103,12 @@ int radio_send_ethernet(radio *r, const uint8_t *eth, size_t len)
         return RADIO_EINVAL;
     if (r->state == ST_SCANNING)
         return RADIO_EIO; /* off channel: a real chip would queue; we drop and say so */
+    if (frames_hung(r)) {
+        /* The host interface took the frame; the hung frame path loses it,
+         * so the host has no way to know. */
+        r->stats.wedge_tx_dropped++;
+        return RADIO_OK;
+    }
     send_data(r, e.dst, e.ethertype, e.payload, e.payload_len, r->join.auth == RADIO_AUTH_WPA2_PSK);
     r->stats.tx_data++;
     return RADIO_OK;
@@ -1181,7 +1298,13 @@ void radio_receive(void *radio_ctx, const uint8_t *frame, size_t len, const dot1
     }
     if (h.n_addr < 2 || (!is_group(h.addr1) && memcmp(h.addr1, r->cfg.mac, 6) != 0))
         return; /* not for us */
-    if (h.type == DOT11_FTYPE_MGMT)
+    if (frames_hung(r)) {
+        r->stats.wedge_rx_dropped++;
+        return;
+    }
+    /* Beacons, responses and deauthentications are the state machine's to
+     * act on; with the commands wedge it is hung. */
+    if (h.type == DOT11_FTYPE_MGMT && !commands_hung(r))
         handle_mgmt(r, frame, len, info);
     else if (h.type == DOT11_FTYPE_DATA)
         handle_data(r, &h, frame, len);
@@ -1191,6 +1314,8 @@ int radio_set_tx_power(radio *r, int dbm)
 {
     if (r->state == ST_OFF)
         return RADIO_EPERM;
+    if (commands_hung(r))
+        return RADIO_ETIMEDOUT;
     if (dbm < 0 || dbm > 30 || r->air.set_tx_power == NULL)
         return RADIO_EINVAL;
     r->tx_power_dbm = dbm;
@@ -1203,6 +1328,8 @@ int radio_tx_power(const radio *r, int *dbm)
 {
     if (r->state == ST_OFF)
         return RADIO_EPERM;
+    if (commands_hung(r))
+        return RADIO_ETIMEDOUT;
     *dbm = r->tx_power_dbm;
     return RADIO_OK;
 }

@@ -30,7 +30,39 @@
  *
  * Host events (received Ethernet frames, link up/down, scan results) go out
  * through radio_host_ops, called from scheduler events, never from inside a
- * radio_* command. Every received frame is parsed as untrusted bytes. */
+ * radio_* command. Every received frame is parsed as untrusted bytes.
+ *
+ * Radio wedge (the DESIGN.md fault): the chip's firmware hangs, and only a
+ * power cycle clears it — power is a GPIO on the board, not a command, so
+ * radio_power works throughout. Two parts of the chip can hang:
+ *   COMMANDS  the host interface and the state machine behind it. Every
+ *             command but radio_power returns RADIO_ETIMEDOUT, sending a
+ *             frame included. The state freezes where it was: a join or
+ *             scan in progress never finishes (its timers are dropped), no
+ *             management frame is acted on (beacons, deauthentication,
+ *             EAPOL), the link monitor is stopped, so no link_up, link_down
+ *             or scan event comes; radio_link_status, radio_joined and
+ *             radio_scanning keep answering from the frozen state (stale).
+ *             Data frames from the AP on a joined link still reach the host
+ *             (the receive path is not the part that hung).
+ *   FRAMES    the frame path, both ways: nothing reaches the air (sends are
+ *             accepted with RADIO_OK and vanish), nothing received is
+ *             processed or delivered, beacons included; the link monitor is
+ *             hung too, so a joined link stays reported up for good. Commands
+ *             still answer and run: a leave drops the link (its
+ *             deauthentication vanishes), a scan completes empty, a join
+ *             fails (NONET, or FAIL if the BSS was heard before the wedge)
+ *             because no answer arrives.
+ *   BOTH      both (BOTH == COMMANDS | FRAMES; a second radio_wedge adds its
+ *             mode to the current one).
+ * A power-on after a power-off is a power cycle: with survives_power_cycles
+ * = N the first N cycles leave the wedge in place (the chip powers on into
+ * IDLE and is hung again), the next one clears it. A power-off while wedged
+ * and joined still gives the host its link_down. A wedge set while powered
+ * down hits at the next power-on (the chip hangs as it boots), which is not
+ * counted as a cycle. Host events the chip issued before the wedge (a
+ * deferred link_down) are still delivered. Traced: "wedge" (mode,
+ * survives, state), "wedge_survived" (mode, left), "wedge_cleared" (mode). */
 #ifndef LINKRIG_RADIO_MODEL_RADIO_H
 #define LINKRIG_RADIO_MODEL_RADIO_H
 
@@ -65,6 +97,9 @@ enum {
 #define RADIO_AUTH_WPA2_PSK 1
 
 typedef struct radio radio;
+
+/* Bit-combinable: BOTH == COMMANDS | FRAMES. */
+typedef enum { RADIO_WEDGE_NONE, RADIO_WEDGE_COMMANDS, RADIO_WEDGE_FRAMES, RADIO_WEDGE_BOTH } radio_wedge_mode;
 
 typedef struct radio_config {
     const char *name;            /* trace component; default "radio" */
@@ -147,8 +182,19 @@ int radio_send_ethernet(radio *r, const uint8_t *eth, size_t len);
 int radio_set_tx_power(radio *r, int dbm);
 int radio_tx_power(const radio *r, int *dbm);
 
+/* The radio wedge fault (see the top of this file). NONE and an invalid mode
+ * change nothing: only a power cycle clears a wedge. A negative
+ * survives_power_cycles counts as 0; it replaces the count of an earlier
+ * wedge that has not cleared yet. */
+void radio_wedge(radio *r, radio_wedge_mode mode, int survives_power_cycles);
+/* The current wedge (also while powered down), RADIO_WEDGE_NONE when healthy. */
+radio_wedge_mode radio_wedged(const radio *r);
+
 typedef struct radio_stats {
     uint64_t tx_data, rx_data, rx_dropped, beacons_rx, pmk_computed, pmk_cache_hits, joins, link_losses;
+    /* Frames that a FRAMES wedge kept off the air / from the host (received
+     * ones counted only when addressed to this station or a group). */
+    uint64_t wedge_tx_dropped, wedge_rx_dropped;
 } radio_stats;
 void radio_get_stats(const radio *r, radio_stats *out);
 

@@ -1,59 +1,171 @@
 #define _DEFAULT_SOURCE
 #include "sim/capture.h"
 
+#include <errno.h>
 #include <pcap/pcap.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The classic pcap layout libpcap writes: what ring_bytes is counted in. */
+#define PCAP_FILE_HDR 24u
+#define PCAP_REC_HDR 16u
 
 struct capture {
     pcap_t *dead;
-    pcap_dumper_t *dumper;
+    pcap_dumper_t *dumper; /* NULL after a rotation failed to reopen */
     FILE *f;
+    char *path;
+    char *name_a, *name_b; /* PATH.N scratch for the rotation's renames */
+    size_t name_size;
     uint32_t snaplen;
     int64_t epoch_s;
     bool flush_each;
+    bool rotate;
+    uint64_t ring_bytes;
+    int ring_files;
+    uint64_t file_bytes, file_packets; /* the current file */
+    uint64_t bytes, packets;           /* the whole capture */
     bool broken;
-    uint64_t packets;
+    sim_err err;
 };
+
+static void ring_name(const capture *c, char *buf, int n)
+{
+    snprintf(buf, c->name_size, "%s.%d", c->path, n);
+}
+
+/* Opened by us, not by pcap_dump_open, so that a FIFO whose reader left
+ * gives EPIPE on write (SIGPIPE ignored) rather than libpcap exiting. */
+static int capture_start_file(capture *c, sim_err *err)
+{
+    c->f = fopen(c->path, "wb");
+    if (c->f == NULL)
+        return sim_err_set(err, SIM_EIO, "cannot create capture file %s: %s", c->path, strerror(errno));
+    c->dumper = pcap_dump_fopen(c->dead, c->f);
+    if (c->dumper == NULL) {
+        sim_err_set(err, SIM_EIO, "cannot write capture %s: %s", c->path, pcap_geterr(c->dead));
+        fclose(c->f);
+        c->f = NULL;
+        return SIM_EIO;
+    }
+    c->file_bytes = PCAP_FILE_HDR;
+    c->file_packets = 0;
+    c->bytes += PCAP_FILE_HDR;
+    if (c->flush_each && pcap_dump_flush(c->dumper) != 0)
+        return sim_err_set(err, SIM_EIO, "writing capture %s failed: %s", c->path, strerror(errno));
+    return SIM_OK;
+}
+
+static void capture_free(capture *c)
+{
+    if (c->dumper != NULL)
+        pcap_dump_close(c->dumper); /* closes c->f */
+    else if (c->f != NULL)
+        fclose(c->f);
+    if (c->dead != NULL)
+        pcap_close(c->dead);
+    free(c->path);
+    free(c->name_a);
+    free(c->name_b);
+    free(c);
+}
 
 capture *capture_open(const char *path, const capture_config *cfg, sim_err *err)
 {
+    if (cfg->ring_bytes > 0 && (cfg->ring_files < 2 || cfg->ring_files > CAPTURE_RING_FILES_MAX)) {
+        sim_err_set(err, SIM_EINVAL, "capture %s: a ring needs 2..%d files, not %d", path, CAPTURE_RING_FILES_MAX,
+                    cfg->ring_files);
+        return NULL;
+    }
     capture *c = calloc(1, sizeof *c);
     if (c == NULL) {
+        sim_err_set(err, SIM_ENOMEM, "out of memory opening capture %s", path);
+        return NULL;
+    }
+    c->name_size = strlen(path) + 16;
+    c->path = strdup(path);
+    c->name_a = malloc(c->name_size);
+    c->name_b = malloc(c->name_size);
+    if (c->path == NULL || c->name_a == NULL || c->name_b == NULL) {
+        capture_free(c);
         sim_err_set(err, SIM_ENOMEM, "out of memory opening capture %s", path);
         return NULL;
     }
     c->snaplen = cfg->snaplen ? cfg->snaplen : 262144;
     c->epoch_s = cfg->epoch_s;
     c->flush_each = cfg->flush_each;
+    c->ring_bytes = cfg->ring_bytes;
+    c->ring_files = cfg->ring_files;
     c->dead = pcap_open_dead_with_tstamp_precision(cfg->linktype, (int)c->snaplen, PCAP_TSTAMP_PRECISION_NANO);
     if (c->dead == NULL) {
-        free(c);
+        capture_free(c);
         sim_err_set(err, SIM_EINVAL, "libpcap refused link type %d", cfg->linktype);
         return NULL;
     }
-    /* Opened by us so that a FIFO whose reader left gives EPIPE on write
-     * (SIGPIPE is ignored by the CLI) rather than libpcap exiting. */
-    c->f = fopen(path, "wb");
-    if (c->f == NULL) {
-        pcap_close(c->dead);
-        free(c);
-        sim_err_set(err, SIM_EIO, "cannot create capture file %s", path);
+    if (capture_start_file(c, err) != SIM_OK) {
+        capture_free(c);
         return NULL;
     }
-    c->dumper = pcap_dump_fopen(c->dead, c->f);
-    if (c->dumper == NULL) {
-        sim_err_set(err, SIM_EIO, "cannot write capture %s: %s", path, pcap_geterr(c->dead));
-        fclose(c->f);
-        pcap_close(c->dead);
-        free(c);
-        return NULL;
+    /* A FIFO cannot be renamed out from under its reader, nor can a device:
+     * only a regular file is rotated. */
+    struct stat st;
+    c->rotate = c->ring_bytes > 0 && fstat(fileno(c->f), &st) == 0 && S_ISREG(st.st_mode);
+    if (c->rotate) {
+        /* Leftovers of an earlier run would read as this run's older packets. */
+        for (int i = 1; i < c->ring_files; i++) {
+            ring_name(c, c->name_a, i);
+            if (unlink(c->name_a) != 0 && errno != ENOENT) {
+                sim_err_set(err, SIM_EIO, "cannot remove old ring file %s: %s", c->name_a, strerror(errno));
+                capture_free(c);
+                return NULL;
+            }
+        }
     }
-    if (c->flush_each)
-        pcap_dump_flush(c->dumper);
     return c;
+}
+
+static void capture_break(capture *c, const char *what)
+{
+    if (c->broken)
+        return;
+    c->broken = true;
+    sim_err_set(&c->err, SIM_EIO, "%s %s failed: %s", what, c->path, strerror(errno));
+}
+
+/* PATH -> PATH.1 -> ... -> PATH.<ring_files-1> (replaced), then a new PATH. */
+static int capture_rotate(capture *c)
+{
+    if (pcap_dump_flush(c->dumper) != 0 || ferror(c->f)) {
+        capture_break(c, "writing capture");
+        return SIM_EIO;
+    }
+    pcap_dump_close(c->dumper);
+    c->dumper = NULL;
+    c->f = NULL;
+    for (int i = c->ring_files - 2; i >= 1; i--) {
+        ring_name(c, c->name_a, i);
+        ring_name(c, c->name_b, i + 1);
+        /* A ring still filling up has gaps at its old end. */
+        if (rename(c->name_a, c->name_b) != 0 && errno != ENOENT) {
+            capture_break(c, "rotating capture");
+            return SIM_EIO;
+        }
+    }
+    ring_name(c, c->name_a, 1);
+    if (rename(c->path, c->name_a) != 0) {
+        capture_break(c, "rotating capture");
+        return SIM_EIO;
+    }
+    sim_err e = {0};
+    if (capture_start_file(c, &e) != SIM_OK) {
+        c->broken = true;
+        c->err = e;
+        return e.code;
+    }
+    return SIM_OK;
 }
 
 void capture_write(capture *c, sim_time t, const uint8_t *frame, size_t len)
@@ -67,21 +179,25 @@ void capture_write(capture *c, sim_time t, const uint8_t *frame, size_t len)
     h.ts.tv_usec = (suseconds_t)(t % 1000000000);
     h.len = (bpf_u_int32)len;
     h.caplen = (bpf_u_int32)(len < c->snaplen ? len : c->snaplen);
+    uint64_t rec = PCAP_REC_HDR + h.caplen;
+    if (c->rotate && c->file_packets > 0 && c->file_bytes + rec > c->ring_bytes && capture_rotate(c) != SIM_OK)
+        return;
     pcap_dump((u_char *)c->dumper, &h, frame);
     c->packets++;
+    c->file_packets++;
+    c->file_bytes += rec;
+    c->bytes += rec;
     if (c->flush_each && pcap_dump_flush(c->dumper) != 0)
-        c->broken = true;
+        capture_break(c, "writing capture");
     if (ferror(c->f))
-        c->broken = true;
+        capture_break(c, "writing capture");
 }
 
 void capture_close(capture *c)
 {
     if (c == NULL)
         return;
-    pcap_dump_close(c->dumper); /* closes c->f */
-    pcap_close(c->dead);
-    free(c);
+    capture_free(c);
 }
 
 uint64_t capture_packets(const capture *c)
@@ -89,7 +205,17 @@ uint64_t capture_packets(const capture *c)
     return c->packets;
 }
 
+uint64_t capture_bytes_written(const capture *c)
+{
+    return c->bytes;
+}
+
 bool capture_broken(const capture *c)
 {
     return c->broken;
+}
+
+const char *capture_error(const capture *c)
+{
+    return c->broken ? c->err.msg : NULL;
 }

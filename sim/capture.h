@@ -8,7 +8,21 @@
  *
  * With flush_each set, every packet is flushed as written — the mode for a
  * FIFO that a live Wireshark reads. A reader that goes away turns writes into
- * a recorded error (capture_broken), never a crash or a stopped run. */
+ * a recorded error (capture_broken), never a crash or a stopped run. (The
+ * process must ignore SIGPIPE for that, as the CLI does.)
+ *
+ * A bounded capture (ring_bytes > 0) keeps the newest packets, as
+ * tcpdump -C/-W would if it renamed: the capture writes to PATH; when the
+ * next packet would take PATH past ring_bytes, PATH is closed and becomes
+ * PATH.1 (PATH.1 becomes PATH.2, ..., PATH.<ring_files-1> is replaced) and
+ * a new PATH starts with a fresh pcap header. So at most ring_files files
+ * remain, each a valid pcap of at most ring_bytes — except that every file
+ * holds at least one packet, so a packet larger than ring_bytes gets a file
+ * of its own — the newest packets in PATH, older ones in increasing N. Ring
+ * files PATH.1 .. PATH.<ring_files-1> left by an earlier run are removed at
+ * open, so every file of the ring belongs to this capture. Only a regular
+ * file is rotated: a FIFO (or a device such as /dev/null) is one unbounded
+ * stream. */
 #ifndef LINKRIG_SIM_CAPTURE_H
 #define LINKRIG_SIM_CAPTURE_H
 
@@ -25,18 +39,28 @@
 
 typedef struct capture capture;
 
+#define CAPTURE_RING_FILES_MAX 1000 /* each rotation renames every file of the ring */
+
 typedef struct capture_config {
     int linktype;
     uint32_t snaplen;  /* 0: 262144 */
     int64_t epoch_s;   /* wall-clock second that virtual time 0 maps to */
     bool flush_each;
+    uint64_t ring_bytes; /* 0: one unbounded file */
+    int ring_files;      /* files kept when ring_bytes > 0, 2..CAPTURE_RING_FILES_MAX */
 } capture_config;
 
 capture *capture_open(const char *path, const capture_config *cfg, sim_err *err);
 void capture_write(capture *c, sim_time t, const uint8_t *frame, size_t len);
 /* Flushes and closes; the file stays valid up to the last packet. */
 void capture_close(capture *c);
+/* Every packet written, across all files of a ring. */
 uint64_t capture_packets(const capture *c);
+/* Bytes written to disk (file headers included), across all files of a ring. */
+uint64_t capture_bytes_written(const capture *c);
+/* True once a write, flush or rotation failed; later packets are dropped. */
 bool capture_broken(const capture *c);
+/* Why the capture broke, or NULL while it is fine. */
+const char *capture_error(const capture *c);
 
 #endif

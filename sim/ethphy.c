@@ -86,8 +86,10 @@ ethphy *ethphy_create(sim *s, const ethphy_config *cfg, ethphy_wire_fn wire, voi
         sim_err_set(err, SIM_EINVAL, "ethphy '%s': the MAC address is a group address", c.name);
         return NULL;
     }
-    if (c.negotiation_ms < 0 || c.latency_us < 0 || !isfinite(c.negotiation_ms) || !isfinite(c.latency_us)) {
-        sim_err_set(err, SIM_EINVAL, "ethphy '%s': negotiation time and latency must be finite and >= 0", c.name);
+    /* Bounded so the conversion to nanoseconds cannot overflow. */
+    if (!(c.negotiation_ms >= 0 && c.negotiation_ms <= 3600e3) || !(c.latency_us >= 0 && c.latency_us <= 1e6)) {
+        sim_err_set(err, SIM_EINVAL,
+                    "ethphy '%s': negotiation time must be 0..3600000 ms and latency 0..1000000 us", c.name);
         return NULL;
     }
     ethphy *p = calloc(1, sizeof *p);
@@ -318,7 +320,7 @@ static void rx_done(void *arg)
         return;
     if (!p->link || f->gen != p->gen || p->host.rx == NULL) {
         p->stats.rx_dropped++;
-        trace_drop(p, "rx", "link lost in flight", f->len);
+        trace_drop(p, "rx", p->host.rx == NULL ? "no host" : "link lost in flight", f->len);
     } else {
         p->stats.rx_frames++;
         p->host.rx(p->host.ctx, f->data, f->len);

@@ -59,8 +59,8 @@ typedef struct ethphy ethphy;
 typedef struct ethphy_config {
     const char *name;      /* trace component; default "ethphy" */
     uint8_t mac[6];        /* default 02:00:00:00:e0:01 */
-    double negotiation_ms; /* default 1500 */
-    double latency_us;     /* each direction; default 10 */
+    double negotiation_ms; /* default 1500; 0..3600000 */
+    double latency_us;     /* each direction; default 10; 0..1000000 */
     bool cable;            /* plugged at the start; default true */
 } ethphy_config;
 void ethphy_config_default(ethphy_config *c);

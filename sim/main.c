@@ -19,7 +19,10 @@
 
 #include "firmware_shim/board.h"
 #include "sim/sim.h"
+#include "sim/runner.h"
+#include "sim/scenario.h"
 #include "sim/world.h"
+#include <sys/wait.h>
 
 #define EXIT_PASS 0
 #define EXIT_CHECK_FAILED 1
@@ -29,6 +32,7 @@ static const char usage_text[] =
     "usage: linkrig <command> [options]\n"
     "\n"
     "Commands:\n"
+    "  run SCENARIO... run scenario files (YAML) and judge their expectations\n"
     "  demo            run the demo camera on the rig: one WPA2 AP, DHCP, an uplink\n"
     "                  with a TCP sink; the camera uploads a frame each second\n"
     "\n"
@@ -41,10 +45,21 @@ static const char usage_text[] =
     "  --quiet         no summary, errors only\n"
     "  --realtime[=R]  pace virtual time to the wall clock (R times real time)\n"
     "\n"
+    "Options of run:\n"
+    "  --seed N        seed for every scenario (default: each file's own)\n"
+    "  --out DIR       output folder (default out/): DIR/<name>/air.pcap, wire.pcap, trace.jsonl\n"
+    "  --junit FILE    JUnit XML, one testcase per expectation\n"
+    "  --set KEY=VAL   a firmware setting after the file's (repeatable), e.g. lm.power_cycle=0\n"
+    "  --snaplen N     cut captured frames to N bytes\n"
+    "  --ring-mb N     keep only the last N MB of each capture (in a ring of files)\n"
+    "  --realtime[=R]  pace virtual time to the wall clock (R times real time)\n"
+    "  --log-level L, --verbose, --quiet   as for demo\n"
+    "\n"
     "  --help          this text\n"
     "  --version       version of linkrig and of the lwIP it was built with\n"
     "\n"
-    "Exit status: 0 pass, 1 a check failed, 2 bad input.\n";
+    "Exit status: 0 every expectation held, 1 one failed (or the firmware failed),\n"
+    "2 bad input (options, scenario files: file:line:col: message).\n";
 
 struct demo_opts {
     sim_time duration;
@@ -61,25 +76,6 @@ static int bad_input(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\n(see linkrig --help)\n");
     return EXIT_BAD_INPUT;
-}
-
-/* mkdir -p */
-static int make_dirs(const char *path)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return -1;
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-        return -1;
-    return 0;
 }
 
 static double wall_seconds(void)
@@ -217,8 +213,9 @@ static int cmd_demo(int argc, char **argv)
     int rc = parse_demo(argc, argv, &o);
     if (rc >= 0)
         return rc;
-    if (make_dirs(o.out) != 0) {
-        fprintf(stderr, "linkrig: cannot create output folder %s: %s\n", o.out, strerror(errno));
+    sim_err derr = {0};
+    if (runner_make_dirs(o.out, &derr) != SIM_OK) {
+        fprintf(stderr, "linkrig: %s\n", derr.msg);
         return EXIT_BAD_INPUT;
     }
     char trace_path[4200], air_path[4200], wire_path[4200];
@@ -318,6 +315,205 @@ static int cmd_demo(int argc, char **argv)
     return pass ? EXIT_PASS : EXIT_CHECK_FAILED;
 }
 
+
+static int parse_uint(const char *opt, const char *v, unsigned long long max, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 0);
+    if (errno || *end || *v == '\0' || *v == '-' || n > max) {
+        fprintf(stderr, "linkrig: %s: '%s' is not a number in 0..%llu\n(see linkrig --help)\n", opt, v, max);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    runner_opts o;
+    runner_opts_default(&o);
+    const char *junit = NULL;
+    int quiet = 0;
+    const char *files[256];
+    int nfiles = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+        char name[64];
+        if (strncmp(a, "--", 2) == 0 && strchr(a, '=') && strncmp(a, "--realtime", 10) != 0 &&
+            strncmp(a, "--set", 5) != 0) {
+            size_t n = (size_t)(strchr(a, '=') - a);
+            if (n >= sizeof name)
+                return bad_input("unknown option %s", a);
+            memcpy(name, a, n);
+            name[n] = '\0';
+            val = a + n + 1;
+            a = name;
+        }
+#define NEED()                                                                  \
+    do {                                                                        \
+        if (val == NULL) {                                                      \
+            if (i + 1 >= argc)                                                  \
+                return bad_input("option %s needs a value", a);                 \
+            val = argv[++i];                                                    \
+        }                                                                       \
+    } while (0)
+        unsigned long long n;
+        if (strcmp(a, "--seed") == 0) {
+            NEED();
+            if (parse_uint(a, val, UINT64_MAX, &n) != 0)
+                return EXIT_BAD_INPUT;
+            o.has_seed = true;
+            o.seed = n;
+        } else if (strcmp(a, "--out") == 0) {
+            NEED();
+            o.out_dir = val;
+        } else if (strcmp(a, "--junit") == 0) {
+            NEED();
+            junit = val;
+        } else if (strcmp(a, "--set") == 0 || strncmp(a, "--set=", 6) == 0) {
+            if (a[5] == '=')
+                val = a + 6;
+            NEED();
+            if (o.nsets == RUNNER_MAX_SETS)
+                return bad_input("too many --set options (at most %s)", "32");
+            if (strchr(val, '=') == NULL || val[0] == '=')
+                return bad_input("--set '%s': expected KEY=VALUE", val);
+            o.sets[o.nsets++] = val;
+        } else if (strcmp(a, "--snaplen") == 0) {
+            NEED();
+            if (parse_uint(a, val, 262144, &n) != 0)
+                return EXIT_BAD_INPUT;
+            o.has_snaplen = true;
+            o.snaplen = (uint32_t)n;
+        } else if (strcmp(a, "--ring-mb") == 0) {
+            NEED();
+            if (parse_uint(a, val, 1 << 20, &n) != 0)
+                return EXIT_BAD_INPUT;
+            o.has_ring = true;
+            o.ring_mb = (uint32_t)n;
+        } else if (strcmp(a, "--log-level") == 0) {
+            NEED();
+            o.log_level = sim_log_level_parse(val);
+            if (o.log_level < 0)
+                return bad_input("--log-level: '%s' is not one of debug, info, warn, error, off", val);
+        } else if (strcmp(a, "--verbose") == 0) {
+            o.log_level = SIM_LOG_INFO;
+        } else if (strcmp(a, "--quiet") == 0) {
+            quiet = 1;
+            o.log_level = SIM_LOG_ERROR;
+        } else if (strncmp(a, "--realtime", 10) == 0 && (a[10] == '\0' || a[10] == '=')) {
+            o.pacing = 1.0;
+            if (a[10] == '=') {
+                char *end;
+                o.pacing = strtod(a + 11, &end);
+                if (*end || o.pacing <= 0)
+                    return bad_input("--realtime=R: '%s' is not a positive rate", a + 11);
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return bad_input("unknown option '%s' for run", argv[i]);
+        } else {
+            if (nfiles == 256)
+                return bad_input("too many scenario files (at most %s)", "256");
+            files[nfiles++] = a;
+        }
+#undef NEED
+    }
+    if (nfiles == 0)
+        return bad_input("run needs at least one scenario file%s", "");
+
+    /* Everything is read and checked before anything runs. */
+    scenario **scns = calloc((size_t)nfiles, sizeof *scns);
+    int bad = 0;
+    for (int i = 0; i < nfiles; i++) {
+        sim_err err = {0};
+        scns[i] = scn_load(files[i], &err);
+        if (scns[i] == NULL) {
+            fprintf(stderr, "%s\n", err.msg);
+            bad = 1;
+            continue;
+        }
+        for (int k = 0; k < i; k++)
+            if (scns[k] && strcmp(scns[k]->name, scns[i]->name) == 0) {
+                fprintf(stderr, "%s: scenario name '%s' is also used by %s (their outputs would collide)\n",
+                        files[i], scns[i]->name, files[k]);
+                bad = 1;
+            }
+    }
+    if (bad) {
+        for (int i = 0; i < nfiles; i++)
+            scn_free(scns[i]);
+        free(scns);
+        return EXIT_BAD_INPUT;
+    }
+    o.progress = !quiet && isatty(STDERR_FILENO);
+    runner_result *results = calloc((size_t)nfiles, sizeof *results);
+    int status_all = EXIT_PASS;
+    for (int i = 0; i < nfiles; i++) {
+        /* One process per scenario: the firmware's lwIP is global state,
+         * and a crashing firmware must not take the other runs with it. */
+        int fds[2];
+        if (pipe(fds) != 0) {
+            perror("linkrig: pipe");
+            return EXIT_CHECK_FAILED;
+        }
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(fds[0]);
+            runner_result r;
+            sim_err err = {0};
+            int rc = runner_run(scns[i], &o, &r, &err);
+            if (rc != SIM_OK && r.failure[0] == '\0')
+                snprintf(r.failure, sizeof r.failure, "%s", err.msg);
+            runner_result_write(fds[1], &r);
+            close(fds[1]);
+            fflush(NULL);
+            _exit(rc == SIM_OK ? 0 : (rc == SIM_EINVAL ? 2 : 3));
+        }
+        close(fds[1]);
+        runner_result *r = &results[i];
+        int got = runner_result_read(fds[0], r);
+        close(fds[0]);
+        int st = 0;
+        waitpid(pid, &st, 0);
+        if (got != SIM_OK) {
+            memset(r, 0, sizeof *r);
+            snprintf(r->name, sizeof r->name, "%s", scns[i]->name);
+            snprintf(r->failure, sizeof r->failure, "the run crashed (%s %d)",
+                     WIFSIGNALED(st) ? "signal" : "exit status", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+        }
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 2) {
+            fprintf(stderr, "linkrig: %s: %s\n", files[i], r->failure);
+            status_all = EXIT_BAD_INPUT;
+            continue;
+        }
+        if (!quiet || !r->passed)
+            runner_print_summary(stdout, r);
+        if (!r->passed && status_all == EXIT_PASS)
+            status_all = EXIT_CHECK_FAILED;
+    }
+    if (junit != NULL) {
+        sim_err err = {0};
+        if (runner_write_junit(junit, results, nfiles, &err) != SIM_OK) {
+            fprintf(stderr, "linkrig: %s\n", err.msg);
+            if (status_all == EXIT_PASS)
+                status_all = EXIT_BAD_INPUT;
+        }
+    }
+    int passed = 0;
+    for (int i = 0; i < nfiles; i++)
+        passed += results[i].passed;
+    if (!quiet || status_all != EXIT_PASS)
+        printf("%d of %d scenario(s) passed\n", passed, nfiles);
+    for (int i = 0; i < nfiles; i++)
+        scn_free(scns[i]);
+    free(scns);
+    free(results);
+    return status_all;
+}
+
 int main(int argc, char **argv)
 {
     /* A capture FIFO whose reader went away must not kill the run. */
@@ -334,6 +530,14 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "--version") == 0) {
         printf("linkrig 0.1 (lwIP %s)\n", LINKRIG_LWIP_VERSION);
         return 0;
+    }
+    if (strcmp(cmd, "run") == 0) {
+        for (int i = 2; i < argc; i++)
+            if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+                fputs(usage_text, stdout);
+                return 0;
+            }
+        return cmd_run(argc - 2, argv + 2);
     }
     if (strcmp(cmd, "demo") == 0) {
         for (int i = 2; i < argc; i++)

@@ -164,7 +164,7 @@ struct uplink {
     bool in_idle;
     sim_time dgram_touch; /* the guest's last UDP/ICMP packet */
     uint64_t frames_out;
-    uint32_t crc_table[256];
+    uint32_t crc_table[8][256]; /* slicing-by-8: the sink checksums every byte uploaded */
 };
 
 /* ------------------------------------------------------------------ */
@@ -207,21 +207,34 @@ static struct in_addr in_addr_of(uint32_t ip)
     return a;
 }
 
-static void crc32_table_init(uint32_t t[256])
+static void crc32_table_init(uint32_t t[8][256])
 {
     for (uint32_t i = 0; i < 256; i++) {
         uint32_t c = i;
         for (int k = 0; k < 8; k++)
             c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-        t[i] = c;
+        t[0][i] = c;
     }
+    for (uint32_t i = 0; i < 256; i++)
+        for (int k = 1; k < 8; k++)
+            t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
 }
 
-static uint32_t crc32_update(const uint32_t t[256], uint32_t crc, const uint8_t *p, size_t n)
+/* CRC-32 (IEEE), eight bytes per step (Intel's slicing-by-8): the same
+ * result as the bytewise loop, several times faster over a day of uploads. */
+static uint32_t crc32_update(const uint32_t t[8][256], uint32_t crc, const uint8_t *p, size_t n)
 {
     crc = ~crc;
+    while (n >= 8) {
+        uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+        uint32_t hi = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+        crc = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^ t[4][lo >> 24] ^
+              t[3][hi & 0xff] ^ t[2][(hi >> 8) & 0xff] ^ t[1][(hi >> 16) & 0xff] ^ t[0][hi >> 24];
+        p += 8;
+        n -= 8;
+    }
     while (n--)
-        crc = t[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+        crc = t[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
     return ~crc;
 }
 

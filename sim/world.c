@@ -29,6 +29,8 @@ struct world {
     radio *r;
     medium_node *sta;
     board *b;
+    ethphy *phy;   /* the wired port, when cfg.lan */
+    dhcps *lan_dh; /* the LAN segment's DHCP server */
 };
 
 void world_config_default(world_config *c)
@@ -41,6 +43,17 @@ void world_config_default(world_config *c)
     board_config_default(&c->board);
     c->uplink = true;
     uplink_config_default(&c->up);
+    ethphy_config_default(&c->lan_phy);
+    c->lan_dhcp = true;
+    dhcps_config_default(&c->lan_dhcps);
+    c->lan_dhcps.name = "lan_dhcp";
+    const uint8_t lan_dhcps_mac[6] = {0x02, 0x00, 0x00, 0x00, 0xd0, 0xe0};
+    memcpy(c->lan_dhcps.mac, lan_dhcps_mac, 6);
+    /* Its own pool and server address, so that a device on Wi-Fi and cable
+     * holds two distinct addresses and .100 stays free for in-rig services. */
+    c->lan_dhcps.server_ip = 0x0a0002fd;  /* 10.0.2.253 */
+    c->lan_dhcps.pool_start = 0x0a000296; /* 10.0.2.150 */
+    c->lan_dhcps.pool_end = 0x0a0002c7;   /* 10.0.2.199 */
 }
 
 world_ap_config *world_add_ap(world_config *c, const char *name, const char *ssid, const char *passphrase,
@@ -111,7 +124,30 @@ static void from_uplink(void *ctx, const uint8_t *eth, size_t len)
     for (int i = 0; i < w->naps; i++)
         if (w->dh[i] != NULL && dhcps_input(w->dh[i], eth, len))
             return;
+    if (w->lan_dh != NULL && dhcps_input(w->lan_dh, eth, len))
+        return;
     to_aps(w, eth, len, -1);
+    if (w->phy != NULL)
+        ethphy_wire_input(w->phy, eth, len);
+}
+
+/* A frame the device's wired port put on its cable. */
+static void from_phy(void *ctx, const uint8_t *eth, size_t len)
+{
+    struct world *w = ctx;
+    capture_write(w->wire, sim_now(w->s), eth, len);
+    if (w->lan_dh != NULL && dhcps_input(w->lan_dh, eth, len))
+        return;
+    if (w->up != NULL)
+        uplink_input(w->up, eth, len);
+}
+
+/* A frame from the LAN segment's DHCP server, for the wired port. */
+static void from_lan_dhcps(void *ctx, const uint8_t *eth, size_t len)
+{
+    struct world *w = ctx;
+    capture_write(w->wire, sim_now(w->s), eth, len);
+    ethphy_wire_input(w->phy, eth, len);
 }
 
 world *world_create(const world_config *cfg, sim_err *err)
@@ -128,6 +164,9 @@ world *world_create(const world_config *cfg, sim_err *err)
     if (cfg->air_pcap != NULL) {
         capture_config cc = {.linktype = CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP,
                              .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
+                             .snaplen = cfg->capture_snaplen,
+                             .ring_bytes = cfg->capture_ring_bytes,
+                             .ring_files = cfg->capture_ring_files,
                              .flush_each = cfg->air_flush_each};
         w->air = capture_open(cfg->air_pcap, &cc, err);
         if (w->air == NULL)
@@ -137,6 +176,9 @@ world *world_create(const world_config *cfg, sim_err *err)
     if (cfg->wire_pcap != NULL) {
         capture_config cc = {.linktype = CAPTURE_LINKTYPE_ETHERNET,
                              .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
+                             .snaplen = cfg->capture_snaplen,
+                             .ring_bytes = cfg->capture_ring_bytes,
+                             .ring_files = cfg->capture_ring_files,
                              .flush_each = cfg->wire_flush_each};
         w->wire = capture_open(cfg->wire_pcap, &cc, err);
         if (w->wire == NULL)
@@ -203,6 +245,18 @@ world *world_create(const world_config *cfg, sim_err *err)
         goto fail;
     if (board_attach_radio(w->b, w->r, err) != SIM_OK)
         goto fail;
+    if (cfg->lan) {
+        w->phy = ethphy_create(w->s, &cfg->lan_phy, from_phy, w, err);
+        if (w->phy == NULL)
+            goto fail;
+        if (cfg->lan_dhcp) {
+            w->lan_dh = dhcps_create(w->s, &cfg->lan_dhcps, from_lan_dhcps, w, err);
+            if (w->lan_dh == NULL)
+                goto fail;
+        }
+        if (board_attach_ethphy(w->b, w->phy, err) != SIM_OK)
+            goto fail;
+    }
     return w;
 fail:
     world_destroy(w);
@@ -215,6 +269,9 @@ void world_destroy(world *w)
         return;
     board_destroy(w->b);
     radio_destroy(w->r);
+    if (w->lan_dh != NULL)
+        dhcps_destroy(w->lan_dh);
+    ethphy_destroy(w->phy);
     for (int i = 0; i < WORLD_MAX_APS; i++) {
         if (w->dh[i] != NULL)
             dhcps_destroy(w->dh[i]);
@@ -241,3 +298,5 @@ ap *world_ap(world *w, int i) { return i >= 0 && i < w->naps ? w->aps[i] : NULL;
 medium_node *world_ap_node(world *w, int i) { return i >= 0 && i < w->naps ? w->ap_nodes[i] : NULL; }
 dhcps *world_dhcps(world *w, int i) { return i >= 0 && i < w->naps ? w->dh[i] : NULL; }
 uplink *world_uplink(world *w) { return w->up; }
+ethphy *world_ethphy(world *w) { return w->phy; }
+dhcps *world_lan_dhcps(world *w) { return w->lan_dh; }

@@ -12,7 +12,17 @@
  * the DHCP server's MAC or DHCP/ARP it claims go to it, everything else from
  * stations goes to the uplink, and frames from the uplink or the DHCP server
  * go to the APs. The wire capture records every frame the bridge forwards,
- * once, as a tap on the AP's LAN port would. */
+ * once, as a tap on the AP's LAN port would.
+ *
+ * The wired port (optional, world_config.lan): the device's board gets an
+ * Ethernet MAC/PHY (sim/ethphy.h) as its Ethernet port (eth_chip.h). Its
+ * cable is one more bridge port, a segment with a DHCP server of its own
+ * (pool 10.0.2.150-199 by default, apart from the APs' 15-99 and from the
+ * in-rig services at .100) and the same uplink: frames from the PHY go to
+ * that server first, then to the uplink; frames from the uplink reach the
+ * PHY as they reach the APs. The segment does not exchange frames with the
+ * APs' stations (the device's two interfaces never hear each other). Its
+ * frames are on the same wire capture. */
 #ifndef LINKRIG_SIM_WORLD_H
 #define LINKRIG_SIM_WORLD_H
 
@@ -23,6 +33,7 @@
 #include "firmware_shim/board.h"
 #include "radio_model/medium.h"
 #include "radio_model/radio.h"
+#include "sim/ethphy.h"
 #include "sim/sim.h"
 #include "sim/uplink.h"
 
@@ -51,6 +62,15 @@ typedef struct world_config {
     uplink_config up;
     const char *wire_pcap;    /* NULL: no wire capture */
     bool wire_flush_each;
+    uint32_t capture_snaplen;    /* 0: whole frames */
+    uint64_t capture_ring_bytes; /* 0: one unbounded file per capture */
+    int capture_ring_files;      /* files kept in the ring (>= 2) */
+    bool lan;                 /* a wired port on the device (default off) */
+    ethphy_config lan_phy;    /* its MAC/PHY: MAC 02:00:00:00:e0:01, cable in,
+                               * negotiation_ms 1500 (link up after power-on or plug-in) */
+    bool lan_dhcp;            /* a DHCP server on the LAN segment (default on) */
+    dhcps_config lan_dhcps;   /* pool 10.0.2.150-199, router 10.0.2.2, DNS 10.0.2.3,
+                               * server 10.0.2.253, MAC 02:00:00:00:d0:e0 */
 } world_config;
 
 /* Defaults: seed 1, default medium, no AP, the default radio at the origin
@@ -79,5 +99,9 @@ medium_node *world_ap_node(world *w, int i);
 dhcps *world_dhcps(world *w, int i);
 /* NULL when the world has no uplink. */
 uplink *world_uplink(world *w);
+/* NULL without a wired port (world_config.lan). */
+ethphy *world_ethphy(world *w);
+/* NULL without a wired port or with lan_dhcp off. */
+dhcps *world_lan_dhcps(world *w);
 
 #endif

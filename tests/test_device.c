@@ -59,7 +59,7 @@ static void record(void *ctx, const sim_trace_event *e)
     r->t = e->t;
     snprintf(r->event, sizeof r->event, "%s", e->event);
     for (size_t i = 0; i < e->nfields; i++) {
-        if (!strcmp(e->fields[i].key, "n") || !strcmp(e->fields[i].key, "s") || !strcmp(e->fields[i].key, "healthy"))
+        if (!strcmp(e->fields[i].key, "n") || !strcmp(e->fields[i].key, "ms") || !strcmp(e->fields[i].key, "healthy"))
             r->n = e->fields[i].num;
         if (!strcmp(e->fields[i].key, "status"))
             r->status = e->fields[i].num;

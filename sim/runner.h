@@ -1,0 +1,82 @@
+/* sim/runner.h — runs one scenario and judges it.
+ *
+ * runner_run builds the scenario's world (APs, DHCP, uplink with an in-rig
+ * TCP sink at 10.0.2.100:9000, the device with the camera firmware and the
+ * scenario's settings), applies the timeline's faults at their virtual times,
+ * runs for the scenario's duration, and checks each expectation against the
+ * firmware's trace events. It writes air.pcap, wire.pcap and trace.jsonl to
+ * the scenario's output folder.
+ *
+ * One scenario per process: the firmware's lwIP is global state. The CLI
+ * forks a child per scenario; the child calls runner_run and reports the
+ * result through runner_result_write / runner_result_read. */
+#ifndef LINKRIG_SIM_RUNNER_H
+#define LINKRIG_SIM_RUNNER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim/err.h"
+#include "sim/scenario.h"
+
+#define RUNNER_MAX_SETS 32
+#define RUNNER_MAX_DROPS 64
+
+typedef struct runner_opts {
+    bool has_seed;
+    uint64_t seed;          /* overrides the scenario's */
+    const char *out_dir;    /* the scenario's folder is out_dir/<name> */
+    int log_level;          /* SIM_LOG_* for stderr */
+    bool progress;          /* a progress line on stderr (a terminal) */
+    double pacing;          /* 0: free running */
+    const char *sets[RUNNER_MAX_SETS]; /* "key=value" firmware settings, applied last */
+    int nsets;
+    bool has_snaplen;
+    uint32_t snaplen;
+    bool has_ring;
+    uint32_t ring_mb;
+} runner_opts;
+
+typedef struct runner_check {
+    char name[128];    /* the expectation as the file wrote it */
+    bool ok;
+    char message[256]; /* expected vs seen */
+} runner_check;
+
+typedef struct runner_result {
+    char name[64];
+    bool ran;          /* false: the world could not be built (see failure) */
+    bool passed;
+    char failure[512]; /* a firmware crash or build error, "" otherwise */
+    double wall_s;
+    sim_time virtual_end;
+    uint64_t seed;
+    int nchecks;
+    runner_check checks[SCN_MAX_EXPECT];
+    /* recovery metrics */
+    sim_time first_link;   /* -1: never */
+    int ndrops;
+    sim_time detect[RUNNER_MAX_DROPS];  /* drop detected, after the fault that caused it (-1 unknown) */
+    sim_time recover[RUNNER_MAX_DROPS]; /* down time until recovered (-1: not recovered) */
+    long long attempts, power_cycles;
+    long long frames_sent, frames_skipped, frames_failed;
+    uint64_t sink_bytes;
+} runner_result;
+
+void runner_opts_default(runner_opts *o);
+/* mkdir -p, with a message naming the folder that could not be made. */
+int runner_make_dirs(const char *path, sim_err *err);
+/* Runs s; returns 0 when it ran (passed or not: see out->passed), or a
+ * negative code when it could not (bad output folder, bad --set). */
+int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_err *err);
+
+/* The per-scenario summary a person reads. */
+void runner_print_summary(FILE *f, const runner_result *r);
+/* Child -> parent: a flat binary record through a pipe. */
+int runner_result_write(int fd, const runner_result *r);
+int runner_result_read(int fd, runner_result *r);
+/* JUnit XML: one testsuite per scenario, one testcase per expectation. */
+int runner_write_junit(const char *path, const runner_result *results, int n, sim_err *err);
+
+#endif

@@ -1,0 +1,1828 @@
+/* sim/scenario.c — scenario files: YAML in, a checked scenario out.
+ *
+ * libyaml's event parser feeds a small tree that keeps every node's mark;
+ * validation then walks that tree with the key path in hand, so that every
+ * message can say where (file:line:col, 1-based), what (the key path) and
+ * what would be allowed. The first error wins and the file is refused whole.
+ *
+ * Choices the header leaves open (they are part of the format):
+ * - Anchors (&a) and aliases (*a) are refused. An alias would make a message
+ *   point at the anchor instead of the place that uses it, libyaml has no
+ *   merge keys (<<) anyway, and refusing them rules out alias bombs and
+ *   cycles in a file fed to CI from anywhere.
+ * - Explicit tags (!!str, !foo) are refused: the key decides the type.
+ * - Numbers are plain (unquoted) scalars. Integers are decimal with an
+ *   optional sign; a key that takes an integer refuses 6.0. Keys that take a
+ *   real number (positions, dBm, m/s) accept integers and decimals with an
+ *   optional exponent, never inf or nan.
+ * - Durations go through sim_time_parse, quoted or not; a bare number is
+ *   seconds. Every duration is at most 365 days so that sums of them cannot
+ *   overflow in the runner. Durations that become millisecond settings in
+ *   the firmware must be whole milliseconds, DHCP leases whole seconds.
+ * - Booleans are true/false (True, TRUE, False, FALSE): YAML 1.1's yes/no/
+ *   on/off are refused, as quoted "true" is.
+ * - A string key accepts any scalar's text (ssid: 1234 is the SSID "1234"),
+ *   but a key written with no value (ssid:, ~, null) is an error.
+ * - An optional section written with no value (timeline:, capture:) is the
+ *   same as leaving it out, so that commenting out every entry works.
+ * - One document per file; input larger than 1 MiB or nested deeper than 16
+ *   levels is refused before it costs memory or stack.
+ * - Names (scenario and AP) are [A-Za-z0-9_.-]; the scenario's name becomes
+ *   a folder, so "." and ".." are refused too.
+ * - Unspecified ranges: capture.snaplen 0..262144, capture.ring_mb
+ *   0..1048576, capture.ring_files 2..1000, device tx_power -10..30 dBm,
+ *   positions within +-100 km, move_device speed 0..1000 m/s,
+ *   radio_wedge survives_power_cycles 0..1000.
+ * - Fault keys: ap is required for every ap_* fault and dhcp; dhcp and
+ *   radio_wedge need mode; a dhcp pool may come with netmask (default
+ *   255.255.255.0) and router (default: the pool's network address + 1), and
+ *   all of them must lie in one subnet.
+ * - Expectations: status_reaches takes optional within (left out: 0, no
+ *   bound) and after, as the shipped scenarios use it; recovery_within and
+ *   drop_detected_within need after (they are defined relative to an entry).
+ *   power_cycles {min, max}: either may be left out (0 and unbounded).
+ * - A description longer than the struct holds is shortened with "...",
+ *   not refused: it is only ever shown to people.
+ * - A timeline entry exactly at the end of the run is allowed; later is not.
+ * - scn_status_name of an unknown value is "UNKNOWN", never NULL, since
+ *   callers print it straight into messages. */
+#define _POSIX_C_SOURCE 200809L
+#include "sim/scenario.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdalign.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#define SCN_MAX_INPUT (1u << 20)
+#define SCN_MAX_DEPTH 16
+#define SCN_DUR_MAX ((sim_time)365 * 86400 * 1000000000)
+#define SCN_PATH 128
+
+/* ------------------------------------------------------------------ */
+/* Arena: every node and scalar of one parse, freed in one go. Garbage
+ * input must never leak, and one free per parse makes that easy to keep. */
+
+typedef struct scn_chunk {
+    struct scn_chunk *next;
+    size_t used, cap;
+    alignas(max_align_t) unsigned char data[];
+} scn_chunk;
+
+typedef struct scn_arena {
+    scn_chunk *head;
+} scn_arena;
+
+static void *scn_alloc(scn_arena *a, size_t n)
+{
+    const size_t align = alignof(max_align_t);
+    n = (n + align - 1) / align * align;
+    if (a->head == NULL || a->head->cap - a->head->used < n) {
+        size_t cap = n > 16384 ? n : 16384;
+        scn_chunk *ch = malloc(sizeof *ch + cap);
+        if (ch == NULL)
+            return NULL;
+        ch->next = a->head;
+        ch->used = 0;
+        ch->cap = cap;
+        a->head = ch;
+    }
+    void *p = a->head->data + a->head->used;
+    a->head->used += n;
+    return p;
+}
+
+static void scn_arena_free(scn_arena *a)
+{
+    while (a->head != NULL) {
+        scn_chunk *next = a->head->next;
+        free(a->head);
+        a->head = next;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* The tree. Children are a linked list; a mapping's children alternate
+ * key, value (in file order, so duplicates can be found). */
+
+typedef enum { SCN_N_SCALAR, SCN_N_SEQ, SCN_N_MAP } scn_ntype;
+
+typedef struct scn_node {
+    scn_ntype type;
+    bool plain;          /* scalar written without quotes */
+    const char *text;    /* scalar: NUL-terminated copy */
+    size_t len;
+    int line, col;       /* 1-based */
+    int n;               /* children */
+    struct scn_node *first, *last, *next, *parent;
+} scn_node;
+
+typedef struct scn_ctx {
+    const char *path;
+    const char *text;
+    size_t len;
+    sim_err *err;
+    scn_arena arena;
+    scenario *s;
+    const scn_node *duration; /* for messages about times past the end */
+} scn_ctx;
+
+static int scn_fail_at(scn_ctx *c, int code, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int scn_fail_at(scn_ctx *c, int code, int line, int col, const char *fmt, ...)
+{
+    char msg[sizeof c->err->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return sim_err_set(c->err, code, "%s:%d:%d: %s", c->path, line, col, msg);
+}
+
+#define scn_fail(c, node, ...) scn_fail_at((c), SIM_EINVAL, (node)->line, (node)->col, __VA_ARGS__)
+#define scn_fail_limit(c, node, ...) scn_fail_at((c), SIM_ELIMIT, (node)->line, (node)->col, __VA_ARGS__)
+
+/* Key paths ("world.aps[0].channel") are short by construction; the
+ * bounded copy only guards against that assumption breaking. */
+static void scn_path_cat(char *buf, const char *a, const char *sep, const char *b)
+{
+    size_t k = 0;
+    const char *parts[3] = {a, sep, b};
+    for (int i = 0; i < 3; i++)
+        for (const char *t = parts[i]; *t && k + 1 < SCN_PATH; t++)
+            buf[k++] = *t;
+    buf[k] = '\0';
+}
+
+static void scn_path(char *buf, const char *parent, const char *key)
+{
+    scn_path_cat(buf, parent, parent[0] ? "." : "", key);
+}
+
+static void scn_path_index(char *buf, const char *parent, int i)
+{
+    char idx[16];
+    snprintf(idx, sizeof idx, "[%d]", i);
+    scn_path_cat(buf, parent, "", idx);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading: libyaml events -> tree. */
+
+/* 1-based line and column of a byte offset (libyaml's reader errors only
+ * give the offset). */
+static void scn_offset_pos(const scn_ctx *c, size_t off, int *line, int *col)
+{
+    int l = 1, k = 1;
+    for (size_t i = 0; i < off && i < c->len; i++) {
+        if (c->text[i] == '\n') {
+            l++;
+            k = 1;
+        } else if (((unsigned char)c->text[i] & 0xC0) != 0x80) {
+            k++;
+        }
+    }
+    *line = l;
+    *col = k;
+}
+
+/* True when the indentation of the mark's line holds a tab: the usual
+ * cause of libyaml's "found character that cannot start any token". */
+static bool scn_tab_near(const scn_ctx *c, const yaml_mark_t *m)
+{
+    size_t i = 0;
+    for (size_t line = 0; line < m->line && i < c->len; i++)
+        if (c->text[i] == '\n')
+            line++;
+    for (; i < c->len && (c->text[i] == ' ' || c->text[i] == '\t'); i++)
+        if (c->text[i] == '\t')
+            return true;
+    return false;
+}
+
+static int scn_syntax_error(scn_ctx *c, const yaml_parser_t *p)
+{
+    if (p->error == YAML_MEMORY_ERROR)
+        return sim_err_set(c->err, SIM_ENOMEM, "%s: out of memory while reading YAML", c->path);
+    const char *problem = p->problem != NULL ? p->problem : "unknown problem";
+    if (p->error == YAML_READER_ERROR) {
+        int line, col;
+        scn_offset_pos(c, p->problem_offset, &line, &col);
+        if (p->problem_value == -1)
+            return scn_fail_at(c, SIM_EINVAL, line, col, "YAML syntax error: %s; a scenario is UTF-8 text", problem);
+        return scn_fail_at(c, SIM_EINVAL, line, col, "YAML syntax error: %s (0x%02x); a scenario is UTF-8 text",
+                           problem, (unsigned)p->problem_value);
+    }
+    /* Something left open at the end of the file (a quote, a bracket) is
+     * best shown where it was opened, not at the end of the file. */
+    const yaml_mark_t *at = &p->problem_mark;
+    bool eof = strstr(problem, "end of stream") != NULL;
+    if (eof && p->context != NULL)
+        at = &p->context_mark;
+    const char *hint = "";
+    if (scn_tab_near(c, &p->problem_mark))
+        hint = "; tabs cannot indent YAML, use spaces";
+    else if (p->context != NULL && strstr(p->context, "quoted scalar") != NULL)
+        hint = "; is a closing quote missing?";
+    else if (p->context != NULL && strstr(p->context, "flow sequence") != NULL)
+        hint = "; is a closing ']' missing?";
+    else if (p->context != NULL && strstr(p->context, "flow mapping") != NULL)
+        hint = "; is a closing '}' missing?";
+    else if (p->context != NULL && strstr(p->context, "block") != NULL)
+        hint = "; check the indentation";
+    bool same = p->context_mark.line == p->problem_mark.line && p->context_mark.column == p->problem_mark.column;
+    if (p->context != NULL && same)
+        return scn_fail_at(c, SIM_EINVAL, (int)at->line + 1, (int)at->column + 1, "YAML syntax error: %s (%s)%s",
+                           problem, p->context, hint);
+    if (p->context != NULL)
+        return scn_fail_at(c, SIM_EINVAL, (int)at->line + 1, (int)at->column + 1,
+                           "YAML syntax error: %s (%s started at line %d, column %d)%s", problem, p->context,
+                           (int)p->context_mark.line + 1, (int)p->context_mark.column + 1, hint);
+    return scn_fail_at(c, SIM_EINVAL, (int)at->line + 1, (int)at->column + 1, "YAML syntax error: %s%s", problem,
+                       hint);
+}
+
+static int scn_check_props(scn_ctx *c, const yaml_event_t *e, const yaml_char_t *anchor, const yaml_char_t *tag)
+{
+    int line = (int)e->start_mark.line + 1, col = (int)e->start_mark.column + 1;
+    if (anchor != NULL)
+        return scn_fail_at(c, SIM_EINVAL, line, col,
+                           "YAML anchor '&%s' is not supported in scenario files: write each value where it is used",
+                           (const char *)anchor);
+    if (tag != NULL)
+        return scn_fail_at(c, SIM_EINVAL, line, col,
+                           "YAML tag '%s' is not supported in scenario files: the key decides the type",
+                           (const char *)tag);
+    return 0;
+}
+
+static scn_node *scn_new_node(scn_ctx *c, scn_ntype type, const yaml_event_t *e)
+{
+    scn_node *n = scn_alloc(&c->arena, sizeof *n);
+    if (n == NULL)
+        return NULL;
+    memset(n, 0, sizeof *n);
+    n->type = type;
+    n->line = (int)e->start_mark.line + 1;
+    n->col = (int)e->start_mark.column + 1;
+    n->text = "";
+    return n;
+}
+
+static void scn_attach(scn_node *parent, scn_node *n)
+{
+    n->parent = parent;
+    if (parent == NULL)
+        return;
+    if (parent->last != NULL)
+        parent->last->next = n;
+    else
+        parent->first = n;
+    parent->last = n;
+    parent->n++;
+}
+
+static int scn_read_tree(scn_ctx *c, scn_node **root)
+{
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p))
+        return sim_err_set(c->err, SIM_ENOMEM, "%s: out of memory", c->path);
+    yaml_parser_set_input_string(&p, (const unsigned char *)c->text, c->len);
+    scn_node *cur = NULL;
+    int depth = 0, docs = 0, rc = 0;
+    *root = NULL;
+    for (bool done = false; !done && rc == 0;) {
+        yaml_event_t e;
+        if (!yaml_parser_parse(&p, &e)) {
+            rc = scn_syntax_error(c, &p);
+            break;
+        }
+        scn_node *n = NULL;
+        switch (e.type) {
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (++docs > 1)
+                rc = scn_fail_at(c, SIM_EINVAL, (int)e.start_mark.line + 1, (int)e.start_mark.column + 1,
+                                 "a second YAML document ('---'): a scenario file holds exactly one");
+            break;
+        case YAML_ALIAS_EVENT:
+            rc = scn_fail_at(c, SIM_EINVAL, (int)e.start_mark.line + 1, (int)e.start_mark.column + 1,
+                             "YAML alias '*%s' is not supported in scenario files: write the value out",
+                             (const char *)e.data.alias.anchor);
+            break;
+        case YAML_SCALAR_EVENT:
+            rc = scn_check_props(c, &e, e.data.scalar.anchor, e.data.scalar.tag);
+            if (rc == 0) {
+                n = scn_new_node(c, SCN_N_SCALAR, &e);
+                char *t = n != NULL ? scn_alloc(&c->arena, e.data.scalar.length + 1) : NULL;
+                if (t == NULL) {
+                    rc = sim_err_set(c->err, SIM_ENOMEM, "%s: out of memory", c->path);
+                    break;
+                }
+                memcpy(t, e.data.scalar.value, e.data.scalar.length);
+                t[e.data.scalar.length] = '\0';
+                n->text = t;
+                n->len = e.data.scalar.length;
+                n->plain = e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+                scn_attach(cur, n);
+            }
+            break;
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            if (e.type == YAML_SEQUENCE_START_EVENT)
+                rc = scn_check_props(c, &e, e.data.sequence_start.anchor, e.data.sequence_start.tag);
+            else
+                rc = scn_check_props(c, &e, e.data.mapping_start.anchor, e.data.mapping_start.tag);
+            if (rc != 0)
+                break;
+            if (++depth > SCN_MAX_DEPTH) {
+                rc = scn_fail_at(c, SIM_ELIMIT, (int)e.start_mark.line + 1, (int)e.start_mark.column + 1,
+                                 "nested deeper than %d levels: a scenario never needs that", SCN_MAX_DEPTH);
+                break;
+            }
+            n = scn_new_node(c, e.type == YAML_SEQUENCE_START_EVENT ? SCN_N_SEQ : SCN_N_MAP, &e);
+            if (n == NULL) {
+                rc = sim_err_set(c->err, SIM_ENOMEM, "%s: out of memory", c->path);
+                break;
+            }
+            scn_attach(cur, n);
+            cur = n;
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            if (cur != NULL) {
+                depth--;
+                cur = cur->parent;
+            }
+            break;
+        default:
+            break;
+        }
+        if (n != NULL && n->parent == NULL && *root == NULL)
+            *root = n;
+        yaml_event_delete(&e);
+    }
+    yaml_parser_delete(&p);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Values. */
+
+static const char *scn_kind_text(const scn_node *n)
+{
+    switch (n->type) {
+    case SCN_N_SEQ: return "a list";
+    case SCN_N_MAP: return "a mapping";
+    default: return "a scalar";
+    }
+}
+
+static bool scn_is_null(const scn_node *n)
+{
+    return n->type == SCN_N_SCALAR && n->plain &&
+           (n->len == 0 || strcmp(n->text, "~") == 0 || strcmp(n->text, "null") == 0 ||
+            strcmp(n->text, "Null") == 0 || strcmp(n->text, "NULL") == 0);
+}
+
+/* A scalar's text fit for a message: short, without control characters. */
+static const char *scn_show(const scn_node *n, char *buf, size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n->len && k + 4 < cap; i++) {
+        unsigned char ch = (unsigned char)n->text[i];
+        buf[k++] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
+    }
+    if (k < n->len && k + 4 >= cap && cap > 4) {
+        memcpy(buf + k, "...", 3);
+        k += 3;
+    }
+    buf[k] = '\0';
+    return buf;
+}
+
+static int scn_scalar(scn_ctx *c, const scn_node *n, const char *path, const char *want)
+{
+    if (n->type != SCN_N_SCALAR)
+        return scn_fail(c, n, "%s: expected %s, not %s", path, want, scn_kind_text(n));
+    if (scn_is_null(n))
+        return scn_fail(c, n, "%s: no value given (expected %s)", path, want);
+    return 0;
+}
+
+/* Decimal integer with an optional sign, nothing else. */
+static bool scn_text_ll(const char *t, long long *out)
+{
+    bool neg = false;
+    if (*t == '+' || *t == '-')
+        neg = *t++ == '-';
+    if (*t == '\0')
+        return false;
+    unsigned long long v = 0;
+    for (; *t; t++) {
+        if (*t < '0' || *t > '9')
+            return false;
+        unsigned d = (unsigned)(*t - '0');
+        if (v > (ULLONG_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    if (neg ? v > (unsigned long long)LLONG_MAX + 1 : v > (unsigned long long)LLONG_MAX)
+        return false;
+    *out = neg ? (v == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN : -(long long)v) : (long long)v;
+    return true;
+}
+
+/* [+-] digits [. digits] [e [+-] digits], or [+-] . digits [...]: what
+ * people write for a real number, and nothing strtod would add (inf, nan,
+ * hex floats). */
+static bool scn_text_double(const char *t, double *out)
+{
+    const char *p = t;
+    if (*p == '+' || *p == '-')
+        p++;
+    size_t digits = 0;
+    while (*p >= '0' && *p <= '9') {
+        p++;
+        digits++;
+    }
+    if (*p == '.') {
+        p++;
+        while (*p >= '0' && *p <= '9') {
+            p++;
+            digits++;
+        }
+    }
+    if (digits == 0)
+        return false;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return false;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    if (*p != '\0')
+        return false;
+    double v = strtod(t, NULL);
+    if (!isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* An integer, any size; want says what was expected, for messages. */
+static int scn_int_text(scn_ctx *c, const scn_node *n, const char *path, const char *want, long long *out)
+{
+    char shown[64];
+    int rc = scn_scalar(c, n, path, want);
+    if (rc != 0)
+        return rc;
+    double d;
+    if (!n->plain)
+        return scn_fail(c, n, "%s: expected %s, not the quoted string '%s' (write numbers without quotes)", path,
+                        want, scn_show(n, shown, sizeof shown));
+    if (!scn_text_ll(n->text, out)) {
+        if (scn_text_double(n->text, &d))
+            return scn_fail(c, n, "%s: %s is not a whole number (expected %s)", path,
+                            scn_show(n, shown, sizeof shown), want);
+        return scn_fail(c, n, "%s: '%s' is not a number (expected %s)", path, scn_show(n, shown, sizeof shown),
+                        want);
+    }
+    return 0;
+}
+
+static int scn_int(scn_ctx *c, const scn_node *n, const char *path, long long min, long long max, const char *unit,
+                   long long *out)
+{
+    char want[128], range[96], shown[64];
+    if (max == LLONG_MAX)
+        snprintf(range, sizeof range, ">= %lld%s", min, unit);
+    else
+        snprintf(range, sizeof range, "%lld..%lld%s", min, max, unit);
+    snprintf(want, sizeof want, "an integer, %s", range);
+    long long v;
+    int rc = scn_int_text(c, n, path, want, &v);
+    if (rc != 0)
+        return rc;
+    if (v < min || v > max)
+        return scn_fail(c, n, "%s: %s is out of range (%s)", path, scn_show(n, shown, sizeof shown), range);
+    *out = v;
+    return 0;
+}
+
+static int scn_u64(scn_ctx *c, const scn_node *n, const char *path, uint64_t *out)
+{
+    const char *want = "an integer, 0..18446744073709551615";
+    char shown[64];
+    int rc = scn_scalar(c, n, path, want);
+    if (rc != 0)
+        return rc;
+    if (!n->plain)
+        return scn_fail(c, n, "%s: expected %s, not the quoted string '%s' (write numbers without quotes)", path,
+                        want, scn_show(n, shown, sizeof shown));
+    const char *t = n->text;
+    if (*t == '+')
+        t++;
+    uint64_t v = 0;
+    bool ok = *t != '\0';
+    for (; ok && *t; t++) {
+        if (*t < '0' || *t > '9' || v > (UINT64_MAX - (uint64_t)(*t - '0')) / 10)
+            ok = false;
+        else
+            v = v * 10 + (uint64_t)(*t - '0');
+    }
+    if (!ok)
+        return scn_fail(c, n, "%s: '%s' is not %s", path, scn_show(n, shown, sizeof shown), want);
+    *out = v;
+    return 0;
+}
+
+static int scn_num(scn_ctx *c, const scn_node *n, const char *path, double min, double max, const char *unit,
+                   double *out)
+{
+    char want[128], range[96], shown[64];
+    snprintf(range, sizeof range, "%g..%g%s", min, max, unit);
+    snprintf(want, sizeof want, "a number, %s", range);
+    int rc = scn_scalar(c, n, path, want);
+    if (rc != 0)
+        return rc;
+    double v;
+    if (!n->plain)
+        return scn_fail(c, n, "%s: expected %s, not the quoted string '%s' (write numbers without quotes)", path,
+                        want, scn_show(n, shown, sizeof shown));
+    if (!scn_text_double(n->text, &v))
+        return scn_fail(c, n, "%s: '%s' is not a number (expected %s)", path, scn_show(n, shown, sizeof shown),
+                        want);
+    if (v < min || v > max)
+        return scn_fail(c, n, "%s: %s is out of range (%s)", path, scn_show(n, shown, sizeof shown), range);
+    *out = v;
+    return 0;
+}
+
+static int scn_bool(scn_ctx *c, const scn_node *n, const char *path, bool *out)
+{
+    char shown[64];
+    int rc = scn_scalar(c, n, path, "true or false");
+    if (rc != 0)
+        return rc;
+    if (n->plain && (strcmp(n->text, "true") == 0 || strcmp(n->text, "True") == 0 || strcmp(n->text, "TRUE") == 0)) {
+        *out = true;
+        return 0;
+    }
+    if (n->plain &&
+        (strcmp(n->text, "false") == 0 || strcmp(n->text, "False") == 0 || strcmp(n->text, "FALSE") == 0)) {
+        *out = false;
+        return 0;
+    }
+    return scn_fail(c, n, "%s: expected true or false (unquoted), not %s'%s'", path, n->plain ? "" : "the string ",
+                    scn_show(n, shown, sizeof shown));
+}
+
+/* Durations. allowed describes the range for messages ("> 0"). */
+static int scn_dur(scn_ctx *c, const scn_node *n, const char *path, sim_time min, const char *allowed, sim_time *out)
+{
+    char shown[64];
+    int rc = scn_scalar(c, n, path, "a duration such as 250ms, 30s, 5m or 1h30m");
+    if (rc != 0)
+        return rc;
+    scn_show(n, shown, sizeof shown);
+    sim_time v;
+    if (n->text[0] == '-')
+        return scn_fail(c, n, "%s: %s is negative (%s)", path, shown, allowed);
+    if (strlen(n->text) != n->len || sim_time_parse(n->text, &v) != 0)
+        return scn_fail(c, n,
+                        "%s: '%s' is not a duration (write a number with a unit: ns, us, ms, s, m, h or d, "
+                        "e.g. 250ms, 30s, 5m, 1h30m; a bare number is seconds)",
+                        path, shown);
+    if (v > SCN_DUR_MAX)
+        return scn_fail(c, n, "%s: %s is longer than a year (365d is the most any duration may be)", path, shown);
+    if (v < min)
+        return scn_fail(c, n, "%s: %s is too short (%s)", path, shown, allowed);
+    *out = v;
+    return 0;
+}
+
+/* A duration the firmware reads as a uint32_t of milliseconds. */
+static int scn_dur_ms(scn_ctx *c, const scn_node *n, const char *path, sim_time min, const char *allowed,
+                      sim_time *out)
+{
+    char shown[64];
+    int rc = scn_dur(c, n, path, min, allowed, out);
+    if (rc != 0)
+        return rc;
+    if (*out % SIM_MS(1) != 0)
+        return scn_fail(c, n, "%s: %s is not a whole number of milliseconds (the firmware setting is in ms)", path,
+                        scn_show(n, shown, sizeof shown));
+    if (*out / SIM_MS(1) > UINT32_MAX)
+        return scn_fail(c, n, "%s: %s does not fit the firmware's 32-bit millisecond setting (at most 49d17h)",
+                        path, scn_show(n, shown, sizeof shown));
+    return 0;
+}
+
+/* A string into buf (cap includes the NUL); minlen..maxlen bytes. */
+static int scn_str(scn_ctx *c, const scn_node *n, const char *path, size_t minlen, size_t maxlen, const char *what,
+                   char *buf, size_t cap)
+{
+    char shown[64];
+    int rc = scn_scalar(c, n, path, what);
+    if (rc != 0)
+        return rc;
+    if (strlen(n->text) != n->len)
+        return scn_fail(c, n, "%s: contains a NUL character (expected %s)", path, what);
+    if (n->len < minlen || n->len > maxlen) {
+        if (n->len == 0)
+            return scn_fail(c, n, "%s: is empty (expected %s)", path, what);
+        return scn_fail(c, n, "%s: '%s' is %zu bytes long (expected %s)", path, scn_show(n, shown, sizeof shown),
+                        n->len, what);
+    }
+    if (n->len >= cap)
+        return scn_fail(c, n, "%s: too long", path);
+    memcpy(buf, n->text, n->len + 1);
+    return 0;
+}
+
+static int scn_name(scn_ctx *c, const scn_node *n, const char *path, size_t maxlen, const char *what, char *buf,
+                    size_t cap)
+{
+    char shown[64];
+    int rc = scn_str(c, n, path, 1, maxlen, what, buf, cap);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < n->len; i++) {
+        char ch = n->text[i];
+        bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+                  ch == '.' || ch == '-';
+        if (!ok)
+            return scn_fail(c, n, "%s: '%s' has '%c' at position %zu (expected %s)", path,
+                            scn_show(n, shown, sizeof shown), (ch > 0x20 && ch < 0x7f) ? ch : '?', i + 1, what);
+    }
+    if (strcmp(buf, ".") == 0 || strcmp(buf, "..") == 0)
+        return scn_fail(c, n, "%s: '%s' is not a usable name (expected %s)", path, buf, what);
+    return 0;
+}
+
+/* WPA2 passphrase: "" (open) or 8..63 printable ASCII characters. */
+static int scn_passphrase(scn_ctx *c, const scn_node *n, const char *path, char *buf, size_t cap)
+{
+    const char *what = "a WPA2 passphrase of 8..63 printable ASCII characters, or \"\" for an open network";
+    int rc = scn_scalar(c, n, path, what);
+    if (rc != 0)
+        return rc;
+    if (n->len != 0 && (n->len < 8 || n->len > 63)) {
+        if (n->len == 64)
+            return scn_fail(c, n, "%s: is 64 characters long (expected %s; a 64-hex-digit raw PSK is not supported)",
+                            path, what);
+        return scn_fail(c, n, "%s: is %zu characters long (expected %s)", path, n->len, what);
+    }
+    for (size_t i = 0; i < n->len; i++)
+        if ((unsigned char)n->text[i] < 0x20 || (unsigned char)n->text[i] > 0x7e)
+            return scn_fail(c, n, "%s: character %zu is not printable ASCII (expected %s)", path, i + 1, what);
+    return scn_str(c, n, path, 0, 63, what, buf, cap);
+}
+
+/* Dotted quad, exactly four decimal numbers 0..255; host order out. */
+static bool scn_text_ipv4(const char *t, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (int part = 0; part < 4; part++) {
+        if (part > 0 && *t++ != '.')
+            return false;
+        unsigned x = 0;
+        int digits = 0;
+        while (*t >= '0' && *t <= '9' && digits < 4) {
+            x = x * 10 + (unsigned)(*t++ - '0');
+            digits++;
+        }
+        if (digits == 0 || digits > 3 || x > 255)
+            return false;
+        v = v << 8 | x;
+    }
+    if (*t != '\0')
+        return false;
+    *out = v;
+    return true;
+}
+
+static int scn_ipv4(scn_ctx *c, const scn_node *n, const char *path, uint32_t *out)
+{
+    char shown[64];
+    const char *want = "an IPv4 address: four numbers 0..255 with dots, e.g. 10.0.2.15";
+    int rc = scn_scalar(c, n, path, want);
+    if (rc != 0)
+        return rc;
+    if (strlen(n->text) != n->len || !scn_text_ipv4(n->text, out))
+        return scn_fail(c, n, "%s: '%s' is not %s", path, scn_show(n, shown, sizeof shown), want);
+    return 0;
+}
+
+static int scn_seq(scn_ctx *c, const scn_node *n, const char *path, const char *want)
+{
+    if (n->type != SCN_N_SEQ)
+        return scn_fail(c, n, "%s: expected %s, not %s", path, want,
+                        scn_is_null(n) ? "nothing" : scn_kind_text(n));
+    return 0;
+}
+
+static int scn_position(scn_ctx *c, const scn_node *n, const char *path, scn_pos *out)
+{
+    const char *want = "a position in metres, [x, y] or [x, y, z]";
+    char p[SCN_PATH];
+    int rc = scn_seq(c, n, path, want);
+    if (rc != 0)
+        return rc;
+    if (n->n < 2 || n->n > 3)
+        return scn_fail(c, n, "%s: has %d number%s (expected %s)", path, n->n, n->n == 1 ? "" : "s", want);
+    double v[3] = {0, 0, 0};
+    int i = 0;
+    for (const scn_node *e = n->first; e != NULL; e = e->next, i++) {
+        scn_path_index(p, path, i);
+        if ((rc = scn_num(c, e, p, -100000, 100000, " m", &v[i])) != 0)
+            return rc;
+    }
+    out->x = v[0];
+    out->y = v[1];
+    out->z = v[2];
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Mappings. */
+
+static int scn_levenshtein(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 40 || lb > 40)
+        return 99;
+    int row[41];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int up = row[j];
+            int best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* "; did you mean 'x'?" for a near miss among names, else "". */
+static const char *scn_suggest(const char *word, const char *const *names, int nnames, char *buf, size_t cap)
+{
+    int best = 3;
+    const char *pick = NULL;
+    for (int i = 0; i < nnames; i++) {
+        int d = scn_levenshtein(word, names[i]);
+        if (d < best) {
+            best = d;
+            pick = names[i];
+        }
+    }
+    if (pick == NULL || (best == 2 && strlen(word) < 5))
+        return "";
+    snprintf(buf, cap, "; did you mean '%s'?", pick);
+    return buf;
+}
+
+static void scn_join(const char *const *names, int n, char *buf, size_t cap)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < n && k < cap; i++) {
+        int w = snprintf(buf + k, cap - k, "%s%s", i ? ", " : "", names[i]);
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+}
+
+static int scn_count(const char *const *keys)
+{
+    int n = 0;
+    while (keys[n] != NULL)
+        n++;
+    return n;
+}
+
+/* Checks that n is a mapping whose keys are all in keys (NULL-terminated)
+ * and none twice; vals[i] gets the value of keys[i] or NULL. qual names
+ * the kind of entry in messages (" for ap_reboot") or is "". */
+static int scn_fields(scn_ctx *c, const scn_node *n, const char *path, const char *qual, const char *const *keys,
+                      const scn_node **vals)
+{
+    const char *where = path[0] ? path : "top level";
+    int nkeys = scn_count(keys);
+    for (int i = 0; i < nkeys; i++)
+        vals[i] = NULL;
+    if (n->type != SCN_N_MAP)
+        return scn_fail(c, n, "%s: expected a mapping (key: value lines or {key: value}), not %s", where,
+                        scn_is_null(n) ? "nothing" : scn_kind_text(n));
+    const scn_node *firstkey[64] = {NULL};
+    char shown[64], known[400], hint[80];
+    for (const scn_node *k = n->first; k != NULL && k->next != NULL; k = k->next->next) {
+        if (k->type != SCN_N_SCALAR)
+            return scn_fail(c, k, "%s: a key must be a plain name, not %s", where, scn_kind_text(k));
+        int idx = -1;
+        for (int i = 0; i < nkeys; i++)
+            if (strcmp(k->text, keys[i]) == 0 && strlen(k->text) == k->len)
+                idx = i;
+        if (idx < 0) {
+            scn_join(keys, nkeys, known, sizeof known);
+            return scn_fail(c, k, "%s: unknown key '%s'%s (known: %s%s)", where, scn_show(k, shown, sizeof shown),
+                            qual, known, scn_suggest(k->text, keys, nkeys, hint, sizeof hint));
+        }
+        if (vals[idx] != NULL)
+            return scn_fail(c, k, "%s: duplicate key '%s' (first given at line %d)", where, keys[idx],
+                            firstkey[idx]->line);
+        vals[idx] = k->next;
+        firstkey[idx] = k;
+    }
+    return 0;
+}
+
+static const scn_node *scn_get(const char *const *keys, const scn_node **vals, const char *key)
+{
+    for (int i = 0; keys[i] != NULL; i++)
+        if (strcmp(keys[i], key) == 0)
+            return vals[i];
+    return NULL;
+}
+
+/* An optional section written with no value counts as absent. */
+static const scn_node *scn_section(const char *const *keys, const scn_node **vals, const char *key)
+{
+    const scn_node *v = scn_get(keys, vals, key);
+    return v != NULL && scn_is_null(v) ? NULL : v;
+}
+
+/* The value of key in a mapping already checked by scn_fields. */
+static const scn_node *scn_child(const scn_node *map, const char *key)
+{
+    for (const scn_node *k = map->first; k != NULL && k->next != NULL; k = k->next->next)
+        if (k->type == SCN_N_SCALAR && strcmp(k->text, key) == 0)
+            return k->next;
+    return map;
+}
+
+static bool scn_in(const char *const *keys, const char *word)
+{
+    for (int i = 0; keys[i] != NULL; i++)
+        if (strcmp(keys[i], word) == 0)
+            return true;
+    return false;
+}
+
+static int scn_missing(scn_ctx *c, const scn_node *map, const char *path, const char *key, const char *what)
+{
+    return scn_fail(c, map, "%s: missing required key '%s' (%s)", path[0] ? path : "top level", key, what);
+}
+
+
+/* ------------------------------------------------------------------ */
+/* Names. */
+
+static const char *const scn_fault_names[] = {
+    [SCN_F_AP_REBOOT] = "ap_reboot",     [SCN_F_AP_OFF] = "ap_off",         [SCN_F_AP_ON] = "ap_on",
+    [SCN_F_AP_PASSPHRASE] = "ap_passphrase", [SCN_F_AP_TX_POWER] = "ap_tx_power", [SCN_F_MOVE_DEVICE] = "move_device",
+    [SCN_F_DHCP] = "dhcp",               [SCN_F_RADIO_WEDGE] = "radio_wedge", [SCN_F_CABLE_PULL] = "cable_pull",
+};
+#define SCN_NFAULTS ((int)(sizeof scn_fault_names / sizeof scn_fault_names[0]))
+
+static const char *const scn_expect_names[] = {
+    [SCN_E_LINK_UP_WITHIN] = "link_up_within",
+    [SCN_E_STATUS_REACHES] = "status_reaches",
+    [SCN_E_CONNECT_TIMEOUT_REPORTED] = "connect_timeout_reported",
+    [SCN_E_RECONNECT_SPACING] = "reconnect_spacing",
+    [SCN_E_POWER_CYCLES] = "power_cycles",
+    [SCN_E_FRAMES_LOST_WHILE_HEALTHY] = "frames_lost_while_healthy",
+    [SCN_E_RECOVERY_WITHIN] = "recovery_within",
+    [SCN_E_DROP_DETECTED_WITHIN] = "drop_detected_within",
+    [SCN_E_FRAMES_SENT_MIN] = "frames_sent_min",
+};
+#define SCN_NEXPECTS ((int)(sizeof scn_expect_names / sizeof scn_expect_names[0]))
+
+static const struct {
+    const char *name;
+    int value;
+} scn_statuses[] = {
+    {"IDLE", 0}, {"CONNECTING", 1}, {"NO_IP", 2}, {"GOT_IP", 3},
+    {"CONNECT_FAIL", -1}, {"NO_AP_FOUND", -2}, {"WRONG_PASSWORD", -3},
+};
+#define SCN_NSTATUS ((int)(sizeof scn_statuses / sizeof scn_statuses[0]))
+
+const char *scn_fault_name(scn_fault_kind k)
+{
+    return (int)k >= 0 && (int)k < SCN_NFAULTS ? scn_fault_names[k] : NULL;
+}
+
+const char *scn_expect_name(scn_expect_kind k)
+{
+    return (int)k >= 0 && (int)k < SCN_NEXPECTS ? scn_expect_names[k] : NULL;
+}
+
+int scn_status_value(const char *name)
+{
+    for (int i = 0; name != NULL && i < SCN_NSTATUS; i++)
+        if (strcmp(name, scn_statuses[i].name) == 0)
+            return scn_statuses[i].value;
+    return -100;
+}
+
+const char *scn_status_name(int value)
+{
+    for (int i = 0; i < SCN_NSTATUS; i++)
+        if (scn_statuses[i].value == value)
+            return scn_statuses[i].name;
+    /* Callers print it straight into messages about what the firmware did. */
+    return "UNKNOWN";
+}
+
+/* ------------------------------------------------------------------ */
+/* Sections. */
+
+static int scn_do_capture(scn_ctx *c, const scn_node *n)
+{
+    static const char *const keys[] = {"snaplen", "ring_mb", "ring_files", "beacons", NULL};
+    const scn_node *v[4];
+    scenario *s = c->s;
+    long long x;
+    int rc = scn_fields(c, n, "capture", "", keys, v);
+    if (rc != 0)
+        return rc;
+    if (v[0] != NULL) {
+        if ((rc = scn_int(c, v[0], "capture.snaplen", 0, 262144, " bytes; 0 = whole frames", &x)) != 0)
+            return rc;
+        s->snaplen = (uint32_t)x;
+    }
+    if (v[1] != NULL) {
+        if ((rc = scn_int(c, v[1], "capture.ring_mb", 0, 1048576, " MB; 0 = one unbounded file", &x)) != 0)
+            return rc;
+        s->ring_mb = (uint32_t)x;
+    }
+    if (v[2] != NULL) {
+        if ((rc = scn_int(c, v[2], "capture.ring_files", 2, 1000, " files", &x)) != 0)
+            return rc;
+        s->ring_files = (int)x;
+    }
+    if (v[3] != NULL && (rc = scn_bool(c, v[3], "capture.beacons", &s->capture_beacons)) != 0)
+        return rc;
+    return 0;
+}
+
+static int scn_channel(scn_ctx *c, const scn_node *n, const char *path, int *out)
+{
+    long long x;
+    char shown[64];
+    int rc = scn_int_text(c, n, path, "a 2.4 GHz channel, 1..13", &x);
+    if (rc != 0)
+        return rc;
+    if (x < 1 || x > 13)
+        return scn_fail(c, n, "%s: %s is not a 2.4 GHz channel (1..13)", path, scn_show(n, shown, sizeof shown));
+    *out = (int)x;
+    return 0;
+}
+
+static int scn_pool(scn_ctx *c, const scn_node *n, const char *path, uint32_t *start, uint32_t *end)
+{
+    const char *want = "a pool [first, last] of two IPv4 addresses, e.g. [10.0.2.15, 10.0.2.99]";
+    char p[SCN_PATH];
+    int rc = scn_seq(c, n, path, want);
+    if (rc != 0)
+        return rc;
+    if (n->n != 2)
+        return scn_fail(c, n, "%s: has %d entr%s (expected %s)", path, n->n, n->n == 1 ? "y" : "ies", want);
+    uint32_t a[2];
+    int i = 0;
+    for (const scn_node *e = n->first; e != NULL; e = e->next, i++) {
+        scn_path_index(p, path, i);
+        if ((rc = scn_ipv4(c, e, p, &a[i])) != 0)
+            return rc;
+        if (a[i] == 0)
+            return scn_fail(c, e, "%s: 0.0.0.0 is not a usable address", p);
+    }
+    if (a[0] > a[1])
+        return scn_fail(c, n, "%s: first address %s is after last address %s (expected first <= last)", path,
+                        n->first->text, n->last->text);
+    *start = a[0];
+    *end = a[1];
+    return 0;
+}
+
+static int scn_do_ap(scn_ctx *c, const scn_node *n, const char *path, scn_ap *ap)
+{
+    static const char *const keys[] = {"name", "ssid", "passphrase", "channel", "position", "tx_power", "dhcp", NULL};
+    const scn_node *v[7];
+    char p[SCN_PATH];
+    int rc = scn_fields(c, n, path, "", keys, v);
+    if (rc != 0)
+        return rc;
+    ap->line = n->line;
+    ap->channel = 6;
+    ap->tx_power_dbm = 20;
+    ap->lease = SIM_SEC(3600);
+    if (v[0] == NULL)
+        return scn_missing(c, n, path, "name", "a unique name such as ap1");
+    scn_path(p, path, "name");
+    if ((rc = scn_name(c, v[0], p, sizeof ap->name - 1, "a name of 1..31 characters from A-Z a-z 0-9 _ . -",
+                       ap->name, sizeof ap->name)) != 0)
+        return rc;
+    if (v[1] == NULL)
+        return scn_missing(c, n, path, "ssid", "the network name, 1..32 bytes");
+    scn_path(p, path, "ssid");
+    if ((rc = scn_str(c, v[1], p, 1, 32, "an SSID of 1..32 bytes", ap->ssid, sizeof ap->ssid)) != 0)
+        return rc;
+    scn_path(p, path, "passphrase");
+    if (v[2] != NULL && (rc = scn_passphrase(c, v[2], p, ap->passphrase, sizeof ap->passphrase)) != 0)
+        return rc;
+    scn_path(p, path, "channel");
+    if (v[3] != NULL && (rc = scn_channel(c, v[3], p, &ap->channel)) != 0)
+        return rc;
+    scn_path(p, path, "position");
+    if (v[4] != NULL && (rc = scn_position(c, v[4], p, &ap->pos)) != 0)
+        return rc;
+    scn_path(p, path, "tx_power");
+    if (v[5] != NULL && (rc = scn_num(c, v[5], p, -10, 30, " dBm", &ap->tx_power_dbm)) != 0)
+        return rc;
+    const scn_node *dhcp = scn_section(keys, v, "dhcp");
+    if (dhcp != NULL) {
+        static const char *const dkeys[] = {"lease", "pool", NULL};
+        const scn_node *dv[2];
+        char dpath[SCN_PATH];
+        scn_path(dpath, path, "dhcp");
+        if ((rc = scn_fields(c, dhcp, dpath, "", dkeys, dv)) != 0)
+            return rc;
+        scn_path(p, dpath, "lease");
+        if (dv[0] != NULL && (rc = scn_dur(c, dv[0], p, SIM_SEC(1), "must be >= 1s", &ap->lease)) != 0)
+            return rc;
+        if (dv[0] != NULL && ap->lease % SIM_SEC(1) != 0)
+            return scn_fail(c, dv[0], "%s: %s is not a whole number of seconds (DHCP leases are in seconds)", p,
+                            dv[0]->text);
+        scn_path(p, dpath, "pool");
+        if (dv[1] != NULL && (rc = scn_pool(c, dv[1], p, &ap->pool_start, &ap->pool_end)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int scn_do_world(scn_ctx *c, const scn_node *n)
+{
+    static const char *const keys[] = {"aps", "device", NULL};
+    const scn_node *v[2];
+    scenario *s = c->s;
+    char p[SCN_PATH];
+    int rc = scn_fields(c, n, "world", "", keys, v);
+    if (rc != 0)
+        return rc;
+    if (v[0] == NULL)
+        return scn_missing(c, n, "world", "aps", "a list of 1..8 access points");
+    if ((rc = scn_seq(c, v[0], "world.aps", "a list of 1..8 access points")) != 0)
+        return rc;
+    if (v[0]->n == 0)
+        return scn_fail(c, v[0], "world.aps: is empty (expected 1..%d access points)", SCN_MAX_APS);
+    for (const scn_node *e = v[0]->first; e != NULL; e = e->next) {
+        if (s->naps == SCN_MAX_APS)
+            return scn_fail_limit(c, e, "world.aps[%d]: too many access points (at most %d)", s->naps, SCN_MAX_APS);
+        scn_path_index(p, "world.aps", s->naps);
+        scn_ap *ap = &s->aps[s->naps];
+        if ((rc = scn_do_ap(c, e, p, ap)) != 0)
+            return rc;
+        for (int i = 0; i < s->naps; i++)
+            if (strcmp(s->aps[i].name, ap->name) == 0)
+                return scn_fail(c, scn_child(e, "name"),
+                                "%s.name: duplicate access point name '%s' (first used at line %d)", p, ap->name,
+                                s->aps[i].line);
+        s->naps++;
+    }
+    const scn_node *dev = scn_section(keys, v, "device");
+    if (dev != NULL) {
+        static const char *const dkeys[] = {"position", "tx_power", "lan", NULL};
+        const scn_node *dv[3];
+        if ((rc = scn_fields(c, dev, "world.device", "", dkeys, dv)) != 0)
+            return rc;
+        if (dv[0] != NULL && (rc = scn_position(c, dv[0], "world.device.position", &s->device_pos)) != 0)
+            return rc;
+        if (dv[1] != NULL &&
+            (rc = scn_num(c, dv[1], "world.device.tx_power", -10, 30, " dBm", &s->device_tx_power_dbm)) != 0)
+            return rc;
+        if (dv[2] != NULL && (rc = scn_bool(c, dv[2], "world.device.lan", &s->device_lan)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int scn_do_firmware(scn_ctx *c, const scn_node *n)
+{
+    static const char *const keys[] = {"ssid",        "key",         "connect_timeout", "attempt_timeout",
+                                       "backoff",     "power_cycle", "frame_period",    "frame_bytes",
+                                       NULL};
+    const scn_node *v[8];
+    scenario *s = c->s;
+    long long x;
+    int rc = scn_fields(c, n, "firmware", "", keys, v);
+    if (rc != 0)
+        return rc;
+    if (v[0] != NULL && (rc = scn_str(c, v[0], "firmware.ssid", 1, 32, "an SSID of 1..32 bytes", s->fw_ssid,
+                                      sizeof s->fw_ssid)) != 0)
+        return rc;
+    if (v[1] != NULL) {
+        if ((rc = scn_passphrase(c, v[1], "firmware.key", s->fw_key, sizeof s->fw_key)) != 0)
+            return rc;
+        s->fw_key_set = true;
+    }
+    const char *tmo = "0 = wait forever, else >= 1ms";
+    if (v[2] != NULL && (rc = scn_dur_ms(c, v[2], "firmware.connect_timeout", 0, tmo, &s->connect_timeout)) != 0)
+        return rc;
+    if (v[3] != NULL && (rc = scn_dur_ms(c, v[3], "firmware.attempt_timeout", 0, tmo, &s->attempt_timeout)) != 0)
+        return rc;
+    if (v[4] != NULL) {
+        char p[SCN_PATH];
+        if ((rc = scn_seq(c, v[4], "firmware.backoff", "a list of 0..16 durations, e.g. [1s, 2s, 4s]")) != 0)
+            return rc;
+        s->nbackoff = 0;
+        for (const scn_node *e = v[4]->first; e != NULL; e = e->next) {
+            if (s->nbackoff == SCN_MAX_BACKOFF)
+                return scn_fail_limit(c, e, "firmware.backoff[%d]: too many entries (at most %d)", s->nbackoff,
+                                      SCN_MAX_BACKOFF);
+            scn_path_index(p, "firmware.backoff", s->nbackoff);
+            if ((rc = scn_dur_ms(c, e, p, 0, "must be >= 0", &s->backoff[s->nbackoff])) != 0)
+                return rc;
+            s->nbackoff++;
+        }
+    }
+    if (v[5] != NULL && (rc = scn_bool(c, v[5], "firmware.power_cycle", &s->power_cycle)) != 0)
+        return rc;
+    if (v[6] != NULL &&
+        (rc = scn_dur_ms(c, v[6], "firmware.frame_period", SIM_MS(1), "must be >= 1ms", &s->frame_period)) != 0)
+        return rc;
+    if (v[7] != NULL) {
+        if ((rc = scn_int(c, v[7], "firmware.frame_bytes", 1, 1048576, " bytes", &x)) != 0)
+            return rc;
+        s->frame_bytes = (uint32_t)x;
+    }
+    return 0;
+}
+
+static const char *const *scn_fault_keys(scn_fault_kind k)
+{
+    static const char *const reboot[] = {"at", "fault", "ap", "duration", "keep_leases", "channel", NULL};
+    static const char *const onoff[] = {"at", "fault", "ap", NULL};
+    static const char *const pass[] = {"at", "fault", "ap", "passphrase", NULL};
+    static const char *const txp[] = {"at", "fault", "ap", "tx_power", NULL};
+    static const char *const move[] = {"at", "fault", "to", "speed", NULL};
+    static const char *const dhcp[] = {"at", "fault", "ap", "mode", "lease", "pool", "netmask", "router", NULL};
+    static const char *const wedge[] = {"at", "fault", "mode", "survives_power_cycles", NULL};
+    static const char *const cable[] = {"at", "fault", "duration", NULL};
+    switch (k) {
+    case SCN_F_AP_REBOOT: return reboot;
+    case SCN_F_AP_OFF:
+    case SCN_F_AP_ON: return onoff;
+    case SCN_F_AP_PASSPHRASE: return pass;
+    case SCN_F_AP_TX_POWER: return txp;
+    case SCN_F_MOVE_DEVICE: return move;
+    case SCN_F_DHCP: return dhcp;
+    case SCN_F_RADIO_WEDGE: return wedge;
+    case SCN_F_CABLE_PULL: return cable;
+    }
+    return onoff;
+}
+
+/* Picks one of names by a scalar's text; -1 with a message otherwise. */
+static int scn_pick(scn_ctx *c, const scn_node *n, const char *path, const char *what, const char *const *names,
+                    int nnames, int *out)
+{
+    char shown[64], known[400], hint[80], want[460];
+    scn_join(names, nnames, known, sizeof known);
+    snprintf(want, sizeof want, "%s: %s", what, known);
+    int rc = scn_scalar(c, n, path, want);
+    if (rc != 0)
+        return rc;
+    for (int i = 0; i < nnames; i++)
+        if (strcmp(n->text, names[i]) == 0 && strlen(n->text) == n->len) {
+            *out = i;
+            return 0;
+        }
+    return scn_fail(c, n, "%s: unknown %s '%s' (known: %s%s)", path, what, scn_show(n, shown, sizeof shown), known,
+                    scn_suggest(n->text, names, nnames, hint, sizeof hint));
+}
+
+static int scn_ap_ref(scn_ctx *c, const scn_node *n, const char *path, int *out)
+{
+    const scenario *s = c->s;
+    char shown[64], known[400];
+    const char *names[SCN_MAX_APS];
+    for (int i = 0; i < s->naps; i++)
+        names[i] = s->aps[i].name;
+    scn_join(names, s->naps, known, sizeof known);
+    int rc = scn_scalar(c, n, path, "the name of an access point in world.aps");
+    if (rc != 0)
+        return rc;
+    for (int i = 0; i < s->naps; i++)
+        if (strcmp(n->text, s->aps[i].name) == 0 && strlen(n->text) == n->len) {
+            *out = i;
+            return 0;
+        }
+    return scn_fail(c, n, "%s: no access point named '%s' in world.aps (there: %s)", path,
+                    scn_show(n, shown, sizeof shown), known);
+}
+
+static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fault *f)
+{
+    static const char *const all[] = {"at",      "fault",  "ap",      "duration", "keep_leases",
+                                      "channel", "passphrase", "tx_power", "to",  "speed",
+                                      "mode",    "lease",  "pool",    "netmask", "router",
+                                      "survives_power_cycles", NULL};
+    const scn_node *v[16];
+    char p[SCN_PATH], qual[48];
+    scenario *s = c->s;
+    int rc;
+    f->ap = -1;
+    f->line = n->line;
+    if (n->type != SCN_N_MAP)
+        return scn_fail(c, n,
+                        "%s: expected a mapping such as {at: 60s, fault: ap_reboot, ap: ap1, duration: 30s}, not %s",
+                        path, scn_is_null(n) ? "nothing" : scn_kind_text(n));
+    const scn_node *fn = NULL;
+    for (const scn_node *k = n->first; k != NULL && k->next != NULL; k = k->next->next)
+        if (k->type == SCN_N_SCALAR && strcmp(k->text, "fault") == 0 && fn == NULL)
+            fn = k->next;
+    if (fn == NULL) {
+        /* A misspelt key is the likelier mistake than a forgotten one. */
+        if ((rc = scn_fields(c, n, path, "", all, v)) != 0)
+            return rc;
+        char known[400];
+        scn_join(scn_fault_names, SCN_NFAULTS, known, sizeof known);
+        return scn_fail(c, n, "%s: missing required key 'fault' (one of: %s)", path, known);
+    }
+    int kind;
+    {
+        char shown[64], known[400], hint[80];
+        scn_join(scn_fault_names, SCN_NFAULTS, known, sizeof known);
+        if ((rc = scn_scalar(c, fn, path, "a fault name")) != 0)
+            return rc;
+        kind = -1;
+        for (int i = 0; i < SCN_NFAULTS; i++)
+            if (strcmp(fn->text, scn_fault_names[i]) == 0)
+                kind = i;
+        if (kind < 0)
+            return scn_fail(c, fn, "%s: unknown fault '%s' (known: %s%s)", path, scn_show(fn, shown, sizeof shown),
+                            known, scn_suggest(fn->text, scn_fault_names, SCN_NFAULTS, hint, sizeof hint));
+    }
+    f->kind = (scn_fault_kind)kind;
+    const char *fname = scn_fault_names[kind];
+    const char *const *keys = scn_fault_keys(f->kind);
+    snprintf(qual, sizeof qual, " for %s", fname);
+    if ((rc = scn_fields(c, n, path, qual, keys, v)) != 0)
+        return rc;
+    const scn_node *at = scn_get(keys, v, "at");
+    if (at == NULL)
+        return scn_missing(c, n, path, "at", "when the fault starts, e.g. at: 60s");
+    scn_path(p, path, "at");
+    if ((rc = scn_dur(c, at, p, 0, "must be >= 0", &f->at)) != 0)
+        return rc;
+    if (f->at > s->duration)
+        return scn_fail(c, at, "%s: %s is after the end of the run (duration: %s, line %d)", p, at->text,
+                        c->duration->text, c->duration->line);
+
+    const scn_node *x;
+    if (f->kind != SCN_F_MOVE_DEVICE && f->kind != SCN_F_RADIO_WEDGE && f->kind != SCN_F_CABLE_PULL) {
+        if ((x = scn_get(keys, v, "ap")) == NULL)
+            return scn_missing(c, n, path, "ap", "which access point, by name");
+        scn_path(p, path, "ap");
+        if ((rc = scn_ap_ref(c, x, p, &f->ap)) != 0)
+            return rc;
+    }
+    switch (f->kind) {
+    case SCN_F_AP_REBOOT:
+    case SCN_F_CABLE_PULL:
+        if ((x = scn_get(keys, v, "duration")) == NULL)
+            return scn_missing(c, n, path, "duration",
+                               f->kind == SCN_F_AP_REBOOT ? "how long the AP stays down, e.g. duration: 30s"
+                                                          : "how long the cable stays out, e.g. duration: 30s");
+        scn_path(p, path, "duration");
+        if ((rc = scn_dur(c, x, p, 1, "must be > 0", &f->duration)) != 0)
+            return rc;
+        if (f->kind == SCN_F_CABLE_PULL && !s->device_lan)
+            return scn_fail(c, fn, "%s: cable_pull needs a wired interface: set world.device.lan: true", path);
+        if ((x = scn_get(keys, v, "keep_leases")) != NULL) {
+            scn_path(p, path, "keep_leases");
+            if ((rc = scn_bool(c, x, p, &f->keep_leases)) != 0)
+                return rc;
+        }
+        if ((x = scn_get(keys, v, "channel")) != NULL) {
+            scn_path(p, path, "channel");
+            if ((rc = scn_channel(c, x, p, &f->channel)) != 0)
+                return rc;
+        }
+        break;
+    case SCN_F_AP_OFF:
+    case SCN_F_AP_ON:
+        break;
+    case SCN_F_AP_PASSPHRASE:
+        if ((x = scn_get(keys, v, "passphrase")) == NULL)
+            return scn_missing(c, n, path, "passphrase", "the new passphrase, or \"\" for an open network");
+        scn_path(p, path, "passphrase");
+        if ((rc = scn_passphrase(c, x, p, f->passphrase, sizeof f->passphrase)) != 0)
+            return rc;
+        break;
+    case SCN_F_AP_TX_POWER:
+        if ((x = scn_get(keys, v, "tx_power")) == NULL)
+            return scn_missing(c, n, path, "tx_power", "the new power in dBm, -10..30");
+        scn_path(p, path, "tx_power");
+        if ((rc = scn_num(c, x, p, -10, 30, " dBm", &f->tx_power_dbm)) != 0)
+            return rc;
+        break;
+    case SCN_F_MOVE_DEVICE:
+        if ((x = scn_get(keys, v, "to")) == NULL)
+            return scn_missing(c, n, path, "to", "where the device goes, [x, y] or [x, y, z] in metres");
+        scn_path(p, path, "to");
+        if ((rc = scn_position(c, x, p, &f->to)) != 0)
+            return rc;
+        if ((x = scn_get(keys, v, "speed")) != NULL) {
+            scn_path(p, path, "speed");
+            if ((rc = scn_num(c, x, p, 0, 1000, " m/s; 0 = jump", &f->speed)) != 0)
+                return rc;
+        }
+        break;
+    case SCN_F_DHCP: {
+        static const char *const modes[] = {[SCN_DHCP_NORMAL] = "normal",
+                                            [SCN_DHCP_IGNORE_RENEWALS] = "ignore_renewals",
+                                            [SCN_DHCP_NAK_RENEWALS] = "nak_renewals",
+                                            [SCN_DHCP_SILENT] = "silent",
+                                            [SCN_DHCP_EMPTY_POOL] = "empty_pool"};
+        int m;
+        if ((x = scn_get(keys, v, "mode")) == NULL)
+            return scn_missing(c, n, path, "mode", "normal, ignore_renewals, nak_renewals, silent or empty_pool");
+        scn_path(p, path, "mode");
+        if ((rc = scn_pick(c, x, p, "DHCP mode", modes, 5, &m)) != 0)
+            return rc;
+        f->dhcp_mode = (scn_dhcp_mode)m;
+        if ((x = scn_get(keys, v, "lease")) != NULL) {
+            scn_path(p, path, "lease");
+            if ((rc = scn_dur(c, x, p, SIM_SEC(1), "must be >= 1s", &f->lease)) != 0)
+                return rc;
+            if (f->lease % SIM_SEC(1) != 0)
+                return scn_fail(c, x, "%s: %s is not a whole number of seconds (DHCP leases are in seconds)", p,
+                                x->text);
+        }
+        const scn_node *pool = scn_get(keys, v, "pool");
+        const scn_node *mask = scn_get(keys, v, "netmask");
+        const scn_node *router = scn_get(keys, v, "router");
+        if (pool == NULL) {
+            if (mask != NULL || router != NULL)
+                return scn_fail(c, mask != NULL ? mask : router,
+                                "%s.%s: only meaningful with pool (the subnet the pool moves to)", path,
+                                mask != NULL ? "netmask" : "router");
+            break;
+        }
+        scn_path(p, path, "pool");
+        if ((rc = scn_pool(c, pool, p, &f->pool_start, &f->pool_end)) != 0)
+            return rc;
+        f->has_pool = true;
+        f->netmask = 0xFFFFFF00u;
+        if (mask != NULL) {
+            scn_path(p, path, "netmask");
+            if ((rc = scn_ipv4(c, mask, p, &f->netmask)) != 0)
+                return rc;
+            uint32_t inv = ~f->netmask;
+            if (f->netmask == 0 || (inv & (inv + 1)) != 0)
+                return scn_fail(c, mask, "%s: %s is not a netmask (ones then zeros, e.g. 255.255.255.0)", p,
+                                mask->text);
+        }
+        uint32_t net = f->pool_start & f->netmask;
+        f->router = net + 1;
+        if (router != NULL) {
+            scn_path(p, path, "router");
+            if ((rc = scn_ipv4(c, router, p, &f->router)) != 0)
+                return rc;
+            if ((f->router & f->netmask) != net)
+                return scn_fail(c, router, "%s: %s is not in the pool's subnet", p, router->text);
+        }
+        if ((f->pool_end & f->netmask) != net)
+            return scn_fail(c, pool, "%s.pool: %s and %s are not in one subnet (netmask %u.%u.%u.%u)", path,
+                            pool->first->text, pool->last->text, f->netmask >> 24, f->netmask >> 16 & 255,
+                            f->netmask >> 8 & 255, f->netmask & 255);
+        break;
+    }
+    case SCN_F_RADIO_WEDGE: {
+        static const char *const modes[] = {[SCN_WEDGE_COMMANDS] = "commands", [SCN_WEDGE_FRAMES] = "frames",
+                                            [SCN_WEDGE_BOTH] = "both"};
+        int m;
+        long long k;
+        if ((x = scn_get(keys, v, "mode")) == NULL)
+            return scn_missing(c, n, path, "mode", "commands, frames or both");
+        scn_path(p, path, "mode");
+        if ((rc = scn_pick(c, x, p, "wedge mode", modes, 3, &m)) != 0)
+            return rc;
+        f->wedge_mode = (scn_wedge_mode)m;
+        if ((x = scn_get(keys, v, "survives_power_cycles")) != NULL) {
+            scn_path(p, path, "survives_power_cycles");
+            if ((rc = scn_int(c, x, p, 0, 1000, "", &k)) != 0)
+                return rc;
+            f->survives_power_cycles = (int)k;
+        }
+        break;
+    }
+    }
+    return 0;
+}
+
+/* "key: value, key: value" as the file wrote it, for names in reports. */
+static void scn_render(const scn_node *n, char *buf, size_t cap, size_t *k, int depth)
+{
+    if (*k + 1 >= cap)
+        return;
+    if (n->type == SCN_N_SCALAR) {
+        char shown[96];
+        int w = snprintf(buf + *k, cap - *k, "%s", scn_show(n, shown, sizeof shown));
+        *k += w > 0 ? (size_t)w : 0;
+    } else {
+        bool map = n->type == SCN_N_MAP;
+        if (depth > 0) {
+            int w = snprintf(buf + *k, cap - *k, "%s", map ? "{" : "[");
+            *k += w > 0 ? (size_t)w : 0;
+        }
+        int i = 0;
+        for (const scn_node *e = n->first; e != NULL && *k + 1 < cap; e = e->next, i++) {
+            const char *sep = i == 0 ? "" : (map && i % 2 == 1) ? ": " : ", ";
+            int w = snprintf(buf + *k, cap - *k, "%s", sep);
+            *k += w > 0 ? (size_t)w : 0;
+            if (*k + 1 < cap)
+                scn_render(e, buf, cap, k, depth + 1);
+        }
+        if (depth > 0 && *k + 1 < cap) {
+            int w = snprintf(buf + *k, cap - *k, "%s", map ? "}" : "]");
+            *k += w > 0 ? (size_t)w : 0;
+        }
+    }
+    if (*k >= cap)
+        *k = cap - 1;
+}
+
+static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_expect *e)
+{
+    static const char *const mods[] = {"after", "within", NULL};
+    scenario *s = c->s;
+    char p[SCN_PATH], shown[64], known[400], hint[80];
+    int rc;
+    e->after = -1;
+    e->line = n->line;
+    if (n->type != SCN_N_MAP)
+        return scn_fail(c, n, "%s: expected a mapping such as 'link_up_within: 15s', not %s", path,
+                        scn_is_null(n) ? "nothing" : scn_kind_text(n));
+    const scn_node *name = NULL, *bad = NULL;
+    int kind = -1;
+    for (const scn_node *k = n->first; k != NULL && k->next != NULL; k = k->next->next) {
+        if (k->type != SCN_N_SCALAR)
+            return scn_fail(c, k, "%s: a key must be a plain name, not %s", path, scn_kind_text(k));
+        int idx = -1;
+        for (int i = 0; i < SCN_NEXPECTS; i++)
+            if (strcmp(k->text, scn_expect_names[i]) == 0)
+                idx = i;
+        if (idx >= 0 && name == NULL) {
+            name = k;
+            kind = idx;
+        } else if (idx >= 0 && idx != kind) {
+            return scn_fail(c, k, "%s: '%s' and '%s' in one entry (one expectation per '-' entry)", path, name->text,
+                            k->text);
+        } else if (idx < 0 && bad == NULL && !scn_in(mods, k->text)) {
+            bad = k;
+        }
+    }
+    scn_join(scn_expect_names, SCN_NEXPECTS, known, sizeof known);
+    if (name == NULL) {
+        if (bad != NULL)
+            return scn_fail(c, bad, "%s: unknown expectation '%s' (known: %s%s)", path,
+                            scn_show(bad, shown, sizeof shown), known,
+                            scn_suggest(bad->text, scn_expect_names, SCN_NEXPECTS, hint, sizeof hint));
+        return scn_fail(c, n, "%s: no expectation in this entry (one of: %s)", path, known);
+    }
+    e->kind = (scn_expect_kind)kind;
+    const char *ename = scn_expect_names[kind];
+    const char *keys[4] = {ename, NULL, NULL, NULL};
+    if (e->kind == SCN_E_LINK_UP_WITHIN || e->kind == SCN_E_RECOVERY_WITHIN || e->kind == SCN_E_DROP_DETECTED_WITHIN ||
+        e->kind == SCN_E_STATUS_REACHES)
+        keys[1] = "after";
+    if (e->kind == SCN_E_STATUS_REACHES)
+        keys[2] = "within";
+    const scn_node *v[3];
+    char qual[48];
+    snprintf(qual, sizeof qual, " for %s", ename);
+    if ((rc = scn_fields(c, n, path, qual, keys, v)) != 0)
+        return rc;
+    size_t k = 0;
+    scn_render(n, e->text, sizeof e->text, &k, 0);
+    e->text[k] = '\0';
+    const scn_node *val = v[0];
+    scn_path(p, path, ename);
+    long long x;
+    switch (e->kind) {
+    case SCN_E_LINK_UP_WITHIN:
+    case SCN_E_RECOVERY_WITHIN:
+    case SCN_E_DROP_DETECTED_WITHIN:
+        if ((rc = scn_dur(c, val, p, 1, "must be > 0", &e->within)) != 0)
+            return rc;
+        if (v[1] == NULL && e->kind != SCN_E_LINK_UP_WITHIN)
+            return scn_missing(c, n, path, "after", "the timeline entry this is measured from, e.g. after: 0");
+        break;
+    case SCN_E_STATUS_REACHES: {
+        char names[200];
+        const char *list[SCN_NSTATUS];
+        for (int i = 0; i < SCN_NSTATUS; i++)
+            list[i] = scn_statuses[i].name;
+        scn_join(list, SCN_NSTATUS, names, sizeof names);
+        if ((rc = scn_scalar(c, val, p, "a status name")) != 0)
+            return rc;
+        e->status = scn_status_value(val->text);
+        if (e->status == -100)
+            return scn_fail(c, val, "%s: unknown status '%s' (known: %s%s)", p, scn_show(val, shown, sizeof shown),
+                            names, scn_suggest(val->text, list, SCN_NSTATUS, hint, sizeof hint));
+        scn_path(p, path, "within");
+        if (v[2] != NULL && (rc = scn_dur(c, v[2], p, 1, "must be > 0", &e->within)) != 0)
+            return rc;
+        break;
+    }
+    case SCN_E_CONNECT_TIMEOUT_REPORTED:
+        if ((rc = scn_bool(c, val, p, &e->flag)) != 0)
+            return rc;
+        break;
+    case SCN_E_RECONNECT_SPACING: {
+        char ep[SCN_PATH];
+        if ((rc = scn_seq(c, val, p, "a list of 1..16 durations, e.g. [1s, 2s, 4s, 8s]")) != 0)
+            return rc;
+        if (val->n == 0)
+            return scn_fail(c, val, "%s: is empty (expected 1..%d durations)", p, SCN_MAX_BACKOFF);
+        for (const scn_node *d = val->first; d != NULL; d = d->next) {
+            if (e->nspacing == SCN_MAX_BACKOFF)
+                return scn_fail_limit(c, d, "%s[%d]: too many entries (at most %d)", p, e->nspacing, SCN_MAX_BACKOFF);
+            scn_path_index(ep, p, e->nspacing);
+            if ((rc = scn_dur(c, d, ep, 0, "must be >= 0", &e->spacing[e->nspacing])) != 0)
+                return rc;
+            e->nspacing++;
+        }
+        break;
+    }
+    case SCN_E_POWER_CYCLES:
+        if (val->type == SCN_N_MAP) {
+            static const char *const mm[] = {"min", "max", NULL};
+            const scn_node *mv[2];
+            char mp[SCN_PATH];
+            if ((rc = scn_fields(c, val, p, "", mm, mv)) != 0)
+                return rc;
+            if (mv[0] == NULL && mv[1] == NULL)
+                return scn_fail(c, val, "%s: give min, max or both (e.g. {min: 1, max: 3})", p);
+            e->min = 0;
+            e->max = LLONG_MAX;
+            scn_path(mp, p, "min");
+            if (mv[0] != NULL && (rc = scn_int(c, mv[0], mp, 0, LLONG_MAX, "", &e->min)) != 0)
+                return rc;
+            scn_path(mp, p, "max");
+            if (mv[1] != NULL && (rc = scn_int(c, mv[1], mp, 0, LLONG_MAX, "", &e->max)) != 0)
+                return rc;
+            if (e->min > e->max)
+                return scn_fail(c, val, "%s: min %lld is greater than max %lld", p, e->min, e->max);
+        } else {
+            if ((rc = scn_int(c, val, p, 0, LLONG_MAX, " (or {min: a, max: b})", &x)) != 0)
+                return rc;
+            e->min = e->max = x;
+        }
+        break;
+    case SCN_E_FRAMES_LOST_WHILE_HEALTHY:
+        if ((rc = scn_int(c, val, p, 0, LLONG_MAX, " frames at most", &x)) != 0)
+            return rc;
+        e->min = 0;
+        e->max = x;
+        break;
+    case SCN_E_FRAMES_SENT_MIN:
+        if ((rc = scn_int(c, val, p, 0, LLONG_MAX, " frames at least", &x)) != 0)
+            return rc;
+        e->min = x;
+        e->max = LLONG_MAX;
+        break;
+    }
+    if (keys[1] != NULL && v[1] != NULL) {
+        scn_path(p, path, "after");
+        if ((rc = scn_int(c, v[1], p, 0, LLONG_MAX, " (a timeline entry, counted from 0)", &x)) != 0)
+            return rc;
+        if (x >= s->nfaults) {
+            if (s->nfaults == 0)
+                return scn_fail(c, v[1], "%s: timeline entry %lld does not exist (the timeline is empty)", p, x);
+            return scn_fail(c, v[1], "%s: timeline entry %lld does not exist (the timeline has %d entr%s: 0..%d)", p,
+                            x, s->nfaults, s->nfaults == 1 ? "y" : "ies", s->nfaults - 1);
+        }
+        e->after = (int)x;
+    }
+    return 0;
+}
+
+static int scn_do_list(scn_ctx *c, const scn_node *n, const char *key, int max, const char *want,
+                       int (*one)(scn_ctx *, const scn_node *, const char *, void *), size_t stride, void *base,
+                       int *count)
+{
+    char p[SCN_PATH];
+    int rc = scn_seq(c, n, key, want);
+    if (rc != 0)
+        return rc;
+    for (const scn_node *e = n->first; e != NULL; e = e->next) {
+        if (*count == max)
+            return scn_fail_limit(c, e, "%s[%d]: too many entries (at most %d)", key, *count, max);
+        scn_path_index(p, key, *count);
+        if ((rc = one(c, e, p, (char *)base + stride * (size_t)*count)) != 0)
+            return rc;
+        (*count)++;
+    }
+    return 0;
+}
+
+static int scn_one_fault(scn_ctx *c, const scn_node *n, const char *path, void *out)
+{
+    return scn_do_fault(c, n, path, out);
+}
+
+static int scn_one_expect(scn_ctx *c, const scn_node *n, const char *path, void *out)
+{
+    return scn_do_expect(c, n, path, out);
+}
+
+/* Free text, only shown to people: a long one is shortened (at a UTF-8
+ * character boundary, marked with "...") rather than refused. */
+static int scn_description(scn_ctx *c, const scn_node *n, scenario *s)
+{
+    int rc = scn_scalar(c, n, "description", "text");
+    if (rc != 0)
+        return rc;
+    if (strlen(n->text) != n->len)
+        return scn_fail(c, n, "description: contains a NUL character");
+    size_t cap = sizeof s->description;
+    size_t len = n->len;
+    /* Folded block scalars (>) end with a newline nobody wants to print. */
+    while (len > 0 && (n->text[len - 1] == '\n' || n->text[len - 1] == ' '))
+        len--;
+    if (len < cap) {
+        memcpy(s->description, n->text, len);
+        s->description[len] = '\0';
+        return 0;
+    }
+    size_t keep = cap - 4;
+    while (keep > 0 && ((unsigned char)n->text[keep] & 0xC0) == 0x80)
+        keep--;
+    memcpy(s->description, n->text, keep);
+    memcpy(s->description + keep, "...", 4);
+    return 0;
+}
+
+static int scn_do_top(scn_ctx *c, const scn_node *root)
+{
+    static const char *const keys[] = {"name",  "description", "seed",     "duration", "capture",
+                                       "world", "firmware",    "timeline", "expect",   NULL};
+    const scn_node *v[9];
+    scenario *s = c->s;
+    int rc;
+    if (root == NULL)
+        return scn_fail_at(c, SIM_EINVAL, 1, 1,
+                           "the file has no content (a scenario needs at least name, duration and world.aps)");
+    if (root->type != SCN_N_MAP)
+        return scn_fail(c, root, "top level: expected a mapping (name: ..., duration: ..., world: ...), not %s",
+                        scn_kind_text(root));
+    if ((rc = scn_fields(c, root, "", "", keys, v)) != 0)
+        return rc;
+
+    if (v[0] == NULL)
+        return scn_missing(c, root, "", "name", "the scenario's name, also its output folder");
+    if ((rc = scn_name(c, v[0], "name", sizeof s->name - 1, "a name of 1..63 characters from A-Z a-z 0-9 _ . -",
+                       s->name, sizeof s->name)) != 0)
+        return rc;
+    if (v[1] != NULL && !scn_is_null(v[1]) && (rc = scn_description(c, v[1], s)) != 0)
+        return rc;
+    if (v[2] != NULL && (rc = scn_u64(c, v[2], "seed", &s->seed)) != 0)
+        return rc;
+    if (v[3] == NULL)
+        return scn_missing(c, root, "", "duration", "how long the run lasts in virtual time, e.g. duration: 10m");
+    if ((rc = scn_dur(c, v[3], "duration", 1, "must be > 0", &s->duration)) != 0)
+        return rc;
+    c->duration = v[3];
+    const scn_node *cap = scn_section(keys, v, "capture");
+    if (cap != NULL && (rc = scn_do_capture(c, cap)) != 0)
+        return rc;
+    if (v[5] == NULL)
+        return scn_missing(c, root, "", "world", "the access points and the device");
+    if ((rc = scn_do_world(c, v[5])) != 0)
+        return rc;
+
+    const scn_node *fw = scn_section(keys, v, "firmware");
+    if (fw != NULL && (rc = scn_do_firmware(c, fw)) != 0)
+        return rc;
+    if (s->fw_ssid[0] == '\0')
+        memcpy(s->fw_ssid, s->aps[0].ssid, sizeof s->fw_ssid);
+    if (!s->fw_key_set)
+        memcpy(s->fw_key, s->aps[0].passphrase, sizeof s->fw_key);
+
+    const scn_node *tl = scn_section(keys, v, "timeline");
+    if (tl != NULL &&
+        (rc = scn_do_list(c, tl, "timeline", SCN_MAX_FAULTS, "a list of faults (- at: 60s ...)", scn_one_fault,
+                          sizeof s->faults[0], s->faults, &s->nfaults)) != 0)
+        return rc;
+    const scn_node *ex = scn_section(keys, v, "expect");
+    if (ex != NULL &&
+        (rc = scn_do_list(c, ex, "expect", SCN_MAX_EXPECT, "a list of expectations (- link_up_within: 15s ...)",
+                          scn_one_expect, sizeof s->expects[0], s->expects, &s->nexpects)) != 0)
+        return rc;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void scn_defaults(scenario *s)
+{
+    static const int backoff_s[] = {1, 2, 4, 8, 16, 32, 60};
+    s->seed = 1;
+    s->ring_files = 4;
+    s->capture_beacons = true;
+    s->device_tx_power_dbm = 20;
+    s->connect_timeout = SIM_SEC(10);
+    s->attempt_timeout = SIM_SEC(10);
+    s->nbackoff = (int)(sizeof backoff_s / sizeof backoff_s[0]);
+    for (int i = 0; i < s->nbackoff; i++)
+        s->backoff[i] = SIM_SEC(backoff_s[i]);
+    s->power_cycle = true;
+    s->frame_period = SIM_SEC(1);
+    s->frame_bytes = 20480;
+}
+
+scenario *scn_parse(const char *path, const char *text, size_t len, sim_err *err)
+{
+    scn_ctx c = {.path = path != NULL ? path : "<scenario>", .text = text, .len = len, .err = err};
+    if (text == NULL && len > 0) {
+        sim_err_set(err, SIM_EINVAL, "%s: no text", c.path);
+        return NULL;
+    }
+    if (len > SCN_MAX_INPUT) {
+        scn_fail_at(&c, SIM_ELIMIT, 1, 1, "the file is %zu bytes; a scenario may be at most 1 MiB", len);
+        return NULL;
+    }
+    c.s = calloc(1, sizeof *c.s);
+    if (c.s == NULL) {
+        sim_err_set(err, SIM_ENOMEM, "%s: out of memory", c.path);
+        return NULL;
+    }
+    snprintf(c.s->path, sizeof c.s->path, "%s", c.path);
+    scn_defaults(c.s);
+    scn_node *root = NULL;
+    int rc = scn_read_tree(&c, &root);
+    if (rc == 0)
+        rc = scn_do_top(&c, root);
+    scn_arena_free(&c.arena);
+    if (rc != 0) {
+        free(c.s);
+        return NULL;
+    }
+    return c.s;
+}
+
+scenario *scn_load(const char *path, sim_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        sim_err_set(err, SIM_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    /* One byte past the limit is enough to know the file is too large. */
+    char *buf = malloc(SCN_MAX_INPUT + 1);
+    if (buf == NULL) {
+        fclose(f);
+        sim_err_set(err, SIM_ENOMEM, "%s: out of memory", path);
+        return NULL;
+    }
+    size_t n = fread(buf, 1, SCN_MAX_INPUT + 1, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        sim_err_set(err, SIM_EIO, "%s: cannot read", path);
+        return NULL;
+    }
+    scenario *s = scn_parse(path, buf, n, err);
+    free(buf);
+    return s;
+}
+
+void scn_free(scenario *s)
+{
+    free(s);
+}

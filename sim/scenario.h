@@ -1,0 +1,209 @@
+/* sim/scenario.h — a scenario file, parsed and checked (libyaml).
+ *
+ * A scenario is one YAML file: a name and a seed, the world (access points,
+ * the device), the firmware's settings, a timeline of faults at virtual
+ * times, and expectations checked against the trace. scn_load reads and
+ * validates it completely before anything runs: unknown keys, wrong types,
+ * impossible values and unknown fault or expectation names are errors that
+ * name the file, line and column ("file:line:col: message"), and a file with
+ * any error is refused whole. Times are durations as sim_time_parse reads
+ * them ("30s", "5m", "2h", "250ms"); a bare number is seconds.
+ *
+ * The format, with every key (defaults in parentheses):
+ *
+ *   name: ap_reboot                 # required; [A-Za-z0-9_.-], used for the output folder
+ *   description: text               # optional
+ *   seed: 1                         # (1); --seed overrides
+ *   duration: 10m                   # required, > 0
+ *   capture:
+ *     snaplen: 0                    # (0: whole frames)
+ *     ring_mb: 0                    # (0: one unbounded file) keep the last N MB per capture
+ *     ring_files: 4                 # (4) files in the ring when ring_mb > 0
+ *     beacons: true                 # (true) beacons in the air capture
+ *   world:
+ *     aps:                          # 1..8 entries
+ *       - name: ap1                 # required, unique
+ *         ssid: camnet              # required, 1..32 bytes
+ *         passphrase: "..."         # (none: open network) 8..63 characters
+ *         channel: 6                # (6) 1..13
+ *         position: [10, 0]         # ([0, 0]) metres: [x, y] or [x, y, z]
+ *         tx_power: 20              # (20) dBm, -10..30
+ *         dhcp:                     # optional
+ *           lease: 1h               # (1h) >= 1s
+ *           pool: [10.0.2.15, 10.0.2.99]
+ *     device:
+ *       position: [0, 0]            # ([0, 0])
+ *       tx_power: 20                # (20)
+ *       lan: false                  # (false) a wired interface too
+ *   firmware:                       # the device's settings (hal_config keys in brackets)
+ *     ssid: camnet                  # [wlan.ssid] (the first AP's SSID)
+ *     key: "..."                    # [wlan.key] (the first AP's passphrase, or none)
+ *     connect_timeout: 10s          # [lm.connect_timeout_ms] (10s); 0 = wait forever
+ *     attempt_timeout: 10s          # [lm.attempt_timeout_ms] (10s); 0 = wait forever
+ *     backoff: [1s, 2s, 4s, 8s, 16s, 32s, 60s]   # [lm.backoff] 0..16 entries
+ *     power_cycle: true             # [lm.power_cycle]
+ *     frame_period: 1s              # [camera.period_ms] (1s) >= 1ms
+ *     frame_bytes: 20480            # [camera.frame_bytes] (20480) 1..1048576
+ *   timeline:                       # faults, in any order (run in time order)
+ *     - at: 60s
+ *       fault: ap_reboot            # ap, duration (required); keep_leases (false); channel (same)
+ *     - {at: 2m, fault: ap_off, ap: ap1}               # silent until ap_on
+ *     - {at: 3m, fault: ap_on, ap: ap1}
+ *     - {at: 5m, fault: ap_passphrase, ap: ap1, passphrase: "other pass"}
+ *     - {at: 5m, fault: ap_tx_power, ap: ap1, tx_power: -5}
+ *     - {at: 5m, fault: move_device, to: [200, 0], speed: 2}   # speed m/s; none = jump
+ *     - {at: 5m, fault: dhcp, ap: ap1, mode: ignore_renewals}  # normal | ignore_renewals |
+ *                                   #   nak_renewals | silent | empty_pool; optional lease: 60s;
+ *                                   #   optional pool: [a, b] with netmask/router
+ *     - {at: 5m, fault: radio_wedge, mode: both, survives_power_cycles: 0}  # commands | frames | both
+ *     - {at: 5m, fault: cable_pull, duration: 30s}     # needs device.lan
+ *   expect:                         # each one is a JUnit testcase
+ *     - link_up_within: 15s                       # first IP within 15 s of start ...
+ *     - {link_up_within: 60s, after: 0}           # ... or of the end of timeline entry 0
+ *     - {status_reaches: WRONG_PASSWORD, within: 15s}   # IDLE CONNECTING NO_IP GOT_IP
+ *                                   #   CONNECT_FAIL NO_AP_FOUND WRONG_PASSWORD
+ *     - connect_timeout_reported: true            # the initial connect gave up with an error
+ *     - reconnect_spacing: [1s, 2s, 4s, 8s]       # the first waits before reconnect attempts
+ *     - power_cycles: 1                           # exactly; or {min: 1, max: 3}
+ *     - frames_lost_while_healthy: 0              # at most this many
+ *     - {recovery_within: 60s, after: 0}          # lm recovered within 60 s of entry 0's end
+ *     - {drop_detected_within: 2s, after: 0}      # within 2 s of entry 0's start
+ *     - frames_sent_min: 100
+ *
+ * The parsed scenario is plain data, read-only for the runner. */
+#ifndef LINKRIG_SIM_SCENARIO_H
+#define LINKRIG_SIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/clock.h"
+#include "sim/err.h"
+
+#define SCN_MAX_APS 8
+#define SCN_MAX_BACKOFF 16
+#define SCN_MAX_FAULTS 256
+#define SCN_MAX_EXPECT 64
+
+typedef struct scn_pos {
+    double x, y, z;
+} scn_pos;
+
+typedef struct scn_ap {
+    char name[32];
+    char ssid[33];
+    char passphrase[64]; /* "" = open */
+    int channel;
+    scn_pos pos;
+    double tx_power_dbm;
+    sim_time lease;       /* 0 = default (1 h) */
+    uint32_t pool_start, pool_end; /* host order; 0 = default */
+    int line;             /* where it was declared, for later messages */
+} scn_ap;
+
+typedef enum {
+    SCN_F_AP_REBOOT,
+    SCN_F_AP_OFF,
+    SCN_F_AP_ON,
+    SCN_F_AP_PASSPHRASE,
+    SCN_F_AP_TX_POWER,
+    SCN_F_MOVE_DEVICE,
+    SCN_F_DHCP,
+    SCN_F_RADIO_WEDGE,
+    SCN_F_CABLE_PULL,
+} scn_fault_kind;
+
+typedef enum { SCN_DHCP_NORMAL, SCN_DHCP_IGNORE_RENEWALS, SCN_DHCP_NAK_RENEWALS, SCN_DHCP_SILENT, SCN_DHCP_EMPTY_POOL } scn_dhcp_mode;
+typedef enum { SCN_WEDGE_COMMANDS, SCN_WEDGE_FRAMES, SCN_WEDGE_BOTH } scn_wedge_mode;
+
+typedef struct scn_fault {
+    sim_time at;
+    scn_fault_kind kind;
+    int ap;               /* index into world.aps, -1 when not applicable */
+    sim_time duration;    /* ap_reboot, cable_pull */
+    bool keep_leases;     /* ap_reboot */
+    int channel;          /* ap_reboot: 0 = same */
+    char passphrase[64];  /* ap_passphrase ("" = open) */
+    double tx_power_dbm;  /* ap_tx_power */
+    scn_pos to;           /* move_device */
+    double speed;         /* move_device: m/s, 0 = jump */
+    scn_dhcp_mode dhcp_mode;
+    sim_time lease;       /* dhcp: 0 = unchanged */
+    bool has_pool;        /* dhcp: move the pool */
+    uint32_t pool_start, pool_end, netmask, router;
+    scn_wedge_mode wedge_mode;
+    int survives_power_cycles;
+    int line;             /* the entry's line in the file */
+} scn_fault;
+
+typedef enum {
+    SCN_E_LINK_UP_WITHIN,
+    SCN_E_STATUS_REACHES,
+    SCN_E_CONNECT_TIMEOUT_REPORTED,
+    SCN_E_RECONNECT_SPACING,
+    SCN_E_POWER_CYCLES,
+    SCN_E_FRAMES_LOST_WHILE_HEALTHY,
+    SCN_E_RECOVERY_WITHIN,
+    SCN_E_DROP_DETECTED_WITHIN,
+    SCN_E_FRAMES_SENT_MIN,
+} scn_expect_kind;
+
+typedef struct scn_expect {
+    scn_expect_kind kind;
+    sim_time within;      /* *_within */
+    int after;            /* timeline entry index, -1 = from the start */
+    int status;           /* status_reaches: STAT_* value (MicroPython's) */
+    sim_time spacing[SCN_MAX_BACKOFF]; /* reconnect_spacing */
+    int nspacing;
+    long long min, max;   /* power_cycles, frames_*: bounds (inclusive) */
+    bool flag;            /* connect_timeout_reported */
+    char text[96];        /* how the file wrote it, for names and messages */
+    int line;
+} scn_expect;
+
+typedef struct scenario {
+    char path[512];
+    char name[64];
+    char description[256];
+    uint64_t seed;
+    sim_time duration;
+    uint32_t snaplen;
+    uint32_t ring_mb;
+    int ring_files;
+    bool capture_beacons;
+    scn_ap aps[SCN_MAX_APS];
+    int naps;
+    scn_pos device_pos;
+    double device_tx_power_dbm;
+    bool device_lan;
+    /* firmware settings */
+    char fw_ssid[33];
+    char fw_key[64];
+    bool fw_key_set;      /* key given explicitly (may be "") */
+    sim_time connect_timeout, attempt_timeout;
+    sim_time backoff[SCN_MAX_BACKOFF];
+    int nbackoff;
+    bool power_cycle;
+    sim_time frame_period;
+    uint32_t frame_bytes;
+    scn_fault faults[SCN_MAX_FAULTS];
+    int nfaults;
+    scn_expect expects[SCN_MAX_EXPECT];
+    int nexpects;
+} scenario;
+
+/* Reads and validates path. On error returns NULL and err->msg is
+ * "path:line:col: message" (the first error found). */
+scenario *scn_load(const char *path, sim_err *err);
+/* The same, from text already in memory (path names it in messages). */
+scenario *scn_parse(const char *path, const char *text, size_t len, sim_err *err);
+void scn_free(scenario *s);
+
+const char *scn_fault_name(scn_fault_kind k);
+const char *scn_expect_name(scn_expect_kind k);
+/* MicroPython status names <-> values: "GOT_IP" <-> 3 etc.; -100 if unknown. */
+int scn_status_value(const char *name);
+const char *scn_status_name(int value);
+
+#endif
