@@ -33,6 +33,8 @@ static const char usage_text[] =
     "\n"
     "Commands:\n"
     "  run SCENARIO... run scenario files (YAML) and judge their expectations\n"
+    "  live [SCENARIO] the same world in real time, with a fault console on stdin,\n"
+    "                  live captures and the camera's web page on 127.0.0.1:8080\n"
     "  demo            run the demo camera on the rig: one WPA2 AP, DHCP, an uplink\n"
     "                  with a TCP sink; the camera uploads a frame each second\n"
     "\n"
@@ -54,6 +56,19 @@ static const char usage_text[] =
     "  --ring-mb N     keep only the last N MB of each capture (in a ring of files)\n"
     "  --realtime[=R]  pace virtual time to the wall clock (R times real time)\n"
     "  --log-level L, --verbose, --quiet   as for demo\n"
+    "\n"
+    "Options of live:\n"
+    "  --pcap-air P, --pcap-wire P   capture paths; a FIFO works (mkfifo air.fifo;\n"
+    "                  wireshark -k -i air.fifo), flushed per packet\n"
+    "  --hostfwd SPEC  port forward, QEMU syntax (default tcp:127.0.0.1:8080-:80)\n"
+    "  --no-hostfwd    none\n"
+    "  --console-socket PATH   the fault console on a Unix socket too\n"
+    "  --no-console    do not read commands from stdin\n"
+    "  --realtime=R    R times real time (default 1); --out, --seed, --set as for run\n"
+    "  Console commands: help, status, quit, ap reboot [AP] DURATION, ap off|on [AP],\n"
+    "  ap passphrase [AP] PASS, ap power [AP] DBM, move camera X [Y] [speed M/S],\n"
+    "  radio wedge [commands|frames|both], dhcp [AP] normal|ignore|nak|silent|empty,\n"
+    "  cable pull|plug. Ctrl-C stops: captures stay valid, a summary is printed.\n"
     "\n"
     "  --help          this text\n"
     "  --version       version of linkrig and of the lwIP it was built with\n"
@@ -514,6 +529,129 @@ static int cmd_run(int argc, char **argv)
     return status_all;
 }
 
+
+/* The world `linkrig live` uses without a scenario file. */
+static const char default_live_world[] =
+    "name: live\n"
+    "description: one WPA2 access point and the demo camera\n"
+    "duration: 1h\n"
+    "world:\n"
+    "  aps:\n"
+    "    - {name: ap1, ssid: camnet, passphrase: \"correct horse battery\", channel: 6, position: [10, 0]}\n";
+
+static volatile int live_stop;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    live_stop = 1;
+}
+
+static int cmd_live(int argc, char **argv)
+{
+    runner_opts o;
+    runner_opts_default(&o);
+    o.live = true;
+    o.stop = &live_stop;
+    o.console_in = STDIN_FILENO;
+    o.console_out = stdout;
+    o.log_level = SIM_LOG_WARN;
+    bool default_fwd = true;
+    const char *file = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+#define NEXT()                                                                  \
+    do {                                                                        \
+        if (i + 1 >= argc)                                                      \
+            return bad_input("option %s needs a value", a);                     \
+        a = argv[++i];                                                          \
+    } while (0)
+        if (strcmp(a, "--pcap-air") == 0) {
+            NEXT();
+            o.pcap_air = a;
+        } else if (strcmp(a, "--pcap-wire") == 0) {
+            NEXT();
+            o.pcap_wire = a;
+        } else if (strcmp(a, "--hostfwd") == 0) {
+            NEXT();
+            if (o.nhostfwd == 8)
+                return bad_input("too many --hostfwd options (at most %s)", "8");
+            o.hostfwd[o.nhostfwd++] = a;
+            default_fwd = false;
+        } else if (strcmp(a, "--no-hostfwd") == 0) {
+            default_fwd = false;
+        } else if (strcmp(a, "--console-socket") == 0) {
+            NEXT();
+            o.console_socket = a;
+        } else if (strcmp(a, "--no-console") == 0) {
+            o.console_in = -1;
+        } else if (strcmp(a, "--out") == 0) {
+            NEXT();
+            o.out_dir = a;
+        } else if (strcmp(a, "--seed") == 0) {
+            NEXT();
+            char *end;
+            errno = 0;
+            o.seed = strtoull(a, &end, 0);
+            if (errno || *end || *a == '\0' || *a == '-')
+                return bad_input("--seed: '%s' is not an unsigned integer", a);
+            o.has_seed = true;
+        } else if (strcmp(a, "--set") == 0) {
+            NEXT();
+            if (o.nsets == RUNNER_MAX_SETS || strchr(a, '=') == NULL)
+                return bad_input("--set '%s': expected KEY=VALUE", a);
+            o.sets[o.nsets++] = a;
+        } else if (strncmp(a, "--realtime=", 11) == 0) {
+            char *end;
+            o.pacing = strtod(a + 11, &end);
+            if (*end || o.pacing <= 0)
+                return bad_input("--realtime=R: '%s' is not a positive rate", a + 11);
+        } else if (strcmp(a, "--log-level") == 0) {
+            NEXT();
+            o.log_level = sim_log_level_parse(a);
+            if (o.log_level < 0)
+                return bad_input("--log-level: '%s' is not one of debug, info, warn, error, off", a);
+        } else if (strcmp(a, "--verbose") == 0) {
+            o.log_level = SIM_LOG_INFO;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return bad_input("unknown option '%s' for live", a);
+        } else if (file == NULL) {
+            file = a;
+        } else {
+            return bad_input("live takes one scenario file (got a second: %s)", a);
+        }
+#undef NEXT
+    }
+    if (default_fwd)
+        o.hostfwd[o.nhostfwd++] = "tcp:127.0.0.1:8080-:80";
+    sim_err err = {0};
+    scenario *s = file ? scn_load(file, &err)
+                       : scn_parse("(default world)", default_live_world, sizeof default_live_world - 1, &err);
+    if (s == NULL) {
+        fprintf(stderr, "%s\n", err.msg);
+        return EXIT_BAD_INPUT;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (o.console_in >= 0 && isatty(o.console_in))
+        fprintf(stderr, "linkrig live: %s running in real time; type 'help' for the fault console, Ctrl-C to stop\n",
+                s->name);
+    fflush(stdout);
+    runner_result r;
+    int rc = runner_run(s, &o, &r, &err);
+    if (rc != SIM_OK) {
+        fprintf(stderr, "linkrig: %s\n", r.failure[0] ? r.failure : err.msg);
+        scn_free(s);
+        return EXIT_BAD_INPUT;
+    }
+    runner_print_summary(stdout, &r);
+    scn_free(s);
+    return r.passed ? EXIT_PASS : EXIT_CHECK_FAILED;
+}
+
 int main(int argc, char **argv)
 {
     /* A capture FIFO whose reader went away must not kill the run. */
@@ -530,6 +668,14 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "--version") == 0) {
         printf("linkrig 0.1 (lwIP %s)\n", LINKRIG_LWIP_VERSION);
         return 0;
+    }
+    if (strcmp(cmd, "live") == 0) {
+        for (int i = 2; i < argc; i++)
+            if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+                fputs(usage_text, stdout);
+                return 0;
+            }
+        return cmd_live(argc - 2, argv + 2);
     }
     if (strcmp(cmd, "run") == 0) {
         for (int i = 2; i < argc; i++)

@@ -2,6 +2,10 @@
 #include "sim/runner.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -10,7 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "eth_netif.h"
 #include "sim/world.h"
+#include "wifi_netif.h"
 
 #define SINK_IP 0x0a000264u /* 10.0.2.100, the camera's default sink */
 #define SINK_PORT 9000
@@ -52,6 +58,7 @@ struct observed {
     struct tlist cycles;      /* lm_power_cycle */
     struct tlist timeouts;    /* lm_connect_timeout */
     long long sent, skipped, lost;
+    int healthy;
 };
 
 static long long num(const sim_trace_event *ev, const char *key)
@@ -92,6 +99,8 @@ static void observe(void *ctx, const sim_trace_event *ev)
         tl_add(&o->backoffs, ev->t, num(ev, "ms"));
     else if (strcmp(e, "lm_power_cycle") == 0)
         tl_add(&o->cycles, ev->t, 0);
+    else if (strcmp(e, "lm_health") == 0)
+        o->healthy = (int)num(ev, "healthy");
     else if (strcmp(e, "lm_connect_timeout") == 0)
         tl_add(&o->timeouts, ev->t, num(ev, "status"));
     else if (strcmp(e, "frame") == 0) {
@@ -119,12 +128,20 @@ struct run;
 
 struct fault_ev {
     struct run *r;
-    int i;            /* index in the scenario's timeline */
+    scn_fault f;      /* a copy: the timeline's entry, or one typed at the console */
     sim_time start, end;
     /* walking */
     double fx, fy, fz; /* where the walk started */
     sim_time walk_t0;
     sim_timer_id walk_timer;
+};
+
+#define CONSOLE_CLIENTS 8
+
+struct console_peer {
+    int fd;          /* -1: free */
+    char buf[512];
+    size_t len;
 };
 
 struct run {
@@ -135,6 +152,13 @@ struct run {
     double wall0;
     double last_progress;
     bool progress;
+    /* live mode */
+    const runner_opts *o;
+    struct console_peer in;      /* stdin (or the given fd) */
+    int listen_fd;
+    struct console_peer peers[CONSOLE_CLIENTS];
+    struct fault_ev **injected;  /* faults typed at the console */
+    size_t ninjected;
 };
 
 static double wall_now(void)
@@ -159,7 +183,7 @@ static void fault_end_cb(void *arg)
 {
     struct fault_ev *fe = arg;
     struct run *r = fe->r;
-    const scn_fault *f = &r->s->faults[fe->i];
+    const scn_fault *f = &fe->f;
     world *w = r->w;
     switch (f->kind) {
     case SCN_F_AP_REBOOT:
@@ -181,7 +205,7 @@ static void walk_step(void *arg)
 {
     struct fault_ev *fe = arg;
     struct run *r = fe->r;
-    const scn_fault *f = &r->s->faults[fe->i];
+    const scn_fault *f = &fe->f;
     double dx = f->to.x - fe->fx, dy = f->to.y - fe->fy, dz = f->to.z - fe->fz;
     double dist = sqrt(dx * dx + dy * dy + dz * dz);
     double done = f->speed * (double)(sim_now(world_sim(r->w)) - fe->walk_t0) / 1e9;
@@ -201,7 +225,7 @@ static void fault_start_cb(void *arg)
 {
     struct fault_ev *fe = arg;
     struct run *r = fe->r;
-    const scn_fault *f = &r->s->faults[fe->i];
+    const scn_fault *f = &fe->f;
     world *w = r->w;
     sim *s = world_sim(w);
     trace_fault(r, f, "start");
@@ -291,6 +315,305 @@ static void progress_cb(void *arg)
     fprintf(stderr, "\r  %s: %s / %s (%.0f%%)   ", r->s->name, sim_time_format(t, a, sizeof a),
             sim_time_format(r->s->duration, b, sizeof b), 100.0 * (double)t / (double)r->s->duration);
     fflush(stderr);
+}
+
+
+/* ---- live mode: the fault console ---- */
+
+static int find_ap(const struct run *r, const char *name)
+{
+    for (int i = 0; i < r->s->naps; i++)
+        if (strcmp(r->s->aps[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+static int inject(struct run *r, const scn_fault *f, char *reply, size_t cap, const char *what)
+{
+    struct fault_ev *fe = calloc(1, sizeof *fe);
+    struct fault_ev **list = realloc(r->injected, (r->ninjected + 1) * sizeof *list);
+    if (fe == NULL || list == NULL) {
+        free(fe);
+        if (list)
+            r->injected = list;
+        snprintf(reply, cap, "error: out of memory\n");
+        return -1;
+    }
+    r->injected = list;
+    r->injected[r->ninjected++] = fe;
+    fe->r = r;
+    fe->f = *f;
+    fe->f.at = sim_now(world_sim(r->w));
+    fe->start = fe->f.at;
+    fe->end = fault_end_time(&fe->f);
+    fault_start_cb(fe);
+    snprintf(reply, cap, "ok: %s\n", what);
+    return 0;
+}
+
+static void status_line(struct run *r, char *reply, size_t cap)
+{
+    world *w = r->w;
+    char t[32];
+    int st = radio_link_status(world_radio(w));
+    const char *link = radio_joined(world_radio(w)) ? "up" : st == RADIO_LINK_JOIN ? "joining" : "down";
+    int32_t rssi = 0;
+    char rssi_s[16] = "n/a";
+    if (radio_rssi(world_radio(w), &rssi) == RADIO_OK)
+        snprintf(rssi_s, sizeof rssi_s, "%ddBm", (int)rssi);
+    /* The address as the device holds it (its lwIP netif), the lease as
+     * the server sees it: after a server reboot the two can disagree. */
+    char ip[20] = "none", lease[24] = "n/a";
+    struct netif *nif = world_ethphy(w) != NULL ? eth_netif() : wifi_netif();
+    if (nif != NULL && !ip4_addr_isany_val(*netif_ip4_addr(nif)))
+        snprintf(ip, sizeof ip, "%s", ip4addr_ntoa(netif_ip4_addr(nif)));
+    uint8_t mac[6];
+    if (world_ethphy(w) != NULL)
+        ethphy_get_mac(world_ethphy(w), mac);
+    else
+        radio_get_mac(world_radio(w), mac);
+    for (int i = -1; i < world_ap_count(w); i++) {
+        dhcps *d = i < 0 ? world_lan_dhcps(w) : world_dhcps(w, i);
+        uint32_t a;
+        sim_time exp;
+        if (d != NULL && dhcps_lease_of(d, mac, &a, &exp))
+            snprintf(lease, sizeof lease, "%llds", (long long)((exp - sim_now(world_sim(w))) / SIM_SEC(1)));
+    }
+    size_t n = (size_t)snprintf(reply, cap,
+                                "status t=%s link=%s wifi_status=%d rssi=%s ip=%s lease_left=%s healthy=%s "
+                                "frames_sent=%lld skipped=%lld lost=%lld power_cycles=%zu",
+                                sim_time_format(sim_now(world_sim(w)), t, sizeof t), link, st, rssi_s, ip, lease,
+                                r->obs.healthy ? "yes" : "no", r->obs.sent, r->obs.skipped, r->obs.lost,
+                                r->obs.cycles.n);
+    for (int i = 0; i < world_ap_count(w) && n < cap; i++)
+        n += (size_t)snprintf(reply + n, cap - n, " %s=%s", r->s->aps[i].name,
+                              ap_enabled(world_ap(w, i)) ? "on" : "off");
+    if (n < cap)
+        snprintf(reply + n, cap - n, "\n");
+}
+
+static const char console_help[] =
+    "commands: status | ap reboot [AP] DURATION | ap off [AP] | ap on [AP] | ap passphrase [AP] PASS |\n"
+    "  ap power [AP] DBM | move camera X [Y] [speed M/S] | radio wedge [commands|frames|both] |\n"
+    "  dhcp [AP] normal|ignore|nak|silent|empty | cable pull | cable plug | help | quit\n";
+
+static int parse_num(const char *t, double *v)
+{
+    char *end;
+    *v = strtod(t, &end);
+    return t[0] != '\0' && *end == '\0' && isfinite(*v) ? 0 : -1;
+}
+
+static void console_exec(struct run *r, const char *line, char *reply, size_t cap)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", line);
+    char *tok[12];
+    int n = 0;
+    for (char *p = strtok(buf, " \t\r\n"); p && n < 12; p = strtok(NULL, " \t\r\n"))
+        tok[n++] = p;
+    if (n == 0) {
+        reply[0] = '\0';
+        return;
+    }
+    scn_fault f;
+    memset(&f, 0, sizeof f);
+    f.ap = -1;
+    char what[160];
+    if (strcmp(tok[0], "help") == 0) {
+        snprintf(reply, cap, "%s", console_help);
+    } else if (strcmp(tok[0], "status") == 0) {
+        status_line(r, reply, cap);
+    } else if (strcmp(tok[0], "quit") == 0) {
+        sim_stop(world_sim(r->w));
+        snprintf(reply, cap, "ok: stopping\n");
+    } else if (strcmp(tok[0], "ap") == 0 && n >= 2) {
+        int i = 2;
+        f.ap = 0;
+        if (n > 2 && find_ap(r, tok[2]) >= 0)
+            f.ap = find_ap(r, tok[i++]);
+        const char *apn = r->s->aps[f.ap].name;
+        if (strcmp(tok[1], "reboot") == 0) {
+            if (i >= n || sim_time_parse(tok[i], &f.duration) != 0 || f.duration <= 0) {
+                snprintf(reply, cap, "error: ap reboot needs a duration, e.g. 'ap reboot 20s'\n");
+                return;
+            }
+            f.kind = SCN_F_AP_REBOOT;
+            snprintf(what, sizeof what, "%s reboots for %s", apn, tok[i]);
+        } else if (strcmp(tok[1], "off") == 0 || strcmp(tok[1], "on") == 0) {
+            f.kind = tok[1][1] == 'f' ? SCN_F_AP_OFF : SCN_F_AP_ON;
+            snprintf(what, sizeof what, "%s %s", apn, tok[1]);
+        } else if (strcmp(tok[1], "passphrase") == 0) {
+            if (i >= n) {
+                snprintf(reply, cap, "error: ap passphrase needs the new passphrase (or 'open')\n");
+                return;
+            }
+            f.kind = SCN_F_AP_PASSPHRASE;
+            if (strcmp(tok[i], "open") != 0) {
+                size_t len = strlen(tok[i]);
+                if (len < 8 || len > 63) {
+                    snprintf(reply, cap, "error: a WPA2 passphrase has 8 to 63 characters\n");
+                    return;
+                }
+                snprintf(f.passphrase, sizeof f.passphrase, "%s", tok[i]);
+            }
+            snprintf(what, sizeof what, "%s passphrase changed", apn);
+        } else if (strcmp(tok[1], "power") == 0) {
+            if (i >= n || parse_num(tok[i], &f.tx_power_dbm) != 0 || f.tx_power_dbm < -10 || f.tx_power_dbm > 30) {
+                snprintf(reply, cap, "error: ap power needs a transmit power in dBm, -10..30\n");
+                return;
+            }
+            f.kind = SCN_F_AP_TX_POWER;
+            snprintf(what, sizeof what, "%s transmits at %g dBm", apn, f.tx_power_dbm);
+        } else {
+            snprintf(reply, cap, "error: unknown ap command '%s' (reboot, off, on, passphrase, power)\n", tok[1]);
+            return;
+        }
+        inject(r, &f, reply, cap, what);
+    } else if (strcmp(tok[0], "move") == 0) {
+        if (n < 3 || strcmp(tok[1], "camera") != 0 || parse_num(tok[2], &f.to.x) != 0) {
+            snprintf(reply, cap, "error: usage: move camera X [Y] [speed M/S] (metres)\n");
+            return;
+        }
+        int i = 3;
+        if (i < n && strcmp(tok[i], "speed") != 0 && parse_num(tok[i++], &f.to.y) != 0) {
+            snprintf(reply, cap, "error: usage: move camera X [Y] [speed M/S] (metres)\n");
+            return;
+        }
+        if (i < n && (strcmp(tok[i], "speed") != 0 || i + 1 >= n || parse_num(tok[i + 1], &f.speed) != 0 ||
+                      f.speed <= 0)) {
+            snprintf(reply, cap, "error: usage: move camera X [Y] [speed M/S] (metres)\n");
+            return;
+        }
+        f.kind = SCN_F_MOVE_DEVICE;
+        snprintf(what, sizeof what, "camera moves to (%g, %g)%s", f.to.x, f.to.y, f.speed > 0 ? " walking" : "");
+        inject(r, &f, reply, cap, what);
+    } else if (strcmp(tok[0], "radio") == 0 && n >= 2 && strcmp(tok[1], "wedge") == 0) {
+        f.kind = SCN_F_RADIO_WEDGE;
+        f.wedge_mode = SCN_WEDGE_BOTH;
+        if (n >= 3) {
+            if (strcmp(tok[2], "commands") == 0)
+                f.wedge_mode = SCN_WEDGE_COMMANDS;
+            else if (strcmp(tok[2], "frames") == 0)
+                f.wedge_mode = SCN_WEDGE_FRAMES;
+            else if (strcmp(tok[2], "both") != 0) {
+                snprintf(reply, cap, "error: radio wedge takes commands, frames or both\n");
+                return;
+            }
+        }
+        inject(r, &f, reply, cap, "the radio is wedged until a power cycle");
+    } else if (strcmp(tok[0], "dhcp") == 0 && n >= 2) {
+        int i = 1;
+        f.ap = 0;
+        if (n > 2 && find_ap(r, tok[1]) >= 0)
+            f.ap = find_ap(r, tok[i++]);
+        static const char *const modes[] = {"normal", "ignore", "nak", "silent", "empty"};
+        int m = -1;
+        for (int k = 0; k < 5; k++)
+            if (i < n && strcmp(tok[i], modes[k]) == 0)
+                m = k;
+        if (m < 0) {
+            snprintf(reply, cap, "error: dhcp takes normal, ignore, nak, silent or empty\n");
+            return;
+        }
+        f.kind = SCN_F_DHCP;
+        f.dhcp_mode = (scn_dhcp_mode)m;
+        snprintf(what, sizeof what, "%s DHCP server: %s", r->s->aps[f.ap].name, modes[m]);
+        inject(r, &f, reply, cap, what);
+    } else if (strcmp(tok[0], "cable") == 0 && n == 2 &&
+               (strcmp(tok[1], "pull") == 0 || strcmp(tok[1], "plug") == 0)) {
+        if (world_ethphy(r->w) == NULL) {
+            snprintf(reply, cap, "error: this device has no Ethernet port (device.lan in the scenario)\n");
+            return;
+        }
+        ethphy_set_cable(world_ethphy(r->w), tok[1][1] == 'l' && tok[1][2] == 'u');
+        snprintf(reply, cap, "ok: cable %s\n", tok[1][1] == 'u' ? "pulled" : "plugged");
+    } else {
+        snprintf(reply, cap, "error: unknown command '%s' (try 'help')\n", tok[0]);
+    }
+}
+
+/* Reads what is there without blocking and runs every complete line. */
+static void serve_peer(struct run *r, struct console_peer *p, int out_fd, FILE *out)
+{
+    for (;;) {
+        ssize_t n = read(p->fd, p->buf + p->len, sizeof p->buf - 1 - p->len);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+            if (p != &r->in)
+                close(p->fd);
+            p->fd = -1;
+            return;
+        }
+        if (n < 0)
+            return;
+        p->len += (size_t)n;
+        char *nl;
+        while ((nl = memchr(p->buf, '\n', p->len)) != NULL) {
+            *nl = '\0';
+            char reply[1024];
+            console_exec(r, p->buf, reply, sizeof reply);
+            if (reply[0]) {
+                if (out) {
+                    fputs(reply, out);
+                    fflush(out);
+                } else {
+                    (void)!write(out_fd, reply, strlen(reply));
+                }
+            }
+            size_t used = (size_t)(nl - p->buf) + 1;
+            memmove(p->buf, p->buf + used, p->len - used);
+            p->len -= used;
+        }
+        if (p->len == sizeof p->buf - 1)
+            p->len = 0; /* an overlong line is dropped, not run in pieces */
+    }
+}
+
+static void console_poll(void *arg)
+{
+    struct run *r = arg;
+    if (r->o->stop != NULL && *r->o->stop) {
+        sim_stop(world_sim(r->w));
+        return;
+    }
+    if (r->in.fd >= 0)
+        serve_peer(r, &r->in, -1, r->o->console_out ? r->o->console_out : stdout);
+    if (r->listen_fd >= 0) {
+        int c;
+        while ((c = accept(r->listen_fd, NULL, NULL)) >= 0) {
+            int placed = 0;
+            for (int i = 0; i < CONSOLE_CLIENTS && !placed; i++) {
+                if (r->peers[i].fd < 0) {
+                    fcntl(c, F_SETFL, fcntl(c, F_GETFL) | O_NONBLOCK);
+                    r->peers[i] = (struct console_peer){.fd = c};
+                    placed = 1;
+                }
+            }
+            if (!placed)
+                close(c);
+        }
+    }
+    for (int i = 0; i < CONSOLE_CLIENTS; i++)
+        if (r->peers[i].fd >= 0)
+            serve_peer(r, &r->peers[i], r->peers[i].fd, NULL);
+}
+
+static int console_open_socket(struct run *r, const char *path, sim_err *err)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof a.sun_path)
+        return sim_err_set(err, SIM_EINVAL, "console socket path too long: %s", path);
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+    unlink(path);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 4) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return sim_err_set(err, SIM_EIO, "cannot listen on %s: %s", path, strerror(errno));
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    r->listen_fd = fd;
+    return SIM_OK;
 }
 
 /* ---- expectations ---- */
@@ -524,6 +847,7 @@ void runner_opts_default(runner_opts *o)
     memset(o, 0, sizeof *o);
     o->out_dir = "out";
     o->log_level = SIM_LOG_WARN;
+    o->console_in = -1;
 }
 
 int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_err *err)
@@ -568,9 +892,13 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     uint32_t ring_mb = o->has_ring ? o->ring_mb : s->ring_mb;
     wc.capture_ring_bytes = (uint64_t)ring_mb * 1024 * 1024;
     wc.capture_ring_files = s->ring_files;
-    wc.air_pcap = air;
-    wc.wire_pcap = wire;
-    wc.up.restricted = true; /* in-rig services only, so runs are reproducible */
+    wc.air_pcap = o->pcap_air ? o->pcap_air : air;
+    wc.wire_pcap = o->pcap_wire ? o->pcap_wire : wire;
+    /* Live captures are read as they grow (a FIFO into Wireshark). */
+    wc.air_flush_each = wc.wire_flush_each = o->live;
+    /* Scenarios use in-rig services only, so runs are reproducible; live
+     * mode reaches the host (port forwards to the camera). */
+    wc.up.restricted = !o->live;
 
     world *w = world_create(&wc, err);
     if (w == NULL) {
@@ -582,7 +910,10 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         sim_clock_set_pacing(sim_clock_of(sm), o->pacing);
     sim_trace *tr = sim_trace_of(sm);
     sim_trace_set_log(tr, stderr, (sim_log_level)o->log_level);
-    struct run r = {.s = s, .w = w, .progress = o->progress};
+    struct run r = {.s = s, .w = w, .progress = o->progress, .o = o, .listen_fd = -1};
+    r.in.fd = o->live ? o->console_in : -1;
+    for (int i = 0; i < CONSOLE_CLIENTS; i++)
+        r.peers[i].fd = -1;
     r.faults = calloc((size_t)s->nfaults + 1, sizeof *r.faults);
     if (r.faults == NULL || sim_trace_open(tr, trace, err) != SIM_OK) {
         free(r.faults);
@@ -593,6 +924,10 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     rc = uplink_add_service(world_uplink(w), UPLINK_SERVICE_SINK, SINK_IP, SINK_PORT, err);
     if (rc == SIM_OK)
         rc = apply_settings(s, o, world_board(w), err);
+    for (int i = 0; rc == SIM_OK && o->live && i < o->nhostfwd; i++)
+        rc = uplink_add_hostfwd(world_uplink(w), o->hostfwd[i], err);
+    if (rc == SIM_OK && o->live && o->console_socket != NULL)
+        rc = console_open_socket(&r, o->console_socket, err);
     if (rc == SIM_OK)
         rc = board_power_on(world_board(w), err);
     if (rc != SIM_OK) {
@@ -603,7 +938,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     for (int i = 0; i < s->nfaults; i++) {
         struct fault_ev *fe = &r.faults[i];
         fe->r = &r;
-        fe->i = i;
+        fe->f = s->faults[i];
         fe->start = s->faults[i].at;
         fe->end = fault_end_time(&s->faults[i]);
         sim_at(sm, fe->start, fault_start_cb, fe);
@@ -613,11 +948,20 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     sim_trace_int(t, "seed", (int64_t)out->seed);
     sim_trace_int(t, "duration_ns", s->duration);
     sim_trace_end(t);
-    if (o->progress)
+    if (o->progress && !o->live)
         sim_every(sm, SIM_SEC(1), SIM_SEC(1), progress_cb, &r);
+    if (o->live) {
+        sim_clock_set_pacing(sim_clock_of(sm), o->pacing > 0 ? o->pacing : 1.0);
+        if (r.in.fd >= 0)
+            fcntl(r.in.fd, F_SETFL, fcntl(r.in.fd, F_GETFL) | O_NONBLOCK);
+        /* 50 ms of virtual time is 50 ms of wall time here: console latency */
+        sim_every(sm, SIM_MS(50), SIM_MS(50), console_poll, &r);
+    }
 
     r.wall0 = r.last_progress = wall_now();
-    sim_run_result res = sim_run_until(sm, s->duration);
+    sim_run_result res = sim_run_until(sm, o->live ? SIM_TIME_MAX : s->duration);
+    if (o->live && res == SIM_RUN_STOPPED)
+        res = SIM_RUN_DONE;
     out->wall_s = wall_now() - r.wall0;
     if (o->progress && out->wall_s >= 1.0)
         fprintf(stderr, "\r%*s\r", 60, "");
@@ -645,6 +989,9 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         for (int k = 0; k < s->nfaults; k++)
             if (r.faults[k].start <= td && (cause < 0 || r.faults[k].start > cause))
                 cause = r.faults[k].start;
+        for (size_t k = 0; k < r.ninjected; k++)
+            if (r.injected[k]->start <= td && (cause < 0 || r.injected[k]->start > cause))
+                cause = r.injected[k]->start;
         out->detect[i] = cause >= 0 ? td - cause : -1;
         const struct tev *rec = first_from(&ob->recovered, td);
         out->recover[i] = rec ? rec->t - td : -1;
@@ -663,9 +1010,21 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     sim_trace_end(t);
     for (int i = 0; i < s->nfaults; i++)
         sim_cancel(sm, r.faults[i].walk_timer);
+    for (size_t i = 0; i < r.ninjected; i++)
+        sim_cancel(sm, r.injected[i]->walk_timer);
     world_destroy(w);
     observed_free(&r.obs);
     free(r.faults);
+    for (size_t i = 0; i < r.ninjected; i++)
+        free(r.injected[i]);
+    free(r.injected);
+    for (int i = 0; i < CONSOLE_CLIENTS; i++)
+        if (r.peers[i].fd >= 0)
+            close(r.peers[i].fd);
+    if (r.listen_fd >= 0) {
+        close(r.listen_fd);
+        unlink(o->console_socket);
+    }
     return SIM_OK;
 }
 

@@ -9,7 +9,14 @@
  *
  * One scenario per process: the firmware's lwIP is global state. The CLI
  * forks a child per scenario; the child calls runner_run and reports the
- * result through runner_result_write / runner_result_read. */
+ * result through runner_result_write / runner_result_read.
+ *
+ * Live mode adds a fault console: one command per line on an fd (stdin) or
+ * a Unix socket, one reply line each ("ok: ...", "error: ...", or the status
+ * line). Commands: help, status, quit, ap reboot [AP] DURATION, ap off [AP],
+ * ap on [AP], ap passphrase [AP] PASS, ap power [AP] DBM, move camera X [Y]
+ * [speed M/S], radio wedge [commands|frames|both], dhcp [AP]
+ * normal|ignore|nak|silent|empty, cable pull, cable plug. */
 #ifndef LINKRIG_SIM_RUNNER_H
 #define LINKRIG_SIM_RUNNER_H
 
@@ -36,6 +43,18 @@ typedef struct runner_opts {
     uint32_t snaplen;
     bool has_ring;
     uint32_t ring_mb;
+    /* Live mode ("linkrig live"): paced to the wall clock, no end time; the
+     * run stops when *stop becomes nonzero (the CLI's SIGINT handler) or a
+     * console says "quit". Expectations are judged when it stops. */
+    bool live;
+    volatile int *stop;
+    const char *pcap_air;      /* capture paths (a FIFO is fine); NULL: in the output folder */
+    const char *pcap_wire;
+    const char *hostfwd[8];    /* QEMU hostfwd specs, e.g. "tcp:127.0.0.1:8080-:80" */
+    int nhostfwd;
+    int console_in;            /* fd of a fault console (stdin), -1: none */
+    FILE *console_out;         /* where console replies go */
+    const char *console_socket; /* a Unix socket path for the same console, NULL: none */
 } runner_opts;
 
 typedef struct runner_check {
