@@ -289,7 +289,8 @@ ap *ap_create(sim *s, const dot11_air_port *air, const ap_config *cfg, sim_err *
     a->port = *air;
     a->name = ap_strdup(cfg->name && cfg->name[0] ? cfg->name : d.name);
     a->stas = calloc((size_t)max_stations, sizeof(*a->stas));
-    if (a->name == NULL || a->stas == NULL) {
+    a->ccm = dot11_ccm_new();
+    if (a->name == NULL || a->stas == NULL || a->ccm == NULL) {
         ap_destroy(a);
         sim_err_set(err, SIM_ENOMEM, "ap: out of memory");
         return NULL;
@@ -349,6 +350,7 @@ void ap_destroy(ap *a)
     memset(a->gtk, 0, sizeof(a->gtk));
     free(a->stas);
     free(a->name);
+    dot11_ccm_free(a->ccm);
     free(a);
 }
 
@@ -482,8 +484,8 @@ static int ap_build_from_ds(ap *a, uint8_t *buf, size_t cap, const struct dot11_
                                   e->payload_len);
     if (hl < 0 || bl < 0)
         return DOT11_E_INVAL;
-    int rc = dot11_ccmp_encrypt(tk, buf, (size_t)hl, pn, key_id, plain, (size_t)bl,
-                                buf + hl, cap - (size_t)hl, &out_len);
+    int rc = dot11_ccmp_encrypt_with(a->ccm, tk, buf, (size_t)hl, pn, key_id, plain, (size_t)bl,
+                                     buf + hl, cap - (size_t)hl, &out_len);
     memset(plain, 0, (size_t)bl);
     if (rc != 0)
         return DOT11_E_INVAL;

@@ -85,6 +85,7 @@ typedef struct ap_sta {
 struct ap {
     sim *s;
     dot11_air_port port;
+    dot11_ccm *ccm; /* reused for every protected frame */
     char *name;
     uint8_t ssid[DOT11_SSID_MAX_LEN];
     size_t ssid_len;

@@ -487,8 +487,8 @@ void ap_rx_data(ap *a, const uint8_t *frame, size_t len, const struct dot11_hdr 
             ap_trace_drop(a, sa, "no_key");
             return;
         }
-        if (dot11_ccmp_decrypt(dot11_ptk_tk(sta->ptk), frame, hdr->hdr_len, body, body_len,
-                               &pn, &key_id, plain, sizeof(plain), &plain_len) != 0) {
+        if (dot11_ccmp_decrypt_with(a->ccm, dot11_ptk_tk(sta->ptk), frame, hdr->hdr_len, body, body_len,
+                                    &pn, &key_id, plain, sizeof(plain), &plain_len) != 0) {
             ap_trace_drop(a, sa, "ccmp");
             return;
         }

@@ -5,6 +5,7 @@
 #include "dot11/crypto.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -448,7 +449,36 @@ static int ccmp_aad_nonce(const uint8_t *hdr, size_t hdr_len, uint64_t pn,
  * AES-128-CCM with M = 8 and L = 2, as CCMP uses it. For decryption tag is
  * the received MIC and a mismatch is reported as DOT11_CRYPTO_EAUTH.
  */
-static int ccm_run(int enc, const uint8_t tk[16],
+struct dot11_ccm {
+	EVP_CIPHER *cipher; /* fetched once */
+	EVP_CIPHER_CTX *ctx;
+};
+
+dot11_ccm *dot11_ccm_new(void)
+{
+	dot11_ccm *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->cipher = EVP_CIPHER_fetch(NULL, "AES-128-CCM", NULL);
+	c->ctx = EVP_CIPHER_CTX_new();
+	if (c->cipher == NULL || c->ctx == NULL) {
+		dot11_ccm_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void dot11_ccm_free(dot11_ccm *c)
+{
+	if (c == NULL)
+		return;
+	EVP_CIPHER_CTX_free(c->ctx);
+	EVP_CIPHER_free(c->cipher);
+	free(c);
+}
+
+static int ccm_run(dot11_ccm *c, int enc, const uint8_t tk[16],
 		   const uint8_t nonce[CCMP_NONCE_LEN], const uint8_t *aad,
 		   size_t aad_len, const uint8_t *in, size_t in_len,
 		   uint8_t *out, uint8_t tag[DOT11_CCMP_MIC_LEN])
@@ -456,11 +486,13 @@ static int ccm_run(int enc, const uint8_t tk[16],
 	EVP_CIPHER_CTX *ctx;
 	int n, ret = DOT11_CRYPTO_ELIB;
 
-	ctx = EVP_CIPHER_CTX_new();
+	ctx = c ? c->ctx : EVP_CIPHER_CTX_new();
 	if (ctx == NULL)
 		return DOT11_CRYPTO_ELIB;
-	if (EVP_CipherInit_ex(ctx, EVP_aes_128_ccm(), NULL, NULL, NULL,
-			      enc) != 1)
+	/* Initialising with the cipher again resets every per-message state
+	 * of a reused context. */
+	if (EVP_CipherInit_ex(ctx, c ? c->cipher : EVP_aes_128_ccm(), NULL,
+			      NULL, NULL, enc) != 1)
 		goto out;
 	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN,
 				(int)CCMP_NONCE_LEN, NULL) != 1)
@@ -498,7 +530,8 @@ static int ccm_run(int enc, const uint8_t tk[16],
 	}
 	ret = 0;
 out:
-	EVP_CIPHER_CTX_free(ctx);
+	if (c == NULL)
+		EVP_CIPHER_CTX_free(ctx);
 	return ret;
 }
 
@@ -506,6 +539,15 @@ int dot11_ccmp_encrypt(const uint8_t tk[16], const uint8_t *hdr,
 		       size_t hdr_len, uint64_t pn, int key_id,
 		       const uint8_t *plain, size_t plain_len, uint8_t *out,
 		       size_t out_cap, size_t *out_len)
+{
+	return dot11_ccmp_encrypt_with(NULL, tk, hdr, hdr_len, pn, key_id,
+				       plain, plain_len, out, out_cap, out_len);
+}
+
+int dot11_ccmp_encrypt_with(dot11_ccm *c, const uint8_t tk[16],
+			    const uint8_t *hdr, size_t hdr_len, uint64_t pn,
+			    int key_id, const uint8_t *plain, size_t plain_len,
+			    uint8_t *out, size_t out_cap, size_t *out_len)
 {
 	uint8_t aad[CCMP_AAD_MAX], nonce[CCMP_NONCE_LEN];
 	uint8_t tag[DOT11_CCMP_MIC_LEN];
@@ -538,7 +580,7 @@ int dot11_ccmp_encrypt(const uint8_t tk[16], const uint8_t *hdr,
 	out[6] = (uint8_t)(pn >> 32);
 	out[7] = (uint8_t)(pn >> 40);
 
-	ret = ccm_run(1, tk, nonce, aad, aad_len, plain, plain_len,
+	ret = ccm_run(c, 1, tk, nonce, aad, aad_len, plain, plain_len,
 		      out + DOT11_CCMP_HDR_LEN, tag);
 	if (ret != 0) {
 		OPENSSL_cleanse(out, total);
@@ -553,6 +595,16 @@ int dot11_ccmp_decrypt(const uint8_t tk[16], const uint8_t *hdr,
 		       size_t hdr_len, const uint8_t *body, size_t body_len,
 		       uint64_t *pn, int *key_id, uint8_t *out,
 		       size_t out_cap, size_t *out_len)
+{
+	return dot11_ccmp_decrypt_with(NULL, tk, hdr, hdr_len, body, body_len,
+				       pn, key_id, out, out_cap, out_len);
+}
+
+int dot11_ccmp_decrypt_with(dot11_ccm *c, const uint8_t tk[16],
+			    const uint8_t *hdr, size_t hdr_len,
+			    const uint8_t *body, size_t body_len, uint64_t *pn,
+			    int *key_id, uint8_t *out, size_t out_cap,
+			    size_t *out_len)
 {
 	uint8_t aad[CCMP_AAD_MAX], nonce[CCMP_NONCE_LEN];
 	uint8_t tag[DOT11_CCMP_MIC_LEN];
@@ -585,7 +637,7 @@ int dot11_ccmp_decrypt(const uint8_t tk[16], const uint8_t *hdr,
 
 	/* EVP wants a writable tag buffer, and body is const. */
 	memcpy(tag, body + DOT11_CCMP_HDR_LEN + plain_len, sizeof(tag));
-	ret = ccm_run(0, tk, nonce, aad, aad_len, body + DOT11_CCMP_HDR_LEN,
+	ret = ccm_run(c, 0, tk, nonce, aad, aad_len, body + DOT11_CCMP_HDR_LEN,
 		      plain_len, out, tag);
 	if (ret != 0) {
 		/* Never hand out unauthenticated plaintext. */

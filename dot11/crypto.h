@@ -140,6 +140,16 @@ int dot11_aes_unwrap(const uint8_t *kek, size_t kek_len,
 		     const uint8_t *wrapped, size_t len, uint8_t *out);
 
 /*
+ * A reusable AES-128-CCM engine. With OpenSSL 3 every cipher set-up by name
+ * costs a provider lookup (locks, string compares); a station or an AP that
+ * protects thousands of frames a second keeps one of these and passes it to
+ * the _with variants below. The plain functions make a temporary one.
+ */
+typedef struct dot11_ccm dot11_ccm;
+dot11_ccm *dot11_ccm_new(void);
+void dot11_ccm_free(dot11_ccm *c);
+
+/*
  * CCMP encapsulation (12.5.3.3). hdr is the plaintext MPDU's MAC header, and
  * hdr_len must be exactly the length its Frame Control implies: 24, +6 with
  * A4 (ToDS and FromDS), +2 with QoS Control, +4 with HT Control (Order bit
@@ -168,6 +178,14 @@ int dot11_ccmp_decrypt(const uint8_t tk[16], const uint8_t *hdr,
 		       size_t hdr_len, const uint8_t *body, size_t body_len,
 		       uint64_t *pn, int *key_id, uint8_t *out,
 		       size_t out_cap, size_t *out_len);
+
+/* The same, on a reusable engine (c may be NULL: a temporary one). */
+int dot11_ccmp_encrypt_with(dot11_ccm *c, const uint8_t tk[16], const uint8_t *hdr, size_t hdr_len, uint64_t pn,
+			    int key_id, const uint8_t *plain, size_t plain_len, uint8_t *out, size_t out_cap,
+			    size_t *out_len);
+int dot11_ccmp_decrypt_with(dot11_ccm *c, const uint8_t tk[16], const uint8_t *hdr, size_t hdr_len,
+			    const uint8_t *body, size_t body_len, uint64_t *pn, int *key_id, uint8_t *out,
+			    size_t out_cap, size_t *out_len);
 
 #ifdef __cplusplus
 }

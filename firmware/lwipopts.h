@@ -60,6 +60,10 @@
 #define LWIP_HTTPD_CGI 0
 #define LWIP_HTTPD_SSI 0
 #define HTTPD_USE_MEM_POOL 0
+/* Pages are rendered per request and freed when the request is closed, which
+ * can be before TCP has them acknowledged: have httpd copy them into TCP's
+ * queue instead of pointing at them. */
+#define HTTP_IS_DATA_VOLATILE(hs) TCP_WRITE_FLAG_COPY
 
 #define LWIP_CHKSUM_ALGORITHM 3
 #define LWIP_STATS 0

@@ -87,6 +87,7 @@ struct radio {
     radio_config cfg;
     dot11_air_port air;
     radio_host_ops host;
+    dot11_ccm *ccm; /* reused for every protected frame */
 
     enum radio_state state;
     enum radio_state after_scan; /* where a host scan returns to */
@@ -296,6 +297,12 @@ radio *radio_create(sim *s, const dot11_air_port *air, const radio_config *cfg, 
     snprintf(r->name, sizeof r->name, "%s", cfg->name ? cfg->name : "radio");
     r->rng = sim_rng_stream(s, r->name);
     r->air = *air;
+    r->ccm = dot11_ccm_new();
+    if (r->ccm == NULL) {
+        free(r);
+        sim_err_set(err, SIM_ENOMEM, "radio: cannot set up AES-CCM");
+        return NULL;
+    }
     r->state = ST_OFF;
     r->last_result = RADIO_LINK_DOWN;
     r->tx_power_dbm = 20;
@@ -316,6 +323,7 @@ void radio_destroy(radio *r)
         return;
     cancel_all(r);
     sim_cancel(r->s, r->down_event);
+    dot11_ccm_free(r->ccm);
     free(r);
 }
 
@@ -1084,7 +1092,7 @@ static void send_data(radio *r, const uint8_t *da, uint16_t ethertype, const uin
         return;
     size_t out_len = 0;
     r->tx_pn++;
-    if (dot11_ccmp_encrypt(dot11_ptk_tk(r->ptk), frame, (size_t)hl, r->tx_pn, 0, body, (size_t)bl,
+    if (dot11_ccmp_encrypt_with(r->ccm, dot11_ptk_tk(r->ptk), frame, (size_t)hl, r->tx_pn, 0, body, (size_t)bl,
                            frame + hl, sizeof frame - (size_t)hl, &out_len) != 0)
         return;
     transmit(r, frame, hl + (int)out_len, r->cfg.data_rate);
@@ -1131,7 +1139,7 @@ static void handle_data(radio *r, const struct dot11_hdr *h, const uint8_t *fram
         int key_id = 0;
         size_t plen = 0;
         const uint8_t *key = group ? r->gtk : dot11_ptk_tk(r->ptk);
-        if (dot11_ccmp_decrypt(key, frame, h->hdr_len, body, body_len, &pn, &key_id, plain, sizeof plain, &plen) !=
+        if (dot11_ccmp_decrypt_with(r->ccm, key, frame, h->hdr_len, body, body_len, &pn, &key_id, plain, sizeof plain, &plen) !=
             0) {
             r->stats.rx_dropped++;
             trace_state(r, SIM_LOG_DEBUG, "drop", "why", "CCMP MIC failure");

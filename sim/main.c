@@ -93,6 +93,31 @@ static int bad_input(const char *fmt, const char *arg)
     return EXIT_BAD_INPUT;
 }
 
+/* "--opt=value" gives the name "--opt" (copied into name) and *val "value";
+ * any other argument comes back unchanged with *val NULL. --realtime keeps
+ * its '=' because its value is optional. */
+static const char *split_option(const char *arg, char name[64], const char **val)
+{
+    const char *eq = strchr(arg, '=');
+    *val = NULL;
+    if (strncmp(arg, "--", 2) != 0 || eq == NULL || strncmp(arg, "--realtime", 10) == 0 || eq - arg >= 64)
+        return arg;
+    memcpy(name, arg, (size_t)(eq - arg));
+    name[eq - arg] = '\0';
+    *val = eq + 1;
+    return name;
+}
+
+/* An option's value: after '=' or the next argument (uses i, argc, argv, a, val). */
+#define OPTION_VALUE()                                                          \
+    do {                                                                        \
+        if (val == NULL) {                                                      \
+            if (i + 1 >= argc)                                                  \
+                return bad_input("option %s needs a value", a);                 \
+            val = argv[++i];                                                    \
+        }                                                                       \
+    } while (0)
+
 static double wall_seconds(void)
 {
     struct timespec ts;
@@ -155,33 +180,15 @@ static int parse_demo(int argc, char **argv, struct demo_opts *o)
     o->quiet = 0;
     o->pacing = 0;
     for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        if (strncmp(a, "--", 2) == 0 && strchr(a, '=') && strncmp(a, "--realtime", 10) != 0) {
-            /* --opt=value form */
-            static char name[64];
-            size_t n = (size_t)(strchr(a, '=') - a);
-            if (n >= sizeof name)
-                return bad_input("unknown option %s", a);
-            memcpy(name, a, n);
-            name[n] = '\0';
-            val = a + n + 1;
-            a = name;
-        }
-#define NEED_VALUE()                                                            \
-    do {                                                                        \
-        if (val == NULL) {                                                      \
-            if (i + 1 >= argc)                                                  \
-                return bad_input("option %s needs a value", a);                 \
-            val = argv[++i];                                                    \
-        }                                                                       \
-    } while (0)
+        char name[64];
+        const char *val;
+        const char *a = split_option(argv[i], name, &val);
         if (strcmp(a, "--duration") == 0) {
-            NEED_VALUE();
+            OPTION_VALUE();
             if (sim_time_parse(val, &o->duration) != 0 || o->duration <= 0)
                 return bad_input("--duration: '%s' is not a positive duration (e.g. 90s, 10m, 2h)", val);
         } else if (strcmp(a, "--seed") == 0) {
-            NEED_VALUE();
+            OPTION_VALUE();
             char *end;
             errno = 0;
             unsigned long long s = strtoull(val, &end, 0);
@@ -189,10 +196,10 @@ static int parse_demo(int argc, char **argv, struct demo_opts *o)
                 return bad_input("--seed: '%s' is not an unsigned integer", val);
             o->seed = s;
         } else if (strcmp(a, "--out") == 0) {
-            NEED_VALUE();
+            OPTION_VALUE();
             o->out = val;
         } else if (strcmp(a, "--log-level") == 0) {
-            NEED_VALUE();
+            OPTION_VALUE();
             o->log_level = sim_log_level_parse(val);
             if (o->log_level < 0)
                 return bad_input("--log-level: '%s' is not one of debug, info, warn, error, off", val);
@@ -212,7 +219,6 @@ static int parse_demo(int argc, char **argv, struct demo_opts *o)
         } else {
             return bad_input("unknown option '%s' for demo", argv[i]);
         }
-#undef NEED_VALUE
     }
     return -1;
 }
@@ -353,63 +359,43 @@ static int cmd_run(int argc, char **argv)
     const char *files[256];
     int nfiles = 0;
     for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
         char name[64];
-        if (strncmp(a, "--", 2) == 0 && strchr(a, '=') && strncmp(a, "--realtime", 10) != 0 &&
-            strncmp(a, "--set", 5) != 0) {
-            size_t n = (size_t)(strchr(a, '=') - a);
-            if (n >= sizeof name)
-                return bad_input("unknown option %s", a);
-            memcpy(name, a, n);
-            name[n] = '\0';
-            val = a + n + 1;
-            a = name;
-        }
-#define NEED()                                                                  \
-    do {                                                                        \
-        if (val == NULL) {                                                      \
-            if (i + 1 >= argc)                                                  \
-                return bad_input("option %s needs a value", a);                 \
-            val = argv[++i];                                                    \
-        }                                                                       \
-    } while (0)
+        const char *val;
+        const char *a = split_option(argv[i], name, &val);
         unsigned long long n;
         if (strcmp(a, "--seed") == 0) {
-            NEED();
+            OPTION_VALUE();
             if (parse_uint(a, val, UINT64_MAX, &n) != 0)
                 return EXIT_BAD_INPUT;
             o.has_seed = true;
             o.seed = n;
         } else if (strcmp(a, "--out") == 0) {
-            NEED();
+            OPTION_VALUE();
             o.out_dir = val;
         } else if (strcmp(a, "--junit") == 0) {
-            NEED();
+            OPTION_VALUE();
             junit = val;
-        } else if (strcmp(a, "--set") == 0 || strncmp(a, "--set=", 6) == 0) {
-            if (a[5] == '=')
-                val = a + 6;
-            NEED();
+        } else if (strcmp(a, "--set") == 0) {
+            OPTION_VALUE();
             if (o.nsets == RUNNER_MAX_SETS)
                 return bad_input("too many --set options (at most %s)", "32");
             if (strchr(val, '=') == NULL || val[0] == '=')
                 return bad_input("--set '%s': expected KEY=VALUE", val);
             o.sets[o.nsets++] = val;
         } else if (strcmp(a, "--snaplen") == 0) {
-            NEED();
+            OPTION_VALUE();
             if (parse_uint(a, val, 262144, &n) != 0)
                 return EXIT_BAD_INPUT;
             o.has_snaplen = true;
             o.snaplen = (uint32_t)n;
         } else if (strcmp(a, "--ring-mb") == 0) {
-            NEED();
+            OPTION_VALUE();
             if (parse_uint(a, val, 1 << 20, &n) != 0)
                 return EXIT_BAD_INPUT;
             o.has_ring = true;
             o.ring_mb = (uint32_t)n;
         } else if (strcmp(a, "--log-level") == 0) {
-            NEED();
+            OPTION_VALUE();
             o.log_level = sim_log_level_parse(val);
             if (o.log_level < 0)
                 return bad_input("--log-level: '%s' is not one of debug, info, warn, error, off", val);
@@ -433,7 +419,6 @@ static int cmd_run(int argc, char **argv)
                 return bad_input("too many scenario files (at most %s)", "256");
             files[nfiles++] = a;
         }
-#undef NEED
     }
     if (nfiles == 0)
         return bad_input("run needs at least one scenario file%s", "");
@@ -559,58 +544,54 @@ static int cmd_live(int argc, char **argv)
     bool default_fwd = true;
     const char *file = NULL;
     for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-#define NEXT()                                                                  \
-    do {                                                                        \
-        if (i + 1 >= argc)                                                      \
-            return bad_input("option %s needs a value", a);                     \
-        a = argv[++i];                                                          \
-    } while (0)
+        char name[64];
+        const char *val;
+        const char *a = split_option(argv[i], name, &val);
         if (strcmp(a, "--pcap-air") == 0) {
-            NEXT();
-            o.pcap_air = a;
+            OPTION_VALUE();
+            o.pcap_air = val;
         } else if (strcmp(a, "--pcap-wire") == 0) {
-            NEXT();
-            o.pcap_wire = a;
+            OPTION_VALUE();
+            o.pcap_wire = val;
         } else if (strcmp(a, "--hostfwd") == 0) {
-            NEXT();
+            OPTION_VALUE();
             if (o.nhostfwd == 8)
                 return bad_input("too many --hostfwd options (at most %s)", "8");
-            o.hostfwd[o.nhostfwd++] = a;
+            o.hostfwd[o.nhostfwd++] = val;
             default_fwd = false;
         } else if (strcmp(a, "--no-hostfwd") == 0) {
             default_fwd = false;
         } else if (strcmp(a, "--console-socket") == 0) {
-            NEXT();
-            o.console_socket = a;
+            OPTION_VALUE();
+            o.console_socket = val;
         } else if (strcmp(a, "--no-console") == 0) {
             o.console_in = -1;
         } else if (strcmp(a, "--out") == 0) {
-            NEXT();
-            o.out_dir = a;
+            OPTION_VALUE();
+            o.out_dir = val;
         } else if (strcmp(a, "--seed") == 0) {
-            NEXT();
+            OPTION_VALUE();
             char *end;
             errno = 0;
-            o.seed = strtoull(a, &end, 0);
-            if (errno || *end || *a == '\0' || *a == '-')
-                return bad_input("--seed: '%s' is not an unsigned integer", a);
+            o.seed = strtoull(val, &end, 0);
+            if (errno || *end || *val == '\0' || *val == '-')
+                return bad_input("--seed: '%s' is not an unsigned integer", val);
             o.has_seed = true;
         } else if (strcmp(a, "--set") == 0) {
-            NEXT();
-            if (o.nsets == RUNNER_MAX_SETS || strchr(a, '=') == NULL)
-                return bad_input("--set '%s': expected KEY=VALUE", a);
-            o.sets[o.nsets++] = a;
+            OPTION_VALUE();
+            if (o.nsets == RUNNER_MAX_SETS || strchr(val, '=') == NULL)
+                return bad_input("--set '%s': expected KEY=VALUE", val);
+            o.sets[o.nsets++] = val;
         } else if (strncmp(a, "--realtime=", 11) == 0) {
             char *end;
             o.pacing = strtod(a + 11, &end);
             if (*end || o.pacing <= 0)
                 return bad_input("--realtime=R: '%s' is not a positive rate", a + 11);
         } else if (strcmp(a, "--log-level") == 0) {
-            NEXT();
-            o.log_level = sim_log_level_parse(a);
+            OPTION_VALUE();
+            o.log_level = sim_log_level_parse(val);
             if (o.log_level < 0)
-                return bad_input("--log-level: '%s' is not one of debug, info, warn, error, off", a);
+                return bad_input("--log-level: '%s' is not one of debug, info, warn, error, off", val);
         } else if (strcmp(a, "--verbose") == 0) {
             o.log_level = SIM_LOG_INFO;
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -620,7 +601,6 @@ static int cmd_live(int argc, char **argv)
         } else {
             return bad_input("live takes one scenario file (got a second: %s)", a);
         }
-#undef NEXT
     }
     if (default_fwd)
         o.hostfwd[o.nhostfwd++] = "tcp:127.0.0.1:8080-:80";
