@@ -44,8 +44,6 @@ echo status >&3
 if page | grep -q "camera status"; then fail "status page answered during the AP reboot"; fi
 echo "status page silent during the AP reboot"
 echo "nonsense here" >&3
-# the same console on the Unix socket
-if command -v python3 >/dev/null 2>&1; then :; fi
 ok=0
 for i in $(seq 1 150); do
     if page | grep -q "camera status"; then ok=1; break; fi
@@ -53,6 +51,28 @@ for i in $(seq 1 150); do
 done
 [ $ok = 1 ] || fail "status page did not come back after the reboot"
 echo "status page back after the reboot"
+# the same console on the Unix socket (python3 is the client at hand)
+if command -v python3 >/dev/null 2>&1; then
+    reply=$(python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(3)
+s.connect(sys.argv[1])
+s.sendall(b"status\nfoo\n")
+data = b""
+while data.count(b"\n") < 2:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+print(data.decode(), end="")
+' "$work/console.sock" 2>&1)
+    echo "$reply" | grep -q "^status t=.*link=up" || fail "no status over the console socket: $reply"
+    echo "$reply" | grep -q "^error: unknown command 'foo'" || fail "no error line over the console socket: $reply"
+    echo "console socket answers: $(echo "$reply" | head -1 | cut -c1-60)..."
+else
+    echo "python3 not found: console socket check skipped"
+fi
 echo status >&3
 sleep 0.5
 kill -INT "$pid"
