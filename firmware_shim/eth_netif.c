@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "eth_chip.h"
+#include "firmware_shim/netif_glue.h"
 #include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/netif.h"
@@ -16,8 +17,7 @@
 struct eth_netif_state {
     struct netif nif; /* first: found back from lwIP's netif list */
     char hostname[33];
-    bool dhcp_started;
-    bool use_static;
+    netif_addressing addr;
     void (*hook)(void *ctx, bool up);
     void *hook_ctx;
 };
@@ -81,15 +81,9 @@ static void on_frame(void *ctx, size_t len, const uint8_t *frame)
 static void on_link_up(void *ctx)
 {
     struct eth_netif_state *st = ctx;
-    netif_set_link_up(&st->nif);
+    netif_glue_link_up(&st->nif, &st->addr);
     if (netif_default == NULL || !netif_is_link_up(netif_default))
         netif_set_default(&st->nif);
-#if LWIP_DHCP
-    if (!st->use_static && !st->dhcp_started) {
-        dhcp_start(&st->nif);
-        st->dhcp_started = true;
-    }
-#endif
     if (st->hook)
         st->hook(st->hook_ctx, true);
 }
@@ -144,7 +138,7 @@ bool eth_netif_has_ip(void)
     if (st == NULL || !netif_is_link_up(&st->nif) || ip4_addr_isany_val(*netif_ip4_addr(&st->nif)))
         return false;
 #if LWIP_DHCP
-    if (st->dhcp_started)
+    if (st->addr.dhcp_started)
         return dhcp_supplied_address(&st->nif) != 0;
 #endif
     return true;
@@ -155,25 +149,7 @@ void eth_netif_set_static(const ip4_addr_t *ip, const ip4_addr_t *netmask, const
     struct eth_netif_state *st = state_of();
     if (st == NULL)
         return;
-    bool none = ip == NULL || ip4_addr_isany(ip);
-#if LWIP_DHCP
-    if (st->dhcp_started) {
-        dhcp_stop(&st->nif);
-        st->dhcp_started = false;
-    }
-#endif
-    st->use_static = !none;
-    if (none) {
-        netif_set_addr(&st->nif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4);
-#if LWIP_DHCP
-        if (netif_is_link_up(&st->nif)) {
-            dhcp_start(&st->nif);
-            st->dhcp_started = true;
-        }
-#endif
-        return;
-    }
-    netif_set_addr(&st->nif, ip, netmask, gw);
+    netif_glue_set_static(&st->nif, &st->addr, ip, netmask, gw);
 }
 
 void eth_netif_set_link_hook(void (*hook)(void *ctx, bool up), void *ctx)
@@ -192,12 +168,12 @@ void eth_netif_stop(void)
         return;
     netif_set_link_down(&st->nif);
 #if LWIP_DHCP
-    if (st->dhcp_started) {
+    if (st->addr.dhcp_started) {
         dhcp_release_and_stop(&st->nif);
-        st->dhcp_started = false;
+        st->addr.dhcp_started = false;
     }
 #endif
-    if (!st->use_static)
+    if (!st->addr.use_static)
         netif_set_addr(&st->nif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4);
     /* Down and up again flushes the ARP cache, as netif_remove does in
      * MicroPython's eth_stop: a powered-down MAC keeps nothing, and the

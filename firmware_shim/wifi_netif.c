@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "firmware_shim/netif_glue.h"
 #include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/netif.h"
@@ -15,8 +16,7 @@
 struct wifi_netif_state {
     struct netif nif; /* first: found back from lwIP's netif list */
     const char *hostname;
-    bool dhcp_started;
-    bool use_static;
+    netif_addressing addr;
     void (*hook)(void *ctx, bool up);
     void *hook_ctx;
 };
@@ -82,13 +82,7 @@ static void on_link_up(void *ctx, int itf)
 {
     struct wifi_netif_state *st = ctx;
     (void)itf;
-    netif_set_link_up(&st->nif);
-#if LWIP_DHCP
-    if (!st->use_static && !st->dhcp_started) {
-        dhcp_start(&st->nif);
-        st->dhcp_started = true;
-    }
-#endif
+    netif_glue_link_up(&st->nif, &st->addr);
     if (st->hook)
         st->hook(st->hook_ctx, true);
 }
@@ -152,25 +146,7 @@ void wifi_netif_set_static(const ip4_addr_t *ip, const ip4_addr_t *netmask, cons
     struct wifi_netif_state *st = state_of();
     if (st == NULL)
         return;
-    bool none = ip == NULL || ip4_addr_isany(ip);
-#if LWIP_DHCP
-    if (st->dhcp_started) {
-        dhcp_stop(&st->nif);
-        st->dhcp_started = false;
-    }
-#endif
-    st->use_static = !none;
-    if (none) {
-        netif_set_addr(&st->nif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4);
-#if LWIP_DHCP
-        if (netif_is_link_up(&st->nif)) {
-            dhcp_start(&st->nif);
-            st->dhcp_started = true;
-        }
-#endif
-        return;
-    }
-    netif_set_addr(&st->nif, ip, netmask, gw);
+    netif_glue_set_static(&st->nif, &st->addr, ip, netmask, gw);
 }
 
 void wifi_netif_set_link_hook(void (*hook)(void *ctx, bool up), void *ctx)

@@ -649,29 +649,19 @@ int main(int argc, char **argv)
         printf("linkrig 0.1 (lwIP %s)\n", LINKRIG_LWIP_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "live") == 0) {
+    static const struct {
+        const char *name;
+        int (*fn)(int argc, char **argv);
+    } commands[] = {{"demo", cmd_demo}, {"run", cmd_run}, {"live", cmd_live}};
+    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
+        if (strcmp(cmd, commands[k].name) != 0)
+            continue;
         for (int i = 2; i < argc; i++)
             if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
                 fputs(usage_text, stdout);
                 return 0;
             }
-        return cmd_live(argc - 2, argv + 2);
-    }
-    if (strcmp(cmd, "run") == 0) {
-        for (int i = 2; i < argc; i++)
-            if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-                fputs(usage_text, stdout);
-                return 0;
-            }
-        return cmd_run(argc - 2, argv + 2);
-    }
-    if (strcmp(cmd, "demo") == 0) {
-        for (int i = 2; i < argc; i++)
-            if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-                fputs(usage_text, stdout);
-                return 0;
-            }
-        return cmd_demo(argc - 2, argv + 2);
+        return commands[k].fn(argc - 2, argv + 2);
     }
     fprintf(stderr, "linkrig: unknown command '%s'\n", cmd);
     fputs(usage_text, stderr);
