@@ -470,7 +470,8 @@ static int cmd_run(int argc, char **argv)
             runner_result_write(fds[1], &r);
             close(fds[1]);
             fflush(NULL);
-            _exit(rc == SIM_OK ? 0 : (rc == SIM_EINVAL ? 2 : 3));
+            /* a folder that cannot be written or a setting that cannot be set is bad input */
+            _exit(rc == SIM_OK ? 0 : (rc == SIM_EINVAL || rc == SIM_EIO) ? 2 : 3);
         }
         close(fds[1]);
         runner_result *r = &results[i];
