@@ -34,7 +34,7 @@
  *     device:
  *       position: [0, 0]            # ([0, 0])
  *       tx_power: 20                # (20)
- *       lan: false                  # (false) a wired interface too
+ *       lan: false                  # (false) a wired interface, which the camera then uses
  *   firmware:                       # the device's settings (hal_config keys in brackets)
  *     ssid: camnet                  # [wlan.ssid] (the first AP's SSID)
  *     key: "..."                    # [wlan.key] (the first AP's passphrase, or none)
@@ -60,14 +60,14 @@
  *   expect:                         # each one is a JUnit testcase
  *     - link_up_within: 15s                       # first IP within 15 s of start ...
  *     - {link_up_within: 60s, after: 0}           # ... or of the end of timeline entry 0
- *     - {status_reaches: WRONG_PASSWORD, within: 15s}   # IDLE CONNECTING NO_IP GOT_IP
+ *     - {status_reaches: WRONG_PASSWORD, within: 15s}   # (after: N optional) IDLE CONNECTING NO_IP GOT_IP
  *                                   #   CONNECT_FAIL NO_AP_FOUND WRONG_PASSWORD
  *     - connect_timeout_reported: true            # the initial connect gave up with an error
  *     - reconnect_spacing: [1s, 2s, 4s, 8s]       # the first waits before reconnect attempts
  *     - power_cycles: 1                           # exactly; or {min: 1, max: 3}
  *     - frames_lost_while_healthy: 0              # at most this many
- *     - {recovery_within: 60s, after: 0}          # lm recovered within 60 s of entry 0's end
- *     - {drop_detected_within: 2s, after: 0}      # within 2 s of entry 0's start
+ *     - {recovery_within: 60s, after: 0}          # lm recovered within 60 s of entry 0's end (after: required)
+ *     - {drop_detected_within: 2s, after: 0}      # within 2 s of entry 0's start (after: required)
  *     - frames_sent_min: 100
  *
  * The parsed scenario is plain data, read-only for the runner. */
