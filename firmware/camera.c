@@ -181,7 +181,7 @@ int app_main(void)
     lc.key = hal_config_str("wlan.key", "");
     lc.connect_timeout_ms = (uint32_t)hal_config_int("lm.connect_timeout_ms", 10000);
     lc.attempt_timeout_ms = (uint32_t)hal_config_int("lm.attempt_timeout_ms", 10000);
-    lc.power_cycle = hal_config_int("lm.power_cycle", 1) != 0;
+    lc.power_cycle = hal_config_bool("lm.power_cycle", true);
     lc.check_period_ms = (uint32_t)hal_config_int("lm.check_period_ms", 100);
     lc.stable_ms = (uint32_t)hal_config_int("lm.stable_ms", 30000);
     lc.lan = strcmp(hal_config_str("camera.interface", "wlan"), "lan") == 0;

@@ -11,16 +11,18 @@
 #define _GNU_SOURCE
 #include "firmware_shim/board.h"
 
+#include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
-
-#include "firmware_shim/lwip_port.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define LINKRIG_ASAN 1
@@ -72,6 +74,7 @@ struct task {
     struct task *next;
     jmp_buf guard;
     void *asan_fake;
+    sim_time debt; /* chip-call time not yet spent: added to the next timed block */
 };
 
 struct hal_event {
@@ -85,6 +88,10 @@ struct board {
     sim_trace *trace;
     sim_rng *rng;
     char name[32];
+    char fw_comp[40]; /* "<name>.fw": the firmware's own words, never evidence */
+    const linkrig_image *image;
+    linkrig_board_ops ops;
+    volatile sig_atomic_t in_rig; /* inside a HAL call: the watchdog waits */
     board_config cfg;
     ucontext_t main_ctx;
     struct task *current;
@@ -108,19 +115,25 @@ struct board {
     size_t nsettings;
 };
 
-static board *the_board;
+/* An image linked into this executable (unit tests link the image glue
+ * statically); NULL in the linkrig program, which loads images at run time. */
+extern const linkrig_image linkrig_firmware_image __attribute__((weak));
+
+static void watchdog_board_gone(board *b);
+static void watchdog_arm(board *b);
 
 void board_config_default(board_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    cfg->name = "fw";
+    cfg->name = "cam";
     cfg->default_stack = DEFAULT_STACK;
     cfg->drive_lwip_timers = true;
+    cfg->watchdog_ms = 10000;
 }
 
-board *board_current(void)
+const char *board_name(const board *b)
 {
-    return the_board;
+    return b->name;
 }
 
 sim *board_sim(board *b)
@@ -128,20 +141,10 @@ sim *board_sim(board *b)
     return b->sim;
 }
 
+static void fill_ops(board *b);
+
 board *board_create(sim *s, const board_config *cfg, sim_err *err)
 {
-    if (the_board != NULL) {
-        sim_err_set(err, SIM_ESTATE,
-                    "a board already exists: one device per process (lwIP keeps global state)");
-        return NULL;
-    }
-    int64_t due_ms;
-    if (lwip_port_next_deadline(0, &due_ms)) {
-        sim_err_set(err, SIM_ESTATE,
-                    "lwIP was already booted in this process by an earlier board and cannot be "
-                    "re-initialised: run each device in its own process");
-        return NULL;
-    }
     board *b = calloc(1, sizeof *b);
     if (b == NULL) {
         sim_err_set(err, SIM_ENOMEM, "out of memory creating the board");
@@ -155,12 +158,50 @@ board *board_create(sim *s, const board_config *cfg, sim_err *err)
     if (b->cfg.default_stack == 0)
         b->cfg.default_stack = DEFAULT_STACK;
     snprintf(b->name, sizeof b->name, "%s", b->cfg.name);
+    snprintf(b->fw_comp, sizeof b->fw_comp, "%s.fw", b->name);
     b->sim = s;
     b->trace = sim_trace_of(s);
-    b->rng = sim_rng_stream(s, "fw");
+    b->rng = sim_rng_stream(s, b->fw_comp);
     b->lwip_due = -1;
-    the_board = b;
+    fill_ops(b);
+    const linkrig_image *img = b->cfg.image ? b->cfg.image : &linkrig_firmware_image;
+    if (img != NULL && board_load_image(b, img, err) != SIM_OK) {
+        free(b);
+        return NULL;
+    }
     return b;
+}
+
+int board_load_image(board *b, const linkrig_image *img, sim_err *err)
+{
+    if (img->abi_version != LINKRIG_BOARD_ABI || img->size != sizeof *img)
+        return sim_err_set(err, SIM_EINVAL,
+                           "firmware image '%s' was built for board ABI %u (%u bytes); this linkrig speaks ABI %u "
+                           "(%zu bytes): rebuild the image against this linkrig's package",
+                           img->abi_version == LINKRIG_BOARD_ABI && img->name ? img->name : "?",
+                           img->abi_version, img->size, LINKRIG_BOARD_ABI, sizeof *img);
+    if (img->attach(&b->ops) != 0)
+        return sim_err_set(err, SIM_ESTATE,
+                           "firmware image '%s' is already attached to another device: each device needs its own "
+                           "instance of the image",
+                           img->name);
+    if (img->lwip_next_deadline != NULL) {
+        int64_t due_ms;
+        if (img->lwip_next_deadline(0, &due_ms)) {
+            img->detach();
+            return sim_err_set(err, SIM_ESTATE,
+                               "the lwIP of image '%s' was already booted by an earlier device and cannot be "
+                               "re-initialised: load a fresh instance of the image",
+                               img->name);
+        }
+    }
+    b->image = img;
+    return SIM_OK;
+}
+
+const linkrig_image *board_image(const board *b)
+{
+    return b->image;
 }
 
 static void task_free(struct task *t)
@@ -222,8 +263,9 @@ void board_destroy(board *b)
         free(b->settings[i].value);
     }
     free(b->settings);
-    if (the_board == b)
-        the_board = NULL;
+    watchdog_board_gone(b);
+    if (b->image != NULL)
+        b->image->detach();
     free(b);
 }
 
@@ -237,9 +279,11 @@ static void run_task(struct task *t)
     b->current = t;
     t->state = TASK_RUNNING;
     b->stats.switches++;
+    watchdog_arm(b);
     fiber_start(&b->main_fake, t->stack, t->stack_size);
     swapcontext(&b->main_ctx, &t->ctx);
     fiber_finish(b->main_fake, NULL, NULL);
+    watchdog_arm(NULL);
     b->current = NULL;
     if (t->state == TASK_DONE || t->state == TASK_FAILED) {
         task_unlink(b, t);
@@ -257,6 +301,17 @@ static void task_switch_out(struct task *t)
     fiber_start(&t->asan_fake, b->main_bottom, b->main_size);
     swapcontext(&t->ctx, &b->main_ctx);
     fiber_finish(t->asan_fake, &b->main_bottom, &b->main_size);
+}
+
+static const char *hal_error_name(int err)
+{
+    switch (err) {
+    case HAL_ENOTASK: return "blocking call outside a task";
+    case HAL_ETIMEDOUT: return "timed out";
+    case HAL_EINVAL: return "invalid argument";
+    case HAL_ENOMEM: return "out of memory";
+    default: return "firmware-defined error";
+    }
 }
 
 static void task_entry(unsigned hi, unsigned lo)
@@ -277,7 +332,7 @@ static void task_entry(unsigned hi, unsigned lo)
         sim_trace_end(r);
         if (rc != 0)
             sim_fail(b->sim, b->name, "firmware task '%s' returned error %d (%s)", t->name, rc,
-                     hal_strerror(rc));
+                     hal_error_name(rc));
     } else {
         t->state = TASK_FAILED;
     }
@@ -348,21 +403,20 @@ int board_spawn(board *b, const char *name, hal_task_fn fn, void *arg, size_t st
     return SIM_OK;
 }
 
-/* Weak so that rigs without firmware (unit tests, benchmarks) still link;
- * board_power_on then says what is missing. */
-#pragma weak app_main
-
 static int main_task(void *arg)
 {
-    (void)arg;
-    return app_main();
+    board *b = arg;
+    return b->image->app_main();
 }
 
 int board_power_on(board *b, sim_err *err)
 {
-    if (app_main == NULL)
-        return sim_err_set(err, SIM_EINVAL, "the firmware defines no app_main(): nothing to run");
-    return board_spawn(b, "main", main_task, NULL, 0, err);
+    if (b->image == NULL)
+        return sim_err_set(err, SIM_EINVAL, "device '%s' has no firmware image: nothing to run", b->name);
+    if (b->image->app_main == NULL)
+        return sim_err_set(err, SIM_EINVAL, "firmware image '%s' defines no app_main(): nothing to run",
+                           b->image->name);
+    return board_spawn(b, "main", main_task, b, 0, err);
 }
 
 /* ---- fatal errors and guarded calls -------------------------------------- */
@@ -403,23 +457,30 @@ int board_call(board *b, void (*fn)(void *arg), void *arg)
     return rc;
 }
 
+static void run_lwip_timers(void *arg)
+{
+    board *b = arg;
+    b->image->lwip_run_timers();
+}
+
 static void lwip_timer_cb(void *arg)
 {
     board *b = arg;
     b->lwip_timer = 0;
     b->lwip_due = -1;
     b->stats.lwip_timer_runs++;
-    board_call(b, lwip_port_run_timers, NULL);
+    board_call(b, run_lwip_timers, b);
 }
 
 void board_lwip_rearm(board *b)
 {
-    if (!b->cfg.drive_lwip_timers || sim_failed(b->sim))
+    if (!b->cfg.drive_lwip_timers || sim_failed(b->sim) || b->image == NULL ||
+        b->image->lwip_next_deadline == NULL)
         return;
     int64_t now_ms = sim_now(b->sim) / 1000000;
     int64_t due_ms;
     sim_time due = -1;
-    if (lwip_port_next_deadline(now_ms, &due_ms))
+    if (b->image->lwip_next_deadline(now_ms, &due_ms))
         due = SIM_MS(due_ms);
     if (due == b->lwip_due && (due < 0 || b->lwip_timer != 0))
         return;
@@ -459,28 +520,12 @@ int board_config_set(board *b, const char *key, const char *value, sim_err *err)
     return SIM_OK;
 }
 
-static const char *setting(const board *b, const char *key)
+const char *board_config_get(const board *b, const char *key)
 {
-    for (size_t i = 0; b != NULL && i < b->nsettings; i++)
+    for (size_t i = 0; i < b->nsettings; i++)
         if (strcmp(b->settings[i].key, key) == 0)
             return b->settings[i].value;
     return NULL;
-}
-
-const char *hal_config_str(const char *key, const char *def)
-{
-    const char *v = setting(the_board, key);
-    return v ? v : def;
-}
-
-long long hal_config_int(const char *key, long long def)
-{
-    const char *v = setting(the_board, key);
-    if (v == NULL || *v == '\0')
-        return def;
-    char *end;
-    long long n = strtoll(v, &end, 0);
-    return *end == '\0' ? n : def;
 }
 
 void board_set_driver(board *b, void *driver, void (*free_fn)(void *driver))
@@ -514,14 +559,16 @@ void board_get_stats(const board *b, board_stats *out)
     *out = b->stats;
 }
 
-/* ---- the HAL -------------------------------------------------------------- */
+
+/* ---- the HAL, as the rig's half of the image table ----------------------- */
+
+/* Marks rig code running on a task's stack, so that the watchdog never stops
+ * a task in the middle of the rig's own bookkeeping (it tries again later). */
+#define RIG_ENTER(b) ((b)->in_rig++)
+#define RIG_LEAVE(b) ((b)->in_rig--)
 
 static struct task *require_task(board *b, const char *call)
 {
-    if (b == NULL) {
-        fprintf(stderr, "linkrig: %s() called with no board powered on\n", call);
-        return NULL;
-    }
     if (b->current == NULL) {
         b->stats.hal_misuse++;
         sim_trace_rec *r = sim_trace_begin(b->trace, SIM_LOG_ERROR, b->name, "hal_misuse");
@@ -536,71 +583,56 @@ static struct task *require_task(board *b, const char *call)
     return b->current;
 }
 
-uint32_t hal_ticks_ms(void)
+static uint32_t op_ticks_ms(void *vb)
 {
-    board *b = the_board;
-    if (b == NULL)
-        return 0;
+    board *b = vb;
     uint64_t ms = (uint64_t)(sim_now(b->sim) / 1000000) + b->cfg.ticks_ms_start;
     return (uint32_t)(ms & (HAL_TICKS_PERIOD - 1));
 }
 
-uint32_t hal_ticks_us(void)
+static uint32_t op_ticks_us(void *vb)
 {
-    board *b = the_board;
-    if (b == NULL)
-        return 0;
+    board *b = vb;
     uint64_t us = (uint64_t)(sim_now(b->sim) / 1000) + (uint64_t)b->cfg.ticks_ms_start * 1000;
     return (uint32_t)(us & (HAL_TICKS_PERIOD - 1));
 }
 
-uint32_t hal_ticks_add(uint32_t ticks, int32_t delta)
+static int64_t op_now_ns(void *vb)
 {
-    return (uint32_t)((ticks + (uint32_t)delta) & (HAL_TICKS_PERIOD - 1));
+    board *b = vb;
+    return sim_now(b->sim);
 }
 
-int32_t hal_ticks_diff(uint32_t end, uint32_t start)
-{
-    /* MicroPython's ticks_diff: shift by half a period, wrap, shift back, so
-     * the result lies in [-PERIOD/2, PERIOD/2). */
-    uint32_t half = HAL_TICKS_PERIOD / 2;
-    uint32_t d = ((end - start + half) & (HAL_TICKS_PERIOD - 1));
-    return (int32_t)d - (int32_t)half;
-}
-
+/* timeout < 0: until an event. A timed block first spends the task's chip
+ * debt: the host-interface time the chip calls since the last block cost. */
 static int block_current(board *b, struct task *t, sim_time timeout)
 {
     t->timed_out = false;
     if (timeout >= 0)
-        t->wake = sim_after(b->sim, timeout, wake_cb, t);
+        t->wake = sim_after(b->sim, timeout + t->debt, wake_cb, t);
+    t->debt = 0;
     t->state = TASK_BLOCKED;
     task_switch_out(t);
     return t->timed_out ? HAL_ETIMEDOUT : HAL_OK;
 }
 
-int hal_sleep_us(uint32_t us)
+static int op_sleep_us(void *vb, uint64_t us)
 {
-    board *b = the_board;
-    struct task *t = require_task(b, "hal_sleep_us");
+    board *b = vb;
+    struct task *t = require_task(b, "hal_sleep");
     if (t == NULL)
         return HAL_ENOTASK;
-    block_current(b, t, SIM_US(us));
+    /* Capped at 100 years of virtual time: no run is that long, and it keeps
+     * the sum with the current time far from overflow. */
+    if (us > (uint64_t)3155760000000000)
+        us = (uint64_t)3155760000000000;
+    block_current(b, t, SIM_US((int64_t)us));
     return HAL_OK;
 }
 
-int hal_sleep_ms(uint32_t ms)
+static int op_yield(void *vb)
 {
-    board *b = the_board;
-    struct task *t = require_task(b, "hal_sleep_ms");
-    if (t == NULL)
-        return HAL_ENOTASK;
-    block_current(b, t, SIM_MS(ms));
-    return HAL_OK;
-}
-
-int hal_yield(void)
-{
-    board *b = the_board;
+    board *b = vb;
     struct task *t = require_task(b, "hal_yield");
     if (t == NULL)
         return HAL_ENOTASK;
@@ -608,18 +640,29 @@ int hal_yield(void)
     return HAL_OK;
 }
 
-hal_event *hal_event_create(void)
+void board_chip_cost(board *b, sim_time cost, bool may_yield)
+{
+    struct task *t = b->current;
+    if (t == NULL || b->call_depth > 0 || sim_failed(b->sim))
+        return; /* a callback cannot block: its calls cost nothing on the rig */
+    if (!may_yield) {
+        t->debt += cost;
+        return;
+    }
+    block_current(b, t, cost);
+}
+
+static hal_event *op_event_create(void *vb)
 {
     hal_event *ev = calloc(1, sizeof *ev);
     if (ev != NULL)
-        ev->b = the_board;
+        ev->b = vb;
     return ev;
 }
 
-void hal_event_destroy(hal_event *ev)
+static void op_event_destroy(void *vb, hal_event *ev)
 {
-    if (ev == NULL)
-        return;
+    (void)vb;
     while (ev->head)
         event_remove_waiter(ev, ev->head);
     free(ev);
@@ -632,8 +675,9 @@ static void event_resume_cb(void *arg)
     run_task(t);
 }
 
-void hal_event_set(hal_event *ev)
+static void op_event_set(void *vb, hal_event *ev)
 {
+    (void)vb;
     struct task *t = ev->head;
     if (t == NULL) {
         ev->set = true;
@@ -648,21 +692,21 @@ void hal_event_set(hal_event *ev)
     t->wake = sim_after(b->sim, 0, event_resume_cb, t);
 }
 
-void hal_event_clear(hal_event *ev)
+static void op_event_clear(void *vb, hal_event *ev)
 {
+    (void)vb;
     ev->set = false;
 }
 
-bool hal_event_is_set(const hal_event *ev)
+static bool op_event_is_set(void *vb, const hal_event *ev)
 {
+    (void)vb;
     return ev->set;
 }
 
-int hal_event_wait(hal_event *ev, uint32_t timeout_ms)
+static int op_event_wait(void *vb, hal_event *ev, uint32_t timeout_ms)
 {
-    board *b = the_board;
-    if (ev == NULL)
-        return HAL_EINVAL;
+    board *b = vb;
     if (ev->set) {
         ev->set = false;
         return HAL_OK;
@@ -682,11 +726,9 @@ int hal_event_wait(hal_event *ev, uint32_t timeout_ms)
     return block_current(b, t, timeout_ms == HAL_WAIT_FOREVER ? -1 : SIM_MS(timeout_ms));
 }
 
-int hal_task_create(const char *name, hal_task_fn fn, void *arg, size_t stack_bytes)
+static int op_task_create(void *vb, const char *name, hal_task_fn fn, void *arg, size_t stack_bytes)
 {
-    board *b = the_board;
-    if (b == NULL)
-        return HAL_EINVAL;
+    board *b = vb;
     sim_err err;
     int rc = board_spawn(b, name, fn, arg, stack_bytes, &err);
     if (rc != SIM_OK) {
@@ -696,10 +738,10 @@ int hal_task_create(const char *name, hal_task_fn fn, void *arg, size_t stack_by
     return HAL_OK;
 }
 
-uint32_t hal_random_u32(void)
+static uint32_t op_random_u32(void *vb)
 {
-    board *b = the_board;
-    return b ? sim_rng_u32(b->rng) : 0;
+    board *b = vb;
+    return sim_rng_u32(b->rng);
 }
 
 static sim_log_level to_sim_level(hal_log_level l)
@@ -712,100 +754,195 @@ static sim_log_level to_sim_level(hal_log_level l)
     }
 }
 
-void hal_log(hal_log_level level, const char *fmt, ...)
+static void op_log(void *vb, hal_log_level level, const char *msg)
 {
-    board *b = the_board;
-    if (b == NULL)
-        return;
-    sim_trace_rec *r = sim_trace_begin(b->trace, to_sim_level(level), b->name, "log");
-    if (r == NULL)
-        return;
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
+    board *b = vb;
+    RIG_ENTER(b);
+    sim_trace_rec *r = sim_trace_begin(b->trace, to_sim_level(level), b->fw_comp, "log");
     sim_trace_str(r, "msg", msg);
     sim_trace_end(r);
+    RIG_LEAVE(b);
 }
 
-void hal_trace(const char *event, const hal_field *fields, size_t nfields)
+static void op_trace(void *vb, const char *event, const hal_field *fields, size_t nfields)
 {
-    board *b = the_board;
-    if (b == NULL)
-        return;
-    sim_trace_rec *r = sim_trace_begin(b->trace, SIM_LOG_INFO, b->name, event);
-    for (size_t i = 0; i < nfields; i++) {
+    board *b = vb;
+    RIG_ENTER(b);
+    sim_trace_rec *r = sim_trace_begin(b->trace, SIM_LOG_INFO, b->fw_comp, event);
+    for (size_t i = 0; r != NULL && fields != NULL && i < nfields; i++) {
+        if (fields[i].key == NULL)
+            continue;
         if (fields[i].str != NULL)
             sim_trace_str(r, fields[i].key, fields[i].str);
         else
             sim_trace_int(r, fields[i].key, fields[i].num);
     }
     sim_trace_end(r);
+    RIG_LEAVE(b);
 }
 
-_Noreturn void hal_panic(const char *fmt, ...)
+static void op_marker(void *vb, const char *name, long long value)
 {
-    board *b = the_board;
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (b == NULL) {
-        fprintf(stderr, "linkrig: hal_panic with no board: %s\n", msg);
-        abort();
-    }
+    board *b = vb;
+    RIG_ENTER(b);
+    sim_trace_rec *r = sim_trace_begin(b->trace, SIM_LOG_INFO, b->fw_comp, "marker");
+    sim_trace_str(r, "name", name);
+    sim_trace_int(r, "value", value);
+    sim_trace_end(r);
+    RIG_LEAVE(b);
+}
+
+static const char *op_config_get(void *vb, const char *key)
+{
+    return board_config_get(vb, key);
+}
+
+static void op_fatal(void *vb, const char *msg)
+{
+    board *b = vb;
     char full[640];
     snprintf(full, sizeof full, "panic in task '%s': %s", b->current ? b->current->name : "(callback)", msg);
     board_fatal(b, full);
 }
 
-_Noreturn void lwip_port_assert(const char *msg, const char *file, int line)
+static void op_diag(void *vb, const char *msg)
 {
-    board *b = the_board;
-    /* Report lwIP's own path (from its "src/" on) so the message does not
-     * depend on where the source was unpacked. */
-    const char *p = strstr(file, "/src/");
-    const char *shown = p ? p + 1 : file;
-    char full[640];
-    snprintf(full, sizeof full, "lwIP assertion \"%s\" failed at %s:%d (in %s)", msg, shown, line,
-             b && b->current ? b->current->name : "a callback");
-    if (b == NULL) {
-        fprintf(stderr, "linkrig: %s\n", full);
-        abort();
-    }
-    board_fatal(b, full);
-}
-
-void lwip_port_diag(const char *fmt, ...)
-{
-    board *b = the_board;
-    if (b == NULL)
-        return;
-    sim_trace_rec *r = sim_trace_begin(b->trace, SIM_LOG_DEBUG, "lwip", "diag");
-    if (r == NULL)
-        return;
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    size_t n = strlen(msg);
-    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
-        msg[--n] = '\0';
+    board *b = vb;
+    sim_trace_rec *r = sim_trace_begin(b->trace, SIM_LOG_DEBUG, b->fw_comp, "lwip_diag");
     sim_trace_str(r, "msg", msg);
     sim_trace_end(r);
 }
 
-const char *hal_strerror(int err)
+void chip_driver_fill_ops(linkrig_board_ops *ops);
+void eth_driver_fill_ops(linkrig_board_ops *ops);
+
+static void fill_ops(board *b)
 {
-    switch (err) {
-    case HAL_OK: return "ok";
-    case HAL_ENOTASK: return "blocking call outside a task";
-    case HAL_ETIMEDOUT: return "timed out";
-    case HAL_EINVAL: return "invalid argument";
-    case HAL_ENOMEM: return "out of memory";
-    default: return "firmware-defined error";
+    linkrig_board_ops *o = &b->ops;
+    o->abi_version = LINKRIG_BOARD_ABI;
+    o->size = sizeof *o;
+    o->b = b;
+    o->ticks_ms = op_ticks_ms;
+    o->ticks_us = op_ticks_us;
+    o->now_ns = op_now_ns;
+    o->sleep_us = op_sleep_us;
+    o->yield = op_yield;
+    o->event_create = op_event_create;
+    o->event_destroy = op_event_destroy;
+    o->event_set = op_event_set;
+    o->event_clear = op_event_clear;
+    o->event_is_set = op_event_is_set;
+    o->event_wait = op_event_wait;
+    o->task_create = op_task_create;
+    o->random_u32 = op_random_u32;
+    o->log = op_log;
+    o->trace = op_trace;
+    o->marker = op_marker;
+    o->config_get = op_config_get;
+    o->fatal = op_fatal;
+    o->diag = op_diag;
+    chip_driver_fill_ops(o);
+    eth_driver_fill_ops(o);
+}
+
+/* ---- the watchdog -------------------------------------------------------- */
+
+/* A task that never blocks freezes virtual time; only the wall clock can
+ * tell. A thread samples, every quarter of the bound, which task is running
+ * and how many switches the process has made; when one task has held the
+ * CPU for the whole bound it signals the simulation thread, whose handler
+ * ends the task as a panic would (longjmp to the task's guard), unless the
+ * task is inside the rig's own code, where the next sample tries again.
+ *
+ * Signals carry no context, so this is the one place the rig keeps process
+ * state outside a struct it was handed: the running board and counters. */
+static _Atomic(board *) wd_running;
+static atomic_uint_fast64_t wd_switches;
+static pthread_t wd_thread, wd_sim_thread;
+static atomic_bool wd_thread_up;
+static atomic_int wd_users;
+static atomic_uint wd_bound_ms;
+
+static void watchdog_handler(int sig)
+{
+    (void)sig;
+    board *b = atomic_load(&wd_running);
+    if (b == NULL || b->current == NULL || b->in_rig > 0 || b->call_depth > 0)
+        return;
+    struct task *t = b->current;
+    char msg[400];
+    char when[32];
+    sim_time_format(sim_now(b->sim), when, sizeof when);
+    snprintf(msg, sizeof msg,
+             "watchdog: task '%s' of device '%s' ran for %.1f s of wall-clock time without blocking or "
+             "calling the board, at virtual time %s (a busy loop freezes virtual time: wait with hal_sleep_*, "
+             "hal_event_wait or hal_yield)",
+             t->name, b->name, atomic_load(&wd_bound_ms) / 1000.0, when);
+    sim_trace_rec *r = sim_trace_begin(b->trace, SIM_LOG_ERROR, b->name, "watchdog");
+    sim_trace_str(r, "task", t->name);
+    sim_trace_end(r);
+    /* The signal is blocked while its handler runs; the task's context is
+     * never resumed, and the main context restores its own mask. */
+    board_fatal(b, msg);
+}
+
+static void *watchdog_thread(void *arg)
+{
+    (void)arg;
+    uint_fast64_t last = UINT64_MAX;
+    unsigned held_ms = 0;
+    while (atomic_load(&wd_users) > 0) {
+        unsigned bound = atomic_load(&wd_bound_ms);
+        unsigned step = bound / 4 ? bound / 4 : 1;
+        if (step > 250)
+            step = 250;
+        struct timespec ts = {.tv_sec = step / 1000, .tv_nsec = (long)(step % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        uint_fast64_t now = atomic_load(&wd_switches);
+        if (atomic_load(&wd_running) == NULL || now != last) {
+            last = now;
+            held_ms = 0;
+            continue;
+        }
+        held_ms += step;
+        if (held_ms >= bound)
+            pthread_kill(wd_sim_thread, SIGALRM);
     }
+    return NULL;
+}
+
+static void watchdog_arm(board *b)
+{
+    if (b != NULL && b->cfg.watchdog_ms == 0)
+        return;
+    atomic_fetch_add_explicit(&wd_switches, 1, memory_order_relaxed);
+    atomic_store_explicit(&wd_running, b, memory_order_relaxed);
+    if (b == NULL || atomic_load(&wd_thread_up))
+        return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = watchdog_handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &sa, NULL);
+    wd_sim_thread = pthread_self();
+    atomic_store(&wd_bound_ms, b->cfg.watchdog_ms);
+    atomic_store(&wd_users, 1);
+    if (pthread_create(&wd_thread, NULL, watchdog_thread, NULL) == 0)
+        atomic_store(&wd_thread_up, true);
+}
+
+static void watchdog_board_gone(board *b)
+{
+    if (atomic_load(&wd_running) == b)
+        atomic_store(&wd_running, NULL);
+}
+
+void board_watchdog_shutdown(void)
+{
+    if (!atomic_load(&wd_thread_up))
+        return;
+    atomic_store(&wd_users, 0);
+    pthread_join(wd_thread, NULL);
+    atomic_store(&wd_thread_up, false);
 }

@@ -1,21 +1,23 @@
 /* firmware_shim/board.h — the rig's side of the board boundary.
  *
- * A board is the device: it runs firmware tasks on their own stacks as
- * cooperative fibers scheduled on the engine's virtual time, implements the
- * HAL (hal.h) for them, and drives lwIP's timers from scheduler events at
- * lwIP's next deadline. Rig code (models, tests) never calls firmware code
- * directly: it goes through board_call, which runs a function in the
- * device's context at a yield point, guards it against fatal errors and
- * re-arms lwIP's timer afterwards.
+ * A board is one device: it runs the tasks of one firmware image instance
+ * as cooperative fibers on the engine's virtual time and answers the image's
+ * board calls (linkrig_image.h: the HAL here, the Wi-Fi chip in
+ * chip_driver.c, the Ethernet port in eth_driver.c). Every call arrives with
+ * the board it belongs to, so any number of boards run in one process, each
+ * with its own image instance (see fwimage.h for loading them).
  *
- * There is one board per process, because the firmware's lwIP keeps its state
- * in globals and the HAL, like a real one, takes no context argument. The
- * board therefore registers itself as the process's current board; this is
- * the only global linkrig keeps besides lwIP's own.
+ * Rig code (models, tests) never calls firmware code directly: it goes
+ * through board_call, which runs a function in the device's context at a
+ * yield point, guards it against fatal errors and re-arms lwIP's timer.
  *
- * Fatal errors (hal_panic, an lwIP assert, a task returning nonzero) stop the
- * run through sim_fail with a message naming the task and the cause; the
- * failing task is never resumed. */
+ * Trace components: the rig's observations of device NAME are component
+ * NAME; the firmware's own words (hal_log, hal_trace, hal_marker) are
+ * component "NAME.fw" and are never evidence for a verdict.
+ *
+ * Fatal errors (hal_panic, an lwIP assert, a task returning nonzero, the
+ * watchdog) stop the run through sim_fail with a message naming the device,
+ * the task and the cause; the failing task is never resumed. */
 #ifndef LINKRIG_FIRMWARE_SHIM_BOARD_H
 #define LINKRIG_FIRMWARE_SHIM_BOARD_H
 
@@ -24,31 +26,46 @@
 #include <stdint.h>
 
 #include "hal.h"
+#include "linkrig_image.h"
 #include "sim/sim.h"
 
 typedef struct board board;
 
 typedef struct board_config {
-    const char *name;          /* trace component of firmware events; default "fw" */
+    const char *name;          /* the device's name: its trace component; default "cam" */
     size_t default_stack;      /* bytes; 0 = 256 KiB */
     uint32_t ticks_ms_start;   /* hal_ticks_ms() at power-on (to test wrap) */
     bool drive_lwip_timers;    /* schedule sys_check_timeouts (default on via board_config_default) */
+    /* The image instance to run (fwimage_instance_image). NULL: the image
+     * linked statically into this executable, if any (unit tests). */
+    const linkrig_image *image;
+    /* Wall-clock ms a task may run without blocking before the watchdog
+     * stops the run; 0 = never. Default 10000. */
+    unsigned watchdog_ms;
 } board_config;
 
 void board_config_default(board_config *cfg);
 
+/* Attaches cfg->image (or the statically linked one). Fails with a message
+ * when the image speaks another board ABI, or the instance already runs
+ * another device. */
 board *board_create(sim *s, const board_config *cfg, sim_err *err);
-/* Frees the tasks' stacks; tasks still blocked are abandoned, not resumed. */
+/* Frees the tasks' stacks; tasks still blocked are abandoned, not resumed.
+ * Detaches the image instance. */
 void board_destroy(board *b);
 
+/* For a board created without an image. */
+int board_load_image(board *b, const linkrig_image *img, sim_err *err);
+/* NULL when none is attached. */
+const linkrig_image *board_image(const board *b);
+
 sim *board_sim(board *b);
-/* The process's current board, or NULL. */
-board *board_current(void);
+const char *board_name(const board *b);
 
 /* Starts a task at the current virtual time (after events already queued
  * for this instant). */
 int board_spawn(board *b, const char *name, hal_task_fn fn, void *arg, size_t stack_bytes, sim_err *err);
-/* Spawns app_main() as task "main". */
+/* Spawns the image's app_main() as task "main". */
 int board_power_on(board *b, sim_err *err);
 
 /* Runs fn(arg) now in device context (not in a task: it must not block),
@@ -63,6 +80,20 @@ void board_lwip_rearm(board *b);
 /* The settings the firmware reads with hal_config_*; set before power-on.
  * Keys and values are copied. A later set of the same key replaces it. */
 int board_config_set(board *b, const char *key, const char *value, sim_err *err);
+/* The value set for key, or NULL. */
+const char *board_config_get(const board *b, const char *key);
+
+/* The virtual time a chip call costs the calling task (chip_driver.c and
+ * eth_driver.c state each figure and its source). may_yield: the call is a
+ * yield point (the task blocks for the cost, so other tasks, callbacks and
+ * the air run meanwhile, and a busy poll advances time as on a board);
+ * otherwise the cost is added to the task's next timed block (calls made
+ * from inside lwIP, which must not be re-entered). Calls from callbacks
+ * cost nothing: a callback cannot block. */
+void board_chip_cost(board *b, sim_time cost, bool may_yield);
+
+/* Stops the watchdog's thread (at process exit; optional). */
+void board_watchdog_shutdown(void);
 
 /* Drivers of the board's peripherals (the Wi-Fi chip) keep their state in
  * the board; free_fn runs at board_destroy. */

@@ -21,11 +21,35 @@ struct chip {
     chip_scan_result_fn scan_cb;
 };
 
-static struct chip *chip_of_board(void)
-{
-    board *b = board_current();
-    return b ? board_driver(b) : NULL;
-}
+/* What a chip call costs the calling task in virtual time (DESIGN rule 2:
+ * a busy poll must advance the clock as it would on a board). Estimates for
+ * a Pico W, whose CYW43439 sits on a gSPI bus clocked by the RP2040's PIO at
+ * 31.25 MHz (Pico SDK cyw43_bus_pio_spi.c, divider 2 at 125 MHz):
+ *  - an ioctl (cyw43_do_ioctl in cyw43_ll.c: an SDPCM control packet out,
+ *    then the host polls the bus until the chip's response is read back,
+ *    each 64..200 bytes plus bus commands and the chip's processing):
+ *    about 250 us;
+ *  - a status read: cyw43_wifi_link_status itself reads driver state, but
+ *    a status loop only sees a change because the driver polls the bus
+ *    between reads (cyw43_poll: one 32-bit gSPI status register read plus
+ *    the host's DMA set-up), about 20 us;
+ *  - an Ethernet frame to the chip: its bytes at 31.25 Mbit/s plus 20 us of
+ *    SDPCM header and bus overhead (1514 bytes: about 408 us). */
+#define CHIP_COST_IOCTL SIM_US(250)
+#define CHIP_COST_STATUS SIM_US(20)
+#define CHIP_COST_TX_FIXED SIM_US(20)
+#define CHIP_BUS_BITS_PER_US 31.25
+
+/* The call acts at once (the command reaches the chip during the
+ * transaction); the firmware gets the answer when the transaction is over. */
+#define COSTED(type, name, cost, params, args)                                  \
+    static type name##_costed params                                          \
+    {                                                                         \
+        type rc = name args;                                                  \
+        if (board_driver(vb) != NULL)                                         \
+            board_chip_cost(vb, (cost), true);                                \
+        return rc;                                                            \
+    }
 
 static int map_err(int rc)
 {
@@ -160,9 +184,9 @@ int board_attach_radio(board *b, struct radio *r, sim_err *err)
 
 /* ---- the API the firmware calls ---- */
 
-void chip_set_callbacks(const chip_callbacks *cb)
+static void drv_set_callbacks(void *vb, const chip_callbacks *cb)
 {
-    struct chip *c = chip_of_board();
+    struct chip *c = board_driver(vb);
     if (c == NULL)
         return;
     if (cb)
@@ -171,9 +195,9 @@ void chip_set_callbacks(const chip_callbacks *cb)
         memset(&c->cb, 0, sizeof c->cb);
 }
 
-int chip_wifi_set_up(int itf, bool up)
+static int drv_wifi_set_up(void *vb, int itf, bool up)
 {
-    struct chip *c = chip_of_board();
+    struct chip *c = board_driver(vb);
     if (c == NULL)
         return CHIP_EPERM;
     if (itf != CHIP_ITF_STA)
@@ -183,15 +207,17 @@ int chip_wifi_set_up(int itf, bool up)
     return map_err(radio_power(c->r, up));
 }
 
-bool chip_wifi_is_up(int itf)
+static bool drv_wifi_is_up(void *vb, int itf)
 {
-    struct chip *c = chip_of_board();
+    struct chip *c = board_driver(vb);
     return c != NULL && itf == CHIP_ITF_STA && radio_powered(c->r);
 }
 
-int chip_wifi_get_mac(int itf, uint8_t mac[6])
+static int drv_wifi_get_mac(void *vb, int itf, uint8_t mac[6])
 {
-    struct chip *c = chip_of_board();
+    /* The driver keeps the MAC it read at power-on (cyw43_wifi_get_mac
+     * copies it), and lwIP asks for it from inside netif_add: free. */
+    struct chip *c = board_driver(vb);
     if (c == NULL)
         return CHIP_EPERM;
     if (itf != CHIP_ITF_STA || mac == NULL)
@@ -200,9 +226,9 @@ int chip_wifi_get_mac(int itf, uint8_t mac[6])
     return CHIP_OK;
 }
 
-int chip_wifi_scan(const chip_scan_options *opts, void *env, chip_scan_result_fn result_cb)
+static int drv_wifi_scan(void *vb, const chip_scan_options *opts, void *env, chip_scan_result_fn result_cb)
 {
-    struct chip *c = chip_of_board();
+    struct chip *c = board_driver(vb);
     if (c == NULL)
         return CHIP_EPERM;
     radio_scan_opts o;
@@ -225,16 +251,16 @@ int chip_wifi_scan(const chip_scan_options *opts, void *env, chip_scan_result_fn
     return map_err(rc);
 }
 
-bool chip_wifi_scan_active(void)
+static bool drv_wifi_scan_active(void *vb)
 {
-    struct chip *c = chip_of_board();
+    struct chip *c = board_driver(vb);
     return c != NULL && c->scanning;
 }
 
-int chip_wifi_join(size_t ssid_len, const uint8_t *ssid, size_t key_len, const uint8_t *key, uint32_t auth_type,
+static int drv_wifi_join(void *vb, size_t ssid_len, const uint8_t *ssid, size_t key_len, const uint8_t *key, uint32_t auth_type,
                    const uint8_t *bssid, uint32_t channel)
 {
-    struct chip *c = chip_of_board();
+    struct chip *c = board_driver(vb);
     if (c == NULL)
         return CHIP_EPERM;
     if (ssid == NULL || ssid_len == 0 || ssid_len > 32)
@@ -266,9 +292,9 @@ int chip_wifi_join(size_t ssid_len, const uint8_t *ssid, size_t key_len, const u
     return map_err(radio_join(c->r, &p));
 }
 
-int chip_wifi_leave(int itf)
+static int drv_wifi_leave(void *vb, int itf)
 {
-    struct chip *c = chip_of_board();
+    struct chip *c = board_driver(vb);
     if (c == NULL)
         return CHIP_EPERM;
     if (itf != CHIP_ITF_STA)
@@ -276,17 +302,17 @@ int chip_wifi_leave(int itf)
     return map_err(radio_leave(c->r));
 }
 
-int chip_wifi_link_status(int itf)
+static int drv_wifi_link_status(void *vb, int itf)
 {
-    struct chip *c = chip_of_board();
+    struct chip *c = board_driver(vb);
     if (c == NULL || itf != CHIP_ITF_STA)
         return CHIP_LINK_DOWN;
     return radio_link_status(c->r);
 }
 
-int chip_tcpip_link_status(int itf)
+static int drv_tcpip_link_status(void *vb, int itf)
 {
-    struct chip *c = chip_of_board();
+    struct chip *c = board_driver(vb);
     if (c == NULL || itf != CHIP_ITF_STA)
         return CHIP_LINK_DOWN;
     int s = radio_link_status(c->r);
@@ -296,9 +322,9 @@ int chip_tcpip_link_status(int itf)
     return ip ? CHIP_LINK_UP : CHIP_LINK_NOIP;
 }
 
-int chip_wifi_get_rssi(int32_t *rssi)
+static int drv_wifi_get_rssi(void *vb, int32_t *rssi)
 {
-    struct chip *c = chip_of_board();
+    struct chip *c = board_driver(vb);
     if (c == NULL)
         return CHIP_EPERM;
     if (rssi == NULL)
@@ -306,9 +332,9 @@ int chip_wifi_get_rssi(int32_t *rssi)
     return map_err(radio_rssi(c->r, rssi));
 }
 
-int chip_wifi_get_bssid(uint8_t bssid[6])
+static int drv_wifi_get_bssid(void *vb, uint8_t bssid[6])
 {
-    struct chip *c = chip_of_board();
+    struct chip *c = board_driver(vb);
     if (c == NULL)
         return CHIP_EPERM;
     if (bssid == NULL)
@@ -316,30 +342,70 @@ int chip_wifi_get_bssid(uint8_t bssid[6])
     return map_err(radio_bssid(c->r, bssid));
 }
 
-int chip_send_ethernet(int itf, size_t len, const void *frame)
+static int drv_send_ethernet(void *vb, int itf, size_t len, const void *frame)
 {
-    struct chip *c = chip_of_board();
+    struct chip *c = board_driver(vb);
     if (c == NULL)
         return CHIP_EPERM;
     if (itf != CHIP_ITF_STA || frame == NULL)
         return CHIP_EINVAL;
+    /* Not a yield point: lwIP sends from inside its own processing, which
+     * must not be re-entered; the time is spent at the task's next block. */
+    board_chip_cost(vb, CHIP_COST_TX_FIXED + (sim_time)((double)len * 8.0 / CHIP_BUS_BITS_PER_US * 1000.0), false);
     return map_err(radio_send_ethernet(c->r, frame, len));
 }
 
-int chip_wifi_set_tx_power(int dbm)
+static int drv_wifi_set_tx_power(void *vb, int dbm)
 {
-    struct chip *c = chip_of_board();
+    struct chip *c = board_driver(vb);
     if (c == NULL)
         return CHIP_EPERM;
     return map_err(radio_set_tx_power(c->r, dbm));
 }
 
-int chip_wifi_get_tx_power(int *dbm)
+static int drv_wifi_get_tx_power(void *vb, int *dbm)
 {
-    struct chip *c = chip_of_board();
+    struct chip *c = board_driver(vb);
     if (c == NULL)
         return CHIP_EPERM;
     if (dbm == NULL)
         return CHIP_EINVAL;
     return map_err(radio_tx_power(c->r, dbm));
+}
+
+COSTED(int, drv_wifi_set_up, CHIP_COST_IOCTL, (void *vb, int itf, bool up), (vb, itf, up))
+COSTED(bool, drv_wifi_is_up, CHIP_COST_STATUS, (void *vb, int itf), (vb, itf))
+COSTED(int, drv_wifi_scan, CHIP_COST_IOCTL, (void *vb, const chip_scan_options *opts, void *env, chip_scan_result_fn cb),
+       (vb, opts, env, cb))
+COSTED(bool, drv_wifi_scan_active, CHIP_COST_STATUS, (void *vb), (vb))
+COSTED(int, drv_wifi_join, CHIP_COST_IOCTL,
+       (void *vb, size_t ssid_len, const uint8_t *ssid, size_t key_len, const uint8_t *key, uint32_t auth_type,
+        const uint8_t *bssid, uint32_t channel),
+       (vb, ssid_len, ssid, key_len, key, auth_type, bssid, channel))
+COSTED(int, drv_wifi_leave, CHIP_COST_IOCTL, (void *vb, int itf), (vb, itf))
+COSTED(int, drv_wifi_link_status, CHIP_COST_STATUS, (void *vb, int itf), (vb, itf))
+COSTED(int, drv_tcpip_link_status, CHIP_COST_STATUS, (void *vb, int itf), (vb, itf))
+COSTED(int, drv_wifi_get_rssi, CHIP_COST_IOCTL, (void *vb, int32_t *rssi), (vb, rssi))
+COSTED(int, drv_wifi_get_bssid, CHIP_COST_IOCTL, (void *vb, uint8_t bssid[6]), (vb, bssid))
+COSTED(int, drv_wifi_set_tx_power, CHIP_COST_IOCTL, (void *vb, int dbm), (vb, dbm))
+COSTED(int, drv_wifi_get_tx_power, CHIP_COST_IOCTL, (void *vb, int *dbm), (vb, dbm))
+
+void chip_driver_fill_ops(linkrig_board_ops *o);
+void chip_driver_fill_ops(linkrig_board_ops *o)
+{
+    o->chip_set_callbacks = drv_set_callbacks;
+    o->chip_wifi_set_up = drv_wifi_set_up_costed;
+    o->chip_wifi_is_up = drv_wifi_is_up_costed;
+    o->chip_wifi_get_mac = drv_wifi_get_mac;
+    o->chip_wifi_scan = drv_wifi_scan_costed;
+    o->chip_wifi_scan_active = drv_wifi_scan_active_costed;
+    o->chip_wifi_join = drv_wifi_join_costed;
+    o->chip_wifi_leave = drv_wifi_leave_costed;
+    o->chip_wifi_link_status = drv_wifi_link_status_costed;
+    o->chip_tcpip_link_status = drv_tcpip_link_status_costed;
+    o->chip_wifi_get_rssi = drv_wifi_get_rssi_costed;
+    o->chip_wifi_get_bssid = drv_wifi_get_bssid_costed;
+    o->chip_send_ethernet = drv_send_ethernet;
+    o->chip_wifi_set_tx_power = drv_wifi_set_tx_power_costed;
+    o->chip_wifi_get_tx_power = drv_wifi_get_tx_power_costed;
 }

@@ -16,10 +16,21 @@ struct eth_drv {
     eth_callbacks cb;
 };
 
-static struct eth_drv *drv_of_board(void)
+/* What a call costs the calling task (see board_chip_cost). The port is an
+ * on-chip MAC with a clause-22 PHY on MDIO (IEEE 802.3 clause 22.2.4.5: a
+ * 64-bit management frame, at the usual 2.5 MHz MDC about 26 us):
+ *  - eth_link_status reads BMSR: one MDIO frame, 26 us;
+ *  - eth_set_up writes BMCR and reads it back, plus the MAC's DMA set-up:
+ *    about 100 us;
+ *  - eth_send hands a descriptor to the MAC's DMA: about 2 us, not a yield
+ *    point (lwIP sends from inside its own processing). */
+#define ETH_COST_MDIO SIM_US(26)
+#define ETH_COST_SET_UP SIM_US(100)
+#define ETH_COST_TX SIM_US(2)
+
+static struct eth_drv *drv_of(void *vb)
 {
-    board *b = board_current();
-    return b ? board_eth_driver(b) : NULL;
+    return board_eth_driver(vb);
 }
 
 static int map_err(int rc)
@@ -111,9 +122,9 @@ int board_attach_ethphy(board *b, struct ethphy *p, sim_err *err)
 
 /* ---- the API the firmware calls ---- */
 
-void eth_set_callbacks(const eth_callbacks *cb)
+static void drv_eth_set_callbacks(void *vb, const eth_callbacks *cb)
 {
-    struct eth_drv *d = drv_of_board();
+    struct eth_drv *d = drv_of(vb);
     if (d == NULL)
         return;
     if (cb)
@@ -122,23 +133,23 @@ void eth_set_callbacks(const eth_callbacks *cb)
         memset(&d->cb, 0, sizeof d->cb);
 }
 
-int eth_set_up(bool up)
+static int drv_eth_set_up(void *vb, bool up)
 {
-    struct eth_drv *d = drv_of_board();
+    struct eth_drv *d = drv_of(vb);
     if (d == NULL)
         return ETH_EIO;
     return map_err(ethphy_power(d->p, up));
 }
 
-bool eth_is_up(void)
+static bool drv_eth_is_up(void *vb)
 {
-    struct eth_drv *d = drv_of_board();
+    struct eth_drv *d = drv_of(vb);
     return d != NULL && ethphy_powered(d->p);
 }
 
-int eth_get_mac(uint8_t mac[6])
+static int drv_eth_get_mac(void *vb, uint8_t mac[6])
 {
-    struct eth_drv *d = drv_of_board();
+    struct eth_drv *d = drv_of(vb);
     if (d == NULL)
         return ETH_EIO;
     if (mac == NULL)
@@ -147,9 +158,9 @@ int eth_get_mac(uint8_t mac[6])
     return ETH_OK;
 }
 
-int eth_link_status(void)
+static int drv_eth_link_status(void *vb)
 {
-    struct eth_drv *d = drv_of_board();
+    struct eth_drv *d = drv_of(vb);
     if (d == NULL)
         return ETH_LINK_DOWN;
     switch (ethphy_link_state(d->p)) {
@@ -159,12 +170,48 @@ int eth_link_status(void)
     }
 }
 
-int eth_send(size_t len, const void *frame)
+static int drv_eth_send(void *vb, size_t len, const void *frame)
 {
-    struct eth_drv *d = drv_of_board();
+    struct eth_drv *d = drv_of(vb);
     if (d == NULL)
         return ETH_EIO;
     if (frame == NULL)
         return ETH_EINVAL;
     return map_err(ethphy_send(d->p, frame, len));
+}
+
+/* The call acts at once; its time is spent after (see chip_driver.c). */
+static int drv_eth_set_up_costed(void *vb, bool up)
+{
+    int rc = drv_eth_set_up(vb, up);
+    if (drv_of(vb) != NULL)
+        board_chip_cost(vb, ETH_COST_SET_UP, true);
+    return rc;
+}
+
+static int drv_eth_link_status_costed(void *vb)
+{
+    int rc = drv_eth_link_status(vb);
+    if (drv_of(vb) != NULL)
+        board_chip_cost(vb, ETH_COST_MDIO, true);
+    return rc;
+}
+
+static int drv_eth_send_costed(void *vb, size_t len, const void *frame)
+{
+    int rc = drv_eth_send(vb, len, frame);
+    if (drv_of(vb) != NULL)
+        board_chip_cost(vb, ETH_COST_TX, false);
+    return rc;
+}
+
+void eth_driver_fill_ops(linkrig_board_ops *o);
+void eth_driver_fill_ops(linkrig_board_ops *o)
+{
+    o->eth_set_callbacks = drv_eth_set_callbacks;
+    o->eth_set_up = drv_eth_set_up_costed;
+    o->eth_is_up = drv_eth_is_up;
+    o->eth_get_mac = drv_eth_get_mac;
+    o->eth_link_status = drv_eth_link_status_costed;
+    o->eth_send = drv_eth_send_costed;
 }

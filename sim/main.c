@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "firmware_shim/board.h"
+#include "firmware_shim/fwimage.h"
 #include "sim/sim.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
@@ -37,6 +38,8 @@ static const char usage_text[] =
     "                  live captures and the camera's web page on 127.0.0.1:8080\n"
     "  demo            run the demo camera on the rig: one WPA2 AP, DHCP, an uplink\n"
     "                  with a TCP sink; the camera uploads a frame each second\n"
+    "  info IMAGE      what a firmware image is: its name, board ABI, lwIP, and\n"
+    "                  the settings it declares (for --set)\n"
     "\n"
     "Options of demo:\n"
     "  --duration D    virtual time to run (default 10m; e.g. 90s, 2h, 1h30m)\n"
@@ -46,12 +49,18 @@ static const char usage_text[] =
     "  --verbose       same as --log-level info\n"
     "  --quiet         no summary, errors only\n"
     "  --realtime[=R]  pace virtual time to the wall clock (R times real time)\n"
+    "  --firmware IMG  the firmware image (default: the bundled camera.so)\n"
     "\n"
     "Options of run:\n"
+    "  --firmware IMG  run this firmware image (a .so built with linkrig_add_firmware)\n"
+    "                  instead of the scenario's world.device.firmware or the bundled camera\n"
+    "  --watchdog D    stop a task that runs D of wall-clock time without blocking\n"
+    "                  (default 10s; 0 = never): exit 1 naming device, task and time\n"
     "  --seed N        seed for every scenario (default: each file's own)\n"
     "  --out DIR       output folder (default out/): DIR/<name>/air.pcap, wire.pcap, trace.jsonl\n"
     "  --junit FILE    JUnit XML, one testcase per expectation\n"
-    "  --set KEY=VAL   a firmware setting after the file's (repeatable), e.g. lm.power_cycle=0\n"
+    "  --set KEY=VAL   a firmware setting after the file's (repeatable), e.g. lm.power_cycle=0;\n"
+    "                  checked against the settings the image declares (linkrig info IMAGE)\n"
     "  --snaplen N     cut captured frames to N bytes\n"
     "  --ring-mb N     keep only the last N MB of each capture (in a ring of files)\n"
     "  --realtime[=R]  pace virtual time to the wall clock (R times real time)\n"
@@ -64,14 +73,15 @@ static const char usage_text[] =
     "  --no-hostfwd    none\n"
     "  --console-socket PATH   the fault console on a Unix socket too\n"
     "  --no-console    do not read commands from stdin\n"
-    "  --realtime=R    R times real time (default 1); --out, --seed, --set as for run\n"
+    "  --realtime=R    R times real time (default 1); --out, --seed, --set, --firmware,\n"
+    "                  --watchdog as for run\n"
     "  Console commands: help, status, quit, ap reboot [AP] DURATION, ap off|on [AP],\n"
     "  ap passphrase [AP] PASS, ap power [AP] DBM, move camera X [Y] [speed M/S],\n"
     "  radio wedge [commands|frames|both], dhcp [AP] normal|ignore|nak|silent|empty,\n"
     "  cable pull|plug. Ctrl-C stops: captures stay valid, a summary is printed.\n"
     "\n"
     "  --help          this text\n"
-    "  --version       version of linkrig and of the lwIP it was built with\n"
+    "  --version       version of linkrig and the board ABI its images must speak\n"
     "\n"
     "Exit status: 0 every expectation held, 1 one failed (or the firmware failed),\n"
     "2 bad input (options, scenario files: file:line:col: message).\n";
@@ -83,6 +93,7 @@ struct demo_opts {
     int log_level;
     int quiet;
     double pacing;
+    const char *firmware;
 };
 
 static int bad_input(const char *fmt, const char *arg)
@@ -125,7 +136,46 @@ static double wall_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* What the run learns from the firmware's own trace events. */
+/* The bundled camera image: beside the program in a build tree, or in
+ * <prefix>/<libdir>/linkrig when installed. "" when neither exists. */
+static const char *default_firmware(void)
+{
+    static char path[4200];
+    char exe[4000];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return "";
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash == NULL)
+        return "";
+    *slash = '\0';
+    if (snprintf(path, sizeof path, "%s/camera.so", exe) < (int)sizeof path && access(path, R_OK) == 0)
+        return path;
+    /* installed: <prefix>/bin/linkrig -> <prefix>/lib/linkrig/camera.so */
+    char *up = strrchr(exe, '/');
+    if (up != NULL) {
+        *up = '\0';
+        if (snprintf(path, sizeof path, "%s/%s/camera.so", exe, LINKRIG_LIBDIR_REL) < (int)sizeof path &&
+            access(path, R_OK) == 0)
+            return path;
+    }
+    return "";
+}
+
+static int parse_watchdog(const char *val, unsigned *out)
+{
+    sim_time t;
+    if (sim_time_parse(val, &t) != 0 || t < 0 || t > SIM_SEC(86400))
+        return bad_input("--watchdog: '%s' is not a duration of 0..24h (e.g. 10s, 500ms; 0 = off)", val);
+    *out = (unsigned)(t / SIM_MS(1));
+    if (t > 0 && *out == 0)
+        *out = 1;
+    return 0;
+}
+
+/* What the run learns from the firmware's own trace events: shown, never
+ * judged (the verdict comes from the sink). */
 struct demo_watch {
     int booted;
     int64_t frames, sent, skipped, failed, bytes_sent;
@@ -151,7 +201,7 @@ static const char *field_str(const sim_trace_event *ev, const char *key)
 static void demo_sink(void *ctx, const sim_trace_event *ev)
 {
     struct demo_watch *w = ctx;
-    if (strcmp(ev->comp, "fw") != 0)
+    if (strcmp(ev->comp, "cam.fw") != 0)
         return;
     if (strcmp(ev->event, "camera_boot") == 0) {
         w->booted = 1;
@@ -179,6 +229,7 @@ static int parse_demo(int argc, char **argv, struct demo_opts *o)
     o->log_level = SIM_LOG_WARN;
     o->quiet = 0;
     o->pacing = 0;
+    o->firmware = NULL;
     for (int i = 0; i < argc; i++) {
         char name[64];
         const char *val;
@@ -198,6 +249,9 @@ static int parse_demo(int argc, char **argv, struct demo_opts *o)
         } else if (strcmp(a, "--out") == 0) {
             OPTION_VALUE();
             o->out = val;
+        } else if (strcmp(a, "--firmware") == 0) {
+            OPTION_VALUE();
+            o->firmware = val;
         } else if (strcmp(a, "--log-level") == 0) {
             OPTION_VALUE();
             o->log_level = sim_log_level_parse(val);
@@ -254,9 +308,21 @@ static int cmd_demo(int argc, char **argv)
     wc.wire_pcap = wire_path;
     wc.up.restricted = true; /* in-rig services only: the run is reproducible */
     sim_err err = {0};
+    const char *fw_path = o.firmware ? o.firmware : default_firmware();
+    if (fw_path[0] == '\0') {
+        fprintf(stderr, "linkrig: the bundled camera.so was not found next to linkrig: give --firmware IMAGE.so\n");
+        return EXIT_BAD_INPUT;
+    }
+    fwimage *img = fwimage_open(fw_path, &err);
+    if (img == NULL || (wc.board.image = fwimage_instantiate(img, &err)) == NULL) {
+        fprintf(stderr, "linkrig: %s\n", err.msg);
+        fwimage_close(img);
+        return EXIT_BAD_INPUT;
+    }
     world *w = world_create(&wc, &err);
     if (w == NULL) {
         fprintf(stderr, "linkrig: %s\n", err.msg);
+        fwimage_close(img);
         return EXIT_BAD_INPUT;
     }
     sim *s = world_sim(w);
@@ -275,9 +341,12 @@ static int cmd_demo(int argc, char **argv)
     if (uplink_add_service(world_uplink(w), UPLINK_SERVICE_SINK, DEMO_SINK, DEMO_SINK_PORT, &err) != SIM_OK ||
         board_config_set(b, "wlan.ssid", DEMO_SSID, &err) != SIM_OK ||
         board_config_set(b, "wlan.key", DEMO_PASS, &err) != SIM_OK ||
-        board_config_set(b, "camera.sink", "10.0.2.100", &err) != SIM_OK || board_power_on(b, &err) != SIM_OK) {
+        board_config_set(b, "camera.sink", "10.0.2.100", &err) != SIM_OK ||
+        board_config_set(b, "sink.ip", "10.0.2.100", &err) != SIM_OK ||
+        board_config_set(b, "camera.period_ms", "1000", &err) != SIM_OK || board_power_on(b, &err) != SIM_OK) {
         fprintf(stderr, "linkrig: %s\n", err.msg);
         world_destroy(w);
+        fwimage_close(img);
         return EXIT_CHECK_FAILED;
     }
     sim_trace_rec *r = sim_trace_begin(tr, SIM_LOG_INFO, "sim", "run_start");
@@ -299,20 +368,18 @@ static int cmd_demo(int argc, char **argv)
     sim_trace_int(r, "sink_bytes", (int64_t)sink.bytes);
     sim_trace_end(r);
 
-    /* The checks: the firmware ran the whole time; with a stable AP every
-     * frame was sent, and the sink holds exactly those bytes. The last frame
-     * may still be in flight when the run ends. */
+    /* The verdict, from the sink alone (what the firmware says about itself
+     * is shown above, never judged): the firmware ran the whole time, and
+     * with a stable AP a camera uploading 20 KiB each second delivers at
+     * least 90% of that after the first 30 s for joining and DHCP. */
     const char *why = NULL;
+    double expect = ((double)o.duration / 1e9 - 30.0) * 20480.0 * 0.9;
     if (res == SIM_RUN_FAILED)
         why = sim_failure(s);
-    else if (!watch.booted)
-        why = "the firmware never reported booting";
-    else if (watch.sent == 0)
-        why = "no frame was uploaded";
-    else if (watch.skipped != 0 || watch.failed != 0)
-        why = "frames were skipped or failed with a stable AP";
-    else if ((int64_t)sink.bytes < watch.bytes_sent - 20480 || (int64_t)sink.bytes > watch.bytes_sent)
-        why = "the sink did not receive what the camera sent";
+    else if (sink.bytes == 0)
+        why = "the sink received nothing";
+    else if (expect > 0 && (double)sink.bytes < expect)
+        why = "the sink received less than 90% of a frame a second";
     int pass = why == NULL;
 
     if (!o.quiet || !pass) {
@@ -322,7 +389,7 @@ static int cmd_demo(int argc, char **argv)
         printf("linkrig demo: seed %" PRIu64 ", %s of virtual time in %.3f s of wall time (%.0fx real time)\n",
                o.seed, sim_time_format(sim_now(s), vt, sizeof vt), wall,
                wall > 0 ? (double)sim_now(s) / 1e9 / wall : 0.0);
-        printf("  camera frames: %" PRId64 " captured, %" PRId64 " sent, %" PRId64 " skipped, %" PRId64 " failed\n",
+        printf("  camera says (not judged): frames %" PRId64 " captured, %" PRId64 " sent, %" PRId64 " skipped, %" PRId64 " failed\n",
                watch.frames, watch.sent, watch.skipped, watch.failed);
         printf("  sink 10.0.2.100:%d received %" PRIu64 " bytes (camera sent %" PRId64 "), crc32 %08x\n",
                DEMO_SINK_PORT, sink.bytes, watch.bytes_sent, sink.crc32);
@@ -333,6 +400,7 @@ static int cmd_demo(int argc, char **argv)
         printf("verdict: %s%s%s\n", pass ? "PASS" : "FAIL", why ? " - " : "", why ? why : "");
     }
     world_destroy(w);
+    fwimage_close(img);
     return pass ? EXIT_PASS : EXIT_CHECK_FAILED;
 }
 
@@ -375,6 +443,13 @@ static int cmd_run(int argc, char **argv)
         } else if (strcmp(a, "--junit") == 0) {
             OPTION_VALUE();
             junit = val;
+        } else if (strcmp(a, "--firmware") == 0) {
+            OPTION_VALUE();
+            o.firmware = val;
+        } else if (strcmp(a, "--watchdog") == 0) {
+            OPTION_VALUE();
+            if (parse_watchdog(val, &o.watchdog_ms) != 0)
+                return EXIT_BAD_INPUT;
         } else if (strcmp(a, "--set") == 0) {
             OPTION_VALUE();
             if (o.nsets == RUNNER_MAX_SETS)
@@ -448,6 +523,20 @@ static int cmd_run(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     o.progress = !quiet && isatty(STDERR_FILENO);
+    o.default_firmware = default_firmware();
+    if (o.firmware != NULL) {
+        /* Refuse a bad image once, before any scenario runs. */
+        sim_err ierr = {0};
+        fwimage *img = fwimage_open(o.firmware, &ierr);
+        if (img == NULL) {
+            fprintf(stderr, "linkrig: %s\n", ierr.msg);
+            for (int i = 0; i < nfiles; i++)
+                scn_free(scns[i]);
+            free(scns);
+            return EXIT_BAD_INPUT;
+        }
+        fwimage_close(img);
+    }
     runner_result *results = calloc((size_t)nfiles, sizeof *results);
     int status_all = EXIT_PASS;
     for (int i = 0; i < nfiles; i++) {
@@ -565,6 +654,13 @@ static int cmd_live(int argc, char **argv)
         } else if (strcmp(a, "--console-socket") == 0) {
             OPTION_VALUE();
             o.console_socket = val;
+        } else if (strcmp(a, "--firmware") == 0) {
+            OPTION_VALUE();
+            o.firmware = val;
+        } else if (strcmp(a, "--watchdog") == 0) {
+            OPTION_VALUE();
+            if (parse_watchdog(val, &o.watchdog_ms) != 0)
+                return EXIT_BAD_INPUT;
         } else if (strcmp(a, "--no-console") == 0) {
             o.console_in = -1;
         } else if (strcmp(a, "--out") == 0) {
@@ -621,6 +717,7 @@ static int cmd_live(int argc, char **argv)
         fprintf(stderr, "linkrig live: %s running in real time; type 'help' for the fault console, Ctrl-C to stop\n",
                 s->name);
     fflush(stdout);
+    o.default_firmware = default_firmware();
     runner_result r;
     int rc = runner_run(s, &o, &r, &err);
     if (rc != SIM_OK) {
@@ -631,6 +728,34 @@ static int cmd_live(int argc, char **argv)
     runner_print_summary(stdout, &r);
     scn_free(s);
     return r.passed ? EXIT_PASS : EXIT_CHECK_FAILED;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+    if (argc != 1 || argv[0][0] == '-')
+        return bad_input("info takes one firmware image (e.g. linkrig info build/camera.so)%s", "");
+    sim_err err = {0};
+    fwimage *f = fwimage_open(argv[0], &err);
+    if (f == NULL) {
+        fprintf(stderr, "linkrig: %s\n", err.msg);
+        return EXIT_BAD_INPUT;
+    }
+    const linkrig_image *img = fwimage_info(f);
+    printf("image:     %s\n", fwimage_path(f));
+    printf("name:      %s\n", img->name);
+    printf("board ABI: %u\n", img->abi_version);
+    printf("lwIP:      %s\n", img->lwip_version ? img->lwip_version : "(none)");
+    printf("app_main:  %s\n", img->app_main ? "yes" : "no (nothing to run)");
+    if (img->settings == NULL || img->settings[0].key == NULL) {
+        printf("settings:  none declared (--set keys cannot be checked)\n");
+    } else {
+        printf("settings:\n");
+        for (const hal_setting *k = img->settings; k->key != NULL; k++)
+            printf("  %-24s %-12s default %-12s %s\n", k->key, fwimage_setting_type_name(k->type),
+                   k->def && k->def[0] ? k->def : "\"\"", k->help ? k->help : "");
+    }
+    fwimage_close(f);
+    return EXIT_PASS;
 }
 
 int main(int argc, char **argv)
@@ -647,13 +772,14 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "--version") == 0) {
-        printf("linkrig 0.1 (lwIP %s)\n", LINKRIG_LWIP_VERSION);
+        printf("linkrig %s (board ABI %u; lwIP comes with each firmware image)\n", LINKRIG_VERSION,
+               LINKRIG_BOARD_ABI);
         return 0;
     }
     static const struct {
         const char *name;
         int (*fn)(int argc, char **argv);
-    } commands[] = {{"demo", cmd_demo}, {"run", cmd_run}, {"live", cmd_live}};
+    } commands[] = {{"demo", cmd_demo}, {"run", cmd_run}, {"live", cmd_live}, {"info", cmd_info}};
     for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
         if (strcmp(cmd, commands[k].name) != 0)
             continue;

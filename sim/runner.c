@@ -14,9 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "eth_netif.h"
+#include "firmware_shim/fwimage.h"
 #include "sim/world.h"
-#include "wifi_netif.h"
 
 #define SINK_IP 0x0a000264u /* 10.0.2.100, the camera's default sink */
 #define SINK_PORT 9000
@@ -80,7 +79,7 @@ static const char *str(const sim_trace_event *ev, const char *key)
 static void observe(void *ctx, const sim_trace_event *ev)
 {
     struct observed *o = ctx;
-    if (strcmp(ev->comp, "fw") != 0)
+    if (strcmp(ev->comp, "cam.fw") != 0)
         return;
     const char *e = ev->event;
     if (strcmp(e, "wlan_status") == 0)
@@ -361,12 +360,9 @@ static void status_line(struct run *r, char *reply, size_t cap)
     char rssi_s[16] = "n/a";
     if (radio_rssi(world_radio(w), &rssi) == RADIO_OK)
         snprintf(rssi_s, sizeof rssi_s, "%ddBm", (int)rssi);
-    /* The address as the device holds it (its lwIP netif), the lease as
-     * the server sees it: after a server reboot the two can disagree. */
+    /* The address and lease as the rig's DHCP server holds them: the rig
+     * observes the device from outside (its lwIP is inside the image). */
     char ip[20] = "none", lease[24] = "n/a";
-    struct netif *nif = world_ethphy(w) != NULL ? eth_netif() : wifi_netif();
-    if (nif != NULL && !ip4_addr_isany_val(*netif_ip4_addr(nif)))
-        snprintf(ip, sizeof ip, "%s", ip4addr_ntoa(netif_ip4_addr(nif)));
     uint8_t mac[6];
     if (world_ethphy(w) != NULL)
         ethphy_get_mac(world_ethphy(w), mac);
@@ -376,8 +372,10 @@ static void status_line(struct run *r, char *reply, size_t cap)
         dhcps *d = i < 0 ? world_lan_dhcps(w) : world_dhcps(w, i);
         uint32_t a;
         sim_time exp;
-        if (d != NULL && dhcps_lease_of(d, mac, &a, &exp))
+        if (d != NULL && dhcps_lease_of(d, mac, &a, &exp)) {
             snprintf(lease, sizeof lease, "%llds", (long long)((exp - sim_now(world_sim(w))) / SIM_SEC(1)));
+            snprintf(ip, sizeof ip, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+        }
     }
     size_t n = (size_t)snprintf(reply, cap,
                                 "status t=%s link=%s wifi_status=%d rssi=%s ip=%s lease_left=%s healthy=%s "
@@ -709,7 +707,7 @@ static void check_one(const struct run *r, const scn_expect *e, runner_check *c)
             sim_time wait = SIM_MS(o->backoffs.v[k].a);
             const struct tev *next = first_from(&o->attempts, o->backoffs.v[k].t);
             sim_time gap = next ? next->t - o->backoffs.v[k].t : -1;
-            if (wait != e->spacing[k] || gap != e->spacing[k]) {
+            if (wait != e->spacing[k] || gap < e->spacing[k] - SIM_MS(2) || gap > e->spacing[k] + SIM_MS(2)) {
                 fmt_t(a, sizeof a, e->spacing[k]);
                 fmt_t(b, sizeof b, gap);
                 snprintf(c->message, sizeof c->message,
@@ -837,6 +835,13 @@ static int apply_settings(const scenario *s, const runner_opts *o, board *b, sim
             return sim_err_set(err, SIM_EINVAL, "--set %s: key too long", o->sets[i]);
         memcpy(key, o->sets[i], kl);
         key[kl] = '\0';
+        const linkrig_image *img = board_image(b);
+        sim_err chk;
+        int crc = img ? fwimage_check_setting(img, key, eq + 1, &chk) : SIM_OK;
+        if (crc == SIM_EINVAL)
+            return sim_err_set(err, SIM_EINVAL, "--set %s: %s", o->sets[i], chk.msg);
+        if (crc == SIM_ESTATE)
+            fprintf(stderr, "linkrig: warning: --set %s: %s\n", o->sets[i], chk.msg);
         rc = board_config_set(b, key, eq + 1, err);
     }
     return rc;
@@ -847,6 +852,7 @@ void runner_opts_default(runner_opts *o)
     memset(o, 0, sizeof *o);
     o->out_dir = "out";
     o->log_level = SIM_LOG_WARN;
+    o->watchdog_ms = 10000;
     o->console_in = -1;
 }
 
@@ -899,10 +905,26 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     /* Scenarios use in-rig services only, so runs are reproducible; live
      * mode reaches the host (port forwards to the camera). */
     wc.up.restricted = !o->live;
+    wc.board.watchdog_ms = o->watchdog_ms;
+
+    /* The firmware: --firmware, else the scenario's, else the bundled camera. */
+    const char *fw_path = o->firmware ? o->firmware : s->firmware[0] ? s->firmware : o->default_firmware;
+    if (fw_path == NULL || fw_path[0] == '\0')
+        return sim_err_set(err, SIM_EINVAL, "no firmware image: give --firmware IMAGE.so (the bundled camera.so "
+                                            "was not found next to linkrig)");
+    fwimage *img = fwimage_open(fw_path, err);
+    if (img == NULL)
+        return SIM_EINVAL;
+    wc.board.image = fwimage_instantiate(img, err);
+    if (wc.board.image == NULL) {
+        fwimage_close(img);
+        return SIM_EINVAL;
+    }
 
     world *w = world_create(&wc, err);
     if (w == NULL) {
         snprintf(out->failure, sizeof out->failure, "%s", err ? err->msg : "cannot build the world");
+        fwimage_close(img);
         return SIM_EINVAL;
     }
     sim *sm = world_sim(w);
@@ -918,6 +940,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     if (r.faults == NULL || sim_trace_open(tr, trace, err) != SIM_OK) {
         free(r.faults);
         world_destroy(w);
+        fwimage_close(img);
         return SIM_EIO;
     }
     sim_trace_add_sink(tr, observe, &r.obs);
@@ -933,6 +956,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     if (rc != SIM_OK) {
         free(r.faults);
         world_destroy(w);
+        fwimage_close(img);
         return rc;
     }
     for (int i = 0; i < s->nfaults; i++) {
@@ -1013,6 +1037,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     for (size_t i = 0; i < r.ninjected; i++)
         sim_cancel(sm, r.injected[i]->walk_timer);
     world_destroy(w);
+    fwimage_close(img);
     observed_free(&r.obs);
     free(r.faults);
     for (size_t i = 0; i < r.ninjected; i++)

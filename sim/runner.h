@@ -55,6 +55,11 @@ typedef struct runner_opts {
     int console_in;            /* fd of a fault console (stdin), -1: none */
     FILE *console_out;         /* where console replies go */
     const char *console_socket; /* a Unix socket path for the same console, NULL: none */
+    /* The firmware image: this path if set, else the scenario's
+     * `firmware:`, else default_firmware (the bundled camera). */
+    const char *firmware;
+    const char *default_firmware;
+    unsigned watchdog_ms;      /* wall ms a task may run without blocking; 0: off (default 10000) */
 } runner_opts;
 
 typedef struct runner_check {

@@ -1112,8 +1112,8 @@ static int scn_do_world(scn_ctx *c, const scn_node *n)
     }
     const scn_node *dev = scn_section(keys, v, "device");
     if (dev != NULL) {
-        static const char *const dkeys[] = {"position", "tx_power", "lan", NULL};
-        const scn_node *dv[3];
+        static const char *const dkeys[] = {"position", "tx_power", "lan", "firmware", NULL};
+        const scn_node *dv[4];
         if ((rc = scn_fields(c, dev, "world.device", "", dkeys, dv)) != 0)
             return rc;
         if (dv[0] != NULL && (rc = scn_position(c, dv[0], "world.device.position", &s->device_pos)) != 0)
@@ -1123,6 +1123,20 @@ static int scn_do_world(scn_ctx *c, const scn_node *n)
             return rc;
         if (dv[2] != NULL && (rc = scn_bool(c, dv[2], "world.device.lan", &s->device_lan)) != 0)
             return rc;
+        if (dv[3] != NULL) {
+            char rel[512];
+            if ((rc = scn_str(c, dv[3], "world.device.firmware", 1, sizeof rel - 1, "a path to a firmware image",
+                              rel, sizeof rel)) != 0)
+                return rc;
+            /* A relative path is relative to the scenario file, so a scenario
+             * and its image can move together. */
+            const char *slash = strrchr(s->path, '/');
+            if (rel[0] == '/' || slash == NULL)
+                snprintf(s->firmware, sizeof s->firmware, "%s", rel);
+            else if (snprintf(s->firmware, sizeof s->firmware, "%.*s/%s", (int)(slash - s->path), s->path, rel) >=
+                     (int)sizeof s->firmware)
+                return scn_fail(c, dv[3], "world.device.firmware: path too long");
+        }
     }
     return 0;
 }

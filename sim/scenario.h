@@ -174,6 +174,7 @@ typedef struct scenario {
     bool capture_beacons;
     scn_ap aps[SCN_MAX_APS];
     int naps;
+    char firmware[512];   /* device.firmware: an image path ("" = the default) */
     scn_pos device_pos;
     double device_tx_power_dbm;
     bool device_lan;

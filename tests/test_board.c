@@ -248,7 +248,7 @@ static void test_sleep_outside_task(void **state)
     board_get_stats(r.b, &st);
     assert_int_equal(st.hal_misuse, 4);
     fflush(r.trace);
-    assert_non_null(strstr(r.trace_text, "\"event\":\"hal_misuse\",\"call\":\"hal_sleep_ms\""));
+    assert_non_null(strstr(r.trace_text, "\"event\":\"hal_misuse\",\"call\":\"hal_sleep\""));
     assert_non_null(strstr(r.trace_text, "called outside a task"));
     assert_int_equal(sim_now(r.s), 0); /* nothing slept */
     rig_down(&r);
@@ -307,7 +307,7 @@ static void test_panic(void **state)
     reached_after_panic = 0;
     spawn(&r, "sensor", panics, NULL);
     assert_int_equal(sim_run_until(r.s, SIM_SEC(1)), SIM_RUN_FAILED);
-    assert_string_equal(sim_failure(r.s), "fw: panic in task 'sensor': sensor 3 not responding");
+    assert_string_equal(sim_failure(r.s), "cam: panic in task 'sensor': sensor 3 not responding");
     assert_int_equal(reached_after_panic, 0);
     fflush(r.trace);
     assert_non_null(strstr(r.trace_text, "\"event\":\"fatal\""));
@@ -341,10 +341,10 @@ static void test_no_app_main(void **state)
     sim_err err = {0};
     assert_int_not_equal(board_power_on(r.b, &err), SIM_OK);
     assert_non_null(strstr(err.msg, "app_main"));
-    /* and a second board in the same process is refused with a reason */
+    /* a second board cannot take the same (static) image instance */
     board *again = board_create(r.s, NULL, &err);
     assert_null(again);
-    assert_non_null(strstr(err.msg, "one device per process"));
+    assert_non_null(strstr(err.msg, "already attached to another device"));
     rig_down(&r);
 }
 

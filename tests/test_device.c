@@ -53,7 +53,7 @@ struct shared {
 static void record(void *ctx, const sim_trace_event *e)
 {
     struct shared *sh = ctx;
-    if (strcmp(e->comp, "fw") != 0 || strncmp(e->event, "lm_", 3) != 0 || sh->nev >= MAX_EV)
+    if (strcmp(e->comp, "cam.fw") != 0 || strncmp(e->event, "lm_", 3) != 0 || sh->nev >= MAX_EV)
         return;
     struct rec *r = &sh->ev[sh->nev++];
     r->t = e->t;
@@ -250,7 +250,9 @@ static void test_reconnect_backoff_and_power_cycle(void **state)
         assert_non_null(a);
         print_message("attempt %d at %.3f s (%.3f s after the previous failure)\n", k + 1, (double)a->t / 1e9,
                       (double)(a->t - prev_end) / 1e9);
-        assert_int_equal(a->t - prev_end, SIM_SEC(table[k]));
+        /* Within 2 ms: the chip calls between the firmware's timestamp and
+         * its trace event cost host-interface time (chip_driver.c). */
+        assert_true(llabs((long long)(a->t - prev_end - SIM_SEC(table[k]))) <= SIM_MS(2));
         const struct rec *f = find(sh, "lm_attempt_failed", k, NULL);
         assert_non_null(f);
         prev_end = f->t;

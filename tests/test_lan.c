@@ -774,11 +774,18 @@ static int tshark_count(const char *pcap, const char *filter)
     return n;
 }
 
+/* Times the firmware sees are later than the rig's events by the chip calls
+ * it made on the way (each costs host-interface time, eth_driver.c): at most
+ * a few of them, well under a millisecond. */
+#define CALL_SLACK_US 1000
+#define assert_near_us(got, want)                                                \
+    assert_true((long long)(got) >= (long long)(want) && (long long)(got) <= (long long)(want) + CALL_SLACK_US)
+
 static void assert_tev(const struct shared *sh, int i, sim_time t, const char *event, const char *val)
 {
     assert_true(i < sh->ntev);
     if (t >= 0)
-        assert_int_equal(sh->tev[i].t, t);
+        assert_near_us(sh->tev[i].t / 1000, t / 1000);
     assert_string_equal(sh->tev[i].event, event);
     assert_string_equal(sh->tev[i].val, val);
 }
@@ -813,7 +820,7 @@ static void test_lease_and_ping(void **state)
     /* link after the default 1.5 s of negotiation; no address in that instant */
     assert_true(sh->nlinks >= 1);
     assert_true(sh->links[0].up);
-    assert_int_equal(sh->links[0].t_us, 1500000);
+    assert_near_us(sh->links[0].t_us, 1500000);
     assert_int_equal(sh->links[0].status, STAT_NO_IP);
     print_message("link up at %.3f s, address 10.0.2.150 bound at %.6f s\n", sh->links[0].t_us / 1e6,
                   sh->bound_us / 1e6);
@@ -862,7 +869,7 @@ static void test_negotiation_time(void **state)
     struct shared *sh = boot_in_child("lan_neg", true, fw_lease, NULL, SIM_SEC(10), 2500);
     assert_true(sh->booted);
     assert_true(sh->nlinks >= 1);
-    assert_int_equal(sh->links[0].t_us, 2500000);
+    assert_near_us(sh->links[0].t_us, 2500000);
     struct dhcp_pkt p[8];
     struct wire_summary sum;
     assert_int_equal(read_dhcp(OUT "lan_neg_wire.pcap", p, 8, &sum), 4);
@@ -888,10 +895,10 @@ static void check_cable_run(const struct shared *sh, const char *pcap)
     /* the netif's link events: up, down at the pull, up after negotiation */
     assert_int_equal(sh->nlinks, 3);
     assert_int_equal(sh->links[1].up, 0);
-    assert_int_equal(sh->links[1].t_us, T_PULL / 1000);
+    assert_near_us(sh->links[1].t_us, T_PULL / 1000);
     assert_int_equal(sh->links[1].status, STAT_IDLE);
     assert_int_equal(sh->links[2].up, 1);
-    assert_int_equal(sh->links[2].t_us, (T_PLUG + SIM_MS(1500)) / 1000);
+    assert_near_us(sh->links[2].t_us, (T_PLUG + SIM_MS(1500)) / 1000);
     assert_int_equal(sh->links[2].status, STAT_NO_IP); /* re-confirming the lease */
 
     /* what the 10 ms poll saw: connected, idle from the pull, connected again */
@@ -994,8 +1001,8 @@ static void test_power_cycle(void **state)
     assert_int_equal(sh->on_link, ETH_LINK_NEGOTIATING);
     assert_int_equal(sh->nlinks, 3);
     assert_int_equal(sh->links[1].up, 0);
-    assert_int_equal(sh->links[1].t_us, P_OFF_MS * 1000);
-    assert_int_equal(sh->links[2].t_us, (P_ON_MS + 1500) * 1000);
+    assert_near_us(sh->links[1].t_us, P_OFF_MS * 1000);
+    assert_near_us(sh->links[2].t_us, (P_ON_MS + 1500) * 1000);
     assert_true(sh->regot_us >= (P_ON_MS + 1500) * 1000 && sh->regot_us <= (P_ON_MS + 1510) * 1000);
     assert_string_equal(sh->ifc2.ip, "10.0.2.150");
     assert_true(sh->ping_ok[1]);

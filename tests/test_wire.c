@@ -100,7 +100,7 @@ static void status_cb(struct netif *nif)
 {
     struct shared *sh = fw_sh;
     if (sh->n_ip_changes < MAX_EVENTS) {
-        sh->ip_changes[sh->n_ip_changes].t = sim_now(board_sim(board_current()));
+        sh->ip_changes[sh->n_ip_changes].t = ((sim_time)hal_time_us() * 1000);
         sh->ip_changes[sh->n_ip_changes].ip = lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(nif)));
         sh->n_ip_changes++;
     }
@@ -164,12 +164,12 @@ static int fw_ping(void *arg)
     h->chksum = inet_chksum(h, p->len);
     ip_addr_t gw;
     IP4_ADDR(ip_2_ip4(&gw), 10, 0, 2, 2);
-    sim_time t0 = sim_now(board_sim(board_current()));
+    sim_time t0 = ((sim_time)hal_time_us() * 1000);
     raw_sendto(pcb, p, &gw);
     pbuf_free(p);
     if (hal_event_wait(ev, 2000) == HAL_OK) {
         sh->ping_ok = 1;
-        sh->ping_rtt = sim_now(board_sim(board_current())) - t0;
+        sh->ping_rtt = ((sim_time)hal_time_us() * 1000) - t0;
     }
     raw_remove(pcb);
     hal_event_destroy(ev);

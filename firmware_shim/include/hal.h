@@ -42,6 +42,9 @@ int app_main(void);
 
 uint32_t hal_ticks_ms(void);
 uint32_t hal_ticks_us(void);
+/* Microseconds of virtual time since the run began; never wraps (as the
+ * Pico SDK's time_us_64), for code that computes 64-bit deadlines. */
+uint64_t hal_time_us(void);
 /* (ticks + delta) modulo the period; delta may be negative. */
 uint32_t hal_ticks_add(uint32_t ticks, int32_t delta);
 /* Signed distance end - start, correct across one wrap. */
@@ -91,10 +94,48 @@ void hal_trace(const char *event, const hal_field *fields, size_t nfields);
     hal_trace((event), (const hal_field[]){__VA_ARGS__},                         \
               sizeof((const hal_field[]){__VA_ARGS__}) / sizeof(hal_field))
 
+/* A marker: the firmware's optional word about itself, for the generic
+ * `marker` expectation of scenarios. The rig never needs one to judge a
+ * device (the verdict comes from what the rig observes); markers let a
+ * firmware make its own milestones checkable too. Trace: component
+ * "<device>.fw", event "marker", fields name and value. */
+void hal_marker(const char *name, long long value);
+
 /* The device's settings store (as NVS or a config file on a board): the rig
- * fills it from the scenario before power-on. Missing keys give def. */
+ * fills it from the scenario and --set before power-on. Missing keys give
+ * def. hal_config_int reads decimal or 0x hex; hal_config_bool reads
+ * 1/0, true/false, yes/no, on/off. A value that does not parse gives def. */
 const char *hal_config_str(const char *key, const char *def);
 long long hal_config_int(const char *key, long long def);
+bool hal_config_bool(const char *key, bool def);
+
+/* The settings an image reads, declared once per image so that the rig can
+ * list them (`linkrig info IMAGE`) and check --set KEY=VALUE before the run:
+ *
+ *   HAL_SETTINGS(
+ *       {"wlan.ssid", HAL_SETTING_STR, "camnet", "network to join"},
+ *       {"lm.power_cycle", HAL_SETTING_BOOL, "1", "power-cycle a chip that stops answering"});
+ *
+ * def is the default as text (what the firmware passes as def when it reads
+ * the key). INT_LIST is comma-separated integers ("1000,2000"); IPV4 a dotted
+ * quad. An image that declares nothing still runs. */
+typedef enum {
+    HAL_SETTING_STR,
+    HAL_SETTING_INT,
+    HAL_SETTING_BOOL,
+    HAL_SETTING_INT_LIST,
+    HAL_SETTING_IPV4,
+} hal_setting_type;
+
+typedef struct hal_setting {
+    const char *key;
+    hal_setting_type type;
+    const char *def;
+    const char *help;
+} hal_setting;
+
+#define HAL_SETTINGS(...)                                                        \
+    const hal_setting hal_settings[] = {__VA_ARGS__, {NULL, HAL_SETTING_STR, NULL, NULL}}
 
 /* Unrecoverable firmware error: reports the message and stops the device. */
 _Noreturn void hal_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

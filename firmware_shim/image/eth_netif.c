@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "eth_chip.h"
-#include "firmware_shim/netif_glue.h"
+#include "netif_glue.h"
 #include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/netif.h"

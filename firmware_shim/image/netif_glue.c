@@ -1,4 +1,4 @@
-#include "firmware_shim/netif_glue.h"
+#include "netif_glue.h"
 
 #include "lwip/dhcp.h"
 
