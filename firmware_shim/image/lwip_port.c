@@ -40,6 +40,20 @@ bool lwip_port_next_deadline(int64_t now_ms, int64_t *due_ms)
     return true;
 }
 
+#if SYS_LIGHTWEIGHT_PROT
+/* Nothing preempts lwIP on the board: tasks switch only where they block,
+ * and callbacks run at those points, never inside lwIP. */
+sys_prot_t sys_arch_protect(void)
+{
+    return 0;
+}
+
+void sys_arch_unprotect(sys_prot_t pval)
+{
+    (void)pval;
+}
+#endif
+
 void lwip_port_run_timers(void)
 {
     sys_check_timeouts();

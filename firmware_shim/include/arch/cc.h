@@ -13,6 +13,11 @@
 #include "hal.h"
 
 #define LWIP_TIMEVAL_PRIVATE 0
+
+/* SYS_LIGHTWEIGHT_PROT is on unless a firmware's lwipopts.h turns it off (as
+ * on a Pico W, whose lwipopts keep the default): the board has one
+ * cooperative context, so the protection lwip_port.c gives is empty. */
+typedef uint32_t sys_prot_t;
 #define LWIP_ERRNO_STDINCLUDE 1
 
 /* Named per lwIP's port convention, so it keeps lwIP's spelling. */
