@@ -314,7 +314,7 @@ static int cmd_demo(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     fwimage *img = fwimage_open(fw_path, &err);
-    if (img == NULL || (wc.board.image = fwimage_instantiate(img, &err)) == NULL) {
+    if (img == NULL || (wc.dev[0].board.image = fwimage_instantiate(img, &err)) == NULL) {
         fprintf(stderr, "linkrig: %s\n", err.msg);
         fwimage_close(img);
         return EXIT_BAD_INPUT;

@@ -888,11 +888,11 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
             ac->dhcps.pool_end = a->pool_end;
         }
     }
-    wc.sta_x = s->device_pos.x;
-    wc.sta_y = s->device_pos.y;
-    wc.sta_z = s->device_pos.z;
-    wc.sta_tx_power_dbm = s->device_tx_power_dbm;
-    wc.lan = s->device_lan;
+    wc.dev[0].x = s->device_pos.x;
+    wc.dev[0].y = s->device_pos.y;
+    wc.dev[0].z = s->device_pos.z;
+    wc.dev[0].tx_power_dbm = s->device_tx_power_dbm;
+    wc.dev[0].lan = s->device_lan;
     wc.medium.capture_beacons = s->capture_beacons;
     wc.capture_snaplen = o->has_snaplen ? o->snaplen : s->snaplen;
     uint32_t ring_mb = o->has_ring ? o->ring_mb : s->ring_mb;
@@ -905,7 +905,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     /* Scenarios use in-rig services only, so runs are reproducible; live
      * mode reaches the host (port forwards to the camera). */
     wc.up.restricted = !o->live;
-    wc.board.watchdog_ms = o->watchdog_ms;
+    wc.dev[0].board.watchdog_ms = o->watchdog_ms;
 
     /* The firmware: --firmware, else the scenario's, else the bundled camera. */
     const char *fw_path = o->firmware ? o->firmware : s->firmware[0] ? s->firmware : o->default_firmware;
@@ -915,8 +915,8 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     fwimage *img = fwimage_open(fw_path, err);
     if (img == NULL)
         return SIM_EINVAL;
-    wc.board.image = fwimage_instantiate(img, err);
-    if (wc.board.image == NULL) {
+    wc.dev[0].board.image = fwimage_instantiate(img, err);
+    if (wc.dev[0].board.image == NULL) {
         fwimage_close(img);
         return SIM_EINVAL;
     }

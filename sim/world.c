@@ -26,10 +26,17 @@ struct world {
     int naps;
     ap *aps[WORLD_MAX_APS];
     medium_node *ap_nodes[WORLD_MAX_APS];
-    radio *r;
-    medium_node *sta;
-    board *b;
-    ethphy *phy;   /* the wired port, when cfg.lan */
+    int ndev;
+    struct device {
+        struct world *w;
+        char name[32];
+        char radio_name[40];
+        char eth_name[40];
+        radio *r;
+        medium_node *sta;
+        board *b;
+        ethphy *phy; /* the wired port, when dev[i].lan */
+    } dev[WORLD_MAX_DEVICES];
     dhcps *lan_dh; /* the LAN segment's DHCP server */
 };
 
@@ -38,12 +45,24 @@ void world_config_default(world_config *c)
     memset(c, 0, sizeof *c);
     c->seed = 1;
     medium_config_default(&c->medium);
-    radio_config_default(&c->radio);
-    c->sta_tx_power_dbm = 20;
-    board_config_default(&c->board);
+    for (int i = 0; i < WORLD_MAX_DEVICES; i++) {
+        world_device_config *d = &c->dev[i];
+        if (i == 0)
+            snprintf(d->name, sizeof d->name, "cam");
+        else
+            snprintf(d->name, sizeof d->name, "cam%d", i + 1);
+        radio_config_default(&d->radio);
+        d->radio.mac[4] = (uint8_t)((i + 1) >> 8);
+        d->radio.mac[5] = (uint8_t)(i + 1);
+        d->tx_power_dbm = 20;
+        board_config_default(&d->board);
+        ethphy_config_default(&d->lan_phy);
+        d->lan_phy.mac[4] = (uint8_t)(0xe0 + ((i + 1) >> 8));
+        d->lan_phy.mac[5] = (uint8_t)(i + 1);
+    }
+    c->ndevices = 1;
     c->uplink = true;
     uplink_config_default(&c->up);
-    ethphy_config_default(&c->lan_phy);
     c->lan_dhcp = true;
     dhcps_config_default(&c->lan_dhcps);
     c->lan_dhcps.name = "lan_dhcp";
@@ -127,27 +146,35 @@ static void from_uplink(void *ctx, const uint8_t *eth, size_t len)
     if (w->lan_dh != NULL && dhcps_input(w->lan_dh, eth, len))
         return;
     to_aps(w, eth, len, -1);
-    if (w->phy != NULL)
-        ethphy_wire_input(w->phy, eth, len);
+    for (int i = 0; i < w->ndev; i++)
+        if (w->dev[i].phy != NULL)
+            ethphy_wire_input(w->dev[i].phy, eth, len);
 }
 
-/* A frame the device's wired port put on its cable. */
+/* A frame a device's wired port put on its cable. */
 static void from_phy(void *ctx, const uint8_t *eth, size_t len)
 {
-    struct world *w = ctx;
+    struct device *d = ctx;
+    struct world *w = d->w;
     capture_write(w->wire, sim_now(w->s), eth, len);
     if (w->lan_dh != NULL && dhcps_input(w->lan_dh, eth, len))
         return;
+    /* The segment's switch floods: the other ports' MACs filter. */
+    for (int i = 0; i < w->ndev; i++)
+        if (w->dev[i].phy != NULL && &w->dev[i] != d)
+            ethphy_wire_input(w->dev[i].phy, eth, len);
     if (w->up != NULL)
         uplink_input(w->up, eth, len);
 }
 
-/* A frame from the LAN segment's DHCP server, for the wired port. */
+/* A frame from the LAN segment's DHCP server, for the wired ports. */
 static void from_lan_dhcps(void *ctx, const uint8_t *eth, size_t len)
 {
     struct world *w = ctx;
     capture_write(w->wire, sim_now(w->s), eth, len);
-    ethphy_wire_input(w->phy, eth, len);
+    for (int i = 0; i < w->ndev; i++)
+        if (w->dev[i].phy != NULL)
+            ethphy_wire_input(w->dev[i].phy, eth, len);
 }
 
 world *world_create(const world_config *cfg, sim_err *err)
@@ -222,39 +249,65 @@ world *world_create(const world_config *cfg, sim_err *err)
         }
         w->naps++;
     }
-    medium_node_config nc;
-    medium_node_config_default(&nc);
-    nc.name = cfg->radio.name ? cfg->radio.name : "radio";
-    memcpy(nc.mac, cfg->radio.mac, 6);
-    nc.x = cfg->sta_x;
-    nc.y = cfg->sta_y;
-    nc.z = cfg->sta_z;
-    nc.tx_power_dbm = cfg->sta_tx_power_dbm;
-    nc.channel = cfg->radio.nchannels > 0 ? cfg->radio.channels[0] : 1;
-    w->sta = medium_attach(w->m, &nc, err);
-    if (w->sta == NULL)
+    if (cfg->ndevices < 1 || cfg->ndevices > WORLD_MAX_DEVICES) {
+        sim_err_set(err, SIM_EINVAL, "a world has 1..%d devices, not %d", WORLD_MAX_DEVICES, cfg->ndevices);
         goto fail;
-    dot11_air_port port;
-    medium_node_air_port(w->sta, &port);
-    w->r = radio_create(w->s, &port, &cfg->radio, err);
-    if (w->r == NULL)
-        goto fail;
-    medium_node_set_rx(w->sta, radio_receive, w->r);
-    w->b = board_create(w->s, &cfg->board, err);
-    if (w->b == NULL)
-        goto fail;
-    if (board_attach_radio(w->b, w->r, err) != SIM_OK)
-        goto fail;
-    if (cfg->lan) {
-        w->phy = ethphy_create(w->s, &cfg->lan_phy, from_phy, w, err);
-        if (w->phy == NULL)
-            goto fail;
-        if (cfg->lan_dhcp) {
-            w->lan_dh = dhcps_create(w->s, &cfg->lan_dhcps, from_lan_dhcps, w, err);
-            if (w->lan_dh == NULL)
+    }
+    bool any_lan = false;
+    for (int i = 0; i < cfg->ndevices; i++) {
+        const world_device_config *dc = &cfg->dev[i];
+        struct device *d = &w->dev[i];
+        d->w = w;
+        snprintf(d->name, sizeof d->name, "%s", dc->name[0] ? dc->name : "cam");
+        for (int k = 0; k < i; k++)
+            if (strcmp(w->dev[k].name, d->name) == 0) {
+                sim_err_set(err, SIM_EINVAL, "two devices are named '%s'", d->name);
                 goto fail;
+            }
+        snprintf(d->radio_name, sizeof d->radio_name, "%s.radio", d->name);
+        snprintf(d->eth_name, sizeof d->eth_name, "%s.eth", d->name);
+        w->ndev = i + 1;
+        medium_node_config nc;
+        medium_node_config_default(&nc);
+        nc.name = d->radio_name;
+        memcpy(nc.mac, dc->radio.mac, 6);
+        nc.x = dc->x;
+        nc.y = dc->y;
+        nc.z = dc->z;
+        nc.tx_power_dbm = dc->tx_power_dbm;
+        nc.channel = dc->radio.nchannels > 0 ? dc->radio.channels[0] : 1;
+        d->sta = medium_attach(w->m, &nc, err);
+        if (d->sta == NULL)
+            goto fail;
+        dot11_air_port port;
+        medium_node_air_port(d->sta, &port);
+        radio_config rc = dc->radio;
+        rc.name = d->radio_name;
+        d->r = radio_create(w->s, &port, &rc, err);
+        if (d->r == NULL)
+            goto fail;
+        medium_node_set_rx(d->sta, radio_receive, d->r);
+        board_config bc = dc->board;
+        bc.name = d->name;
+        d->b = board_create(w->s, &bc, err);
+        if (d->b == NULL)
+            goto fail;
+        if (board_attach_radio(d->b, d->r, err) != SIM_OK)
+            goto fail;
+        if (dc->lan) {
+            ethphy_config pc = dc->lan_phy;
+            pc.name = d->eth_name;
+            d->phy = ethphy_create(w->s, &pc, from_phy, d, err);
+            if (d->phy == NULL)
+                goto fail;
+            if (board_attach_ethphy(d->b, d->phy, err) != SIM_OK)
+                goto fail;
+            any_lan = true;
         }
-        if (board_attach_ethphy(w->b, w->phy, err) != SIM_OK)
+    }
+    if (any_lan && cfg->lan_dhcp) {
+        w->lan_dh = dhcps_create(w->s, &cfg->lan_dhcps, from_lan_dhcps, w, err);
+        if (w->lan_dh == NULL)
             goto fail;
     }
     return w;
@@ -267,11 +320,13 @@ void world_destroy(world *w)
 {
     if (w == NULL)
         return;
-    board_destroy(w->b);
-    radio_destroy(w->r);
+    for (int i = 0; i < w->ndev; i++) {
+        board_destroy(w->dev[i].b);
+        radio_destroy(w->dev[i].r);
+        ethphy_destroy(w->dev[i].phy);
+    }
     if (w->lan_dh != NULL)
         dhcps_destroy(w->lan_dh);
-    ethphy_destroy(w->phy);
     for (int i = 0; i < WORLD_MAX_APS; i++) {
         if (w->dh[i] != NULL)
             dhcps_destroy(w->dh[i]);
@@ -290,13 +345,25 @@ void world_destroy(world *w)
 
 sim *world_sim(world *w) { return w->s; }
 medium *world_medium(world *w) { return w->m; }
-board *world_board(world *w) { return w->b; }
-radio *world_radio(world *w) { return w->r; }
-medium_node *world_sta_node(world *w) { return w->sta; }
+int world_device_count(const world *w) { return w->ndev; }
+board *world_device_board(world *w, int i) { return i >= 0 && i < w->ndev ? w->dev[i].b : NULL; }
+radio *world_device_radio(world *w, int i) { return i >= 0 && i < w->ndev ? w->dev[i].r : NULL; }
+medium_node *world_device_node(world *w, int i) { return i >= 0 && i < w->ndev ? w->dev[i].sta : NULL; }
+ethphy *world_device_ethphy(world *w, int i) { return i >= 0 && i < w->ndev ? w->dev[i].phy : NULL; }
+int world_device_index(const world *w, const char *name)
+{
+    for (int i = 0; i < w->ndev; i++)
+        if (strcmp(w->dev[i].name, name) == 0)
+            return i;
+    return -1;
+}
+board *world_board(world *w) { return w->dev[0].b; }
+radio *world_radio(world *w) { return w->dev[0].r; }
+medium_node *world_sta_node(world *w) { return w->dev[0].sta; }
 int world_ap_count(const world *w) { return w->naps; }
 ap *world_ap(world *w, int i) { return i >= 0 && i < w->naps ? w->aps[i] : NULL; }
 medium_node *world_ap_node(world *w, int i) { return i >= 0 && i < w->naps ? w->ap_nodes[i] : NULL; }
 dhcps *world_dhcps(world *w, int i) { return i >= 0 && i < w->naps ? w->dh[i] : NULL; }
 uplink *world_uplink(world *w) { return w->up; }
-ethphy *world_ethphy(world *w) { return w->phy; }
+ethphy *world_ethphy(world *w) { return w->dev[0].phy; }
 dhcps *world_lan_dhcps(world *w) { return w->lan_dh; }

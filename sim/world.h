@@ -14,15 +14,19 @@
  * go to the APs. The wire capture records every frame the bridge forwards,
  * once, as a tap on the AP's LAN port would.
  *
- * The wired port (optional, world_config.lan): the device's board gets an
- * Ethernet MAC/PHY (sim/ethphy.h) as its Ethernet port (eth_chip.h). Its
- * cable is one more bridge port, a segment with a DHCP server of its own
- * (pool 10.0.2.150-199 by default, apart from the APs' 15-99 and from the
- * in-rig services at .100) and the same uplink: frames from the PHY go to
- * that server first, then to the uplink; frames from the uplink reach the
- * PHY as they reach the APs. The segment does not exchange frames with the
- * APs' stations (the device's two interfaces never hear each other). Its
- * frames are on the same wire capture. */
+ * Devices: any number up to WORLD_MAX_DEVICES, each its own board (with its
+ * own firmware image instance), radio and medium node, named in the trace.
+ *
+ * The wired ports (optional, dev[i].lan): such a device's board gets an
+ * Ethernet MAC/PHY (sim/ethphy.h) as its Ethernet port (eth_chip.h). The
+ * cables meet on one segment, a switch that floods (each MAC filters), with
+ * a DHCP server of its own (pool 10.0.2.150-199 by default, apart from the
+ * APs' 15-99 and from the in-rig services at .100) and the same uplink:
+ * frames from a PHY go to that server first, then to the other ports and
+ * the uplink; frames from the uplink reach the PHYs as they reach the APs.
+ * The segment does not exchange frames with the APs' stations (a device's
+ * two interfaces never hear each other). Its frames are on the same wire
+ * capture. */
 #ifndef LINKRIG_SIM_WORLD_H
 #define LINKRIG_SIM_WORLD_H
 
@@ -38,6 +42,7 @@
 #include "sim/uplink.h"
 
 #define WORLD_MAX_APS 8
+#define WORLD_MAX_DEVICES 128
 
 typedef struct world_ap_config {
     ap_config ap;
@@ -47,15 +52,29 @@ typedef struct world_ap_config {
     dhcps_config dhcps;
 } world_ap_config;
 
+/* One device: a board running a firmware image, its Wi-Fi chip (radio) on
+ * the medium, and optionally a wired port on the LAN segment. */
+typedef struct world_device_config {
+    char name[32];            /* trace component of the rig's observations; the
+                               * radio is "<name>.radio", the port "<name>.eth" */
+    radio_config radio;       /* .name is set by the world; MAC 02:00:00:00:00:<i+1> */
+    double x, y, z;
+    double tx_power_dbm;      /* default 20 */
+    board_config board;       /* .name is set by the world */
+    bool lan;                 /* a wired port (default off) */
+    ethphy_config lan_phy;    /* MAC 02:00:00:00:e0:<i+1>, cable in, negotiation_ms 1500
+                               * (link up after power-on or plug-in) */
+} world_device_config;
+
 typedef struct world_config {
     uint64_t seed;
     medium_config medium;     /* .air is set by the world from air_pcap */
     world_ap_config aps[WORLD_MAX_APS];
     int naps;
-    radio_config radio;
-    double sta_x, sta_y, sta_z;
-    double sta_tx_power_dbm;
-    board_config board;
+    /* dev[0..ndevices-1]; world_config_default gives one, "cam", at the
+     * origin, and fills every slot with its defaults (distinct MACs). */
+    world_device_config dev[WORLD_MAX_DEVICES];
+    int ndevices;
     const char *air_pcap;     /* NULL: no air capture */
     bool air_flush_each;      /* for a FIFO read live */
     bool uplink;              /* libslirp behind the APs (default on) */
@@ -65,16 +84,13 @@ typedef struct world_config {
     uint32_t capture_snaplen;    /* 0: whole frames */
     uint64_t capture_ring_bytes; /* 0: one unbounded file per capture */
     int capture_ring_files;      /* files kept in the ring (>= 2) */
-    bool lan;                 /* a wired port on the device (default off) */
-    ethphy_config lan_phy;    /* its MAC/PHY: MAC 02:00:00:00:e0:01, cable in,
-                               * negotiation_ms 1500 (link up after power-on or plug-in) */
     bool lan_dhcp;            /* a DHCP server on the LAN segment (default on) */
     dhcps_config lan_dhcps;   /* pool 10.0.2.150-199, router 10.0.2.2, DNS 10.0.2.3,
                                * server 10.0.2.253, MAC 02:00:00:00:d0:e0 */
 } world_config;
 
-/* Defaults: seed 1, default medium, no AP, the default radio at the origin
- * with 20 dBm, the default board. */
+/* Defaults: seed 1, default medium, no AP, one device "cam" (default radio
+ * at the origin with 20 dBm, default board, no wired port). */
 void world_config_default(world_config *c);
 /* Fills aps[naps] with a default AP (WPA2 if passphrase is non-NULL) and
  * returns it for further changes, or NULL when full. */
@@ -89,6 +105,15 @@ void world_destroy(world *w);
 
 sim *world_sim(world *w);
 medium *world_medium(world *w);
+int world_device_count(const world *w);
+/* Device i's parts (NULL when i is out of range; ethphy NULL without a port). */
+board *world_device_board(world *w, int i);
+radio *world_device_radio(world *w, int i);
+medium_node *world_device_node(world *w, int i);
+ethphy *world_device_ethphy(world *w, int i);
+/* -1 when no device has that name. */
+int world_device_index(const world *w, const char *name);
+/* Device 0's parts (the one-device world of most tests). */
 board *world_board(world *w);
 radio *world_radio(world *w);
 medium_node *world_sta_node(world *w);
@@ -99,7 +124,7 @@ medium_node *world_ap_node(world *w, int i);
 dhcps *world_dhcps(world *w, int i);
 /* NULL when the world has no uplink. */
 uplink *world_uplink(world *w);
-/* NULL without a wired port (world_config.lan). */
+/* Device 0's wired port; NULL without one (dev[0].lan). */
 ethphy *world_ethphy(world *w);
 /* NULL without a wired port or with lan_dhcp off. */
 dhcps *world_lan_dhcps(world *w);

@@ -529,7 +529,7 @@ typedef void (*rig_fn)(world *w, struct shared *sh);
 static void trace_sink(void *ctx, const sim_trace_event *ev)
 {
     struct shared *sh = ctx;
-    if (strcmp(ev->comp, "ethphy") != 0 || ev->level < SIM_LOG_INFO || sh->ntev >= MAXN)
+    if (strcmp(ev->comp, "cam.eth") != 0 || ev->level < SIM_LOG_INFO || sh->ntev >= MAXN)
         return;
     struct trace_ev *t = &sh->tev[sh->ntev++];
     t->t = ev->t;
@@ -561,9 +561,9 @@ static struct shared *boot_in_child(const char *name, bool with_lan, hal_task_fn
         c.seed = 3;
         c.wire_pcap = wire;
         c.up.restricted = true; /* nothing of the host: byte-for-byte reproducible */
-        c.lan = with_lan;
+        c.dev[0].lan = with_lan;
         if (negotiation_ms > 0)
-            c.lan_phy.negotiation_ms = negotiation_ms;
+            c.dev[0].lan_phy.negotiation_ms = negotiation_ms;
         sim_err err = {0};
         world *w = world_create(&c, &err);
         if (w == NULL) {

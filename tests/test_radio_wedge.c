@@ -180,7 +180,7 @@ struct radio_log {
 static void radio_sink(void *ctx, const sim_trace_event *ev)
 {
     struct radio_log *l = ctx;
-    if (strcmp(ev->comp, "radio") != 0 || l->n >= 64)
+    if (strcmp(ev->comp, "cam.radio") != 0 || l->n >= 64)
         return;
     if (strncmp(ev->event, "wedge", 5) != 0 && strcmp(ev->event, "link_down") != 0 &&
         strcmp(ev->event, "link_up") != 0 && strcmp(ev->event, "beacon_loss") != 0 &&
@@ -257,7 +257,7 @@ static void rig_make(struct rig *g, const char *air_pcap)
     world_config_default(&c);
     world_add_ap(&c, "ap", SSID, PASS, 6, 10, 0);
     c.air_pcap = air_pcap;
-    memcpy(c.radio.mac, STA_MAC, 6);
+    memcpy(c.dev[0].radio.mac, STA_MAC, 6);
     sim_err err = {0};
     g->w = world_create(&c, &err);
     if (g->w == NULL)

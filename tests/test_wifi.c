@@ -179,7 +179,7 @@ static world *make_world(world_config *c, const char *pcap)
 {
     (void)system("mkdir -p " OUT);
     c->air_pcap = pcap;
-    memcpy(c->radio.mac, STA_MAC, 6);
+    memcpy(c->dev[0].radio.mac, STA_MAC, 6);
     sim_err err = {0};
     world *w = world_create(c, &err);
     if (w == NULL)

@@ -299,7 +299,7 @@ static struct shared *boot_in_child(uint64_t seed, const char *name, setup_fn se
         c.seed = seed;
         c.air_pcap = air;
         c.wire_pcap = wire;
-        memcpy(c.radio.mac, STA_MAC, 6);
+        memcpy(c.dev[0].radio.mac, STA_MAC, 6);
         setup(&c, sh);
         sim_err err = {0};
         world *w = world_create(&c, &err);
