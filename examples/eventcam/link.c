@@ -37,7 +37,7 @@
 
 /* ---- ports ---------------------------------------------------------------- */
 
-enum { R_OK, R_HUNG, R_GONE, R_ERR };
+enum { PORT_OK, PORT_HUNG, PORT_GONE, PORT_ERR };
 
 typedef struct port {
     const char *name;
@@ -64,10 +64,10 @@ static void on_netif_status(struct netif *n)
 static int chip_rc(int rc)
 {
     switch (rc) {
-    case CHIP_OK: return R_OK;
-    case CHIP_ETIMEDOUT: return R_HUNG;
-    case CHIP_ENOTCONN: return R_GONE;
-    default: return R_ERR;
+    case CHIP_OK: return PORT_OK;
+    case CHIP_ETIMEDOUT: return PORT_HUNG;
+    case CHIP_ENOTCONN: return PORT_GONE;
+    default: return PORT_ERR;
     }
 }
 
@@ -77,10 +77,10 @@ static int wifi_power(bool on)
     /* The netif is made at the first power-on, as MicroPython's cyw43
      * binding does at the first active(True); it then lives for good (lwIP
      * cannot remove it cleanly while DHCP holds state on it). */
-    if (on && rc == R_OK && wifi_netif() == NULL) {
+    if (on && rc == PORT_OK && wifi_netif() == NULL) {
         struct netif *n = wifi_netif_init(HOSTNAME);
         if (n == NULL)
-            return R_ERR;
+            return PORT_ERR;
         wifi_netif_set_link_hook(on_link_hook, NULL);
         netif_set_status_callback(n, on_netif_status);
     }
@@ -119,32 +119,32 @@ static int lan_power(bool on)
 {
     int rc = eth_set_up(on);
     if (rc != ETH_OK)
-        return R_ERR;
+        return PORT_ERR;
     if (!on) {
         /* LAN.active(False) on MicroPython's stm32 port forgets the address:
          * the next power-on starts DHCP from DISCOVER. */
         eth_netif_stop();
-        return R_OK;
+        return PORT_OK;
     }
     if (eth_netif() == NULL) {
         struct netif *n = eth_netif_init(HOSTNAME);
         if (n == NULL)
-            return R_ERR;
+            return PORT_ERR;
         eth_netif_set_link_hook(on_link_hook, NULL);
         netif_set_status_callback(n, on_netif_status);
     }
-    return R_OK;
+    return PORT_OK;
 }
 
 static int lan_nothing(void)
 {
-    return R_OK; /* a wire has no association to make or leave */
+    return PORT_OK; /* a wire has no association to make or leave */
 }
 
 static int lan_join(const ec_config *c)
 {
     (void)c;
-    return R_OK;
+    return PORT_OK;
 }
 
 static int lan_status(void)
@@ -366,11 +366,11 @@ static void start_join(void)
     /* Leave first, as the bundled recipe does: a chip stuck half-joined
      * takes the new join cleanly (cyw43_wifi_leave is harmless when idle). */
     int rc = lk.port->leave();
-    if (rc == R_OK || rc == R_GONE)
+    if (rc == PORT_OK || rc == PORT_GONE)
         rc = lk.port->join(&lk.cfg);
-    if (rc == R_HUNG)
+    if (rc == PORT_HUNG)
         raise_event(E_HUNG);
-    else if (rc != R_OK)
+    else if (rc != PORT_OK)
         raise_event(E_FAIL);
 }
 
@@ -379,9 +379,9 @@ static void a_boot(event_id ev)
     (void)ev;
     lk.boot = lk.down_since = hal_ticks_ms();
     int rc = lk.port->power(true);
-    if (rc != R_OK) {
+    if (rc != PORT_OK) {
         hal_log(HAL_LOG_ERROR, "link: could not power the %s interface", lk.port->name);
-        raise_event(rc == R_HUNG ? E_HUNG : E_FAIL);
+        raise_event(rc == PORT_HUNG ? E_HUNG : E_FAIL);
         return;
     }
     if (lk.cfg.lan)
@@ -456,7 +456,7 @@ static void a_failed(event_id ev)
     hal_log(HAL_LOG_INFO, "link: attempt %u failed (%s, status %s)", (unsigned)lk.stats.attempts,
             ev == E_TIMER ? "timeout" : event_names[ev], status_name(lk.port->status()));
     /* a timed-out join must not complete later behind the backoff */
-    if (ev == E_TIMER && !lk.cfg.lan && lk.port->leave() == R_HUNG)
+    if (ev == E_TIMER && !lk.cfg.lan && lk.port->leave() == PORT_HUNG)
         raise_event(E_HUNG);
 }
 
@@ -464,8 +464,8 @@ static void a_power_on(event_id ev)
 {
     int rc = lk.port->power(true);
     lk.table_pos = 0; /* a fresh chip gets the whole table again */
-    if (rc != R_OK) {
-        raise_event(rc == R_HUNG ? E_HUNG : E_FAIL);
+    if (rc != PORT_OK) {
+        raise_event(rc == PORT_HUNG ? E_HUNG : E_FAIL);
         return;
     }
     a_join(ev);
@@ -543,9 +543,9 @@ void link_service(void)
     if (probing() && hal_ticks_diff(now, lk.next_probe) >= 0) {
         lk.next_probe = hal_ticks_add(now, (int32_t)PROBE_MS);
         int rc = lk.port->probe();
-        if (rc == R_HUNG)
+        if (rc == PORT_HUNG)
             run(E_HUNG);
-        else if (rc == R_GONE)
+        else if (rc == PORT_GONE)
             sense(); /* the chip says not joined: the status will show how */
     }
 }
