@@ -129,8 +129,8 @@ struct fault_ev {
     struct run *r;
     scn_fault f;      /* a copy: the timeline's entry, or one typed at the console */
     sim_time start, end;
-    /* walking */
-    double fx, fy, fz; /* where the walk started */
+    /* walking: where each moving device started */
+    double (*from)[3];
     sim_time walk_t0;
     sim_timer_id walk_timer;
 };
@@ -191,8 +191,9 @@ static void fault_end_cb(void *arg)
         ap_set_enabled(world_ap(w, f->ap), true);
         break;
     case SCN_F_CABLE_PULL:
-        if (world_ethphy(w) != NULL)
-            ethphy_set_cable(world_ethphy(w), true);
+        for (int i = 0; i < world_device_count(w); i++)
+            if ((f->device < 0 || f->device == i) && world_device_ethphy(w, i) != NULL)
+                ethphy_set_cable(world_device_ethphy(w, i), true);
         break;
     default:
         break;
@@ -200,24 +201,35 @@ static void fault_end_cb(void *arg)
     trace_fault(r, f, "end");
 }
 
+/* The devices a device fault acts on: the one it names, or every one. */
+#define FOR_TARGETS(w, f, i)                                                    \
+    for (int i = 0; i < world_device_count(w); i++)                           \
+        if ((f)->device < 0 || (f)->device == i)
+
 static void walk_step(void *arg)
 {
     struct fault_ev *fe = arg;
     struct run *r = fe->r;
     const scn_fault *f = &fe->f;
-    double dx = f->to.x - fe->fx, dy = f->to.y - fe->fy, dz = f->to.z - fe->fz;
-    double dist = sqrt(dx * dx + dy * dy + dz * dz);
     double done = f->speed * (double)(sim_now(world_sim(r->w)) - fe->walk_t0) / 1e9;
-    medium_node *sta = world_sta_node(r->w);
-    if (done >= dist) {
-        medium_node_move(sta, f->to.x, f->to.y, f->to.z);
+    bool arrived = true;
+    FOR_TARGETS(r->w, f, i) {
+        double dx = f->to.x - fe->from[i][0], dy = f->to.y - fe->from[i][1], dz = f->to.z - fe->from[i][2];
+        double dist = sqrt(dx * dx + dy * dy + dz * dz);
+        medium_node *sta = world_device_node(r->w, i);
+        if (done >= dist) {
+            medium_node_move(sta, f->to.x, f->to.y, f->to.z);
+            continue;
+        }
+        arrived = false;
+        double k = done / dist;
+        medium_node_move(sta, fe->from[i][0] + dx * k, fe->from[i][1] + dy * k, fe->from[i][2] + dz * k);
+    }
+    if (arrived) {
         sim_cancel(world_sim(r->w), fe->walk_timer);
         fe->walk_timer = 0;
         trace_fault(r, f, "end");
-        return;
     }
-    double k = done / dist;
-    medium_node_move(sta, fe->fx + dx * k, fe->fy + dy * k, fe->fz + dz * k);
 }
 
 static void fault_start_cb(void *arg)
@@ -251,14 +263,24 @@ static void fault_start_cb(void *arg)
         break;
     case SCN_F_MOVE_DEVICE:
         if (f->speed <= 0) {
-            medium_node_move(world_sta_node(w), f->to.x, f->to.y, f->to.z);
-        } else {
-            medium_node_position(world_sta_node(w), &fe->fx, &fe->fy, &fe->fz);
-            fe->walk_t0 = sim_now(s);
-            double dx = f->to.x - fe->fx, dy = f->to.y - fe->fy, dz = f->to.z - fe->fz;
-            fe->end = fe->start + (sim_time)(sqrt(dx * dx + dy * dy + dz * dz) / f->speed * 1e9);
-            fe->walk_timer = sim_every(s, WALK_STEP, WALK_STEP, walk_step, fe);
+            FOR_TARGETS(w, f, i)
+                medium_node_move(world_device_node(w, i), f->to.x, f->to.y, f->to.z);
+            break;
         }
+        free(fe->from);
+        fe->from = calloc((size_t)world_device_count(w), sizeof *fe->from);
+        if (fe->from == NULL)
+            abort(); /* a fault half applied would make the verdict a lie */
+        fe->walk_t0 = sim_now(s);
+        fe->end = fe->start;
+        FOR_TARGETS(w, f, i) {
+            medium_node_position(world_device_node(w, i), &fe->from[i][0], &fe->from[i][1], &fe->from[i][2]);
+            double dx = f->to.x - fe->from[i][0], dy = f->to.y - fe->from[i][1], dz = f->to.z - fe->from[i][2];
+            sim_time end = fe->start + (sim_time)(sqrt(dx * dx + dy * dy + dz * dz) / f->speed * 1e9);
+            if (end > fe->end)
+                fe->end = end; /* the walk ends when the last device arrives */
+        }
+        fe->walk_timer = sim_every(s, WALK_STEP, WALK_STEP, walk_step, fe);
         break;
     case SCN_F_DHCP: {
         dhcps *d = world_dhcps(w, f->ap);
@@ -278,12 +300,14 @@ static void fault_start_cb(void *arg)
     }
     case SCN_F_RADIO_WEDGE: {
         static const radio_wedge_mode modes[] = {RADIO_WEDGE_COMMANDS, RADIO_WEDGE_FRAMES, RADIO_WEDGE_BOTH};
-        radio_wedge(world_radio(w), modes[f->wedge_mode], f->survives_power_cycles);
+        FOR_TARGETS(w, f, i)
+            radio_wedge(world_device_radio(w, i), modes[f->wedge_mode], f->survives_power_cycles);
         break;
     }
     case SCN_F_CABLE_PULL:
-        if (world_ethphy(w) != NULL)
-            ethphy_set_cable(world_ethphy(w), false);
+        FOR_TARGETS(w, f, i)
+            if (world_device_ethphy(w, i) != NULL)
+                ethphy_set_cable(world_device_ethphy(w, i), false);
         sim_at(s, fe->end, fault_end_cb, fe);
         break;
     }
@@ -796,7 +820,7 @@ static int set_ms(board *b, const char *key, sim_time t, sim_err *err)
     return board_config_set(b, key, v, err);
 }
 
-static int apply_settings(const scenario *s, const runner_opts *o, board *b, sim_err *err)
+static int apply_settings(const scenario *s, const runner_opts *o, int dev, board *b, sim_err *err)
 {
     int rc = board_config_set(b, "wlan.ssid", s->fw_ssid, err);
     if (rc == SIM_OK)
@@ -823,8 +847,11 @@ static int apply_settings(const scenario *s, const runner_opts *o, board *b, sim
     }
     /* A device with a wired interface uses it: that is what the scenario
      * wants to exercise. */
-    if (rc == SIM_OK && s->device_lan)
+    if (rc == SIM_OK && s->devices[dev].lan)
         rc = board_config_set(b, "camera.interface", "lan", err);
+    /* The device's own settings, then --set for all. */
+    for (int i = 0; rc == SIM_OK && i < s->devices[dev].nsettings; i++)
+        rc = board_config_set(b, s->devices[dev].settings[i].key, s->devices[dev].settings[i].value, err);
     for (int i = 0; rc == SIM_OK && i < o->nsets; i++) {
         const char *eq = strchr(o->sets[i], '=');
         if (eq == NULL || eq == o->sets[i])
@@ -845,6 +872,31 @@ static int apply_settings(const scenario *s, const runner_opts *o, board *b, sim
         rc = board_config_set(b, key, eq + 1, err);
     }
     return rc;
+}
+
+/* The images a run loaded, one fwimage per distinct path. */
+struct images {
+    fwimage *f[SCN_MAX_DEVICES];
+    int n;
+};
+
+static const linkrig_image *images_instance(struct images *im, const char *path, sim_err *err)
+{
+    for (int i = 0; i < im->n; i++)
+        if (strcmp(fwimage_path(im->f[i]), path) == 0)
+            return fwimage_instantiate(im->f[i], err);
+    fwimage *f = fwimage_open(path, err);
+    if (f == NULL)
+        return NULL;
+    im->f[im->n++] = f;
+    return fwimage_instantiate(f, err);
+}
+
+static void images_close(struct images *im)
+{
+    for (int i = 0; i < im->n; i++)
+        fwimage_close(im->f[i]);
+    im->n = 0;
 }
 
 void runner_opts_default(runner_opts *o)
@@ -888,11 +940,18 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
             ac->dhcps.pool_end = a->pool_end;
         }
     }
-    wc.dev[0].x = s->device_pos.x;
-    wc.dev[0].y = s->device_pos.y;
-    wc.dev[0].z = s->device_pos.z;
-    wc.dev[0].tx_power_dbm = s->device_tx_power_dbm;
-    wc.dev[0].lan = s->device_lan;
+    wc.ndevices = s->ndevices;
+    for (int i = 0; i < s->ndevices; i++) {
+        const scn_device *d = &s->devices[i];
+        world_device_config *dc = &wc.dev[i];
+        snprintf(dc->name, sizeof dc->name, "%s", d->name);
+        dc->x = d->pos.x;
+        dc->y = d->pos.y;
+        dc->z = d->pos.z;
+        dc->tx_power_dbm = d->tx_power_dbm;
+        dc->lan = d->lan;
+        dc->board.watchdog_ms = o->watchdog_ms;
+    }
     wc.medium.capture_beacons = s->capture_beacons;
     wc.capture_snaplen = o->has_snaplen ? o->snaplen : s->snaplen;
     uint32_t ring_mb = o->has_ring ? o->ring_mb : s->ring_mb;
@@ -905,26 +964,31 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     /* Scenarios use in-rig services only, so runs are reproducible; live
      * mode reaches the host (port forwards to the camera). */
     wc.up.restricted = !o->live;
-    wc.dev[0].board.watchdog_ms = o->watchdog_ms;
 
-    /* The firmware: --firmware, else the scenario's, else the bundled camera. */
-    const char *fw_path = o->firmware ? o->firmware : s->firmware[0] ? s->firmware : o->default_firmware;
-    if (fw_path == NULL || fw_path[0] == '\0')
-        return sim_err_set(err, SIM_EINVAL, "no firmware image: give --firmware IMAGE.so (the bundled camera.so "
-                                            "was not found next to linkrig)");
-    fwimage *img = fwimage_open(fw_path, err);
-    if (img == NULL)
-        return SIM_EINVAL;
-    wc.dev[0].board.image = fwimage_instantiate(img, err);
-    if (wc.dev[0].board.image == NULL) {
-        fwimage_close(img);
-        return SIM_EINVAL;
+    /* Each device's firmware: --firmware, else its own, else the bundled
+     * camera; one instance of its image per device. */
+    struct images imgs = {0};
+    for (int i = 0; i < s->ndevices; i++) {
+        const char *fw_path = o->firmware           ? o->firmware
+                              : s->devices[i].firmware[0] ? s->devices[i].firmware
+                                                          : o->default_firmware;
+        if (fw_path == NULL || fw_path[0] == '\0') {
+            images_close(&imgs);
+            return sim_err_set(err, SIM_EINVAL, "no firmware image for device '%s': give --firmware IMAGE.so (the "
+                                                "bundled camera.so was not found next to linkrig)",
+                               s->devices[i].name);
+        }
+        wc.dev[i].board.image = images_instance(&imgs, fw_path, err);
+        if (wc.dev[i].board.image == NULL) {
+            images_close(&imgs);
+            return SIM_EINVAL;
+        }
     }
 
     world *w = world_create(&wc, err);
     if (w == NULL) {
         snprintf(out->failure, sizeof out->failure, "%s", err ? err->msg : "cannot build the world");
-        fwimage_close(img);
+        images_close(&imgs);
         return SIM_EINVAL;
     }
     sim *sm = world_sim(w);
@@ -940,23 +1004,23 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     if (r.faults == NULL || sim_trace_open(tr, trace, err) != SIM_OK) {
         free(r.faults);
         world_destroy(w);
-        fwimage_close(img);
+        images_close(&imgs);
         return SIM_EIO;
     }
     sim_trace_add_sink(tr, observe, &r.obs);
     rc = uplink_add_service(world_uplink(w), UPLINK_SERVICE_SINK, SINK_IP, SINK_PORT, err);
-    if (rc == SIM_OK)
-        rc = apply_settings(s, o, world_board(w), err);
+    for (int i = 0; rc == SIM_OK && i < s->ndevices; i++)
+        rc = apply_settings(s, o, i, world_device_board(w, i), err);
     for (int i = 0; rc == SIM_OK && o->live && i < o->nhostfwd; i++)
         rc = uplink_add_hostfwd(world_uplink(w), o->hostfwd[i], err);
     if (rc == SIM_OK && o->live && o->console_socket != NULL)
         rc = console_open_socket(&r, o->console_socket, err);
-    if (rc == SIM_OK)
-        rc = board_power_on(world_board(w), err);
+    for (int i = 0; rc == SIM_OK && i < s->ndevices; i++)
+        rc = board_power_on(world_device_board(w, i), err);
     if (rc != SIM_OK) {
         free(r.faults);
         world_destroy(w);
-        fwimage_close(img);
+        images_close(&imgs);
         return rc;
     }
     for (int i = 0; i < s->nfaults; i++) {
@@ -1032,16 +1096,20 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     t = sim_trace_begin(tr, SIM_LOG_INFO, "scenario", "end");
     sim_trace_bool(t, "passed", out->passed);
     sim_trace_end(t);
-    for (int i = 0; i < s->nfaults; i++)
+    for (int i = 0; i < s->nfaults; i++) {
         sim_cancel(sm, r.faults[i].walk_timer);
+        free(r.faults[i].from);
+    }
     for (size_t i = 0; i < r.ninjected; i++)
         sim_cancel(sm, r.injected[i]->walk_timer);
     world_destroy(w);
-    fwimage_close(img);
+    images_close(&imgs);
     observed_free(&r.obs);
     free(r.faults);
-    for (size_t i = 0; i < r.ninjected; i++)
+    for (size_t i = 0; i < r.ninjected; i++) {
+        free(r.injected[i]->from);
         free(r.injected[i]);
+    }
     free(r.injected);
     for (int i = 0; i < CONSOLE_CLIENTS; i++)
         if (r.peers[i].fd >= 0)

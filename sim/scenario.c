@@ -1081,10 +1081,93 @@ static int scn_do_ap(scn_ctx *c, const scn_node *n, const char *path, scn_ap *ap
     return 0;
 }
 
+static int scn_do_device(scn_ctx *c, const scn_node *n, const char *path, scn_device *d, bool named)
+{
+    static const char *const keys[] = {"position", "tx_power", "lan", "firmware", "name", "settings", NULL};
+    static const char *const one_keys[] = {"position", "tx_power", "lan", "firmware", NULL};
+    const scn_node *dv[6] = {0};
+    char p[SCN_PATH];
+    int rc;
+    if ((rc = scn_fields(c, n, path, "", named ? keys : one_keys, dv)) != 0)
+        return rc;
+    d->line = n->line;
+    if (named) {
+        if (dv[4] == NULL)
+            return scn_missing(c, n, path, "name", "a unique name such as cam1");
+        scn_path(p, path, "name");
+        if ((rc = scn_name(c, dv[4], p, sizeof d->name - 1, "a name of 1..31 characters from A-Z a-z 0-9 _ . -",
+                           d->name, sizeof d->name)) != 0)
+            return rc;
+    }
+    scn_path(p, path, "position");
+    if (dv[0] != NULL && (rc = scn_position(c, dv[0], p, &d->pos)) != 0)
+        return rc;
+    scn_path(p, path, "tx_power");
+    if (dv[1] != NULL && (rc = scn_num(c, dv[1], p, -10, 30, " dBm", &d->tx_power_dbm)) != 0)
+        return rc;
+    scn_path(p, path, "lan");
+    if (dv[2] != NULL && (rc = scn_bool(c, dv[2], p, &d->lan)) != 0)
+        return rc;
+    if (dv[3] != NULL) {
+        char rel[512];
+        scn_path(p, path, "firmware");
+        if ((rc = scn_str(c, dv[3], p, 1, sizeof rel - 1, "a path to a firmware image", rel, sizeof rel)) != 0)
+            return rc;
+        /* A relative path is relative to the scenario file, so a scenario
+         * and its image can move together. */
+        const scenario *s = c->s;
+        const char *slash = strrchr(s->path, '/');
+        if (rel[0] == '/' || slash == NULL)
+            snprintf(d->firmware, sizeof d->firmware, "%s", rel);
+        else if (snprintf(d->firmware, sizeof d->firmware, "%.*s/%s", (int)(slash - s->path), s->path, rel) >=
+                 (int)sizeof d->firmware)
+            return scn_fail(c, dv[3], "%s: path too long", p);
+    }
+    if (named && dv[5] != NULL) {
+        scn_path(p, path, "settings");
+        if (dv[5]->type != SCN_N_MAP)
+            return scn_fail(c, dv[5], "%s: expected a mapping of firmware settings such as {camera.period_ms: 500}",
+                            p);
+        for (const scn_node *k = dv[5]->first; k != NULL && k->next != NULL; k = k->next->next) {
+            if (d->nsettings == SCN_MAX_DEVICE_SETTINGS)
+                return scn_fail_limit(c, k, "%s: too many settings (at most %d)", p, SCN_MAX_DEVICE_SETTINGS);
+            const scn_node *val = k->next;
+            if (k->type != SCN_N_SCALAR || k->len == 0 || k->len >= sizeof d->settings[0].key)
+                return scn_fail(c, k, "%s: a setting's key must be a name of 1..63 characters", p);
+            if (val->type != SCN_N_SCALAR || val->len >= sizeof d->settings[0].value)
+                return scn_fail(c, val, "%s.%s: a setting's value must be a plain value of at most 127 characters",
+                                p, k->text);
+            snprintf(d->settings[d->nsettings].key, sizeof d->settings[0].key, "%s", k->text);
+            snprintf(d->settings[d->nsettings].value, sizeof d->settings[0].value, "%s", val->text);
+            d->nsettings++;
+        }
+    }
+    return 0;
+}
+
+static int scn_device_ref(scn_ctx *c, const scn_node *n, const char *path, int *out)
+{
+    const scenario *s = c->s;
+    char shown[64], known[400];
+    const char *names[SCN_MAX_DEVICES];
+    for (int i = 0; i < s->ndevices; i++)
+        names[i] = s->devices[i].name;
+    scn_join(names, s->ndevices, known, sizeof known);
+    int rc = scn_scalar(c, n, path, "the name of a device in world.devices");
+    if (rc != 0)
+        return rc;
+    for (int i = 0; i < s->ndevices; i++)
+        if (strcmp(n->text, s->devices[i].name) == 0 && strlen(n->text) == n->len) {
+            *out = i;
+            return 0;
+        }
+    return scn_fail(c, n, "%s: no device named '%s' (there: %s)", path, scn_show(n, shown, sizeof shown), known);
+}
+
 static int scn_do_world(scn_ctx *c, const scn_node *n)
 {
-    static const char *const keys[] = {"aps", "device", NULL};
-    const scn_node *v[2];
+    static const char *const keys[] = {"aps", "device", "devices", NULL};
+    const scn_node *v[3];
     scenario *s = c->s;
     char p[SCN_PATH];
     int rc = scn_fields(c, n, "world", "", keys, v);
@@ -1111,31 +1194,34 @@ static int scn_do_world(scn_ctx *c, const scn_node *n)
         s->naps++;
     }
     const scn_node *dev = scn_section(keys, v, "device");
-    if (dev != NULL) {
-        static const char *const dkeys[] = {"position", "tx_power", "lan", "firmware", NULL};
-        const scn_node *dv[4];
-        if ((rc = scn_fields(c, dev, "world.device", "", dkeys, dv)) != 0)
+    const scn_node *devs = scn_section(keys, v, "devices");
+    if (dev != NULL && devs != NULL)
+        return scn_fail(c, devs, "world.devices: give either world.device (one device) or world.devices, not both "
+                                 "(world.device is at line %d)",
+                        dev->line);
+    if (dev != NULL && (rc = scn_do_device(c, dev, "world.device", &s->devices[0], false)) != 0)
+        return rc;
+    if (devs != NULL) {
+        if ((rc = scn_seq(c, devs, "world.devices", "a list of devices")) != 0)
             return rc;
-        if (dv[0] != NULL && (rc = scn_position(c, dv[0], "world.device.position", &s->device_pos)) != 0)
-            return rc;
-        if (dv[1] != NULL &&
-            (rc = scn_num(c, dv[1], "world.device.tx_power", -10, 30, " dBm", &s->device_tx_power_dbm)) != 0)
-            return rc;
-        if (dv[2] != NULL && (rc = scn_bool(c, dv[2], "world.device.lan", &s->device_lan)) != 0)
-            return rc;
-        if (dv[3] != NULL) {
-            char rel[512];
-            if ((rc = scn_str(c, dv[3], "world.device.firmware", 1, sizeof rel - 1, "a path to a firmware image",
-                              rel, sizeof rel)) != 0)
+        if (devs->n == 0)
+            return scn_fail(c, devs, "world.devices: is empty (expected 1..%d devices)", SCN_MAX_DEVICES);
+        s->ndevices = 0;
+        for (const scn_node *e = devs->first; e != NULL; e = e->next) {
+            if (s->ndevices == SCN_MAX_DEVICES)
+                return scn_fail_limit(c, e, "world.devices[%d]: too many devices (at most %d)", s->ndevices,
+                                      SCN_MAX_DEVICES);
+            scn_path_index(p, "world.devices", s->ndevices);
+            scn_device *d = &s->devices[s->ndevices];
+            d->tx_power_dbm = 20;
+            if ((rc = scn_do_device(c, e, p, d, true)) != 0)
                 return rc;
-            /* A relative path is relative to the scenario file, so a scenario
-             * and its image can move together. */
-            const char *slash = strrchr(s->path, '/');
-            if (rel[0] == '/' || slash == NULL)
-                snprintf(s->firmware, sizeof s->firmware, "%s", rel);
-            else if (snprintf(s->firmware, sizeof s->firmware, "%.*s/%s", (int)(slash - s->path), s->path, rel) >=
-                     (int)sizeof s->firmware)
-                return scn_fail(c, dv[3], "world.device.firmware: path too long");
+            for (int i = 0; i < s->ndevices; i++)
+                if (strcmp(s->devices[i].name, d->name) == 0)
+                    return scn_fail(c, scn_child(e, "name"),
+                                    "%s.name: duplicate device name '%s' (first used at line %d)", p, d->name,
+                                    s->devices[i].line);
+            s->ndevices++;
         }
     }
     return 0;
@@ -1199,10 +1285,10 @@ static const char *const *scn_fault_keys(scn_fault_kind k)
     static const char *const onoff[] = {"at", "fault", "ap", NULL};
     static const char *const pass[] = {"at", "fault", "ap", "passphrase", NULL};
     static const char *const txp[] = {"at", "fault", "ap", "tx_power", NULL};
-    static const char *const move[] = {"at", "fault", "to", "speed", NULL};
+    static const char *const move[] = {"at", "fault", "to", "speed", "device", NULL};
     static const char *const dhcp[] = {"at", "fault", "ap", "mode", "lease", "pool", "netmask", "router", NULL};
-    static const char *const wedge[] = {"at", "fault", "mode", "survives_power_cycles", NULL};
-    static const char *const cable[] = {"at", "fault", "duration", NULL};
+    static const char *const wedge[] = {"at", "fault", "mode", "survives_power_cycles", "device", NULL};
+    static const char *const cable[] = {"at", "fault", "duration", "device", NULL};
     switch (k) {
     case SCN_F_AP_REBOOT: return reboot;
     case SCN_F_AP_OFF:
@@ -1261,12 +1347,13 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
     static const char *const all[] = {"at",      "fault",  "ap",      "duration", "keep_leases",
                                       "channel", "passphrase", "tx_power", "to",  "speed",
                                       "mode",    "lease",  "pool",    "netmask", "router",
-                                      "survives_power_cycles", NULL};
-    const scn_node *v[16];
+                                      "survives_power_cycles", "device", NULL};
+    const scn_node *v[17];
     char p[SCN_PATH], qual[48];
     scenario *s = c->s;
     int rc;
     f->ap = -1;
+    f->device = -1;
     f->line = n->line;
     if (n->type != SCN_N_MAP)
         return scn_fail(c, n,
@@ -1315,6 +1402,11 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
                         c->duration->text, c->duration->line);
 
     const scn_node *x;
+    if ((x = scn_get(keys, v, "device")) != NULL) {
+        scn_path(p, path, "device");
+        if ((rc = scn_device_ref(c, x, p, &f->device)) != 0)
+            return rc;
+    }
     if (f->kind != SCN_F_MOVE_DEVICE && f->kind != SCN_F_RADIO_WEDGE && f->kind != SCN_F_CABLE_PULL) {
         if ((x = scn_get(keys, v, "ap")) == NULL)
             return scn_missing(c, n, path, "ap", "which access point, by name");
@@ -1332,8 +1424,14 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
         scn_path(p, path, "duration");
         if ((rc = scn_dur(c, x, p, 1, "must be > 0", &f->duration)) != 0)
             return rc;
-        if (f->kind == SCN_F_CABLE_PULL && !s->device_lan)
-            return scn_fail(c, fn, "%s: cable_pull needs a wired interface: set world.device.lan: true", path);
+        if (f->kind == SCN_F_CABLE_PULL) {
+            bool any = false;
+            for (int i = 0; i < s->ndevices; i++)
+                if ((f->device < 0 || f->device == i) && s->devices[i].lan)
+                    any = true;
+            if (!any)
+                return scn_fail(c, fn, "%s: cable_pull needs a wired interface: set world.device.lan: true", path);
+        }
         if ((x = scn_get(keys, v, "keep_leases")) != NULL) {
             scn_path(p, path, "keep_leases");
             if ((rc = scn_bool(c, x, p, &f->keep_leases)) != 0)
@@ -1491,11 +1589,12 @@ static void scn_render(const scn_node *n, char *buf, size_t cap, size_t *k, int 
 
 static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_expect *e)
 {
-    static const char *const mods[] = {"after", "within", NULL};
+    static const char *const mods[] = {"after", "within", "device", NULL};
     scenario *s = c->s;
     char p[SCN_PATH], shown[64], known[400], hint[80];
     int rc;
     e->after = -1;
+    e->device = -1;
     e->line = n->line;
     if (n->type != SCN_N_MAP)
         return scn_fail(c, n, "%s: expected a mapping such as 'link_up_within: 15s', not %s", path,
@@ -1529,17 +1628,27 @@ static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_ex
     }
     e->kind = (scn_expect_kind)kind;
     const char *ename = scn_expect_names[kind];
-    const char *keys[4] = {ename, NULL, NULL, NULL};
+    const char *keys[5] = {ename, NULL, NULL, NULL, NULL};
     if (e->kind == SCN_E_LINK_UP_WITHIN || e->kind == SCN_E_RECOVERY_WITHIN || e->kind == SCN_E_DROP_DETECTED_WITHIN ||
         e->kind == SCN_E_STATUS_REACHES)
         keys[1] = "after";
     if (e->kind == SCN_E_STATUS_REACHES)
         keys[2] = "within";
-    const scn_node *v[3];
+    /* device: may qualify any expectation; it goes in the first free slot */
+    int dev_slot = 1;
+    while (keys[dev_slot] != NULL)
+        dev_slot++;
+    keys[dev_slot] = "device";
+    const scn_node *v[4];
     char qual[48];
     snprintf(qual, sizeof qual, " for %s", ename);
     if ((rc = scn_fields(c, n, path, qual, keys, v)) != 0)
         return rc;
+    if (v[dev_slot] != NULL) {
+        scn_path(p, path, "device");
+        if ((rc = scn_device_ref(c, v[dev_slot], p, &e->device)) != 0)
+            return rc;
+    }
     size_t k = 0;
     scn_render(n, e->text, sizeof e->text, &k, 0);
     e->text[k] = '\0';
@@ -1768,7 +1877,9 @@ static void scn_defaults(scenario *s)
     s->seed = 1;
     s->ring_files = 4;
     s->capture_beacons = true;
-    s->device_tx_power_dbm = 20;
+    s->ndevices = 1;
+    snprintf(s->devices[0].name, sizeof s->devices[0].name, "cam");
+    s->devices[0].tx_power_dbm = 20;
     s->connect_timeout = SIM_SEC(10);
     s->attempt_timeout = SIM_SEC(10);
     s->nbackoff = (int)(sizeof backoff_s / sizeof backoff_s[0]);

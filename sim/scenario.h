@@ -31,10 +31,16 @@
  *         dhcp:                     # optional
  *           lease: 1h               # (1h) >= 1s
  *           pool: [10.0.2.15, 10.0.2.99]
- *     device:
+ *     device:                       # the one device, named "cam" (or use devices:)
  *       position: [0, 0]            # ([0, 0])
  *       tx_power: 20                # (20)
  *       lan: false                  # (false) a wired interface, which the camera then uses
+ *       firmware: build/my.so       # (--firmware, else the bundled camera) relative to this file
+ *     devices:                      # instead of device: 1..128 devices in one world
+ *       - name: cam1                # required, unique; names the device in trace and verdict
+ *         position: [0, 0]          # tx_power, lan, firmware: as for device
+ *         settings: {camera.period_ms: 500}   # this device's own firmware settings
+ *                                   # (after firmware: below, before --set)
  *   firmware:                       # the device's settings (hal_config keys in brackets)
  *     ssid: camnet                  # [wlan.ssid] (the first AP's SSID)
  *     key: "..."                    # [wlan.key] (the first AP's passphrase, or none)
@@ -57,7 +63,10 @@
  *                                   #   optional pool: [a, b] with netmask/router
  *     - {at: 5m, fault: radio_wedge, mode: both, survives_power_cycles: 0}  # commands | frames | both
  *     - {at: 5m, fault: cable_pull, duration: 30s}     # needs device.lan
- *   expect:                         # each one is a JUnit testcase
+ *                                   # move_device, radio_wedge, cable_pull take an optional
+ *                                   # device: NAME (default: every device)
+ *   expect:                         # each one is a JUnit testcase; an optional device: NAME
+ *                                   # judges one device, else each device is judged
  *     - link_up_within: 15s                       # first IP within 15 s of start ...
  *     - {link_up_within: 60s, after: 0}           # ... or of the end of timeline entry 0
  *     - {status_reaches: WRONG_PASSWORD, within: 15s}   # (after: N optional) IDLE CONNECTING NO_IP GOT_IP
@@ -85,6 +94,8 @@
 #define SCN_MAX_BACKOFF 16
 #define SCN_MAX_FAULTS 256
 #define SCN_MAX_EXPECT 64
+#define SCN_MAX_DEVICES 128
+#define SCN_MAX_DEVICE_SETTINGS 16
 
 typedef struct scn_pos {
     double x, y, z;
@@ -101,6 +112,22 @@ typedef struct scn_ap {
     uint32_t pool_start, pool_end; /* host order; 0 = default */
     int line;             /* where it was declared, for later messages */
 } scn_ap;
+
+/* A device: world.device (one, named "cam") or an entry of world.devices. */
+typedef struct scn_device {
+    char name[32];
+    scn_pos pos;
+    double tx_power_dbm;
+    bool lan;
+    char firmware[512];   /* an image path, relative to the scenario's folder
+                           * resolved here ("" = --firmware or the bundled camera) */
+    struct {
+        char key[64];
+        char value[128];
+    } settings[SCN_MAX_DEVICE_SETTINGS]; /* this device's own, after `firmware:`'s */
+    int nsettings;
+    int line;
+} scn_device;
 
 typedef enum {
     SCN_F_AP_REBOOT,
@@ -134,6 +161,7 @@ typedef struct scn_fault {
     uint32_t pool_start, pool_end, netmask, router;
     scn_wedge_mode wedge_mode;
     int survives_power_cycles;
+    int device;           /* move_device, radio_wedge, cable_pull: index, -1 = every device */
     int line;             /* the entry's line in the file */
 } scn_fault;
 
@@ -158,6 +186,7 @@ typedef struct scn_expect {
     int nspacing;
     long long min, max;   /* power_cycles, frames_*: bounds (inclusive) */
     bool flag;            /* connect_timeout_reported */
+    int device;           /* device: index; -1 = judged for each device */
     char text[96];        /* how the file wrote it, for names and messages */
     int line;
 } scn_expect;
@@ -174,10 +203,8 @@ typedef struct scenario {
     bool capture_beacons;
     scn_ap aps[SCN_MAX_APS];
     int naps;
-    char firmware[512];   /* device.firmware: an image path ("" = the default) */
-    scn_pos device_pos;
-    double device_tx_power_dbm;
-    bool device_lan;
+    scn_device devices[SCN_MAX_DEVICES];
+    int ndevices;         /* >= 1 */
     /* firmware settings */
     char fw_ssid[33];
     char fw_key[64];

@@ -218,9 +218,9 @@ static void test_full_scenario(void **state)
     assert_int_equal(a->pool_end, 0);
     assert_int_equal(a->line, line_of(full_text, "- name: ap_2"));
 
-    assert_true(s->device_pos.x == 1 && s->device_pos.y == 20 && s->device_pos.z == -3.25);
-    assert_true(s->device_tx_power_dbm == 15.5);
-    assert_true(s->device_lan);
+    assert_true(s->devices[0].pos.x == 1 && s->devices[0].pos.y == 20 && s->devices[0].pos.z == -3.25);
+    assert_true(s->devices[0].tx_power_dbm == 15.5);
+    assert_true(s->devices[0].lan);
 
     assert_string_equal(s->fw_ssid, "othernet");
     assert_string_equal(s->fw_key, "");
@@ -368,9 +368,9 @@ static void test_defaults(void **state)
     assert_int_equal(s->aps[0].lease, SIM_SEC(3600));
     assert_int_equal(s->aps[0].pool_start, 0);
     assert_int_equal(s->aps[0].pool_end, 0);
-    assert_true(s->device_pos.x == 0 && s->device_pos.y == 0 && s->device_pos.z == 0);
-    assert_true(s->device_tx_power_dbm == 20);
-    assert_false(s->device_lan);
+    assert_true(s->devices[0].pos.x == 0 && s->devices[0].pos.y == 0 && s->devices[0].pos.z == 0);
+    assert_true(s->devices[0].tx_power_dbm == 20);
+    assert_false(s->devices[0].lan);
     /* the firmware joins the first AP unless told otherwise */
     assert_string_equal(s->fw_ssid, "camnet");
     assert_string_equal(s->fw_key, "correct horse battery");
