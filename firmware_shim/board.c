@@ -123,6 +123,11 @@ board *board_current(void)
     return the_board;
 }
 
+const char *board_name(const board *b)
+{
+    return b->name;
+}
+
 sim *board_sim(board *b)
 {
     return b->sim;

@@ -42,6 +42,9 @@ board *board_create(sim *s, const board_config *cfg, sim_err *err);
 void board_destroy(board *b);
 
 sim *board_sim(board *b);
+/* The device's name: the trace component of what the rig observes about it
+ * (its driver calls, sim/runner.c judges by them). */
+const char *board_name(const board *b);
 /* The process's current board, or NULL. */
 board *board_current(void);
 
