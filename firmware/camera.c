@@ -165,10 +165,14 @@ int app_main(void)
     cam.boot = hal_ticks_ms();
     cam.period_ms = (uint32_t)hal_config_int("camera.period_ms", 1000);
     cam.frame_bytes = (uint32_t)hal_config_int("camera.frame_bytes", 20480);
-    cam.sink_port = (uint16_t)hal_config_int("camera.sink_port", 9000);
+    /* The upload's destination is the rig's to say (its sink's address). */
+    long long port = hal_config_int("sink.port", 9000);
+    if (port <= 0 || port > 65535)
+        return HAL_EINVAL;
+    cam.sink_port = (uint16_t)port;
     if (cam.period_ms == 0 || cam.frame_bytes == 0 || cam.frame_bytes > 1 << 20)
         return HAL_EINVAL;
-    if (!ipaddr_aton(hal_config_str("camera.sink", "10.0.2.100"), &cam.sink))
+    if (!ipaddr_aton(hal_config_str("sink.ip", "10.0.2.100"), &cam.sink))
         return HAL_EINVAL;
     cam.frame = malloc(cam.frame_bytes);
     if (cam.frame == NULL)

@@ -9,8 +9,8 @@
  * status page over HTTP (lwIP httpd, port 80).
  *
  * Settings (hal_config_*): wlan.ssid, wlan.key, camera.period_ms (1000),
- * camera.frame_bytes (20480), camera.sink ("10.0.2.100"), camera.sink_port
- * (9000), lm.connect_timeout_ms (10000), lm.attempt_timeout_ms (10000),
+ * camera.frame_bytes (20480), sink.ip ("10.0.2.100") and sink.port (9000)
+ * (where the rig's sink is: the rig sets them), lm.connect_timeout_ms (10000), lm.attempt_timeout_ms (10000),
  * lm.backoff_ms ("1000,2000,4000,8000,16000,32000,60000"), lm.power_cycle (1),
  * lm.check_period_ms (100), lm.stable_ms (30000), camera.interface ("wlan"
  * or "lan"). */

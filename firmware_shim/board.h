@@ -60,6 +60,8 @@ int board_load_image(board *b, const linkrig_image *img, sim_err *err);
 const linkrig_image *board_image(const board *b);
 
 sim *board_sim(board *b);
+/* The device's name: the trace component of what the rig observes about it
+ * (its driver calls; sim/verdict.c judges by them). */
 const char *board_name(const board *b);
 
 /* Starts a task at the current virtual time (after events already queued

@@ -9,7 +9,11 @@
 
 #include "firmware_shim/board.h"
 #include "radio_model/radio.h"
+#include "sim/trace.h"
 #include "wifi_chip.h"
+
+/* Status polls, recorded only when their value changes (chip_note). */
+enum { CHIP_POLL_NONE = -1, CHIP_POLL_LINK, CHIP_POLL_TCPIP, CHIP_POLL_IS_UP, CHIP_POLL_SCAN, CHIP_NPOLLS };
 
 struct chip {
     board *b;
@@ -19,6 +23,8 @@ struct chip {
     bool scan_stopped; /* the firmware's callback asked to stop */
     void *scan_env;
     chip_scan_result_fn scan_cb;
+    int polled[CHIP_NPOLLS]; /* the value each status poll returned last */
+    bool polled_once[CHIP_NPOLLS];
 };
 
 /* What a chip call costs the calling task in virtual time (DESIGN rule 2:
@@ -62,6 +68,39 @@ static int map_err(int rc)
     case RADIO_ENOTCONN: return CHIP_ENOTCONN;
     default: return CHIP_EIO;
     }
+}
+
+/* The rig's record of a call the firmware made and what it returned: event
+ * "chip" under the device's own component, fields call, rc and the call's
+ * arguments that matter (up; ssid and auth). Scenario verdicts are judged
+ * from these and from what the models saw, never from the firmware's own
+ * words (sim/runner.c). A status poll (poll >= 0) is recorded only when it
+ * returns something else than the previous poll of the same call did, so a
+ * 100 ms poll loop costs one event per change. Returns rc, so that it wraps
+ * the value an API function returns. */
+static int chip_note(struct chip *c, int poll, const char *call, int rc, const char *key, int64_t val,
+                     const uint8_t *ssid, size_t ssid_len)
+{
+    if (poll >= 0) {
+        if (c->polled_once[poll] && c->polled[poll] == rc)
+            return rc;
+        c->polled_once[poll] = true;
+        c->polled[poll] = rc;
+    }
+    sim_trace_rec *t = sim_trace_begin(sim_trace_of(board_sim(c->b)), SIM_LOG_INFO, board_name(c->b), "chip");
+    sim_trace_str(t, "call", call);
+    sim_trace_int(t, "rc", rc);
+    if (key != NULL)
+        sim_trace_int(t, key, val);
+    if (ssid != NULL) {
+        char text[33];
+        size_t n = ssid_len < sizeof text - 1 ? ssid_len : sizeof text - 1;
+        memcpy(text, ssid, n);
+        text[n] = '\0';
+        sim_trace_str(t, "ssid", text);
+    }
+    sim_trace_end(t);
+    return rc;
 }
 
 /* ---- radio events into the firmware ---- */
@@ -204,13 +243,13 @@ static int drv_wifi_set_up(void *vb, int itf, bool up)
         return CHIP_EINVAL; /* the AP interface of the chip is not modelled */
     if (!up)
         c->scanning = false;
-    return map_err(radio_power(c->r, up));
+    return chip_note(c, CHIP_POLL_NONE, "wifi_set_up", map_err(radio_power(c->r, up)), "up", up, NULL, 0);
 }
 
 static bool drv_wifi_is_up(void *vb, int itf)
 {
     struct chip *c = board_driver(vb);
-    return c != NULL && itf == CHIP_ITF_STA && radio_powered(c->r);
+    return c != NULL && chip_note(c, CHIP_POLL_IS_UP, "wifi_is_up", itf == CHIP_ITF_STA && radio_powered(c->r), NULL, 0, NULL, 0);
 }
 
 static int drv_wifi_get_mac(void *vb, int itf, uint8_t mac[6])
@@ -248,13 +287,13 @@ static int drv_wifi_scan(void *vb, const chip_scan_options *opts, void *env, chi
         c->scan_env = env;
         c->scan_cb = result_cb;
     }
-    return map_err(rc);
+    return chip_note(c, CHIP_POLL_NONE, "wifi_scan", map_err(rc), NULL, 0, NULL, 0);
 }
 
 static bool drv_wifi_scan_active(void *vb)
 {
     struct chip *c = board_driver(vb);
-    return c != NULL && c->scanning;
+    return c != NULL && chip_note(c, CHIP_POLL_SCAN, "scan_active", c->scanning, NULL, 0, NULL, 0);
 }
 
 static int drv_wifi_join(void *vb, size_t ssid_len, const uint8_t *ssid, size_t key_len, const uint8_t *key, uint32_t auth_type,
@@ -289,7 +328,7 @@ static int drv_wifi_join(void *vb, size_t ssid_len, const uint8_t *ssid, size_t 
         memcpy(p.bssid, bssid, 6);
         p.channel = (int)channel;
     }
-    return map_err(radio_join(c->r, &p));
+    return chip_note(c, CHIP_POLL_NONE, "wifi_join", map_err(radio_join(c->r, &p)), "auth", auth_type, ssid, ssid_len);
 }
 
 static int drv_wifi_leave(void *vb, int itf)
@@ -299,7 +338,7 @@ static int drv_wifi_leave(void *vb, int itf)
         return CHIP_EPERM;
     if (itf != CHIP_ITF_STA)
         return CHIP_EINVAL;
-    return map_err(radio_leave(c->r));
+    return chip_note(c, CHIP_POLL_NONE, "wifi_leave", map_err(radio_leave(c->r)), NULL, 0, NULL, 0);
 }
 
 static int drv_wifi_link_status(void *vb, int itf)
@@ -307,7 +346,7 @@ static int drv_wifi_link_status(void *vb, int itf)
     struct chip *c = board_driver(vb);
     if (c == NULL || itf != CHIP_ITF_STA)
         return CHIP_LINK_DOWN;
-    return radio_link_status(c->r);
+    return chip_note(c, CHIP_POLL_LINK, "wifi_link_status", radio_link_status(c->r), NULL, 0, NULL, 0);
 }
 
 static int drv_tcpip_link_status(void *vb, int itf)
@@ -316,10 +355,9 @@ static int drv_tcpip_link_status(void *vb, int itf)
     if (c == NULL || itf != CHIP_ITF_STA)
         return CHIP_LINK_DOWN;
     int s = radio_link_status(c->r);
-    if (s != CHIP_LINK_JOIN || !radio_joined(c->r))
-        return s;
-    bool ip = c->cb.has_ip != NULL && c->cb.has_ip(c->cb.ctx, itf);
-    return ip ? CHIP_LINK_UP : CHIP_LINK_NOIP;
+    if (s == CHIP_LINK_JOIN && radio_joined(c->r))
+        s = c->cb.has_ip != NULL && c->cb.has_ip(c->cb.ctx, itf) ? CHIP_LINK_UP : CHIP_LINK_NOIP;
+    return chip_note(c, CHIP_POLL_TCPIP, "tcpip_link_status", s, NULL, 0, NULL, 0);
 }
 
 static int drv_wifi_get_rssi(void *vb, int32_t *rssi)
@@ -329,7 +367,7 @@ static int drv_wifi_get_rssi(void *vb, int32_t *rssi)
         return CHIP_EPERM;
     if (rssi == NULL)
         return CHIP_EINVAL;
-    return map_err(radio_rssi(c->r, rssi));
+    return chip_note(c, CHIP_POLL_NONE, "wifi_get_rssi", map_err(radio_rssi(c->r, rssi)), NULL, 0, NULL, 0);
 }
 
 static int drv_wifi_get_bssid(void *vb, uint8_t bssid[6])
@@ -339,7 +377,7 @@ static int drv_wifi_get_bssid(void *vb, uint8_t bssid[6])
         return CHIP_EPERM;
     if (bssid == NULL)
         return CHIP_EINVAL;
-    return map_err(radio_bssid(c->r, bssid));
+    return chip_note(c, CHIP_POLL_NONE, "wifi_get_bssid", map_err(radio_bssid(c->r, bssid)), NULL, 0, NULL, 0);
 }
 
 static int drv_send_ethernet(void *vb, int itf, size_t len, const void *frame)
@@ -360,7 +398,7 @@ static int drv_wifi_set_tx_power(void *vb, int dbm)
     struct chip *c = board_driver(vb);
     if (c == NULL)
         return CHIP_EPERM;
-    return map_err(radio_set_tx_power(c->r, dbm));
+    return chip_note(c, CHIP_POLL_NONE, "wifi_set_tx_power", map_err(radio_set_tx_power(c->r, dbm)), "dbm", dbm, NULL, 0);
 }
 
 static int drv_wifi_get_tx_power(void *vb, int *dbm)
@@ -370,7 +408,7 @@ static int drv_wifi_get_tx_power(void *vb, int *dbm)
         return CHIP_EPERM;
     if (dbm == NULL)
         return CHIP_EINVAL;
-    return map_err(radio_tx_power(c->r, dbm));
+    return chip_note(c, CHIP_POLL_NONE, "wifi_get_tx_power", map_err(radio_tx_power(c->r, dbm)), NULL, 0, NULL, 0);
 }
 
 COSTED(int, drv_wifi_set_up, CHIP_COST_IOCTL, (void *vb, int itf, bool up), (vb, itf, up))

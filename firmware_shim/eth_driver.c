@@ -9,11 +9,17 @@
 #include "eth_chip.h"
 #include "firmware_shim/board.h"
 #include "sim/ethphy.h"
+#include "sim/trace.h"
+
+/* Status polls, recorded only when their value changes (eth_note). */
+enum { ETH_POLL_NONE = -1, ETH_POLL_LINK, ETH_POLL_IS_UP, ETH_NPOLLS };
 
 struct eth_drv {
     board *b;
     ethphy *p;
     eth_callbacks cb;
+    int polled[ETH_NPOLLS]; /* the value each status poll returned last */
+    bool polled_once[ETH_NPOLLS];
 };
 
 /* What a call costs the calling task (see board_chip_cost). The port is an
@@ -42,6 +48,26 @@ static int map_err(int rc)
     case ETHPHY_ENOLINK: return ETH_ENOLINK;
     default: return ETH_EIO;
     }
+}
+
+/* The rig's record of a call the firmware made and what it returned: event
+ * "eth" under the device's own component, as chip_driver.c's chip_note
+ * (status polls only when their value changed). Returns rc. */
+static int eth_note(struct eth_drv *d, int poll, const char *call, int rc, const char *key, int64_t val)
+{
+    if (poll >= 0) {
+        if (d->polled_once[poll] && d->polled[poll] == rc)
+            return rc;
+        d->polled_once[poll] = true;
+        d->polled[poll] = rc;
+    }
+    sim_trace_rec *t = sim_trace_begin(sim_trace_of(board_sim(d->b)), SIM_LOG_INFO, board_name(d->b), "eth");
+    sim_trace_str(t, "call", call);
+    sim_trace_int(t, "rc", rc);
+    if (key != NULL)
+        sim_trace_int(t, key, val);
+    sim_trace_end(t);
+    return rc;
 }
 
 /* ---- PHY events into the firmware ---- */
@@ -138,13 +164,13 @@ static int drv_eth_set_up(void *vb, bool up)
     struct eth_drv *d = drv_of(vb);
     if (d == NULL)
         return ETH_EIO;
-    return map_err(ethphy_power(d->p, up));
+    return eth_note(d, ETH_POLL_NONE, "eth_set_up", map_err(ethphy_power(d->p, up)), "up", up);
 }
 
 static bool drv_eth_is_up(void *vb)
 {
     struct eth_drv *d = drv_of(vb);
-    return d != NULL && ethphy_powered(d->p);
+    return d != NULL && eth_note(d, ETH_POLL_IS_UP, "eth_is_up", ethphy_powered(d->p), NULL, 0);
 }
 
 static int drv_eth_get_mac(void *vb, uint8_t mac[6])
@@ -163,11 +189,13 @@ static int drv_eth_link_status(void *vb)
     struct eth_drv *d = drv_of(vb);
     if (d == NULL)
         return ETH_LINK_DOWN;
+    int s = ETH_LINK_DOWN;
     switch (ethphy_link_state(d->p)) {
-    case ETHPHY_LINK_UP: return ETH_LINK_UP;
-    case ETHPHY_LINK_NEGOTIATING: return ETH_LINK_NEGOTIATING;
-    default: return ETH_LINK_DOWN;
+    case ETHPHY_LINK_UP: s = ETH_LINK_UP; break;
+    case ETHPHY_LINK_NEGOTIATING: s = ETH_LINK_NEGOTIATING; break;
+    default: break;
     }
+    return eth_note(d, ETH_POLL_LINK, "eth_link_status", s, NULL, 0);
 }
 
 static int drv_eth_send(void *vb, size_t len, const void *frame)

@@ -279,8 +279,6 @@ static int parse_demo(int argc, char **argv, struct demo_opts *o)
 
 #define DEMO_SSID "camnet"
 #define DEMO_PASS "linkrig-demo-pass"
-#define DEMO_SINK 0x0a000264u /* 10.0.2.100 */
-#define DEMO_SINK_PORT 9000
 
 static int cmd_demo(int argc, char **argv)
 {
@@ -307,6 +305,8 @@ static int cmd_demo(int argc, char **argv)
     wc.air_pcap = air_path;
     wc.wire_pcap = wire_path;
     wc.up.restricted = true; /* in-rig services only: the run is reproducible */
+    wc.up.sink_ip = UPLINK_DEFAULT_SINK_IP;
+    wc.up.sink_port = UPLINK_DEFAULT_SINK_PORT;
     sim_err err = {0};
     const char *fw_path = o.firmware ? o.firmware : default_firmware();
     if (fw_path[0] == '\0') {
@@ -338,11 +338,8 @@ static int cmd_demo(int argc, char **argv)
     struct demo_watch watch = {0};
     sim_trace_add_sink(tr, demo_sink, &watch);
     board *b = world_board(w);
-    if (uplink_add_service(world_uplink(w), UPLINK_SERVICE_SINK, DEMO_SINK, DEMO_SINK_PORT, &err) != SIM_OK ||
-        board_config_set(b, "wlan.ssid", DEMO_SSID, &err) != SIM_OK ||
+    if (runner_sink_settings(w, &err) != SIM_OK || board_config_set(b, "wlan.ssid", DEMO_SSID, &err) != SIM_OK ||
         board_config_set(b, "wlan.key", DEMO_PASS, &err) != SIM_OK ||
-        board_config_set(b, "camera.sink", "10.0.2.100", &err) != SIM_OK ||
-        board_config_set(b, "sink.ip", "10.0.2.100", &err) != SIM_OK ||
         board_config_set(b, "camera.period_ms", "1000", &err) != SIM_OK || board_power_on(b, &err) != SIM_OK) {
         fprintf(stderr, "linkrig: %s\n", err.msg);
         world_destroy(w);
@@ -361,7 +358,8 @@ static int cmd_demo(int argc, char **argv)
     board_stats st;
     board_get_stats(b, &st);
     uplink_sink_stats sink = {0};
-    uplink_sink_stats_get(world_uplink(w), DEMO_SINK, DEMO_SINK_PORT, &sink);
+    uplink_sink_flush(world_uplink(w));
+    uplink_sink_stats_get(world_uplink(w), wc.up.sink_ip, wc.up.sink_port, &sink);
     r = sim_trace_begin(tr, SIM_LOG_INFO, "sim", "run_end");
     sim_trace_str(r, "result", res == SIM_RUN_FAILED ? "failed" : "done");
     sim_trace_int(r, "events", (int64_t)sim_sched_fired(sim_sched_of(s)));
@@ -391,8 +389,11 @@ static int cmd_demo(int argc, char **argv)
                wall > 0 ? (double)sim_now(s) / 1e9 / wall : 0.0);
         printf("  camera says (not judged): frames %" PRId64 " captured, %" PRId64 " sent, %" PRId64 " skipped, %" PRId64 " failed\n",
                watch.frames, watch.sent, watch.skipped, watch.failed);
-        printf("  sink 10.0.2.100:%d received %" PRIu64 " bytes (camera sent %" PRId64 "), crc32 %08x\n",
-               DEMO_SINK_PORT, sink.bytes, watch.bytes_sent, sink.crc32);
+        printf("  sink %u.%u.%u.%u:%u received %" PRIu64 " bytes in %" PRIu64 " uploads (camera sent %" PRId64
+               "), crc32 %08x\n",
+               (unsigned)(wc.up.sink_ip >> 24), (unsigned)(wc.up.sink_ip >> 16 & 0xff),
+               (unsigned)(wc.up.sink_ip >> 8 & 0xff), (unsigned)(wc.up.sink_ip & 0xff), (unsigned)wc.up.sink_port,
+               sink.bytes, sink.uploads, watch.bytes_sent, sink.crc32);
         printf("  engine: %" PRIu64 " events, %" PRIu64 " task switches, %" PRIu64 " lwIP timer runs, peak RSS %ld KiB\n",
                sim_sched_fired(sim_sched_of(s)), st.switches, st.lwip_timer_runs, ru.ru_maxrss);
         printf("  captures: %s, %s\n  trace: %s (%" PRIu64 " events)\n", air_path, wire_path, trace_path,

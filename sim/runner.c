@@ -15,111 +15,10 @@
 #include <unistd.h>
 
 #include "firmware_shim/fwimage.h"
+#include "sim/verdict.h"
 #include "sim/world.h"
 
-#define SINK_IP 0x0a000264u /* 10.0.2.100, the camera's default sink */
-#define SINK_PORT 9000
 #define WALK_STEP SIM_MS(100)
-
-/* ---- what the firmware reported (its own trace events) ---- */
-
-struct tev {
-    sim_time t;
-    long long a; /* the event's main number: status, ms, ... */
-};
-
-struct tlist {
-    struct tev *v;
-    size_t n, cap;
-};
-
-static void tl_add(struct tlist *l, sim_time t, long long a)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        struct tev *v = realloc(l->v, cap * sizeof *v);
-        if (v == NULL)
-            abort(); /* losing evidence would make the verdict a lie */
-        l->v = v;
-        l->cap = cap;
-    }
-    l->v[l->n++] = (struct tev){t, a};
-}
-
-struct observed {
-    struct tlist status;      /* wlan_status: a = status */
-    struct tlist connected;   /* lm_connected */
-    struct tlist recovered;   /* lm_recovered: a = down_ms */
-    struct tlist drops;       /* lm_drop_detected */
-    struct tlist attempts;    /* lm_attempt */
-    struct tlist failed;      /* lm_attempt_failed */
-    struct tlist backoffs;    /* lm_backoff: a = ms */
-    struct tlist cycles;      /* lm_power_cycle */
-    struct tlist timeouts;    /* lm_connect_timeout */
-    long long sent, skipped, lost;
-    int healthy;
-};
-
-static long long num(const sim_trace_event *ev, const char *key)
-{
-    for (size_t i = 0; i < ev->nfields; i++)
-        if (strcmp(ev->fields[i].key, key) == 0)
-            return ev->fields[i].num;
-    return 0;
-}
-
-static const char *str(const sim_trace_event *ev, const char *key)
-{
-    for (size_t i = 0; i < ev->nfields; i++)
-        if (strcmp(ev->fields[i].key, key) == 0 && ev->fields[i].str)
-            return ev->fields[i].str;
-    return "";
-}
-
-static void observe(void *ctx, const sim_trace_event *ev)
-{
-    struct observed *o = ctx;
-    if (strcmp(ev->comp, "cam.fw") != 0)
-        return;
-    const char *e = ev->event;
-    if (strcmp(e, "wlan_status") == 0)
-        tl_add(&o->status, ev->t, num(ev, "status"));
-    else if (strcmp(e, "lm_connected") == 0)
-        tl_add(&o->connected, ev->t, 0);
-    else if (strcmp(e, "lm_recovered") == 0)
-        tl_add(&o->recovered, ev->t, num(ev, "down_ms"));
-    else if (strcmp(e, "lm_drop_detected") == 0)
-        tl_add(&o->drops, ev->t, 0);
-    else if (strcmp(e, "lm_attempt") == 0)
-        tl_add(&o->attempts, ev->t, num(ev, "n"));
-    else if (strcmp(e, "lm_attempt_failed") == 0)
-        tl_add(&o->failed, ev->t, num(ev, "status"));
-    else if (strcmp(e, "lm_backoff") == 0)
-        tl_add(&o->backoffs, ev->t, num(ev, "ms"));
-    else if (strcmp(e, "lm_power_cycle") == 0)
-        tl_add(&o->cycles, ev->t, 0);
-    else if (strcmp(e, "lm_health") == 0)
-        o->healthy = (int)num(ev, "healthy");
-    else if (strcmp(e, "lm_connect_timeout") == 0)
-        tl_add(&o->timeouts, ev->t, num(ev, "status"));
-    else if (strcmp(e, "frame") == 0) {
-        const char *r = str(ev, "result");
-        if (strcmp(r, "sent") == 0)
-            o->sent++;
-        else if (strcmp(r, "skipped") == 0)
-            o->skipped++;
-        else
-            o->lost++;
-    }
-}
-
-static void observed_free(struct observed *o)
-{
-    struct tlist *all[] = {&o->status, &o->connected, &o->recovered, &o->drops, &o->attempts,
-                           &o->failed, &o->backoffs, &o->cycles, &o->timeouts};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        free(all[i]->v);
-}
 
 /* ---- the timeline ---- */
 
@@ -147,7 +46,9 @@ struct run {
     const scenario *s;
     world *w;
     struct fault_ev *faults;
-    struct observed obs;
+    const char *dev;             /* the device's name (its board's trace component) */
+    verdict *v[SCN_MAX_DEVICES]; /* what the rig saw of each device */
+    int ndev;
     double wall0;
     double last_progress;
     bool progress;
@@ -401,12 +302,13 @@ static void status_line(struct run *r, char *reply, size_t cap)
             snprintf(ip, sizeof ip, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
         }
     }
+    verdict_now vn;
+    verdict_get_now(r->v[0], &vn);
     size_t n = (size_t)snprintf(reply, cap,
-                                "status t=%s link=%s wifi_status=%d rssi=%s ip=%s lease_left=%s healthy=%s "
-                                "frames_sent=%lld skipped=%lld lost=%lld power_cycles=%zu",
-                                sim_time_format(sim_now(world_sim(w)), t, sizeof t), link, st, rssi_s, ip, lease,
-                                r->obs.healthy ? "yes" : "no", r->obs.sent, r->obs.skipped, r->obs.lost,
-                                r->obs.cycles.n);
+                                "status t=%s link=%s wifi_status=%d rssi=%s ip=%s lease_left=%s online=%s "
+                                "joins=%lld power_cycles=%lld uploads=%lld sink_bytes=%lld",
+                                verdict_fmt_time(sim_now(world_sim(w)), t, sizeof t), link, st, rssi_s, ip, lease,
+                                vn.online ? "yes" : "no", vn.joins, vn.power_cycles, vn.uploads, vn.bytes);
     for (int i = 0; i < world_ap_count(w) && n < cap; i++)
         n += (size_t)snprintf(reply + n, cap - n, " %s=%s", r->s->aps[i].name,
                               ap_enabled(world_ap(w, i)) ? "on" : "off");
@@ -638,161 +540,6 @@ static int console_open_socket(struct run *r, const char *path, sim_err *err)
     return SIM_OK;
 }
 
-/* ---- expectations ---- */
-
-static sim_time ref_start(const struct run *r, int after)
-{
-    return after < 0 ? 0 : r->faults[after].start;
-}
-
-static sim_time ref_end(const struct run *r, int after)
-{
-    return after < 0 ? 0 : r->faults[after].end;
-}
-
-static const struct tev *first_from(const struct tlist *l, sim_time from)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (l->v[i].t >= from)
-            return &l->v[i];
-    return NULL;
-}
-
-static const struct tev *first_status_from(const struct tlist *l, sim_time from, long long status)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (l->v[i].t >= from && l->v[i].a == status)
-            return &l->v[i];
-    return NULL;
-}
-
-static void fmt_t(char *buf, size_t n, sim_time t)
-{
-    snprintf(buf, n, "%.3fs", (double)t / 1e9);
-}
-
-static void check_one(const struct run *r, const scn_expect *e, runner_check *c)
-{
-    const struct observed *o = &r->obs;
-    char a[32], b[32];
-    snprintf(c->name, sizeof c->name, "%s (line %d)", e->text, e->line);
-    c->ok = false;
-    switch (e->kind) {
-    case SCN_E_LINK_UP_WITHIN: {
-        sim_time ref = ref_end(r, e->after);
-        const struct tev *t = first_status_from(&o->status, ref, 3 /* GOT_IP */);
-        fmt_t(a, sizeof a, e->within);
-        if (t == NULL) {
-            snprintf(c->message, sizeof c->message, "expected an IP address within %s of %s; never got one", a,
-                     e->after < 0 ? "the start" : "the fault's end");
-            return;
-        }
-        fmt_t(b, sizeof b, t->t - ref);
-        c->ok = t->t - ref <= e->within;
-        snprintf(c->message, sizeof c->message, "expected link up within %s; got it after %s", a, b);
-        return;
-    }
-    case SCN_E_STATUS_REACHES: {
-        sim_time ref = ref_start(r, e->after);
-        const struct tev *t = first_status_from(&o->status, ref, e->status);
-        fmt_t(a, sizeof a, e->within);
-        if (t == NULL) {
-            long long last = o->status.n ? o->status.v[o->status.n - 1].a : 0;
-            snprintf(c->message, sizeof c->message, "expected status %s within %s; never seen (last status %s)",
-                     scn_status_name(e->status), a, scn_status_name((int)last));
-            return;
-        }
-        fmt_t(b, sizeof b, t->t - ref);
-        c->ok = e->within == 0 || t->t - ref <= e->within;
-        snprintf(c->message, sizeof c->message, "expected status %s within %s; reached after %s",
-                 scn_status_name(e->status), a, b);
-        return;
-    }
-    case SCN_E_CONNECT_TIMEOUT_REPORTED:
-        c->ok = (o->timeouts.n > 0) == e->flag;
-        if (o->timeouts.n > 0) {
-            fmt_t(b, sizeof b, o->timeouts.v[0].t);
-            snprintf(c->message, sizeof c->message, "expected %s connect timeout; reported at %s (status %s)",
-                     e->flag ? "a" : "no", b, scn_status_name((int)o->timeouts.v[0].a));
-        } else {
-            snprintf(c->message, sizeof c->message, "expected %s connect timeout; none reported",
-                     e->flag ? "a" : "no");
-        }
-        return;
-    case SCN_E_RECONNECT_SPACING: {
-        /* The waits the link manager announced, and the gaps actually seen
-         * between a failure (or the drop) and the next attempt. */
-        size_t n = (size_t)e->nspacing;
-        if (o->backoffs.n < n || o->attempts.n < n) {
-            snprintf(c->message, sizeof c->message, "expected %zu reconnect waits; saw %zu", n, o->backoffs.n);
-            return;
-        }
-        for (size_t k = 0; k < n; k++) {
-            sim_time wait = SIM_MS(o->backoffs.v[k].a);
-            const struct tev *next = first_from(&o->attempts, o->backoffs.v[k].t);
-            sim_time gap = next ? next->t - o->backoffs.v[k].t : -1;
-            if (wait != e->spacing[k] || gap < e->spacing[k] - SIM_MS(2) || gap > e->spacing[k] + SIM_MS(2)) {
-                fmt_t(a, sizeof a, e->spacing[k]);
-                fmt_t(b, sizeof b, gap);
-                snprintf(c->message, sizeof c->message,
-                         "expected wait %zu before a reconnect attempt to be %s; the link manager waited %s", k + 1,
-                         a, b);
-                return;
-            }
-        }
-        c->ok = true;
-        snprintf(c->message, sizeof c->message, "the first %zu reconnect waits matched", n);
-        return;
-    }
-    case SCN_E_POWER_CYCLES: {
-        long long n = (long long)o->cycles.n;
-        c->ok = n >= e->min && n <= e->max;
-        if (e->min == e->max)
-            snprintf(c->message, sizeof c->message, "expected %lld power cycle(s); saw %lld", e->min, n);
-        else
-            snprintf(c->message, sizeof c->message, "expected %lld..%lld power cycles; saw %lld", e->min, e->max, n);
-        return;
-    }
-    case SCN_E_FRAMES_LOST_WHILE_HEALTHY:
-        c->ok = o->lost <= e->max;
-        snprintf(c->message, sizeof c->message, "expected at most %lld frame(s) lost while healthy; %lld lost",
-                 e->max, o->lost);
-        return;
-    case SCN_E_RECOVERY_WITHIN: {
-        sim_time from = ref_start(r, e->after), end = ref_end(r, e->after);
-        const struct tev *t = first_from(&o->recovered, from);
-        fmt_t(a, sizeof a, e->within);
-        if (t == NULL) {
-            snprintf(c->message, sizeof c->message, "expected recovery within %s of the fault's end; never recovered",
-                     a);
-            return;
-        }
-        sim_time took = t->t > end ? t->t - end : 0;
-        fmt_t(b, sizeof b, took);
-        c->ok = took <= e->within;
-        snprintf(c->message, sizeof c->message, "expected recovery within %s of the fault's end; took %s", a, b);
-        return;
-    }
-    case SCN_E_DROP_DETECTED_WITHIN: {
-        sim_time from = ref_start(r, e->after);
-        const struct tev *t = first_from(&o->drops, from);
-        fmt_t(a, sizeof a, e->within);
-        if (t == NULL) {
-            snprintf(c->message, sizeof c->message, "expected the drop detected within %s; never detected", a);
-            return;
-        }
-        fmt_t(b, sizeof b, t->t - from);
-        c->ok = t->t - from <= e->within;
-        snprintf(c->message, sizeof c->message, "expected the drop detected within %s; detected after %s", a, b);
-        return;
-    }
-    case SCN_E_FRAMES_SENT_MIN:
-        c->ok = o->sent >= e->min;
-        snprintf(c->message, sizeof c->message, "expected at least %lld frames sent; %lld sent", e->min, o->sent);
-        return;
-    }
-}
-
 /* ---- building the world from the scenario ---- */
 
 int runner_make_dirs(const char *path, sim_err *err)
@@ -811,6 +558,20 @@ int runner_make_dirs(const char *path, sim_err *err)
     if (mkdir(buf, 0777) != 0 && errno != EEXIST)
         return sim_err_set(err, SIM_EIO, "cannot create folder %s: %s", buf, strerror(errno));
     return SIM_OK;
+}
+
+int runner_sink_settings(world *w, sim_err *err)
+{
+    uint32_t ip;
+    uint16_t port;
+    if (world_uplink(w) == NULL || uplink_sink_address(world_uplink(w), &ip, &port) != SIM_OK)
+        return sim_err_set(err, SIM_EINVAL, "the world has no sink to upload to");
+    char v[24];
+    snprintf(v, sizeof v, "%u.%u.%u.%u", (unsigned)(ip >> 24), (unsigned)(ip >> 16 & 255), (unsigned)(ip >> 8 & 255),
+             (unsigned)(ip & 255));
+    int rc = board_config_set(world_board(w), "sink.ip", v, err);
+    snprintf(v, sizeof v, "%u", (unsigned)port);
+    return rc == SIM_OK ? board_config_set(world_board(w), "sink.port", v, err) : rc;
 }
 
 static int set_ms(board *b, const char *key, sim_time t, sim_err *err)
@@ -964,6 +725,9 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     /* Scenarios use in-rig services only, so runs are reproducible; live
      * mode reaches the host (port forwards to the camera). */
     wc.up.restricted = !o->live;
+    /* The sink the camera uploads to: the rig's witness of delivery. */
+    wc.up.sink_ip = UPLINK_DEFAULT_SINK_IP;
+    wc.up.sink_port = UPLINK_DEFAULT_SINK_PORT;
 
     /* Each device's firmware: --firmware, else its own, else the bundled
      * camera; one instance of its image per device. */
@@ -1007,8 +771,43 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         images_close(&imgs);
         return SIM_EIO;
     }
-    sim_trace_add_sink(tr, observe, &r.obs);
-    rc = uplink_add_service(world_uplink(w), UPLINK_SERVICE_SINK, SINK_IP, SINK_PORT, err);
+    /* What the rig sees of each device, by the names its parts trace under:
+     * one verdict per device, each fed by the whole trace. */
+    r.ndev = s->ndevices;
+    for (int d = 0; d < s->ndevices; d++) {
+        char radio_comp[48], phy_comp[48];
+        snprintf(radio_comp, sizeof radio_comp, "%s.radio", board_name(world_device_board(w, d)));
+        snprintf(phy_comp, sizeof phy_comp, "%s.eth", board_name(world_device_board(w, d)));
+        verdict_config vc = {.dev = board_name(world_device_board(w, d)),
+                             .radio = radio_comp,
+                             .phy = world_device_ethphy(w, d) != NULL ? phy_comp : NULL,
+                             .uplink = wc.up.name ? wc.up.name : "uplink",
+                             .sink_ip = wc.up.sink_ip,
+                             .sink_port = wc.up.sink_port,
+                             .only_device = s->ndevices == 1};
+        for (int i = 0; i < s->naps; i++) {
+            vc.aps[vc.naps++] = wc.aps[i].ap.name;
+            if (wc.aps[i].dhcp)
+                vc.dhcp[vc.ndhcp++] = wc.aps[i].dhcps.name ? wc.aps[i].dhcps.name : "dhcp";
+        }
+        if (world_lan_dhcps(w) != NULL)
+            vc.dhcp[vc.ndhcp++] = wc.lan_dhcps.name;
+        radio_get_mac(world_device_radio(w, d), vc.macs[vc.nmacs++]);
+        if (world_device_ethphy(w, d) != NULL)
+            ethphy_get_mac(world_device_ethphy(w, d), vc.macs[vc.nmacs++]);
+        r.v[d] = verdict_create(&vc);
+        if (r.v[d] == NULL) {
+            for (int k = 0; k < d; k++)
+                verdict_free(r.v[k]);
+            free(r.faults);
+            world_destroy(w);
+            images_close(&imgs);
+            return sim_err_set(err, SIM_ENOMEM, "out of memory for the verdict");
+        }
+        sim_trace_add_sink(tr, verdict_observe, r.v[d]);
+    }
+    r.dev = board_name(world_board(w));
+    rc = runner_sink_settings(w, err);
     for (int i = 0; rc == SIM_OK && i < s->ndevices; i++)
         rc = apply_settings(s, o, i, world_device_board(w, i), err);
     for (int i = 0; rc == SIM_OK && o->live && i < o->nhostfwd; i++)
@@ -1021,6 +820,8 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         free(r.faults);
         world_destroy(w);
         images_close(&imgs);
+        for (int d = 0; d < r.ndev; d++)
+            verdict_free(r.v[d]);
         return rc;
     }
     for (int i = 0; i < s->nfaults; i++) {
@@ -1058,40 +859,50 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     if (res == SIM_RUN_FAILED)
         snprintf(out->failure, sizeof out->failure, "%s", sim_failure(sm));
 
-    /* The verdict. A firmware crash fails the scenario whatever else held. */
+    /* The verdict, from what the rig saw. The sink's last upload ends now.
+     * A firmware crash fails the scenario whatever else held. */
+    uplink_sink_flush(world_uplink(w));
+    size_t nref = (size_t)s->nfaults + r.ninjected;
+    sim_time *starts = calloc(nref + 1, sizeof *starts), *ends = calloc(nref + 1, sizeof *ends);
+    if (starts == NULL || ends == NULL)
+        abort(); /* a verdict without its references would be a guess */
+    for (int i = 0; i < s->nfaults; i++) {
+        starts[i] = r.faults[i].start;
+        ends[i] = r.faults[i].end;
+    }
+    for (size_t k = 0; k < r.ninjected; k++) {
+        starts[(size_t)s->nfaults + k] = r.injected[k]->start;
+        ends[(size_t)s->nfaults + k] = r.injected[k]->end;
+    }
+    verdict_refs refs = {.start = starts, .end = ends, .nfaults = (int)nref, .run_end = out->virtual_end, .s = s};
     bool all = res != SIM_RUN_FAILED;
-    out->nchecks = s->nexpects;
+    /* An expectation that names a device is judged for it; one that names
+     * none, for each device (and says which when there are several). */
+    out->nchecks = 0;
     for (int i = 0; i < s->nexpects; i++) {
-        check_one(&r, &s->expects[i], &out->checks[i]);
-        all = all && out->checks[i].ok;
+        for (int d = 0; d < r.ndev; d++) {
+            if (s->expects[i].device >= 0 && s->expects[i].device != d)
+                continue;
+            if (out->nchecks == RUNNER_MAX_CHECKS) {
+                all = false;
+                snprintf(out->failure, sizeof out->failure,
+                         "more than %d checks (expectations times devices): the rest were not judged",
+                         RUNNER_MAX_CHECKS);
+                break;
+            }
+            runner_check *c = &out->checks[out->nchecks++];
+            verdict_check(r.v[d], &s->expects[i], &refs, c);
+            if (r.ndev > 1 && s->expects[i].device < 0) {
+                size_t len = strlen(c->name);
+                snprintf(c->name + len, sizeof c->name - len, " [%s]", s->devices[d].name);
+            }
+            all = all && c->ok;
+        }
     }
     out->passed = all;
-
-    const struct observed *ob = &r.obs;
-    const struct tev *first = first_status_from(&ob->status, 0, 3);
-    out->first_link = first ? first->t : -1;
-    out->ndrops = (int)(ob->drops.n < RUNNER_MAX_DROPS ? ob->drops.n : RUNNER_MAX_DROPS);
-    for (int i = 0; i < out->ndrops; i++) {
-        sim_time td = ob->drops.v[i].t;
-        sim_time cause = -1;
-        for (int k = 0; k < s->nfaults; k++)
-            if (r.faults[k].start <= td && (cause < 0 || r.faults[k].start > cause))
-                cause = r.faults[k].start;
-        for (size_t k = 0; k < r.ninjected; k++)
-            if (r.injected[k]->start <= td && (cause < 0 || r.injected[k]->start > cause))
-                cause = r.injected[k]->start;
-        out->detect[i] = cause >= 0 ? td - cause : -1;
-        const struct tev *rec = first_from(&ob->recovered, td);
-        out->recover[i] = rec ? rec->t - td : -1;
-    }
-    out->attempts = (long long)ob->attempts.n;
-    out->power_cycles = (long long)ob->cycles.n;
-    out->frames_sent = ob->sent;
-    out->frames_skipped = ob->skipped;
-    out->frames_failed = ob->lost;
-    uplink_sink_stats st = {0};
-    uplink_sink_stats_get(world_uplink(w), SINK_IP, SINK_PORT, &st);
-    out->sink_bytes = st.bytes;
+    verdict_metrics(r.v[0], &refs, out);
+    free(starts);
+    free(ends);
 
     t = sim_trace_begin(tr, SIM_LOG_INFO, "scenario", "end");
     sim_trace_bool(t, "passed", out->passed);
@@ -1104,7 +915,8 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         sim_cancel(sm, r.injected[i]->walk_timer);
     world_destroy(w);
     images_close(&imgs);
-    observed_free(&r.obs);
+    for (int d = 0; d < r.ndev; d++)
+        verdict_free(r.v[d]);
     free(r.faults);
     for (size_t i = 0; i < r.ninjected; i++) {
         free(r.injected[i]->from);
@@ -1131,29 +943,33 @@ void runner_print_summary(FILE *f, const runner_result *r)
         return;
     }
     fprintf(f, "%s: %s (seed %" PRIu64 ", %s virtual in %.2f s wall)\n", r->name, r->passed ? "PASS" : "FAIL", r->seed,
-            sim_time_format(r->virtual_end, a, sizeof a), r->wall_s);
+            verdict_fmt_time(r->virtual_end, a, sizeof a), r->wall_s);
     if (r->failure[0])
         fprintf(f, "  firmware failed: %s\n", r->failure);
     for (int i = 0; i < r->nchecks; i++)
         fprintf(f, "  [%s] %s: %s\n", r->checks[i].ok ? "ok" : "FAIL", r->checks[i].name, r->checks[i].message);
     if (r->first_link >= 0)
-        fprintf(f, "  time to first link: %s\n", sim_time_format(r->first_link, a, sizeof a));
+        fprintf(f, "  time to first link: %s\n", verdict_fmt_time(r->first_link, a, sizeof a));
     else
         fprintf(f, "  time to first link: never\n");
     for (int i = 0; i < r->ndrops; i++) {
         if (r->detect[i] >= 0)
-            sim_time_format(r->detect[i], a, sizeof a);
+            verdict_fmt_time(r->detect[i], a, sizeof a);
         else
             snprintf(a, sizeof a, "?");
         if (r->recover[i] >= 0)
-            sim_time_format(r->recover[i], b, sizeof b);
+            verdict_fmt_time(r->recover[i], b, sizeof b);
         else
             snprintf(b, sizeof b, "not recovered");
         fprintf(f, "  drop %d: detected %s after the fault, recovered %s later\n", i + 1, a, b);
     }
     fprintf(f, "  reconnect attempts: %lld, power cycles: %lld\n", r->attempts, r->power_cycles);
-    fprintf(f, "  frames: %lld sent, %lld skipped, %lld lost while healthy; sink received %" PRIu64 " bytes\n",
-            r->frames_sent, r->frames_skipped, r->frames_failed, r->sink_bytes);
+    if (r->longest_gap >= 0)
+        verdict_fmt_time(r->longest_gap, a, sizeof a);
+    else
+        snprintf(a, sizeof a, "n/a");
+    fprintf(f, "  sink: %lld uploads, %" PRIu64 " bytes over %lld connection(s); longest silence %s\n", r->uploads,
+            r->sink_bytes, r->connections, a);
 }
 
 int runner_result_write(int fd, const runner_result *r)

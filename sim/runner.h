@@ -1,11 +1,14 @@
 /* sim/runner.h — runs one scenario and judges it.
  *
  * runner_run builds the scenario's world (APs, DHCP, uplink with an in-rig
- * TCP sink at 10.0.2.100:9000, the device with the camera firmware and the
+ * TCP sink at the uplink's sink address, 10.0.2.100:9000, given to the firmware as
+ * settings sink.ip and sink.port, the device with the camera firmware and the
  * scenario's settings), applies the timeline's faults at their virtual times,
- * runs for the scenario's duration, and checks each expectation against the
- * firmware's trace events. It writes air.pcap, wire.pcap and trace.jsonl to
- * the scenario's output folder.
+ * runs for the scenario's duration, and checks each expectation against what
+ * the rig itself observed (sim/verdict.h: the device's driver calls, the
+ * air, the DHCP servers, the PHY, the sink), never against the firmware's own
+ * reports. It writes air.pcap, wire.pcap and trace.jsonl to the scenario's
+ * output folder.
  *
  * One scenario per process: the firmware's lwIP is global state. The CLI
  * forks a child per scenario; the child calls runner_run and reports the
@@ -29,6 +32,7 @@
 
 #define RUNNER_MAX_SETS 32
 #define RUNNER_MAX_DROPS 64
+#define RUNNER_MAX_CHECKS 512 /* expectations times the devices they judge */
 
 typedef struct runner_opts {
     bool has_seed;
@@ -65,7 +69,7 @@ typedef struct runner_opts {
 typedef struct runner_check {
     char name[128];    /* the expectation as the file wrote it */
     bool ok;
-    char message[256]; /* expected vs seen */
+    char message[400]; /* expected vs seen */
 } runner_check;
 
 typedef struct runner_result {
@@ -77,18 +81,23 @@ typedef struct runner_result {
     sim_time virtual_end;
     uint64_t seed;
     int nchecks;
-    runner_check checks[SCN_MAX_EXPECT];
+    runner_check checks[RUNNER_MAX_CHECKS];
     /* recovery metrics */
     sim_time first_link;   /* -1: never */
     int ndrops;
-    sim_time detect[RUNNER_MAX_DROPS];  /* drop detected, after the fault that caused it (-1 unknown) */
-    sim_time recover[RUNNER_MAX_DROPS]; /* down time until recovered (-1: not recovered) */
-    long long attempts, power_cycles;
-    long long frames_sent, frames_skipped, frames_failed;
+    sim_time detect[RUNNER_MAX_DROPS];  /* the firmware's first reaction, after the fault that caused it (-1 unknown) */
+    sim_time recover[RUNNER_MAX_DROPS]; /* from that reaction to data at the sink again (-1: never) */
+    long long attempts, power_cycles;   /* joins; power-down/up pairs */
+    long long uploads, connections;     /* at the sink */
     uint64_t sink_bytes;
+    sim_time longest_gap;               /* longest silence at the sink after its first data (-1: no data) */
 } runner_result;
 
 void runner_opts_default(runner_opts *o);
+/* Tells the device's firmware where the world's sink is (settings sink.ip,
+ * a dotted quad, and sink.port), from the uplink's configuration. */
+struct world;
+int runner_sink_settings(struct world *w, sim_err *err);
 /* mkdir -p, with a message naming the folder that could not be made. */
 int runner_make_dirs(const char *path, sim_err *err);
 /* Runs s; returns 0 when it ran (passed or not: see out->passed), or a

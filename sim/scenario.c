@@ -911,12 +911,24 @@ static const char *const scn_expect_names[] = {
     [SCN_E_CONNECT_TIMEOUT_REPORTED] = "connect_timeout_reported",
     [SCN_E_RECONNECT_SPACING] = "reconnect_spacing",
     [SCN_E_POWER_CYCLES] = "power_cycles",
-    [SCN_E_FRAMES_LOST_WHILE_HEALTHY] = "frames_lost_while_healthy",
     [SCN_E_RECOVERY_WITHIN] = "recovery_within",
     [SCN_E_DROP_DETECTED_WITHIN] = "drop_detected_within",
-    [SCN_E_FRAMES_SENT_MIN] = "frames_sent_min",
+    [SCN_E_BYTES_DELIVERED_MIN] = "bytes_delivered_min",
+    [SCN_E_UPLOADS_MIN] = "uploads_min",
+    [SCN_E_DELIVERY_GAP_MAX] = "delivery_gap_max",
+    [SCN_E_MARKER] = "marker",
 };
 #define SCN_NEXPECTS ((int)(sizeof scn_expect_names / sizeof scn_expect_names[0]))
+
+/* Expectations that were judged from the firmware's own reports, which a
+ * verdict may no longer trust: a file that still uses one is told what
+ * replaces it. */
+static const struct {
+    const char *name, *instead;
+} scn_retired[] = {
+    {"frames_sent_min", "uploads_min (uploads the rig's sink received) or bytes_delivered_min"},
+    {"frames_lost_while_healthy", "delivery_gap_max (the longest time the rig's sink received nothing)"},
+};
 
 static const struct {
     const char *name;
@@ -1587,9 +1599,29 @@ static void scn_render(const scn_node *n, char *buf, size_t cap, size_t *k, int 
         *k = cap - 1;
 }
 
+/* Bounds {min, max} as power_cycles and marker take them; either may be
+ * left out (0 and unbounded). */
+static int scn_bounds(scn_ctx *c, const scn_node *minv, const scn_node *maxv, const scn_node *at, const char *path,
+                      scn_expect *e)
+{
+    char mp[SCN_PATH];
+    int rc;
+    e->min = 0;
+    e->max = LLONG_MAX;
+    scn_path(mp, path, "min");
+    if (minv != NULL && (rc = scn_int(c, minv, mp, 0, LLONG_MAX, "", &e->min)) != 0)
+        return rc;
+    scn_path(mp, path, "max");
+    if (maxv != NULL && (rc = scn_int(c, maxv, mp, 0, LLONG_MAX, "", &e->max)) != 0)
+        return rc;
+    if (e->min > e->max)
+        return scn_fail(c, at, "%s: min %lld is greater than max %lld", path, e->min, e->max);
+    return 0;
+}
+
 static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_expect *e)
 {
-    static const char *const mods[] = {"after", "within", "device", NULL};
+    static const char *const mods[] = {"after", "within", "min", "max", "device", NULL};
     scenario *s = c->s;
     char p[SCN_PATH], shown[64], known[400], hint[80];
     int rc;
@@ -1604,6 +1636,11 @@ static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_ex
     for (const scn_node *k = n->first; k != NULL && k->next != NULL; k = k->next->next) {
         if (k->type != SCN_N_SCALAR)
             return scn_fail(c, k, "%s: a key must be a plain name, not %s", path, scn_kind_text(k));
+        for (size_t i = 0; i < sizeof scn_retired / sizeof scn_retired[0]; i++)
+            if (strcmp(k->text, scn_retired[i].name) == 0)
+                return scn_fail(c, k,
+                                "%s: '%s' is no longer an expectation: it trusted the firmware's own count; use %s",
+                                path, scn_retired[i].name, scn_retired[i].instead);
         int idx = -1;
         for (int i = 0; i < SCN_NEXPECTS; i++)
             if (strcmp(k->text, scn_expect_names[i]) == 0)
@@ -1628,25 +1665,42 @@ static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_ex
     }
     e->kind = (scn_expect_kind)kind;
     const char *ename = scn_expect_names[kind];
-    const char *keys[5] = {ename, NULL, NULL, NULL, NULL};
-    if (e->kind == SCN_E_LINK_UP_WITHIN || e->kind == SCN_E_RECOVERY_WITHIN || e->kind == SCN_E_DROP_DETECTED_WITHIN ||
-        e->kind == SCN_E_STATUS_REACHES)
-        keys[1] = "after";
-    if (e->kind == SCN_E_STATUS_REACHES)
-        keys[2] = "within";
-    /* device: may qualify any expectation; it goes in the first free slot */
-    int dev_slot = 1;
-    while (keys[dev_slot] != NULL)
-        dev_slot++;
-    keys[dev_slot] = "device";
-    const scn_node *v[4];
+    /* The keys each expectation takes besides its own (scenario.h). */
+    const char *keys[7] = {ename, NULL, NULL, NULL, NULL, NULL, NULL};
+    int nk = 1;
+    switch (e->kind) {
+    case SCN_E_LINK_UP_WITHIN:
+    case SCN_E_RECOVERY_WITHIN:
+    case SCN_E_DROP_DETECTED_WITHIN:
+    case SCN_E_RECONNECT_SPACING:
+    case SCN_E_DELIVERY_GAP_MAX:
+        keys[nk++] = "after";
+        break;
+    case SCN_E_STATUS_REACHES:
+        keys[nk++] = "after";
+        keys[nk++] = "within";
+        break;
+    case SCN_E_MARKER:
+        keys[nk++] = "min";
+        keys[nk++] = "max";
+        keys[nk++] = "after";
+        keys[nk++] = "within";
+        break;
+    default:
+        break;
+    }
+    keys[nk++] = "device"; /* device: may qualify any expectation */
+    const scn_node *v[6];
     char qual[48];
     snprintf(qual, sizeof qual, " for %s", ename);
     if ((rc = scn_fields(c, n, path, qual, keys, v)) != 0)
         return rc;
-    if (v[dev_slot] != NULL) {
+    const scn_node *after = scn_get(keys, v, "after");
+    const scn_node *within = scn_get(keys, v, "within");
+    const scn_node *devn = scn_get(keys, v, "device");
+    if (devn != NULL) {
         scn_path(p, path, "device");
-        if ((rc = scn_device_ref(c, v[dev_slot], p, &e->device)) != 0)
+        if ((rc = scn_device_ref(c, devn, p, &e->device)) != 0)
             return rc;
     }
     size_t k = 0;
@@ -1661,7 +1715,7 @@ static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_ex
     case SCN_E_DROP_DETECTED_WITHIN:
         if ((rc = scn_dur(c, val, p, 1, "must be > 0", &e->within)) != 0)
             return rc;
-        if (v[1] == NULL && e->kind != SCN_E_LINK_UP_WITHIN)
+        if (after == NULL && e->kind != SCN_E_LINK_UP_WITHIN)
             return scn_missing(c, n, path, "after", "the timeline entry this is measured from, e.g. after: 0");
         break;
     case SCN_E_STATUS_REACHES: {
@@ -1677,7 +1731,7 @@ static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_ex
             return scn_fail(c, val, "%s: unknown status '%s' (known: %s%s)", p, scn_show(val, shown, sizeof shown),
                             names, scn_suggest(val->text, list, SCN_NSTATUS, hint, sizeof hint));
         scn_path(p, path, "within");
-        if (v[2] != NULL && (rc = scn_dur(c, v[2], p, 1, "must be > 0", &e->within)) != 0)
+        if (within != NULL && (rc = scn_dur(c, within, p, 1, "must be > 0", &e->within)) != 0)
             return rc;
         break;
     }
@@ -1705,48 +1759,53 @@ static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_ex
         if (val->type == SCN_N_MAP) {
             static const char *const mm[] = {"min", "max", NULL};
             const scn_node *mv[2];
-            char mp[SCN_PATH];
             if ((rc = scn_fields(c, val, p, "", mm, mv)) != 0)
                 return rc;
             if (mv[0] == NULL && mv[1] == NULL)
                 return scn_fail(c, val, "%s: give min, max or both (e.g. {min: 1, max: 3})", p);
-            e->min = 0;
-            e->max = LLONG_MAX;
-            scn_path(mp, p, "min");
-            if (mv[0] != NULL && (rc = scn_int(c, mv[0], mp, 0, LLONG_MAX, "", &e->min)) != 0)
+            if ((rc = scn_bounds(c, mv[0], mv[1], val, p, e)) != 0)
                 return rc;
-            scn_path(mp, p, "max");
-            if (mv[1] != NULL && (rc = scn_int(c, mv[1], mp, 0, LLONG_MAX, "", &e->max)) != 0)
-                return rc;
-            if (e->min > e->max)
-                return scn_fail(c, val, "%s: min %lld is greater than max %lld", p, e->min, e->max);
         } else {
             if ((rc = scn_int(c, val, p, 0, LLONG_MAX, " (or {min: a, max: b})", &x)) != 0)
                 return rc;
             e->min = e->max = x;
         }
         break;
-    case SCN_E_FRAMES_LOST_WHILE_HEALTHY:
-        if ((rc = scn_int(c, val, p, 0, LLONG_MAX, " frames at most", &x)) != 0)
-            return rc;
-        e->min = 0;
-        e->max = x;
-        break;
-    case SCN_E_FRAMES_SENT_MIN:
-        if ((rc = scn_int(c, val, p, 0, LLONG_MAX, " frames at least", &x)) != 0)
+    case SCN_E_BYTES_DELIVERED_MIN:
+    case SCN_E_UPLOADS_MIN:
+        if ((rc = scn_int(c, val, p, 0, LLONG_MAX, e->kind == SCN_E_UPLOADS_MIN ? " uploads at least" : " bytes at least",
+                          &x)) != 0)
             return rc;
         e->min = x;
         e->max = LLONG_MAX;
         break;
+    case SCN_E_DELIVERY_GAP_MAX:
+        if ((rc = scn_dur(c, val, p, 1, "must be > 0", &e->within)) != 0)
+            return rc;
+        break;
+    case SCN_E_MARKER: {
+        const scn_node *minv = scn_get(keys, v, "min"), *maxv = scn_get(keys, v, "max");
+        if ((rc = scn_name(c, val, p, sizeof e->marker - 1, "a marker name, [A-Za-z0-9_.-], 1..31 characters",
+                           e->marker, sizeof e->marker)) != 0)
+            return rc;
+        if ((rc = scn_bounds(c, minv, maxv, n, path, e)) != 0)
+            return rc;
+        if (minv == NULL && maxv == NULL)
+            e->min = 1; /* {marker: x} alone: at least one */
+        scn_path(p, path, "within");
+        if (within != NULL && (rc = scn_dur(c, within, p, 1, "must be > 0", &e->within)) != 0)
+            return rc;
+        break;
     }
-    if (keys[1] != NULL && v[1] != NULL) {
+    }
+    if (after != NULL) {
         scn_path(p, path, "after");
-        if ((rc = scn_int(c, v[1], p, 0, LLONG_MAX, " (a timeline entry, counted from 0)", &x)) != 0)
+        if ((rc = scn_int(c, after, p, 0, LLONG_MAX, " (a timeline entry, counted from 0)", &x)) != 0)
             return rc;
         if (x >= s->nfaults) {
             if (s->nfaults == 0)
-                return scn_fail(c, v[1], "%s: timeline entry %lld does not exist (the timeline is empty)", p, x);
-            return scn_fail(c, v[1], "%s: timeline entry %lld does not exist (the timeline has %d entr%s: 0..%d)", p,
+                return scn_fail(c, after, "%s: timeline entry %lld does not exist (the timeline is empty)", p, x);
+            return scn_fail(c, after, "%s: timeline entry %lld does not exist (the timeline has %d entr%s: 0..%d)", p,
                             x, s->nfaults, s->nfaults == 1 ? "y" : "ies", s->nfaults - 1);
         }
         e->after = (int)x;

@@ -67,17 +67,100 @@
  *                                   # device: NAME (default: every device)
  *   expect:                         # each one is a JUnit testcase; an optional device: NAME
  *                                   # judges one device, else each device is judged
- *     - link_up_within: 15s                       # first IP within 15 s of start ...
- *     - {link_up_within: 60s, after: 0}           # ... or of the end of timeline entry 0
+ *     - link_up_within: 15s
+ *     - {link_up_within: 60s, after: 0}
  *     - {status_reaches: WRONG_PASSWORD, within: 15s}   # (after: N optional) IDLE CONNECTING NO_IP GOT_IP
  *                                   #   CONNECT_FAIL NO_AP_FOUND WRONG_PASSWORD
- *     - connect_timeout_reported: true            # the initial connect gave up with an error
- *     - reconnect_spacing: [1s, 2s, 4s, 8s]       # the first waits before reconnect attempts
+ *     - connect_timeout_reported: true
+ *     - reconnect_spacing: [1s, 2s, 4s, 8s]       # (after: N optional)
  *     - power_cycles: 1                           # exactly; or {min: 1, max: 3}
- *     - frames_lost_while_healthy: 0              # at most this many
- *     - {recovery_within: 60s, after: 0}          # lm recovered within 60 s of entry 0's end (after: required)
- *     - {drop_detected_within: 2s, after: 0}      # within 2 s of entry 0's start (after: required)
- *     - frames_sent_min: 100
+ *     - {recovery_within: 60s, after: 0}          # (after: required)
+ *     - {drop_detected_within: 2s, after: 0}      # (after: required)
+ *     - bytes_delivered_min: 4096000
+ *     - uploads_min: 200
+ *     - delivery_gap_max: 45s                     # (after: N optional)
+ *     - {marker: upload_done, min: 3, max: 10, after: 0, within: 60s}  # all but the name optional
+ *
+ * What each expectation means. Verdicts come from what the rig itself saw,
+ * never from what the firmware says about itself (sim/runner.c): the chip
+ * and Ethernet driver calls the firmware made and what they returned
+ * (trace events "chip" and "eth" under the device's component), the air and
+ * the AP (association, 4-way handshake, deauthentication, beacon loss), the
+ * DHCP servers (leases), the Ethernet PHY, and the rig's TCP sink (bytes and
+ * uploads, with their times). The one exception is marker, which is about the
+ * firmware's own markers by definition. Words used below:
+ *   - a join is a chip wifi_join call; an attempt is a join;
+ *   - a status poll is a wifi_link_status, tcpip_link_status or
+ *     eth_link_status call, and what it returned; the connected values are
+ *     UP (tcpip), JOIN (wifi) and UP (eth);
+ *   - online: the device was associated (the chip's link up after the 4-way
+ *     handshake, or the Ethernet PHY's link up) and then got a lease (a DHCP
+ *     ACK with a lease for its MAC from a server of the rig);
+ *   - a loss: while online, the first of: the chip's link down (beacon loss,
+ *     deauthentication), a deauthentication by the AP, the AP switched off,
+ *     the radio wedged (frames or both), the PHY's link down, a DHCP NAK or
+ *     lease expiry for the device, a status poll returning something else
+ *     than the connected value, or the firmware's own leave or power-down;
+ *   - an outage runs from a loss to the next time the device is online;
+ *   - a delivery is bytes arriving at the rig's sink; an upload is a run of
+ *     them on one connection with no pause of 200 ms or more (the camera's
+ *     frames are one upload each; uplink.h);
+ *   - "entry N" is timeline entry N (from 0); a walk ends when it arrives.
+ * Times in messages are seconds with millisecond precision, rounded.
+ *
+ *   link_up_within: D [after: N]   the device is online within D of the
+ *       start of the run (of the end of entry N): the first online moment at
+ *       or after it, or at once if it is online then.
+ *   status_reaches: S [within: D] [after: N]   a status poll at or after the
+ *       start of the run (of entry N) returned S, i.e. the rig told the
+ *       firmware S: the chip's CHIP_LINK_* values are MicroPython's STAT_*
+ *       (DOWN = IDLE, JOIN = CONNECTING, NOIP = NO_IP, UP = GOT_IP, FAIL =
+ *       CONNECT_FAIL, NONET = NO_AP_FOUND, BADAUTH = WRONG_PASSWORD); within
+ *       D when given. Only Wi-Fi polls count (eth_link_status has no such
+ *       statuses).
+ *   connect_timeout_reported: true   the firmware gave up its first join
+ *       instead of waiting on it forever: the device was not online, and
+ *       after the first join the firmware made a leave, a power-down or
+ *       another join, no later than firmware.connect_timeout plus the first
+ *       backoff wait plus 1 s (the settings the scenario gives the firmware:
+ *       it reports the timeout, then carries on with its backoff table; a
+ *       connect_timeout of 0 puts no bound). false: it never did.
+ *   reconnect_spacing: [w1, w2, ...] [after: N]   the first outage that
+ *       starts at or after the first time the device is online (the start of
+ *       entry N) has at least as many joins as waits, and gap k lies in
+ *       [wk, wk + max(100 ms, wk / 10)]. Gap 1 runs from the moment the
+ *       firmware learnt of the loss (the chip's link down or the PHY's, both
+ *       delivered to it as callbacks, or the first status poll that saw it,
+ *       or its own leave or power-down; the loss itself when none came first)
+ *       to the first join. Gap k > 1 runs from the moment the rig reported
+ *       join k-1 as failed (that join's error return, or the first status
+ *       poll after it returning FAIL, NONET, BADAUTH or DOWN) to join k; the
+ *       slack is the firmware's poll period. When the rig never failed join
+ *       k-1 (the chip associated but no address came, and the firmware gave
+ *       up on its own clock, which the rig cannot see), gap k runs from the
+ *       last status change before join k and only the lower bound applies.
+ *   power_cycles: n | {min, max}   chip (or Ethernet) power-downs followed by
+ *       a power-up: wifi_set_up(0) then wifi_set_up(1), both returning OK.
+ *   drop_detected_within: D after: N   the firmware's first reaction after
+ *       the start of entry N, within D of it: a leave, a join, a power-down,
+ *       or a status poll that saw the loss (returned something else than the
+ *       connected value).
+ *   recovery_within: D after: N   the sink receives data again within D of
+ *       the end of entry N: the first delivery after the outage in progress
+ *       at the start of entry N, or after the first loss that follows it
+ *       (0 when it came before the end; the firmware's own word that it
+ *       recovered is never enough: a stale link "recovers" at once).
+ *   bytes_delivered_min: n   the sink received at least n bytes in all.
+ *   uploads_min: n           the sink received at least n uploads.
+ *   delivery_gap_max: D [after: N]   no silence at the sink longer than D,
+ *       from the first delivery (from the end of entry N) to the end of the
+ *       run: between one delivery's last byte and the next's first, and
+ *       from the last one to the end.
+ *   marker: NAME [min: a] [max: b] [after: N] [within: D]   the number of
+ *       markers NAME the firmware emitted (hal_marker: event "marker" with
+ *       name and value) after the end of entry N (the start of the run),
+ *       within D of it when given, is in [a, b] (min 1 when neither is
+ *       given).
  *
  * The parsed scenario is plain data, read-only for the runner. */
 #ifndef LINKRIG_SIM_SCENARIO_H
@@ -171,22 +254,25 @@ typedef enum {
     SCN_E_CONNECT_TIMEOUT_REPORTED,
     SCN_E_RECONNECT_SPACING,
     SCN_E_POWER_CYCLES,
-    SCN_E_FRAMES_LOST_WHILE_HEALTHY,
     SCN_E_RECOVERY_WITHIN,
     SCN_E_DROP_DETECTED_WITHIN,
-    SCN_E_FRAMES_SENT_MIN,
+    SCN_E_BYTES_DELIVERED_MIN,
+    SCN_E_UPLOADS_MIN,
+    SCN_E_DELIVERY_GAP_MAX,
+    SCN_E_MARKER,
 } scn_expect_kind;
 
 typedef struct scn_expect {
     scn_expect_kind kind;
-    sim_time within;      /* *_within */
+    sim_time within;      /* *_within, delivery_gap_max, marker's within (0: none) */
     int after;            /* timeline entry index, -1 = from the start */
     int status;           /* status_reaches: STAT_* value (MicroPython's) */
     sim_time spacing[SCN_MAX_BACKOFF]; /* reconnect_spacing */
     int nspacing;
-    long long min, max;   /* power_cycles, frames_*: bounds (inclusive) */
+    long long min, max;   /* power_cycles, *_min, marker: bounds (inclusive) */
     bool flag;            /* connect_timeout_reported */
     int device;           /* device: index; -1 = judged for each device */
+    char marker[32];      /* marker: its name */
     char text[96];        /* how the file wrote it, for names and messages */
     int line;
 } scn_expect;

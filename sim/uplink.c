@@ -108,6 +108,18 @@
 struct flow { /* a connection to a service the guest has not closed yet */
     uint32_t ip;
     uint16_t port;
+    uint64_t n;      /* the service's connection number */
+    uint64_t bytes;  /* delivered to the service on it */
+    sim_time opened; /* the guest's SYN */
+};
+
+struct upload { /* a run of bytes on one connection (UPLINK_UPLOAD_PAUSE) */
+    bool open;
+    uint32_t ip;
+    uint16_t port;
+    uint64_t conn;
+    sim_time first, last;
+    uint64_t bytes;
 };
 
 struct service {
@@ -120,6 +132,8 @@ struct service {
     size_t nflows, capflows;
     uint8_t *backlog; /* echo: bytes slirp has not taken back yet */
     size_t boff, blen, bcap; /* they start at backlog + boff */
+    struct upload up;  /* sink: the upload in progress */
+    sim_timer_id up_ev; /* ends it after a pause */
 };
 
 struct hostfd {
@@ -164,6 +178,12 @@ struct uplink {
     bool in_idle;
     sim_time dgram_touch; /* the guest's last UDP/ICMP packet */
     uint64_t frames_out;
+    /* The guest segment slirp_input is handling: the write callbacks of
+     * guestfwd carry no connection identity, and they run inside it. */
+    struct service *cur_sv;
+    uint32_t cur_ip;
+    uint16_t cur_port;
+    uint8_t cur_flags;
     uint32_t crc_table[8][256]; /* slicing-by-8: the sink checksums every byte uploaded */
 };
 
@@ -503,11 +523,69 @@ static void trace_echo_drop(uplink *u, const struct service *sv, size_t bytes, c
     sim_trace_end(r);
 }
 
+static struct flow *flow_find(const struct service *sv, uint32_t ip, uint16_t port);
+
+static void upload_end(uplink *u, struct service *sv)
+{
+    struct upload *up = &sv->up;
+    if (!up->open)
+        return;
+    up->open = false;
+    sim_trace_rec *r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_INFO, u->name, "upload");
+    trace_addr(r, "service", sv->ip, sv->port);
+    trace_addr(r, "from", up->ip, up->port);
+    sim_trace_int(r, "conn", (int64_t)up->conn);
+    sim_trace_int(r, "first", up->first);
+    sim_trace_int(r, "last", up->last);
+    sim_trace_int(r, "bytes", (int64_t)up->bytes);
+    sim_trace_end(r);
+}
+
+static void upload_check(void *arg)
+{
+    struct service *sv = arg;
+    uplink *u = sv->u;
+    sv->up_ev = 0;
+    if (!sv->up.open)
+        return;
+    sim_time quiet_at = sv->up.last + UPLINK_UPLOAD_PAUSE;
+    if (sim_now(u->s) >= quiet_at)
+        upload_end(u, sv);
+    else
+        sv->up_ev = sim_at(u->s, quiet_at, upload_check, sv);
+}
+
+/* Bytes for the sink, from the guest segment slirp is handling (cur_*). */
+static void upload_add(uplink *u, struct service *sv, size_t len)
+{
+    sim_time now = sim_now(u->s);
+    bool mine = u->cur_sv == sv;
+    uint32_t ip = mine ? u->cur_ip : 0;
+    uint16_t port = mine ? u->cur_port : 0;
+    struct flow *f = mine ? flow_find(sv, ip, port) : NULL;
+    if (f != NULL)
+        f->bytes += len;
+    struct upload *up = &sv->up;
+    if (up->open && (up->ip != ip || up->port != port || now - up->last >= UPLINK_UPLOAD_PAUSE))
+        upload_end(u, sv);
+    if (!up->open) {
+        *up = (struct upload){.open = true, .ip = ip, .port = port, .conn = f ? f->n : 0, .first = now};
+        sv->stats.uploads++;
+    }
+    up->last = now;
+    up->bytes += len;
+    /* From the idle hook no event may be queued; the next write or the
+     * flush ends the upload instead. */
+    if (sv->up_ev == 0 && !u->in_idle)
+        sv->up_ev = sim_at(u->s, now + UPLINK_UPLOAD_PAUSE, upload_check, sv);
+}
+
 static ssize_t sink_write(const void *buf, size_t len, void *opaque)
 {
     struct service *sv = opaque;
     sv->stats.bytes += len;
     sv->stats.crc32 = crc32_update(sv->u->crc_table, sv->stats.crc32, buf, len);
+    upload_add(sv->u, sv, len);
     return (ssize_t)len;
 }
 
@@ -594,8 +672,9 @@ static void flow_syn(uplink *u, struct service *sv, uint32_t ip, uint16_t port)
         return; /* a retransmitted SYN, not a new connection */
     if (!grow((void **)&sv->flows, &sv->capflows, sv->nflows + 1, sizeof *sv->flows))
         return;
-    sv->flows[sv->nflows++] = (struct flow){.ip = ip, .port = port};
     sv->stats.connections++;
+    sv->flows[sv->nflows++] =
+        (struct flow){.ip = ip, .port = port, .n = sv->stats.connections, .opened = sim_now(u->s)};
     sim_trace_rec *r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_INFO, u->name, "service_conn");
     trace_addr(r, "service", sv->ip, sv->port);
     trace_addr(r, "from", ip, port);
@@ -609,8 +688,19 @@ static void flow_syn(uplink *u, struct service *sv, uint32_t ip, uint16_t port)
 static void flow_end(uplink *u, struct service *sv, uint32_t ip, uint16_t port, bool reset)
 {
     struct flow *f = flow_find(sv, ip, port);
-    if (f != NULL)
+    if (f != NULL) {
+        if (sv->up.open && sv->up.ip == ip && sv->up.port == port)
+            upload_end(u, sv);
+        sim_trace_rec *r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_INFO, u->name, "service_close");
+        trace_addr(r, "service", sv->ip, sv->port);
+        trace_addr(r, "from", ip, port);
+        sim_trace_int(r, "n", (int64_t)f->n);
+        sim_trace_int(r, "bytes", (int64_t)f->bytes);
+        sim_trace_int(r, "opened", f->opened);
+        sim_trace_bool(r, "reset", reset);
+        sim_trace_end(r);
         *f = sv->flows[--sv->nflows];
+    }
     if (reset && sv->nflows == 0 && sv->blen > 0) {
         trace_echo_drop(u, sv, sv->blen, "connection reset");
         sv->blen = 0;
@@ -662,13 +752,19 @@ static void inspect_guest_frame(uplink *u, const uint8_t *eth, size_t len)
     uint32_t src = rd32(ip + 12);
     uint16_t sport = rd16(tcp);
     uint8_t flags = tcp[13];
+    u->cur_sv = sv;
+    u->cur_ip = src;
+    u->cur_port = sport;
+    u->cur_flags = 0;
     if ((flags & (TCP_FIN | TCP_SYN | TCP_RST | TCP_ACK | TCP_URG)) == TCP_SYN) {
         /* What slirp's tcp_input takes as a new connection; a SYN it would
          * drop for a bad checksum is not one. */
         if (tcp_checksum_ok(ip, tcp, total - ihl))
             flow_syn(u, sv, src, sport);
-    } else if (flags & (TCP_FIN | TCP_RST)) {
-        flow_end(u, sv, src, sport, (flags & TCP_RST) != 0);
+    } else {
+        /* A FIN may carry the last bytes: the flow ends after slirp_input
+         * has delivered them (uplink_input). */
+        u->cur_flags = flags & (TCP_FIN | TCP_RST);
     }
 }
 
@@ -908,6 +1004,10 @@ uplink *uplink_create(sim *s, const uplink_config *cfg, uplink_send_fn send, voi
     sim_trace_bool(r, "restricted", c.restricted);
     sim_trace_str(r, "slirp", slirp_version_string());
     sim_trace_end(r);
+    if (c.sink_ip != 0 && uplink_add_service(u, UPLINK_SERVICE_SINK, c.sink_ip, c.sink_port, err) != SIM_OK) {
+        uplink_destroy(u);
+        return NULL;
+    }
     return u;
 }
 
@@ -917,6 +1017,8 @@ void uplink_destroy(uplink *u)
         return;
     sim_cancel(u->s, u->tick_ev);
     sim_cancel(u->s, u->flush_ev);
+    for (size_t i = 0; i < u->nsvcs; i++)
+        sim_cancel(u->s, u->svcs[i]->up_ev);
     slirp_cleanup(u->slirp); /* may still call timer_free and unregister_poll_fd */
     while (u->timers != NULL)
         cb_timer_free(u->timers, u);
@@ -940,10 +1042,14 @@ void uplink_input(uplink *u, const uint8_t *eth, size_t len)
 {
     if (len < 14 || len > 65535)
         return;
+    u->cur_sv = NULL;
     inspect_guest_frame(u, eth, len);
     /* Sockets this frame creates take their expiry times from curtime. */
     slirp_sync(u);
     slirp_input(u->slirp, eth, (int)len);
+    if (u->cur_sv != NULL && u->cur_flags != 0)
+        flow_end(u, u->cur_sv, u->cur_ip, u->cur_port, (u->cur_flags & TCP_RST) != 0);
+    u->cur_sv = NULL;
     /* Frames slirp queued waiting for this ARP answer go now, not at the
      * next tick. */
     if (eth[12] == 0x08 && eth[13] == 0x06)
@@ -1116,6 +1222,25 @@ int uplink_add_service(uplink *u, uplink_service_kind kind, uint32_t ip, uint16_
     trace_addr(r, "at", ip, port);
     sim_trace_end(r);
     return SIM_OK;
+}
+
+int uplink_sink_address(const uplink *u, uint32_t *ip, uint16_t *port)
+{
+    if (u->cfg.sink_ip == 0)
+        return SIM_EINVAL;
+    *ip = u->cfg.sink_ip;
+    *port = u->cfg.sink_port;
+    return SIM_OK;
+}
+
+void uplink_sink_flush(uplink *u)
+{
+    for (size_t i = 0; i < u->nsvcs; i++) {
+        struct service *sv = u->svcs[i];
+        upload_end(u, sv);
+        sim_cancel(u->s, sv->up_ev);
+        sv->up_ev = 0;
+    }
 }
 
 int uplink_sink_stats_get(const uplink *u, uint32_t ip, uint16_t port, uplink_sink_stats *out)

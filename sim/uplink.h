@@ -14,6 +14,12 @@
  *  - in-rig services at virtual addresses, served through slirp's guest
  *    forwarding with no host socket at all, so they are deterministic:
  *    a TCP sink that counts and checksums what it receives, and a TCP echo.
+ *    The sink is the rig's witness of delivery: it traces each connection
+ *    ("service_conn" at the guest's SYN, "service_close" at its FIN or RST
+ *    with the bytes it delivered) and each upload ("upload": a run of bytes
+ *    on one connection with no pause of UPLINK_UPLOAD_PAUSE or more, with
+ *    its first and last arrival times and its size), so a verdict can say
+ *    when data arrived without one event per segment.
  *
  * Time: while slirp has host sockets that carry data (connections through
  * the NAT or accepted port forwards), the uplink turns on the clock's pacing
@@ -41,7 +47,19 @@ typedef struct uplink_config {
     uint32_t dns;         /* default 10.0.2.3 */
     uint32_t guest_default; /* guest address for hostfwd without one; default 10.0.2.15 */
     bool restricted;      /* no NAT to the host (only forwards and services) */
+    uint32_t sink_ip;     /* an in-rig TCP sink made with the uplink (host order); 0: none (default) */
+    uint16_t sink_port;   /* its port (with sink_ip) */
 } uplink_config;
+
+/* Where the scenario runner and the demo put the sink, and the camera's
+ * defaults for its settings sink.ip and sink.port. */
+#define UPLINK_DEFAULT_SINK_IP 0x0a000264u /* 10.0.2.100 */
+#define UPLINK_DEFAULT_SINK_PORT 9000
+/* A pause in a sink's input this long ends an upload. The camera sends a
+ * frame (20 KB by default) a second, each within a few ms: one frame is one
+ * upload, and TCP's retransmission timeout (>= 1 s in lwIP) splits a frame
+ * only when a segment was lost. */
+#define UPLINK_UPLOAD_PAUSE SIM_MS(200)
 void uplink_config_default(uplink_config *c);
 
 typedef void (*uplink_send_fn)(void *ctx, const uint8_t *eth, size_t len);
@@ -63,9 +81,16 @@ typedef struct uplink_sink_stats {
     uint64_t bytes;
     uint32_t crc32;      /* CRC-32 (IEEE) of every byte received, in order */
     uint64_t connections;
+    uint64_t uploads;    /* runs of bytes (see UPLINK_UPLOAD_PAUSE), the open one included */
 } uplink_sink_stats;
 /* Totals of the sink at ip:port; SIM_EINVAL if there is none. */
 int uplink_sink_stats_get(const uplink *u, uint32_t ip, uint16_t port, uplink_sink_stats *out);
+
+/* The sink made from uplink_config.sink_ip/sink_port: SIM_EINVAL if none. */
+int uplink_sink_address(const uplink *u, uint32_t *ip, uint16_t *port);
+/* Ends every upload in progress now (traces it), so that a verdict taken at
+ * the end of a run sees the last one. */
+void uplink_sink_flush(uplink *u);
 
 /* True while slirp has host sockets carrying data (what turns pacing on). */
 bool uplink_host_active(const uplink *u);

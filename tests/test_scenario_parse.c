@@ -173,10 +173,15 @@ static const char full_text[] =
     "  - power_cycles: 1\n"
     "  - power_cycles: {min: 1, max: 3}\n"
     "  - {power_cycles: {max: 2}}\n"
-    "  - frames_lost_while_healthy: 0\n"
+    "  - delivery_gap_max: 30s\n"
     "  - {recovery_within: 60s, after: 1}\n"
     "  - {drop_detected_within: 2s, after: 0}\n"
-    "  - frames_sent_min: 100\n";
+    "  - uploads_min: 100\n"
+    "  - bytes_delivered_min: 2048000\n"
+    "  - {delivery_gap_max: 45s, after: 1}\n"
+    "  - {reconnect_spacing: [1s, 2s], after: 2}\n"
+    "  - marker: upload_done\n"
+    "  - {marker: boot.ok, min: 3, max: 5, after: 0, within: 1m}\n";
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 
@@ -293,7 +298,7 @@ static void test_full_scenario(void **state)
     assert_int_equal(f[15].dhcp_mode, SCN_DHCP_NORMAL);
     assert_int_equal(f[16].wedge_mode, SCN_WEDGE_BOTH);
 
-    assert_int_equal(s->nexpects, 13);
+    assert_int_equal(s->nexpects, 18);
     const scn_expect *e = s->expects;
     assert_int_equal(e[0].kind, SCN_E_LINK_UP_WITHIN);
     assert_int_equal(e[0].within, SIM_SEC(15));
@@ -325,19 +330,38 @@ static void test_full_scenario(void **state)
     assert_string_equal(e[7].text, "power_cycles: {min: 1, max: 3}");
     assert_int_equal(e[8].min, 0);
     assert_int_equal(e[8].max, 2);
-    assert_int_equal(e[9].kind, SCN_E_FRAMES_LOST_WHILE_HEALTHY);
-    assert_int_equal(e[9].min, 0);
-    assert_int_equal(e[9].max, 0);
+    assert_int_equal(e[9].kind, SCN_E_DELIVERY_GAP_MAX);
+    assert_int_equal(e[9].within, SIM_SEC(30));
+    assert_int_equal(e[9].after, -1);
     assert_int_equal(e[10].kind, SCN_E_RECOVERY_WITHIN);
     assert_int_equal(e[10].within, SIM_SEC(60));
     assert_int_equal(e[10].after, 1);
     assert_int_equal(e[11].kind, SCN_E_DROP_DETECTED_WITHIN);
     assert_int_equal(e[11].within, SIM_SEC(2));
     assert_int_equal(e[11].after, 0);
-    assert_int_equal(e[12].kind, SCN_E_FRAMES_SENT_MIN);
+    assert_int_equal(e[12].kind, SCN_E_UPLOADS_MIN);
     assert_int_equal(e[12].min, 100);
     assert_true(e[12].max == LLONG_MAX);
-    assert_int_equal(e[12].line, line_of(full_text, "- frames_sent_min: 100"));
+    assert_int_equal(e[12].line, line_of(full_text, "- uploads_min: 100"));
+    assert_int_equal(e[13].kind, SCN_E_BYTES_DELIVERED_MIN);
+    assert_int_equal(e[13].min, 2048000);
+    assert_int_equal(e[14].kind, SCN_E_DELIVERY_GAP_MAX);
+    assert_int_equal(e[14].within, SIM_SEC(45));
+    assert_int_equal(e[14].after, 1);
+    assert_int_equal(e[15].kind, SCN_E_RECONNECT_SPACING);
+    assert_int_equal(e[15].nspacing, 2);
+    assert_int_equal(e[15].after, 2);
+    assert_int_equal(e[16].kind, SCN_E_MARKER);
+    assert_string_equal(e[16].marker, "upload_done");
+    assert_int_equal(e[16].min, 1); /* alone: at least one */
+    assert_true(e[16].max == LLONG_MAX);
+    assert_int_equal(e[16].after, -1);
+    assert_int_equal(e[16].within, 0);
+    assert_string_equal(e[17].marker, "boot.ok");
+    assert_int_equal(e[17].min, 3);
+    assert_int_equal(e[17].max, 5);
+    assert_int_equal(e[17].after, 0);
+    assert_int_equal(e[17].within, SIM_SEC(60));
     scn_free(s);
 }
 
@@ -516,7 +540,7 @@ static void test_more_refusals(void **state)
 
     k = (size_t)snprintf(t, cap, "%sexpect:\n", head);
     for (int i = 0; i <= SCN_MAX_EXPECT; i++)
-        k += (size_t)snprintf(t + k, cap - k, "  - frames_sent_min: %d\n", i);
+        k += (size_t)snprintf(t + k, cap - k, "  - uploads_min: %d\n", i);
     parse_bad(t, strlen(t), 4 + SCN_MAX_EXPECT + 1, 5, "expect[64]: too many entries (at most 64)", SIM_ELIMIT);
 
     /* an alias with no anchor, nesting, a NUL byte, a second document */
@@ -591,9 +615,10 @@ static void test_names(void **state)
         assert_non_null(scn_fault_name((scn_fault_kind)k));
     assert_string_equal(scn_fault_name(SCN_F_AP_REBOOT), "ap_reboot");
     assert_string_equal(scn_fault_name(SCN_F_CABLE_PULL), "cable_pull");
-    for (int k = SCN_E_LINK_UP_WITHIN; k <= SCN_E_FRAMES_SENT_MIN; k++)
+    for (int k = SCN_E_LINK_UP_WITHIN; k <= SCN_E_MARKER; k++)
         assert_non_null(scn_expect_name((scn_expect_kind)k));
-    assert_string_equal(scn_expect_name(SCN_E_FRAMES_SENT_MIN), "frames_sent_min");
+    assert_string_equal(scn_expect_name(SCN_E_UPLOADS_MIN), "uploads_min");
+    assert_string_equal(scn_expect_name(SCN_E_MARKER), "marker");
 }
 
 /* A refusal must always be located: "fuzz:LINE:COL: ..." (or out of memory). */

@@ -1,0 +1,949 @@
+/* sim/verdict.c — the rig's observations of a device and the expectations
+ * judged from them (definitions: sim/scenario.h).
+ *
+ * Events reach the sink in time order, so the observer keeps a small state
+ * machine as they come — associated, online, the outage in progress — and
+ * lists of timed facts; the checks run once the run is over. */
+#define _POSIX_C_SOURCE 200809L
+#include "sim/verdict.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The firmware's own component for device D: the board traces what the
+ * firmware says under "D.fw" and what the rig observes under "D", so no
+ * firmware can forge the rig's evidence. */
+#define VERDICT_FW_COMP "%s.fw"
+
+/* The chip's CHIP_LINK_* and the Ethernet's ETH_LINK_* values
+ * (firmware_shim/include/wifi_chip.h, eth_chip.h); the chip's are
+ * MicroPython's STAT_* numbers (network.WLAN.status() on rp2 returns
+ * cyw43_tcpip_link_status unchanged). */
+#define LINK_DOWN 0
+#define LINK_JOIN 1
+#define LINK_NOIP 2
+#define LINK_UP 3
+#define LINK_FAIL (-1)
+#define LINK_NONET (-2)
+#define LINK_BADAUTH (-3)
+#define ETHL_UP 2
+
+/* Spacing slack: the firmware learns a failure at its next poll. */
+#define SPACING_SLACK_MIN SIM_MS(100)
+/* A gap may also be a little short: the firmware times its wait from its
+ * own clock reading, and the chip calls between that reading and the ones
+ * the rig records each cost host-interface time (chip_driver.c: at most a
+ * few hundred microseconds each). */
+#define SPACING_EARLY SIM_MS(2)
+/* connect_timeout_reported: the firmware's loop after its backoff wait. */
+#define GIVE_UP_SLACK SIM_SEC(1)
+
+struct tev {
+    sim_time t;
+    long long a, b;
+};
+
+struct tlist {
+    struct tev *v;
+    size_t n, cap;
+};
+
+static void tl_add(struct tlist *l, sim_time t, long long a, long long b)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        struct tev *v = realloc(l->v, cap * sizeof *v);
+        if (v == NULL)
+            abort(); /* losing evidence would make the verdict a lie */
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = (struct tev){t, a, b};
+}
+
+enum loss_kind {
+    LOSS_CHIP_DOWN,
+    LOSS_AP_DEAUTH,
+    LOSS_AP_OFF,
+    LOSS_WEDGE,
+    LOSS_PHY_DOWN,
+    LOSS_DHCP,
+    LOSS_POLL,
+    LOSS_FW_LEAVE,
+    LOSS_FW_POWER,
+};
+
+static const char *const loss_names[] = {
+    [LOSS_CHIP_DOWN] = "the chip's link down",    [LOSS_AP_DEAUTH] = "a deauthentication by the AP",
+    [LOSS_AP_OFF] = "the AP switched off",        [LOSS_WEDGE] = "the radio wedged",
+    [LOSS_PHY_DOWN] = "the PHY's link down",      [LOSS_DHCP] = "the DHCP lease ended",
+    [LOSS_POLL] = "a status poll saw it",         [LOSS_FW_LEAVE] = "the firmware's leave",
+    [LOSS_FW_POWER] = "the firmware's power-down",
+};
+
+struct outage {
+    sim_time loss;
+    enum loss_kind kind;
+    sim_time news;   /* when the firmware learnt of it; -1: not yet */
+    sim_time online; /* back online; -1: never */
+};
+
+struct span {
+    sim_time from, to; /* online from .. to (-1: still) */
+};
+
+enum poll_kind { POLL_TCPIP, POLL_WIFI, POLL_ETH, NPOLL };
+static const long long poll_connected[NPOLL] = {LINK_UP, LINK_JOIN, ETHL_UP};
+static const char *const poll_calls[NPOLL] = {"tcpip_link_status", "wifi_link_status", "eth_link_status"};
+
+struct marker {
+    sim_time t;
+    char name[32];
+    long long value;
+};
+
+struct verdict {
+    char dev[32], fw[48], radio[48], phy[48], uplink[32], sink[24];
+    bool only_device;
+    /* The addresses the DHCP servers gave this device: uploads from them are
+     * its own (the sink serves every device of the world). */
+    char ips[VERDICT_MAX_IPS][16];
+    int nips;
+    uint32_t sink_ip;
+    uint16_t sink_port;
+    char aps[SCN_MAX_APS][32];
+    int naps;
+    char dhcp[VERDICT_MAX_DHCP][32];
+    int ndhcp;
+    char macs[VERDICT_MAX_MACS][18];
+    int nmacs;
+
+    /* the device's driver calls */
+    struct tlist joins;     /* a = rc */
+    struct tlist leaves;    /* a = rc */
+    struct tlist downs;     /* power-downs (Wi-Fi or Ethernet), a = rc */
+    struct tlist cycles;    /* power-ups that ended a power cycle */
+    struct tlist polls;     /* status poll changes: a = value, b = poll_kind */
+    bool down_pending[2];   /* Wi-Fi, Ethernet: powered down, not yet up */
+    long long last_poll[NPOLL];
+    bool polled[NPOLL];
+
+    /* the models */
+    struct tlist join_failed; /* the chip's own join result: a = status */
+    bool assoc;
+    int assoc_ap;            /* index into aps, -1: unknown */
+    struct span *online;
+    size_t nonline, caponline;
+    struct outage *out;
+    size_t nout, capout;
+
+    /* the sink */
+    struct tlist uploads;   /* t = first byte, a = last byte, b = bytes */
+    long long bytes, connections;
+
+    /* the firmware's markers */
+    struct marker *markers;
+    size_t nmarkers, capmarkers;
+};
+
+/* ---- small helpers ---- */
+
+char *verdict_fmt_time(sim_time t, char *buf, size_t len)
+{
+    /* to the nearest millisecond (sim_time_format cuts), then its layout */
+    sim_time ms = t >= 0 ? (t + SIM_MS(1) / 2) / SIM_MS(1) : -((-t + SIM_MS(1) / 2) / SIM_MS(1));
+    return sim_time_format(ms * SIM_MS(1), buf, len);
+}
+
+static void *grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return p;
+    size_t n = *cap ? *cap * 2 : 16;
+    void *q = realloc(p, n * elem);
+    if (q == NULL)
+        abort(); /* as tl_add */
+    *cap = n;
+    return q;
+}
+
+static const sim_trace_field *field(const sim_trace_event *ev, const char *key)
+{
+    for (size_t i = 0; i < ev->nfields; i++)
+        if (strcmp(ev->fields[i].key, key) == 0)
+            return &ev->fields[i];
+    return NULL;
+}
+
+static long long num(const sim_trace_event *ev, const char *key)
+{
+    const sim_trace_field *f = field(ev, key);
+    return f ? f->num : 0;
+}
+
+static const char *str(const sim_trace_event *ev, const char *key)
+{
+    const sim_trace_field *f = field(ev, key);
+    return f && f->str ? f->str : "";
+}
+
+/* "a.b.c.d:port" from the device? Its leased addresses say; with one
+ * device in the world every upload is its own (a static address too). */
+static bool from_device(const verdict *v, const char *from)
+{
+    if (v->only_device)
+        return true;
+    size_t n = strcspn(from, ":");
+    for (int i = 0; i < v->nips; i++)
+        if (strlen(v->ips[i]) == n && strncmp(v->ips[i], from, n) == 0)
+            return true;
+    return false;
+}
+
+static void note_ip(verdict *v, const char *ip)
+{
+    if (ip[0] == '\0')
+        return;
+    for (int i = 0; i < v->nips; i++)
+        if (strcmp(v->ips[i], ip) == 0)
+            return;
+    if (v->nips < VERDICT_MAX_IPS)
+        snprintf(v->ips[v->nips++], sizeof v->ips[0], "%s", ip);
+}
+
+static bool is_device_mac(const verdict *v, const char *mac)
+{
+    for (int i = 0; i < v->nmacs; i++)
+        if (strcmp(v->macs[i], mac) == 0)
+            return true;
+    return false;
+}
+
+static const char *status_text(long long value, int kind)
+{
+    if (kind == POLL_ETH)
+        return value == ETHL_UP ? "UP" : value == 1 ? "NEGOTIATING" : "DOWN";
+    return scn_status_name((int)value);
+}
+
+/* ---- the online state machine ---- */
+
+static struct outage *open_outage(verdict *v)
+{
+    return v->nout > 0 && v->out[v->nout - 1].online < 0 ? &v->out[v->nout - 1] : NULL;
+}
+
+static bool is_online(const verdict *v)
+{
+    return v->nonline > 0 && v->online[v->nonline - 1].to < 0;
+}
+
+/* Evidence that the link is gone; news says the firmware was told (or did
+ * it itself). */
+static void lost(verdict *v, sim_time t, enum loss_kind kind, bool news, bool unassoc)
+{
+    if (unassoc) {
+        v->assoc = false;
+        v->assoc_ap = -1;
+    }
+    if (is_online(v)) {
+        v->online[v->nonline - 1].to = t;
+        v->out = grow(v->out, &v->capout, v->nout + 1, sizeof *v->out);
+        v->out[v->nout++] = (struct outage){.loss = t, .kind = kind, .news = news ? t : -1, .online = -1};
+        return;
+    }
+    struct outage *o = open_outage(v);
+    if (o != NULL && o->news < 0 && news)
+        o->news = t;
+}
+
+static void associated(verdict *v, int ap)
+{
+    v->assoc = true;
+    if (ap >= 0)
+        v->assoc_ap = ap;
+}
+
+static void leased(verdict *v, sim_time t)
+{
+    if (!v->assoc || is_online(v))
+        return;
+    v->online = grow(v->online, &v->caponline, v->nonline + 1, sizeof *v->online);
+    v->online[v->nonline++] = (struct span){t, -1};
+    struct outage *o = open_outage(v);
+    if (o != NULL)
+        o->online = t;
+}
+
+/* ---- events ---- */
+
+static void observe_call(verdict *v, const sim_trace_event *ev, bool wifi)
+{
+    const char *call = str(ev, "call");
+    long long rc = num(ev, "rc");
+    sim_time t = ev->t;
+    int kind = -1;
+    if (strcmp(call, "wifi_join") == 0) {
+        tl_add(&v->joins, t, rc, 0);
+    } else if (strcmp(call, "wifi_leave") == 0) {
+        tl_add(&v->leaves, t, rc, 0);
+        lost(v, t, LOSS_FW_LEAVE, true, true);
+    } else if (strcmp(call, wifi ? "wifi_set_up" : "eth_set_up") == 0) {
+        int itf = wifi ? 0 : 1;
+        if (rc != 0)
+            return;
+        if (num(ev, "up") == 0) {
+            tl_add(&v->downs, t, rc, 0);
+            v->down_pending[itf] = true;
+            lost(v, t, LOSS_FW_POWER, true, true);
+        } else if (v->down_pending[itf]) {
+            v->down_pending[itf] = false;
+            tl_add(&v->cycles, t, 0, 0);
+        }
+    } else if (strcmp(call, "tcpip_link_status") == 0) {
+        kind = POLL_TCPIP;
+    } else if (strcmp(call, "wifi_link_status") == 0) {
+        kind = POLL_WIFI;
+    } else if (strcmp(call, "eth_link_status") == 0) {
+        kind = POLL_ETH;
+    }
+    if (kind < 0)
+        return;
+    /* A poll is traced only when its value changed (chip_driver.c). */
+    bool was_connected = v->polled[kind] && v->last_poll[kind] == poll_connected[kind];
+    v->polled[kind] = true;
+    v->last_poll[kind] = rc;
+    tl_add(&v->polls, t, rc, kind);
+    if (rc == poll_connected[kind])
+        return;
+    /* A change away from the connected value is a loss. Any other value is
+     * news of an outage in progress, never the start of one: right after a
+     * lease the firmware's stack may not have taken the address yet. */
+    struct outage *o = open_outage(v);
+    if (was_connected)
+        lost(v, t, LOSS_POLL, true, false);
+    else if (o != NULL && o->news < 0)
+        o->news = t;
+}
+
+static int ap_index(const verdict *v, const char *comp)
+{
+    for (int i = 0; i < v->naps; i++)
+        if (strcmp(v->aps[i], comp) == 0)
+            return i;
+    return -1;
+}
+
+static bool is_dhcp(const verdict *v, const char *comp)
+{
+    for (int i = 0; i < v->ndhcp; i++)
+        if (strcmp(v->dhcp[i], comp) == 0)
+            return true;
+    return false;
+}
+
+void verdict_observe(void *ctx, const sim_trace_event *ev)
+{
+    verdict *v = ctx;
+    const char *e = ev->event;
+    sim_time t = ev->t;
+    /* The device's own component: the rig's record of its driver calls. */
+    if (strcmp(ev->comp, v->dev) == 0 && (strcmp(e, "chip") == 0 || strcmp(e, "eth") == 0)) {
+        observe_call(v, ev, e[0] == 'c');
+        return;
+    }
+    if (strcmp(ev->comp, v->fw) == 0) {
+        if (strcmp(e, "marker") == 0) {
+            v->markers = grow(v->markers, &v->capmarkers, v->nmarkers + 1, sizeof *v->markers);
+            struct marker *m = &v->markers[v->nmarkers++];
+            m->t = t;
+            snprintf(m->name, sizeof m->name, "%s", str(ev, "name"));
+            m->value = num(ev, "value");
+        }
+        return;
+    }
+    if (strcmp(ev->comp, v->radio) == 0) {
+        if (strcmp(e, "link_up") == 0)
+            associated(v, -1);
+        else if (strcmp(e, "link_down") == 0)
+            lost(v, t, LOSS_CHIP_DOWN, true, true); /* delivered as the link_down callback */
+        else if (strcmp(e, "join_failed") == 0)
+            tl_add(&v->join_failed, t, num(ev, "status"), 0);
+        else if (strcmp(e, "wedge") == 0 && strcmp(str(ev, "mode"), "commands") != 0)
+            lost(v, t, LOSS_WEDGE, false, true); /* no frame passes: the firmware is not told */
+        return;
+    }
+    if (v->phy[0] && strcmp(ev->comp, v->phy) == 0) {
+        if (strcmp(e, "link_up") == 0)
+            associated(v, -1);
+        else if (strcmp(e, "link_down") == 0)
+            lost(v, t, LOSS_PHY_DOWN, true, true);
+        return;
+    }
+    if (strcmp(ev->comp, v->uplink) == 0) {
+        if (strcmp(str(ev, "service"), v->sink) != 0 || !from_device(v, str(ev, "from")))
+            return;
+        if (strcmp(e, "upload") == 0) {
+            tl_add(&v->uploads, num(ev, "first"), num(ev, "last"), num(ev, "bytes"));
+            v->bytes += num(ev, "bytes");
+        } else if (strcmp(e, "service_conn") == 0) {
+            v->connections++;
+        }
+        return;
+    }
+    if (is_dhcp(v, ev->comp)) {
+        if (!is_device_mac(v, str(ev, "mac")))
+            return;
+        if (strcmp(e, "ack") == 0 && field(ev, "lease") != NULL) { /* an INFORM's ACK grants no address */
+            note_ip(v, str(ev, "ip"));
+            leased(v, t);
+        }
+        else if (strcmp(e, "nak") == 0 || strcmp(e, "expire") == 0 || strcmp(e, "release") == 0)
+            lost(v, t, LOSS_DHCP, false, false);
+        return;
+    }
+    int ap = ap_index(v, ev->comp);
+    if (ap >= 0) {
+        if (strcmp(e, "sta_authorized") == 0 && is_device_mac(v, str(ev, "sta")))
+            associated(v, ap);
+        else if (strcmp(e, "deauth") == 0 && is_device_mac(v, str(ev, "sta")) && strcmp(str(ev, "dir"), "to") == 0)
+            lost(v, t, LOSS_AP_DEAUTH, false, true);
+        else if (strcmp(e, "enabled") == 0 && num(ev, "on") == 0 && v->assoc && v->assoc_ap == ap)
+            lost(v, t, LOSS_AP_OFF, false, true);
+    }
+}
+
+verdict *verdict_create(const verdict_config *c)
+{
+    verdict *v = calloc(1, sizeof *v);
+    if (v == NULL)
+        return NULL;
+    snprintf(v->dev, sizeof v->dev, "%s", c->dev);
+    snprintf(v->fw, sizeof v->fw, VERDICT_FW_COMP, c->dev);
+    snprintf(v->radio, sizeof v->radio, "%s", c->radio);
+    snprintf(v->phy, sizeof v->phy, "%s", c->phy ? c->phy : "");
+    snprintf(v->uplink, sizeof v->uplink, "%s", c->uplink);
+    v->sink_ip = c->sink_ip;
+    v->sink_port = c->sink_port;
+    v->only_device = c->only_device;
+    snprintf(v->sink, sizeof v->sink, "%u.%u.%u.%u:%u", (unsigned)(c->sink_ip >> 24), (unsigned)(c->sink_ip >> 16 & 255),
+             (unsigned)(c->sink_ip >> 8 & 255), (unsigned)(c->sink_ip & 255), (unsigned)c->sink_port);
+    for (int i = 0; i < c->naps && i < SCN_MAX_APS; i++)
+        snprintf(v->aps[v->naps++], sizeof v->aps[0], "%s", c->aps[i]);
+    for (int i = 0; i < c->ndhcp && i < VERDICT_MAX_DHCP; i++)
+        snprintf(v->dhcp[v->ndhcp++], sizeof v->dhcp[0], "%s", c->dhcp[i]);
+    for (int i = 0; i < c->nmacs && i < VERDICT_MAX_MACS; i++) {
+        const uint8_t *m = c->macs[i];
+        snprintf(v->macs[v->nmacs++], sizeof v->macs[0], "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
+                 m[4], m[5]);
+    }
+    v->assoc_ap = -1;
+    return v;
+}
+
+void verdict_free(verdict *v)
+{
+    if (v == NULL)
+        return;
+    struct tlist *all[] = {&v->joins, &v->leaves, &v->downs, &v->cycles, &v->polls, &v->join_failed, &v->uploads};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        free(all[i]->v);
+    free(v->online);
+    free(v->out);
+    free(v->markers);
+    free(v);
+}
+
+/* ---- queries ---- */
+
+static sim_time ref_start(const verdict_refs *r, int after)
+{
+    return after < 0 ? 0 : r->start[after];
+}
+
+static sim_time ref_end(const verdict_refs *r, int after)
+{
+    return after < 0 ? 0 : r->end[after];
+}
+
+static bool online_at(const verdict *v, sim_time t)
+{
+    for (size_t i = 0; i < v->nonline; i++)
+        if (v->online[i].from <= t && (v->online[i].to < 0 || t < v->online[i].to))
+            return true;
+    return false;
+}
+
+static sim_time first_online_from(const verdict *v, sim_time t)
+{
+    if (online_at(v, t))
+        return t;
+    for (size_t i = 0; i < v->nonline; i++)
+        if (v->online[i].from >= t)
+            return v->online[i].from;
+    return -1;
+}
+
+/* The outage in progress at t, else the first that starts at or after t. */
+static const struct outage *outage_at_or_after(const verdict *v, sim_time t, bool in_progress)
+{
+    for (size_t i = 0; i < v->nout; i++) {
+        const struct outage *o = &v->out[i];
+        if (in_progress && o->loss < t && (o->online < 0 || o->online > t))
+            return o;
+        if (o->loss >= t)
+            return o;
+    }
+    return NULL;
+}
+
+/* The first upload that began at or after t. */
+static const struct tev *upload_from(const verdict *v, sim_time t)
+{
+    for (size_t i = 0; i < v->uploads.n; i++)
+        if (v->uploads.v[i].t >= t)
+            return &v->uploads.v[i];
+    return NULL;
+}
+
+/* The firmware's first reaction at or after t: a leave, join, power-down or
+ * a status poll that returned something else than the connected value. */
+static sim_time first_reaction(const verdict *v, sim_time t, char *what, size_t cap)
+{
+    sim_time best = -1;
+    char a[32];
+    const struct {
+        const struct tlist *l;
+        const char *name;
+    } calls[] = {{&v->leaves, "a leave"}, {&v->joins, "a join"}, {&v->downs, "a power-down"}};
+    for (size_t k = 0; k < sizeof calls / sizeof calls[0]; k++)
+        for (size_t i = 0; i < calls[k].l->n; i++)
+            if (calls[k].l->v[i].t >= t) {
+                if (best < 0 || calls[k].l->v[i].t < best) {
+                    best = calls[k].l->v[i].t;
+                    snprintf(what, cap, "%s at %s", calls[k].name, verdict_fmt_time(best, a, sizeof a));
+                }
+                break;
+            }
+    for (size_t i = 0; i < v->polls.n; i++) {
+        const struct tev *p = &v->polls.v[i];
+        if (p->t < t || p->a == poll_connected[p->b])
+            continue;
+        if (best < 0 || p->t < best) {
+            best = p->t;
+            snprintf(what, cap, "%s returned %s at %s", poll_calls[p->b], status_text(p->a, (int)p->b),
+                     verdict_fmt_time(best, a, sizeof a));
+        }
+        break;
+    }
+    return best;
+}
+
+static sim_time cause_of(const verdict_refs *r, sim_time t)
+{
+    sim_time cause = -1;
+    for (int k = 0; k < r->nfaults; k++)
+        if (r->start[k] <= t && r->start[k] > cause)
+            cause = r->start[k];
+    return cause;
+}
+
+/* ---- the expectations (definitions in scenario.h) ---- */
+
+#define MSG(...) snprintf(c->message, sizeof c->message, __VA_ARGS__)
+
+static void check_link_up(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c)
+{
+    char a[32], b[32], d[32];
+    sim_time ref = ref_end(r, e->after);
+    const char *from = e->after < 0 ? "the start" : "the end of the fault";
+    verdict_fmt_time(e->within, a, sizeof a);
+    sim_time t = first_online_from(v, ref);
+    if (t < 0) {
+        MSG("expected an address within %s of %s (%s); %s", a, from, verdict_fmt_time(ref, b, sizeof b),
+            v->joins.n == 0 && v->nonline == 0 ? "no join was ever made and no lease handed out"
+                                               : "no lease was ACKed to the device on an associated link after it");
+        return;
+    }
+    c->ok = t - ref <= e->within;
+    MSG("expected an address within %s of %s; associated and leased at %s, %s after", a, from,
+        verdict_fmt_time(t, b, sizeof b), verdict_fmt_time(t - ref, d, sizeof d));
+}
+
+static void check_status(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c)
+{
+    char a[32], b[32], d[32];
+    sim_time ref = ref_start(r, e->after);
+    const char *want = scn_status_name(e->status);
+    const struct tev *last = NULL;
+    for (size_t i = 0; i < v->polls.n; i++) {
+        const struct tev *p = &v->polls.v[i];
+        if (p->b == POLL_ETH)
+            continue;
+        if (p->t >= ref && p->a == e->status) {
+            c->ok = e->within == 0 || p->t - ref <= e->within;
+            if (e->within > 0)
+                MSG("expected a status poll to return %s within %s; %s returned it at %s, %s after", want,
+                    verdict_fmt_time(e->within, a, sizeof a), poll_calls[p->b], verdict_fmt_time(p->t, b, sizeof b),
+                    verdict_fmt_time(p->t - ref, d, sizeof d));
+            else
+                MSG("expected a status poll to return %s; %s returned it at %s", want, poll_calls[p->b],
+                    verdict_fmt_time(p->t, b, sizeof b));
+            return;
+        }
+        last = p;
+    }
+    if (last == NULL)
+        MSG("expected a status poll to return %s after %s; the firmware never polled the chip's link status", want,
+            verdict_fmt_time(ref, b, sizeof b));
+    else
+        MSG("expected a status poll to return %s after %s; none did (the last returned %s at %s)", want,
+            verdict_fmt_time(ref, b, sizeof b), scn_status_name((int)last->a), verdict_fmt_time(last->t, d, sizeof d));
+}
+
+static void check_connect_timeout(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c)
+{
+    char a[32], b[32], d[32];
+    if (v->joins.n == 0) {
+        c->ok = !e->flag;
+        MSG("expected %s; no join was ever made", e->flag ? "the first connect to give up" : "no give-up");
+        return;
+    }
+    sim_time j1 = v->joins.v[0].t;
+    /* the give-up: the first leave, power-down or join after the first join */
+    sim_time gu = -1;
+    const char *how = "";
+    const struct {
+        const struct tlist *l;
+        const char *name;
+    } calls[] = {{&v->leaves, "a leave"}, {&v->downs, "a power-down"}, {&v->joins, "another join"}};
+    for (size_t k = 0; k < 3; k++)
+        for (size_t i = 0; i < calls[k].l->n; i++)
+            if (calls[k].l->v[i].t > j1) {
+                if (gu < 0 || calls[k].l->v[i].t < gu) {
+                    gu = calls[k].l->v[i].t;
+                    how = calls[k].name;
+                }
+                break;
+            }
+    sim_time up = first_online_from(v, j1);
+    const scenario *s = r->s;
+    sim_time bound = s->connect_timeout > 0 ? s->connect_timeout + (s->nbackoff > 0 ? s->backoff[0] : 0) + GIVE_UP_SLACK
+                                            : 0;
+    if (up >= 0 && (gu < 0 || up <= gu)) {
+        c->ok = !e->flag;
+        MSG("expected %s; the first join at %s succeeded (online at %s)",
+            e->flag ? "the first connect to time out" : "no connect timeout", verdict_fmt_time(j1, a, sizeof a),
+            verdict_fmt_time(up, b, sizeof b));
+        return;
+    }
+    if (gu < 0) {
+        c->ok = !e->flag;
+        MSG("expected %s; after the first join at %s (never online) the firmware made no leave, power-down or "
+            "other join until the end at %s",
+            e->flag ? "the first connect to give up" : "no give-up", verdict_fmt_time(j1, a, sizeof a),
+            verdict_fmt_time(r->run_end, b, sizeof b));
+        return;
+    }
+    bool in_time = bound == 0 || gu - j1 <= bound;
+    c->ok = e->flag ? in_time : false;
+    if (bound > 0)
+        MSG("expected %s; the first join at %s never got an address and the firmware gave it up (%s) %s after "
+            "(bound %s: connect timeout + first backoff + 1s)",
+            e->flag ? "the first connect to give up" : "no give-up", verdict_fmt_time(j1, a, sizeof a), how,
+            verdict_fmt_time(gu - j1, b, sizeof b), verdict_fmt_time(bound, d, sizeof d));
+    else
+        MSG("expected %s; the first join at %s never got an address and the firmware gave it up (%s) %s after",
+            e->flag ? "the first connect to give up" : "no give-up", verdict_fmt_time(j1, a, sizeof a), how,
+            verdict_fmt_time(gu - j1, b, sizeof b));
+}
+
+static bool is_failure_status(long long s)
+{
+    return s == LINK_FAIL || s == LINK_NONET || s == LINK_BADAUTH || s == LINK_DOWN;
+}
+
+static void check_spacing(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c)
+{
+    char a[32], b[32], d[32], x[32], y[32];
+    sim_time from = e->after >= 0 ? ref_start(r, e->after) : (v->nonline ? v->online[0].from : 0);
+    const struct outage *o = outage_at_or_after(v, from, false);
+    if (o == NULL) {
+        MSG("expected %d reconnect gaps; the device %s after %s", e->nspacing,
+            v->nonline == 0 ? "was never online, so it never lost a link" : "never lost its link",
+            verdict_fmt_time(from, a, sizeof a));
+        return;
+    }
+    sim_time end = o->online >= 0 ? o->online : r->run_end;
+    size_t first = 0;
+    while (first < v->joins.n && v->joins.v[first].t < o->loss)
+        first++;
+    size_t n = 0;
+    while (first + n < v->joins.n && v->joins.v[first + n].t <= end)
+        n++;
+    if (n < (size_t)e->nspacing) {
+        if (n == 0)
+            MSG("expected %d reconnect gaps after the loss at %s (%s); no join was made before %s", e->nspacing,
+                verdict_fmt_time(o->loss, a, sizeof a), loss_names[o->kind],
+                o->online >= 0 ? "the device was online again" : "the end of the run");
+        else
+            MSG("expected %d reconnect gaps after the loss at %s (%s); only %zu join(s) before %s at %s", e->nspacing,
+                verdict_fmt_time(o->loss, a, sizeof a), loss_names[o->kind], n,
+                o->online >= 0 ? "the device was online again" : "the end of the run",
+                verdict_fmt_time(end, b, sizeof b));
+        return;
+    }
+    char seen[160] = "";
+    size_t len = 0;
+    for (int k = 0; k < e->nspacing; k++) {
+        const struct tev *j = &v->joins.v[first + (size_t)k];
+        sim_time anchor;
+        bool failed = true;
+        const char *why;
+        if (k == 0) {
+            anchor = o->news >= 0 && o->news <= j->t ? o->news : o->loss;
+            why = "the loss reached the firmware";
+        } else {
+            const struct tev *prev = &v->joins.v[first + (size_t)k - 1];
+            anchor = -1;
+            why = "join failed";
+            if (prev->a != 0) {
+                anchor = prev->t;
+                why = "the join returned an error";
+            }
+            for (size_t i = 0; anchor < 0 && i < v->polls.n; i++) {
+                const struct tev *p = &v->polls.v[i];
+                if (p->t > prev->t && p->t <= j->t && p->b != POLL_ETH && is_failure_status(p->a)) {
+                    anchor = p->t;
+                    why = "a status poll reported the failed join";
+                }
+            }
+            for (size_t i = 0; anchor < 0 && i < v->join_failed.n; i++)
+                if (v->join_failed.v[i].t >= prev->t && v->join_failed.v[i].t <= j->t) {
+                    anchor = v->join_failed.v[i].t;
+                    why = "the chip failed the join";
+                }
+            if (anchor < 0) {
+                /* the rig never failed it: from its last status change */
+                failed = false;
+                anchor = prev->t;
+                why = "the last status change (the join never failed on the air)";
+                for (size_t i = 0; i < v->polls.n; i++)
+                    if (v->polls.v[i].t > prev->t && v->polls.v[i].t <= j->t)
+                        anchor = v->polls.v[i].t;
+            }
+        }
+        sim_time gap = j->t - anchor, want = e->spacing[k];
+        sim_time slack = want / 10 > SPACING_SLACK_MIN ? want / 10 : SPACING_SLACK_MIN;
+        if (gap < want - SPACING_EARLY || (failed && gap > want + slack)) {
+            if (failed)
+                MSG("gap %d: expected %s..%s from when %s (%s) to join %d; it came at %s, %s after", k + 1,
+                    verdict_fmt_time(want - SPACING_EARLY, a, sizeof a), verdict_fmt_time(want + slack, b, sizeof b), why,
+                    verdict_fmt_time(anchor, d, sizeof d), k + 1, verdict_fmt_time(j->t, x, sizeof x),
+                    verdict_fmt_time(gap, y, sizeof y));
+            else
+                MSG("gap %d: expected at least %s from %s at %s to join %d; it came at %s, %s after", k + 1,
+                    verdict_fmt_time(want, a, sizeof a), why, verdict_fmt_time(anchor, d, sizeof d), k + 1,
+                    verdict_fmt_time(j->t, x, sizeof x), verdict_fmt_time(gap, b, sizeof b));
+            return;
+        }
+        len += (size_t)snprintf(seen + len, sizeof seen - len, "%s%s%s", k ? ", " : "", verdict_fmt_time(gap, a, sizeof a),
+                                failed ? "" : " (at least)");
+        if (len >= sizeof seen)
+            len = sizeof seen - 1;
+    }
+    c->ok = true;
+    MSG("after the loss at %s (%s) the joins came %s after the firmware learnt of each failure", 
+        verdict_fmt_time(o->loss, a, sizeof a), loss_names[o->kind], seen);
+}
+
+static void check_power_cycles(const verdict *v, const scn_expect *e, runner_check *c)
+{
+    long long n = (long long)v->cycles.n;
+    c->ok = n >= e->min && n <= e->max;
+    char range[64];
+    if (e->min == e->max)
+        snprintf(range, sizeof range, "%lld", e->min);
+    else if (e->max == LLONG_MAX)
+        snprintf(range, sizeof range, "at least %lld", e->min);
+    else
+        snprintf(range, sizeof range, "%lld..%lld", e->min, e->max);
+    MSG("expected %s power cycle(s); the firmware powered the chip down and up again %lld time(s)%s", range, n,
+        n == 0 && v->downs.n > 0 ? " (it powered down but never up again)" : "");
+}
+
+static void check_drop(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c)
+{
+    char a[32], b[32], what[96] = "";
+    sim_time ref = ref_start(r, e->after);
+    sim_time t = first_reaction(v, ref, what, sizeof what);
+    verdict_fmt_time(e->within, a, sizeof a);
+    if (t < 0) {
+        MSG("expected a reaction within %s of the fault at %s; the firmware made no leave, join or power-down and "
+            "no status poll saw the loss after it", a, verdict_fmt_time(ref, b, sizeof b));
+        return;
+    }
+    c->ok = t - ref <= e->within;
+    MSG("expected a reaction within %s of the fault; the first came %s after it (%s)", a,
+        verdict_fmt_time(t - ref, b, sizeof b), what);
+}
+
+static void check_recovery(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c)
+{
+    char a[32], b[32], d[32], x[32];
+    sim_time rs = ref_start(r, e->after), re = ref_end(r, e->after);
+    const struct outage *o = outage_at_or_after(v, rs, true);
+    sim_time from = o ? o->loss : rs;
+    const struct tev *u = upload_from(v, from);
+    verdict_fmt_time(e->within, a, sizeof a);
+    if (u == NULL) {
+        if (o != NULL)
+            MSG("expected data at the sink within %s of the fault's end at %s; the sink received nothing after the "
+                "loss at %s (%s)", a, verdict_fmt_time(re, b, sizeof b), verdict_fmt_time(o->loss, d, sizeof d),
+                loss_names[o->kind]);
+        else
+            MSG("expected data at the sink within %s of the fault's end at %s; the sink received nothing after %s", a,
+                verdict_fmt_time(re, b, sizeof b), verdict_fmt_time(rs, d, sizeof d));
+        return;
+    }
+    sim_time took = u->t > re ? u->t - re : 0;
+    c->ok = took <= e->within;
+    MSG("expected data at the sink within %s of the fault's end at %s; it arrived again at %s, %s after%s", a,
+        verdict_fmt_time(re, b, sizeof b), verdict_fmt_time(u->t, d, sizeof d), verdict_fmt_time(took, x, sizeof x),
+        o ? "" : " (the device never lost its link)");
+}
+
+static void check_totals(const verdict *v, const scn_expect *e, runner_check *c)
+{
+    bool up = e->kind == SCN_E_UPLOADS_MIN;
+    long long n = up ? (long long)v->uploads.n : v->bytes;
+    c->ok = n >= e->min;
+    if (n == 0)
+        MSG("expected at least %lld %s; the sink %s received nothing", e->min, up ? "uploads" : "bytes", v->sink);
+    else
+        MSG("expected at least %lld %s; the sink %s received %lld bytes in %zu uploads over %lld connection(s)", e->min,
+            up ? "uploads" : "bytes", v->sink, v->bytes, v->uploads.n, v->connections);
+}
+
+static void check_gap(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c)
+{
+    char a[32], b[32], d[32], x[32];
+    sim_time from = e->after >= 0 ? ref_end(r, e->after) : -1;
+    sim_time prev = from, worst = -1, wfrom = 0, wto = 0;
+    size_t used = 0;
+    for (size_t i = 0; i < v->uploads.n; i++) {
+        const struct tev *u = &v->uploads.v[i];
+        if (from >= 0 && u->a < from)
+            continue;
+        if (prev >= 0 && u->t - prev > worst) {
+            worst = u->t - prev;
+            wfrom = prev;
+            wto = u->t;
+        }
+        if (prev < 0 || u->a > prev)
+            prev = u->a;
+        used++;
+    }
+    verdict_fmt_time(e->within, a, sizeof a);
+    if (used == 0) {
+        MSG("expected silences of at most %s at the sink; it received nothing after %s", a,
+            verdict_fmt_time(from > 0 ? from : 0, b, sizeof b));
+        return;
+    }
+    if (r->run_end - prev > worst) {
+        worst = r->run_end - prev;
+        wfrom = prev;
+        wto = r->run_end;
+    }
+    c->ok = worst <= e->within;
+    MSG("expected silences of at most %s at the sink; the longest was %s, from %s to %s%s", a,
+        verdict_fmt_time(worst, b, sizeof b), verdict_fmt_time(wfrom, d, sizeof d), verdict_fmt_time(wto, x, sizeof x),
+        wto == r->run_end ? " (the end of the run)" : "");
+}
+
+static void check_marker(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c)
+{
+    char a[32], b[32], range[64];
+    sim_time from = ref_end(r, e->after);
+    long long n = 0;
+    for (size_t i = 0; i < v->nmarkers; i++) {
+        const struct marker *m = &v->markers[i];
+        if (strcmp(m->name, e->marker) == 0 && m->t >= from && (e->within == 0 || m->t - from <= e->within))
+            n++;
+    }
+    c->ok = n >= e->min && n <= e->max;
+    if (e->max == LLONG_MAX)
+        snprintf(range, sizeof range, "at least %lld", e->min);
+    else if (e->min == e->max)
+        snprintf(range, sizeof range, "exactly %lld", e->min);
+    else
+        snprintf(range, sizeof range, "%lld..%lld", e->min, e->max);
+    if (e->within > 0)
+        MSG("expected %s '%s' marker(s) between %s and %s later; the firmware emitted %lld", range, e->marker,
+            verdict_fmt_time(from, a, sizeof a), verdict_fmt_time(e->within, b, sizeof b), n);
+    else
+        MSG("expected %s '%s' marker(s) after %s; the firmware emitted %lld", range, e->marker,
+            verdict_fmt_time(from, a, sizeof a), n);
+}
+
+void verdict_check(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c)
+{
+    snprintf(c->name, sizeof c->name, "%s (line %d)", e->text, e->line);
+    c->ok = false;
+    switch (e->kind) {
+    case SCN_E_LINK_UP_WITHIN: check_link_up(v, e, r, c); return;
+    case SCN_E_STATUS_REACHES: check_status(v, e, r, c); return;
+    case SCN_E_CONNECT_TIMEOUT_REPORTED: check_connect_timeout(v, e, r, c); return;
+    case SCN_E_RECONNECT_SPACING: check_spacing(v, e, r, c); return;
+    case SCN_E_POWER_CYCLES: check_power_cycles(v, e, c); return;
+    case SCN_E_DROP_DETECTED_WITHIN: check_drop(v, e, r, c); return;
+    case SCN_E_RECOVERY_WITHIN: check_recovery(v, e, r, c); return;
+    case SCN_E_BYTES_DELIVERED_MIN:
+    case SCN_E_UPLOADS_MIN: check_totals(v, e, c); return;
+    case SCN_E_DELIVERY_GAP_MAX: check_gap(v, e, r, c); return;
+    case SCN_E_MARKER: check_marker(v, e, r, c); return;
+    }
+}
+
+void verdict_metrics(const verdict *v, const verdict_refs *r, runner_result *out)
+{
+    out->first_link = v->nonline ? v->online[0].from : -1;
+    out->ndrops = (int)(v->nout < RUNNER_MAX_DROPS ? v->nout : RUNNER_MAX_DROPS);
+    for (int i = 0; i < out->ndrops; i++) {
+        const struct outage *o = &v->out[i];
+        char what[96];
+        sim_time cause = cause_of(r, o->loss);
+        sim_time react = first_reaction(v, o->loss, what, sizeof what);
+        out->detect[i] = cause >= 0 && react >= 0 ? react - cause : -1;
+        const struct tev *u = upload_from(v, o->loss);
+        sim_time base = react >= 0 ? react : o->loss;
+        out->recover[i] = u != NULL && u->t >= base ? u->t - base : -1;
+    }
+    out->attempts = (long long)v->joins.n;
+    out->power_cycles = (long long)v->cycles.n;
+    out->uploads = (long long)v->uploads.n;
+    out->connections = v->connections;
+    out->sink_bytes = (uint64_t)v->bytes;
+    sim_time prev = -1, worst = 0;
+    for (size_t i = 0; i < v->uploads.n; i++) {
+        if (prev >= 0 && v->uploads.v[i].t - prev > worst)
+            worst = v->uploads.v[i].t - prev;
+        if (v->uploads.v[i].a > prev)
+            prev = v->uploads.v[i].a;
+    }
+    if (prev >= 0 && r->run_end - prev > worst)
+        worst = r->run_end - prev;
+    out->longest_gap = prev >= 0 ? worst : -1;
+}
+
+void verdict_get_now(const verdict *v, verdict_now *out)
+{
+    out->online = is_online(v);
+    out->joins = (long long)v->joins.n;
+    out->power_cycles = (long long)v->cycles.n;
+    out->uploads = (long long)v->uploads.n;
+    out->bytes = v->bytes;
+}

@@ -1,0 +1,76 @@
+/* sim/verdict.h — what the rig saw of one device, and the expectations
+ * judged from it.
+ *
+ * A verdict is a trace sink: it reads the events of the rig's own parts —
+ * the device's driver calls ("chip" and "eth" events under the device's
+ * component, firmware_shim/chip_driver.c and eth_driver.c), the chip model
+ * (radio), the APs, the DHCP servers, the Ethernet PHY and the uplink's sink
+ * — and never the firmware's own words, except its markers (hal_marker),
+ * which the marker expectation is about by definition. scenario.h defines
+ * every expectation in these terms; this file implements the definitions.
+ *
+ * Device names. The rig's observations of device D use component D; the
+ * firmware's own events use "D.fw" (VERDICT_FW_COMP below). */
+#ifndef LINKRIG_SIM_VERDICT_H
+#define LINKRIG_SIM_VERDICT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/runner.h"
+#include "sim/scenario.h"
+#include "sim/trace.h"
+
+#define VERDICT_MAX_DHCP 9
+#define VERDICT_MAX_MACS 2
+#define VERDICT_MAX_IPS 16
+
+typedef struct verdict_config {
+    const char *dev;      /* the device: its board's trace component */
+    const char *radio;    /* the chip model's component */
+    const char *phy;      /* the Ethernet PHY's component, NULL: none */
+    const char *uplink;   /* the uplink's component */
+    uint32_t sink_ip;     /* the sink the device uploads to */
+    uint16_t sink_port;
+    const char *aps[SCN_MAX_APS]; /* the APs' components */
+    int naps;
+    const char *dhcp[VERDICT_MAX_DHCP]; /* the DHCP servers' components */
+    int ndhcp;
+    uint8_t macs[VERDICT_MAX_MACS][6]; /* the device's MAC addresses */
+    int nmacs;
+    /* The world has this one device: every upload to the sink is its own.
+     * Otherwise an upload is the device's when it comes from an address a
+     * DHCP server leased to one of its MACs. */
+    bool only_device;
+} verdict_config;
+
+typedef struct verdict verdict;
+
+/* Where the timeline's entries started and ended, the run's end, and the
+ * settings the scenario gave the firmware that a definition refers to. */
+typedef struct verdict_refs {
+    const sim_time *start, *end; /* per timeline entry */
+    int nfaults;
+    sim_time run_end;
+    const scenario *s;
+} verdict_refs;
+
+verdict *verdict_create(const verdict_config *c);
+void verdict_free(verdict *v);
+/* The trace sink (sim_trace_add_sink(tr, verdict_observe, v)). */
+void verdict_observe(void *ctx, const sim_trace_event *ev);
+
+void verdict_check(const verdict *v, const scn_expect *e, const verdict_refs *refs, runner_check *out);
+/* The recovery metrics of the summary. */
+void verdict_metrics(const verdict *v, const verdict_refs *refs, runner_result *out);
+/* For the live console's status line. */
+typedef struct verdict_now {
+    bool online;
+    long long joins, power_cycles, uploads, bytes;
+} verdict_now;
+void verdict_get_now(const verdict *v, verdict_now *out);
+
+/* Times as every verdict message shows them: rounded to the millisecond. */
+char *verdict_fmt_time(sim_time t, char *buf, size_t len);
+
+#endif
