@@ -103,7 +103,7 @@ fwimage *fwimage_open(const char *path, sim_err *err)
         snprintf(local, sizeof local, "./%s", path);
         name = local;
     }
-    void *h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    void *h = dlopen(name, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     if (h == NULL) {
         sim_err_set(err, SIM_EINVAL, "cannot load firmware image %s: %s", path, dlerror());
         fwimage_close(f);
@@ -170,7 +170,7 @@ const linkrig_image *fwimage_instantiate(fwimage *f, sim_err *err)
     }
     char name[64];
     snprintf(name, sizeof name, "/proc/self/fd/%d", fd);
-    void *h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    void *h = dlopen(name, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     if (h == NULL) {
         sim_err_set(err, SIM_EINVAL, "cannot load another instance of firmware image %s: %s", f->path, dlerror());
         close(fd);
