@@ -20,6 +20,7 @@ struct sim {
     size_t nrngs;
     bool stop;
     bool failed;
+    sim_time run_end; /* of the sim_run_until in progress */
     char failure[512];
 };
 
@@ -119,9 +120,21 @@ sim_rng *sim_rng_stream(sim *s, const char *name)
     return g;
 }
 
+bool sim_try_advance(sim *s, sim_time t)
+{
+    sim_time when;
+    if (t < sim_now(s) || t > s->run_end || sim_clock_pacing(s->clock))
+        return false;
+    if (sim_sched_peek(s->sched, &when) && when <= t)
+        return false;
+    sim_clock_set(s->clock, t);
+    return true;
+}
+
 sim_run_result sim_run_until(sim *s, sim_time end)
 {
     s->stop = false;
+    s->run_end = end;
     for (;;) {
         while (!s->stop && !s->failed) {
             sim_time when;

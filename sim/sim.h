@@ -58,6 +58,13 @@ void sim_stop(sim *s);
  * the run at the end of the current event. */
 void sim_fail(sim *s, const char *comp, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool sim_failed(const sim *s);
+
+/* Moves the clock to t when nothing is scheduled before or at t, no pacing
+ * is on and t is within the current run: the same outcome as scheduling a
+ * wake-up at t and running the queue, without the round trip. Returns
+ * false (and changes nothing) otherwise. For code that spends time inside
+ * an event, such as a firmware task whose chip call costs bus time. */
+bool sim_try_advance(sim *s, sim_time t);
 const char *sim_failure(const sim *s);
 
 #endif
