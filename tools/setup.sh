@@ -17,7 +17,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 pkgs=(build-essential cmake pkg-config dpkg-dev
-      libslirp-dev libglib2.0-dev libpcap-dev libcmocka-dev libyaml-dev libssl-dev tshark curl python3)
+      libslirp-dev libglib2.0-dev libdeflate-dev libpcap-dev libcmocka-dev libyaml-dev libssl-dev tshark curl python3)
 
 missing=()
 for p in "${pkgs[@]}"; do
