@@ -4,7 +4,7 @@
  * given a dot11_air_port (like hostapd's driver ops) through which it
  * transmits frames and retunes, and whoever wires the world calls the model's
  * receive function with each frame the air delivered. This keeps ap_model/
- * free of radio_model/ (DESIGN.md's include rules) and lets a test put a
+ * free of radio_model/ (ARCHITECTURE.md's folder rules) and lets a test put a
  * scripted peer on the other end of the port.
  *
  * Frames are bytes: an 802.11 MPDU without FCS, parsed by the receiver as

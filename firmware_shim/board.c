@@ -7,7 +7,7 @@
  * other, which keeps runs deterministic.
  *
  * Under AddressSanitizer every switch is announced with the fiber API so that
- * ASan tracks which stack is live (DESIGN.md rule 2). */
+ * ASan tracks which stack is live (ARCHITECTURE.md rule 2). */
 #define _GNU_SOURCE
 #include "firmware_shim/board.h"
 

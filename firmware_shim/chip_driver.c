@@ -27,7 +27,7 @@ struct chip {
     bool polled_once[CHIP_NPOLLS];
 };
 
-/* What a chip call costs the calling task in virtual time (DESIGN rule 2:
+/* What a chip call costs the calling task in virtual time (ARCHITECTURE.md rule 2:
  * a busy poll must advance the clock as it would on a board). Estimates for
  * a Pico W, whose CYW43439 sits on a gSPI bus clocked by the RP2040's PIO at
  * 31.25 MHz (Pico SDK cyw43_bus_pio_spi.c, divider 2 at 125 MHz):

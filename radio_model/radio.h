@@ -32,7 +32,7 @@
  * through radio_host_ops, called from scheduler events, never from inside a
  * radio_* command. Every received frame is parsed as untrusted bytes.
  *
- * Radio wedge (the DESIGN.md fault): the chip's firmware hangs, and only a
+ * Radio wedge (a fault from the field): the chip's firmware hangs, and only a
  * power cycle clears it — power is a GPIO on the board, not a command, so
  * radio_power works throughout. Two parts of the chip can hang:
  *   COMMANDS  the host interface and the state machine behind it. Every

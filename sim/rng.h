@@ -5,7 +5,7 @@
  * SplitMix64 seeded with seed XOR FNV-1a-64(name) fills the four state words.
  * So a component's numbers depend only on the seed and its own name — adding
  * a component, or creating streams in another order, shifts nothing else.
- * Nothing else in linkrig may be a source of randomness (DESIGN.md rule 6). */
+ * Nothing else in linkrig may be a source of randomness (ARCHITECTURE.md rule 7, determinism). */
 #ifndef LINKRIG_SIM_RNG_H
 #define LINKRIG_SIM_RNG_H
 

@@ -2,7 +2,7 @@
  *
  * A sim owns the virtual clock, the scheduler, the trace and the per-component
  * random streams of one run, and runs the event loop on one thread
- * (DESIGN.md "rules of the engine"). Models hold a `sim *` and use:
+ * (ARCHITECTURE.md, "Rules the code keeps"). Models hold a `sim *` and use:
  *   sim_now / sim_at / sim_after / sim_every / sim_cancel   — time and events
  *   sim_rng_stream                                         — their own stream
  *   sim_trace_of                                           — events and logs

@@ -1,5 +1,5 @@
 /* eth_chip.h — the Ethernet MAC/PHY driver API: the firmware's door to the
- * wired port (DESIGN.md rule 8), the counterpart of wifi_chip.h.
+ * wired port (ARCHITECTURE.md, "Images and the rig"), the counterpart of wifi_chip.h.
  *
  * Shaped like the Ethernet drivers of MicroPython's stm32 port (eth.c) and
  * ESP-IDF's esp_eth: an on-chip MAC with a clause-22 PHY (LAN8742-class) on

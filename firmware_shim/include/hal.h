@@ -1,5 +1,5 @@
 /* hal.h — the board's HAL as firmware sees it: time, sleeping, events, tasks,
- * randomness and logging. Part of the board boundary (DESIGN.md rule 8): the
+ * randomness and logging. Part of the board boundary (ARCHITECTURE.md, "Images and the rig"): the
  * firmware includes this, the chip driver API and lwIP, nothing else.
  *
  * Time. ticks_* follow MicroPython's `time.ticks_*` semantics: tick values

@@ -1,5 +1,5 @@
 /* wifi_chip.h — the Wi-Fi chip driver API: the firmware's only door to the
- * radio (DESIGN.md rule 8).
+ * radio (ARCHITECTURE.md, "Images and the rig").
  *
  * Modelled on the public API of the cyw43-driver (Raspberry Pi Pico W,
  * MicroPython's rp2 port), so that link-manager code written against it
