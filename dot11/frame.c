@@ -444,7 +444,9 @@ int dot11_ie_get_ds_channel(const uint8_t *ies, size_t len, uint8_t *channel)
 int dot11_ie_get_rates(const uint8_t *ies, size_t len, uint8_t *rates, size_t cap,
                        size_t *n_rates)
 {
-    struct dot11_ie supp, ext;
+    /* Zeroed: gcc -O3 cannot see that ext.data is read only when ext.len
+     * is nonzero, and says "may be used uninitialized". */
+    struct dot11_ie supp = {0}, ext = {0};
     size_t n = 0;
     int rc;
 

@@ -1000,7 +1000,7 @@ static int scn_do_capture(scn_ctx *c, const scn_node *n)
 
 static int scn_channel(scn_ctx *c, const scn_node *n, const char *path, int *out)
 {
-    long long x;
+    long long x = 0; /* set by scn_int_text on success; -O3 cannot tell */
     char shown[64];
     int rc = scn_int_text(c, n, path, "a 2.4 GHz channel, 1..13", &x);
     if (rc != 0)
@@ -1490,7 +1490,7 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
                                             [SCN_DHCP_NAK_RENEWALS] = "nak_renewals",
                                             [SCN_DHCP_SILENT] = "silent",
                                             [SCN_DHCP_EMPTY_POOL] = "empty_pool"};
-        int m;
+        int m = 0; /* set by scn_pick on success */
         if ((x = scn_get(keys, v, "mode")) == NULL)
             return scn_missing(c, n, path, "mode", "normal, ignore_renewals, nak_renewals, silent or empty_pool");
         scn_path(p, path, "mode");
@@ -1547,7 +1547,7 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
     case SCN_F_RADIO_WEDGE: {
         static const char *const modes[] = {[SCN_WEDGE_COMMANDS] = "commands", [SCN_WEDGE_FRAMES] = "frames",
                                             [SCN_WEDGE_BOTH] = "both"};
-        int m;
+        int m = 0; /* set by scn_pick on success */
         long long k;
         if ((x = scn_get(keys, v, "mode")) == NULL)
             return scn_missing(c, n, path, "mode", "commands, frames or both");

@@ -721,7 +721,7 @@ static void start_host_client(void *arg)
 static void rig_hostfwd(world *w, struct shared *sh)
 {
     static struct host_client hc;
-    uint16_t port;
+    uint16_t port = 0;
     int fd = listen_loopback(&port); /* find a free port, then give it to slirp */
     close(fd);
     char spec[64];

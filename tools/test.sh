@@ -19,11 +19,17 @@ run_suite() {
     ctest --test-dir "$dir" --output-on-failure -j"$jobs"
 }
 
-run_suite build -DLINKRIG_SANITIZE=OFF
+# Warnings are errors here (CI), not for users (LINKRIG_WERROR defaults off).
+run_suite build -DLINKRIG_SANITIZE=OFF -DLINKRIG_WERROR=ON
 if [ "${LINKRIG_QUICK:-0}" != 1 ]; then
     # The sanitizer runtime warns once that it cannot follow swapcontext
     # exactly; linkrig announces every switch with the fiber API instead.
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
-    run_suite build-asan -DLINKRIG_SANITIZE=ON
+    run_suite build-asan -DLINKRIG_SANITIZE=ON -DLINKRIG_WERROR=ON
+    # The optimiser warns about things the debug builds never see: build what
+    # a user building Release gets, with warnings as errors (no tests).
+    echo "== build build-release (Release, warnings as errors)"
+    cmake -S . -B build-release "${lwip_arg[@]}" -DCMAKE_BUILD_TYPE=Release -DLINKRIG_WERROR=ON >/dev/null
+    cmake --build build-release -j"$jobs"
 fi
