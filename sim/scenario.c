@@ -1603,7 +1603,7 @@ static int scn_do_service(scn_ctx *c, const scn_node *n, const char *path, scn_s
         sv->epoch_s = CAPTURE_DEFAULT_EPOCH_S;
         if ((x = scn_get(keys, v, "epoch")) != NULL) {
             scn_path(p, path, "epoch");
-            if ((rc = scn_int(c, x, p, 0, SCN_NTP_EPOCH_MAX, " Unix seconds (NTP era 0)", &num)) != 0)
+            if ((rc = scn_int(c, x, p, 0, SCN_NTP_EPOCH_MAX, " Unix seconds, NTP era 0", &num)) != 0)
                 return rc;
             sv->epoch_s = num;
         }
