@@ -68,6 +68,19 @@
  *    the guest has not taken yet and drops (and traces) the rest.
  * Echo replies are handed to slirp from a scheduler event rather than from
  * inside the write callback, which runs in the middle of slirp's tcp_input.
+ * The greeter uses the same backlog: its greeting is queued at the guest's
+ * SYN and leaves once slirp has completed the handshake (before that
+ * slirp_socket_can_recv says 0), and the guest's segment being handled
+ * (cur_*) tells whose partial line the bytes extend.
+ *
+ * UDP services do not go through slirp: 4.7's guest forwarding is TCP only,
+ * and its UDP path either drops datagrams (restricted) or opens host
+ * sockets. uplink_input hands them, and ARP for addresses only they use, to
+ * services_intercept, which answers in the same event. Fault modes act there
+ * too: a TCP service that is down is answered with resets without slirp
+ * seeing the segment, and a slow one's segments are held back as scheduler
+ * events and fed to slirp in their order. The DNS service may take slirp's
+ * own DNS address because slirp never sees the datagrams sent to it.
  *
  * libslirp keeps its clock reading (curtime) in a process-wide variable that
  * only slirp_pollfds_poll updates, and reads it in slirp_pollfds_fill and

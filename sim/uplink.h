@@ -11,9 +11,12 @@
  *  - port forwards from the host in QEMU's hostfwd syntax,
  *    "tcp:127.0.0.1:8080-:80" (host address defaults to 127.0.0.1; the guest
  *    address defaults to the first address the DHCP pool hands out);
- *  - in-rig services at virtual addresses, served through slirp's guest
- *    forwarding with no host socket at all, so they are deterministic:
- *    a TCP sink that counts and checksums what it receives, and a TCP echo.
+ *  - in-rig services at virtual addresses, with no host socket at all, so
+ *    they are deterministic: TCP ones through slirp's guest forwarding (a
+ *    sink that counts and checksums what it receives, an echo, a greeter
+ *    that speaks first), UDP ones answered before slirp (an echo, a DNS
+ *    server, an NTP server; see uplink_add_service_ex). Each has a name and
+ *    fault modes (uplink_service_set_mode).
  *    The sink is the rig's witness of delivery: it traces each connection
  *    ("service_conn" at the guest's SYN, "service_close" at its FIN or RST
  *    with the bytes it delivered) and each upload ("upload": a run of bytes
