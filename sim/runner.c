@@ -79,6 +79,17 @@ static void trace_fault(struct run *r, const scn_fault *f, const char *phase)
     sim_trace_end(t);
 }
 
+/* A service fault's start (its mode) or end (back to normal). The parser
+ * has checked the mode against the kind, so the uplink cannot refuse it. */
+static void service_fault(struct run *r, const scn_fault *f, bool start)
+{
+    const scn_service *sv = &r->s->services[f->service];
+    static const uplink_service_mode modes[] = {[SCN_SVC_NORMAL] = UPLINK_SVC_NORMAL, [SCN_SVC_DOWN] = UPLINK_SVC_DOWN,
+                                                [SCN_SVC_SLOW] = UPLINK_SVC_SLOW, [SCN_SVC_WRONG] = UPLINK_SVC_WRONG};
+    uplink_service_set_mode(world_uplink(r->w), sv->name, start ? modes[f->service_mode] : UPLINK_SVC_NORMAL,
+                            f->delay, NULL);
+}
+
 static void fault_end_cb(void *arg)
 {
     struct fault_ev *fe = arg;
@@ -95,6 +106,9 @@ static void fault_end_cb(void *arg)
         for (int i = 0; i < world_device_count(w); i++)
             if ((f->device < 0 || f->device == i) && world_device_ethphy(w, i) != NULL)
                 ethphy_set_cable(world_device_ethphy(w, i), true);
+        break;
+    case SCN_F_SERVICE:
+        service_fault(r, f, false);
         break;
     default:
         break;
@@ -211,6 +225,11 @@ static void fault_start_cb(void *arg)
                 ethphy_set_cable(world_device_ethphy(w, i), false);
         sim_at(s, fe->end, fault_end_cb, fe);
         break;
+    case SCN_F_SERVICE:
+        service_fault(r, f, true);
+        if (f->duration > 0)
+            sim_at(s, fe->end, fault_end_cb, fe);
+        break;
     }
 }
 
@@ -221,6 +240,7 @@ static sim_time fault_end_time(const scn_fault *f)
     switch (f->kind) {
     case SCN_F_AP_REBOOT:
     case SCN_F_CABLE_PULL:
+    case SCN_F_SERVICE: /* duration 0: it never ends by itself */
         return f->at + f->duration;
     default:
         return f->at;
@@ -560,6 +580,64 @@ int runner_make_dirs(const char *path, sim_err *err)
     return SIM_OK;
 }
 
+/* The scenario's services (scenario.h), other than the sink (the uplink
+ * makes that one from its configuration), into the world's uplink; then
+ * every device's settings NAME.ip and NAME.port for each, and sink.ip and
+ * sink.port. */
+static int runner_services(world *w, const scenario *s, sim_err *err)
+{
+    static const uplink_service_kind kinds[] = {
+        [SCN_S_SINK] = UPLINK_SERVICE_SINK,         [SCN_S_TCP_ECHO] = UPLINK_SERVICE_ECHO,
+        [SCN_S_TCP_GREETER] = UPLINK_SERVICE_GREETER, [SCN_S_UDP_ECHO] = UPLINK_SERVICE_UDP_ECHO,
+        [SCN_S_DNS] = UPLINK_SERVICE_DNS,           [SCN_S_NTP] = UPLINK_SERVICE_NTP,
+    };
+    int rc = SIM_OK;
+    for (int i = 0; rc == SIM_OK && i < s->nservices; i++) {
+        const scn_service *sv = &s->services[i];
+        if (sv->kind == SCN_S_SINK)
+            continue;
+        svc_greeter_rule rules[SCN_MAX_GREETER_RULES];
+        svc_dns_entry names[SCN_MAX_DNS_NAMES];
+        for (int k = 0; k < sv->nrules; k++)
+            rules[k] = (svc_greeter_rule){.expect = sv->rules[k].expect, .reply = sv->rules[k].reply};
+        for (int k = 0; k < sv->nnames; k++)
+            names[k] = (svc_dns_entry){.name = sv->names[k].name, .ip = sv->names[k].ip};
+        uplink_service_config c = {.name = sv->name, .kind = kinds[sv->kind], .ip = sv->ip, .port = sv->port,
+                                   .greeting = sv->greeting, .rules = rules, .nrules = (size_t)sv->nrules,
+                                   .names = names, .nnames = (size_t)sv->nnames, .epoch_s = sv->epoch_s};
+        rc = uplink_add_service_ex(world_uplink(w), &c, err);
+    }
+    for (int d = 0; rc == SIM_OK && d < world_device_count(w); d++) {
+        board *b = world_device_board(w, d);
+        for (int i = 0; rc == SIM_OK && i < s->nservices; i++) {
+            const scn_service *sv = &s->services[i];
+            char key[48], v[24];
+            snprintf(v, sizeof v, "%u.%u.%u.%u", (unsigned)(sv->ip >> 24), (unsigned)(sv->ip >> 16 & 255),
+                     (unsigned)(sv->ip >> 8 & 255), (unsigned)(sv->ip & 255));
+            snprintf(key, sizeof key, "%s.ip", sv->name);
+            rc = board_config_set(b, key, v, err);
+            if (rc == SIM_OK && sv->kind == SCN_S_SINK)
+                rc = board_config_set(b, "sink.ip", v, err);
+            snprintf(v, sizeof v, "%u", (unsigned)sv->port);
+            snprintf(key, sizeof key, "%s.port", sv->name);
+            if (rc == SIM_OK)
+                rc = board_config_set(b, key, v, err);
+            if (rc == SIM_OK && sv->kind == SCN_S_SINK)
+                rc = board_config_set(b, "sink.port", v, err);
+        }
+    }
+    return rc;
+}
+
+/* The scenario's sink, for the uplink's configuration. */
+static const scn_service *runner_sink(const scenario *s)
+{
+    for (int i = 0; i < s->nservices; i++)
+        if (s->services[i].kind == SCN_S_SINK)
+            return &s->services[i];
+    return NULL;
+}
+
 int runner_sink_settings(world *w, sim_err *err)
 {
     uint32_t ip;
@@ -728,6 +806,12 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     /* The sink the camera uploads to: the rig's witness of delivery. */
     wc.up.sink_ip = UPLINK_DEFAULT_SINK_IP;
     wc.up.sink_port = UPLINK_DEFAULT_SINK_PORT;
+    const scn_service *sink = runner_sink(s);
+    if (sink != NULL) {
+        wc.up.sink_ip = sink->ip;
+        wc.up.sink_port = sink->port;
+        wc.up.sink_name = sink->name;
+    }
 
     /* Each device's firmware: --firmware, else its own, else the bundled
      * camera; one instance of its image per device. */
@@ -808,6 +892,8 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     }
     r.dev = board_name(world_board(w));
     rc = runner_sink_settings(w, err);
+    if (rc == SIM_OK)
+        rc = runner_services(w, s, err);
     for (int i = 0; rc == SIM_OK && i < s->ndevices; i++)
         rc = apply_settings(s, o, i, world_device_board(w, i), err);
     for (int i = 0; rc == SIM_OK && o->live && i < o->nhostfwd; i++)

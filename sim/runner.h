@@ -1,8 +1,9 @@
 /* sim/runner.h — runs one scenario and judges it.
  *
  * runner_run builds the scenario's world (APs, DHCP, uplink with an in-rig
- * TCP sink at the uplink's sink address, 10.0.2.100:9000, given to the firmware as
- * settings sink.ip and sink.port, the device with the camera firmware and the
+ * TCP sink at the scenario's sink address, 10.0.2.100:9000 by default, given to the
+ * firmware as settings sink.ip and sink.port, the scenario's other services,
+ * each given as NAME.ip and NAME.port, the device with the camera firmware and the
  * scenario's settings), applies the timeline's faults at their virtual times,
  * runs for the scenario's duration, and checks each expectation against what
  * the rig itself observed (sim/verdict.h: the device's driver calls, the

@@ -57,7 +57,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
+
+#include "sim/capture.h"
 
 #define SCN_MAX_INPUT (1u << 20)
 #define SCN_MAX_DEPTH 16
@@ -902,6 +905,7 @@ static const char *const scn_fault_names[] = {
     [SCN_F_AP_REBOOT] = "ap_reboot",     [SCN_F_AP_OFF] = "ap_off",         [SCN_F_AP_ON] = "ap_on",
     [SCN_F_AP_PASSPHRASE] = "ap_passphrase", [SCN_F_AP_TX_POWER] = "ap_tx_power", [SCN_F_MOVE_DEVICE] = "move_device",
     [SCN_F_DHCP] = "dhcp",               [SCN_F_RADIO_WEDGE] = "radio_wedge", [SCN_F_CABLE_PULL] = "cable_pull",
+    [SCN_F_SERVICE] = "service",
 };
 #define SCN_NFAULTS ((int)(sizeof scn_fault_names / sizeof scn_fault_names[0]))
 
@@ -1301,7 +1305,9 @@ static const char *const *scn_fault_keys(scn_fault_kind k)
     static const char *const dhcp[] = {"at", "fault", "ap", "mode", "lease", "pool", "netmask", "router", NULL};
     static const char *const wedge[] = {"at", "fault", "mode", "survives_power_cycles", "device", NULL};
     static const char *const cable[] = {"at", "fault", "duration", "device", NULL};
+    static const char *const service[] = {"at", "fault", "service", "mode", "delay", "duration", NULL};
     switch (k) {
+    case SCN_F_SERVICE: return service;
     case SCN_F_AP_REBOOT: return reboot;
     case SCN_F_AP_OFF:
     case SCN_F_AP_ON: return onoff;
@@ -1354,13 +1360,363 @@ static int scn_ap_ref(scn_ctx *c, const scn_node *n, const char *path, int *out)
                     scn_show(n, shown, sizeof shown), known);
 }
 
+/* ------------------------------------------------------------------ */
+/* Services (scenario.h: "Services"). */
+
+static const char *const scn_service_kinds[] = {
+    [SCN_S_SINK] = "sink",         [SCN_S_TCP_ECHO] = "tcp_echo", [SCN_S_TCP_GREETER] = "tcp_greeter",
+    [SCN_S_UDP_ECHO] = "udp_echo", [SCN_S_DNS] = "dns",           [SCN_S_NTP] = "ntp",
+};
+#define SCN_NSERVICE_KINDS ((int)(sizeof scn_service_kinds / sizeof scn_service_kinds[0]))
+
+static const struct {
+    uint32_t ip;
+    uint16_t port;
+} scn_service_default[] = {
+    [SCN_S_SINK] = {0x0a000264u, 9000},    [SCN_S_TCP_ECHO] = {0x0a000265u, 7}, [SCN_S_TCP_GREETER] = {0x0a000266u, 2323},
+    [SCN_S_UDP_ECHO] = {0x0a000267u, 7},   [SCN_S_DNS] = {0x0a000203u, 53},     [SCN_S_NTP] = {0x0a00027bu, 123},
+};
+
+#define SCN_NTP_EPOCH_MAX 2085978495LL /* 2036-02-07T06:28:15Z: the end of NTP era 0 */
+#define SCN_DNS_NAME_MAX 253
+
+/* The rule sim/services.h's svc_dns_name_ok keeps (this library does not
+ * link the services): labels of 1..63 letters, digits, '-' or '_'. */
+static bool scn_dns_name_ok(const char *t)
+{
+    size_t label = 0;
+    for (;; t++) {
+        if (*t == '.' || *t == '\0') {
+            if (label == 0 || label > 63)
+                return false;
+            if (*t == '\0')
+                return true;
+            label = 0;
+            continue;
+        }
+        char ch = *t;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+              ch == '_'))
+            return false;
+        label++;
+    }
+}
+
+static bool scn_service_udp(scn_service_kind k)
+{
+    return k == SCN_S_UDP_ECHO || k == SCN_S_DNS || k == SCN_S_NTP;
+}
+
+/* Why an address cannot hold a service, or NULL when it can. */
+static const char *scn_service_addr_bad(const scenario *s, scn_service_kind kind, uint32_t ip)
+{
+    uint32_t host = ip & 0xffu;
+    if ((ip & 0xffffff00u) != 0x0a000200u)
+        return "is not on the rig's network 10.0.2.0/24";
+    if (host == 0 || host == 255)
+        return "is the network's own or broadcast address";
+    if (host == 2)
+        return "is slirp's gateway";
+    if (host == 3 && kind != SCN_S_DNS)
+        return "is slirp's DNS address (only a dns service may take it)";
+    if (host == 253 || host == 254)
+        return "is a DHCP server's address";
+    if (host >= 150 && host <= 199)
+        return "is in the wired segment's DHCP pool (.150-.199)";
+    if (host == 15)
+        return "is where slirp expects its guest (the first pool address)";
+    for (int i = 0; i < s->naps; i++) {
+        uint32_t a = s->aps[i].pool_start ? s->aps[i].pool_start : 0x0a00020fu;
+        uint32_t b = s->aps[i].pool_start ? s->aps[i].pool_end : 0x0a000263u;
+        if (ip >= a && ip <= b)
+            return "is in an access point's DHCP pool";
+    }
+    return NULL;
+}
+
+/* One line of greeter text: 0..255 bytes, no CR, LF or NUL. */
+static int scn_line_text(scn_ctx *c, const scn_node *n, const char *path, char *buf, size_t cap)
+{
+    int rc = scn_str(c, n, path, 0, 255, "one line of text, at most 255 bytes", buf, cap);
+    if (rc != 0)
+        return rc;
+    if (strpbrk(buf, "\r\n") != NULL)
+        return scn_fail(c, n, "%s: holds a line break (expected one line of text; the greeter adds CR LF)", path);
+    return 0;
+}
+
+static int scn_do_service(scn_ctx *c, const scn_node *n, const char *path, scn_service *sv)
+{
+    static const char *const all[] = {"name", "kind", "address", "port", "greeting", "replies", "names", "epoch", NULL};
+    static const char *const k_plain[] = {"name", "kind", "address", "port", NULL};
+    static const char *const k_greeter[] = {"name", "kind", "address", "port", "greeting", "replies", NULL};
+    static const char *const k_dns[] = {"name", "kind", "address", "port", "names", NULL};
+    static const char *const k_ntp[] = {"name", "kind", "address", "port", "epoch", NULL};
+    const scn_node *v[8];
+    char p[SCN_PATH], qual[48];
+    const scenario *s = c->s;
+    long long num;
+    int rc, kind;
+    sv->line = n->line;
+    if (n->type != SCN_N_MAP)
+        return scn_fail(c, n, "%s: expected a mapping such as {name: dns, kind: dns}, not %s", path,
+                        scn_is_null(n) ? "nothing" : scn_kind_text(n));
+    const scn_node *kn = NULL;
+    for (const scn_node *k = n->first; k != NULL && k->next != NULL; k = k->next->next)
+        if (k->type == SCN_N_SCALAR && strcmp(k->text, "kind") == 0 && kn == NULL)
+            kn = k->next;
+    if (kn == NULL) {
+        if ((rc = scn_fields(c, n, path, "", all, v)) != 0)
+            return rc;
+        char known[200];
+        scn_join(scn_service_kinds, SCN_NSERVICE_KINDS, known, sizeof known);
+        return scn_missing(c, n, path, "kind", known);
+    }
+    scn_path(p, path, "kind");
+    if ((rc = scn_pick(c, kn, p, "service kind", scn_service_kinds, SCN_NSERVICE_KINDS, &kind)) != 0)
+        return rc;
+    sv->kind = (scn_service_kind)kind;
+    const char *const *keys = kind == SCN_S_TCP_GREETER ? k_greeter
+                              : kind == SCN_S_DNS       ? k_dns
+                              : kind == SCN_S_NTP       ? k_ntp
+                                                        : k_plain;
+    snprintf(qual, sizeof qual, " for %s", scn_service_kinds[kind]);
+    if ((rc = scn_fields(c, n, path, qual, keys, v)) != 0)
+        return rc;
+    const scn_node *x_name = scn_get(keys, v, "name");
+    if (x_name == NULL)
+        return scn_missing(c, n, path, "name", "a unique name; the firmware gets NAME.ip and NAME.port");
+    scn_path(p, path, "name");
+    if ((rc = scn_name(c, x_name, p, sizeof sv->name - 1, "a name of 1..31 characters from A-Z a-z 0-9 _ . -",
+                       sv->name, sizeof sv->name)) != 0)
+        return rc;
+    if (strcmp(sv->name, "sink") == 0 && sv->kind != SCN_S_SINK)
+        return scn_fail(c, x_name, "%s: 'sink' names the sink only (its settings are sink.ip and sink.port)", p);
+    for (int i = 0; i < s->nservices; i++)
+        if (strcmp(s->services[i].name, sv->name) == 0)
+            return scn_fail(c, x_name, "%s: duplicate service name '%s' (first used at line %d)", p, sv->name,
+                            s->services[i].line);
+    sv->ip = scn_service_default[kind].ip;
+    sv->port = scn_service_default[kind].port;
+    const scn_node *a = scn_get(keys, v, "address");
+    if (a != NULL) {
+        scn_path(p, path, "address");
+        if ((rc = scn_ipv4(c, a, p, &sv->ip)) != 0)
+            return rc;
+    }
+    const char *why = scn_service_addr_bad(s, sv->kind, sv->ip);
+    if (why != NULL)
+        return scn_fail(c, a != NULL ? a : n, "%s.address: %u.%u.%u.%u %s", path, sv->ip >> 24, sv->ip >> 16 & 255,
+                        sv->ip >> 8 & 255, sv->ip & 255, why);
+    const scn_node *pn = scn_get(keys, v, "port");
+    if (pn != NULL) {
+        scn_path(p, path, "port");
+        if ((rc = scn_int(c, pn, p, 1, 65535, "", &num)) != 0)
+            return rc;
+        sv->port = (uint16_t)num;
+    }
+    for (int i = 0; i < s->nservices; i++) {
+        const scn_service *o = &s->services[i];
+        if (o->ip == sv->ip && o->port == sv->port && scn_service_udp(o->kind) == scn_service_udp(sv->kind))
+            return scn_fail(c, pn != NULL ? pn : a != NULL ? a : n,
+                            "%s: %s port %u at %u.%u.%u.%u is taken by service '%s' (line %d)", path,
+                            scn_service_udp(sv->kind) ? "UDP" : "TCP", sv->port, sv->ip >> 24, sv->ip >> 16 & 255,
+                            sv->ip >> 8 & 255, sv->ip & 255, o->name, o->line);
+        if (o->kind == SCN_S_SINK && sv->kind == SCN_S_SINK)
+            return scn_fail(c, kn, "%s.kind: a second sink (the first, '%s', is at line %d); the verdict judges one",
+                            path, o->name, o->line);
+    }
+    const scn_node *x;
+    switch (sv->kind) {
+    case SCN_S_TCP_GREETER:
+        snprintf(sv->greeting, sizeof sv->greeting, "hello");
+        if ((x = scn_get(keys, v, "greeting")) != NULL) {
+            scn_path(p, path, "greeting");
+            if ((rc = scn_line_text(c, x, p, sv->greeting, sizeof sv->greeting)) != 0)
+                return rc;
+        }
+        if ((x = scn_section(keys, v, "replies")) != NULL) {
+            static const char *const rk[] = {"expect", "reply", NULL};
+            char rp[SCN_PATH], fp[SCN_PATH];
+            scn_path(p, path, "replies");
+            if ((rc = scn_seq(c, x, p, "a list of {expect: TEXT, reply: TEXT}")) != 0)
+                return rc;
+            for (const scn_node *e = x->first; e != NULL; e = e->next) {
+                if (sv->nrules == SCN_MAX_GREETER_RULES)
+                    return scn_fail_limit(c, e, "%s[%d]: too many replies (at most %d)", p, sv->nrules,
+                                          SCN_MAX_GREETER_RULES);
+                const scn_node *rv[2];
+                scn_path_index(rp, p, sv->nrules);
+                if ((rc = scn_fields(c, e, rp, "", rk, rv)) != 0)
+                    return rc;
+                if (rv[0] == NULL)
+                    return scn_missing(c, e, rp, "expect", "text the line must hold; \"\" for every line");
+                if (rv[1] == NULL)
+                    return scn_missing(c, e, rp, "reply", "the line sent back");
+                scn_path(fp, rp, "expect");
+                /* an empty expect is written "" and arrives as an empty quoted scalar */
+                if (rv[0]->type == SCN_N_SCALAR && !rv[0]->plain && rv[0]->len == 0)
+                    sv->rules[sv->nrules].expect[0] = '\0';
+                else if ((rc = scn_line_text(c, rv[0], fp, sv->rules[sv->nrules].expect,
+                                             sizeof sv->rules[0].expect)) != 0)
+                    return rc;
+                scn_path(fp, rp, "reply");
+                if ((rc = scn_line_text(c, rv[1], fp, sv->rules[sv->nrules].reply, sizeof sv->rules[0].reply)) !=
+                    0)
+                    return rc;
+                sv->nrules++;
+            }
+        }
+        break;
+    case SCN_S_DNS:
+        if ((x = scn_section(keys, v, "names")) != NULL) {
+            char np[SCN_PATH], shown[64];
+            scn_path(p, path, "names");
+            if (x->type != SCN_N_MAP)
+                return scn_fail(c, x, "%s: expected a mapping of names to addresses such as {time.rig: 10.0.2.123}, "
+                                      "not %s",
+                                p, scn_kind_text(x));
+            for (const scn_node *k = x->first; k != NULL && k->next != NULL; k = k->next->next) {
+                if (sv->nnames == SCN_MAX_DNS_NAMES)
+                    return scn_fail_limit(c, k, "%s: too many names (at most %d)", p, SCN_MAX_DNS_NAMES);
+                char *name = sv->names[sv->nnames].name;
+                if (k->type != SCN_N_SCALAR || strlen(k->text) != k->len || k->len > SCN_DNS_NAME_MAX ||
+                    !scn_dns_name_ok(k->text))
+                    return scn_fail(c, k,
+                                    "%s: '%s' is not a DNS name (labels of 1..63 letters, digits, '-' or '_' "
+                                    "joined by dots, at most %d characters)",
+                                    p, k->type == SCN_N_SCALAR ? scn_show(k, shown, sizeof shown) : "?", SCN_DNS_NAME_MAX);
+                memcpy(name, k->text, k->len + 1);
+                for (int i = 0; i < sv->nnames; i++)
+                    if (strcasecmp(sv->names[i].name, name) == 0)
+                        return scn_fail(c, k, "%s: '%s' is listed twice (names compare without case)", p, name);
+                scn_path(np, p, name);
+                if ((rc = scn_ipv4(c, k->next, np, &sv->names[sv->nnames].ip)) != 0)
+                    return rc;
+                if (sv->names[sv->nnames].ip == 0)
+                    return scn_fail(c, k->next, "%s: 0.0.0.0 is not an address to answer with", np);
+                sv->nnames++;
+            }
+        }
+        break;
+    case SCN_S_NTP:
+        sv->epoch_s = CAPTURE_DEFAULT_EPOCH_S;
+        if ((x = scn_get(keys, v, "epoch")) != NULL) {
+            scn_path(p, path, "epoch");
+            if ((rc = scn_int(c, x, p, 0, SCN_NTP_EPOCH_MAX, " Unix seconds, NTP era 0", &num)) != 0)
+                return rc;
+            sv->epoch_s = num;
+        }
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+static int scn_do_services(scn_ctx *c, const scn_node *n)
+{
+    scenario *s = c->s;
+    char p[SCN_PATH];
+    int rc;
+    if (n != NULL) {
+        if ((rc = scn_seq(c, n, "services", "a list of services (- name: dns ...)")) != 0)
+            return rc;
+        for (const scn_node *e = n->first; e != NULL; e = e->next) {
+            if (s->nservices == SCN_MAX_SERVICES)
+                return scn_fail_limit(c, e, "services[%d]: too many services (at most %d)", s->nservices,
+                                      SCN_MAX_SERVICES);
+            scn_path_index(p, "services", s->nservices);
+            if ((rc = scn_do_service(c, e, p, &s->services[s->nservices])) != 0)
+                return rc;
+            s->nservices++;
+        }
+    }
+    for (int i = 0; i < s->nservices; i++)
+        if (s->services[i].kind == SCN_S_SINK)
+            return 0;
+    /* The sink is always there: it is what the verdict counts deliveries at. */
+    if (s->nservices == SCN_MAX_SERVICES)
+        return scn_fail_limit(c, n, "services: %d services and no sink; the rig needs one (at most %d in all)",
+                              s->nservices, SCN_MAX_SERVICES);
+    for (int i = 0; i < s->nservices; i++) {
+        const scn_service *o = &s->services[i];
+        if (o->ip == scn_service_default[SCN_S_SINK].ip && o->port == scn_service_default[SCN_S_SINK].port &&
+            !scn_service_udp(o->kind))
+            return scn_fail(c, n, "services: service '%s' (line %d) takes TCP 10.0.2.100:9000, where the default sink "
+                                  "goes; declare a sink elsewhere ({name: sink, kind: sink, address: ...})",
+                            o->name, o->line);
+    }
+    scn_service *sv = &s->services[s->nservices++];
+    memset(sv, 0, sizeof *sv);
+    snprintf(sv->name, sizeof sv->name, "sink");
+    sv->kind = SCN_S_SINK;
+    sv->ip = scn_service_default[SCN_S_SINK].ip;
+    sv->port = scn_service_default[SCN_S_SINK].port;
+    sv->implicit = true;
+    return 0;
+}
+
+/* {at, fault: service, service: NAME, mode: down|slow|wrong|normal, delay, duration} */
+static int scn_service_fault(scn_ctx *c, const scn_node *n, const char *path, const char *const *keys,
+                             const scn_node **v, scn_fault *f)
+{
+    static const char *const modes[] = {[SCN_SVC_NORMAL] = "normal", [SCN_SVC_DOWN] = "down",
+                                        [SCN_SVC_SLOW] = "slow", [SCN_SVC_WRONG] = "wrong"};
+    const scenario *s = c->s;
+    char p[SCN_PATH], shown[64], known[400];
+    const scn_node *x;
+    int rc, m;
+    if ((x = scn_get(keys, v, "service")) == NULL)
+        return scn_missing(c, n, path, "service", "which service, by name");
+    scn_path(p, path, "service");
+    if ((rc = scn_scalar(c, x, p, "the name of a service")) != 0)
+        return rc;
+    f->service = -1;
+    for (int i = 0; i < s->nservices; i++)
+        if (strcmp(x->text, s->services[i].name) == 0 && strlen(x->text) == x->len)
+            f->service = i;
+    if (f->service < 0) {
+        const char *names[SCN_MAX_SERVICES];
+        for (int i = 0; i < s->nservices; i++)
+            names[i] = s->services[i].name;
+        scn_join(names, s->nservices, known, sizeof known);
+        return scn_fail(c, x, "%s: no service named '%s' (there: %s)", p, scn_show(x, shown, sizeof shown), known);
+    }
+    const scn_service *sv = &s->services[f->service];
+    if ((x = scn_get(keys, v, "mode")) == NULL)
+        return scn_missing(c, n, path, "mode", "down, slow, wrong or normal");
+    scn_path(p, path, "mode");
+    if ((rc = scn_pick(c, x, p, "service mode", modes, 4, &m)) != 0)
+        return rc;
+    f->service_mode = (scn_service_mode)m;
+    if (f->service_mode == SCN_SVC_WRONG && sv->kind == SCN_S_SINK)
+        return scn_fail(c, x, "%s: a sink sends nothing, so it cannot answer wrong (down or slow)", p);
+    const scn_node *d = scn_get(keys, v, "delay");
+    scn_path(p, path, "delay");
+    if (f->service_mode == SCN_SVC_SLOW) {
+        if (d == NULL)
+            return scn_missing(c, n, path, "delay", "how much later the service answers, e.g. delay: 2s");
+        if ((rc = scn_dur(c, d, p, 1, "must be > 0", &f->delay)) != 0)
+            return rc;
+    } else if (d != NULL) {
+        return scn_fail(c, d, "%s: only meaningful with mode: slow", p);
+    }
+    if ((x = scn_get(keys, v, "duration")) != NULL) {
+        scn_path(p, path, "duration");
+        if ((rc = scn_dur(c, x, p, 1, "must be > 0", &f->duration)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
 static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fault *f)
 {
     static const char *const all[] = {"at",      "fault",  "ap",      "duration", "keep_leases",
                                       "channel", "passphrase", "tx_power", "to",  "speed",
                                       "mode",    "lease",  "pool",    "netmask", "router",
-                                      "survives_power_cycles", "device", NULL};
-    const scn_node *v[17];
+                                      "survives_power_cycles", "device", "service", "delay", NULL};
+    const scn_node *v[19];
     char p[SCN_PATH], qual[48];
     scenario *s = c->s;
     int rc;
@@ -1419,6 +1775,8 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
         if ((rc = scn_device_ref(c, x, p, &f->device)) != 0)
             return rc;
     }
+    if (f->kind == SCN_F_SERVICE)
+        return scn_service_fault(c, n, path, keys, v, f);
     if (f->kind != SCN_F_MOVE_DEVICE && f->kind != SCN_F_RADIO_WEDGE && f->kind != SCN_F_CABLE_PULL) {
         if ((x = scn_get(keys, v, "ap")) == NULL)
             return scn_missing(c, n, path, "ap", "which access point, by name");
@@ -1563,6 +1921,8 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
         }
         break;
     }
+    case SCN_F_SERVICE:
+        break;
     }
     return 0;
 }
@@ -1872,8 +2232,8 @@ static int scn_description(scn_ctx *c, const scn_node *n, scenario *s)
 static int scn_do_top(scn_ctx *c, const scn_node *root)
 {
     static const char *const keys[] = {"name",  "description", "seed",     "duration", "capture",
-                                       "world", "firmware",    "timeline", "expect",   NULL};
-    const scn_node *v[9];
+                                       "world", "firmware",    "timeline", "expect",   "services", NULL};
+    const scn_node *v[10];
     scenario *s = c->s;
     int rc;
     if (root == NULL)
@@ -1915,6 +2275,8 @@ static int scn_do_top(scn_ctx *c, const scn_node *root)
     if (!s->fw_key_set)
         memcpy(s->fw_key, s->aps[0].passphrase, sizeof s->fw_key);
 
+    if ((rc = scn_do_services(c, scn_section(keys, v, "services"))) != 0)
+        return rc;
     const scn_node *tl = scn_section(keys, v, "timeline");
     if (tl != NULL &&
         (rc = scn_do_list(c, tl, "timeline", SCN_MAX_FAULTS, "a list of faults (- at: 60s ...)", scn_one_fault,

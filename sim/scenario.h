@@ -50,6 +50,26 @@
  *     power_cycle: true             # [lm.power_cycle]
  *     frame_period: 1s              # [camera.period_ms] (1s) >= 1ms
  *     frame_bytes: 20480            # [camera.frame_bytes] (20480) 1..1048576
+ *   services:                       # in-rig services behind the AP's uplink, 0..16 (see below)
+ *     - name: uploads               # required, unique, [A-Za-z0-9_.-] 1..31
+ *       kind: sink                  # required: sink | tcp_echo | tcp_greeter | udp_echo | dns | ntp
+ *       address: 10.0.2.100         # (per kind, below) on 10.0.2.0/24
+ *       port: 9000                  # (per kind) 1..65535
+ *     - {name: echo, kind: tcp_echo}                   # 10.0.2.101:7
+ *     - name: greeter               # 10.0.2.102:2323
+ *       kind: tcp_greeter
+ *       greeting: "220 linkrig"     # ("hello") sent when a connection opens
+ *       replies:                    # 0..16, the first whose expect occurs in a line answers it
+ *         - {expect: "HELO", reply: "250 hello"}
+ *         - {expect: "", reply: "500 what?"}      # "" matches every line
+ *     - {name: uecho, kind: udp_echo}                  # 10.0.2.103:7
+ *     - name: dns                   # 10.0.2.3:53, the DNS server the DHCP servers announce
+ *       kind: dns
+ *       names: {time.rig: 10.0.2.123, uploads.rig: 10.0.2.100}   # 0..32 A records
+ *     - name: time                  # 10.0.2.123:123
+ *       kind: ntp
+ *       epoch: 1767225600           # (the captures' epoch, 2026-01-01T00:00:00Z) Unix seconds at
+ *                                   #   virtual time 0, 0..2085978495 (NTP era 0)
  *   timeline:                       # faults, in any order (run in time order)
  *     - at: 60s
  *       fault: ap_reboot            # ap, duration (required); keep_leases (false); channel (same)
@@ -63,6 +83,9 @@
  *                                   #   optional pool: [a, b] with netmask/router
  *     - {at: 5m, fault: radio_wedge, mode: both, survives_power_cycles: 0}  # commands | frames | both
  *     - {at: 5m, fault: cable_pull, duration: 30s}     # needs device.lan
+ *     - {at: 5m, fault: service, service: dns, mode: wrong, duration: 1m}
+ *                                   # mode: down | slow (needs delay: 2s) | wrong | normal;
+ *                                   #   duration optional (its end restores normal)
  *                                   # move_device, radio_wedge, cable_pull take an optional
  *                                   # device: NAME (default: every device)
  *   expect:                         # each one is a JUnit testcase; an optional device: NAME
@@ -80,6 +103,48 @@
  *     - uploads_min: 200
  *     - delivery_gap_max: 45s                     # (after: N optional)
  *     - {marker: upload_done, min: 3, max: 10, after: 0, within: 60s}  # all but the name optional
+ *
+ * Services. Each is served inside the rig on virtual time (sim/uplink.h,
+ * sim/services.h), so runs that use them stay reproducible. The runner
+ * gives every device the settings NAME.ip (a dotted quad) and NAME.port of
+ * each service, and sink.ip / sink.port for the sink as before. There is
+ * always exactly one sink, the rig's witness of delivery (the verdict counts
+ * uploads there): without a sink entry it is {name: sink, kind: sink} at
+ * 10.0.2.100:9000, and only a sink may be named "sink". What each kind does:
+ *   sink         TCP: counts and checksums what it receives (uploads, bytes).
+ *   tcp_echo     TCP: sends back what it receives (one connection at a time).
+ *   tcp_greeter  TCP: sends its greeting line when a connection opens, then
+ *                answers each line it receives (LF-ended, a CR before it
+ *                dropped) with the reply of the first rule whose expect text
+ *                occurs in the line, or not at all; lines go out CR LF.
+ *   udp_echo     UDP: sends each datagram back.
+ *   dns          UDP: authoritative for its names (A records, TTL 60 s),
+ *                NXDOMAIN for every other name, NODATA for other types.
+ *                Its default address is the uplink's DNS address 10.0.2.3,
+ *                which every DHCP server announces: the uplink takes UDP to
+ *                that port before slirp (whose DNS proxy would drop it or ask
+ *                the host). Names: labels of 1..63 letters, digits, '-', '_',
+ *                at most 253 characters, compared without case.
+ *   ntp          UDP: an NTP server (RFC 5905, mode 4 answers to mode 3
+ *                requests, stratum 1) whose clock is epoch + virtual time,
+ *                the same clock as the captures' time stamps by default.
+ * Default addresses: sink 10.0.2.100:9000, tcp_echo 10.0.2.101:7,
+ * tcp_greeter 10.0.2.102:2323, udp_echo 10.0.2.103:7, dns 10.0.2.3:53, ntp
+ * 10.0.2.123:123. An address must be a host of 10.0.2.0/24 outside what the
+ * rig uses: not .2 (slirp's gateway), not .3 (slirp's DNS; a dns service
+ * may sit there), not in an AP's DHCP pool (.15-.99 by default) or the wired
+ * segment's (.150-.199), not .253 or .254 (the DHCP servers). Two services
+ * may share an address but not a protocol and port.
+ * The service fault sets a service's mode (sim/uplink.h):
+ *   down    TCP: every segment of the guest is answered with a reset
+ *           (refused); UDP: nothing is answered.
+ *   slow    TCP: the guest's segments reach the service `delay` later;
+ *           UDP: answers leave `delay` after the request.
+ *   wrong   echo and greeter: every byte's lowest bit flipped; dns: every A
+ *           query answered 192.0.2.1; ntp: the clock a day ahead. Not for
+ *           the sink (it sends nothing).
+ *   normal  as declared.
+ * With duration, the service returns to normal at its end.
  *
  * What each expectation means. Verdicts come from what the rig itself saw,
  * never from what the firmware says about itself (sim/runner.c): the chip
@@ -179,6 +244,9 @@
 #define SCN_MAX_EXPECT 64
 #define SCN_MAX_DEVICES 128
 #define SCN_MAX_DEVICE_SETTINGS 16
+#define SCN_MAX_SERVICES 16
+#define SCN_MAX_DNS_NAMES 32
+#define SCN_MAX_GREETER_RULES 16
 
 typedef struct scn_pos {
     double x, y, z;
@@ -222,10 +290,36 @@ typedef enum {
     SCN_F_DHCP,
     SCN_F_RADIO_WEDGE,
     SCN_F_CABLE_PULL,
+    SCN_F_SERVICE,
 } scn_fault_kind;
 
 typedef enum { SCN_DHCP_NORMAL, SCN_DHCP_IGNORE_RENEWALS, SCN_DHCP_NAK_RENEWALS, SCN_DHCP_SILENT, SCN_DHCP_EMPTY_POOL } scn_dhcp_mode;
 typedef enum { SCN_WEDGE_COMMANDS, SCN_WEDGE_FRAMES, SCN_WEDGE_BOTH } scn_wedge_mode;
+
+/* services: (the order is uplink_service_kind's and uplink_service_mode's) */
+typedef enum { SCN_S_SINK, SCN_S_TCP_ECHO, SCN_S_TCP_GREETER, SCN_S_UDP_ECHO, SCN_S_DNS, SCN_S_NTP } scn_service_kind;
+typedef enum { SCN_SVC_NORMAL, SCN_SVC_DOWN, SCN_SVC_SLOW, SCN_SVC_WRONG } scn_service_mode;
+
+typedef struct scn_service {
+    char name[32];
+    scn_service_kind kind;
+    uint32_t ip;          /* host order */
+    uint16_t port;
+    char greeting[256];   /* tcp_greeter */
+    struct {
+        char expect[256];
+        char reply[256];
+    } rules[SCN_MAX_GREETER_RULES];
+    int nrules;
+    struct {
+        char name[254];
+        uint32_t ip;
+    } names[SCN_MAX_DNS_NAMES]; /* dns */
+    int nnames;
+    int64_t epoch_s;      /* ntp: Unix seconds at virtual time 0 */
+    bool implicit;        /* the default sink, added when the file declares none */
+    int line;
+} scn_service;
 
 typedef struct scn_fault {
     sim_time at;
@@ -245,6 +339,9 @@ typedef struct scn_fault {
     scn_wedge_mode wedge_mode;
     int survives_power_cycles;
     int device;           /* move_device, radio_wedge, cable_pull: index, -1 = every device */
+    int service;          /* service: index into services */
+    scn_service_mode service_mode;
+    sim_time delay;       /* service, mode slow */
     int line;             /* the entry's line in the file */
 } scn_fault;
 
@@ -301,6 +398,8 @@ typedef struct scenario {
     bool power_cycle;
     sim_time frame_period;
     uint32_t frame_bytes;
+    scn_service services[SCN_MAX_SERVICES]; /* always holds exactly one sink */
+    int nservices;
     scn_fault faults[SCN_MAX_FAULTS];
     int nfaults;
     scn_expect expects[SCN_MAX_EXPECT];

@@ -68,6 +68,19 @@
  *    the guest has not taken yet and drops (and traces) the rest.
  * Echo replies are handed to slirp from a scheduler event rather than from
  * inside the write callback, which runs in the middle of slirp's tcp_input.
+ * The greeter uses the same backlog: its greeting is queued at the guest's
+ * SYN and leaves once slirp has completed the handshake (before that
+ * slirp_socket_can_recv says 0), and the guest's segment being handled
+ * (cur_*) tells whose partial line the bytes extend.
+ *
+ * UDP services do not go through slirp: 4.7's guest forwarding is TCP only,
+ * and its UDP path either drops datagrams (restricted) or opens host
+ * sockets. uplink_input hands them, and ARP for addresses only they use, to
+ * services_intercept, which answers in the same event. Fault modes act there
+ * too: a TCP service that is down is answered with resets without slirp
+ * seeing the segment, and a slow one's segments are held back as scheduler
+ * events and fed to slirp in their order. The DNS service may take slirp's
+ * own DNS address because slirp never sees the datagrams sent to it.
  *
  * libslirp keeps its clock reading (curtime) in a process-wide variable that
  * only slirp_pollfds_poll updates, and reads it in slirp_pollfds_fill and
@@ -112,6 +125,7 @@ struct flow { /* a connection to a service the guest has not closed yet */
     uint64_t n;      /* the service's connection number */
     uint64_t bytes;  /* delivered to the service on it */
     sim_time opened; /* the guest's SYN */
+    svc_greeter_conn *gc; /* greeter: the partial line */
 };
 
 struct upload { /* a run of bytes on one connection (UPLINK_UPLOAD_PAUSE) */
@@ -126,8 +140,18 @@ struct upload { /* a run of bytes on one connection (UPLINK_UPLOAD_PAUSE) */
 struct service {
     uplink *u;
     uplink_service_kind kind;
+    char name[32];
+    bool udp;
     uint32_t ip;
     uint16_t port;
+    uplink_service_mode mode;
+    sim_time delay;    /* SLOW */
+    size_t pending;    /* frames held back (SLOW), still queued */
+    sim_time last_due; /* when the newest of them is due */
+    svc_greeter *greeter;
+    svc_dns_entry *names; /* DNS: the table, names owned */
+    size_t nnames;
+    int64_t epoch_s;   /* NTP */
     uplink_sink_stats stats;
     struct flow *flows;
     size_t nflows, capflows;
@@ -142,6 +166,18 @@ struct hostfd {
     bool stream;
     bool polled;   /* asked for by the latest slirp_pollfds_fill */
     sim_time last; /* datagram sockets: last traffic */
+};
+
+/* A frame held back by a SLOW service: to slirp (the guest's segment) or
+ * to the guest (a UDP service's reply). */
+struct delayed {
+    uplink *u;
+    struct service *sv;
+    bool to_guest;
+    sim_timer_id ev;
+    struct delayed *prev, *next;
+    size_t len;
+    uint8_t b[];
 };
 
 struct utimer {
@@ -179,6 +215,8 @@ struct uplink {
     bool in_idle;
     sim_time dgram_touch; /* the guest's last UDP/ICMP packet */
     uint64_t frames_out;
+    uint16_t ip_id;       /* IPv4 identification of the frames services build */
+    struct delayed *delayed;
     /* The guest segment slirp_input is handling: the write callbacks of
      * guestfwd carry no connection identity, and they run inside it. */
     struct service *cur_sv;
@@ -469,10 +507,24 @@ static int idle_hook(void *ctx, int64_t max_wait_ns)
 /* In-rig services                                                     */
 /* ------------------------------------------------------------------ */
 
-static struct service *service_find(const uplink *u, uint32_t ip, uint16_t port)
+static struct service *service_find_p(const uplink *u, bool udp, uint32_t ip, uint16_t port)
 {
     for (size_t i = 0; i < u->nsvcs; i++)
-        if (u->svcs[i]->ip == ip && u->svcs[i]->port == port)
+        if (u->svcs[i]->udp == udp && u->svcs[i]->ip == ip && u->svcs[i]->port == port)
+            return u->svcs[i];
+    return NULL;
+}
+
+/* A TCP service (a guest forward). */
+static struct service *service_find(const uplink *u, uint32_t ip, uint16_t port)
+{
+    return service_find_p(u, false, ip, port);
+}
+
+static struct service *service_named(const uplink *u, const char *name)
+{
+    for (size_t i = 0; i < u->nsvcs; i++)
+        if (strcmp(u->svcs[i]->name, name) == 0)
             return u->svcs[i];
     return NULL;
 }
@@ -562,11 +614,11 @@ static ssize_t sink_write(const void *buf, size_t len, void *opaque)
     return (ssize_t)len;
 }
 
-static ssize_t echo_write(const void *buf, size_t len, void *opaque)
+/* Bytes a TCP service sends to the guest: queued for flush_echoes. In
+ * WRONG mode every byte's lowest bit is flipped on the way in. */
+static void backlog_push(struct service *sv, const uint8_t *buf, size_t len)
 {
-    struct service *sv = opaque;
     uplink *u = sv->u;
-    sv->stats.bytes += len;
     size_t take = len;
     if (take > ECHO_BACKLOG_MAX - sv->blen)
         take = ECHO_BACKLOG_MAX - sv->blen;
@@ -575,7 +627,11 @@ static ssize_t echo_write(const void *buf, size_t len, void *opaque)
         sv->boff = 0;
     }
     if (take > 0 && grow((void **)&sv->backlog, &sv->bcap, sv->boff + sv->blen + take, 1)) {
-        memcpy(sv->backlog + sv->boff + sv->blen, buf, take);
+        uint8_t *dst = sv->backlog + sv->boff + sv->blen;
+        memcpy(dst, buf, take);
+        if (sv->mode == UPLINK_SVC_WRONG)
+            for (size_t i = 0; i < take; i++)
+                dst[i] ^= 0x01;
         sv->blen += take;
     } else {
         take = 0;
@@ -584,6 +640,35 @@ static ssize_t echo_write(const void *buf, size_t len, void *opaque)
         trace_echo_drop(u, sv, len - take, "the guest does not read its echo");
     if (sv->blen > 0)
         schedule_flush(u);
+}
+
+static ssize_t echo_write(const void *buf, size_t len, void *opaque)
+{
+    struct service *sv = opaque;
+    sv->stats.bytes += len;
+    backlog_push(sv, buf, len);
+    return (ssize_t)len;
+}
+
+static void greeter_out(void *ctx, const uint8_t *bytes, size_t len)
+{
+    backlog_push(ctx, bytes, len);
+}
+
+/* The guest's bytes to a greeter, on the connection slirp_input is handling
+ * (cur_*): each connection has its own partial line. */
+static ssize_t greeter_write(const void *buf, size_t len, void *opaque)
+{
+    struct service *sv = opaque;
+    uplink *u = sv->u;
+    sv->stats.bytes += len;
+    struct flow *f = u->cur_sv == sv ? flow_find(sv, u->cur_ip, u->cur_port) : NULL;
+    if (f == NULL)
+        return (ssize_t)len; /* bytes of a connection seen before its SYN: no line state to add them to */
+    if (f->gc == NULL && (f->gc = calloc(1, sizeof *f->gc)) == NULL)
+        return (ssize_t)len;
+    f->bytes += len;
+    svc_greeter_input(sv->greeter, f->gc, buf, len, greeter_out, sv);
     return (ssize_t)len;
 }
 
@@ -591,7 +676,7 @@ static void flush_echoes(uplink *u)
 {
     for (size_t i = 0; i < u->nsvcs; i++) {
         struct service *sv = u->svcs[i];
-        if (sv->kind != UPLINK_SERVICE_ECHO || sv->blen == 0)
+        if ((sv->kind != UPLINK_SERVICE_ECHO && sv->kind != UPLINK_SERVICE_GREETER) || sv->blen == 0)
             continue;
         struct in_addr a = in_addr_of(sv->ip);
         while (sv->blen > 0) {
@@ -653,6 +738,10 @@ static void flow_syn(uplink *u, struct service *sv, uint32_t ip, uint16_t port)
     trace_addr(r, "from", ip, port);
     sim_trace_int(r, "n", (int64_t)sv->stats.connections);
     sim_trace_end(r);
+    /* The greeter speaks first; the bytes wait in the backlog until slirp
+     * has completed the handshake (slirp_socket_can_recv is 0 before). */
+    if (sv->kind == UPLINK_SERVICE_GREETER)
+        svc_greeter_hello(sv->greeter, greeter_out, sv);
 }
 
 /* A FIN or RST from the guest. After a FIN the echo still owes the guest
@@ -672,6 +761,7 @@ static void flow_end(uplink *u, struct service *sv, uint32_t ip, uint16_t port, 
         sim_trace_int(r, "opened", f->opened);
         sim_trace_bool(r, "reset", reset);
         sim_trace_end(r);
+        free(f->gc);
         *f = sv->flows[--sv->nflows];
     }
     if (reset && sv->nflows == 0 && sv->blen > 0) {
@@ -739,6 +829,355 @@ static void inspect_guest_frame(uplink *u, const uint8_t *eth, size_t len)
          * has delivered them (uplink_input). */
         u->cur_flags = flags & (TCP_FIN | TCP_RST);
     }
+}
+
+
+/* ------------------------------------------------------------------ */
+/* Services before slirp: UDP services, ARP for their addresses, and    */
+/* the fault modes of TCP services                                     */
+/* ------------------------------------------------------------------ */
+
+static void deliver(uplink *u, const uint8_t *eth, size_t len);
+static void service_free(struct service *sv);
+
+/* A checked IPv4 packet in a guest frame. */
+struct ip4 {
+    const uint8_t *ip, *l4;
+    size_t ihl, l4len;
+    uint8_t proto;
+    uint32_t src, dst;
+};
+
+static uint32_t sum16(const uint8_t *p, size_t n, uint32_t sum)
+{
+    for (size_t i = 0; i + 1 < n; i += 2)
+        sum += rd16(p + i);
+    if (n & 1)
+        sum += (uint32_t)p[n - 1] << 8;
+    return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)sum;
+}
+
+/* The pseudo-header sum of RFC 768 / RFC 9293 §3.1. */
+static uint32_t pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, size_t len)
+{
+    return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + proto + (uint32_t)len;
+}
+
+/* Version, header length, total length, header checksum, not a fragment
+ * (services do not reassemble). */
+static bool parse_ip4(const uint8_t *eth, size_t len, struct ip4 *p)
+{
+    if (len < 14 + 20 || rd16(eth + 12) != 0x0800)
+        return false;
+    const uint8_t *ip = eth + 14;
+    size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+    size_t total = rd16(ip + 2);
+    if ((ip[0] >> 4) != 4 || ihl < 20 || total < ihl || total > len - 14)
+        return false;
+    if (fold(sum16(ip, ihl, 0)) != 0xffff)
+        return false;
+    if ((rd16(ip + 6) & 0x3fff) != 0) /* MF or a fragment offset */
+        return false;
+    *p = (struct ip4){.ip = ip, .l4 = ip + ihl, .ihl = ihl, .l4len = total - ihl, .proto = ip[9],
+                      .src = rd32(ip + 12), .dst = rd32(ip + 16)};
+    return true;
+}
+
+static void wr16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static void delayed_fire(void *arg)
+{
+    struct delayed *d = arg;
+    uplink *u = d->u;
+    if (d->prev != NULL)
+        d->prev->next = d->next;
+    else
+        u->delayed = d->next;
+    if (d->next != NULL)
+        d->next->prev = d->prev;
+    d->sv->pending--;
+    if (d->to_guest) {
+        u->frames_out++;
+        u->send(u->ctx, d->b, d->len);
+    } else {
+        deliver(u, d->b, d->len);
+    }
+    free(d);
+}
+
+/* Holds a frame back for the service's delay, behind any it already holds,
+ * so that a service's frames keep their order when the delay changes. */
+static void hold_frame(uplink *u, struct service *sv, bool to_guest, const uint8_t *b, size_t len)
+{
+    struct delayed *d = malloc(sizeof *d + len);
+    if (d == NULL)
+        return; /* lost, as on a congested path */
+    *d = (struct delayed){.u = u, .sv = sv, .to_guest = to_guest, .len = len, .next = u->delayed};
+    memcpy(d->b, b, len);
+    sim_time due = sim_now(u->s) + (sv->mode == UPLINK_SVC_SLOW ? sv->delay : 0);
+    if (sv->pending > 0 && due < sv->last_due)
+        due = sv->last_due;
+    d->ev = sim_at(u->s, due, delayed_fire, d);
+    if (d->ev == 0) {
+        free(d);
+        return;
+    }
+    if (u->delayed != NULL)
+        u->delayed->prev = d;
+    u->delayed = d;
+    sv->pending++;
+    sv->last_due = due;
+}
+
+/* An IPv4 packet to the guest: Ethernet addresses swapped from the guest's
+ * frame req, IPv4 header built here (TTL 64, RFC 1122 §3.2.1.7), the
+ * transport checksum (at ck_off in l4) filled in. */
+static void send_ip4(uplink *u, struct service *sv, bool may_hold, const uint8_t *req, uint8_t proto, uint32_t src,
+                     uint32_t dst, uint8_t *l4, size_t l4len, size_t ck_off)
+{
+    size_t len = 14 + 20 + l4len;
+    if (l4len > 65535 - 20)
+        return;
+    uint8_t *f = malloc(len < 60 ? 60 : len);
+    if (f == NULL)
+        return;
+    memcpy(f, req + 6, 6);
+    memcpy(f + 6, req, 6);
+    wr16(f + 12, 0x0800);
+    uint8_t *ip = f + 14;
+    memset(ip, 0, 20);
+    ip[0] = 0x45;
+    wr16(ip + 2, (uint16_t)(20 + l4len));
+    wr16(ip + 4, u->ip_id++);
+    ip[8] = 64;
+    ip[9] = proto;
+    wr32(ip + 12, src);
+    wr32(ip + 16, dst);
+    wr16(ip + 10, (uint16_t)~fold(sum16(ip, 20, 0)));
+    wr16(l4 + ck_off, 0);
+    uint16_t ck = (uint16_t)~fold(sum16(l4, l4len, pseudo_sum(src, dst, proto, l4len)));
+    if (proto == 17 && ck == 0)
+        ck = 0xffff; /* RFC 768: a computed 0 is sent as all ones */
+    wr16(l4 + ck_off, ck);
+    memcpy(ip + 20, l4, l4len);
+    if (len < 60) { /* the Ethernet minimum, zero padding */
+        memset(f + len, 0, 60 - len);
+        len = 60;
+    }
+    if (may_hold && (sv->mode == UPLINK_SVC_SLOW || sv->pending > 0)) {
+        hold_frame(u, sv, true, f, len);
+    } else {
+        u->frames_out++;
+        u->send(u->ctx, f, len);
+    }
+    free(f);
+}
+
+/* RFC 9293 §3.10.7.1 (a segment for a connection that does not exist): a
+ * reset, never one in answer to a reset. */
+static void send_rst(uplink *u, struct service *sv, const uint8_t *req, const struct ip4 *p)
+{
+    const uint8_t *t = p->l4;
+    size_t off = (size_t)(t[12] >> 4) * 4;
+    uint8_t flags = t[13];
+    if ((flags & TCP_RST) || off < 20 || off > p->l4len)
+        return;
+    uint8_t seg[20] = {0};
+    wr16(seg, rd16(t + 2));
+    wr16(seg + 2, rd16(t));
+    if (flags & TCP_ACK) {
+        wr32(seg + 4, rd32(t + 8));
+        seg[13] = TCP_RST;
+    } else {
+        uint32_t seglen = (uint32_t)(p->l4len - off) + ((flags & TCP_SYN) ? 1 : 0) + ((flags & TCP_FIN) ? 1 : 0);
+        wr32(seg + 8, rd32(t + 4) + seglen);
+        seg[13] = TCP_RST | TCP_ACK;
+    }
+    seg[12] = 5 << 4;
+    send_ip4(u, sv, false, req, 6, p->dst, p->src, seg, sizeof seg, 16);
+}
+
+/* A datagram for a UDP service: answered (or not) here, never seen by slirp. */
+static void udp_service_input(uplink *u, struct service *sv, const uint8_t *eth, const struct ip4 *p)
+{
+    const uint8_t *udp = p->l4;
+    size_t ulen = rd16(udp + 4);
+    uint16_t sport = rd16(udp);
+    const uint8_t *data = udp + 8;
+    size_t dlen = ulen - 8;
+    if (sv->mode == UPLINK_SVC_DOWN)
+        return;
+    uint8_t *reply = malloc(8 + (dlen > SVC_DNS_MAX ? dlen : SVC_DNS_MAX));
+    if (reply == NULL)
+        return;
+    uint8_t *out = reply + 8;
+    size_t n = 0;
+    sim_trace_rec *r = NULL;
+    switch (sv->kind) {
+    case UPLINK_SERVICE_UDP_ECHO:
+        memcpy(out, data, dlen);
+        if (sv->mode == UPLINK_SVC_WRONG)
+            for (size_t i = 0; i < dlen; i++)
+                out[i] ^= 0x01;
+        n = dlen;
+        break;
+    case UPLINK_SERVICE_DNS: {
+        svc_dns_info info;
+        n = svc_dns_answer(sv->names, sv->nnames, sv->mode == UPLINK_SVC_WRONG, data, dlen, out, SVC_DNS_MAX, &info);
+        r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_INFO, u->name, "dns_query");
+        sim_trace_str(r, "service", sv->name);
+        trace_addr(r, "from", p->src, sport);
+        sim_trace_str(r, "name", info.qname);
+        sim_trace_int(r, "qtype", info.qtype);
+        if (n == 0)
+            sim_trace_str(r, "result", "dropped");
+        else
+            sim_trace_int(r, "rcode", info.rcode);
+        if (info.answer != 0) {
+            char a[16];
+            ip_str(info.answer, a);
+            sim_trace_str(r, "answer", a);
+        }
+        break;
+    }
+    case UPLINK_SERVICE_NTP: {
+        int64_t epoch = sv->epoch_s + (sv->mode == UPLINK_SVC_WRONG ? UPLINK_NTP_WRONG_S : 0);
+        sim_time now = sim_now(u->s);
+        sim_time leave = now + (sv->mode == UPLINK_SVC_SLOW ? sv->delay : 0);
+        n = svc_ntp_answer(data, dlen, svc_ntp_timestamp(epoch, now), svc_ntp_timestamp(epoch, leave), out);
+        r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_INFO, u->name, "ntp_query");
+        sim_trace_str(r, "service", sv->name);
+        trace_addr(r, "from", p->src, sport);
+        sim_trace_int(r, "bytes", (int64_t)dlen);
+        sim_trace_str(r, "result", n == 0 ? "dropped" : "answered");
+        break;
+    }
+    default:
+        break;
+    }
+    if (r != NULL) {
+        if (sv->mode != UPLINK_SVC_NORMAL)
+            sim_trace_str(r, "mode", sv->mode == UPLINK_SVC_SLOW ? "slow" : "wrong");
+        sim_trace_end(r);
+    }
+    if (n > 0 || sv->kind == UPLINK_SERVICE_UDP_ECHO) {
+        wr16(reply, sv->port);
+        wr16(reply + 2, sport);
+        wr16(reply + 4, (uint16_t)(8 + n));
+        send_ip4(u, sv, true, eth, 17, p->dst, p->src, reply, 8 + n, 6);
+    }
+    free(reply);
+}
+
+/* The MAC slirp gives an address it answers ARP for: 52:55 and the address. */
+static void service_mac(uint32_t ip, uint8_t mac[6])
+{
+    mac[0] = 0x52;
+    mac[1] = 0x55;
+    wr32(mac + 2, ip);
+}
+
+/* ARP (RFC 826) for an address only UDP services use: slirp would not
+ * answer it. */
+static bool arp_for_services(uplink *u, const uint8_t *eth, size_t len)
+{
+    if (len < 42 || rd16(eth + 12) != 0x0806)
+        return false;
+    const uint8_t *a = eth + 14;
+    if (rd16(a) != 1 || rd16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4 || rd16(a + 6) != 1)
+        return false;
+    uint32_t tpa = rd32(a + 24);
+    if (tpa == u->cfg.gateway || tpa == u->cfg.dns)
+        return false;
+    bool udp = false;
+    for (size_t i = 0; i < u->nsvcs; i++) {
+        if (u->svcs[i]->ip != tpa)
+            continue;
+        if (!u->svcs[i]->udp)
+            return false; /* a guest forward is there: slirp answers */
+        udp = true;
+    }
+    if (!udp)
+        return false;
+    uint8_t f[60] = {0};
+    uint8_t mac[6];
+    service_mac(tpa, mac);
+    memcpy(f, eth + 6, 6);
+    memcpy(f + 6, mac, 6);
+    wr16(f + 12, 0x0806);
+    uint8_t *r = f + 14;
+    wr16(r, 1);
+    wr16(r + 2, 0x0800);
+    r[4] = 6;
+    r[5] = 4;
+    wr16(r + 6, 2);
+    memcpy(r + 8, mac, 6);
+    wr32(r + 14, tpa);
+    memcpy(r + 18, a + 8, 6);  /* the requester's hardware address */
+    memcpy(r + 24, a + 14, 4); /* and protocol address */
+    u->frames_out++;
+    u->send(u->ctx, f, sizeof f);
+    return true;
+}
+
+/* Takes the frames services handle before slirp; true when it took it. */
+static bool services_intercept(uplink *u, const uint8_t *eth, size_t len)
+{
+    if (u->nsvcs == 0)
+        return false;
+    if (arp_for_services(u, eth, len))
+        return true;
+    struct ip4 p;
+    if (!parse_ip4(eth, len, &p))
+        return false;
+    if (p.proto == 17) {
+        if (p.l4len < 8)
+            return false;
+        struct service *sv = service_find_p(u, true, p.dst, rd16(p.l4 + 2));
+        size_t ulen = rd16(p.l4 + 4);
+        if (sv == NULL)
+            return false;
+        if (ulen < 8 || ulen > p.l4len)
+            return true; /* malformed: dropped, as a host's stack would */
+        uint16_t ck = rd16(p.l4 + 6);
+        if (ck != 0 && fold(sum16(p.l4, ulen, pseudo_sum(p.src, p.dst, 17, ulen))) != 0xffff)
+            return true;
+        udp_service_input(u, sv, eth, &p);
+        return true;
+    }
+    if (p.proto != 6 || p.l4len < 20)
+        return false;
+    struct service *sv = service_find(u, p.dst, rd16(p.l4 + 2));
+    if (sv == NULL)
+        return false;
+    if (sv->mode == UPLINK_SVC_DOWN) {
+        send_rst(u, sv, eth, &p);
+        return true;
+    }
+    if (sv->mode == UPLINK_SVC_SLOW || sv->pending > 0) {
+        hold_frame(u, sv, false, eth, len);
+        return true;
+    }
+    return false;
 }
 
 /* ------------------------------------------------------------------ */
@@ -976,9 +1415,15 @@ uplink *uplink_create(sim *s, const uplink_config *cfg, uplink_send_fn send, voi
     sim_trace_bool(r, "restricted", c.restricted);
     sim_trace_str(r, "slirp", slirp_version_string());
     sim_trace_end(r);
-    if (c.sink_ip != 0 && uplink_add_service(u, UPLINK_SERVICE_SINK, c.sink_ip, c.sink_port, err) != SIM_OK) {
-        uplink_destroy(u);
-        return NULL;
+    if (c.sink_ip != 0) {
+        uplink_service_config svc = {.name = c.sink_name != NULL && c.sink_name[0] ? c.sink_name : "sink",
+                                    .kind = UPLINK_SERVICE_SINK,
+                                    .ip = c.sink_ip,
+                                    .port = c.sink_port};
+        if (uplink_add_service_ex(u, &svc, err) != SIM_OK) {
+            uplink_destroy(u);
+            return NULL;
+        }
     }
     return u;
 }
@@ -991,6 +1436,12 @@ void uplink_destroy(uplink *u)
     sim_cancel(u->s, u->flush_ev);
     for (size_t i = 0; i < u->nsvcs; i++)
         sim_cancel(u->s, u->svcs[i]->up_ev);
+    while (u->delayed != NULL) {
+        struct delayed *d = u->delayed;
+        u->delayed = d->next;
+        sim_cancel(u->s, d->ev);
+        free(d);
+    }
     slirp_cleanup(u->slirp); /* may still call timer_free and unregister_poll_fd */
     while (u->timers != NULL)
         cb_timer_free(u->timers, u);
@@ -998,11 +1449,8 @@ void uplink_destroy(uplink *u)
     if (u->pacing_owned && sim_clock_pacing(c))
         sim_clock_set_pacing(c, 0);
     sim_clock_set_idle(c, NULL, NULL);
-    for (size_t i = 0; i < u->nsvcs; i++) {
-        free(u->svcs[i]->flows);
-        free(u->svcs[i]->backlog);
-        free(u->svcs[i]);
-    }
+    for (size_t i = 0; i < u->nsvcs; i++)
+        service_free(u->svcs[i]);
     free(u->svcs);
     free(u->pfds);
     free(u->hfds);
@@ -1014,6 +1462,19 @@ void uplink_input(uplink *u, const uint8_t *eth, size_t len)
 {
     if (len < 14 || len > 65535)
         return;
+    if (services_intercept(u, eth, len)) {
+        /* a greeter's or echo's bytes may wait for the handshake's end */
+        for (size_t i = 0; i < u->nsvcs; i++)
+            if (u->svcs[i]->blen > 0)
+                schedule_flush(u);
+        return;
+    }
+    deliver(u, eth, len);
+}
+
+/* A guest frame into slirp (now, or after a slow service's delay). */
+static void deliver(uplink *u, const uint8_t *eth, size_t len)
+{
     u->cur_sv = NULL;
     inspect_guest_frame(u, eth, len);
     /* Sockets this frame creates take their expiry times from curtime. */
@@ -1026,6 +1487,10 @@ void uplink_input(uplink *u, const uint8_t *eth, size_t len)
      * next tick. */
     if (eth[12] == 0x08 && eth[13] == 0x06)
         slirp_sync(u);
+    /* A connection slirp just completed may be owed a greeting. */
+    for (size_t i = 0; i < u->nsvcs; i++)
+        if (u->svcs[i]->blen > 0)
+            schedule_flush(u);
     after_slirp(u);
 }
 
@@ -1155,26 +1620,79 @@ int uplink_add_hostfwd(uplink *u, const char *spec, sim_err *err)
 
 /* ---- services ---- */
 
+static const char *const kind_names[] = {
+    [UPLINK_SERVICE_SINK] = "sink",         [UPLINK_SERVICE_ECHO] = "tcp_echo", [UPLINK_SERVICE_GREETER] = "tcp_greeter",
+    [UPLINK_SERVICE_UDP_ECHO] = "udp_echo", [UPLINK_SERVICE_DNS] = "dns",       [UPLINK_SERVICE_NTP] = "ntp",
+};
+
+static void service_free(struct service *sv)
+{
+    if (sv == NULL)
+        return;
+    for (size_t i = 0; i < sv->nflows; i++)
+        free(sv->flows[i].gc);
+    free(sv->flows);
+    free(sv->backlog);
+    svc_greeter_free(sv->greeter);
+    for (size_t i = 0; i < sv->nnames; i++)
+        free((char *)sv->names[i].name);
+    free(sv->names);
+    free(sv);
+}
+
 int uplink_add_service(uplink *u, uplink_service_kind kind, uint32_t ip, uint16_t port, sim_err *err)
 {
-    char a[16], net[16];
-    ip_str(ip, a);
-    if (kind != UPLINK_SERVICE_SINK && kind != UPLINK_SERVICE_ECHO)
+    if (kind != UPLINK_SERVICE_SINK && kind != UPLINK_SERVICE_ECHO) {
+        char a[16];
+        ip_str(ip, a);
         return sim_err_set(err, SIM_EINVAL, "uplink service at %s:%u: unknown kind %d", a, port, (int)kind);
+    }
+    uplink_service_config c = {.name = kind == UPLINK_SERVICE_SINK ? "sink" : "echo", .kind = kind, .ip = ip,
+                               .port = port};
+    /* The first of a kind takes the kind's name; more are told apart by address. */
+    char name[32];
+    if (service_named(u, c.name) != NULL) {
+        char a[16];
+        ip_str(ip, a);
+        snprintf(name, sizeof name, "%s@%s:%u", c.name, a, port);
+        c.name = name;
+    }
+    return uplink_add_service_ex(u, &c, err);
+}
+
+int uplink_add_service_ex(uplink *u, const uplink_service_config *c, sim_err *err)
+{
+    char a[16], net[16];
+    ip_str(c->ip, a);
+    uint32_t ip = c->ip;
+    uint16_t port = c->port;
+    if ((int)c->kind < 0 || (size_t)c->kind >= sizeof kind_names / sizeof kind_names[0])
+        return sim_err_set(err, SIM_EINVAL, "uplink service at %s:%u: unknown kind %d", a, port, (int)c->kind);
+    const char *kname = kind_names[c->kind];
+    if (c->name == NULL || c->name[0] == '\0' || strlen(c->name) >= sizeof ((struct service *)0)->name)
+        return sim_err_set(err, SIM_EINVAL, "uplink %s service at %s:%u: needs a name of 1..31 characters", kname, a,
+                           port);
+    if (service_named(u, c->name) != NULL)
+        return sim_err_set(err, SIM_EINVAL, "uplink service '%s': the name is taken", c->name);
     if (port == 0)
-        return sim_err_set(err, SIM_EINVAL, "uplink service at %s: port 0 is not a port", a);
+        return sim_err_set(err, SIM_EINVAL, "uplink service '%s' at %s: port 0 is not a port", c->name, a);
     if (!in_net(&u->cfg, ip)) {
         ip_str(u->cfg.net, net);
-        return sim_err_set(err, SIM_EINVAL, "uplink service at %s:%u: not a host address of the virtual network %s/%d",
+        return sim_err_set(err, SIM_EINVAL,
+                           "uplink service '%s' at %s:%u: not a host address of the virtual network %s/%d", c->name,
                            a, port, net, prefix_len(u->cfg.netmask));
     }
+    bool udp = c->kind == UPLINK_SERVICE_UDP_ECHO || c->kind == UPLINK_SERVICE_DNS || c->kind == UPLINK_SERVICE_NTP;
     /* slirp answers for the gateway and DNS itself; the guest default is
-     * where the DHCP pool starts, and slirp would answer ARP for it too. */
-    if (ip == u->cfg.gateway || ip == u->cfg.dns || ip == u->cfg.guest_default)
-        return sim_err_set(err, SIM_EINVAL, "uplink service at %s:%u: %s is the %s address", a, port, a,
+     * where the DHCP pool starts, and slirp would answer ARP for it too. A
+     * DNS service may take the DNS address: its queries never reach slirp. */
+    bool dns_here = c->kind == UPLINK_SERVICE_DNS && ip == u->cfg.dns;
+    if (!dns_here && (ip == u->cfg.gateway || ip == u->cfg.dns || ip == u->cfg.guest_default))
+        return sim_err_set(err, SIM_EINVAL, "uplink service '%s' at %s:%u: %s is the %s address", c->name, a, port, a,
                            ip == u->cfg.gateway ? "gateway" : ip == u->cfg.dns ? "DNS" : "guest's default");
-    if (service_find(u, ip, port) != NULL)
-        return sim_err_set(err, SIM_EINVAL, "uplink service at %s:%u: there is one there already", a, port);
+    if (service_find_p(u, udp, ip, port) != NULL)
+        return sim_err_set(err, SIM_EINVAL, "uplink service '%s' at %s %s:%u: there is one there already", c->name,
+                           udp ? "udp" : "tcp", a, port);
     struct service *sv = calloc(1, sizeof *sv);
     struct service **v = sv ? realloc(u->svcs, (u->nsvcs + 1) * sizeof *v) : NULL;
     if (v == NULL) {
@@ -1182,16 +1700,75 @@ int uplink_add_service(uplink *u, uplink_service_kind kind, uint32_t ip, uint16_
         return sim_err_set(err, SIM_ENOMEM, "out of memory adding an uplink service");
     }
     u->svcs = v;
-    *sv = (struct service){.u = u, .kind = kind, .ip = ip, .port = port};
-    struct in_addr ia = in_addr_of(ip);
-    if (slirp_add_guestfwd(u->slirp, kind == UPLINK_SERVICE_SINK ? sink_write : echo_write, sv, &ia, port) != 0) {
-        free(sv);
-        return sim_err_set(err, SIM_EINVAL, "uplink service at %s:%u: slirp refused the guest forward", a, port);
+    *sv = (struct service){.u = u, .kind = c->kind, .udp = udp, .ip = ip, .port = port, .epoch_s = c->epoch_s};
+    snprintf(sv->name, sizeof sv->name, "%s", c->name);
+    if (c->kind == UPLINK_SERVICE_GREETER) {
+        sv->greeter = svc_greeter_create(c->greeting != NULL ? c->greeting : "", c->rules, c->nrules, err);
+        if (sv->greeter == NULL) {
+            service_free(sv);
+            return err != NULL ? err->code : SIM_EINVAL;
+        }
+    }
+    if (c->kind == UPLINK_SERVICE_DNS && c->nnames > 0) {
+        sv->names = calloc(c->nnames, sizeof *sv->names);
+        if (sv->names == NULL) {
+            service_free(sv);
+            return sim_err_set(err, SIM_ENOMEM, "out of memory adding an uplink service");
+        }
+        for (size_t i = 0; i < c->nnames; i++, sv->nnames++) {
+            if (c->names[i].name == NULL || !svc_dns_name_ok(c->names[i].name)) {
+                service_free(sv);
+                return sim_err_set(err, SIM_EINVAL, "uplink service '%s': '%s' is not a DNS name it can serve",
+                                   c->name, c->names[i].name ? c->names[i].name : "(null)");
+            }
+            sv->names[i].ip = c->names[i].ip;
+            if ((sv->names[i].name = strdup(c->names[i].name)) == NULL) {
+                service_free(sv);
+                return sim_err_set(err, SIM_ENOMEM, "out of memory adding an uplink service");
+            }
+        }
+    }
+    if (!udp) {
+        struct in_addr ia = in_addr_of(ip);
+        SlirpWriteCb cb = c->kind == UPLINK_SERVICE_SINK ? sink_write
+                          : c->kind == UPLINK_SERVICE_GREETER ? greeter_write
+                                                              : echo_write;
+        if (slirp_add_guestfwd(u->slirp, cb, sv, &ia, port) != 0) {
+            service_free(sv);
+            return sim_err_set(err, SIM_EINVAL, "uplink service '%s' at %s:%u: slirp refused the guest forward",
+                               c->name, a, port);
+        }
     }
     u->svcs[u->nsvcs++] = sv;
     sim_trace_rec *r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_INFO, u->name, "service");
-    sim_trace_str(r, "kind", kind == UPLINK_SERVICE_SINK ? "sink" : "echo");
+    sim_trace_str(r, "name", sv->name);
+    sim_trace_str(r, "kind", kname);
+    sim_trace_str(r, "proto", udp ? "udp" : "tcp");
     trace_addr(r, "at", ip, port);
+    sim_trace_end(r);
+    return SIM_OK;
+}
+
+int uplink_service_set_mode(uplink *u, const char *name, uplink_service_mode mode, sim_time delay, sim_err *err)
+{
+    struct service *sv = name != NULL ? service_named(u, name) : NULL;
+    if (sv == NULL)
+        return sim_err_set(err, SIM_EINVAL, "uplink: no service named '%s'", name ? name : "(null)");
+    if (mode == UPLINK_SVC_WRONG && sv->kind == UPLINK_SERVICE_SINK)
+        return sim_err_set(err, SIM_EINVAL, "uplink service '%s': a sink sends nothing, so it cannot answer wrong",
+                           name);
+    if (mode == UPLINK_SVC_SLOW && delay <= 0)
+        return sim_err_set(err, SIM_EINVAL, "uplink service '%s': slow needs a delay > 0", name);
+    if ((int)mode < UPLINK_SVC_NORMAL || (int)mode > UPLINK_SVC_WRONG)
+        return sim_err_set(err, SIM_EINVAL, "uplink service '%s': unknown mode %d", name, (int)mode);
+    static const char *const modes[] = {"normal", "down", "slow", "wrong"};
+    sv->mode = mode;
+    sv->delay = mode == UPLINK_SVC_SLOW ? delay : 0;
+    sim_trace_rec *r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_INFO, u->name, "service_mode");
+    sim_trace_str(r, "service", sv->name);
+    sim_trace_str(r, "mode", modes[mode]);
+    if (mode == UPLINK_SVC_SLOW)
+        sim_trace_int(r, "delay", delay);
     sim_trace_end(r);
     return SIM_OK;
 }

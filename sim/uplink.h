@@ -11,9 +11,12 @@
  *  - port forwards from the host in QEMU's hostfwd syntax,
  *    "tcp:127.0.0.1:8080-:80" (host address defaults to 127.0.0.1; the guest
  *    address defaults to the first address the DHCP pool hands out);
- *  - in-rig services at virtual addresses, served through slirp's guest
- *    forwarding with no host socket at all, so they are deterministic:
- *    a TCP sink that counts and checksums what it receives, and a TCP echo.
+ *  - in-rig services at virtual addresses, with no host socket at all, so
+ *    they are deterministic: TCP ones through slirp's guest forwarding (a
+ *    sink that counts and checksums what it receives, an echo, a greeter
+ *    that speaks first), UDP ones answered before slirp (an echo, a DNS
+ *    server, an NTP server; see uplink_add_service_ex). Each has a name and
+ *    fault modes (uplink_service_set_mode).
  *    The sink is the rig's witness of delivery: it traces each connection
  *    ("service_conn" at the guest's SYN, "service_close" at its FIN or RST
  *    with the bytes it delivered) and each upload ("upload": a run of bytes
@@ -35,6 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/services.h"
 #include "sim/sim.h"
 
 typedef struct uplink uplink;
@@ -49,6 +53,7 @@ typedef struct uplink_config {
     bool restricted;      /* no NAT to the host (only forwards and services) */
     uint32_t sink_ip;     /* an in-rig TCP sink made with the uplink (host order); 0: none (default) */
     uint16_t sink_port;   /* its port (with sink_ip) */
+    const char *sink_name; /* its name for faults; default "sink" */
 } uplink_config;
 
 /* Where the scenario runner and the demo put the sink, and the camera's
@@ -73,9 +78,65 @@ void uplink_input(uplink *u, const uint8_t *eth, size_t len);
 /* "tcp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT" (udp: too). */
 int uplink_add_hostfwd(uplink *u, const char *spec, sim_err *err);
 
-typedef enum { UPLINK_SERVICE_SINK, UPLINK_SERVICE_ECHO } uplink_service_kind;
-/* A TCP service at a virtual address and port (ip in host byte order). */
+typedef enum {
+    UPLINK_SERVICE_SINK,     /* TCP: counts and checksums what it receives */
+    UPLINK_SERVICE_ECHO,     /* TCP: sends back what it receives */
+    UPLINK_SERVICE_GREETER,  /* TCP: a greeting line, then scripted replies (sim/services.h) */
+    UPLINK_SERVICE_UDP_ECHO, /* UDP: sends each datagram back */
+    UPLINK_SERVICE_DNS,      /* UDP: authoritative A records (sim/services.h) */
+    UPLINK_SERVICE_NTP,      /* UDP: an NTP server on the virtual wall clock (sim/services.h) */
+} uplink_service_kind;
+/* A TCP service at a virtual address and port (ip in host byte order),
+ * named after its kind ("sink", "echo"). */
 int uplink_add_service(uplink *u, uplink_service_kind kind, uint32_t ip, uint16_t port, sim_err *err);
+
+/* Every kind, with a name (for faults and the trace) and what the kind needs.
+ *
+ * TCP services are slirp guest forwards (above). UDP services are served
+ * before slirp: uplink_input takes the guest's datagrams to a UDP service's
+ * address and port (checked IPv4 and UDP headers and checksums; fragments
+ * are not reassembled and are dropped) and answers with a frame built from
+ * the request (the MAC addresses and the address/port pairs swapped), in the
+ * same instant of virtual time. For an address that only UDP services use,
+ * the uplink answers ARP itself with slirp's convention (52:55 and the
+ * address), since slirp answers only for its own and guest-forward
+ * addresses. A DNS service may sit at the uplink's DNS address (10.0.2.3,
+ * what the DHCP servers announce): its port there is taken before slirp,
+ * whose own DNS proxy would otherwise drop the query (restricted) or ask the
+ * host's resolver (not reproducible). */
+typedef struct uplink_service_config {
+    const char *name;   /* 1..31 characters; unique in the uplink */
+    uplink_service_kind kind;
+    uint32_t ip;        /* host order */
+    uint16_t port;
+    /* GREETER */
+    const char *greeting;
+    const struct svc_greeter_rule *rules;
+    size_t nrules;
+    /* DNS */
+    const struct svc_dns_entry *names; /* copied */
+    size_t nnames;
+    /* NTP: Unix seconds at virtual time 0 (the captures use CAPTURE_DEFAULT_EPOCH_S) */
+    int64_t epoch_s;
+} uplink_service_config;
+int uplink_add_service_ex(uplink *u, const uplink_service_config *c, sim_err *err);
+
+/* Fault modes of a service (a scenario's `service` fault):
+ *  - NORMAL;
+ *  - DOWN: a TCP service refuses, answering every segment of the guest
+ *    with a reset (RFC 793 §3.4, "reset generation"), so connections are
+ *    refused and open ones reset; a UDP service ignores every datagram;
+ *  - SLOW: a TCP service gets the guest's segments `delay` later (in
+ *    order), so its replies and acknowledgements come that much later; a
+ *    UDP service answers `delay` after the request (an NTP reply's transmit
+ *    timestamp is when it leaves);
+ *  - WRONG: echo and greeter replies have every byte's lowest bit flipped;
+ *    DNS answers every A query with SVC_DNS_WRONG_IP; NTP's clock is
+ *    UPLINK_NTP_WRONG_S ahead. The sink sends nothing and has no wrong mode
+ *    (SIM_EINVAL). */
+typedef enum { UPLINK_SVC_NORMAL, UPLINK_SVC_DOWN, UPLINK_SVC_SLOW, UPLINK_SVC_WRONG } uplink_service_mode;
+#define UPLINK_NTP_WRONG_S 86400
+int uplink_service_set_mode(uplink *u, const char *name, uplink_service_mode mode, sim_time delay, sim_err *err);
 
 typedef struct uplink_sink_stats {
     uint64_t bytes;

@@ -435,6 +435,63 @@ static void test_defaults(void **state)
 }
 
 /* A long description is shortened for display, never refused. */
+/* services: per-kind defaults, the implicit sink, every kind's own keys,
+ * and the service fault. */
+static void test_services(void **state)
+{
+    (void)state;
+    scenario *s = parse_ok(min_text);
+    assert_int_equal(s->nservices, 1);
+    assert_string_equal(s->services[0].name, "sink");
+    assert_int_equal(s->services[0].kind, SCN_S_SINK);
+    assert_int_equal(s->services[0].ip, 0x0a000264u);
+    assert_int_equal(s->services[0].port, 9000);
+    assert_true(s->services[0].implicit);
+    scn_free(s);
+
+    static const char text[] =
+        "name: svc\nduration: 10m\nworld:\n  aps:\n    - {name: ap1, ssid: camnet, dhcp: {pool: [10.0.2.20, 10.0.2.30]}}\n"
+        "services:\n"
+        "  - {name: up, kind: sink, address: 10.0.2.50, port: 80}\n"
+        "  - {name: e, kind: tcp_echo}\n"
+        "  - name: g\n    kind: tcp_greeter\n    replies:\n      - {expect: \"\", reply: hi}\n"
+        "  - {name: u, kind: udp_echo, port: 7}\n"
+        "  - {name: tcp7, kind: tcp_echo, address: 10.0.2.103, port: 7}\n"
+        "  - {name: d, kind: dns, names: {A.rig: 10.0.2.5, b: 192.0.2.9}}\n"
+        "  - {name: t, kind: ntp, port: 1123}\n"
+        "timeline:\n"
+        "  - {at: 1m, fault: service, service: d, mode: slow, delay: 250ms, duration: 30s}\n"
+        "  - {at: 2m, fault: service, service: up, mode: down}\n";
+    s = parse_ok(text);
+    assert_int_equal(s->nservices, 7);
+    assert_int_equal(s->services[0].ip, 0x0a000232u); /* outside this AP's pool: allowed */
+    assert_int_equal(s->services[0].port, 80);
+    assert_false(s->services[0].implicit);
+    assert_int_equal(s->services[1].ip, 0x0a000265u);
+    assert_int_equal(s->services[1].port, 7);
+    assert_int_equal(s->services[2].port, 2323);
+    assert_string_equal(s->services[2].greeting, "hello");
+    assert_int_equal(s->services[2].nrules, 1);
+    assert_string_equal(s->services[2].rules[0].expect, "");
+    assert_string_equal(s->services[2].rules[0].reply, "hi");
+    assert_int_equal(s->services[3].ip, 0x0a000267u);
+    assert_int_equal(s->services[5].ip, 0x0a000203u);
+    assert_int_equal(s->services[5].port, 53);
+    assert_int_equal(s->services[5].nnames, 2);
+    assert_string_equal(s->services[5].names[0].name, "A.rig");
+    assert_int_equal(s->services[5].names[1].ip, 0xc0000209u);
+    assert_int_equal(s->services[6].epoch_s, 1767225600LL);
+    assert_int_equal(s->faults[0].kind, SCN_F_SERVICE);
+    assert_int_equal(s->faults[0].service, 5);
+    assert_int_equal(s->faults[0].service_mode, SCN_SVC_SLOW);
+    assert_int_equal(s->faults[0].delay, SIM_MS(250));
+    assert_int_equal(s->faults[0].duration, SIM_SEC(30));
+    assert_int_equal(s->faults[1].service, 0);
+    assert_int_equal(s->faults[1].service_mode, SCN_SVC_DOWN);
+    assert_int_equal(s->faults[1].duration, 0);
+    scn_free(s);
+}
+
 static void test_long_description(void **state)
 {
     (void)state;
@@ -755,6 +812,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_scenario),
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_services),
         cmocka_unit_test(test_long_description),
         cmocka_unit_test(test_bad_corpus),
         cmocka_unit_test(test_more_refusals),

@@ -1210,6 +1210,252 @@ static void test_service_and_config_errors(void **state)
     sim_destroy(s);
 }
 
+/* ------------------------------------------------------------------ */
+/* Tests: services before slirp (UDP), the greeter, fault modes        */
+/* ------------------------------------------------------------------ */
+
+#define UECHO_IP 0x0a000267u /* 10.0.2.103 */
+#define DNS_IP 0x0a000203u   /* 10.0.2.3, slirp's DNS address */
+#define NTP_IP 0x0a00027bu   /* 10.0.2.123 */
+#define GREET_IP 0x0a000266u /* 10.0.2.102 */
+#define EPOCH 1767225600LL
+
+static void add_service_ex(struct rig *r, const char *name, uplink_service_kind k, uint32_t ip, uint16_t port)
+{
+    static const svc_dns_entry names[] = {{"time.rig", NTP_IP}, {"Sink.Rig", SINK_IP}};
+    static const svc_greeter_rule rules[] = {{"HELO", "250 hi"}, {"", "500 what?"}};
+    uplink_service_config c = {.name = name, .kind = k, .ip = ip, .port = port, .greeting = "220 test greeter",
+                               .rules = rules, .nrules = 2, .names = names, .nnames = 2, .epoch_s = EPOCH};
+    sim_err err = {0};
+    if (uplink_add_service_ex(r->u, &c, &err) != SIM_OK)
+        fail_msg("uplink_add_service_ex: %s", err.msg);
+}
+
+static void set_mode(struct rig *r, const char *name, uplink_service_mode m, sim_time delay)
+{
+    sim_err err = {0};
+    if (uplink_service_set_mode(r->u, name, m, delay, &err) != SIM_OK)
+        fail_msg("uplink_service_set_mode: %s", err.msg);
+}
+
+/* Sends one datagram and runs until an answer came (or 5 s); returns when. */
+static sim_time udp_ask(struct rig *r, const uint8_t *mac, uint32_t ip, uint16_t port, const uint8_t *msg, size_t n)
+{
+    r->udp_rx_len = 0;
+    r->udp_from = 0;
+    sim_time t0 = sim_now(r->s);
+    send_udp(r, mac, ip, 5353, port, msg, n);
+    for (int i = 0; i < 5000 && r->udp_from == 0; i++)
+        pump(r, SIM_MS(1));
+    return r->udp_from == 0 ? -1 : sim_now(r->s) - t0;
+}
+
+static size_t dns_query(uint8_t *q, const char *name, uint16_t qtype)
+{
+    memset(q, 0, 12);
+    wr16(q, 0xbeef);
+    q[2] = 0x01; /* RD */
+    wr16(q + 4, 1);
+    size_t n = 12;
+    for (const char *p = name; *p;) {
+        const char *dot = strchr(p, '.');
+        size_t l = dot ? (size_t)(dot - p) : strlen(p);
+        q[n++] = (uint8_t)l;
+        memcpy(q + n, p, l);
+        n += l;
+        p += l + (dot ? 1 : 0);
+    }
+    q[n++] = 0;
+    wr16(q + n, qtype);
+    wr16(q + n + 2, 1);
+    return n + 4;
+}
+
+/* UDP services answer from inside the rig, deterministically, with real
+ * checksums (guest_rx checks them); ARP for a UDP-only address is answered
+ * too; the DNS service takes slirp's DNS address even in restricted mode. */
+static void test_udp_services(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_open(&r, true);
+    add_service_ex(&r, "uecho", UPLINK_SERVICE_UDP_ECHO, UECHO_IP, 7);
+    add_service_ex(&r, "dns", UPLINK_SERVICE_DNS, DNS_IP, 53);
+    add_service_ex(&r, "time", UPLINK_SERVICE_NTP, NTP_IP, 123);
+    const uint8_t *emac = resolve(&r, UECHO_IP);
+    static const uint8_t want_mac[6] = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x67};
+    assert_memory_equal(emac, want_mac, 6);
+    assert_true(udp_ask(&r, emac, UECHO_IP, 7, (const uint8_t *)"ping", 4) >= 0);
+    assert_int_equal(r.udp_rx_len, 4);
+    assert_memory_equal(r.udp_rx, "ping", 4);
+    assert_int_equal(r.udp_from, UECHO_IP);
+    assert_int_equal(r.udp_sport, 7);
+    assert_int_equal(r.udp_dport, 5353);
+    /* another port of the same address: not a service, slirp drops it */
+    r.udp_from = 0;
+    send_udp(&r, emac, UECHO_IP, 5353, 8, (const uint8_t *)"x", 1);
+    pump(&r, SIM_MS(100));
+    assert_int_equal(r.udp_from, 0);
+
+    const uint8_t *dmac = resolve(&r, DNS_IP);
+    uint8_t q[300];
+    size_t qn = dns_query(q, "SINK.rig", 1);
+    assert_true(udp_ask(&r, dmac, DNS_IP, 53, q, qn) >= 0);
+    assert_int_equal(r.udp_rx_len, qn + 16);
+    assert_int_equal(rd16(r.udp_rx), 0xbeef);
+    assert_int_equal(r.udp_rx[3] & 0x0f, 0);
+    assert_int_equal(rd16(r.udp_rx + 6), 1);
+    assert_int_equal(rd32(r.udp_rx + qn + 12), SINK_IP);
+    qn = dns_query(q, "nowhere.rig", 1);
+    assert_true(udp_ask(&r, dmac, DNS_IP, 53, q, qn) >= 0);
+    assert_int_equal(r.udp_rx[3] & 0x0f, 3);
+
+    const uint8_t *nmac = resolve(&r, NTP_IP);
+    uint8_t req[48] = {0x23};
+    req[47] = 0x42;
+    assert_true(udp_ask(&r, nmac, NTP_IP, 123, req, sizeof req) >= 0);
+    assert_int_equal(r.udp_rx_len, 48);
+    assert_int_equal(r.udp_rx[0], 0x24);
+    assert_int_equal(r.udp_rx[31], 0x42); /* origin = our transmit timestamp */
+    assert_int_equal(rd32(r.udp_rx + 32), (uint32_t)(EPOCH + SVC_NTP_UNIX_OFFSET + sim_now(r.s) / SIM_SEC(1)));
+
+    /* a bad UDP checksum is dropped, as a host's stack would */
+    uint8_t f[14 + 20 + 8 + 4];
+    size_t o = put_eth(f, emac, 0x0800);
+    put_ipv4(&r, f + o, 17, UECHO_IP, 8 + 4);
+    uint8_t *ud = f + o + 20;
+    wr16(ud, 5353);
+    wr16(ud + 2, 7);
+    wr16(ud + 4, 12);
+    wr16(ud + 6, 0x1234);
+    memcpy(ud + 8, "oops", 4);
+    r.udp_from = 0;
+    guest_send(&r, f, sizeof f);
+    pump(&r, SIM_MS(100));
+    assert_int_equal(r.udp_from, 0);
+
+    /* fault modes */
+    set_mode(&r, "uecho", UPLINK_SVC_DOWN, 0);
+    assert_int_equal(udp_ask(&r, emac, UECHO_IP, 7, (const uint8_t *)"ping", 4), -1);
+    set_mode(&r, "uecho", UPLINK_SVC_WRONG, 0);
+    assert_true(udp_ask(&r, emac, UECHO_IP, 7, (const uint8_t *)"ping", 4) >= 0);
+    assert_memory_equal(r.udp_rx, "qhof", 4);
+    set_mode(&r, "uecho", UPLINK_SVC_SLOW, SIM_MS(700));
+    sim_time took = udp_ask(&r, emac, UECHO_IP, 7, (const uint8_t *)"ping", 4);
+    assert_true(took >= SIM_MS(700) && took < SIM_MS(710));
+    assert_memory_equal(r.udp_rx, "ping", 4);
+    set_mode(&r, "dns", UPLINK_SVC_WRONG, 0);
+    assert_true(udp_ask(&r, dmac, DNS_IP, 53, q, qn) >= 0);
+    assert_int_equal(r.udp_rx[3] & 0x0f, 0);
+    assert_int_equal(rd32(r.udp_rx + qn + 12), SVC_DNS_WRONG_IP);
+    set_mode(&r, "time", UPLINK_SVC_WRONG, 0);
+    assert_true(udp_ask(&r, nmac, NTP_IP, 123, req, sizeof req) >= 0);
+    assert_int_equal(rd32(r.udp_rx + 40),
+                     (uint32_t)(EPOCH + UPLINK_NTP_WRONG_S + SVC_NTP_UNIX_OFFSET + sim_now(r.s) / SIM_SEC(1)));
+    rig_close(&r);
+}
+
+/* The greeter speaks first, then answers each line by its script. */
+static void test_greeter(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_open(&r, true);
+    add_service_ex(&r, "greeter", UPLINK_SERVICE_GREETER, GREET_IP, 2323);
+    static const char say[] = "HELO me\r\nnonsense\n";
+    static const char want[] = "220 test greeter\r\n250 hi\r\n500 what?\r\n";
+    struct tcpc c;
+    tcpc_init(&c, &r, 40010);
+    tcp_exchange(&r, &c, GREET_IP, 2323, (const uint8_t *)say, sizeof say - 1, sizeof want - 1, SIM_SEC(10));
+    assert_true(c.established);
+    assert_int_equal(c.rx_len, sizeof want - 1);
+    assert_memory_equal(c.rx, want, sizeof want - 1);
+    tcpc_free(&c);
+    rig_close(&r);
+}
+
+/* A TCP service that is down refuses with a reset; back to normal it
+ * takes connections again; slow, its echo comes a delay later. */
+static void test_tcp_service_faults(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_open(&r, true);
+    add_service(&r, UPLINK_SERVICE_SINK, SINK_IP, SINK_PORT);
+    add_service(&r, UPLINK_SERVICE_ECHO, ECHO_IP, ECHO_PORT);
+    set_mode(&r, "sink", UPLINK_SVC_DOWN, 0);
+    struct tcpc c;
+    tcpc_init(&c, &r, 40020);
+    tcp_exchange(&r, &c, SINK_IP, SINK_PORT, (const uint8_t *)"data", 4, 0, SIM_SEC(2));
+    assert_true(c.rst_rcvd);
+    assert_false(c.established);
+    uplink_sink_stats st;
+    assert_int_equal(uplink_sink_stats_get(r.u, SINK_IP, SINK_PORT, &st), SIM_OK);
+    assert_int_equal(st.connections, 0);
+    tcpc_free(&c);
+    set_mode(&r, "sink", UPLINK_SVC_NORMAL, 0);
+    tcpc_init(&c, &r, 40021);
+    tcp_exchange(&r, &c, SINK_IP, SINK_PORT, (const uint8_t *)"data", 4, 0, SIM_SEC(5));
+    assert_true(c.fin_acked);
+    assert_int_equal(uplink_sink_stats_get(r.u, SINK_IP, SINK_PORT, &st), SIM_OK);
+    assert_int_equal(st.bytes, 4);
+    tcpc_free(&c);
+
+    set_mode(&r, "echo", UPLINK_SVC_SLOW, SIM_MS(400));
+    tcpc_init(&c, &r, 40022);
+    sim_time t0 = sim_now(r.s);
+    tcp_exchange(&r, &c, ECHO_IP, ECHO_PORT, (const uint8_t *)"abcd", 4, 4, SIM_SEC(10));
+    assert_true(c.established);
+    assert_int_equal(c.rx_len, 4);
+    assert_memory_equal(c.rx, "abcd", 4);
+    assert_true(sim_now(r.s) - t0 >= SIM_MS(800)); /* handshake and data each held 400 ms */
+    tcpc_free(&c);
+    set_mode(&r, "echo", UPLINK_SVC_WRONG, 0);
+    tcpc_init(&c, &r, 40023);
+    tcp_exchange(&r, &c, ECHO_IP, ECHO_PORT, (const uint8_t *)"abcd", 4, 4, SIM_SEC(10));
+    assert_int_equal(c.rx_len, 4);
+    assert_memory_equal(c.rx, "`cbe", 4);
+    tcpc_free(&c);
+    rig_close(&r);
+}
+
+static void test_service_ex_errors(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_open(&r, true);
+    sim_err err = {0};
+    add_service_ex(&r, "dns", UPLINK_SERVICE_DNS, DNS_IP, 53);
+    uplink_service_config c = {.name = "dns", .kind = UPLINK_SERVICE_UDP_ECHO, .ip = UECHO_IP, .port = 7};
+    assert_int_equal(uplink_add_service_ex(r.u, &c, &err), SIM_EINVAL);
+    assert_non_null(strstr(err.msg, "name is taken"));
+    c.name = "e2";
+    c.ip = DNS_IP;
+    assert_int_equal(uplink_add_service_ex(r.u, &c, &err), SIM_EINVAL);
+    assert_non_null(strstr(err.msg, "DNS address"));
+    c.ip = UECHO_IP;
+    assert_int_equal(uplink_add_service_ex(r.u, &c, &err), SIM_OK);
+    c = (uplink_service_config){.name = "e3", .kind = UPLINK_SERVICE_ECHO, .ip = UECHO_IP, .port = 7};
+    assert_int_equal(uplink_add_service_ex(r.u, &c, &err), SIM_OK); /* TCP and UDP may share a port */
+    static const svc_dns_entry bad[] = {{"bad name", 1}};
+    c = (uplink_service_config){.name = "d2", .kind = UPLINK_SERVICE_DNS, .ip = UECHO_IP, .port = 53, .names = bad,
+                                .nnames = 1};
+    assert_int_equal(uplink_add_service_ex(r.u, &c, &err), SIM_EINVAL);
+    assert_non_null(strstr(err.msg, "not a DNS name"));
+    static const svc_greeter_rule two_lines[] = {{"a", "b\r\nc"}};
+    c = (uplink_service_config){.name = "g", .kind = UPLINK_SERVICE_GREETER, .ip = UECHO_IP, .port = 25,
+                                .greeting = "hi", .rules = two_lines, .nrules = 1};
+    assert_int_equal(uplink_add_service_ex(r.u, &c, &err), SIM_EINVAL);
+    assert_non_null(strstr(err.msg, "one line"));
+    add_service(&r, UPLINK_SERVICE_SINK, SINK_IP, SINK_PORT);
+    assert_int_equal(uplink_service_set_mode(r.u, "sink", UPLINK_SVC_WRONG, 0, &err), SIM_EINVAL);
+    assert_non_null(strstr(err.msg, "cannot answer wrong"));
+    assert_int_equal(uplink_service_set_mode(r.u, "sink", UPLINK_SVC_SLOW, 0, &err), SIM_EINVAL);
+    assert_int_equal(uplink_service_set_mode(r.u, "nope", UPLINK_SVC_DOWN, 0, &err), SIM_EINVAL);
+    assert_non_null(strstr(err.msg, "no service named 'nope'"));
+    rig_close(&r);
+}
+
 int main(void)
 {
     alarm(120); /* no test may hang: every wait below is bounded as well */
@@ -1225,6 +1471,10 @@ int main(void)
         cmocka_unit_test(test_hostfwd_reaches_guest),
         cmocka_unit_test(test_hostfwd_errors),
         cmocka_unit_test(test_service_and_config_errors),
+        cmocka_unit_test(test_udp_services),
+        cmocka_unit_test(test_greeter),
+        cmocka_unit_test(test_tcp_service_faults),
+        cmocka_unit_test(test_service_ex_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
