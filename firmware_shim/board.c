@@ -75,6 +75,7 @@ struct task {
     jmp_buf guard;
     void *asan_fake;
     sim_time debt; /* chip-call time not yet spent: added to the next timed block */
+    unsigned reads; /* clock reads since the task last blocked */
 };
 
 struct hal_event {
@@ -121,6 +122,8 @@ extern const linkrig_image linkrig_firmware_image __attribute__((weak));
 
 static void watchdog_board_gone(board *b);
 static void watchdog_arm(board *b);
+static _Atomic(board *) crash_board; /* the board whose firmware code runs now */
+static void crash_guard_install(void);
 static void watchdog_progress(void);
 
 void board_config_default(board_config *cfg)
@@ -165,6 +168,7 @@ board *board_create(sim *s, const board_config *cfg, sim_err *err)
     b->rng = sim_rng_stream(s, b->fw_comp);
     b->lwip_due = -1;
     fill_ops(b);
+    crash_guard_install();
     const linkrig_image *img = b->cfg.image ? b->cfg.image : &linkrig_firmware_image;
     if (img != NULL && board_load_image(b, img, err) != SIM_OK) {
         free(b);
@@ -279,11 +283,14 @@ static void run_task(struct task *t)
         return; /* the device is dead; nothing of it runs again */
     b->current = t;
     t->state = TASK_RUNNING;
+    t->reads = 0;
     b->stats.switches++;
     watchdog_arm(b);
+    atomic_store_explicit(&crash_board, b, memory_order_relaxed);
     fiber_start(&b->main_fake, t->stack, t->stack_size);
     swapcontext(&b->main_ctx, &t->ctx);
     fiber_finish(b->main_fake, NULL, NULL);
+    atomic_store_explicit(&crash_board, NULL, memory_order_relaxed);
     watchdog_arm(NULL);
     b->current = NULL;
     if (t->state == TASK_DONE || t->state == TASK_FAILED) {
@@ -437,6 +444,8 @@ int board_call(board *b, void (*fn)(void *arg), void *arg)
 {
     if (sim_failed(b->sim))
         return -1;
+    board *saved_crash = atomic_load_explicit(&crash_board, memory_order_relaxed);
+    atomic_store_explicit(&crash_board, b, memory_order_relaxed);
     jmp_buf guard;
     jmp_buf *saved_guard = b->call_guard;
     struct task *saved_current = b->current;
@@ -451,6 +460,7 @@ int board_call(board *b, void (*fn)(void *arg), void *arg)
     b->call_depth--;
     b->call_guard = saved_guard;
     b->current = saved_current;
+    atomic_store_explicit(&crash_board, saved_crash, memory_order_relaxed);
     if (rc != 0 && saved_current != NULL)
         longjmp(saved_current->guard, 1); /* the calling task dies with the device */
     if (saved_current == NULL)
@@ -584,9 +594,36 @@ static struct task *require_task(board *b, const char *call)
     return b->current;
 }
 
+/* A clock read by a task. Reading a timer costs a few tens of ns on a
+ * board, so a task that busy-waits on the clock (`while (ticks_ms() <
+ * deadline) {}`, the SDKs' busy_wait_us) still sees time pass there. The
+ * rig charges nothing for the first reads of a time slice — ordinary code
+ * reads the clock a few times per wake-up, and its timing stays exact —
+ * and 1 us for each read after 64 in a row without blocking: the loop
+ * advances the clock (without a switch while nothing else is due, else by
+ * yielding for that microsecond), and the watchdog sees progress. Never
+ * from a callback or from inside lwIP: lwIP reads sys_now, not these. */
+static int block_current(board *b, struct task *t, sim_time timeout);
+
+#define READS_FREE 64
+#define READ_COST SIM_US(1)
+
+static void clock_read(board *b)
+{
+    struct task *t = b->current;
+    if (t == NULL || b->call_depth > 0 || ++t->reads <= READS_FREE || sim_failed(b->sim))
+        return;
+    if (sim_try_advance(b->sim, sim_now(b->sim) + READ_COST)) {
+        watchdog_progress();
+        return;
+    }
+    block_current(b, t, READ_COST);
+}
+
 static uint32_t op_ticks_ms(void *vb)
 {
     board *b = vb;
+    clock_read(b);
     uint64_t ms = (uint64_t)(sim_now(b->sim) / 1000000) + b->cfg.ticks_ms_start;
     return (uint32_t)(ms & (HAL_TICKS_PERIOD - 1));
 }
@@ -594,14 +631,24 @@ static uint32_t op_ticks_ms(void *vb)
 static uint32_t op_ticks_us(void *vb)
 {
     board *b = vb;
+    clock_read(b);
     uint64_t us = (uint64_t)(sim_now(b->sim) / 1000) + (uint64_t)b->cfg.ticks_ms_start * 1000;
     return (uint32_t)(us & (HAL_TICKS_PERIOD - 1));
 }
 
+/* lwIP's sys_now: never a yield point (lwIP must not be re-entered). */
 static int64_t op_now_ns(void *vb)
 {
     board *b = vb;
     return sim_now(b->sim);
+}
+
+/* hal_time_us: a clock read like the ticks. */
+static uint64_t op_time_us(void *vb)
+{
+    board *b = vb;
+    clock_read(b);
+    return (uint64_t)(sim_now(b->sim) / 1000);
 }
 
 /* timeout < 0: until an event. A timed block first spends the task's chip
@@ -833,6 +880,7 @@ static void fill_ops(board *b)
     o->ticks_ms = op_ticks_ms;
     o->ticks_us = op_ticks_us;
     o->now_ns = op_now_ns;
+    o->time_us = op_time_us;
     o->sleep_us = op_sleep_us;
     o->yield = op_yield;
     o->event_create = op_event_create;
@@ -959,4 +1007,59 @@ void board_watchdog_shutdown(void)
     atomic_store(&wd_users, 0);
     pthread_join(wd_thread, NULL);
     atomic_store(&wd_thread_up, false);
+}
+
+/* ---- firmware crashes ---------------------------------------------------- */
+
+/* A fault (SIGSEGV, SIGBUS, SIGFPE, SIGILL) while a device's firmware runs
+ * — a task, or a callback the rig called into — is that firmware's crash,
+ * as a hard fault is on a board: the device stops with a message naming it,
+ * the task and the signal, the run ends as for a panic, and the captures,
+ * trace and verdict are written. The handler runs on its own stack, so a
+ * task that overflowed its stack (into the guard page) is caught too. A
+ * fault in the rig's own code (no firmware running, or inside a HAL call) is
+ * a rig bug: the default action follows, as without the handler. */
+static void crash_handler(int sig, siginfo_t *si, void *uctx)
+{
+    (void)uctx;
+    board *b = atomic_load_explicit(&crash_board, memory_order_relaxed);
+    if (b == NULL || b->in_rig > 0 || sim_failed(b->sim)) {
+        signal(sig, SIG_DFL);
+        return; /* the fault repeats with the default action */
+    }
+    const char *name = sig == SIGSEGV ? "SIGSEGV (invalid memory access)"
+                       : sig == SIGBUS ? "SIGBUS (bus error)"
+                       : sig == SIGFPE ? "SIGFPE (arithmetic fault)"
+                                       : "SIGILL (illegal instruction)";
+    char when[32], msg[400];
+    sim_time_format(sim_now(b->sim), when, sizeof when);
+    const char *where = b->current ? b->current->name : "(callback)";
+    bool overflow = false;
+    if (b->current != NULL && sig == SIGSEGV) {
+        uintptr_t a = (uintptr_t)si->si_addr, lo = (uintptr_t)b->current->map;
+        overflow = a >= lo && a < (uintptr_t)b->current->stack;
+    }
+    snprintf(msg, sizeof msg, "firmware crashed in task '%s' of device '%s': %s at address %p, virtual time %s%s",
+             where, b->name, name, si->si_addr, when,
+             overflow ? " (stack overflow: give the task a bigger stack with hal_task_create)" : "");
+    board_fatal(b, msg);
+}
+
+static void crash_guard_install(void)
+{
+    static atomic_bool done;
+    if (atomic_exchange(&done, true))
+        return;
+    /* An alternate stack, so that a task's stack overflow can be handled. */
+    static char altstack[64 * 1024];
+    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0};
+    sigaltstack(&ss, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = crash_handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaction(sigs[i], &sa, NULL);
 }

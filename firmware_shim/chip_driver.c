@@ -240,7 +240,7 @@ static int drv_wifi_set_up(void *vb, int itf, bool up)
     if (c == NULL)
         return CHIP_EPERM;
     if (itf != CHIP_ITF_STA)
-        return CHIP_EINVAL; /* the AP interface of the chip is not modelled */
+        return chip_note(c, CHIP_POLL_NONE, "wifi_set_up", CHIP_EINVAL, "up", up, NULL, 0); /* the AP interface of the chip is not modelled */
     if (!up)
         c->scanning = false;
     return chip_note(c, CHIP_POLL_NONE, "wifi_set_up", map_err(radio_power(c->r, up)), "up", up, NULL, 0);
@@ -274,7 +274,7 @@ static int drv_wifi_scan(void *vb, const chip_scan_options *opts, void *env, chi
     memset(&o, 0, sizeof o);
     if (opts != NULL) {
         if (opts->ssid_len > 32)
-            return CHIP_EINVAL;
+            return chip_note(c, CHIP_POLL_NONE, "wifi_scan", CHIP_EINVAL, NULL, 0, NULL, 0);
         o.passive = opts->passive;
         o.dwell_ms = opts->dwell_ms;
         o.ssid_len = opts->ssid_len;
@@ -303,7 +303,7 @@ static int drv_wifi_join(void *vb, size_t ssid_len, const uint8_t *ssid, size_t 
     if (c == NULL)
         return CHIP_EPERM;
     if (ssid == NULL || ssid_len == 0 || ssid_len > 32)
-        return CHIP_EINVAL;
+        return chip_note(c, CHIP_POLL_NONE, "wifi_join", CHIP_EINVAL, "auth", auth_type, ssid, ssid ? ssid_len : 0);
     radio_join_params p;
     memset(&p, 0, sizeof p);
     p.ssid_len = (uint8_t)ssid_len;
@@ -317,11 +317,11 @@ static int drv_wifi_join(void *vb, size_t ssid_len, const uint8_t *ssid, size_t 
         p.auth = RADIO_AUTH_WPA2_PSK;
         /* A 64-hex-digit raw PSK is not accepted: passphrases only. */
         if (key == NULL || key_len < 8 || key_len > 63)
-            return CHIP_EINVAL;
+            return chip_note(c, CHIP_POLL_NONE, "wifi_join", CHIP_EINVAL, "auth", auth_type, ssid, ssid ? ssid_len : 0);
         memcpy(p.passphrase, key, key_len);
         break;
     default:
-        return CHIP_EINVAL; /* WPA1/TKIP is not modelled */
+        return chip_note(c, CHIP_POLL_NONE, "wifi_join", CHIP_EINVAL, "auth", auth_type, ssid, ssid ? ssid_len : 0); /* WPA1/TKIP is not modelled */
     }
     if (bssid != NULL) {
         p.has_bssid = true;
@@ -337,7 +337,7 @@ static int drv_wifi_leave(void *vb, int itf)
     if (c == NULL)
         return CHIP_EPERM;
     if (itf != CHIP_ITF_STA)
-        return CHIP_EINVAL;
+        return chip_note(c, CHIP_POLL_NONE, "wifi_leave", CHIP_EINVAL, NULL, 0, NULL, 0);
     return chip_note(c, CHIP_POLL_NONE, "wifi_leave", map_err(radio_leave(c->r)), NULL, 0, NULL, 0);
 }
 
@@ -366,7 +366,7 @@ static int drv_wifi_get_rssi(void *vb, int32_t *rssi)
     if (c == NULL)
         return CHIP_EPERM;
     if (rssi == NULL)
-        return CHIP_EINVAL;
+        return chip_note(c, CHIP_POLL_NONE, "wifi_get_rssi", CHIP_EINVAL, NULL, 0, NULL, 0);
     return chip_note(c, CHIP_POLL_NONE, "wifi_get_rssi", map_err(radio_rssi(c->r, rssi)), NULL, 0, NULL, 0);
 }
 
@@ -376,7 +376,7 @@ static int drv_wifi_get_bssid(void *vb, uint8_t bssid[6])
     if (c == NULL)
         return CHIP_EPERM;
     if (bssid == NULL)
-        return CHIP_EINVAL;
+        return chip_note(c, CHIP_POLL_NONE, "wifi_get_bssid", CHIP_EINVAL, NULL, 0, NULL, 0);
     return chip_note(c, CHIP_POLL_NONE, "wifi_get_bssid", map_err(radio_bssid(c->r, bssid)), NULL, 0, NULL, 0);
 }
 
@@ -407,7 +407,7 @@ static int drv_wifi_get_tx_power(void *vb, int *dbm)
     if (c == NULL)
         return CHIP_EPERM;
     if (dbm == NULL)
-        return CHIP_EINVAL;
+        return chip_note(c, CHIP_POLL_NONE, "wifi_get_tx_power", CHIP_EINVAL, NULL, 0, NULL, 0);
     return chip_note(c, CHIP_POLL_NONE, "wifi_get_tx_power", map_err(radio_tx_power(c->r, dbm)), NULL, 0, NULL, 0);
 }
 

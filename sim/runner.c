@@ -880,7 +880,8 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         if (world_device_ethphy(w, d) != NULL)
             ethphy_get_mac(world_device_ethphy(w, d), vc.macs[vc.nmacs++]);
         r.v[d] = verdict_create(&vc);
-        if (r.v[d] == NULL) {
+        if (r.v[d] == NULL || sim_trace_add_sink(tr, verdict_observe, r.v[d]) != SIM_OK) {
+            verdict_free(r.v[d]);
             for (int k = 0; k < d; k++)
                 verdict_free(r.v[k]);
             free(r.faults);
@@ -888,7 +889,6 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
             images_close(&imgs);
             return sim_err_set(err, SIM_ENOMEM, "out of memory for the verdict");
         }
-        sim_trace_add_sink(tr, verdict_observe, r.v[d]);
     }
     r.dev = board_name(world_board(w));
     rc = runner_sink_settings(w, err);

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #define MAX_FIELDS 48
-#define MAX_SINKS 8
 
 struct buf {
     char *p;
@@ -39,11 +38,11 @@ struct sim_trace {
     bool own_out;
     FILE *log;
     sim_log_level log_level;
-    struct {
+    struct trace_sink {
         sim_trace_sink_fn fn;
         void *ctx;
-    } sinks[MAX_SINKS];
-    size_t nsinks;
+    } *sinks; /* one per observer: a verdict per device, so no fixed bound */
+    size_t nsinks, capsinks;
     uint64_t count;
     sim_trace_rec rec;
 };
@@ -155,6 +154,7 @@ void sim_trace_destroy(sim_trace *t)
     free(t->rec.json.p);
     free(t->rec.human.p);
     free(t->rec.arena.p);
+    free(t->sinks);
     free(t);
 }
 
@@ -186,8 +186,14 @@ void sim_trace_set_log(sim_trace *t, FILE *f, sim_log_level level)
 
 int sim_trace_add_sink(sim_trace *t, sim_trace_sink_fn fn, void *ctx)
 {
-    if (t->nsinks == MAX_SINKS)
-        return SIM_ELIMIT;
+    if (t->nsinks == t->capsinks) {
+        size_t cap = t->capsinks ? t->capsinks * 2 : 8;
+        struct trace_sink *n = realloc(t->sinks, cap * sizeof *n);
+        if (n == NULL)
+            return SIM_ENOMEM;
+        t->sinks = n;
+        t->capsinks = cap;
+    }
     t->sinks[t->nsinks].fn = fn;
     t->sinks[t->nsinks].ctx = ctx;
     t->nsinks++;

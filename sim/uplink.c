@@ -119,15 +119,6 @@
 #define TCP_ACK 0x10
 #define TCP_URG 0x20
 
-struct flow { /* a connection to a service the guest has not closed yet */
-    uint32_t ip;
-    uint16_t port;
-    uint64_t n;      /* the service's connection number */
-    uint64_t bytes;  /* delivered to the service on it */
-    sim_time opened; /* the guest's SYN */
-    svc_greeter_conn *gc; /* greeter: the partial line */
-};
-
 struct upload { /* a run of bytes on one connection (UPLINK_UPLOAD_PAUSE) */
     bool open;
     uint32_t ip;
@@ -135,6 +126,17 @@ struct upload { /* a run of bytes on one connection (UPLINK_UPLOAD_PAUSE) */
     uint64_t conn;
     sim_time first, last;
     uint64_t bytes;
+};
+
+struct flow { /* a connection to a service the guest has not closed yet */
+    uint32_t ip;
+    uint16_t port;
+    uint8_t mac[6];  /* the sender of its SYN: the device, whatever its address */
+    struct upload up; /* sink: the upload in progress on this connection */
+    uint64_t n;      /* the service's connection number */
+    uint64_t bytes;  /* delivered to the service on it */
+    sim_time opened; /* the guest's SYN */
+    svc_greeter_conn *gc; /* greeter: the partial line */
 };
 
 struct service {
@@ -157,8 +159,8 @@ struct service {
     size_t nflows, capflows;
     uint8_t *backlog; /* echo: bytes slirp has not taken back yet */
     size_t boff, blen, bcap; /* they start at backlog + boff */
-    struct upload up;  /* sink: the upload in progress */
-    sim_timer_id up_ev; /* ends it after a pause */
+    struct upload up;  /* sink: bytes on no known connection (kept apart) */
+    sim_timer_id up_ev; /* ends uploads after a pause */
 };
 
 struct hostfd {
@@ -547,15 +549,22 @@ static void trace_echo_drop(uplink *u, const struct service *sv, size_t bytes, c
 
 static struct flow *flow_find(const struct service *sv, uint32_t ip, uint16_t port);
 
-static void upload_end(uplink *u, struct service *sv)
+static void trace_mac(sim_trace_rec *r, const char *key, const uint8_t mac[6])
 {
-    struct upload *up = &sv->up;
+    sim_trace_strf(r, key, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+/* mac NULL: the bytes came on no connection the uplink saw open. */
+static void upload_end(uplink *u, struct service *sv, struct upload *up, const uint8_t *mac)
+{
     if (!up->open)
         return;
     up->open = false;
     sim_trace_rec *r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_INFO, u->name, "upload");
     trace_addr(r, "service", sv->ip, sv->port);
     trace_addr(r, "from", up->ip, up->port);
+    if (mac != NULL)
+        trace_mac(r, "mac", mac);
     sim_trace_int(r, "conn", (int64_t)up->conn);
     sim_trace_int(r, "first", up->first);
     sim_trace_int(r, "last", up->last);
@@ -563,18 +572,26 @@ static void upload_end(uplink *u, struct service *sv)
     sim_trace_end(r);
 }
 
+/* Ends every upload that has been quiet for the pause; each connection
+ * has its own, so two devices uploading at once stay two uploads. */
 static void upload_check(void *arg)
 {
     struct service *sv = arg;
     uplink *u = sv->u;
+    sim_time now = sim_now(u->s), next = -1;
     sv->up_ev = 0;
-    if (!sv->up.open)
-        return;
-    sim_time quiet_at = sv->up.last + UPLINK_UPLOAD_PAUSE;
-    if (sim_now(u->s) >= quiet_at)
-        upload_end(u, sv);
-    else
-        sv->up_ev = sim_at(u->s, quiet_at, upload_check, sv);
+    for (size_t i = 0; i <= sv->nflows; i++) {
+        struct upload *up = i < sv->nflows ? &sv->flows[i].up : &sv->up;
+        if (!up->open)
+            continue;
+        sim_time quiet_at = up->last + UPLINK_UPLOAD_PAUSE;
+        if (now >= quiet_at)
+            upload_end(u, sv, up, i < sv->nflows ? sv->flows[i].mac : NULL);
+        else if (next < 0 || quiet_at < next)
+            next = quiet_at;
+    }
+    if (next >= 0)
+        sv->up_ev = sim_at(u->s, next, upload_check, sv);
 }
 
 /* Bytes for the sink, from the guest segment slirp is handling (cur_*). */
@@ -587,9 +604,9 @@ static void upload_add(uplink *u, struct service *sv, size_t len)
     struct flow *f = mine ? flow_find(sv, ip, port) : NULL;
     if (f != NULL)
         f->bytes += len;
-    struct upload *up = &sv->up;
+    struct upload *up = f != NULL ? &f->up : &sv->up;
     if (up->open && (up->ip != ip || up->port != port || now - up->last >= UPLINK_UPLOAD_PAUSE))
-        upload_end(u, sv);
+        upload_end(u, sv, up, f != NULL ? f->mac : NULL);
     if (!up->open) {
         *up = (struct upload){.open = true, .ip = ip, .port = port, .conn = f ? f->n : 0, .first = now};
         sv->stats.uploads++;
@@ -724,18 +741,20 @@ static struct flow *flow_find(const struct service *sv, uint32_t ip, uint16_t po
     return NULL;
 }
 
-static void flow_syn(uplink *u, struct service *sv, uint32_t ip, uint16_t port)
+static void flow_syn(uplink *u, struct service *sv, uint32_t ip, uint16_t port, const uint8_t mac[6])
 {
     if (flow_find(sv, ip, port) != NULL)
         return; /* a retransmitted SYN, not a new connection */
     if (!grow((void **)&sv->flows, &sv->capflows, sv->nflows + 1, sizeof *sv->flows))
         return;
     sv->stats.connections++;
-    sv->flows[sv->nflows++] =
-        (struct flow){.ip = ip, .port = port, .n = sv->stats.connections, .opened = sim_now(u->s)};
+    struct flow *f = &sv->flows[sv->nflows++];
+    *f = (struct flow){.ip = ip, .port = port, .n = sv->stats.connections, .opened = sim_now(u->s)};
+    memcpy(f->mac, mac, 6);
     sim_trace_rec *r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_INFO, u->name, "service_conn");
     trace_addr(r, "service", sv->ip, sv->port);
     trace_addr(r, "from", ip, port);
+    trace_mac(r, "mac", mac);
     sim_trace_int(r, "n", (int64_t)sv->stats.connections);
     sim_trace_end(r);
     /* The greeter speaks first; the bytes wait in the backlog until slirp
@@ -751,11 +770,11 @@ static void flow_end(uplink *u, struct service *sv, uint32_t ip, uint16_t port, 
 {
     struct flow *f = flow_find(sv, ip, port);
     if (f != NULL) {
-        if (sv->up.open && sv->up.ip == ip && sv->up.port == port)
-            upload_end(u, sv);
+        upload_end(u, sv, &f->up, f->mac);
         sim_trace_rec *r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_INFO, u->name, "service_close");
         trace_addr(r, "service", sv->ip, sv->port);
         trace_addr(r, "from", ip, port);
+        trace_mac(r, "mac", f->mac);
         sim_trace_int(r, "n", (int64_t)f->n);
         sim_trace_int(r, "bytes", (int64_t)f->bytes);
         sim_trace_int(r, "opened", f->opened);
@@ -823,7 +842,7 @@ static void inspect_guest_frame(uplink *u, const uint8_t *eth, size_t len)
         /* What slirp's tcp_input takes as a new connection; a SYN it would
          * drop for a bad checksum is not one. */
         if (tcp_checksum_ok(ip, tcp, total - ihl))
-            flow_syn(u, sv, src, sport);
+            flow_syn(u, sv, src, sport, eth + 6);
     } else {
         /* A FIN may carry the last bytes: the flow ends after slirp_input
          * has delivered them (uplink_input). */
@@ -1786,7 +1805,9 @@ void uplink_sink_flush(uplink *u)
 {
     for (size_t i = 0; i < u->nsvcs; i++) {
         struct service *sv = u->svcs[i];
-        upload_end(u, sv);
+        for (size_t k = 0; k < sv->nflows; k++)
+            upload_end(u, sv, &sv->flows[k].up, sv->flows[k].mac);
+        upload_end(u, sv, &sv->up, NULL);
         sim_cancel(u->s, sv->up_ev);
         sv->up_ev = 0;
     }

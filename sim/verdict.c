@@ -190,12 +190,21 @@ static const char *str(const sim_trace_event *ev, const char *key)
     return f && f->str ? f->str : "";
 }
 
-/* "a.b.c.d:port" from the device? Its leased addresses say; with one
- * device in the world every upload is its own (a static address too). */
-static bool from_device(const verdict *v, const char *from)
+static bool is_device_mac(const verdict *v, const char *mac);
+
+/* Is a sink event the device's? The uplink names the MAC address that
+ * opened the connection (a device keeps its MAC when DHCP moves its
+ * address to another device). Without one, the leased addresses decide;
+ * with one device in the world, every upload is its own (a static address
+ * too). */
+static bool from_device(const verdict *v, const sim_trace_event *ev)
 {
     if (v->only_device)
         return true;
+    const char *mac = str(ev, "mac");
+    if (mac[0] != '\0')
+        return is_device_mac(v, mac);
+    const char *from = str(ev, "from");
     size_t n = strcspn(from, ":");
     for (int i = 0; i < v->nips; i++)
         if (strlen(v->ips[i]) == n && strncmp(v->ips[i], from, n) == 0)
@@ -384,7 +393,7 @@ void verdict_observe(void *ctx, const sim_trace_event *ev)
         return;
     }
     if (strcmp(ev->comp, v->uplink) == 0) {
-        if (strcmp(str(ev, "service"), v->sink) != 0 || !from_device(v, str(ev, "from")))
+        if (strcmp(str(ev, "service"), v->sink) != 0 || !from_device(v, ev))
             return;
         if (strcmp(e, "upload") == 0) {
             tl_add(&v->uploads, num(ev, "first"), num(ev, "last"), num(ev, "bytes"));

@@ -78,7 +78,7 @@ uint32_t hal_ticks_us(void)
 
 uint64_t hal_time_us(void)
 {
-    return ops ? (uint64_t)(ops->now_ns(ops->b) / 1000) : 0;
+    return ops ? ops->time_us(ops->b) : 0;
 }
 
 uint32_t hal_ticks_add(uint32_t ticks, int32_t delta)

@@ -28,7 +28,7 @@
 #include "hal.h"
 #include "wifi_chip.h"
 
-#define LINKRIG_BOARD_ABI 1u
+#define LINKRIG_BOARD_ABI 2u
 #define LINKRIG_IMAGE_SYMBOL "linkrig_firmware_image"
 
 /* The rig's side, called by the image. `b` is the rig's handle of the device
@@ -42,9 +42,12 @@ typedef struct linkrig_board_ops {
     /* ---- HAL ---- */
     uint32_t (*ticks_ms)(void *b);
     uint32_t (*ticks_us)(void *b);
-    /* Virtual nanoseconds since the run's epoch, never wrapping (lwIP's
-     * sys_now and 64-bit clocks are built on it). */
+    /* Virtual nanoseconds since the run's epoch, never wrapping: lwIP's
+     * sys_now. Never a yield point. */
     int64_t (*now_ns)(void *b);
+    /* hal_time_us: the same clock in microseconds, read by firmware code
+     * (a busy-wait on it makes progress, see board.c). */
+    uint64_t (*time_us)(void *b);
     int (*sleep_us)(void *b, uint64_t us);
     int (*yield)(void *b);
     hal_event *(*event_create)(void *b);
