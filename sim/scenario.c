@@ -45,7 +45,14 @@
  *   not refused: it is only ever shown to people.
  * - A timeline entry exactly at the end of the run is allowed; later is not.
  * - scn_status_name of an unknown value is "UNKNOWN", never NULL, since
- *   callers print it straight into messages. */
+ *   callers print it straight into messages.
+ * - Repeats: every >= 1ms; until or count (not both); jitter and until
+ *   only with every. An id that is only digits is refused, so that after: 3
+ *   keeps meaning entry 3; after: and exclude: read a plain number the old
+ *   way (same messages) and anything else as ID, ID#K or N#K.
+ * - associated_with takes at or after, not both; max_outage's grace only
+ *   with exclude. drops and connections take a number or {min, max}, as
+ *   power_cycles does. */
 #define _POSIX_C_SOURCE 200809L
 #include "sim/scenario.h"
 
