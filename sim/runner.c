@@ -32,6 +32,17 @@ struct fault_ev {
     double (*from)[3];
     sim_time walk_t0;
     sim_timer_id walk_timer;
+    /* A timeline entry's occurrences (scenario.h, "The timeline"): the
+     * entry's own at, how many have started, the jitter's random stream,
+     * and each one's start and end for the verdict. */
+    int entry;          /* -1: typed at the console */
+    sim_time at0;
+    long long k;
+    sim_rng *jitter;
+    struct occ_rec {
+        sim_time start, end;
+    } *occ;
+    size_t nocc, capocc;
 };
 
 #define CONSOLE_CLIENTS 8
@@ -68,14 +79,20 @@ static double wall_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void trace_fault(struct run *r, const scn_fault *f, const char *phase)
+static void trace_fault(struct run *r, const struct fault_ev *fe, const char *phase)
 {
+    const scn_fault *f = &fe->f;
     sim_trace_rec *t = sim_trace_begin(sim_trace_of(world_sim(r->w)), SIM_LOG_INFO, "scenario", "fault");
     sim_trace_str(t, "fault", scn_fault_name(f->kind));
     sim_trace_str(t, "phase", phase);
     if (f->ap >= 0)
         sim_trace_str(t, "ap", r->s->aps[f->ap].name);
     sim_trace_int(t, "line", f->line);
+    /* which entry and occurrence, for a reader of the trace */
+    if (f->id[0] != '\0')
+        sim_trace_str(t, "id", f->id);
+    if (f->count > 1)
+        sim_trace_int(t, "occurrence", fe->k);
     sim_trace_end(t);
 }
 
@@ -113,7 +130,7 @@ static void fault_end_cb(void *arg)
     default:
         break;
     }
-    trace_fault(r, f, "end");
+    trace_fault(r, fe, "end");
 }
 
 /* The devices a device fault acts on: the one it names, or every one. */
@@ -143,7 +160,7 @@ static void walk_step(void *arg)
     if (arrived) {
         sim_cancel(world_sim(r->w), fe->walk_timer);
         fe->walk_timer = 0;
-        trace_fault(r, f, "end");
+        trace_fault(r, fe, "end");
     }
 }
 
@@ -154,7 +171,7 @@ static void fault_start_cb(void *arg)
     const scn_fault *f = &fe->f;
     world *w = r->w;
     sim *s = world_sim(w);
-    trace_fault(r, f, "start");
+    trace_fault(r, fe, "start");
     switch (f->kind) {
     case SCN_F_AP_REBOOT:
         /* The AP goes silent and forgets its stations; its DHCP server keeps
@@ -247,6 +264,60 @@ static sim_time fault_end_time(const scn_fault *f)
     }
 }
 
+/* When occurrence k (from 0) of an entry is due: its every-th step from
+ * the entry's at, delayed by its own draw from [0, jitter]. */
+static sim_time occurrence_due(struct fault_ev *fe, long long k)
+{
+    sim_time t = fe->at0 + (sim_time)k * fe->f.every;
+    if (fe->jitter != NULL)
+        t += (sim_time)sim_rng_below(fe->jitter, (uint64_t)fe->f.jitter + 1);
+    return t;
+}
+
+/* One occurrence of a timeline entry (scenario.h, "The timeline"): a walk
+ * of the previous occurrence still under way ends here; the fault is
+ * applied; its start and end are kept for the verdict; the next
+ * occurrence is scheduled only now, so a long repeat costs one pending
+ * event, not one per occurrence. */
+static void occur_cb(void *arg)
+{
+    struct fault_ev *fe = arg;
+    struct run *r = fe->r;
+    sim *s = world_sim(r->w);
+    if (fe->walk_timer != 0) {
+        sim_cancel(s, fe->walk_timer);
+        fe->walk_timer = 0;
+        trace_fault(r, fe, "end");
+        fe->occ[fe->nocc - 1].end = sim_now(s);
+    }
+    fe->k++;
+    fe->f.at = sim_now(s);
+    fe->start = fe->f.at;
+    fe->end = fault_end_time(&fe->f);
+    fault_start_cb(fe); /* sets a walk's end */
+    if (fe->nocc == fe->capocc) {
+        size_t cap = fe->capocc ? fe->capocc * 2 : 4;
+        struct occ_rec *o = realloc(fe->occ, cap * sizeof *o);
+        if (o == NULL)
+            abort(); /* a verdict without its references would be a guess */
+        fe->occ = o;
+        fe->capocc = cap;
+    }
+    fe->occ[fe->nocc++] = (struct occ_rec){fe->start, fe->end};
+    if (fe->k < fe->f.count)
+        sim_at(s, occurrence_due(fe, fe->k), occur_cb, fe);
+}
+
+static int occ_cmp(const void *a, const void *b)
+{
+    const verdict_occ *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    if (x->entry != y->entry)
+        return x->entry < y->entry ? -1 : 1;
+    return (x->k > y->k) - (x->k < y->k);
+}
+
 static void progress_cb(void *arg)
 {
     struct run *r = arg;
@@ -256,8 +327,8 @@ static void progress_cb(void *arg)
     r->last_progress = now;
     char a[32], b[32];
     sim_time t = sim_now(world_sim(r->w));
-    fprintf(stderr, "\r  %s: %s / %s (%.0f%%)   ", r->s->name, sim_time_format(t, a, sizeof a),
-            sim_time_format(r->s->duration, b, sizeof b), 100.0 * (double)t / (double)r->s->duration);
+    fprintf(stderr, "\r  %s: %s / %s (%.0f%%)   ", r->s->name, verdict_fmt_time(t, a, sizeof a),
+            verdict_fmt_time(r->s->duration, b, sizeof b), 100.0 * (double)t / (double)r->s->duration);
     fflush(stderr);
 }
 
@@ -286,6 +357,7 @@ static int inject(struct run *r, const scn_fault *f, char *reply, size_t cap, co
     r->injected = list;
     r->injected[r->ninjected++] = fe;
     fe->r = r;
+    fe->entry = -1;
     fe->f = *f;
     fe->f.at = sim_now(world_sim(r->w));
     fe->start = fe->f.at;
@@ -916,7 +988,18 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         fe->f = s->faults[i];
         fe->start = s->faults[i].at;
         fe->end = fault_end_time(&s->faults[i]);
-        sim_at(sm, fe->start, fault_start_cb, fe);
+        fe->entry = i;
+        fe->at0 = s->faults[i].at;
+        if (fe->f.jitter > 0) {
+            /* its own stream: no other component's numbers move */
+            char name[64];
+            if (fe->f.id[0] != '\0')
+                snprintf(name, sizeof name, "scenario.timeline.%s", fe->f.id);
+            else
+                snprintf(name, sizeof name, "scenario.timeline.%d", i);
+            fe->jitter = sim_rng_stream(sm, name);
+        }
+        sim_at(sm, occurrence_due(fe, 0), occur_cb, fe);
     }
     sim_trace_rec *t = sim_trace_begin(tr, SIM_LOG_INFO, "scenario", "start");
     sim_trace_str(t, "name", s->name);
@@ -952,15 +1035,31 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     sim_time *starts = calloc(nref + 1, sizeof *starts), *ends = calloc(nref + 1, sizeof *ends);
     if (starts == NULL || ends == NULL)
         abort(); /* a verdict without its references would be a guess */
+    size_t nocc = r.ninjected;
+    for (int i = 0; i < s->nfaults; i++)
+        nocc += r.faults[i].nocc;
+    verdict_occ *occ = calloc(nocc + 1, sizeof *occ);
+    if (occ == NULL)
+        abort(); /* as above */
+    nocc = 0;
     for (int i = 0; i < s->nfaults; i++) {
-        starts[i] = r.faults[i].start;
-        ends[i] = r.faults[i].end;
+        const struct fault_ev *fe = &r.faults[i];
+        /* an entry's first occurrence stands for it; one that never
+         * started keeps its due time */
+        starts[i] = fe->nocc > 0 ? fe->occ[0].start : fe->at0;
+        ends[i] = fe->nocc > 0 ? fe->occ[0].end : fault_end_time(&s->faults[i]);
+        for (size_t k = 0; k < fe->nocc; k++)
+            occ[nocc++] = (verdict_occ){.entry = i, .k = (int)k + 1, .start = fe->occ[k].start, .end = fe->occ[k].end};
     }
     for (size_t k = 0; k < r.ninjected; k++) {
         starts[(size_t)s->nfaults + k] = r.injected[k]->start;
         ends[(size_t)s->nfaults + k] = r.injected[k]->end;
+        occ[nocc++] = (verdict_occ){.entry = s->nfaults + (int)k, .k = 1, .start = r.injected[k]->start,
+                                    .end = r.injected[k]->end};
     }
-    verdict_refs refs = {.start = starts, .end = ends, .nfaults = (int)nref, .run_end = out->virtual_end, .s = s};
+    qsort(occ, nocc, sizeof *occ, occ_cmp);
+    verdict_refs refs = {.start = starts, .end = ends, .nfaults = (int)nref, .run_end = out->virtual_end, .s = s,
+                         .occ = occ, .nocc = nocc};
     bool all = res != SIM_RUN_FAILED;
     /* An expectation that names a device is judged for it; one that names
      * none, for each device (and says which when there are several). */
@@ -989,6 +1088,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     verdict_metrics(r.v[0], &refs, out);
     free(starts);
     free(ends);
+    free(occ);
 
     t = sim_trace_begin(tr, SIM_LOG_INFO, "scenario", "end");
     sim_trace_bool(t, "passed", out->passed);
@@ -996,6 +1096,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     for (int i = 0; i < s->nfaults; i++) {
         sim_cancel(sm, r.faults[i].walk_timer);
         free(r.faults[i].from);
+        free(r.faults[i].occ);
     }
     for (size_t i = 0; i < r.ninjected; i++)
         sim_cancel(sm, r.injected[i]->walk_timer);
@@ -1021,9 +1122,58 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
 
 /* ---- reporting ---- */
 
+/* One drop (scenario.h, "The summary"): when, after which fault, why, the
+ * firmware's reaction, and how long the sink heard nothing. */
+static void print_drop(FILE *f, const runner_result *r, int i)
+{
+    char at[32], a[32], b[32], fault[96], react[96], down[96];
+    verdict_fmt_time(r->drop_at[i], at, sizeof at);
+    if (r->drop_fault[i][0] != '\0')
+        snprintf(fault, sizeof fault, "after %s", r->drop_fault[i]);
+    else
+        snprintf(fault, sizeof fault, "before any timeline fault");
+    if (r->drop_react[i] < 0)
+        snprintf(react, sizeof react, "the firmware never reacted");
+    else if (r->detect[i] >= 0)
+        snprintf(react, sizeof react, "detected %s after the fault", verdict_fmt_time(r->detect[i], a, sizeof a));
+    else
+        snprintf(react, sizeof react, "the firmware reacted at %s", verdict_fmt_time(r->drop_react[i], a, sizeof a));
+    if (r->drop_down[i] < 0)
+        snprintf(down, sizeof down, "not recovered by the end of the run (no data at the sink after the loss)");
+    else if (r->recover[i] >= 0)
+        snprintf(down, sizeof down, "data at the sink again %s after the reaction; down %s",
+                 verdict_fmt_time(r->recover[i], a, sizeof a), verdict_fmt_time(r->drop_down[i], b, sizeof b));
+    else
+        snprintf(down, sizeof down, "down %s", verdict_fmt_time(r->drop_down[i], b, sizeof b));
+    fprintf(f, "  drop %d at %s %s: %s; %s; %s\n", i + 1, at, fault, r->drop_cause[i], react, down);
+}
+
+/* The totals over every drop; availability as scenario.h defines it. */
+static void print_totals(FILE *f, const runner_result *r)
+{
+    char a[32], b[32], c[32];
+    if (r->first_delivery < 0) {
+        fprintf(f, "  drops: %lld; availability 0%% (the sink never received data)\n", r->drops_total);
+        return;
+    }
+    verdict_fmt_time(r->first_delivery, c, sizeof c);
+    if (r->drops_total == 0) {
+        fprintf(f, "  drops: 0; availability %.2f%% (of the run from the first delivery at %s)\n",
+                100.0 * r->availability, c);
+        return;
+    }
+    char unrec[64] = "";
+    if (r->drops_unrecovered > 0)
+        snprintf(unrec, sizeof unrec, ", %lld not recovered by the end", r->drops_unrecovered);
+    fprintf(f, "  drops: %lld%s; down time longest %s, median %s; availability %.2f%% (of the run from the first "
+               "delivery at %s, the share outside every drop's down time)\n",
+            r->drops_total, unrec, verdict_fmt_time(r->down_longest, a, sizeof a),
+            verdict_fmt_time(r->down_median, b, sizeof b), 100.0 * r->availability, c);
+}
+
 void runner_print_summary(FILE *f, const runner_result *r)
 {
-    char a[32], b[32];
+    char a[32];
     if (!r->ran) {
         fprintf(f, "%s: could not run: %s\n", r->name, r->failure);
         return;
@@ -1038,24 +1188,18 @@ void runner_print_summary(FILE *f, const runner_result *r)
         fprintf(f, "  time to first link: %s\n", verdict_fmt_time(r->first_link, a, sizeof a));
     else
         fprintf(f, "  time to first link: never\n");
-    for (int i = 0; i < r->ndrops; i++) {
-        if (r->detect[i] >= 0)
-            verdict_fmt_time(r->detect[i], a, sizeof a);
-        else
-            snprintf(a, sizeof a, "?");
-        if (r->recover[i] >= 0)
-            verdict_fmt_time(r->recover[i], b, sizeof b);
-        else
-            snprintf(b, sizeof b, "not recovered");
-        fprintf(f, "  drop %d: detected %s after the fault, recovered %s later\n", i + 1, a, b);
-    }
+    for (int i = 0; i < r->ndrops; i++)
+        print_drop(f, r, i);
+    if (r->drops_total > r->ndrops)
+        fprintf(f, "  (%lld more drops not listed; the totals below count them all)\n", r->drops_total - r->ndrops);
     fprintf(f, "  reconnect attempts: %lld, power cycles: %lld\n", r->attempts, r->power_cycles);
     if (r->longest_gap >= 0)
-        verdict_fmt_time(r->longest_gap, a, sizeof a);
+        fprintf(f, "  sink: %lld uploads, %" PRIu64 " bytes over %lld connection(s); longest silence %s\n",
+                r->uploads, r->sink_bytes, r->connections, verdict_fmt_time(r->longest_gap, a, sizeof a));
     else
-        snprintf(a, sizeof a, "n/a");
-    fprintf(f, "  sink: %lld uploads, %" PRIu64 " bytes over %lld connection(s); longest silence %s\n", r->uploads,
-            r->sink_bytes, r->connections, a);
+        fprintf(f, "  sink: %lld uploads, %" PRIu64 " bytes over %lld connection(s); it never received data\n",
+                r->uploads, r->sink_bytes, r->connections);
+    print_totals(f, r);
 }
 
 int runner_result_write(int fd, const runner_result *r)

@@ -92,6 +92,20 @@ typedef struct runner_result {
     long long uploads, connections;     /* at the sink */
     uint64_t sink_bytes;
     sim_time longest_gap;               /* longest silence at the sink after its first data (-1: no data) */
+    /* Each listed drop (same index as detect and recover; scenario.h, "The
+     * summary"): when, after which timeline occurrence, why, the firmware's
+     * first reaction, and its down time. */
+    sim_time drop_at[RUNNER_MAX_DROPS];
+    sim_time drop_react[RUNNER_MAX_DROPS]; /* -1: the firmware never reacted */
+    sim_time drop_down[RUNNER_MAX_DROPS];  /* loss to data at the sink again; -1: not by the end */
+    char drop_fault[RUNNER_MAX_DROPS][64]; /* "reboot#3 (ap_reboot at 15m00.000s)"; "": none had started */
+    char drop_cause[RUNNER_MAX_DROPS][40]; /* "the chip's link down" */
+    /* Totals over every drop, listed or not. */
+    long long drops_total, drops_unrecovered;
+    sim_time down_longest, down_median;    /* -1: no drops (an unrecovered one counts to the end) */
+    sim_time first_delivery;               /* -1: the sink received nothing */
+    double availability;                   /* 0..1: the share of the run from the first delivery on
+                                            * outside every drop's down time; 0: nothing delivered */
 } runner_result;
 
 void runner_opts_default(runner_opts *o);

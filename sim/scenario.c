@@ -45,7 +45,14 @@
  *   not refused: it is only ever shown to people.
  * - A timeline entry exactly at the end of the run is allowed; later is not.
  * - scn_status_name of an unknown value is "UNKNOWN", never NULL, since
- *   callers print it straight into messages. */
+ *   callers print it straight into messages.
+ * - Repeats: every >= 1ms; until or count (not both); jitter and until
+ *   only with every. An id that is only digits is refused, so that after: 3
+ *   keeps meaning entry 3; after: and exclude: read a plain number the old
+ *   way (same messages) and anything else as ID, ID#K or N#K.
+ * - associated_with takes at or after, not both; max_outage's grace only
+ *   with exclude. drops and connections take a number or {min, max}, as
+ *   power_cycles does. */
 #define _POSIX_C_SOURCE 200809L
 #include "sim/scenario.h"
 
@@ -921,6 +928,11 @@ static const char *const scn_expect_names[] = {
     [SCN_E_UPLOADS_MIN] = "uploads_min",
     [SCN_E_DELIVERY_GAP_MAX] = "delivery_gap_max",
     [SCN_E_MARKER] = "marker",
+    [SCN_E_MAX_OUTAGE] = "max_outage",
+    [SCN_E_STATUS_NEVER] = "status_never",
+    [SCN_E_ASSOCIATED_WITH] = "associated_with",
+    [SCN_E_DROPS] = "drops",
+    [SCN_E_CONNECTIONS] = "connections",
 };
 #define SCN_NEXPECTS ((int)(sizeof scn_expect_names / sizeof scn_expect_names[0]))
 
@@ -1710,13 +1722,127 @@ static int scn_service_fault(scn_ctx *c, const scn_node *n, const char *path, co
     return 0;
 }
 
+/* Every fault kind also takes the keys that name and repeat an entry; the
+ * kind's own list comes first so that messages list them first. */
+#define SCN_FAULT_KEYS 40
+static const char *const scn_repeat_names[] = {"id", "every", "until", "count", "jitter", NULL};
+
+static void scn_repeat_keys(const char *const *kind_keys, const char **out)
+{
+    int n = 0;
+    for (int i = 0; kind_keys[i] != NULL && n < SCN_FAULT_KEYS - 6; i++)
+        out[n++] = kind_keys[i];
+    for (int i = 0; scn_repeat_names[i] != NULL; i++)
+        out[n++] = scn_repeat_names[i];
+    out[n] = NULL;
+}
+
+static bool scn_all_digits(const char *t)
+{
+    for (; *t; t++)
+        if (*t < '0' || *t > '9')
+            return false;
+    return true;
+}
+
+/* id, every, until, count, jitter (scenario.h, "The timeline"). */
+static int scn_do_repeat(scn_ctx *c, const scn_node *n, const char *path, const char *const *keys,
+                         const scn_node **v, scn_fault *f)
+{
+    scenario *s = c->s;
+    char p[SCN_PATH], a[32], b[32];
+    int rc;
+    const scn_node *id = scn_get(keys, v, "id"), *every = scn_get(keys, v, "every");
+    const scn_node *until = scn_get(keys, v, "until"), *count = scn_get(keys, v, "count");
+    const scn_node *jitter = scn_get(keys, v, "jitter");
+    f->count = 1;
+    if (id != NULL) {
+        scn_path(p, path, "id");
+        if ((rc = scn_name(c, id, p, sizeof f->id - 1, "an id of 1..31 characters from A-Z a-z 0-9 _ . -", f->id,
+                           sizeof f->id)) != 0)
+            return rc;
+        /* after: 3 must keep meaning entry 3 */
+        if (scn_all_digits(f->id))
+            return scn_fail(c, id, "%s: '%s' is only digits, which after: would read as an entry number (use a name "
+                                   "such as reboot)", p, f->id);
+        for (int i = 0; i < s->nfaults; i++)
+            if (strcmp(s->faults[i].id, f->id) == 0)
+                return scn_fail(c, id, "%s: duplicate id '%s' (first used by timeline[%d] at line %d)", p, f->id, i,
+                                s->faults[i].line);
+    }
+    if (every == NULL) {
+        const scn_node *x = until != NULL ? until : count != NULL ? count : jitter;
+        if (x != NULL)
+            return scn_fail(c, x, "%s.%s: only meaningful with every (an entry that repeats, e.g. every: 5m)", path,
+                            x == until ? "until" : x == count ? "count" : "jitter");
+        return 0;
+    }
+    scn_path(p, path, "every");
+    if ((rc = scn_dur(c, every, p, SIM_MS(1), "must be >= 1ms", &f->every)) != 0)
+        return rc;
+    if (until != NULL && count != NULL)
+        return scn_fail(c, count, "%s.count: give until or count, not both (until is at line %d)", path, until->line);
+    if (until == NULL && count == NULL)
+        return scn_missing(c, n, path, "until",
+                           "with every: when the repeats stop, e.g. until: 2h, or how many there are, e.g. count: 10");
+    if (jitter != NULL) {
+        scn_path(p, path, "jitter");
+        if ((rc = scn_dur(c, jitter, p, 0, "must be >= 0", &f->jitter)) != 0)
+            return rc;
+        if (f->jitter >= f->every)
+            return scn_fail(c, jitter, "%s: %s is not shorter than every (%s): the occurrences could swap places", p,
+                            jitter->text, every->text);
+    }
+    /* One occurrence's fault must be over before the next is due, or the
+     * end of one would cut the next short (an AP switched on mid-reboot). */
+    if (f->duration > 0 && f->duration + f->jitter >= f->every)
+        return scn_fail(c, every,
+                        "%s.every: %s is not longer than duration (%s)%s: the occurrences would overlap", path,
+                        every->text, sim_time_format(f->duration, a, sizeof a),
+                        f->jitter > 0 ? " plus jitter" : "");
+    long long fit = (s->duration - f->at) / f->every + 1; /* occurrences due within the run */
+    if (until != NULL) {
+        sim_time t;
+        scn_path(p, path, "until");
+        if ((rc = scn_dur(c, until, p, 0, "must be >= 0", &t)) != 0)
+            return rc;
+        if (t < f->at)
+            return scn_fail(c, until, "%s: %s is before at (%s): the entry would never happen", p, until->text,
+                            sim_time_format(f->at, a, sizeof a));
+        if (t > s->duration)
+            return scn_fail(c, until, "%s: %s is after the end of the run (duration: %s, line %d)", p, until->text,
+                            c->duration->text, c->duration->line);
+        f->count = (t - f->at) / f->every + 1;
+    } else {
+        scn_path(p, path, "count");
+        if ((rc = scn_int(c, count, p, 1, SCN_MAX_OCCURRENCES, " occurrences", &f->count)) != 0)
+            return rc;
+        if (f->count > fit)
+            return scn_fail(c, count, "%s: %lld occurrences every %s from %s do not fit in the run (duration: %s, "
+                                      "line %d): the last would be due after its end; %lld fit", p, f->count,
+                            every->text, sim_time_format(f->at, a, sizeof a), c->duration->text, c->duration->line,
+                            fit);
+    }
+    long long total = f->count;
+    for (int i = 0; i < s->nfaults; i++)
+        total += s->faults[i].count;
+    if (total > SCN_MAX_OCCURRENCES)
+        return scn_fail_limit(c, until != NULL ? until : count,
+                              "%s: the timeline would expand to %lld occurrences (at most %d in all; this entry "
+                              "has %lld at every %s)", path, total, SCN_MAX_OCCURRENCES, f->count,
+                              sim_time_format(f->every, b, sizeof b));
+    return 0;
+}
+
 static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fault *f)
 {
     static const char *const all[] = {"at",      "fault",  "ap",      "duration", "keep_leases",
                                       "channel", "passphrase", "tx_power", "to",  "speed",
                                       "mode",    "lease",  "pool",    "netmask", "router",
-                                      "survives_power_cycles", "device", "service", "delay", NULL};
-    const scn_node *v[19];
+                                      "survives_power_cycles", "device", "service", "delay", "id", "every",
+                                      "until", "count", "jitter", NULL};
+    const scn_node *v[SCN_FAULT_KEYS];
+    const char *keys[SCN_FAULT_KEYS];
     char p[SCN_PATH], qual[48];
     scenario *s = c->s;
     int rc;
@@ -1755,7 +1881,7 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
     }
     f->kind = (scn_fault_kind)kind;
     const char *fname = scn_fault_names[kind];
-    const char *const *keys = scn_fault_keys(f->kind);
+    scn_repeat_keys(scn_fault_keys(f->kind), keys);
     snprintf(qual, sizeof qual, " for %s", fname);
     if ((rc = scn_fields(c, n, path, qual, keys, v)) != 0)
         return rc;
@@ -1924,7 +2050,7 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
     case SCN_F_SERVICE:
         break;
     }
-    return 0;
+    return scn_do_repeat(c, n, path, keys, v, f);
 }
 
 /* "key: value, key: value" as the file wrote it, for names in reports. */
@@ -1979,15 +2105,170 @@ static int scn_bounds(scn_ctx *c, const scn_node *minv, const scn_node *maxv, co
     return 0;
 }
 
+/* after: and exclude: take a plain number the old way (its messages
+ * unchanged); anything else is an id, perhaps with #K. */
+static bool scn_looks_numeric(const char *t)
+{
+    return (t[0] == '-' || t[0] == '+' || (t[0] >= '0' && t[0] <= '9')) && strchr(t, '#') == NULL;
+}
+
+/* A timeline entry by id or number, optionally one occurrence: "reboot",
+ * "3", "reboot#3", "3#2" (scenario.h). */
+static int scn_entry_ref(scn_ctx *c, const scn_node *n, const char *path, int *entry, int *occ)
+{
+    const scenario *s = c->s;
+    const char *want = "a timeline entry: its id (reboot), its number (0), or one occurrence (reboot#3)";
+    char shown[64], name[40], known[400], hint[80];
+    int rc = scn_scalar(c, n, path, want);
+    if (rc != 0)
+        return rc;
+    scn_show(n, shown, sizeof shown);
+    const char *hash = strchr(n->text, '#');
+    size_t nl = hash != NULL ? (size_t)(hash - n->text) : n->len;
+    if (nl == 0 || nl >= sizeof name || strlen(n->text) != n->len)
+        return scn_fail(c, n, "%s: '%s' is not %s", path, shown, want);
+    memcpy(name, n->text, nl);
+    name[nl] = '\0';
+    int idx = -1;
+    long long x;
+    if (scn_all_digits(name)) {
+        if (!scn_text_ll(name, &x))
+            return scn_fail(c, n, "%s: '%s' is not %s", path, shown, want);
+        if (x >= s->nfaults) {
+            if (s->nfaults == 0)
+                return scn_fail(c, n, "%s: timeline entry %lld does not exist (the timeline is empty)", path, x);
+            return scn_fail(c, n, "%s: timeline entry %lld does not exist (the timeline has %d entr%s: 0..%d)", path,
+                            x, s->nfaults, s->nfaults == 1 ? "y" : "ies", s->nfaults - 1);
+        }
+        idx = (int)x;
+    } else {
+        const char *ids[SCN_MAX_FAULTS];
+        int nids = 0;
+        for (int i = 0; i < s->nfaults; i++) {
+            if (strcmp(s->faults[i].id, name) == 0)
+                idx = i;
+            if (s->faults[i].id[0] != '\0')
+                ids[nids++] = s->faults[i].id;
+        }
+        if (idx < 0 && nids == 0)
+            return scn_fail(c, n, "%s: no timeline entry has the id '%s' (no entry has an id: give one with id: "
+                                  "NAME, or use the entry's number)", path, name);
+        if (idx < 0) {
+            scn_join(ids, nids, known, sizeof known);
+            return scn_fail(c, n, "%s: no timeline entry has the id '%s' (ids: %s%s)", path, name, known,
+                            scn_suggest(name, ids, nids, hint, sizeof hint));
+        }
+    }
+    *entry = idx;
+    *occ = 0;
+    if (hash != NULL) {
+        const scn_fault *f = &s->faults[idx];
+        if (!scn_text_ll(hash + 1, &x) || x < 1)
+            return scn_fail(c, n, "%s: '%s': the occurrence after '#' is a whole number from 1", path, shown);
+        if (x > f->count)
+            return scn_fail(c, n, "%s: '%s': %s%.0d has %lld occurrence%s (#1..#%lld)", path, shown,
+                            f->id[0] ? f->id : "entry ", f->id[0] ? 0 : idx, f->count, f->count == 1 ? "" : "s",
+                            f->count);
+        *occ = (int)x;
+    }
+    return 0;
+}
+
+/* The values of max_outage, status_never and associated_with. */
+static int scn_do_expect_more(scn_ctx *c, const char *path, const char *const *keys, const scn_node **v,
+                              scn_expect *e)
+{
+    const scenario *s = c->s;
+    char p[SCN_PATH], ep[SCN_PATH], shown[64], hint[80];
+    const scn_node *val = v[0];
+    const char *ename = keys[0];
+    int rc;
+    scn_path(p, path, ename);
+    switch (e->kind) {
+    case SCN_E_MAX_OUTAGE: {
+        const scn_node *ex = scn_get(keys, v, "exclude"), *grace = scn_get(keys, v, "grace");
+        if ((rc = scn_dur(c, val, p, 1, "must be > 0", &e->within)) != 0)
+            return rc;
+        if (grace != NULL && ex == NULL)
+            return scn_fail(c, grace, "%s.grace: only meaningful with exclude (it lengthens the excluded windows)",
+                            path);
+        if (ex == NULL)
+            return 0;
+        scn_path(p, path, "exclude");
+        if ((rc = scn_seq(c, ex, p, "a list of timeline entries, e.g. [reboot, walk#2]")) != 0)
+            return rc;
+        if (ex->n == 0)
+            return scn_fail(c, ex, "%s: is empty (expected 1..%d timeline entries; leave exclude out to count every "
+                                   "silence)", p, SCN_MAX_EXCLUDE);
+        for (const scn_node *x = ex->first; x != NULL; x = x->next) {
+            if (e->nexclude == SCN_MAX_EXCLUDE)
+                return scn_fail_limit(c, x, "%s[%d]: too many entries (at most %d)", p, e->nexclude, SCN_MAX_EXCLUDE);
+            scn_path_index(ep, p, e->nexclude);
+            scn_ref *ref = &e->exclude[e->nexclude];
+            if (x->type == SCN_N_SCALAR && x->plain && scn_looks_numeric(x->text)) {
+                long long k;
+                if ((rc = scn_int(c, x, ep, 0, LLONG_MAX, " (a timeline entry, counted from 0)", &k)) != 0)
+                    return rc;
+            }
+            if ((rc = scn_entry_ref(c, x, ep, &ref->entry, &ref->occ)) != 0)
+                return rc;
+            e->nexclude++;
+        }
+        scn_path(p, path, "grace");
+        if (grace != NULL && (rc = scn_dur(c, grace, p, 0, "must be >= 0", &e->grace)) != 0)
+            return rc;
+        return 0;
+    }
+    case SCN_E_STATUS_NEVER: {
+        char names[200];
+        const char *list[SCN_NSTATUS];
+        for (int i = 0; i < SCN_NSTATUS; i++)
+            list[i] = scn_statuses[i].name;
+        scn_join(list, SCN_NSTATUS, names, sizeof names);
+        if ((rc = scn_scalar(c, val, p, "a status name")) != 0)
+            return rc;
+        e->status = scn_status_value(val->text);
+        if (e->status == -100)
+            return scn_fail(c, val, "%s: unknown status '%s' (known: %s%s)", p, scn_show(val, shown, sizeof shown),
+                            names, scn_suggest(val->text, list, SCN_NSTATUS, hint, sizeof hint));
+        return 0;
+    }
+    case SCN_E_ASSOCIATED_WITH: {
+        const scn_node *at = scn_get(keys, v, "at"), *after = scn_get(keys, v, "after");
+        const scn_node *within = scn_get(keys, v, "within");
+        if ((rc = scn_ap_ref(c, val, p, &e->ap)) != 0)
+            return rc;
+        if (at != NULL && after != NULL)
+            return scn_fail(c, at, "%s.at: give at or after, not both (after is at line %d)", path, after->line);
+        if (at != NULL) {
+            scn_path(p, path, "at");
+            if ((rc = scn_dur(c, at, p, 0, "must be >= 0", &e->at)) != 0)
+                return rc;
+            if (e->at > s->duration)
+                return scn_fail(c, at, "%s: %s is after the end of the run (duration: %s, line %d)", p, at->text,
+                                c->duration->text, c->duration->line);
+        }
+        scn_path(p, path, "within");
+        if (within != NULL && (rc = scn_dur(c, within, p, 1, "must be > 0", &e->within)) != 0)
+            return rc;
+        return 0;
+    }
+    default:
+        return 0;
+    }
+}
+
 static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_expect *e)
 {
-    static const char *const mods[] = {"after", "within", "min", "max", "device", NULL};
+    static const char *const mods[] = {"after", "within", "min", "max", "device", "at", "exclude", "grace", NULL};
     scenario *s = c->s;
     char p[SCN_PATH], shown[64], known[400], hint[80];
     int rc;
     e->after = -1;
     e->device = -1;
     e->line = n->line;
+    e->ap = -1;
+    e->at = -1;
     if (n->type != SCN_N_MAP)
         return scn_fail(c, n, "%s: expected a mapping such as 'link_up_within: 15s', not %s", path,
                         scn_is_null(n) ? "nothing" : scn_kind_text(n));
@@ -2026,7 +2307,7 @@ static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_ex
     e->kind = (scn_expect_kind)kind;
     const char *ename = scn_expect_names[kind];
     /* The keys each expectation takes besides its own (scenario.h). */
-    const char *keys[7] = {ename, NULL, NULL, NULL, NULL, NULL, NULL};
+    const char *keys[8] = {ename, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     int nk = 1;
     switch (e->kind) {
     case SCN_E_LINK_UP_WITHIN:
@@ -2046,11 +2327,20 @@ static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_ex
         keys[nk++] = "after";
         keys[nk++] = "within";
         break;
+    case SCN_E_ASSOCIATED_WITH:
+        keys[nk++] = "at";
+        keys[nk++] = "after";
+        keys[nk++] = "within";
+        break;
+    case SCN_E_MAX_OUTAGE:
+        keys[nk++] = "exclude";
+        keys[nk++] = "grace";
+        break;
     default:
         break;
     }
     keys[nk++] = "device"; /* device: may qualify any expectation */
-    const scn_node *v[6];
+    const scn_node *v[7];
     char qual[48];
     snprintf(qual, sizeof qual, " for %s", ename);
     if ((rc = scn_fields(c, n, path, qual, keys, v)) != 0)
@@ -2116,6 +2406,8 @@ static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_ex
         break;
     }
     case SCN_E_POWER_CYCLES:
+    case SCN_E_DROPS:
+    case SCN_E_CONNECTIONS:
         if (val->type == SCN_N_MAP) {
             static const char *const mm[] = {"min", "max", NULL};
             const scn_node *mv[2];
@@ -2157,6 +2449,16 @@ static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_ex
             return rc;
         break;
     }
+    case SCN_E_MAX_OUTAGE:
+    case SCN_E_STATUS_NEVER:
+    case SCN_E_ASSOCIATED_WITH:
+        if ((rc = scn_do_expect_more(c, path, keys, v, e)) != 0)
+            return rc;
+        break;
+    }
+    if (after != NULL && (after->type != SCN_N_SCALAR || !after->plain || !scn_looks_numeric(after->text))) {
+        scn_path(p, path, "after");
+        return scn_entry_ref(c, after, p, &e->after, &e->after_occ);
     }
     if (after != NULL) {
         scn_path(p, path, "after");

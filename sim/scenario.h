@@ -88,6 +88,10 @@
  *                                   #   duration optional (its end restores normal)
  *                                   # move_device, radio_wedge, cable_pull take an optional
  *                                   # device: NAME (default: every device)
+ *     - {id: reboot, at: 5m, every: 5m, until: 2h, fault: ap_reboot, ap: ap1, duration: 20s}
+ *     - {id: walk, at: 2h10m, every: 4h, count: 6, jitter: 30s, fault: move_device, to: [400, 0], speed: 2}
+ *                                   # any entry: id (a name for after:/exclude:); every with
+ *                                   #   until or count, and jitter: one line, a periodic fault
  *   expect:                         # each one is a JUnit testcase; an optional device: NAME
  *                                   # judges one device, else each device is judged
  *     - link_up_within: 15s
@@ -103,6 +107,13 @@
  *     - uploads_min: 200
  *     - delivery_gap_max: 45s                     # (after: N optional)
  *     - {marker: upload_done, min: 3, max: 10, after: 0, within: 60s}  # all but the name optional
+ *     - {recovery_within: 30s, after: reboot}     # every occurrence of entry "reboot"; the worst reported
+ *     - {recovery_within: 30s, after: reboot#3}   # its third occurrence only
+ *     - max_outage: 40s                           # optional exclude: [reboot, walk#2], grace: 30s
+ *     - status_never: WRONG_PASSWORD
+ *     - {associated_with: ap1, at: 10m}           # or after: ENTRY (its end); optional within: D
+ *     - drops: {max: 30}                          # or {min, max}, or a number (exactly)
+ *     - connections: {max: 100}                   # or {min, max}, or a number (exactly)
  *
  * Services. Each is served inside the rig on virtual time (sim/uplink.h,
  * sim/services.h), so runs that use them stay reproducible. The runner
@@ -173,6 +184,47 @@
  *   - "entry N" is timeline entry N (from 0); a walk ends when it arrives.
  * Times in messages are seconds with millisecond precision, rounded.
  *
+ * The timeline. Each entry happens once at `at`, or, with `every: P`,
+ * repeatedly: occurrence k (counted from 1) is due at at + (k-1) * P, for
+ * `count: n` occurrences or while that time is no later than `until: T`
+ * (at <= T <= duration; with count, the last one must be due within the
+ * run). `jitter: J` (0 <= J < P) delays each occurrence by its own amount
+ * drawn uniformly from [0, J] from the scenario's seed (random stream
+ * "scenario.timeline.<id or entry number>", so adding an entry or a
+ * component shifts no other numbers); an occurrence pushed past the end of
+ * the run does not happen. A timed fault (ap_reboot, cable_pull) must be over
+ * before its next occurrence is due: duration + jitter < every. The whole
+ * timeline may expand to at most SCN_MAX_OCCURRENCES occurrences; the 256
+ * entries of SCN_MAX_FAULTS count lines, not occurrences. `id: NAME`
+ * ([A-Za-z0-9_.-], 1..31 characters, not only digits, unique) names an
+ * entry for `after:` and `exclude:`.
+ *
+ * When each fault starts and ends (the start is its occurrence's time; the
+ * end is what `after:` and `exclude:` measure from):
+ *   ap_reboot    the AP goes silent and forgets its stations (and its
+ *                leases unless keep_leases) at the start; it is back on
+ *                (on its new channel, if given) at start + duration: the end.
+ *   cable_pull   the cable is out from the start; plugged in again at
+ *                start + duration: the end.
+ *   move_device  a jump (no speed) ends when it starts. A walk ends when
+ *                the last device it moves arrives (distance / speed); a
+ *                walk still under way when the next occurrence of its entry
+ *                starts ends there, and the next walk goes on from where
+ *                the device is.
+ *   ap_off, ap_on, ap_passphrase, ap_tx_power, dhcp, radio_wedge
+ *                change the model at the start and have no end of their
+ *                own: the change lasts until another entry undoes it (ap_on
+ *                after ap_off, dhcp mode normal; a wedge until the power
+ *                cycles it survives), so their end is their start.
+ *
+ * after: names a timeline entry: its number N (from 0), or its id. When the
+ * entry repeats, the expectation is judged once for each occurrence that
+ * started (as if that occurrence were the entry), it holds when every one
+ * holds, and the message reports the worst occurrence (a failed one before
+ * a held one; among them the longest time measured, "never" longest of all)
+ * and how many failed. `after: ID#K` (or N#K) judges occurrence K alone (K
+ * from 1; one that never started fails).
+ *
  *   link_up_within: D [after: N]   the device is online within D of the
  *       start of the run (of the end of entry N): the first online moment at
  *       or after it, or at once if it is online then.
@@ -226,6 +278,37 @@
  *       name and value) after the end of entry N (the start of the run),
  *       within D of it when given, is in [a, b] (min 1 when neither is
  *       given).
+ *   max_outage: D [exclude: [ENTRY, ...]] [grace: G]   no silence at the
+ *       sink, from the first delivery to the end of the run (as
+ *       delivery_gap_max measures them), is longer than D once the excluded
+ *       windows are cut out of it: the longest stretch of silence that lies
+ *       outside every window counts. Each ENTRY (an id, a number, or ID#K
+ *       for one occurrence) excludes the window [start, end + G] of each of
+ *       its occurrences (G is 0 unless given), ends as defined above (an
+ *       ap_off's window is [start, start + G]). Without exclude, every
+ *       silence counts. A sink that never received anything fails.
+ *   status_never: S   no Wi-Fi status poll (tcpip_link_status or
+ *       wifi_link_status) in the whole run returned S.
+ *   associated_with: AP [at: T | after: ENTRY] [within: D]   the device was
+ *       associated with AP — from the AP's authorization of the device's MAC
+ *       after the 4-way handshake until the next loss that ends the
+ *       association (the chip's link down, a deauthentication, that AP
+ *       switched off, a wedge, the firmware's leave or power-down) — at time
+ *       T (at the end of entry ENTRY, each occurrence; at the end of the run
+ *       when neither is given), or at some moment in [T, T + D] with within.
+ *   drops: n | {min, max}   the number of losses (see above) the rig saw.
+ *   connections: n | {min, max}   the number of TCP connections the device
+ *       opened to the rig's sink (each accepted connection counts once).
+ *
+ * The summary (runner_print_summary) lists each drop — a loss — with its
+ * time, the timeline occurrence that had started last before it (by id, or
+ * "entry N"; "#K" when the entry repeats), the loss's cause, how soon the
+ * firmware reacted, and its down time: from the loss to the first delivery
+ * that began after it ("not recovered by the end of the run" when none came;
+ * such a drop counts to the end of the run in the totals). The totals give
+ * the number of drops, the longest and median down time, and the
+ * availability: the share of the run, from the first delivery to its end,
+ * that lies outside every drop's down time (0 when nothing was delivered).
  *
  * The parsed scenario is plain data, read-only for the runner. */
 #ifndef LINKRIG_SIM_SCENARIO_H
@@ -247,6 +330,10 @@
 #define SCN_MAX_SERVICES 16
 #define SCN_MAX_DNS_NAMES 32
 #define SCN_MAX_GREETER_RULES 16
+/* What a whole timeline may expand to with every: (24 h at one a second
+ * fits); the verdict keeps a start and an end for each. */
+#define SCN_MAX_OCCURRENCES 100000
+#define SCN_MAX_EXCLUDE 16
 
 typedef struct scn_pos {
     double x, y, z;
@@ -343,6 +430,11 @@ typedef struct scn_fault {
     scn_service_mode service_mode;
     sim_time delay;       /* service, mode slow */
     int line;             /* the entry's line in the file */
+    /* Any entry: its name and how it repeats (the timeline above). */
+    char id[32];          /* "" = none */
+    sim_time every;       /* 0 = once */
+    sim_time jitter;      /* each occurrence delayed by [0, jitter] */
+    long long count;      /* occurrences due (1 without every; from until: or count:) */
 } scn_fault;
 
 typedef enum {
@@ -357,7 +449,18 @@ typedef enum {
     SCN_E_UPLOADS_MIN,
     SCN_E_DELIVERY_GAP_MAX,
     SCN_E_MARKER,
+    SCN_E_MAX_OUTAGE,
+    SCN_E_STATUS_NEVER,
+    SCN_E_ASSOCIATED_WITH,
+    SCN_E_DROPS,
+    SCN_E_CONNECTIONS,
 } scn_expect_kind;
+
+/* A reference to timeline occurrences: entry (index), occ 0 = each of its
+ * occurrences, k >= 1 = occurrence k only. */
+typedef struct scn_ref {
+    int entry, occ;
+} scn_ref;
 
 typedef struct scn_expect {
     scn_expect_kind kind;
@@ -372,6 +475,12 @@ typedef struct scn_expect {
     char marker[32];      /* marker: its name */
     char text[96];        /* how the file wrote it, for names and messages */
     int line;
+    int after_occ;        /* with after: 0 = each occurrence of the entry, k >= 1 = occurrence k */
+    int ap;               /* associated_with: index into world.aps */
+    sim_time at;          /* associated_with: -1 = not given */
+    scn_ref exclude[SCN_MAX_EXCLUDE]; /* max_outage */
+    int nexclude;
+    sim_time grace;       /* max_outage: added to each excluded window's end */
 } scn_expect;
 
 typedef struct scenario {

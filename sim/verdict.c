@@ -133,6 +133,7 @@ struct verdict {
 
     /* the models */
     struct tlist join_failed; /* the chip's own join result: a = status */
+    struct tlist assocs;      /* the AP the device is associated with: a = its index, -1 none (changes only) */
     bool assoc;
     int assoc_ap;            /* index into aps, -1: unknown */
     struct span *online;
@@ -250,11 +251,21 @@ static bool is_online(const verdict *v)
     return v->nonline > 0 && v->online[v->nonline - 1].to < 0;
 }
 
+/* associated_with's evidence: which AP authorized the device, and until
+ * when; only changes are kept. */
+static void assoc_note(verdict *v, sim_time t, int ap)
+{
+    long long last = v->assocs.n > 0 ? v->assocs.v[v->assocs.n - 1].a : -1;
+    if (last != ap)
+        tl_add(&v->assocs, t, ap, 0);
+}
+
 /* Evidence that the link is gone; news says the firmware was told (or did
  * it itself). */
 static void lost(verdict *v, sim_time t, enum loss_kind kind, bool news, bool unassoc)
 {
     if (unassoc) {
+        assoc_note(v, t, -1);
         v->assoc = false;
         v->assoc_ap = -1;
     }
@@ -416,8 +427,10 @@ void verdict_observe(void *ctx, const sim_trace_event *ev)
     }
     int ap = ap_index(v, ev->comp);
     if (ap >= 0) {
-        if (strcmp(e, "sta_authorized") == 0 && is_device_mac(v, str(ev, "sta")))
+        if (strcmp(e, "sta_authorized") == 0 && is_device_mac(v, str(ev, "sta"))) {
             associated(v, ap);
+            assoc_note(v, t, ap);
+        }
         else if (strcmp(e, "deauth") == 0 && is_device_mac(v, str(ev, "sta")) && strcmp(str(ev, "dir"), "to") == 0)
             lost(v, t, LOSS_AP_DEAUTH, false, true);
         else if (strcmp(e, "enabled") == 0 && num(ev, "on") == 0 && v->assoc && v->assoc_ap == ap)
@@ -457,7 +470,8 @@ void verdict_free(verdict *v)
 {
     if (v == NULL)
         return;
-    struct tlist *all[] = {&v->joins, &v->leaves, &v->downs, &v->cycles, &v->polls, &v->join_failed, &v->uploads};
+    struct tlist *all[] = {&v->joins,       &v->leaves,  &v->downs,  &v->cycles,
+                           &v->polls,       &v->join_failed, &v->uploads, &v->assocs};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free(all[i]->v);
     free(v->online);
@@ -551,20 +565,105 @@ static sim_time first_reaction(const verdict *v, sim_time t, char *what, size_t 
     return best;
 }
 
+/* The occurrence that started last at or before t: the fault a loss at t
+ * is put down to. False when none had started. */
+static bool cause_occ(const verdict_refs *r, sim_time t, verdict_occ *out)
+{
+    if (r->occ != NULL) {
+        size_t lo = 0, hi = r->nocc; /* the first occurrence that starts after t */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (r->occ[mid].start <= t)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == 0)
+            return false;
+        *out = r->occ[lo - 1];
+        return true;
+    }
+    int best = -1;
+    for (int k = 0; k < r->nfaults; k++)
+        if (r->start[k] <= t && (best < 0 || r->start[k] > r->start[best]))
+            best = k;
+    if (best < 0)
+        return false;
+    *out = (verdict_occ){.entry = best, .k = 1, .start = r->start[best], .end = r->end[best]};
+    return true;
+}
+
 static sim_time cause_of(const verdict_refs *r, sim_time t)
 {
-    sim_time cause = -1;
-    for (int k = 0; k < r->nfaults; k++)
-        if (r->start[k] <= t && r->start[k] > cause)
-            cause = r->start[k];
-    return cause;
+    verdict_occ o;
+    return cause_occ(r, t, &o) ? o.start : -1;
+}
+
+/* ---- timeline occurrences (scenario.h, "The timeline") ---- */
+
+static bool entry_repeats(const verdict_refs *r, int entry)
+{
+    return r->s != NULL && entry >= 0 && entry < r->s->nfaults && r->s->faults[entry].count > 1;
+}
+
+/* How messages name an entry: its id, "entry N", or "console fault N"
+ * (faults typed at the live console follow the scenario's entries). */
+static const char *entry_label(const verdict_refs *r, int entry, char *buf, size_t cap)
+{
+    int nscn = r->s != NULL ? r->s->nfaults : r->nfaults;
+    if (entry >= nscn)
+        snprintf(buf, cap, "console fault %d", entry - nscn + 1);
+    else if (r->s != NULL && r->s->faults[entry].id[0] != '\0')
+        snprintf(buf, cap, "%s", r->s->faults[entry].id);
+    else
+        snprintf(buf, cap, "entry %d", entry);
+    return buf;
+}
+
+/* An occurrence as after: writes it: "reboot#3", or "reboot" when the
+ * entry happens once. */
+static const char *occ_label(const verdict_refs *r, int entry, int k, char *buf, size_t cap)
+{
+    char base[40];
+    entry_label(r, entry, base, sizeof base);
+    if (entry_repeats(r, entry))
+        snprintf(buf, cap, "%s#%d", base, k);
+    else
+        snprintf(buf, cap, "%s", base);
+    return buf;
+}
+
+/* The occurrences of one entry that started, in time order (malloc'd). */
+static verdict_occ *occ_list(const verdict_refs *r, int entry, size_t *n)
+{
+    size_t cnt = 0;
+    if (r->occ == NULL) {
+        cnt = entry >= 0 && entry < r->nfaults ? 1 : 0;
+    } else {
+        for (size_t i = 0; i < r->nocc; i++)
+            cnt += r->occ[i].entry == entry;
+    }
+    verdict_occ *out = malloc((cnt ? cnt : 1) * sizeof *out);
+    if (out == NULL)
+        abort(); /* as tl_add */
+    *n = 0;
+    if (r->occ == NULL) {
+        if (cnt == 1)
+            out[(*n)++] = (verdict_occ){.entry = entry, .k = 1, .start = r->start[entry], .end = r->end[entry]};
+        return out;
+    }
+    for (size_t i = 0; i < r->nocc; i++)
+        if (r->occ[i].entry == entry)
+            out[(*n)++] = r->occ[i];
+    return out;
 }
 
 /* ---- the expectations (definitions in scenario.h) ---- */
 
 #define MSG(...) snprintf(c->message, sizeof c->message, __VA_ARGS__)
 
-static void check_link_up(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c)
+static void check_link_up(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c,
+                          sim_time *score)
 {
     char a[32], b[32], d[32];
     sim_time ref = ref_end(r, e->after);
@@ -578,11 +677,13 @@ static void check_link_up(const verdict *v, const scn_expect *e, const verdict_r
         return;
     }
     c->ok = t - ref <= e->within;
+    *score = t - ref;
     MSG("expected an address within %s of %s; associated and leased at %s, %s after", a, from,
         verdict_fmt_time(t, b, sizeof b), verdict_fmt_time(t - ref, d, sizeof d));
 }
 
-static void check_status(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c)
+static void check_status(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c,
+                         sim_time *score)
 {
     char a[32], b[32], d[32];
     sim_time ref = ref_start(r, e->after);
@@ -594,6 +695,7 @@ static void check_status(const verdict *v, const scn_expect *e, const verdict_re
             continue;
         if (p->t >= ref && p->a == e->status) {
             c->ok = e->within == 0 || p->t - ref <= e->within;
+            *score = p->t - ref;
             if (e->within > 0)
                 MSG("expected a status poll to return %s within %s; %s returned it at %s, %s after", want,
                     verdict_fmt_time(e->within, a, sizeof a), poll_calls[p->b], verdict_fmt_time(p->t, b, sizeof b),
@@ -784,7 +886,8 @@ static void check_power_cycles(const verdict *v, const scn_expect *e, runner_che
         n == 0 && v->downs.n > 0 ? " (it powered down but never up again)" : "");
 }
 
-static void check_drop(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c)
+static void check_drop(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c,
+                       sim_time *score)
 {
     char a[32], b[32], what[96] = "";
     sim_time ref = ref_start(r, e->after);
@@ -796,11 +899,13 @@ static void check_drop(const verdict *v, const scn_expect *e, const verdict_refs
         return;
     }
     c->ok = t - ref <= e->within;
+    *score = t - ref;
     MSG("expected a reaction within %s of the fault; the first came %s after it (%s)", a,
         verdict_fmt_time(t - ref, b, sizeof b), what);
 }
 
-static void check_recovery(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c)
+static void check_recovery(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c,
+                           sim_time *score)
 {
     char a[32], b[32], d[32], x[32];
     sim_time rs = ref_start(r, e->after), re = ref_end(r, e->after);
@@ -820,6 +925,7 @@ static void check_recovery(const verdict *v, const scn_expect *e, const verdict_
     }
     sim_time took = u->t > re ? u->t - re : 0;
     c->ok = took <= e->within;
+    *score = took;
     MSG("expected data at the sink within %s of the fault's end at %s; it arrived again at %s, %s after%s", a,
         verdict_fmt_time(re, b, sizeof b), verdict_fmt_time(u->t, d, sizeof d), verdict_fmt_time(took, x, sizeof x),
         o ? "" : " (the device never lost its link)");
@@ -837,7 +943,8 @@ static void check_totals(const verdict *v, const scn_expect *e, runner_check *c)
             up ? "uploads" : "bytes", v->sink, v->bytes, v->uploads.n, v->connections);
 }
 
-static void check_gap(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c)
+static void check_gap(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c,
+                      sim_time *score)
 {
     char a[32], b[32], d[32], x[32];
     sim_time from = e->after >= 0 ? ref_end(r, e->after) : -1;
@@ -868,6 +975,7 @@ static void check_gap(const verdict *v, const scn_expect *e, const verdict_refs 
         wto = r->run_end;
     }
     c->ok = worst <= e->within;
+    *score = worst;
     MSG("expected silences of at most %s at the sink; the longest was %s, from %s to %s%s", a,
         verdict_fmt_time(worst, b, sizeof b), verdict_fmt_time(wfrom, d, sizeof d), verdict_fmt_time(wto, x, sizeof x),
         wto == r->run_end ? " (the end of the run)" : "");
@@ -898,23 +1006,385 @@ static void check_marker(const verdict *v, const scn_expect *e, const verdict_re
             verdict_fmt_time(from, a, sizeof a), n);
 }
 
+/* "3", "at least 3", "2..5": an inclusive range as messages show it. */
+static const char *range_text(long long min, long long max, char *buf, size_t cap)
+{
+    if (min == max)
+        snprintf(buf, cap, "%lld", min);
+    else if (max == LLONG_MAX)
+        snprintf(buf, cap, "at least %lld", min);
+    else if (min == 0)
+        snprintf(buf, cap, "at most %lld", max);
+    else
+        snprintf(buf, cap, "%lld..%lld", min, max);
+    return buf;
+}
+
+struct window {
+    sim_time from, to;
+};
+
+static int window_cmp(const void *a, const void *b)
+{
+    const struct window *x = a, *y = b;
+    return x->from < y->from ? -1 : x->from > y->from;
+}
+
+struct longest {
+    sim_time len, from, to;
+};
+
+/* The parts of the silence [a, b) outside the windows (sorted, merged);
+ * *wi skips windows that end before a, as silences come in time order. */
+static void silence_outside(sim_time a, sim_time b, const struct window *w, size_t nw, size_t *wi, struct longest *l)
+{
+    while (*wi < nw && w[*wi].to <= a)
+        (*wi)++;
+    sim_time cur = a;
+    for (size_t j = *wi; j < nw && w[j].from < b; j++) {
+        if (w[j].from > cur && w[j].from - cur > l->len)
+            *l = (struct longest){w[j].from - cur, cur, w[j].from};
+        if (w[j].to > cur)
+            cur = w[j].to;
+    }
+    if (b > cur && b - cur > l->len)
+        *l = (struct longest){b - cur, cur, b};
+}
+
+static void check_max_outage(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c,
+                             sim_time *score)
+{
+    char a[32], b[32], d[32], x[32], ex[48] = "";
+    struct window *w = NULL;
+    size_t nw = 0, capw = 0;
+    for (int i = 0; i < e->nexclude; i++) {
+        size_t n;
+        verdict_occ *o = occ_list(r, e->exclude[i].entry, &n);
+        for (size_t k = 0; k < n; k++) {
+            if (e->exclude[i].occ != 0 && o[k].k != e->exclude[i].occ)
+                continue;
+            w = grow(w, &capw, nw + 1, sizeof *w);
+            w[nw++] = (struct window){o[k].start, (o[k].end > o[k].start ? o[k].end : o[k].start) + e->grace};
+        }
+        free(o);
+    }
+    if (nw > 0)
+        qsort(w, nw, sizeof *w, window_cmp);
+    size_t m = 0; /* merged in place */
+    for (size_t i = 0; i < nw; i++) {
+        if (m > 0 && w[i].from <= w[m - 1].to) {
+            if (w[i].to > w[m - 1].to)
+                w[m - 1].to = w[i].to;
+        } else {
+            w[m++] = w[i];
+        }
+    }
+    if (e->nexclude > 0)
+        snprintf(ex, sizeof ex, " outside %zu excluded window%s", nw, nw == 1 ? "" : "s");
+    verdict_fmt_time(e->within, a, sizeof a);
+    if (v->uploads.n == 0) {
+        MSG("expected no silence at the sink longer than %s%s; it received nothing", a, ex);
+        free(w);
+        return;
+    }
+    struct longest l = {0, 0, 0};
+    size_t wi = 0;
+    sim_time prev = -1;
+    for (size_t i = 0; i < v->uploads.n; i++) {
+        const struct tev *u = &v->uploads.v[i];
+        if (prev >= 0 && u->t > prev)
+            silence_outside(prev, u->t, w, m, &wi, &l);
+        if (prev < 0 || u->a > prev)
+            prev = u->a;
+    }
+    if (r->run_end > prev)
+        silence_outside(prev, r->run_end, w, m, &wi, &l);
+    free(w);
+    c->ok = l.len <= e->within;
+    *score = l.len;
+    if (l.len == 0)
+        MSG("expected no silence at the sink longer than %s%s; there was none", a, ex);
+    else
+        MSG("expected no silence at the sink longer than %s%s; the longest was %s, from %s to %s%s", a, ex,
+            verdict_fmt_time(l.len, b, sizeof b), verdict_fmt_time(l.from, d, sizeof d),
+            verdict_fmt_time(l.to, x, sizeof x), l.to == r->run_end ? " (the end of the run)" : "");
+}
+
+static void check_status_never(const verdict *v, const scn_expect *e, runner_check *c)
+{
+    char a[32];
+    const char *want = scn_status_name(e->status);
+    const struct tev *first = NULL;
+    size_t n = 0, seen = 0;
+    for (size_t i = 0; i < v->polls.n; i++) {
+        const struct tev *p = &v->polls.v[i];
+        if (p->b == POLL_ETH)
+            continue;
+        seen++;
+        if (p->a == e->status && n++ == 0)
+            first = p;
+    }
+    c->ok = n == 0;
+    if (first != NULL)
+        MSG("expected no status poll to return %s; %s returned it at %s (%zu time%s in all)", want,
+            poll_calls[first->b], verdict_fmt_time(first->t, a, sizeof a), n, n == 1 ? "" : "s");
+    else if (seen == 0)
+        MSG("expected no status poll to return %s; none did (the firmware never polled the chip's link status)",
+            want);
+    else
+        MSG("expected no status poll to return %s; none did (%zu change%s of status seen)", want, seen,
+            seen == 1 ? "" : "s");
+}
+
+static void check_assoc(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c,
+                        sim_time *score)
+{
+    char a[32], b[32], d[32];
+    const char *want = e->ap >= 0 && e->ap < v->naps ? v->aps[e->ap] : "an AP the rig does not know";
+    sim_time t = e->at >= 0 ? e->at : e->after >= 0 ? ref_end(r, e->after) : r->run_end;
+    const char *when = e->at >= 0 ? "" : e->after >= 0 ? " (the end of the fault)" : " (the end of the run)";
+    long long cur = -1;
+    sim_time since = 0, got = -1;
+    size_t i = 0;
+    for (; i < v->assocs.n && v->assocs.v[i].t <= t; i++) {
+        cur = v->assocs.v[i].a;
+        since = v->assocs.v[i].t;
+    }
+    if (cur == e->ap)
+        got = t;
+    for (; got < 0 && e->within > 0 && i < v->assocs.n && v->assocs.v[i].t <= t + e->within; i++)
+        if (v->assocs.v[i].a == e->ap)
+            got = v->assocs.v[i].t;
+    verdict_fmt_time(t, a, sizeof a);
+    c->ok = got >= 0;
+    *score = got >= 0 ? got - t : SIM_TIME_MAX;
+    char state[96];
+    if (cur >= 0 && cur < v->naps)
+        snprintf(state, sizeof state, "associated with %s since %s", v->aps[cur], verdict_fmt_time(since, b, sizeof b));
+    else if (v->assocs.n > 0 && v->assocs.v[0].t <= t)
+        snprintf(state, sizeof state, "associated with no AP since %s", verdict_fmt_time(since, b, sizeof b));
+    else
+        snprintf(state, sizeof state, "not yet authorized by any AP");
+    if (e->within > 0 && got > t)
+        MSG("expected the device associated with %s within %s of %s%s; it was %s then, and %s authorized it at %s",
+            want, verdict_fmt_time(e->within, d, sizeof d), a, when, state, want, verdict_fmt_time(got, b, sizeof b));
+    else if (e->within > 0)
+        MSG("expected the device associated with %s within %s of %s%s; it was %s then%s", want,
+            verdict_fmt_time(e->within, d, sizeof d), a, when, state, got < 0 ? ", and no authorization by it followed" : "");
+    else
+        MSG("expected the device associated with %s at %s%s; it was %s", want, a, when, state);
+}
+
+static void check_count(const verdict *v, const scn_expect *e, runner_check *c)
+{
+    char range[64], a[32];
+    if (e->kind == SCN_E_CONNECTIONS) {
+        c->ok = v->connections >= e->min && v->connections <= e->max;
+        MSG("expected %s connection(s) to the sink %s; the device opened %lld", range_text(e->min, e->max, range,
+            sizeof range), v->sink, v->connections);
+        return;
+    }
+    long long n = (long long)v->nout;
+    c->ok = n >= e->min && n <= e->max;
+    if (n == 0)
+        MSG("expected %s drop(s); the rig saw no loss while the device was online", range_text(e->min, e->max,
+            range, sizeof range));
+    else
+        MSG("expected %s drop(s); the rig saw %lld loss(es) while the device was online, the first at %s (%s)",
+            range_text(e->min, e->max, range, sizeof range), n, verdict_fmt_time(v->out[0].loss, a, sizeof a),
+            loss_names[v->out[0].kind]);
+}
+
+/* Expectations measured from a timeline entry (after:). */
+static bool takes_after(scn_expect_kind k)
+{
+    switch (k) {
+    case SCN_E_LINK_UP_WITHIN:
+    case SCN_E_STATUS_REACHES:
+    case SCN_E_RECONNECT_SPACING:
+    case SCN_E_RECOVERY_WITHIN:
+    case SCN_E_DROP_DETECTED_WITHIN:
+    case SCN_E_DELIVERY_GAP_MAX:
+    case SCN_E_MARKER:
+    case SCN_E_ASSOCIATED_WITH:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void judge_once(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c, sim_time *score);
+
+/* "head: sub" into the check's message, marked when cut short. */
+static void occ_message(runner_check *c, const char *head, const char *sub)
+{
+    int w = snprintf(c->message, sizeof c->message, "%s: %s", head, sub);
+    if (w >= (int)sizeof c->message)
+        memcpy(c->message + sizeof c->message - 4, "...", 4);
+}
+
+/* An expectation after a repeating entry: judged once per occurrence, as
+ * if that occurrence were the entry; the worst is reported (scenario.h). */
+static void check_occurrences(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c)
+{
+    char label[64], head[160], a[32];
+    size_t n;
+    verdict_occ *occ = occ_list(r, e->after, &n);
+    sim_time *st = malloc((size_t)r->nfaults * sizeof *st), *en = malloc((size_t)r->nfaults * sizeof *en);
+    if (st == NULL || en == NULL)
+        abort(); /* as tl_add */
+    memcpy(st, r->start, (size_t)r->nfaults * sizeof *st);
+    memcpy(en, r->end, (size_t)r->nfaults * sizeof *en);
+    verdict_refs one = *r;
+    one.start = st;
+    one.end = en;
+    sim_time score;
+    runner_check tmp = {0};
+    if (e->after_occ > 0) {
+        const verdict_occ *o = NULL;
+        for (size_t i = 0; i < n && o == NULL; i++)
+            if (occ[i].k == e->after_occ)
+                o = &occ[i];
+        entry_label(r, e->after, label, sizeof label);
+        if (o == NULL) {
+            MSG("%s#%d never started (the run ended at %s first): nothing to judge it by", label, e->after_occ,
+                verdict_fmt_time(r->run_end, a, sizeof a));
+        } else {
+            st[e->after] = o->start;
+            en[e->after] = o->end;
+            judge_once(v, e, &one, &tmp, &score);
+            c->ok = tmp.ok;
+            snprintf(head, sizeof head, "%s#%d at %s", label, o->k, verdict_fmt_time(o->start, a, sizeof a));
+            occ_message(c, head, tmp.message);
+        }
+    } else if (!entry_repeats(r, e->after) && n == 1) {
+        judge_once(v, e, r, c, &score); /* a single entry: judged and worded as ever */
+    } else if (n == 0) {
+        MSG("no occurrence of %s started before the end of the run at %s: nothing to judge",
+            entry_label(r, e->after, label, sizeof label), verdict_fmt_time(r->run_end, a, sizeof a));
+    } else {
+        runner_check worst = {0};
+        sim_time wscore = -1;
+        const verdict_occ *wo = NULL;
+        size_t nfail = 0;
+        for (size_t i = 0; i < n; i++) {
+            st[e->after] = occ[i].start;
+            en[e->after] = occ[i].end;
+            judge_once(v, e, &one, &tmp, &score);
+            if (score < 0)
+                score = tmp.ok ? 0 : SIM_TIME_MAX; /* nothing measured: a failure is worst */
+            nfail += !tmp.ok;
+            if (wo == NULL || (!tmp.ok && worst.ok) || (tmp.ok == worst.ok && score > wscore)) {
+                worst = tmp;
+                wscore = score;
+                wo = &occ[i];
+            }
+        }
+        c->ok = nfail == 0;
+        entry_label(r, e->after, label, sizeof label);
+        char which[64];
+        if (nfail == 0)
+            snprintf(head, sizeof head, "held for all %zu occurrences of %s; the worst, %s at %s", n, label,
+                     occ_label(r, wo->entry, wo->k, which, sizeof which), verdict_fmt_time(wo->start, a, sizeof a));
+        else
+            snprintf(head, sizeof head, "failed for %zu of the %zu occurrences of %s; the worst, %s at %s", nfail, n,
+                     label, occ_label(r, wo->entry, wo->k, which, sizeof which),
+                     verdict_fmt_time(wo->start, a, sizeof a));
+        occ_message(c, head, worst.message);
+    }
+    free(occ);
+    free(st);
+    free(en);
+}
+
+/* One judgement against r as given; *score is what it measured (larger is
+ * worse), or -1 when the expectation measures no time. */
+static void judge_once(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c, sim_time *score)
+{
+    c->ok = false;
+    *score = -1;
+    switch (e->kind) {
+    case SCN_E_LINK_UP_WITHIN: check_link_up(v, e, r, c, score); return;
+    case SCN_E_STATUS_REACHES: check_status(v, e, r, c, score); return;
+    case SCN_E_CONNECT_TIMEOUT_REPORTED: check_connect_timeout(v, e, r, c); return;
+    case SCN_E_RECONNECT_SPACING: check_spacing(v, e, r, c); return;
+    case SCN_E_POWER_CYCLES: check_power_cycles(v, e, c); return;
+    case SCN_E_DROP_DETECTED_WITHIN: check_drop(v, e, r, c, score); return;
+    case SCN_E_RECOVERY_WITHIN: check_recovery(v, e, r, c, score); return;
+    case SCN_E_BYTES_DELIVERED_MIN:
+    case SCN_E_UPLOADS_MIN: check_totals(v, e, c); return;
+    case SCN_E_DELIVERY_GAP_MAX: check_gap(v, e, r, c, score); return;
+    case SCN_E_MARKER: check_marker(v, e, r, c); return;
+    case SCN_E_MAX_OUTAGE: check_max_outage(v, e, r, c, score); return;
+    case SCN_E_STATUS_NEVER: check_status_never(v, e, c); return;
+    case SCN_E_ASSOCIATED_WITH: check_assoc(v, e, r, c, score); return;
+    case SCN_E_DROPS:
+    case SCN_E_CONNECTIONS: check_count(v, e, c); return;
+    }
+}
+
 void verdict_check(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c)
 {
     snprintf(c->name, sizeof c->name, "%s (line %d)", e->text, e->line);
     c->ok = false;
-    switch (e->kind) {
-    case SCN_E_LINK_UP_WITHIN: check_link_up(v, e, r, c); return;
-    case SCN_E_STATUS_REACHES: check_status(v, e, r, c); return;
-    case SCN_E_CONNECT_TIMEOUT_REPORTED: check_connect_timeout(v, e, r, c); return;
-    case SCN_E_RECONNECT_SPACING: check_spacing(v, e, r, c); return;
-    case SCN_E_POWER_CYCLES: check_power_cycles(v, e, c); return;
-    case SCN_E_DROP_DETECTED_WITHIN: check_drop(v, e, r, c); return;
-    case SCN_E_RECOVERY_WITHIN: check_recovery(v, e, r, c); return;
-    case SCN_E_BYTES_DELIVERED_MIN:
-    case SCN_E_UPLOADS_MIN: check_totals(v, e, c); return;
-    case SCN_E_DELIVERY_GAP_MAX: check_gap(v, e, r, c); return;
-    case SCN_E_MARKER: check_marker(v, e, r, c); return;
+    if (e->after >= 0 && e->after < r->nfaults && takes_after(e->kind)) {
+        check_occurrences(v, e, r, c);
+        return;
     }
+    sim_time score;
+    judge_once(v, e, r, c, &score);
+}
+
+static int time_cmp(const void *a, const void *b)
+{
+    sim_time x = *(const sim_time *)a, y = *(const sim_time *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The summary's totals over every drop (scenario.h, "The summary"). */
+static void drop_totals(const verdict *v, const verdict_refs *r, runner_result *out)
+{
+    out->drops_total = (long long)v->nout;
+    out->drops_unrecovered = 0;
+    out->down_longest = out->down_median = -1;
+    out->first_delivery = -1;
+    for (size_t i = 0; i < v->uploads.n; i++)
+        if (out->first_delivery < 0 || v->uploads.v[i].t < out->first_delivery)
+            out->first_delivery = v->uploads.v[i].t;
+    sim_time *down = malloc((v->nout ? v->nout : 1) * sizeof *down);
+    if (down == NULL)
+        abort(); /* as tl_add */
+    sim_time covered = 0, cur_from = -1, cur_to = -1, from = out->first_delivery;
+    for (size_t i = 0; i < v->nout; i++) {
+        const struct outage *o = &v->out[i];
+        const struct tev *u = upload_from(v, o->loss);
+        sim_time end = u != NULL ? u->t : r->run_end;
+        out->drops_unrecovered += u == NULL;
+        down[i] = end - o->loss;
+        /* the union of down times after the first delivery (they may overlap:
+         * a second loss before any data came back) */
+        sim_time a = o->loss > from ? o->loss : from, b = end;
+        if (from < 0 || b <= a)
+            continue;
+        if (cur_to >= 0 && a <= cur_to) {
+            if (b > cur_to)
+                cur_to = b;
+        } else {
+            covered += cur_to - cur_from;
+            cur_from = a;
+            cur_to = b;
+        }
+    }
+    covered += cur_to - cur_from;
+    if (v->nout > 0) {
+        qsort(down, v->nout, sizeof *down, time_cmp);
+        out->down_longest = down[v->nout - 1];
+        size_t mid = v->nout / 2;
+        out->down_median = v->nout % 2 ? down[mid] : down[mid - 1] + (down[mid] - down[mid - 1]) / 2;
+    }
+    free(down);
+    sim_time span = from >= 0 ? r->run_end - from : 0;
+    out->availability = from < 0 ? 0.0 : span > 0 ? 1.0 - (double)covered / (double)span : 1.0;
 }
 
 void verdict_metrics(const verdict *v, const verdict_refs *r, runner_result *out)
@@ -930,7 +1400,24 @@ void verdict_metrics(const verdict *v, const verdict_refs *r, runner_result *out
         const struct tev *u = upload_from(v, o->loss);
         sim_time base = react >= 0 ? react : o->loss;
         out->recover[i] = u != NULL && u->t >= base ? u->t - base : -1;
+        out->drop_at[i] = o->loss;
+        out->drop_react[i] = react;
+        out->drop_down[i] = u != NULL ? u->t - o->loss : -1;
+        snprintf(out->drop_cause[i], sizeof out->drop_cause[i], "%s", loss_names[o->kind]);
+        verdict_occ oc;
+        out->drop_fault[i][0] = '\0';
+        if (cause_occ(r, o->loss, &oc)) {
+            char label[64], t[32];
+            const char *kind = r->s != NULL && oc.entry < r->s->nfaults ? scn_fault_name(r->s->faults[oc.entry].kind)
+                                                                        : "typed at the console";
+            int w = snprintf(out->drop_fault[i], sizeof out->drop_fault[i], "%s (%s at %s)",
+                             occ_label(r, oc.entry, oc.k, label, sizeof label), kind ? kind : "a fault",
+                             verdict_fmt_time(oc.start, t, sizeof t));
+            if (w >= (int)sizeof out->drop_fault[i])
+                memcpy(out->drop_fault[i] + sizeof out->drop_fault[i] - 4, "...", 4);
+        }
     }
+    drop_totals(v, r, out);
     out->attempts = (long long)v->joins.n;
     out->power_cycles = (long long)v->cycles.n;
     out->uploads = (long long)v->uploads.n;

@@ -46,13 +46,26 @@ typedef struct verdict_config {
 
 typedef struct verdict verdict;
 
+/* One occurrence of a timeline entry as it happened (scenario.h, "The
+ * timeline"): entry is its index (console faults follow the scenario's
+ * entries), k counts from 1. */
+typedef struct verdict_occ {
+    int entry;
+    int k;
+    sim_time start, end;
+} verdict_occ;
+
 /* Where the timeline's entries started and ended, the run's end, and the
  * settings the scenario gave the firmware that a definition refers to. */
 typedef struct verdict_refs {
-    const sim_time *start, *end; /* per timeline entry */
+    const sim_time *start, *end; /* per timeline entry (a repeating one: its first occurrence) */
     int nfaults;
     sim_time run_end;
     const scenario *s;
+    /* Every occurrence that started, in start order. NULL: each entry
+     * happened once, at start[i]..end[i] (a run without repeats). */
+    const verdict_occ *occ;
+    size_t nocc;
 } verdict_refs;
 
 verdict *verdict_create(const verdict_config *c);

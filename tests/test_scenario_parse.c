@@ -678,6 +678,184 @@ static void test_names(void **state)
     assert_string_equal(scn_expect_name(SCN_E_MARKER), "marker");
 }
 
+/* The timeline's repeats and ids, references to them, and the whole-run
+ * expectations: each key parses to what it says. */
+static const char rep_text[] =
+    "name: rep\n"
+    "duration: 2h\n"
+    "world: {aps: [{name: ap1, ssid: s}, {name: ap2, ssid: t}]}\n"
+    "timeline:\n"
+    "  - {id: reboot, at: 5m, every: 5m, until: 1h55m, fault: ap_reboot, ap: ap1, duration: 20s}\n"
+    "  - {id: walk.out-2, at: 10m, every: 1h, count: 2, jitter: 30s, fault: move_device, to: [400, 0], speed: 2}\n"
+    "  - {at: 1h, fault: ap_off, ap: ap2}\n"
+    "  - {id: on, at: 1h10m, fault: ap_on, ap: ap2}\n"
+    "  - {at: 1h, every: 1ms, count: 5, fault: ap_tx_power, ap: ap1, tx_power: 3}\n"
+    "expect:\n"
+    "  - {recovery_within: 30s, after: reboot}\n"
+    "  - {recovery_within: 30s, after: reboot#3}\n"
+    "  - {recovery_within: 30s, after: 2}\n"
+    "  - {drop_detected_within: 2s, after: 0#23}\n"
+    "  - max_outage: 40s\n"
+    "  - {max_outage: 1m, exclude: [reboot, walk.out-2#2, 2], grace: 30s}\n"
+    "  - status_never: WRONG_PASSWORD\n"
+    "  - {associated_with: ap1, at: 30m}\n"
+    "  - {associated_with: ap2, after: on, within: 1m}\n"
+    "  - associated_with: ap1\n"
+    "  - drops: {max: 30}\n"
+    "  - drops: 3\n"
+    "  - {connections: {min: 1, max: 40}, device: cam}\n"
+    "  - connections: 1\n"
+    "  - {delivery_gap_max: 45s, after: \"walk.out-2\"}\n";
+
+static void test_repeats_and_refs(void **state)
+{
+    (void)state;
+    scenario *s = parse_ok(rep_text);
+    assert_int_equal(s->nfaults, 5);
+    const scn_fault *f = s->faults;
+    assert_string_equal(f[0].id, "reboot");
+    assert_int_equal(f[0].every, SIM_SEC(300));
+    assert_int_equal(f[0].count, 23); /* 5m, 10m, ... 1h55m */
+    assert_int_equal(f[0].jitter, 0);
+    assert_string_equal(f[1].id, "walk.out-2");
+    assert_int_equal(f[1].count, 2);
+    assert_int_equal(f[1].jitter, SIM_SEC(30));
+    assert_string_equal(f[2].id, "");
+    assert_int_equal(f[2].every, 0);
+    assert_int_equal(f[2].count, 1); /* an entry that happens once */
+    assert_int_equal(f[3].count, 1);
+    assert_int_equal(f[4].every, SIM_MS(1));
+    assert_int_equal(f[4].count, 5);
+
+    const scn_expect *e = s->expects;
+    assert_int_equal(s->nexpects, 15);
+    assert_int_equal(e[0].after, 0);
+    assert_int_equal(e[0].after_occ, 0);
+    assert_int_equal(e[1].after, 0);
+    assert_int_equal(e[1].after_occ, 3);
+    assert_int_equal(e[2].after, 2);
+    assert_int_equal(e[2].after_occ, 0);
+    assert_int_equal(e[3].after, 0);
+    assert_int_equal(e[3].after_occ, 23);
+    assert_int_equal(e[4].kind, SCN_E_MAX_OUTAGE);
+    assert_int_equal(e[4].within, SIM_SEC(40));
+    assert_int_equal(e[4].nexclude, 0);
+    assert_int_equal(e[5].nexclude, 3);
+    assert_int_equal(e[5].exclude[0].entry, 0);
+    assert_int_equal(e[5].exclude[0].occ, 0);
+    assert_int_equal(e[5].exclude[1].entry, 1);
+    assert_int_equal(e[5].exclude[1].occ, 2);
+    assert_int_equal(e[5].exclude[2].entry, 2);
+    assert_int_equal(e[5].grace, SIM_SEC(30));
+    assert_int_equal(e[6].kind, SCN_E_STATUS_NEVER);
+    assert_int_equal(e[6].status, -3);
+    assert_int_equal(e[7].kind, SCN_E_ASSOCIATED_WITH);
+    assert_int_equal(e[7].ap, 0);
+    assert_int_equal(e[7].at, SIM_SEC(1800));
+    assert_int_equal(e[7].after, -1);
+    assert_int_equal(e[8].ap, 1);
+    assert_int_equal(e[8].at, -1);
+    assert_int_equal(e[8].after, 3);
+    assert_int_equal(e[8].within, SIM_SEC(60));
+    assert_int_equal(e[9].at, -1); /* neither: the end of the run */
+    assert_int_equal(e[9].after, -1);
+    assert_int_equal(e[10].kind, SCN_E_DROPS);
+    assert_int_equal(e[10].min, 0);
+    assert_int_equal(e[10].max, 30);
+    assert_int_equal(e[11].min, 3);
+    assert_int_equal(e[11].max, 3);
+    assert_int_equal(e[12].kind, SCN_E_CONNECTIONS);
+    assert_int_equal(e[12].min, 1);
+    assert_int_equal(e[12].max, 40);
+    assert_int_equal(e[12].device, 0);
+    assert_int_equal(e[13].min, 1);
+    assert_int_equal(e[14].after, 1); /* a quoted id is still an id */
+    assert_string_equal(scn_expect_name(SCN_E_MAX_OUTAGE), "max_outage");
+    assert_string_equal(scn_expect_name(SCN_E_CONNECTIONS), "connections");
+    scn_free(s);
+
+    /* a repeating entry expands beyond SCN_MAX_FAULTS: the limit counts lines */
+    const char *big = "name: x\nduration: 24h\nworld: {aps: [{name: a, ssid: s}]}\n"
+                      "timeline: [{at: 0, every: 1s, until: 24h, fault: ap_tx_power, ap: a, tx_power: 1}]\n";
+    s = parse_ok(big);
+    assert_int_equal(s->faults[0].count, 86401);
+    scn_free(s);
+}
+
+/* Each new key refused where it stands, with what would be allowed. */
+static void test_repeat_refusals(void **state)
+{
+    (void)state;
+    const char *head = "name: x\nduration: 1h\nworld: {aps: [{name: a, ssid: s}]}\n";
+    size_t cap = 4096;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    snprintf(t, cap, "%stimeline: [{id: \"\", at: 1m, fault: ap_off, ap: a}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "\"\""), "timeline[0].id: is empty", SIM_EINVAL);
+    snprintf(t, cap, "%stimeline: [{id: a#1, at: 1m, fault: ap_off, ap: a}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "a#1"), "'a#1' has '#' at position 2", SIM_EINVAL);
+    snprintf(t, cap, "%stimeline: [{id: 012, at: 1m, fault: ap_off, ap: a}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "012"), "is only digits", SIM_EINVAL);
+    snprintf(t, cap, "%stimeline: [{at: 1m, every: 1m, count: 2, fault: ap_off, ap: a},\n"
+                     "           {at: 2m, every: 1m, until: 1m, fault: ap_on, ap: a}]\n", head);
+    parse_bad(t, strlen(t), 5, 39, "timeline[1].until: 1m is before at", SIM_EINVAL);
+    snprintf(t, cap, "%stimeline: [{at: 1m, every: five, count: 2, fault: ap_off, ap: a}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "five"), "timeline[0].every: 'five' is not a duration", SIM_EINVAL);
+    snprintf(t, cap, "%stimeline: [{at: 1m, every: 500us, count: 2, fault: ap_off, ap: a}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "500us"), "timeline[0].every: 500us is too short (must be >= 1ms)",
+              SIM_EINVAL);
+    snprintf(t, cap, "%stimeline: [{at: 1m, every: 1m, count: 2.5, fault: ap_off, ap: a}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "2.5"), "timeline[0].count: 2.5 is not a whole number", SIM_EINVAL);
+    snprintf(t, cap, "%stimeline: [{at: 1m, every: 1m, count: 2, jitter: -1s, fault: ap_off, ap: a}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "-1s"), "timeline[0].jitter: -1s is negative", SIM_EINVAL);
+    snprintf(t, cap, "%stimeline: [{at: 1m, every: 1m, count: 2, jitter: 40s, fault: ap_reboot, ap: a,"
+                     " duration: 20s}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "1m, count"), "every: 1m is not longer than duration (20.000s) plus jitter",
+              SIM_EINVAL);
+    snprintf(t, cap, "%stimeline: [{at: 1m, count: 2, fault: ap_off, ap: a}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "2, fault"), "timeline[0].count: only meaningful with every", SIM_EINVAL);
+    /* two entries together over the limit: refused at the second */
+    snprintf(t, cap, "%stimeline: [{at: 0, every: 1ms, count: 60000, fault: ap_off, ap: a},\n"
+                     "           {at: 0, every: 1ms, count: 50000, fault: ap_on, ap: a}]\n", head);
+    parse_bad(t, strlen(t), 5, col_of(t, "50000"), "the timeline would expand to 110000 occurrences (at most 100000", SIM_ELIMIT);
+
+    const char *tl = "timeline: [{id: r, at: 5m, every: 5m, count: 3, fault: ap_off, ap: a}, {at: 6m, fault: ap_on, ap: a}]\n";
+    snprintf(t, cap, "%s%sexpect: [{link_up_within: 1m, after: x}]\n", head, tl);
+    parse_bad(t, strlen(t), 5, col_of(t, "x}"), "no timeline entry has the id 'x' (ids: r", SIM_EINVAL);
+    snprintf(t, cap, "%stimeline: [{at: 5m, fault: ap_off, ap: a}]\nexpect: [{link_up_within: 1m, after: x}]\n", head);
+    parse_bad(t, strlen(t), 5, col_of(t, "x}"), "no entry has an id", SIM_EINVAL);
+    snprintf(t, cap, "%s%sexpect: [{link_up_within: 1m, after: 1#2}]\n", head, tl);
+    parse_bad(t, strlen(t), 5, col_of(t, "1#2"), "'1#2': entry 1 has 1 occurrence (#1..#1)", SIM_EINVAL);
+    snprintf(t, cap, "%s%sexpect: [{link_up_within: 1m, after: 7#1}]\n", head, tl);
+    parse_bad(t, strlen(t), 5, col_of(t, "7#1"), "timeline entry 7 does not exist (the timeline has 2 entries: 0..1)",
+              SIM_EINVAL);
+    snprintf(t, cap, "%s%sexpect: [{link_up_within: 1m, after: r#x}]\n", head, tl);
+    parse_bad(t, strlen(t), 5, col_of(t, "r#x"), "the occurrence after '#' is a whole number from 1", SIM_EINVAL);
+    snprintf(t, cap, "%s%sexpect: [{link_up_within: 1m, after: '#2'}]\n", head, tl);
+    parse_bad(t, strlen(t), 5, col_of(t, "'#2'"), "'#2' is not a timeline entry", SIM_EINVAL);
+    snprintf(t, cap, "%s%sexpect: [{max_outage: 1m, exclude: r}]\n", head, tl);
+    parse_bad(t, strlen(t), 5, col_of(t, "r}"), "expect[0].exclude: expected a list of timeline entries", SIM_EINVAL);
+    snprintf(t, cap, "%s%sexpect: [{max_outage: 1m, exclude: [-1]}]\n", head, tl);
+    parse_bad(t, strlen(t), 5, col_of(t, "-1"), "expect[0].exclude[0]: -1 is out of range", SIM_EINVAL);
+    snprintf(t, cap, "%s%sexpect: [{max_outage: 1m, exclude: [r], grace: -3s}]\n", head, tl);
+    parse_bad(t, strlen(t), 5, col_of(t, "-3s"), "expect[0].grace: -3s is negative", SIM_EINVAL);
+    snprintf(t, cap, "%s%sexpect: [{max_outage: 1m, after: r}]\n", head, tl);
+    parse_bad(t, strlen(t), 5, col_of(t, "after"), "unknown key 'after' for max_outage", SIM_EINVAL);
+    snprintf(t, cap, "%s%sexpect: [{status_never: GOT_IP, within: 1m}]\n", head, tl);
+    parse_bad(t, strlen(t), 5, col_of(t, "within"), "unknown key 'within' for status_never", SIM_EINVAL);
+    snprintf(t, cap, "%s%sexpect: [{associated_with: a, at: soon}]\n", head, tl);
+    parse_bad(t, strlen(t), 5, col_of(t, "soon"), "expect[0].at: 'soon' is not a duration", SIM_EINVAL);
+    snprintf(t, cap, "%s%sexpect: [{associated_with: a, after: r#4}]\n", head, tl);
+    parse_bad(t, strlen(t), 5, col_of(t, "r#4"), "'r#4': r has 3 occurrences (#1..#3)", SIM_EINVAL);
+    snprintf(t, cap, "%s%sexpect: [{associated_with: [a]}]\n", head, tl);
+    parse_bad(t, strlen(t), 5, col_of(t, "[a]"), "expected the name of an access point", SIM_EINVAL);
+    snprintf(t, cap, "%s%sexpect: [{connections: many}]\n", head, tl);
+    parse_bad(t, strlen(t), 5, col_of(t, "many"), "expect[0].connections: 'many' is not a number", SIM_EINVAL);
+    snprintf(t, cap, "%s%sexpect: [{drops: {}}]\n", head, tl);
+    parse_bad(t, strlen(t), 5, col_of(t, "{}"), "give min, max or both", SIM_EINVAL);
+    free(t);
+}
+
 /* A refusal must always be located: "fuzz:LINE:COL: ..." (or out of memory). */
 static void check_refusal(const sim_err *err, const char *what)
 {
@@ -817,6 +995,8 @@ int main(void)
         cmocka_unit_test(test_bad_corpus),
         cmocka_unit_test(test_more_refusals),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_repeats_and_refs),
+        cmocka_unit_test(test_repeat_refusals),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_shipped_scenarios),

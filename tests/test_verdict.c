@@ -232,6 +232,256 @@ static void test_power_cycles(void **state)
     free(fx.s);
 }
 
+/* A repeating entry: "reboot", three occurrences at 60 s, 180 s and 300 s,
+ * 20 s each. Data reaches the sink again 10, 15 and 25 s after each end. */
+struct rep_fixture {
+    scenario *s;
+    sim_time start[1], end[1];
+    verdict_occ occ[3];
+    verdict_refs refs;
+};
+
+static const double rep_start[3] = {60, 180, 300}, rep_back[3] = {90, 215, 345};
+
+static void rep_init(struct rep_fixture *fx)
+{
+    fx->s = calloc(1, sizeof *fx->s);
+    assert_non_null(fx->s);
+    fx->s->nfaults = 1;
+    fx->s->faults[0].kind = SCN_F_AP_REBOOT;
+    fx->s->faults[0].count = 3;
+    snprintf(fx->s->faults[0].id, sizeof fx->s->faults[0].id, "reboot");
+    for (int k = 0; k < 3; k++)
+        fx->occ[k] = (verdict_occ){.entry = 0, .k = k + 1, .start = SIM_SEC((long long)rep_start[k]),
+                                   .end = SIM_SEC((long long)rep_start[k] + 20)};
+    fx->start[0] = fx->occ[0].start;
+    fx->end[0] = fx->occ[0].end;
+    fx->refs = (verdict_refs){.start = fx->start, .end = fx->end, .nfaults = 1, .run_end = SIM_SEC(400),
+                              .s = fx->s, .occ = fx->occ, .nocc = 3};
+}
+
+static void online_at(verdict *v, double t)
+{
+    call(v, t - 1.0, "wifi_join", 0);
+    ev(v, t - 0.5, "cam.radio", "link_up", NULL);
+    ev(v, t - 0.4, "ap1", "sta_authorized", "sta", 's', MAC, NULL);
+    ev(v, t, "dhcp", "ack", "mac", 's', MAC, "lease", 'i', 3600LL, NULL);
+    ev(v, t + 0.05, "uplink", "service_conn", "service", 's', SINK, "from", 's', "10.0.2.15:49152", NULL);
+}
+
+static void feed_repeats(verdict *v)
+{
+    online_at(v, 0.5);
+    double from = 1;
+    for (int k = 0; k < 3; k++) {
+        for (double t = from; t < rep_start[k]; t += 1)
+            upload(v, t, 1000);
+        ev(v, rep_start[k], "ap1", "enabled", "on", 'i', 0LL, NULL);
+        online_at(v, rep_back[k] - 1);
+        from = rep_back[k];
+    }
+    for (double t = from; t < 400; t += 1)
+        upload(v, t, 1000);
+}
+
+static runner_check judge_rep(const verdict *v, const struct rep_fixture *fx, scn_expect e)
+{
+    runner_check c;
+    snprintf(e.text, sizeof e.text, "%s", scn_expect_name(e.kind));
+    verdict_check(v, &e, &fx->refs, &c);
+    printf("  %s: %s\n", c.ok ? "ok  " : "FAIL", c.message);
+    return c;
+}
+
+/* after: a repeating entry judges every occurrence and reports the worst;
+ * ID#K judges one. */
+static void test_each_occurrence(void **state)
+{
+    (void)state;
+    struct rep_fixture fx;
+    rep_init(&fx);
+    verdict *v = make();
+    feed_repeats(v);
+
+    scn_expect e = {.kind = SCN_E_RECOVERY_WITHIN, .within = SIM_SEC(20), .after = 0};
+    runner_check c = judge_rep(v, &fx, e);
+    assert_false(c.ok); /* #3 took 25 s */
+    assert_non_null(strstr(c.message, "failed for 1 of the 3 occurrences of reboot; the worst, reboot#3 at 5m00.000s"));
+    assert_non_null(strstr(c.message, "25.000s after"));
+    e.within = SIM_SEC(25);
+    c = judge_rep(v, &fx, e);
+    assert_true(c.ok);
+    assert_non_null(strstr(c.message, "held for all 3 occurrences of reboot; the worst, reboot#3"));
+    e.within = SIM_SEC(20);
+    e.after_occ = 2;
+    c = judge_rep(v, &fx, e);
+    assert_true(c.ok);
+    assert_non_null(strstr(c.message, "reboot#2 at 3m00.000s: "));
+    assert_non_null(strstr(c.message, "15.000s after"));
+    e.after_occ = 3;
+    assert_false(judge_rep(v, &fx, e).ok);
+    /* an occurrence that never started (the run ended first) fails */
+    fx.refs.nocc = 2;
+    c = judge_rep(v, &fx, e);
+    assert_false(c.ok);
+    assert_non_null(strstr(c.message, "reboot#3 never started"));
+    fx.refs.nocc = 3;
+
+    /* the other after: expectations take occurrences too */
+    c = judge_rep(v, &fx, (scn_expect){.kind = SCN_E_DROP_DETECTED_WITHIN, .within = SIM_SEC(30), .after = 0});
+    assert_false(c.ok); /* the first reaction (a join) came 29, 34 and 44 s after the starts */
+    assert_non_null(strstr(c.message, "failed for 2 of the 3"));
+    c = judge_rep(v, &fx, (scn_expect){.kind = SCN_E_LINK_UP_WITHIN, .within = SIM_SEC(25), .after = 0});
+    assert_true(c.ok);
+    assert_non_null(strstr(c.message, "the worst, reboot#3"));
+    verdict_free(v);
+    free(fx.s);
+}
+
+/* max_outage: the longest silence, with excluded windows cut out of it. */
+static void test_max_outage(void **state)
+{
+    (void)state;
+    struct rep_fixture fx;
+    rep_init(&fx);
+    verdict *v = make();
+    feed_repeats(v);
+    /* silences: 59.01 -> 90, 179.01 -> 215, 299.01 -> 345 (46 s) */
+    scn_expect e = {.kind = SCN_E_MAX_OUTAGE, .within = SIM_SEC(45)};
+    runner_check c = judge_rep(v, &fx, e);
+    assert_false(c.ok);
+    assert_non_null(strstr(c.message, "the longest was 45.990s, from 4m59.010s to 5m45.000s"));
+    e.within = SIM_SEC(46);
+    assert_true(judge_rep(v, &fx, e).ok);
+    /* excluding each reboot [start, end]: 80 -> 90, 200 -> 215, 320 -> 345 remain */
+    e = (scn_expect){.kind = SCN_E_MAX_OUTAGE, .within = SIM_SEC(24), .nexclude = 1, .exclude = {{0, 0}}};
+    c = judge_rep(v, &fx, e);
+    assert_false(c.ok);
+    assert_non_null(strstr(c.message, "outside 3 excluded windows; the longest was 25.000s, from 5m20.000s to 5m45.000s"));
+    e.within = SIM_SEC(25);
+    assert_true(judge_rep(v, &fx, e).ok);
+    /* grace lengthens each window: 10 s leaves 15 s after the third */
+    e.within = SIM_SEC(15);
+    e.grace = SIM_SEC(10);
+    assert_true(judge_rep(v, &fx, e).ok);
+    e.within = SIM_SEC(14);
+    assert_false(judge_rep(v, &fx, e).ok);
+    /* only #3 excluded: the second silence counts whole */
+    e = (scn_expect){.kind = SCN_E_MAX_OUTAGE, .within = SIM_SEC(35), .nexclude = 1, .exclude = {{0, 3}}};
+    c = judge_rep(v, &fx, e);
+    assert_false(c.ok);
+    assert_non_null(strstr(c.message, "35.990s, from 2m59.010s to 3m35.000s"));
+    /* a sink that heard nothing fails */
+    verdict *quiet = make();
+    online_at(quiet, 1);
+    c = judge_rep(quiet, &fx, (scn_expect){.kind = SCN_E_MAX_OUTAGE, .within = SIM_SEC(45)});
+    assert_false(c.ok);
+    assert_non_null(strstr(c.message, "it received nothing"));
+    verdict_free(quiet);
+    verdict_free(v);
+    free(fx.s);
+}
+
+static void test_status_never_and_counts(void **state)
+{
+    (void)state;
+    struct rep_fixture fx;
+    rep_init(&fx);
+    verdict *v = make();
+    feed_repeats(v);
+    /* three AP reboots, three losses while online */
+    runner_check c = judge_rep(v, &fx, (scn_expect){.kind = SCN_E_DROPS, .min = 0, .max = 2});
+    assert_false(c.ok);
+    assert_non_null(strstr(c.message, "expected at most 2 drop(s); the rig saw 3 loss(es)"));
+    assert_true(judge_rep(v, &fx, (scn_expect){.kind = SCN_E_DROPS, .min = 3, .max = 3}).ok);
+    /* four connections to the sink: one at boot, one after each reboot */
+    c = judge_rep(v, &fx, (scn_expect){.kind = SCN_E_CONNECTIONS, .min = 0, .max = 3});
+    assert_false(c.ok);
+    assert_non_null(strstr(c.message, "the device opened 4"));
+    assert_true(judge_rep(v, &fx, (scn_expect){.kind = SCN_E_CONNECTIONS, .min = 4, .max = LLONG_MAX}).ok);
+
+    verdict_free(v);
+
+    v = make();
+    assert_true(judge_rep(v, &fx, (scn_expect){.kind = SCN_E_STATUS_NEVER, .status = -3}).ok); /* never polled */
+    online_at(v, 1);
+    call(v, 100, "tcpip_link_status", 3);
+    call(v, 101, "tcpip_link_status", -3);
+    call(v, 102, "tcpip_link_status", 3);
+    call(v, 103, "eth_link_status", -3); /* not a Wi-Fi status */
+    c = judge_rep(v, &fx, (scn_expect){.kind = SCN_E_STATUS_NEVER, .status = -3});
+    assert_false(c.ok);
+    assert_non_null(strstr(c.message, "tcpip_link_status returned it at 1m41.000s (1 time in all)"));
+    assert_true(judge_rep(v, &fx, (scn_expect){.kind = SCN_E_STATUS_NEVER, .status = -2}).ok);
+    verdict_free(v);
+    free(fx.s);
+}
+
+/* associated_with: from the AP's authorizations until the next loss. */
+static void test_associated_with(void **state)
+{
+    (void)state;
+    struct rep_fixture fx;
+    rep_init(&fx);
+    verdict *v = make();
+    feed_repeats(v);
+    scn_expect e = {.kind = SCN_E_ASSOCIATED_WITH, .ap = 0, .at = SIM_SEC(100), .after = -1};
+    runner_check c = judge_rep(v, &fx, e);
+    assert_true(c.ok);
+    assert_non_null(strstr(c.message, "associated with ap1 since 1m28.600s"));
+    e.at = SIM_SEC(70);
+    c = judge_rep(v, &fx, e);
+    assert_false(c.ok);
+    assert_non_null(strstr(c.message, "associated with no AP since 1m00.000s"));
+    /* at each reboot's end: re-authorized 8.6, 13.6 and 23.6 s later */
+    e = (scn_expect){.kind = SCN_E_ASSOCIATED_WITH, .ap = 0, .at = -1, .after = 0};
+    c = judge_rep(v, &fx, e);
+    assert_false(c.ok);
+    assert_non_null(strstr(c.message, "failed for 3 of the 3"));
+    e.within = SIM_SEC(20);
+    c = judge_rep(v, &fx, e);
+    assert_false(c.ok);
+    assert_non_null(strstr(c.message, "failed for 1 of the 3 occurrences of reboot; the worst, reboot#3"));
+    e.within = SIM_SEC(24);
+    c = judge_rep(v, &fx, e);
+    assert_true(c.ok);
+    assert_non_null(strstr(c.message, "the worst, reboot#3"));
+    assert_non_null(strstr(c.message, "ap1 authorized it at 5m43.600s"));
+    /* at the end of the run */
+    assert_true(judge_rep(v, &fx, (scn_expect){.kind = SCN_E_ASSOCIATED_WITH, .ap = 0, .at = -1, .after = -1}).ok);
+    verdict_free(v);
+    free(fx.s);
+}
+
+/* The summary's metrics: each drop's fault and down time, and the totals. */
+static void test_drop_metrics(void **state)
+{
+    (void)state;
+    struct rep_fixture fx;
+    rep_init(&fx);
+    verdict *v = make();
+    feed_repeats(v);
+    runner_result *out = calloc(1, sizeof *out);
+    assert_non_null(out);
+    verdict_metrics(v, &fx.refs, out);
+    assert_int_equal(out->ndrops, 3);
+    assert_int_equal(out->drops_total, 3);
+    assert_string_equal(out->drop_fault[1], "reboot#2 (ap_reboot at 3m00.000s)");
+    assert_string_equal(out->drop_cause[1], "the AP switched off");
+    assert_int_equal(out->drop_at[1], SIM_SEC(180));
+    assert_int_equal(out->drop_down[0], SIM_SEC(30));
+    assert_int_equal(out->drop_down[2], SIM_SEC(45));
+    assert_int_equal(out->down_longest, SIM_SEC(45));
+    assert_int_equal(out->down_median, SIM_SEC(35));
+    assert_int_equal(out->drops_unrecovered, 0);
+    assert_int_equal(out->first_delivery, SIM_SEC(1));
+    /* 110 s down out of the 399 s from the first delivery */
+    assert_true(out->availability > 1.0 - 110.0 / 399.0 - 1e-9 && out->availability < 1.0 - 110.0 / 399.0 + 1e-9);
+    free(out);
+    verdict_free(v);
+    free(fx.s);
+}
+
 static void test_time_format_rounds(void **state)
 {
     (void)state;
@@ -249,6 +499,11 @@ int main(void)
         cmocka_unit_test(test_words_are_not_evidence),
         cmocka_unit_test(test_power_cycles),
         cmocka_unit_test(test_time_format_rounds),
+        cmocka_unit_test(test_each_occurrence),
+        cmocka_unit_test(test_max_outage),
+        cmocka_unit_test(test_status_never_and_counts),
+        cmocka_unit_test(test_associated_with),
+        cmocka_unit_test(test_drop_metrics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
