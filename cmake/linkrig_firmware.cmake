@@ -3,7 +3,10 @@
 #     LWIPOPTS_DIR <dir>           the folder holding the firmware's lwipopts.h
 #     [INCLUDE_DIRS <dir>...]      more include folders for SOURCES
 #     [LWIP_DIR <dir>]             an lwIP source tree (default: the one linkrig was built with)
-#     [OUTPUT_DIRECTORY <dir>])    where <target>.so goes (default: the current binary dir)
+#     [OUTPUT_DIRECTORY <dir>]     where <target>.so goes (default: the current binary dir)
+#     [NO_APP_MAIN])               build an image without an entry point (for tests of
+#                                  the rig's refusal; otherwise a missing app_main is a
+#                                  link error)
 #
 # Builds a firmware image: a shared object holding the sources, lwIP built
 # with the firmware's lwipopts.h, and linkrig's board glue (the HAL, chip and
@@ -40,7 +43,7 @@ function(_linkrig_lwip_objects out_var lwipopts_dir lwip_dir)
 endfunction()
 
 function(linkrig_add_firmware target)
-  cmake_parse_arguments(FW "" "LWIPOPTS_DIR;LWIP_DIR;OUTPUT_DIRECTORY" "SOURCES;INCLUDE_DIRS" ${ARGN})
+  cmake_parse_arguments(FW "NO_APP_MAIN" "LWIPOPTS_DIR;LWIP_DIR;OUTPUT_DIRECTORY" "SOURCES;INCLUDE_DIRS" ${ARGN})
   if(FW_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "linkrig_add_firmware(${target}): unknown arguments: ${FW_UNPARSED_ARGUMENTS}")
   endif()
@@ -75,4 +78,8 @@ function(linkrig_add_firmware target)
   # A symbol the firmware uses but nothing defines is a build error here,
   # not a load error later.
   target_link_options(${target} PRIVATE -Wl,--no-undefined -Wl,-Bsymbolic)
+  # An image without an entry point is a build error too, not a run-time one.
+  if(NOT FW_NO_APP_MAIN)
+    target_link_options(${target} PRIVATE -Wl,--require-defined=app_main)
+  endif()
 endfunction()

@@ -731,6 +731,8 @@ static int set_ms(board *b, const char *key, sim_time t, sim_err *err)
     return board_config_set(b, key, v, err);
 }
 
+static const char *split_set(const char *set, char *key, size_t cap);
+
 static int apply_settings(const scenario *s, const runner_opts *o, int dev, board *b, sim_err *err)
 {
     int rc = board_config_set(b, "wlan.ssid", s->fw_ssid, err);
@@ -760,29 +762,79 @@ static int apply_settings(const scenario *s, const runner_opts *o, int dev, boar
      * wants to exercise. */
     if (rc == SIM_OK && s->devices[dev].lan)
         rc = board_config_set(b, "camera.interface", "lan", err);
-    /* The device's own settings, then --set for all. */
-    for (int i = 0; rc == SIM_OK && i < s->devices[dev].nsettings; i++)
-        rc = board_config_set(b, s->devices[dev].settings[i].key, s->devices[dev].settings[i].value, err);
-    for (int i = 0; rc == SIM_OK && i < o->nsets; i++) {
-        const char *eq = strchr(o->sets[i], '=');
-        if (eq == NULL || eq == o->sets[i])
-            return sim_err_set(err, SIM_EINVAL, "--set %s: expected KEY=VALUE", o->sets[i]);
-        char key[128];
-        size_t kl = (size_t)(eq - o->sets[i]);
-        if (kl >= sizeof key)
-            return sim_err_set(err, SIM_EINVAL, "--set %s: key too long", o->sets[i]);
-        memcpy(key, o->sets[i], kl);
-        key[kl] = '\0';
-        const linkrig_image *img = board_image(b);
+    /* The device's own settings, checked against what its image declares
+     * (as --set is), then --set. */
+    const linkrig_image *img = board_image(b);
+    for (int i = 0; rc == SIM_OK && i < s->devices[dev].nsettings; i++) {
+        const char *key = s->devices[dev].settings[i].key, *val = s->devices[dev].settings[i].value;
         sim_err chk;
-        int crc = img ? fwimage_check_setting(img, key, eq + 1, &chk) : SIM_OK;
-        if (crc == SIM_EINVAL)
-            return sim_err_set(err, SIM_EINVAL, "--set %s: %s", o->sets[i], chk.msg);
-        if (crc == SIM_ESTATE)
-            fprintf(stderr, "linkrig: warning: --set %s: %s\n", o->sets[i], chk.msg);
-        rc = board_config_set(b, key, eq + 1, err);
+        if (img != NULL && fwimage_check_setting(img, key, val, &chk) == SIM_EINVAL)
+            return sim_err_set(err, SIM_EINVAL, "%s:%d: world.devices[%s].settings: %s", s->path,
+                               s->devices[dev].line, s->devices[dev].name, chk.msg);
+        rc = board_config_set(b, key, val, err);
+    }
+    for (int i = 0; rc == SIM_OK && i < o->nsets; i++) {
+        char key[128];
+        const char *val = split_set(o->sets[i], key, sizeof key);
+        if (val == NULL)
+            return sim_err_set(err, SIM_EINVAL, "--set %s: expected KEY=VALUE (key of at most %zu characters)",
+                               o->sets[i], sizeof key - 1);
+        /* Checked for the whole run already (check_sets): a device whose
+         * image declares settings but not this one does not get it. */
+        if (img != NULL && img->settings != NULL && img->settings[0].key != NULL && fwimage_setting(img, key) == NULL)
+            continue;
+        rc = board_config_set(b, key, val, err);
     }
     return rc;
+}
+
+/* "KEY=VALUE": the value, with KEY copied out; NULL when malformed. */
+static const char *split_set(const char *set, char *key, size_t cap)
+{
+    const char *eq = strchr(set, '=');
+    if (eq == NULL || eq == set || (size_t)(eq - set) >= cap)
+        return NULL;
+    memcpy(key, set, (size_t)(eq - set));
+    key[eq - set] = '\0';
+    return eq + 1;
+}
+
+/* Every --set against the images of the run: refused when an image that
+ * declares the key gets a value of the wrong type, or when images declare
+ * settings and none of them knows the key; a warning when no image
+ * declares anything (nothing can be checked). */
+static int check_sets(const runner_opts *o, world *w, sim_err *err)
+{
+    for (int i = 0; i < o->nsets; i++) {
+        char key[128];
+        const char *val = split_set(o->sets[i], key, sizeof key);
+        if (val == NULL)
+            return sim_err_set(err, SIM_EINVAL, "--set %s: expected KEY=VALUE (key of at most %zu characters)",
+                               o->sets[i], sizeof key - 1);
+        bool known = false, declared = false;
+        sim_err first = {0};
+        for (int d = 0; d < world_device_count(w); d++) {
+            const linkrig_image *img = board_image(world_device_board(w, d));
+            if (img == NULL || img->settings == NULL || img->settings[0].key == NULL)
+                continue;
+            declared = true;
+            sim_err chk;
+            int rc = fwimage_check_setting(img, key, val, &chk);
+            if (rc == SIM_OK)
+                known = true;
+            else if (fwimage_setting(img, key) != NULL)
+                return sim_err_set(err, SIM_EINVAL, "--set %s: %s", o->sets[i], chk.msg);
+            else if (first.msg[0] == '\0')
+                first = chk;
+        }
+        if (declared && !known)
+            return sim_err_set(err, SIM_EINVAL, "--set %s: %s", o->sets[i], first.msg);
+        if (!declared)
+            fprintf(stderr, "linkrig: warning: --set %s: the firmware image declares no settings, so the key "
+                            "cannot be checked\n",
+                    o->sets[i]);
+    }
+    return SIM_OK;
 }
 
 /* The images a run loaded, one fwimage per distinct path. */
@@ -966,6 +1018,8 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     rc = runner_sink_settings(w, err);
     if (rc == SIM_OK)
         rc = runner_services(w, s, err);
+    if (rc == SIM_OK)
+        rc = check_sets(o, w, err);
     for (int i = 0; rc == SIM_OK && i < s->ndevices; i++)
         rc = apply_settings(s, o, i, world_device_board(w, i), err);
     for (int i = 0; rc == SIM_OK && o->live && i < o->nhostfwd; i++)

@@ -21,7 +21,8 @@
  *     ring_files: 4                 # (4) files in the ring when ring_mb > 0
  *     beacons: true                 # (true) beacons in the air capture
  *   world:
- *     aps:                          # 1..8 entries
+ *     aps:                          # 1..8 entries; an AP serves at most 16 stations
+ *                                   # (the 17th gets status 17, AP full: IEEE 802.11 9.4.1.9)
  *       - name: ap1                 # required, unique
  *         ssid: camnet              # required, 1..32 bytes
  *         passphrase: "..."         # (none: open network) 8..63 characters
@@ -46,7 +47,7 @@
  *     key: "..."                    # [wlan.key] (the first AP's passphrase, or none)
  *     connect_timeout: 10s          # [lm.connect_timeout_ms] (10s); 0 = wait forever
  *     attempt_timeout: 10s          # [lm.attempt_timeout_ms] (10s); 0 = wait forever
- *     backoff: [1s, 2s, 4s, 8s, 16s, 32s, 60s]   # [lm.backoff] 0..16 entries
+ *     backoff: [1s, 2s, 4s, 8s, 16s, 32s, 60s]   # [lm.backoff_ms] 0..16 entries
  *     power_cycle: true             # [lm.power_cycle]
  *     frame_period: 1s              # [camera.period_ms] (1s) >= 1ms
  *     frame_bytes: 20480            # [camera.frame_bytes] (20480) 1..1048576
