@@ -759,6 +759,33 @@ static int cmd_info(int argc, char **argv)
     return EXIT_PASS;
 }
 
+/* `linkrig CMD --help`: the command's line and its own options, taken from
+ * the one usage text so that the two never disagree. */
+static void print_command_help(const char *cmd)
+{
+    char head[64];
+    snprintf(head, sizeof head, "\n  %s ", cmd);
+    const char *line = strstr(usage_text, head);
+    if (line != NULL) {
+        /* the command's entry and its continuation lines (deeper indent) */
+        const char *end = strchr(line + 1, '\n');
+        while (end != NULL && strncmp(end, "\n    ", 5) == 0)
+            end = strchr(end + 1, '\n');
+        printf("usage: linkrig %s [options]\n%.*s\n", cmd, (int)(end ? end - line - 1 : (long)strlen(line) - 1),
+               line + 1);
+    }
+    char sect[64];
+    snprintf(sect, sizeof sect, "Options of %s:\n", cmd);
+    const char *opts = strstr(usage_text, sect);
+    if (opts != NULL) {
+        const char *end = strstr(opts, "\n\n");
+        printf("\n%.*s\n", (int)(end ? end - opts : (long)strlen(opts)), opts);
+    }
+    const char *exit_status = strstr(usage_text, "Exit status:");
+    if (exit_status != NULL)
+        printf("\n%s", exit_status);
+}
+
 int main(int argc, char **argv)
 {
     /* A capture FIFO whose reader went away must not kill the run. */
@@ -786,7 +813,7 @@ int main(int argc, char **argv)
             continue;
         for (int i = 2; i < argc; i++)
             if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-                fputs(usage_text, stdout);
+                print_command_help(cmd);
                 return 0;
             }
         return commands[k].fn(argc - 2, argv + 2);
