@@ -7,6 +7,7 @@
  * failed), 2 bad input (options, files). */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,8 +20,10 @@
 
 #include "firmware_shim/board.h"
 #include "firmware_shim/fwimage.h"
+#include "sim/junit.h"
 #include "sim/sim.h"
 #include "sim/runner.h"
+#include "sim/sweep.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
 #include <sys/wait.h>
@@ -40,6 +43,9 @@ static const char usage_text[] =
     "                  with a TCP sink; the camera uploads a frame each second\n"
     "  info IMAGE      what a firmware image is: its name, board ABI, lwIP, and\n"
     "                  the settings it declares (for --set)\n"
+    "  sweep SCENARIO  draw random fault schedules from the scenario's sweep: section,\n"
+    "                  run each, shrink each failing one to a minimal scenario file\n"
+    "  junit-merge OUT.xml IN.xml...   join JUnit files (e.g. of shards) into one\n"
     "\n"
     "Options of demo:\n"
     "  --duration D    virtual time to run (default 10m; e.g. 90s, 2h, 1h30m)\n"
@@ -58,13 +64,33 @@ static const char usage_text[] =
     "                  (default 10s; 0 = never): exit 1 naming device, task and time\n"
     "  --seed N        seed for every scenario (default: each file's own)\n"
     "  --out DIR       output folder (default out/): DIR/<name>/air.pcap, wire.pcap, trace.jsonl\n"
-    "  --junit FILE    JUnit XML, one testcase per expectation\n"
+    "  --junit FILE    JUnit XML: a testsuite per scenario (properties: seed, firmware,\n"
+    "                  --set, version), a testcase per expectation named as the file\n"
+    "                  writes it, and the command that reproduces the run\n"
+    "  --shard K/N     run only shard K of N (1 <= K <= N): the files sorted by path,\n"
+    "                  every Nth from the Kth. Without it, TEST_SHARD_INDEX (0-based)\n"
+    "                  and TEST_TOTAL_SHARDS are read when set (Bazel's convention)\n"
     "  --set KEY=VAL   a firmware setting after the file's (repeatable), e.g. lm.power_cycle=0;\n"
     "                  checked against the settings the image declares (linkrig info IMAGE)\n"
     "  --snaplen N     cut captured frames to N bytes\n"
     "  --ring-mb N     keep only the last N MB of each capture (in a ring of files)\n"
     "  --realtime[=R]  pace virtual time to the wall clock (R times real time)\n"
     "  --log-level L, --verbose, --quiet   as for demo\n"
+    "\n"
+    "Options of sweep (and --firmware, --set, --watchdog, --log-level, --quiet as for run):\n"
+    "  -n N            schedules to draw (default 50)\n"
+    "  --seed N        seed of the draws (default 1); schedule k is the same whatever\n"
+    "                  -n, -j or --shard, and each run uses the scenario's own seed\n"
+    "  -j N            runs at a time, each in its own process (default: the cores)\n"
+    "  --out DIR       where reproducers go (default out/sweep): DIR/<name>_fail_<k>.yaml,\n"
+    "                  a plain scenario that `linkrig run` fails on its own\n"
+    "  --junit FILE    JUnit XML: a testcase per schedule, failures name the reproducer\n"
+    "  --shard K/N     only schedules k with k mod N = K-1 (and the environment, as for run)\n"
+    "  --max-shrink N  runs spent shrinking each failing schedule (default 150)\n"
+    "  --verbose       every schedule in the table, with what was drawn\n"
+    "\n"
+    "junit-merge OUT.xml IN.xml...: every testsuite of the inputs in one file, sorted\n"
+    "  by suite name, totals summed: run each shard with --junit, then merge.\n"
     "\n"
     "Options of live:\n"
     "  --pcap-air P, --pcap-wire P   capture paths; a FIFO works (mkfifo air.fifo;\n"
@@ -95,6 +121,9 @@ struct demo_opts {
     double pacing;
     const char *firmware;
 };
+
+/* argv[0]: the first word of the commands JUnit gives to reproduce a run. */
+static const char *program_name = "linkrig";
 
 static int bad_input(const char *fmt, const char *arg)
 {
@@ -419,11 +448,81 @@ static int parse_uint(const char *opt, const char *v, unsigned long long max, un
     return 0;
 }
 
+/* Which shard this process runs: --shard K/N (1-based, as CI matrices
+ * count), else Bazel's TEST_SHARD_INDEX (0-based) and TEST_TOTAL_SHARDS,
+ * else the one shard. text gets "K/N" (NULL: not sharded). -1: bad input,
+ * reported. */
+static int shard_select(const char *arg, int *index, int *total, char text[32], const char **textp)
+{
+    *index = 0;
+    *total = 1;
+    *textp = NULL;
+    long long k, n;
+    char *end;
+    if (arg != NULL) {
+        errno = 0;
+        k = strtoll(arg, &end, 10);
+        if (errno || end == arg || *end != '/' || arg[0] == '-' || arg[0] == '+')
+            goto bad_opt;
+        const char *ns = end + 1;
+        n = strtoll(ns, &end, 10);
+        if (errno || end == ns || *end || ns[0] == '-' || ns[0] == '+' || n < 1 || n > 100000 || k < 1 || k > n)
+            goto bad_opt;
+        *index = (int)(k - 1);
+        *total = (int)n;
+    } else {
+        const char *ti = getenv("TEST_SHARD_INDEX"), *tt = getenv("TEST_TOTAL_SHARDS");
+        if ((ti == NULL || *ti == '\0') && (tt == NULL || *tt == '\0'))
+            return 0;
+        if (ti == NULL || *ti == '\0' || tt == NULL || *tt == '\0') {
+            fprintf(stderr, "linkrig: TEST_SHARD_INDEX and TEST_TOTAL_SHARDS go together (only %s is set)\n",
+                    ti != NULL && *ti ? "TEST_SHARD_INDEX" : "TEST_TOTAL_SHARDS");
+            return -1;
+        }
+        errno = 0;
+        n = strtoll(tt, &end, 10);
+        if (errno || *end || tt[0] == '-' || tt[0] == '+' || n < 1 || n > 100000) {
+            fprintf(stderr, "linkrig: TEST_TOTAL_SHARDS='%s' is not a number of shards in 1..100000\n", tt);
+            return -1;
+        }
+        k = strtoll(ti, &end, 10);
+        if (errno || *end || ti[0] == '-' || ti[0] == '+' || k < 0 || k >= n) {
+            fprintf(stderr, "linkrig: TEST_SHARD_INDEX='%s' is not a shard index in 0..%lld (0-based)\n", ti, n - 1);
+            return -1;
+        }
+        *index = (int)k;
+        *total = (int)n;
+        /* Bazel asks a test that shards to say so by touching this file. */
+        const char *status = getenv("TEST_SHARD_STATUS_FILE");
+        if (status != NULL && *status) {
+            int fd = open(status, O_WRONLY | O_CREAT, 0644);
+            if (fd >= 0)
+                close(fd);
+        }
+    }
+    snprintf(text, 32, "%d/%d", *index + 1, *total);
+    *textp = text;
+    return 0;
+bad_opt:
+    fprintf(stderr,
+            "linkrig: --shard: '%s' is not K/N with 1 <= K <= N <= 100000 (e.g. --shard 2/3: the second of "
+            "three)\n(see linkrig --help)\n",
+            arg);
+    return -1;
+}
+
+static int by_path(const void *a, const void *b)
+{
+    const char *const *x = a, *const *y = b;
+    return strcmp(*x, *y);
+}
+
 static int cmd_run(int argc, char **argv)
 {
     runner_opts o;
     runner_opts_default(&o);
     const char *junit = NULL;
+    const char *shard_arg = NULL;
     int quiet = 0;
     const char *files[256];
     int nfiles = 0;
@@ -444,6 +543,9 @@ static int cmd_run(int argc, char **argv)
         } else if (strcmp(a, "--junit") == 0) {
             OPTION_VALUE();
             junit = val;
+        } else if (strcmp(a, "--shard") == 0) {
+            OPTION_VALUE();
+            shard_arg = val;
         } else if (strcmp(a, "--firmware") == 0) {
             OPTION_VALUE();
             o.firmware = val;
@@ -498,6 +600,11 @@ static int cmd_run(int argc, char **argv)
     }
     if (nfiles == 0)
         return bad_input("run needs at least one scenario file%s", "");
+    int shard_index, shard_total;
+    char shard_buf[32];
+    const char *shard_text;
+    if (shard_select(shard_arg, &shard_index, &shard_total, shard_buf, &shard_text) != 0)
+        return EXIT_BAD_INPUT;
 
     /* Everything is read and checked before anything runs. */
     scenario **scns = calloc((size_t)nfiles, sizeof *scns);
@@ -538,9 +645,30 @@ static int cmd_run(int argc, char **argv)
         }
         fwimage_close(img);
     }
+    /* A shard's share: the files sorted by path, every Nth from the Kth, so
+     * that every shard of a CI matrix picks the same split from the same
+     * glob, whatever order the shell gave. Every file is still checked
+     * above: a bad scenario fails every shard alike. */
+    bool *mine = calloc((size_t)nfiles, sizeof *mine);
+    const char **sorted = calloc((size_t)nfiles, sizeof *sorted);
+    for (int i = 0; i < nfiles; i++)
+        sorted[i] = files[i];
+    qsort(sorted, (size_t)nfiles, sizeof *sorted, by_path);
+    for (int r = 0; r < nfiles; r++)
+        if (r % shard_total == shard_index)
+            for (int i = 0; i < nfiles; i++)
+                if (!mine[i] && files[i] == sorted[r]) {
+                    mine[i] = true;
+                    break;
+                }
+    free(sorted);
     runner_result *results = calloc((size_t)nfiles, sizeof *results);
+    const scenario **ran = calloc((size_t)nfiles, sizeof *ran);
+    int nran = 0;
     int status_all = EXIT_PASS;
     for (int i = 0; i < nfiles; i++) {
+        if (!mine[i])
+            continue;
         /* One process per scenario: the firmware's lwIP is global state,
          * and a crashing firmware must not take the other runs with it. */
         int fds[2];
@@ -564,7 +692,8 @@ static int cmd_run(int argc, char **argv)
             _exit(rc == SIM_OK ? 0 : (rc == SIM_EINVAL || rc == SIM_EIO) ? 2 : 3);
         }
         close(fds[1]);
-        runner_result *r = &results[i];
+        runner_result *r = &results[nran];
+        ran[nran++] = scns[i];
         int got = runner_result_read(fds[0], r);
         close(fds[0]);
         int st = 0;
@@ -587,21 +716,25 @@ static int cmd_run(int argc, char **argv)
     }
     if (junit != NULL) {
         sim_err err = {0};
-        if (runner_write_junit(junit, results, nfiles, &err) != SIM_OK) {
+        junit_run_info info = {.program = program_name, .opts = &o, .shard = shard_text};
+        if (junit_write_run(junit, ran, results, nran, &info, &err) != SIM_OK) {
             fprintf(stderr, "linkrig: %s\n", err.msg);
             if (status_all == EXIT_PASS)
                 status_all = EXIT_BAD_INPUT;
         }
     }
     int passed = 0;
-    for (int i = 0; i < nfiles; i++)
+    for (int i = 0; i < nran; i++)
         passed += results[i].passed;
     if (!quiet || status_all != EXIT_PASS)
-        printf("%d of %d scenario(s) passed\n", passed, nfiles);
+        printf("%d of %d scenario(s) passed%s%s%s\n", passed, nran, shard_text ? " (shard " : "",
+               shard_text ? shard_text : "", shard_text ? ")" : "");
     for (int i = 0; i < nfiles; i++)
         scn_free(scns[i]);
     free(scns);
     free(results);
+    free(ran);
+    free(mine);
     return status_all;
 }
 
@@ -731,6 +864,127 @@ static int cmd_live(int argc, char **argv)
     return r.passed ? EXIT_PASS : EXIT_CHECK_FAILED;
 }
 
+static int cmd_sweep(int argc, char **argv)
+{
+    sweep_opts so;
+    memset(&so, 0, sizeof so);
+    runner_opts_default(&so.run);
+    so.run.log_level = SIM_LOG_ERROR; /* hundreds of runs: their warnings would bury the table */
+    so.seed = 1;
+    so.n = 50;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    so.jobs = cores > 0 ? (int)cores : 1;
+    so.out_dir = "out/sweep";
+    so.max_shrink_runs = 150;
+    so.program = program_name;
+    const char *file = NULL, *shard_arg = NULL;
+    for (int i = 0; i < argc; i++) {
+        char name[64];
+        const char *val;
+        const char *a = split_option(argv[i], name, &val);
+        unsigned long long n;
+        if (strcmp(a, "--seed") == 0) {
+            OPTION_VALUE();
+            if (parse_uint(a, val, UINT64_MAX, &n) != 0)
+                return EXIT_BAD_INPUT;
+            so.seed = n;
+        } else if (strcmp(a, "-n") == 0) {
+            OPTION_VALUE();
+            if (parse_uint(a, val, 1000000, &n) != 0)
+                return EXIT_BAD_INPUT;
+            so.n = (int)n;
+        } else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) {
+            OPTION_VALUE();
+            if (parse_uint(a, val, 1024, &n) != 0 || n == 0)
+                return n == 0 ? bad_input("-j: '%s' is not a number of jobs in 1..1024", val) : EXIT_BAD_INPUT;
+            so.jobs = (int)n;
+        } else if (strcmp(a, "--max-shrink") == 0) {
+            OPTION_VALUE();
+            if (parse_uint(a, val, 100000, &n) != 0)
+                return EXIT_BAD_INPUT;
+            so.max_shrink_runs = (int)n;
+        } else if (strcmp(a, "--out") == 0) {
+            OPTION_VALUE();
+            so.out_dir = val;
+        } else if (strcmp(a, "--junit") == 0) {
+            OPTION_VALUE();
+            so.junit = val;
+        } else if (strcmp(a, "--shard") == 0) {
+            OPTION_VALUE();
+            shard_arg = val;
+        } else if (strcmp(a, "--firmware") == 0) {
+            OPTION_VALUE();
+            so.run.firmware = val;
+        } else if (strcmp(a, "--watchdog") == 0) {
+            OPTION_VALUE();
+            if (parse_watchdog(val, &so.run.watchdog_ms) != 0)
+                return EXIT_BAD_INPUT;
+        } else if (strcmp(a, "--set") == 0) {
+            OPTION_VALUE();
+            if (so.run.nsets == RUNNER_MAX_SETS)
+                return bad_input("too many --set options (at most %s)", "32");
+            if (strchr(val, '=') == NULL || val[0] == '=')
+                return bad_input("--set '%s': expected KEY=VALUE", val);
+            so.run.sets[so.run.nsets++] = val;
+        } else if (strcmp(a, "--log-level") == 0) {
+            OPTION_VALUE();
+            so.run.log_level = sim_log_level_parse(val);
+            if (so.run.log_level < 0)
+                return bad_input("--log-level: '%s' is not one of debug, info, warn, error, off", val);
+        } else if (strcmp(a, "--verbose") == 0) {
+            so.verbose = true;
+        } else if (strcmp(a, "--quiet") == 0) {
+            so.quiet = true;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return bad_input("unknown option '%s' for sweep", argv[i]);
+        } else if (file == NULL) {
+            file = a;
+        } else {
+            return bad_input("sweep takes one scenario file (got a second: %s)", a);
+        }
+    }
+    if (file == NULL)
+        return bad_input("sweep needs a scenario file with a sweep: section%s", "");
+    char shard_buf[32];
+    if (shard_select(shard_arg, &so.shard_index, &so.shard_total, shard_buf, &so.shard_text) != 0)
+        return EXIT_BAD_INPUT;
+    sim_err err = {0};
+    scenario *s = scn_load(file, &err);
+    if (s == NULL) {
+        fprintf(stderr, "%s\n", err.msg);
+        return EXIT_BAD_INPUT;
+    }
+    so.run.default_firmware = default_firmware();
+    if (so.run.firmware != NULL) {
+        fwimage *img = fwimage_open(so.run.firmware, &err);
+        if (img == NULL) {
+            fprintf(stderr, "linkrig: %s\n", err.msg);
+            scn_free(s);
+            return EXIT_BAD_INPUT;
+        }
+        fwimage_close(img);
+    }
+    int rc = sweep_main(s, &so);
+    scn_free(s);
+    return rc;
+}
+
+static int cmd_junit_merge(int argc, char **argv)
+{
+    if (argc < 2)
+        return bad_input("junit-merge takes OUT.xml and at least one IN.xml (e.g. linkrig junit-merge all.xml "
+                         "shard-*.xml)%s", "");
+    for (int i = 0; i < argc; i++)
+        if (argv[i][0] == '-' && argv[i][1] != '\0')
+            return bad_input("unknown option '%s' for junit-merge", argv[i]);
+    sim_err err = {0};
+    if (junit_merge(argv[0], (const char *const *)argv + 1, argc - 1, &err) != SIM_OK) {
+        fprintf(stderr, "linkrig: %s\n", err.msg);
+        return EXIT_BAD_INPUT;
+    }
+    return EXIT_PASS;
+}
+
 static int cmd_info(int argc, char **argv)
 {
     if (argc != 1 || argv[0][0] == '-')
@@ -775,7 +1029,7 @@ static void print_command_help(const char *cmd)
                line + 1);
     }
     char sect[64];
-    snprintf(sect, sizeof sect, "Options of %s:\n", cmd);
+    snprintf(sect, sizeof sect, "Options of %s", cmd); /* then ':' or " (...):" */
     const char *opts = strstr(usage_text, sect);
     if (opts != NULL) {
         const char *end = strstr(opts, "\n\n");
@@ -790,6 +1044,7 @@ int main(int argc, char **argv)
 {
     /* A capture FIFO whose reader went away must not kill the run. */
     signal(SIGPIPE, SIG_IGN);
+    program_name = argv[0];
     if (argc < 2) {
         fputs(usage_text, stderr);
         return EXIT_BAD_INPUT;
@@ -807,7 +1062,8 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int argc, char **argv);
-    } commands[] = {{"demo", cmd_demo}, {"run", cmd_run}, {"live", cmd_live}, {"info", cmd_info}};
+    } commands[] = {{"demo", cmd_demo},   {"run", cmd_run},   {"live", cmd_live},
+                    {"info", cmd_info},   {"sweep", cmd_sweep}, {"junit-merge", cmd_junit_merge}};
     for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
         if (strcmp(cmd, commands[k].name) != 0)
             continue;

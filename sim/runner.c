@@ -1131,9 +1131,12 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
             }
             runner_check *c = &out->checks[out->nchecks++];
             verdict_check(r.v[d], &s->expects[i], &refs, c);
+            snprintf(c->test, sizeof c->test, "%s", s->expects[i].text);
             if (r.ndev > 1 && s->expects[i].device < 0) {
                 size_t len = strlen(c->name);
                 snprintf(c->name + len, sizeof c->name - len, " [%s]", s->devices[d].name);
+                len = strlen(c->test);
+                snprintf(c->test + len, sizeof c->test - len, " [%s]", s->devices[d].name);
             }
             all = all && c->ok;
         }
@@ -1285,73 +1288,5 @@ int runner_result_read(int fd, runner_result *r)
         p += n;
         left -= (size_t)n;
     }
-    return SIM_OK;
-}
-
-static void xml_text(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default:
-            if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-                fputc(*s, f);
-        }
-    }
-}
-
-int runner_write_junit(const char *path, const runner_result *results, int n, sim_err *err)
-{
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        return sim_err_set(err, SIM_EIO, "cannot write %s: %s", path, strerror(errno));
-    int tests = 0, failures = 0;
-    for (int i = 0; i < n; i++) {
-        tests += results[i].nchecks + 1;
-        for (int k = 0; k < results[i].nchecks; k++)
-            failures += !results[i].checks[k].ok;
-        failures += !results[i].ran || results[i].failure[0] != '\0';
-    }
-    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"linkrig\" tests=\"%d\" failures=\"%d\">\n",
-            tests, failures);
-    for (int i = 0; i < n; i++) {
-        const runner_result *r = &results[i];
-        int fails = !r->ran || r->failure[0] != '\0';
-        for (int k = 0; k < r->nchecks; k++)
-            fails += !r->checks[k].ok;
-        fputs("  <testsuite name=\"", f);
-        xml_text(f, r->name);
-        fprintf(f, "\" tests=\"%d\" failures=\"%d\" time=\"%.3f\">\n", r->nchecks + 1, fails, r->wall_s);
-        /* the run itself: built, and the firmware did not crash */
-        fputs("    <testcase classname=\"", f);
-        xml_text(f, r->name);
-        fputs("\" name=\"run\">", f);
-        if (!r->ran || r->failure[0]) {
-            fputs("<failure message=\"", f);
-            xml_text(f, r->failure[0] ? r->failure : "did not run");
-            fputs("\"/>", f);
-        }
-        fputs("</testcase>\n", f);
-        for (int k = 0; k < r->nchecks; k++) {
-            fputs("    <testcase classname=\"", f);
-            xml_text(f, r->name);
-            fputs("\" name=\"", f);
-            xml_text(f, r->checks[k].name);
-            fputs("\">", f);
-            if (!r->checks[k].ok) {
-                fputs("<failure message=\"", f);
-                xml_text(f, r->checks[k].message);
-                fputs("\"/>", f);
-            }
-            fputs("</testcase>\n", f);
-        }
-        fputs("  </testsuite>\n", f);
-    }
-    fputs("</testsuites>\n", f);
-    if (fclose(f) != 0)
-        return sim_err_set(err, SIM_EIO, "cannot write %s", path);
     return SIM_OK;
 }

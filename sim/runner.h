@@ -68,7 +68,8 @@ typedef struct runner_opts {
 } runner_opts;
 
 typedef struct runner_check {
-    char name[128];    /* the expectation as the file wrote it */
+    char name[128];    /* the expectation as the file wrote it, with its line: for people */
+    char test[128];    /* the same without the line: a test name that survives edits (JUnit) */
     bool ok;
     char message[400]; /* expected vs seen */
 } runner_check;
@@ -124,7 +125,6 @@ void runner_print_summary(FILE *f, const runner_result *r);
 /* Child -> parent: a flat binary record through a pipe. */
 int runner_result_write(int fd, const runner_result *r);
 int runner_result_read(int fd, runner_result *r);
-/* JUnit XML: one testsuite per scenario, one testcase per expectation. */
-int runner_write_junit(const char *path, const runner_result *results, int n, sim_err *err);
+/* JUnit XML is written by sim/junit.h. */
 
 #endif

@@ -2531,11 +2531,288 @@ static int scn_description(scn_ctx *c, const scn_node *n, scenario *s)
     return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* sweep: what `linkrig sweep` draws fault schedules from (scenario.h).
+ * A value is fixed; a two-element list [lo, hi] is a range for numbers and
+ * durations; for names and booleans a list is the set to pick from. */
+
+/* A duration or [lo, hi], whole milliseconds (schedules are drawn in ms). */
+static int scn_sweep_dur(scn_ctx *c, const scn_node *n, const char *path, sim_time min, const char *allowed,
+                         sim_time *lo, sim_time *hi)
+{
+    char p[SCN_PATH];
+    const scn_node *a = n, *b = n;
+    int rc;
+    if (n->type == SCN_N_SEQ) {
+        if (n->n != 2)
+            return scn_fail(c, n, "%s: expected a duration or a range [lo, hi], not a list of %d", path, n->n);
+        a = n->first;
+        b = n->first->next;
+    }
+    scn_path_index(p, path, 0);
+    if ((rc = scn_dur(c, a, a == n ? path : p, min, allowed, lo)) != 0)
+        return rc;
+    scn_path_index(p, path, 1);
+    if ((rc = scn_dur(c, b, b == n ? path : p, min, allowed, hi)) != 0)
+        return rc;
+    if (*lo % SIM_MS(1) != 0 || *hi % SIM_MS(1) != 0)
+        return scn_fail(c, n, "%s: not a whole number of milliseconds (schedules are drawn in ms)", path);
+    if (*lo > *hi)
+        return scn_fail(c, n, "%s: the range runs backwards (%s is more than %s)", path, a->text, b->text);
+    return 0;
+}
+
+static int scn_sweep_int(scn_ctx *c, const scn_node *n, const char *path, long long min, long long max,
+                         long long *lo, long long *hi)
+{
+    char p[SCN_PATH];
+    const scn_node *a = n, *b = n;
+    int rc;
+    if (n->type == SCN_N_SEQ) {
+        if (n->n != 2)
+            return scn_fail(c, n, "%s: expected an integer or a range [lo, hi], not a list of %d", path, n->n);
+        a = n->first;
+        b = n->first->next;
+    }
+    scn_path_index(p, path, 0);
+    if ((rc = scn_int(c, a, a == n ? path : p, min, max, "", lo)) != 0)
+        return rc;
+    scn_path_index(p, path, 1);
+    if ((rc = scn_int(c, b, b == n ? path : p, min, max, "", hi)) != 0)
+        return rc;
+    if (*lo > *hi)
+        return scn_fail(c, n, "%s: the range runs backwards (%lld is more than %lld)", path, *lo, *hi);
+    return 0;
+}
+
+/* One name or a list of names to pick from (choices[i] = the name's index). */
+static int scn_sweep_pick(scn_ctx *c, const scn_node *n, const char *path, const char *what,
+                          const char *const *names, int nnames, int *choices, int *nchoices)
+{
+    char p[SCN_PATH];
+    int rc;
+    *nchoices = 0;
+    if (n->type != SCN_N_SEQ)
+        return scn_pick(c, n, path, what, names, nnames, &choices[(*nchoices)++]);
+    if (n->n == 0)
+        return scn_fail(c, n, "%s: is empty (expected one %s or a list to pick from)", path, what);
+    for (const scn_node *e = n->first; e != NULL; e = e->next) {
+        if (*nchoices == SCN_MAX_CHOICES)
+            return scn_fail_limit(c, e, "%s: too many choices (at most %d)", path, SCN_MAX_CHOICES);
+        scn_path_index(p, path, *nchoices);
+        if ((rc = scn_pick(c, e, p, what, names, nnames, &choices[(*nchoices)++])) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int scn_sweep_one(scn_ctx *c, const scn_node *n, const char *path, void *out)
+{
+    static const char *const drawable[] = {"ap_reboot", "cable_pull", "radio_wedge", "ap_tx_power", "dhcp", NULL};
+    static const char *const reboot[] = {"fault", "ap", "duration", "keep_leases", "channel", NULL};
+    static const char *const cable[] = {"fault", "duration", "device", NULL};
+    static const char *const wedge[] = {"fault", "mode", "survives_power_cycles", "device", NULL};
+    static const char *const txp[] = {"fault", "ap", "tx_power", NULL};
+    static const char *const dhcp[] = {"fault", "ap", "mode", "lease", NULL};
+    scn_sweep_fault *f = out;
+    scenario *s = c->s;
+    char p[SCN_PATH], qual[48], known[200];
+    const scn_node *v[5], *x;
+    int rc, kind = -1;
+    long long lo, hi;
+    f->device = -1;
+    f->keep_leases = 1;
+    f->line = n->line;
+    if (n->type != SCN_N_MAP)
+        return scn_fail(c, n, "%s: expected a mapping such as {fault: ap_reboot, ap: ap1, duration: [5s, 30s]}, not %s",
+                        path, scn_is_null(n) ? "nothing" : scn_kind_text(n));
+    const scn_node *fn = NULL;
+    for (const scn_node *k = n->first; k != NULL && k->next != NULL; k = k->next->next)
+        if (k->type == SCN_N_SCALAR && strcmp(k->text, "fault") == 0)
+            fn = k->next;
+    scn_join(drawable, scn_count(drawable), known, sizeof known);
+    if (fn == NULL)
+        return scn_missing(c, n, path, "fault", known);
+    scn_path(p, path, "fault");
+    if ((rc = scn_pick(c, fn, p, "fault", scn_fault_names, SCN_NFAULTS, &kind)) != 0)
+        return rc;
+    if (!scn_in(drawable, scn_fault_names[kind]))
+        return scn_fail(c, fn, "%s: a sweep cannot draw '%s' (it draws: %s)", p, scn_fault_names[kind], known);
+    f->kind = (scn_fault_kind)kind;
+    const char *const *keys = kind == SCN_F_AP_REBOOT    ? reboot
+                              : kind == SCN_F_CABLE_PULL ? cable
+                              : kind == SCN_F_RADIO_WEDGE ? wedge
+                              : kind == SCN_F_AP_TX_POWER ? txp
+                                                          : dhcp;
+    snprintf(qual, sizeof qual, " for %s", scn_fault_names[kind]);
+    if ((rc = scn_fields(c, n, path, qual, keys, v)) != 0)
+        return rc;
+    if ((x = scn_get(keys, v, "ap")) != NULL) {
+        const char *names[SCN_MAX_APS];
+        for (int i = 0; i < s->naps; i++)
+            names[i] = s->aps[i].name;
+        scn_path(p, path, "ap");
+        if ((rc = scn_sweep_pick(c, x, p, "access point", names, s->naps, f->aps, &f->naps)) != 0)
+            return rc;
+    }
+    if ((x = scn_get(keys, v, "device")) != NULL) {
+        scn_path(p, path, "device");
+        if ((rc = scn_device_ref(c, x, p, &f->device)) != 0)
+            return rc;
+    }
+    if ((x = scn_get(keys, v, "duration")) != NULL) {
+        scn_path(p, path, "duration");
+        if ((rc = scn_sweep_dur(c, x, p, SIM_MS(1), "must be >= 1ms", &f->dur_min, &f->dur_max)) != 0)
+            return rc;
+        f->has_duration = true;
+    }
+    if ((x = scn_get(keys, v, "keep_leases")) != NULL) {
+        static const char *const tf[] = {"false", "true"};
+        int ch[SCN_MAX_CHOICES], nch;
+        scn_path(p, path, "keep_leases");
+        if ((rc = scn_sweep_pick(c, x, p, "boolean", tf, 2, ch, &nch)) != 0)
+            return rc;
+        f->keep_leases = 0;
+        for (int i = 0; i < nch; i++)
+            f->keep_leases |= 1 << ch[i];
+    }
+    if ((x = scn_get(keys, v, "channel")) != NULL) {
+        scn_path(p, path, "channel");
+        const scn_node *e = x->type == SCN_N_SEQ ? x->first : x;
+        if (x->type == SCN_N_SEQ && x->n == 0)
+            return scn_fail(c, x, "%s: is empty (expected a channel or a list to pick from)", p);
+        for (int i = 0; e != NULL; e = x->type == SCN_N_SEQ ? e->next : NULL, i++) {
+            char ep[SCN_PATH];
+            if (f->nchannels == SCN_MAX_CHOICES)
+                return scn_fail_limit(c, e, "%s: too many choices (at most %d)", p, SCN_MAX_CHOICES);
+            scn_path_index(ep, p, i);
+            if ((rc = scn_channel(c, e, x->type == SCN_N_SEQ ? ep : p, &f->channels[f->nchannels++])) != 0)
+                return rc;
+        }
+    }
+    if ((x = scn_get(keys, v, "mode")) != NULL) {
+        static const char *const dmodes[] = {"normal", "ignore_renewals", "nak_renewals", "silent", "empty_pool"};
+        static const char *const wmodes[] = {"commands", "frames", "both"};
+        scn_path(p, path, "mode");
+        bool d = kind == SCN_F_DHCP;
+        if ((rc = scn_sweep_pick(c, x, p, d ? "DHCP mode" : "wedge mode", d ? dmodes : wmodes, d ? 5 : 3, f->modes,
+                                 &f->nmodes)) != 0)
+            return rc;
+    } else if (kind == SCN_F_DHCP) {
+        return scn_missing(c, n, path, "mode", "a DHCP mode or a list to pick from, e.g. [nak_renewals, silent]");
+    } else if (kind == SCN_F_RADIO_WEDGE) {
+        f->modes[f->nmodes++] = SCN_WEDGE_BOTH;
+    }
+    if ((x = scn_get(keys, v, "survives_power_cycles")) != NULL) {
+        scn_path(p, path, "survives_power_cycles");
+        if ((rc = scn_sweep_int(c, x, p, 0, 1000, &lo, &hi)) != 0)
+            return rc;
+        f->spc_min = (int)lo;
+        f->spc_max = (int)hi;
+    }
+    if ((x = scn_get(keys, v, "tx_power")) != NULL) {
+        const scn_node *a = x->type == SCN_N_SEQ && x->n == 2 ? x->first : x;
+        const scn_node *b = a == x ? x : x->first->next;
+        scn_path(p, path, "tx_power");
+        if (x->type == SCN_N_SEQ && x->n != 2)
+            return scn_fail(c, x, "%s: expected dBm or a range [lo, hi], not a list of %d", p, x->n);
+        if ((rc = scn_num(c, a, p, -10, 30, " dBm", &f->txp_min)) != 0 ||
+            (rc = scn_num(c, b, p, -10, 30, " dBm", &f->txp_max)) != 0)
+            return rc;
+        if (f->txp_min > f->txp_max)
+            return scn_fail(c, x, "%s: the range runs backwards (%g is more than %g)", p, f->txp_min, f->txp_max);
+    } else if (kind == SCN_F_AP_TX_POWER) {
+        return scn_missing(c, n, path, "tx_power", "dBm or a range [lo, hi] in -10..30");
+    }
+    if ((x = scn_get(keys, v, "lease")) != NULL) {
+        scn_path(p, path, "lease");
+        if ((rc = scn_sweep_dur(c, x, p, SIM_SEC(1), "must be >= 1s", &f->lease_min, &f->lease_max)) != 0)
+            return rc;
+        if (f->lease_min % SIM_SEC(1) != 0 || f->lease_max % SIM_SEC(1) != 0)
+            return scn_fail(c, x, "%s: not a whole number of seconds (DHCP leases are in seconds)", p);
+    }
+    if (kind == SCN_F_AP_REBOOT || kind == SCN_F_CABLE_PULL) {
+        const scn_sweep *sw = &s->sweep;
+        if (!f->has_duration && !sw->has_duration)
+            return scn_fail(c, n, "%s: %s needs a duration: give duration: [lo, hi] here or in sweep", path,
+                            scn_fault_names[kind]);
+        sim_time shortest = f->has_duration ? f->dur_min : sw->dur_min;
+        if (shortest > sw->window_end - sw->window_start)
+            return scn_fail(c, n, "%s: its shortest %s does not fit in sweep.window", path, scn_fault_names[kind]);
+    }
+    if (kind == SCN_F_CABLE_PULL) {
+        bool any = false;
+        for (int i = 0; i < s->ndevices; i++)
+            any = any || ((f->device < 0 || f->device == i) && s->devices[i].lan);
+        if (!any)
+            return scn_fail(c, fn, "%s: cable_pull needs a wired interface: set world.device.lan: true", path);
+    }
+    return 0;
+}
+
+static int scn_do_sweep(scn_ctx *c, const scn_node *n)
+{
+    static const char *const keys[] = {"faults", "count", "duration", "gap", "window", NULL};
+    const scn_node *v[5];
+    scenario *s = c->s;
+    scn_sweep *sw = &s->sweep;
+    char shown[64];
+    long long lo, hi;
+    int rc = scn_fields(c, n, "sweep", "", keys, v);
+    if (rc != 0)
+        return rc;
+    sw->line = n->line;
+    sw->count_min = sw->count_max = 1;
+    sw->gap_min = sw->gap_max = SIM_SEC(10);
+    sw->window_end = s->duration;
+    if (v[0] == NULL)
+        return scn_missing(c, n, "sweep", "faults", "the kinds of fault to draw, e.g. - {fault: ap_reboot, ap: ap1, "
+                                                    "duration: [5s, 30s]}");
+    if (v[1] != NULL) {
+        if ((rc = scn_sweep_int(c, v[1], "sweep.count", 1, SCN_MAX_SWEEP_COUNT, &lo, &hi)) != 0)
+            return rc;
+        sw->count_min = (int)lo;
+        sw->count_max = (int)hi;
+    }
+    if (s->nfaults + sw->count_max > SCN_MAX_FAULTS)
+        return scn_fail(c, v[1] != NULL ? v[1] : n, "sweep.count: the timeline's %d entries and %d drawn ones make "
+                        "more than %d", s->nfaults, sw->count_max, SCN_MAX_FAULTS);
+    if (v[2] != NULL) {
+        if ((rc = scn_sweep_dur(c, v[2], "sweep.duration", SIM_MS(1), "must be >= 1ms", &sw->dur_min,
+                                &sw->dur_max)) != 0)
+            return rc;
+        sw->has_duration = true;
+    }
+    if (v[3] != NULL &&
+        (rc = scn_sweep_dur(c, v[3], "sweep.gap", 0, "must be >= 0", &sw->gap_min, &sw->gap_max)) != 0)
+        return rc;
+    if (v[4] != NULL) {
+        if (v[4]->type != SCN_N_SEQ || v[4]->n != 2)
+            return scn_fail(c, v[4], "sweep.window: expected [start, end], e.g. [30s, 3m]");
+        if ((rc = scn_sweep_dur(c, v[4], "sweep.window", 0, "must be >= 0", &sw->window_start, &sw->window_end)) != 0)
+            return rc;
+        if (sw->window_end > s->duration)
+            return scn_fail(c, v[4]->last, "sweep.window[1]: %s is after the end of the run (duration: %s, line %d)",
+                            scn_show(v[4]->last, shown, sizeof shown), c->duration->text, c->duration->line);
+        if (sw->window_start == sw->window_end)
+            return scn_fail(c, v[4], "sweep.window: is empty (start and end are both %s)",
+                            scn_show(v[4]->first, shown, sizeof shown));
+    }
+    /* Last: each kind's checks need the window and the default duration. */
+    if ((rc = scn_do_list(c, v[0], "sweep.faults", SCN_MAX_SWEEP_FAULTS, "a list of faults to draw from",
+                          scn_sweep_one, sizeof sw->faults[0], sw->faults, &sw->nfaults)) != 0)
+        return rc;
+    if (sw->nfaults == 0)
+        return scn_fail(c, v[0], "sweep.faults: is empty (expected 1..%d kinds of fault to draw from)",
+                        SCN_MAX_SWEEP_FAULTS);
+    return 0;
+}
+
 static int scn_do_top(scn_ctx *c, const scn_node *root)
 {
     static const char *const keys[] = {"name",  "description", "seed",     "duration", "capture",
-                                       "world", "firmware",    "timeline", "expect",   "services", NULL};
-    const scn_node *v[10];
+                                       "world", "firmware",    "timeline", "expect",   "services", "sweep", NULL};
+    const scn_node *v[11];
     scenario *s = c->s;
     int rc;
     if (root == NULL)
@@ -2589,6 +2866,10 @@ static int scn_do_top(scn_ctx *c, const scn_node *root)
         (rc = scn_do_list(c, ex, "expect", SCN_MAX_EXPECT, "a list of expectations (- link_up_within: 15s ...)",
                           scn_one_expect, sizeof s->expects[0], s->expects, &s->nexpects)) != 0)
         return rc;
+    const scn_node *sw = scn_section(keys, v, "sweep");
+    if (sw != NULL && (rc = scn_do_sweep(c, sw)) != 0)
+        return rc;
+    s->sweep.present = sw != NULL;
     return 0;
 }
 

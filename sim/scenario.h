@@ -157,6 +157,23 @@
  *           the sink (it sends nothing).
  *   normal  as declared.
  * With duration, the service returns to normal at its end.
+ *   sweep:                          # optional: what `linkrig sweep` draws (linkrig run ignores it)
+ *     faults:                       # required, 1..16 kinds to draw from, each with its ranges:
+ *       - {fault: ap_reboot, ap: ap1, duration: [5s, 30s]}   # ap: a name or a list to pick from
+ *                                   #   (every AP); keep_leases: [false, true]; channel: [6, 11]
+ *       - {fault: cable_pull, duration: [5s, 60s]}           # device: NAME (every device)
+ *       - {fault: radio_wedge, mode: [commands, both], survives_power_cycles: [0, 1]}
+ *       - {fault: ap_tx_power, ap: ap1, tx_power: [-10, 10]}
+ *       - {fault: dhcp, ap: ap1, mode: [nak_renewals, silent], lease: [60s, 10m]}
+ *                                   # a value is fixed; [lo, hi] draws a number or duration in
+ *                                   # the range, a list of names or booleans picks one
+ *     count: [1, 3]                 # (1) faults per schedule: n or [min, max], 1..64
+ *     duration: [5s, 30s]           # how long faults with a duration last, when their entry
+ *                                   #   gives none (ap_reboot and cable_pull need one of the two)
+ *     gap: [10s, 60s]               # (10s) from one fault's end to the next one's start
+ *     window: [30s, 3m]             # ([0, duration]) every drawn fault starts and ends in it
+ *   A schedule is the file's own timeline (kept, first, so after: N still
+ *   means the same entry) followed by the drawn faults in time order.
  *
  * What each expectation means. Verdicts come from what the rig itself saw,
  * never from what the firmware says about itself (sim/runner.c): the chip
@@ -484,6 +501,41 @@ typedef struct scn_expect {
     sim_time grace;       /* max_outage: added to each excluded window's end */
 } scn_expect;
 
+/* The sweep: section (linkrig sweep draws schedules from it; sim/sweep.h). */
+#define SCN_MAX_SWEEP_FAULTS 16
+#define SCN_MAX_SWEEP_COUNT 64
+#define SCN_MAX_CHOICES 13
+
+typedef struct scn_sweep_fault {
+    scn_fault_kind kind;
+    int aps[SCN_MAX_APS];  /* choices; naps 0 = every AP */
+    int naps;
+    int device;            /* -1 = every device */
+    bool has_duration;     /* else the sweep's duration */
+    sim_time dur_min, dur_max;
+    int keep_leases;       /* bit 0: false may be drawn, bit 1: true (default: false only) */
+    int channels[SCN_MAX_CHOICES]; /* ap_reboot: choices, 0 = same; nchannels 0 = same */
+    int nchannels;
+    int modes[SCN_MAX_CHOICES];    /* dhcp (scn_dhcp_mode), radio_wedge (scn_wedge_mode) */
+    int nmodes;
+    int spc_min, spc_max;  /* radio_wedge: survives_power_cycles */
+    double txp_min, txp_max; /* ap_tx_power: dBm */
+    sim_time lease_min, lease_max; /* dhcp: 0 = unchanged */
+    int line;
+} scn_sweep_fault;
+
+typedef struct scn_sweep {
+    bool present;
+    scn_sweep_fault faults[SCN_MAX_SWEEP_FAULTS];
+    int nfaults;
+    int count_min, count_max;
+    bool has_duration;
+    sim_time dur_min, dur_max;
+    sim_time gap_min, gap_max;
+    sim_time window_start, window_end;
+    int line;
+} scn_sweep;
+
 typedef struct scenario {
     char path[512];
     char name[64];
@@ -514,6 +566,7 @@ typedef struct scenario {
     int nfaults;
     scn_expect expects[SCN_MAX_EXPECT];
     int nexpects;
+    scn_sweep sweep;
 } scenario;
 
 /* Reads and validates path. On error returns NULL and err->msg is

@@ -17,7 +17,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 pkgs=(build-essential cmake pkg-config dpkg-dev
-      libslirp-dev libglib2.0-dev libdeflate-dev libpcap-dev libcmocka-dev libyaml-dev libssl-dev tshark curl python3)
+      libslirp-dev libglib2.0-dev libdeflate-dev libpcap-dev libcmocka-dev libyaml-dev libssl-dev tshark curl python3
+      libxml2-utils python3-junitparser)  # the JUnit checks: xmllint against tests/junit.xsd, a real JUnit reader
 
 missing=()
 for p in "${pkgs[@]}"; do
