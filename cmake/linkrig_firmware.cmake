@@ -1,5 +1,7 @@
 # linkrig_add_firmware(<target>
-#     SOURCES <file>...            the device's C sources (one of them defines app_main)
+#     [SDK pico_w]                 build a program written against the Pico SDK (see below)
+#     SOURCES <file>...            the device's C sources (one of them defines app_main,
+#                                  or main() with SDK pico_w)
 #     LWIPOPTS_DIR <dir>           the folder holding the firmware's lwipopts.h
 #     [INCLUDE_DIRS <dir>...]      more include folders for SOURCES
 #     [LWIP_DIR <dir>]             an lwIP source tree (default: the one linkrig was built with)
@@ -13,12 +15,31 @@
 # Ethernet calls forwarded to the rig, lwIP's NO_SYS port, the netif glue).
 # Run it with `linkrig run --firmware <target>.so scenario.yaml`.
 #
-# Expects LINKRIG_SHIM_INCLUDE_DIR, LINKRIG_IMAGE_GLUE_DIR and LINKRIG_LWIP_DIR
-# (set by linkrigConfig.cmake, or by linkrig's own top-level CMakeLists.txt).
+#
+# SDK pico_w: the sources are a Raspberry Pi Pico W program written against
+# the Pico SDK and the cyw43-driver in the pico_cyw43_arch_lwip_poll style,
+# built unmodified: the layer in firmware_shim/sdk/pico_w (its headers on the
+# include path, its sources in the image) provides pico/stdlib.h,
+# pico/cyw43_arch.h, cyw43.h & co. over the board, and app_main() calling
+# the program's main() (hidden inside the image like every symbol). printf,
+# vprintf, puts and putchar are wrapped at link time, as the SDK's pico_stdio
+# does, and go to the device's log. The program and lwIP are compiled with
+# the defines of pico_cyw43_arch_lwip_poll (PICO_CYW43_ARCH_POLL=1,
+# CYW43_LWIP=1), which lwipopts.h files test, and the program as GNU C11
+# (-std=gnu11), as the SDK compiles it. README "Pico W programs".
+#
+# Expects LINKRIG_SHIM_INCLUDE_DIR, LINKRIG_IMAGE_GLUE_DIR, LINKRIG_SDK_DIR
+# and LINKRIG_LWIP_DIR (set by linkrigConfig.cmake, or by linkrig's own
+# top-level CMakeLists.txt).
 include_guard(GLOBAL)
 
-function(_linkrig_lwip_objects out_var lwipopts_dir lwip_dir)
-  string(MD5 key "${lwipopts_dir}|${lwip_dir}")
+# The defines of the SDK's pico_cyw43_arch_lwip_poll library.
+set(_LINKRIG_PICO_W_DEFS PICO_CYW43_ARCH_POLL=1 CYW43_LWIP=1 LIB_PICO_CYW43_ARCH=1 LIB_PICO_STDLIB=1
+  LIB_PICO_STDIO=1 LINKRIG_SDK_PICO_W=1)
+set(_LINKRIG_PICO_W_SOURCES pico_runtime.c pico_alarm.c async_context_poll.c cyw43_driver.c cyw43_arch.c)
+
+function(_linkrig_lwip_objects out_var lwipopts_dir lwip_dir sdk)
+  string(MD5 key "${lwipopts_dir}|${lwip_dir}|${sdk}")
   string(SUBSTRING "${key}" 0 12 key)
   set(lib linkrig_lwip_${key})
   if(NOT TARGET ${lib})
@@ -34,16 +55,26 @@ function(_linkrig_lwip_objects out_var lwipopts_dir lwip_dir)
     add_library(${lib} OBJECT ${lwip_srcs}
       ${LINKRIG_IMAGE_GLUE_DIR}/lwip_port.c ${LINKRIG_IMAGE_GLUE_DIR}/wifi_netif.c
       ${LINKRIG_IMAGE_GLUE_DIR}/eth_netif.c ${LINKRIG_IMAGE_GLUE_DIR}/netif_glue.c)
+    set(port)
+    if(sdk STREQUAL "pico_w")
+      # Before lwipopts_dir: its lwipopts.h wraps the program's (host alignment).
+      set(port ${LINKRIG_SDK_DIR}/pico_w/port)
+    endif()
     target_include_directories(${lib} PRIVATE
-      ${lwipopts_dir} ${LINKRIG_SHIM_INCLUDE_DIR} ${LINKRIG_IMAGE_GLUE_DIR} ${lwip_dir}/src/include)
+      ${port} ${lwipopts_dir} ${LINKRIG_SHIM_INCLUDE_DIR} ${LINKRIG_IMAGE_GLUE_DIR} ${lwip_dir}/src/include)
     set_target_properties(${lib} PROPERTIES POSITION_INDEPENDENT_CODE ON C_VISIBILITY_PRESET hidden
       C_STANDARD 11)
+    if(sdk STREQUAL "pico_w")
+      # lwipopts.h may test them (pico-examples' do): lwIP must see the
+      # same options as the program.
+      target_compile_definitions(${lib} PRIVATE ${_LINKRIG_PICO_W_DEFS})
+    endif()
   endif()
   set(${out_var} ${lib} PARENT_SCOPE)
 endfunction()
 
 function(linkrig_add_firmware target)
-  cmake_parse_arguments(FW "NO_APP_MAIN" "LWIPOPTS_DIR;LWIP_DIR;OUTPUT_DIRECTORY" "SOURCES;INCLUDE_DIRS" ${ARGN})
+  cmake_parse_arguments(FW "NO_APP_MAIN" "SDK;LWIPOPTS_DIR;LWIP_DIR;OUTPUT_DIRECTORY" "SOURCES;INCLUDE_DIRS" ${ARGN})
   if(FW_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "linkrig_add_firmware(${target}): unknown arguments: ${FW_UNPARSED_ARGUMENTS}")
   endif()
@@ -62,11 +93,36 @@ function(linkrig_add_firmware target)
     set(lwip "${LINKRIG_LWIP_DIR}")
   endif()
   get_filename_component(lwip "${lwip}" ABSOLUTE)
-  _linkrig_lwip_objects(lwip_objs "${opts}" "${lwip}")
+  set(sdk_srcs)
+  set(sdk_incs)
+  set(sdk_port)
+  if(FW_SDK)
+    if(NOT FW_SDK STREQUAL "pico_w")
+      message(FATAL_ERROR "linkrig_add_firmware(${target}): unknown SDK '${FW_SDK}' (known: pico_w)")
+    endif()
+    if(NOT EXISTS "${LINKRIG_SDK_DIR}/pico_w/include/pico/cyw43_arch.h")
+      message(FATAL_ERROR "linkrig_add_firmware(${target}): no Pico W layer at '${LINKRIG_SDK_DIR}/pico_w'")
+    endif()
+    foreach(f ${_LINKRIG_PICO_W_SOURCES})
+      list(APPEND sdk_srcs ${LINKRIG_SDK_DIR}/pico_w/src/${f})
+    endforeach()
+    set(sdk_incs ${LINKRIG_SDK_DIR}/pico_w/include)
+    set(sdk_port ${LINKRIG_SDK_DIR}/pico_w/port)
+  endif()
+  _linkrig_lwip_objects(lwip_objs "${opts}" "${lwip}" "${FW_SDK}")
 
-  add_library(${target} MODULE ${FW_SOURCES} ${LINKRIG_IMAGE_GLUE_DIR}/image_glue.c $<TARGET_OBJECTS:${lwip_objs}>)
+  add_library(${target} MODULE ${FW_SOURCES} ${sdk_srcs} ${LINKRIG_IMAGE_GLUE_DIR}/image_glue.c
+    $<TARGET_OBJECTS:${lwip_objs}>)
   target_include_directories(${target} PRIVATE
-    ${FW_INCLUDE_DIRS} ${opts} ${LINKRIG_SHIM_INCLUDE_DIR} ${LINKRIG_IMAGE_GLUE_DIR} ${lwip}/src/include)
+    ${sdk_port} ${FW_INCLUDE_DIRS} ${opts} ${sdk_incs} ${LINKRIG_SHIM_INCLUDE_DIR} ${LINKRIG_IMAGE_GLUE_DIR} ${lwip}/src/include)
+  if(FW_SDK STREQUAL "pico_w")
+    target_compile_definitions(${target} PRIVATE ${_LINKRIG_PICO_W_DEFS})
+    set_target_properties(${target} PROPERTIES C_EXTENSIONS ON)
+    # pico_stdio's link-time wrapping; __printf_chk & co. are what printf
+    # becomes under _FORTIFY_SOURCE.
+    target_link_options(${target} PRIVATE
+      -Wl,--wrap=printf,--wrap=vprintf,--wrap=puts,--wrap=putchar,--wrap=__printf_chk,--wrap=__vprintf_chk)
+  endif()
   target_compile_definitions(${target} PRIVATE LINKRIG_IMAGE_NAME="${target}")
   # Only the descriptor leaves the image; everything else binds inside it,
   # so two instances never share a symbol with each other or with the rig.

@@ -54,9 +54,17 @@ void sys_arch_unprotect(sys_prot_t pval)
 }
 #endif
 
+/* An SDK layer that must know when lwIP's timers ran defines this
+ * (firmware_shim/sdk/pico_w: on a Pico those timers are a worker of the
+ * async context, so a wait for work ends when they ran). Weak: NULL in
+ * images without one. */
+extern void lwip_port_timers_ran(void) __attribute__((weak));
+
 void lwip_port_run_timers(void)
 {
     sys_check_timeouts();
+    if (lwip_port_timers_ran)
+        lwip_port_timers_ran();
 }
 
 _Noreturn void lwip_port_assert(const char *msg, const char *file, int line)
