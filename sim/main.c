@@ -60,6 +60,9 @@ static const char usage_text[] =
     "Options of run:\n"
     "  --firmware IMG  run this firmware image (a .so built with linkrig_add_firmware)\n"
     "                  instead of the scenario's world.device.firmware or the bundled camera\n"
+    "  --hostfwd SPEC  forward a port of this machine to the device (QEMU syntax,\n"
+    "                  tcp:127.0.0.1:8080-:80; repeatable; makes the run depend on\n"
+    "                  host timing); a scenario's forwards: do the same\n"
     "  --watchdog D    stop a task that runs D of wall-clock time without blocking\n"
     "                  (default 10s; 0 = never): exit 1 naming device, task and time\n"
     "  --seed N        seed for every scenario (default: each file's own)\n"
@@ -549,6 +552,11 @@ static int cmd_run(int argc, char **argv)
         } else if (strcmp(a, "--firmware") == 0) {
             OPTION_VALUE();
             o.firmware = val;
+        } else if (strcmp(a, "--hostfwd") == 0) {
+            OPTION_VALUE();
+            if (o.nhostfwd == 8)
+                return bad_input("too many --hostfwd options (at most %s)", "8");
+            o.hostfwd[o.nhostfwd++] = val;
         } else if (strcmp(a, "--watchdog") == 0) {
             OPTION_VALUE();
             if (parse_watchdog(val, &o.watchdog_ms) != 0)

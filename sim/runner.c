@@ -1022,7 +1022,10 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         rc = check_sets(o, w, err);
     for (int i = 0; rc == SIM_OK && i < s->ndevices; i++)
         rc = apply_settings(s, o, i, world_device_board(w, i), err);
-    for (int i = 0; rc == SIM_OK && o->live && i < o->nhostfwd; i++)
+    /* Port forwards: the scenario's, then --hostfwd (run and live). */
+    for (int i = 0; rc == SIM_OK && i < s->nforwards; i++)
+        rc = uplink_add_hostfwd(world_uplink(w), s->forwards[i], err);
+    for (int i = 0; rc == SIM_OK && i < o->nhostfwd; i++)
         rc = uplink_add_hostfwd(world_uplink(w), o->hostfwd[i], err);
     if (rc == SIM_OK && o->live && o->console_socket != NULL)
         rc = console_open_socket(&r, o->console_socket, err);

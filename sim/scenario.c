@@ -2808,11 +2808,71 @@ static int scn_do_sweep(scn_ctx *c, const scn_node *n)
     return 0;
 }
 
+/* "tcp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT" (QEMU's hostfwd syntax,
+ * which the uplink takes): checked here so that a typo is a located error
+ * before anything runs. */
+static bool scn_port_ok(const char *p, const char *end)
+{
+    if (p == end || end - p > 5)
+        return false;
+    long v = 0;
+    for (; p < end; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v = v * 10 + (*p - '0');
+    }
+    return v >= 1 && v <= 65535;
+}
+
+static bool scn_forward_ok(const char *t)
+{
+    const char *rest;
+    if (strncmp(t, "tcp:", 4) == 0 || strncmp(t, "udp:", 4) == 0)
+        rest = t + 4;
+    else
+        return false;
+    const char *dash = strchr(rest, '-');
+    if (dash == NULL)
+        return false;
+    const char *c1 = memchr(rest, ':', (size_t)(dash - rest)); /* host address ends here */
+    const char *c2 = strrchr(dash, ':');
+    return c1 != NULL && c2 != NULL && scn_port_ok(c1 + 1, dash) && scn_port_ok(c2 + 1, t + strlen(t));
+}
+
+static int scn_do_forwards(scn_ctx *c, const scn_node *n)
+{
+    scenario *s = c->s;
+    if (n == NULL)
+        return 0;
+    int rc = scn_seq(c, n, "forwards", "a list of port forwards such as \"tcp:127.0.0.1:8080-:80\"");
+    if (rc != 0)
+        return rc;
+    char p[SCN_PATH];
+    for (const scn_node *e = n->first; e != NULL; e = e->next) {
+        if (s->nforwards == SCN_MAX_FORWARDS)
+            return scn_fail_limit(c, e, "forwards[%d]: too many forwards (at most %d)", s->nforwards,
+                                  SCN_MAX_FORWARDS);
+        scn_path_index(p, "forwards", s->nforwards);
+        char *f = s->forwards[s->nforwards];
+        if ((rc = scn_str(c, e, p, 1, sizeof s->forwards[0] - 1, "a port forward such as \"tcp:127.0.0.1:8080-:80\"",
+                          f, sizeof s->forwards[0])) != 0)
+            return rc;
+        if (!scn_forward_ok(f))
+            return scn_fail(c, e,
+                            "%s: '%s' is not a port forward (expected tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT, "
+                            "ports 1..65535, e.g. \"tcp:127.0.0.1:8080-:80\")",
+                            p, f);
+        s->nforwards++;
+    }
+    return 0;
+}
+
 static int scn_do_top(scn_ctx *c, const scn_node *root)
 {
     static const char *const keys[] = {"name",  "description", "seed",     "duration", "capture",
-                                       "world", "firmware",    "timeline", "expect",   "services", "sweep", NULL};
-    const scn_node *v[11];
+                                       "world", "firmware",    "timeline", "expect",   "services", "sweep",
+                                       "forwards", NULL};
+    const scn_node *v[12];
     scenario *s = c->s;
     int rc;
     if (root == NULL)
@@ -2854,6 +2914,8 @@ static int scn_do_top(scn_ctx *c, const scn_node *root)
     if (!s->fw_key_set)
         memcpy(s->fw_key, s->aps[0].passphrase, sizeof s->fw_key);
 
+    if ((rc = scn_do_forwards(c, scn_section(keys, v, "forwards"))) != 0)
+        return rc;
     if ((rc = scn_do_services(c, scn_section(keys, v, "services"))) != 0)
         return rc;
     const scn_node *tl = scn_section(keys, v, "timeline");

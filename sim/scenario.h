@@ -71,6 +71,11 @@
  *       kind: ntp
  *       epoch: 1767225600           # (the captures' epoch, 2026-01-01T00:00:00Z) Unix seconds at
  *                                   #   virtual time 0, 0..2085978495 (NTP era 0)
+ *   forwards:                       # optional: ports of this machine forwarded to the device,
+ *     - "tcp:127.0.0.1:8080-:80"    #   QEMU's hostfwd syntax (GUESTADDR empty: the first lease).
+ *                                   #   Host sockets make a run depend on the host's timing: such
+ *                                   #   runs are paced to the wall clock while a connection is open
+ *                                   #   and are not byte-for-byte reproducible (--hostfwd adds more)
  *   timeline:                       # faults, in any order (run in time order)
  *     - at: 60s
  *       fault: ap_reboot            # ap, duration (required); keep_leases (false); channel (same)
@@ -344,6 +349,7 @@
 #define SCN_MAX_FAULTS 256
 #define SCN_MAX_EXPECT 64
 #define SCN_MAX_DEVICES 128
+#define SCN_MAX_FORWARDS 8
 #define SCN_MAX_DEVICE_SETTINGS 16
 #define SCN_MAX_SERVICES 16
 #define SCN_MAX_DNS_NAMES 32
@@ -548,6 +554,8 @@ typedef struct scenario {
     bool capture_beacons;
     scn_ap aps[SCN_MAX_APS];
     int naps;
+    char forwards[SCN_MAX_FORWARDS][80]; /* port forwards, QEMU hostfwd syntax */
+    int nforwards;
     scn_device devices[SCN_MAX_DEVICES];
     int ndevices;         /* >= 1 */
     /* firmware settings */
