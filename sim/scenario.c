@@ -1901,8 +1901,11 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
         if ((rc = scn_device_ref(c, x, p, &f->device)) != 0)
             return rc;
     }
-    if (f->kind == SCN_F_SERVICE)
-        return scn_service_fault(c, n, path, keys, v, f);
+    if (f->kind == SCN_F_SERVICE) {
+        if ((rc = scn_service_fault(c, n, path, keys, v, f)) != 0)
+            return rc;
+        return scn_do_repeat(c, n, path, keys, v, f); /* id:, every: as on any entry */
+    }
     if (f->kind != SCN_F_MOVE_DEVICE && f->kind != SCN_F_RADIO_WEDGE && f->kind != SCN_F_CABLE_PULL) {
         if ((x = scn_get(keys, v, "ap")) == NULL)
             return scn_missing(c, n, path, "ap", "which access point, by name");

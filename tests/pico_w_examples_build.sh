@@ -14,7 +14,7 @@ cmake --install "$build" --prefix "$work/prefix" >"$work/install.log"
 cmake -S "$src/examples/pico_w" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" \
     -DCMAKE_C_FLAGS="-Werror" >"$work/configure.log" || { cat "$work/configure.log"; exit 1; }
 cmake --build "$work/build" >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-for n in picow_scan picow_tcp_client picow_tcp_client_noreconnect picow_udp_sender; do
+for n in picow_scan picow_tcp_client picow_tcp_client_noreconnect picow_udp_sender picow_ntp_client; do
     test -f "$work/build/$n.so" || { echo "$n.so was not built"; exit 1; }
     if nm -D --defined-only "$work/build/$n.so" | grep -qw main; then
         echo "$n.so exports main()"; exit 1
