@@ -127,10 +127,53 @@ static void fault_end_cb(void *arg)
     case SCN_F_SERVICE:
         service_fault(r, f, false);
         break;
+    case SCN_F_AP_REFUSE:
+        ap_set_refusal(world_ap(w, f->ap), 0, 0);
+        break;
+    case SCN_F_GROUP_KEY_MISS:
+        for (int i = 0; i < world_device_count(w); i++)
+            if (f->device < 0 || f->device == i)
+                radio_set_group_key_miss(world_device_radio(w, i), false);
+        break;
+    case SCN_F_CABLE_MOVE:
+        for (int i = 0; i < world_device_count(w); i++)
+            if ((f->device < 0 || f->device == i) && world_device_ethphy(w, i) != NULL)
+                ethphy_set_cable(world_device_ethphy(w, i), true);
+        break;
     default:
         break;
     }
     trace_fault(r, fe, "end");
+}
+
+/* A DHCP server's pool moves (a dhcp fault with pool, a cable_move): the
+ * parser has resolved the router (kept, or given) and the server's own
+ * address in the new subnet; the uplink answers for a router outside its
+ * own network (uplink_add_router). */
+static void move_pool(world *w, dhcps *d, const scn_fault *f)
+{
+    dhcps_set_pool(d, f->pool_start, f->pool_end, f->netmask, f->router, f->server_ip, NULL);
+    if (world_uplink(w) != NULL && f->router != 0x0a000202u)
+        uplink_add_router(world_uplink(w), f->router, NULL);
+}
+
+/* ap_deauth / ap_disassoc: to the named device's MAC, or to every station. */
+static void kick(world *w, const scn_fault *f)
+{
+    ap *a = world_ap(w, f->ap);
+    if (f->device < 0) {
+        if (f->kind == SCN_F_AP_DEAUTH)
+            ap_deauth(a, NULL, f->code);
+        else
+            ap_disassoc(a, NULL, f->code);
+        return;
+    }
+    uint8_t mac[6];
+    radio_get_mac(world_device_radio(w, f->device), mac);
+    if (f->kind == SCN_F_AP_DEAUTH)
+        ap_deauth(a, mac, f->code);
+    else
+        ap_disassoc(a, mac, f->code);
 }
 
 /* The devices a device fault acts on: the one it names, or every one. */
@@ -215,7 +258,7 @@ static void fault_start_cb(void *arg)
         fe->walk_timer = sim_every(s, WALK_STEP, WALK_STEP, walk_step, fe);
         break;
     case SCN_F_DHCP: {
-        dhcps *d = world_dhcps(w, f->ap);
+        dhcps *d = f->lan ? world_lan_dhcps(w) : world_dhcps(w, f->ap);
         if (d == NULL)
             break;
         static const dhcps_mode modes[] = {DHCPS_NORMAL, DHCPS_IGNORE_RENEWALS, DHCPS_NAK_RENEWALS, DHCPS_SILENT,
@@ -223,11 +266,46 @@ static void fault_start_cb(void *arg)
         dhcps_set_mode(d, modes[f->dhcp_mode]);
         if (f->lease > 0)
             dhcps_set_lease_time(d, (uint32_t)(f->lease / SIM_SEC(1)), 0, 0, NULL);
-        if (f->dhcp_mode == SCN_DHCP_EMPTY_POOL)
-            dhcps_set_pool(d, 1, 0, 0xffffff00u, 0x0a000202u, 0, NULL);
+        if (f->dhcp_mode == SCN_DHCP_EMPTY_POOL) {
+            /* Empty, on the subnet and with the router the server has. */
+            uint32_t mask, router;
+            dhcps_get_pool(d, NULL, NULL, &mask, &router, NULL);
+            dhcps_set_pool(d, 1, 0, mask, router, 0, NULL);
+        }
         if (f->has_pool)
-            dhcps_set_pool(d, f->pool_start, f->pool_end, f->netmask ? f->netmask : 0xffffff00u,
-                           f->router ? f->router : 0x0a000202u, 0, NULL);
+            move_pool(w, d, f);
+        break;
+    }
+    case SCN_F_AP_DEAUTH:
+    case SCN_F_AP_DISASSOC:
+        kick(w, f);
+        break;
+    case SCN_F_AP_REFUSE:
+        ap_set_refusal(world_ap(w, f->ap), f->code, f->comeback_tu);
+        sim_at(s, fe->end, fault_end_cb, fe);
+        break;
+    case SCN_F_GROUP_KEY_MISS:
+        FOR_TARGETS(w, f, i)
+            radio_set_group_key_miss(world_device_radio(w, i), true);
+        if (f->duration > 0)
+            sim_at(s, fe->end, fault_end_cb, fe);
+        break;
+    case SCN_F_CABLE_MOVE: {
+        /* Out of one network, into another after the pause: the segment's
+         * server becomes that network's (its subnet, router and address; it
+         * knows no lease of ours), as a replug into another switch would
+         * meet another DHCP server. */
+        FOR_TARGETS(w, f, i)
+            if (world_device_ethphy(w, i) != NULL)
+                ethphy_set_cable(world_device_ethphy(w, i), false);
+        dhcps *d = world_lan_dhcps(w);
+        if (d != NULL) {
+            dhcps_forget_leases(d);
+            if (f->lease > 0)
+                dhcps_set_lease_time(d, (uint32_t)(f->lease / SIM_SEC(1)), 0, 0, NULL);
+            move_pool(w, d, f);
+        }
+        sim_at(s, fe->end, fault_end_cb, fe);
         break;
     }
     case SCN_F_RADIO_WEDGE: {
@@ -257,7 +335,10 @@ static sim_time fault_end_time(const scn_fault *f)
     switch (f->kind) {
     case SCN_F_AP_REBOOT:
     case SCN_F_CABLE_PULL:
-    case SCN_F_SERVICE: /* duration 0: it never ends by itself */
+    case SCN_F_CABLE_MOVE:
+    case SCN_F_AP_REFUSE:
+    case SCN_F_SERVICE:        /* duration 0: it never ends by itself */
+    case SCN_F_GROUP_KEY_MISS: /* likewise */
         return f->at + f->duration;
     default:
         return f->at;
@@ -902,6 +983,9 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
             ac->dhcps.pool_start = a->pool_start;
             ac->dhcps.pool_end = a->pool_end;
         }
+        ac->ap.max_stations = a->max_stations;
+        ac->ap.hidden = a->hidden;
+        ac->ap.gtk_rekey_s = (uint32_t)(a->gtk_rekey / SIM_SEC(1));
     }
     wc.ndevices = s->ndevices;
     for (int i = 0; i < s->ndevices; i++) {

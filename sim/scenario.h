@@ -349,6 +349,9 @@ typedef struct scn_ap {
     double tx_power_dbm;
     sim_time lease;       /* 0 = default (1 h) */
     uint32_t pool_start, pool_end; /* host order; 0 = default */
+    int max_stations;     /* associated stations (16) */
+    bool hidden;          /* empty SSID in beacons */
+    sim_time gtk_rekey;   /* 0 = never */
     int line;             /* where it was declared, for later messages */
 } scn_ap;
 
@@ -379,6 +382,11 @@ typedef enum {
     SCN_F_RADIO_WEDGE,
     SCN_F_CABLE_PULL,
     SCN_F_SERVICE,
+    SCN_F_AP_DEAUTH,
+    SCN_F_AP_DISASSOC,
+    SCN_F_AP_REFUSE,
+    SCN_F_GROUP_KEY_MISS,
+    SCN_F_CABLE_MOVE,
 } scn_fault_kind;
 
 typedef enum { SCN_DHCP_NORMAL, SCN_DHCP_IGNORE_RENEWALS, SCN_DHCP_NAK_RENEWALS, SCN_DHCP_SILENT, SCN_DHCP_EMPTY_POOL } scn_dhcp_mode;
@@ -422,8 +430,15 @@ typedef struct scn_fault {
     double speed;         /* move_device: m/s, 0 = jump */
     scn_dhcp_mode dhcp_mode;
     sim_time lease;       /* dhcp: 0 = unchanged */
-    bool has_pool;        /* dhcp: move the pool */
-    uint32_t pool_start, pool_end, netmask, router;
+    bool has_pool;        /* dhcp, cable_move: move the pool */
+    uint32_t pool_start, pool_end, netmask;
+    uint32_t router;      /* dhcp, cable_move: 0 = keep the server's (checked to fit at parse time) */
+    uint32_t server_ip;   /* dhcp, cable_move: the server's own address there; 0 = keep */
+    int pool_line, pool_col; /* where the pool was written */
+    bool lan;             /* dhcp: the wired segment's server (instead of an AP's) */
+    uint16_t code;        /* ap_deauth, ap_disassoc: reason code; ap_refuse: status code */
+    uint32_t comeback_tu; /* ap_refuse with status 30: association comeback time, TUs */
+    sim_time pause;       /* cable_move: how long the cable is out */
     scn_wedge_mode wedge_mode;
     int survives_power_cycles;
     int device;           /* move_device, radio_wedge, cable_pull: index, -1 = every device */
@@ -524,6 +539,11 @@ scenario *scn_parse(const char *path, const char *text, size_t len, sim_err *err
 void scn_free(scenario *s);
 
 const char *scn_fault_name(scn_fault_kind k);
+/* IEEE 802.11 reason codes (9.4.1.7) and status codes (9.4.1.9) by the
+ * names hostapd gives them (lower case, WLAN_REASON_ / WLAN_STATUS_ cut)
+ * or a short alias; -1 when unknown. */
+int scn_reason_value(const char *name);
+int scn_status_code_value(const char *name);
 const char *scn_expect_name(scn_expect_kind k);
 /* MicroPython status names <-> values: "GOT_IP" <-> 3 etc.; -100 if unknown. */
 int scn_status_value(const char *name);
