@@ -491,7 +491,8 @@ static void status_line(struct run *r, char *reply, size_t cap)
 
 static const char console_help[] =
     "commands: status | ap reboot [AP] DURATION | ap off [AP] | ap on [AP] | ap passphrase [AP] PASS |\n"
-    "  ap power [AP] DBM | move camera X [Y] [speed M/S] | radio wedge [commands|frames|both] |\n"
+    "  ap power [AP] DBM | ap deauth|disassoc [AP] REASON [DEVICE] | ap refuse [AP] STATUS DURATION |\n"
+    "  ap rekey [AP] | move camera X [Y] [speed M/S] | radio wedge [commands|frames|both] |\n"
     "  dhcp [AP] normal|ignore|nak|silent|empty | cable pull | cable plug | help | quit\n";
 
 static int parse_num(const char *t, double *v)
@@ -499,6 +500,22 @@ static int parse_num(const char *t, double *v)
     char *end;
     *v = strtod(t, &end);
     return t[0] != '\0' && *end == '\0' && isfinite(*v) ? 0 : -1;
+}
+
+/* A reason or status code at the console: a number 1..65535 or its name
+ * (sim/scenario.h). */
+static int console_code(char **tok, int n, int i, bool reason, uint16_t *out)
+{
+    if (i >= n)
+        return -1;
+    char *end;
+    long v = strtol(tok[i], &end, 10);
+    if (*end != '\0' || end == tok[i])
+        v = reason ? scn_reason_value(tok[i]) : scn_status_code_value(tok[i]);
+    if (v < 1 || v > 65535)
+        return -1;
+    *out = (uint16_t)v;
+    return 0;
 }
 
 static void console_exec(struct run *r, const char *line, char *reply, size_t cap)
@@ -562,8 +579,39 @@ static void console_exec(struct run *r, const char *line, char *reply, size_t ca
             }
             f.kind = SCN_F_AP_TX_POWER;
             snprintf(what, sizeof what, "%s transmits at %g dBm", apn, f.tx_power_dbm);
+        } else if (strcmp(tok[1], "deauth") == 0 || strcmp(tok[1], "disassoc") == 0) {
+            if (console_code(tok, n, i, true, &f.code) != 0) {
+                snprintf(reply, cap, "error: ap %s [AP] REASON [DEVICE]: a reason code 1..65535 or its name "
+                                     "(inactivity, ap_busy, unspecified, ...)\n", tok[1]);
+                return;
+            }
+            f.kind = tok[1][1] == 'e' ? SCN_F_AP_DEAUTH : SCN_F_AP_DISASSOC;
+            f.device = -1;
+            if (i + 1 < n && (f.device = world_device_index(r->w, tok[i + 1])) < 0) {
+                snprintf(reply, cap, "error: no device named '%s'\n", tok[i + 1]);
+                return;
+            }
+            snprintf(what, sizeof what, "%s sends a %s, reason %u, to %s", apn,
+                     f.kind == SCN_F_AP_DEAUTH ? "deauthentication" : "disassociation", f.code,
+                     f.device < 0 ? "every station" : tok[i + 1]);
+        } else if (strcmp(tok[1], "refuse") == 0) {
+            if (console_code(tok, n, i, false, &f.code) != 0 || i + 1 >= n ||
+                sim_time_parse(tok[i + 1], &f.duration) != 0 || f.duration <= 0) {
+                snprintf(reply, cap, "error: ap refuse [AP] STATUS DURATION: a status code 1..65535 or its name "
+                                     "(ap_full, try_later, ...) and how long, e.g. 'ap refuse ap_full 30s'\n");
+                return;
+            }
+            f.kind = SCN_F_AP_REFUSE;
+            snprintf(what, sizeof what, "%s refuses associations with status %u for %s", apn, f.code, tok[i + 1]);
+        } else if (strcmp(tok[1], "rekey") == 0) {
+            if (ap_gtk_rekey(world_ap(r->w, f.ap)) != SIM_OK)
+                snprintf(reply, cap, "error: %s has no group key to rekey (open network, or off)\n", apn);
+            else
+                snprintf(reply, cap, "ok: %s rekeys its group key\n", apn);
+            return;
         } else {
-            snprintf(reply, cap, "error: unknown ap command '%s' (reboot, off, on, passphrase, power)\n", tok[1]);
+            snprintf(reply, cap, "error: unknown ap command '%s' (reboot, off, on, passphrase, power, deauth, "
+                                 "disassoc, refuse, rekey)\n", tok[1]);
             return;
         }
         inject(r, &f, reply, cap, what);
