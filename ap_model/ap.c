@@ -212,6 +212,21 @@ static char *ap_strdup(const char *s)
 
 static void ap_beacon_fire(void *arg);
 
+/* hostapd's wpa_group_rekey: a rekey every gtk_rekey_s from when the
+ * authenticator starts (wpa_rekey_gtk re-registers itself each time). */
+static void ap_rekey_fire(void *arg)
+{
+    ap_gtk_rekey(arg);
+}
+
+static void ap_rekey_timer_start(ap *a)
+{
+    if (a->gtk_rekey_s == 0)
+        return;
+    sim_time p = SIM_SEC((sim_time)a->gtk_rekey_s);
+    a->rekey_timer = sim_every(a->s, p, p, ap_rekey_fire, a);
+}
+
 static sim_time ap_beacon_period(const ap *a)
 {
     return SIM_US((sim_time)a->beacon_interval_tu * 1024);
@@ -288,7 +303,8 @@ ap *ap_create(sim *s, const dot11_air_port *air, const ap_config *cfg, sim_err *
     a->s = s;
     a->port = *air;
     a->name = ap_strdup(cfg->name && cfg->name[0] ? cfg->name : d.name);
-    a->stas = calloc((size_t)max_stations, sizeof(*a->stas));
+    a->nslots = max_stations + AP_AUTH_SPARE_SLOTS;
+    a->stas = calloc((size_t)a->nslots, sizeof(*a->stas));
     a->ccm = dot11_ccm_new();
     if (a->name == NULL || a->stas == NULL || a->ccm == NULL) {
         ap_destroy(a);
@@ -312,8 +328,10 @@ ap *ap_create(sim *s, const dot11_air_port *air, const ap_config *cfg, sim_err *
     a->max_stations = max_stations;
     a->mgmt_rate = mgmt_rate;
     a->data_rate = data_rate;
-    for (int i = 0; i < max_stations; i++)
+    for (int i = 0; i < a->nslots; i++)
         a->stas[i].owner = a;
+    a->hidden = cfg->hidden;
+    a->gtk_rekey_s = cfg->gtk_rekey_s;
 
     if (a->port.set_channel != NULL && a->port.set_channel(a->port.ctx, a->channel) < 0) {
         sim_err_set(err, SIM_EINVAL, "ap: the air port refused channel %d", a->channel);
@@ -326,11 +344,13 @@ ap *ap_create(sim *s, const dot11_air_port *air, const ap_config *cfg, sim_err *
     /* The GTK is drawn first and once, so ANonces that follow come from the
      * same place in the stream whatever the security mode. */
     a->rng = sim_rng_stream(s, a->name);
-    sim_rng_bytes(a->rng, a->gtk, sizeof(a->gtk));
+    a->gn = a->gtx = AP_GTK_FIRST_ID;
+    sim_rng_bytes(a->rng, a->gtk[a->gn], AP_GTK_LEN);
 
     a->enabled = true;
     a->created_at = sim_now(s);
     ap_beacons_start(a);
+    ap_rekey_timer_start(a);
     return a;
 }
 
@@ -340,10 +360,12 @@ void ap_destroy(ap *a)
         return;
     /* The port is left alone: whoever wired it may already have torn the
      * medium down. Only our own timers are cancelled. */
-    if (a->s != NULL)
+    if (a->s != NULL) {
         ap_beacons_stop(a);
+        sim_cancel(a->s, a->rekey_timer);
+    }
     if (a->stas != NULL)
-        for (int i = 0; i < a->max_stations; i++)
+        for (int i = 0; i < a->nslots; i++)
             if (a->stas[i].in_use)
                 ap_sta_forget(&a->stas[i]);
     memset(a->pmk, 0, sizeof(a->pmk));
@@ -380,6 +402,10 @@ static void ap_beacon_fire(void *arg)
     uint8_t buf[512];
 
     ap_bss_desc(a, &b);
+    /* hostapd's ignore_broadcast_ssid=1: a hidden BSS sends an SSID element
+     * of length 0 in its beacons (the element itself stays, 9.3.3.3). */
+    if (a->hidden)
+        b.ssid_len = 0;
     /* 9.4.2.6: DTIM Count counts down to 0 at each DTIM; TBTT number k
      * (from creation) makes every DTIM_PERIOD-th beacon a DTIM. */
     int64_t k = (sim_now(a->s) - a->created_at) / ap_beacon_period(a);
@@ -408,6 +434,10 @@ void ap_rx_probe_req(ap *a, const struct dot11_mgmt *m)
         return;
     }
     if (ssid_len != 0 && (ssid_len != a->ssid_len || memcmp(ssid, a->ssid, ssid_len) != 0))
+        return;
+    /* A hidden BSS answers only probes that name it (hostapd: "ignore probe
+     * requests for broadcast SSID"); its answer carries the SSID. */
+    if (ssid_len == 0 && a->hidden)
         return;
 
     struct dot11_bss_desc b;
@@ -498,15 +528,14 @@ static int ap_send_group(ap *a, const struct dot11_ether *e)
     bool anyone = false;
 
     /* As mac80211 does: group traffic with nobody to hear it is dropped. */
-    for (int i = 0; i < a->max_stations; i++)
+    for (int i = 0; i < a->nslots; i++)
         anyone |= a->stas[i].in_use && a->stas[i].state == AP_STA_STATE_4;
     if (!anyone)
         return SIM_OK;
     if (a->rsn && a->group_pn >= DOT11_CCMP_PN_MAX)
         return SIM_ELIMIT;
     uint64_t pn = a->rsn ? a->group_pn + 1 : 0;
-    int n = ap_build_from_ds(a, buf, sizeof(buf), e, a->rsn ? a->gtk : NULL, pn,
-                             AP_GTK_KEY_ID);
+    int n = ap_build_from_ds(a, buf, sizeof(buf), e, a->rsn ? a->gtk[a->gtx] : NULL, pn, a->gtx);
     if (n < 0)
         return SIM_EINVAL;
     if (a->rsn)
@@ -514,7 +543,7 @@ static int ap_send_group(ap *a, const struct dot11_ether *e)
     return ap_tx(a, buf, n, a->mgmt_rate) < 0 ? SIM_EIO : SIM_OK;
 }
 
-static int ap_send_unicast(ap *a, ap_sta *sta, const struct dot11_ether *e)
+static int ap_send_unicast(ap *a, ap_sta *sta, const struct dot11_ether *e, uint8_t rate)
 {
     uint8_t buf[AP_FRAME_MAX];
     const uint8_t *tk = NULL;
@@ -534,7 +563,25 @@ static int ap_send_unicast(ap *a, ap_sta *sta, const struct dot11_ether *e)
         return SIM_EINVAL;
     if (tk != NULL)
         sta->tx_pn = pn;
-    return ap_tx(a, buf, n, a->data_rate) < 0 ? SIM_EIO : SIM_OK;
+    return ap_tx(a, buf, n, rate) < 0 ? SIM_EIO : SIM_OK;
+}
+
+int ap_send_eapol_protected(ap *a, ap_sta *sta, const uint8_t *eapol, size_t len)
+{
+    struct dot11_ether e;
+    memset(&e, 0, sizeof(e));
+    memcpy(e.dst, sta->mac, 6);
+    memcpy(e.src, a->bssid, 6);
+    e.ethertype = DOT11_ETHERTYPE_EAPOL;
+    e.payload = eapol;
+    e.payload_len = len;
+    /* EAPOL at a robust rate, as for the 4-way handshake (ap.c's header). */
+    return ap_send_unicast(a, sta, &e, a->mgmt_rate);
+}
+
+uint64_t ap_gtk_rsc(const ap *a, int key_id)
+{
+    return key_id == a->gtx ? a->group_pn : 0;
 }
 
 int ap_bridge_send(ap *a, const uint8_t *eth, size_t len)
@@ -553,7 +600,7 @@ int ap_bridge_send(ap *a, const uint8_t *eth, size_t len)
     ap_sta *sta = ap_sta_find(a, e.dst);
     if (sta == NULL || sta->state != AP_STA_STATE_4)
         return SIM_ESTATE;
-    return ap_send_unicast(a, sta, &e);
+    return ap_send_unicast(a, sta, &e, a->data_rate);
 }
 
 /* ------------------------------------------------------------------ */
@@ -562,7 +609,7 @@ int ap_bridge_send(ap *a, const uint8_t *eth, size_t len)
 
 static void ap_forget_all(ap *a)
 {
-    for (int i = 0; i < a->max_stations; i++)
+    for (int i = 0; i < a->nslots; i++)
         if (a->stas[i].in_use)
             ap_sta_forget(&a->stas[i]);
 }
@@ -578,6 +625,8 @@ void ap_set_enabled(ap *a, bool on)
         /* As a power cut: nothing more goes on the air, not even a deauth. */
         a->enabled = false;
         ap_beacons_stop(a);
+        sim_cancel(a->s, a->rekey_timer);
+        a->rekey_timer = 0;
         ap_forget_all(a);
         if (a->port.set_enabled != NULL)
             a->port.set_enabled(a->port.ctx, false);
@@ -587,6 +636,8 @@ void ap_set_enabled(ap *a, bool on)
         a->port.set_enabled(a->port.ctx, true);
     a->enabled = true;
     ap_beacons_start(a);
+    /* A rebooted hostapd starts its rekey period afresh. */
+    ap_rekey_timer_start(a);
 }
 
 bool ap_enabled(const ap *a)
@@ -631,7 +682,7 @@ void ap_deauth(ap *a, const uint8_t *sta_mac, uint16_t reason)
     if (a == NULL || !a->enabled)
         return;
     if (sta_mac == NULL) {
-        for (int i = 0; i < a->max_stations; i++)
+        for (int i = 0; i < a->nslots; i++)
             if (a->stas[i].in_use)
                 ap_sta_deauth(&a->stas[i], reason);
         return;
@@ -643,6 +694,73 @@ void ap_deauth(ap *a, const uint8_t *sta_mac, uint16_t reason)
         ap_sta_deauth(sta, reason);
     else
         ap_send_deauth(a, sta_mac, reason);
+}
+
+void ap_disassoc(ap *a, const uint8_t *sta_mac, uint16_t reason)
+{
+    if (a == NULL || !a->enabled)
+        return;
+    if (sta_mac == NULL) {
+        for (int i = 0; i < a->nslots; i++)
+            if (a->stas[i].in_use && a->stas[i].state >= AP_STA_STATE_3)
+                ap_sta_disassoc(&a->stas[i], reason);
+        return;
+    }
+    if (ap_mac_is_group(sta_mac))
+        return;
+    ap_sta *sta = ap_sta_find(a, sta_mac);
+    if (sta != NULL)
+        ap_sta_disassoc(sta, reason);
+    else
+        ap_send_disassoc(a, sta_mac, reason);
+}
+
+void ap_set_refusal(ap *a, uint16_t status, uint32_t comeback_tu)
+{
+    if (a == NULL)
+        return;
+    a->refuse_status = status;
+    a->refuse_comeback_tu = status == DOT11_STATUS_REFUSED_TEMPORARILY ? comeback_tu : 0;
+    sim_trace_rec *r = sim_trace_begin(sim_trace_of(a->s), SIM_LOG_INFO, a->name, "refusal");
+    sim_trace_int(r, "status", status);
+    if (a->refuse_comeback_tu)
+        sim_trace_int(r, "comeback_tu", a->refuse_comeback_tu);
+    sim_trace_end(r);
+}
+
+int ap_gtk_rekey(ap *a)
+{
+    if (a == NULL || !a->enabled || !a->rsn)
+        return SIM_ESTATE;
+    /* hostapd's wpa_group_setkeys: GN and GM swap, GTK[GN] is new; stations
+     * still in a handshake for the previous rekey start over with this one. */
+    a->gn = a->gn == 1 ? 2 : 1;
+    sim_rng_bytes(a->rng, a->gtk[a->gn], AP_GTK_LEN);
+    a->gk_waiting = 0;
+    sim_trace_rec *r = sim_trace_begin(sim_trace_of(a->s), SIM_LOG_INFO, a->name, "gtk_rekey");
+    sim_trace_int(r, "key_id", a->gn);
+    sim_trace_end(r);
+    for (int i = 0; i < a->nslots; i++) {
+        ap_sta *sta = &a->stas[i];
+        if (sta->in_use && sta->ptk_state == AP_PTK_PTKINITDONE)
+            ap_gk_start(sta);
+    }
+    if (a->gk_waiting == 0)
+        ap_gk_setkeysdone(a);
+    return SIM_OK;
+}
+
+int ap_gtk_tx_key_id(const ap *a)
+{
+    return a != NULL ? a->gtx : 0;
+}
+
+size_t ap_associated_count(const ap *a)
+{
+    size_t n = 0;
+    for (int i = 0; a != NULL && i < a->nslots; i++)
+        n += a->stas[i].in_use && a->stas[i].state >= AP_STA_STATE_3;
+    return n;
 }
 
 const uint8_t *ap_bssid(const ap *a)

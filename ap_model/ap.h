@@ -47,7 +47,9 @@ typedef struct ap_config {
     uint32_t eapol_timeout_first_ms; /* default 100 */
     uint32_t eapol_timeout_ms;       /* default 1000 */
     int eapol_attempts;              /* default 4 */
-    int max_stations;                /* default 16 */
+    int max_stations;                /* associated stations; default 16 (beyond: status 17) */
+    bool hidden;                     /* empty SSID in beacons, wildcard probes ignored */
+    uint32_t gtk_rekey_s;            /* group rekey period (hostapd wpa_group_rekey); 0 = never */
     uint8_t mgmt_rate;               /* default 2 (1 Mb/s) */
     uint8_t data_rate;               /* default 48 (24 Mb/s) */
 } ap_config;
@@ -79,9 +81,28 @@ int ap_set_channel(ap *a, int channel, sim_err *err);
 int ap_set_passphrase(ap *a, const char *passphrase, sim_err *err);
 /* Sends a deauthentication to one station (or all with NULL) and forgets it. */
 void ap_deauth(ap *a, const uint8_t *sta_mac, uint16_t reason);
-
+/* Sends a disassociation to one station (or each associated one with NULL):
+ * it drops back to State 2 (authenticated, keys gone; 11.3.5.5), so its
+ * data is then answered with a deauthentication, reason 7. */
+void ap_disassoc(ap *a, const uint8_t *sta_mac, uint16_t reason);
+/* Refuses every (Re)Association Request with status (9.4.1.9) until called
+ * again with 0. For status 30 a nonzero comeback_tu adds a Timeout Interval
+ * element, type 3 "association comeback time" (9.4.2.49). Authentication
+ * still succeeds. */
+void ap_set_refusal(ap *a, uint16_t status, uint32_t comeback_tu);
+/* Starts a group rekey now (hostapd's wpa_group_rekey timer firing): a new
+ * GTK under the other key ID, the group key handshake (12.7.7) with every
+ * authorized station; the AP keeps sending group traffic with the old GTK
+ * until every station has answered or been deauthenticated (reason 16 after
+ * 4 unanswered messages 1, hostapd's dot11RSNAConfigGroupUpdateCount).
+ * SIM_ESTATE on an open network or when off. */
+int ap_gtk_rekey(ap *a);
+/* The key ID group traffic goes out under (1 or 2). */
+int ap_gtk_tx_key_id(const ap *a);
 const uint8_t *ap_bssid(const ap *a);
 size_t ap_station_count(const ap *a);
+/* Stations in State 3 or 4 (what max_stations limits). */
+size_t ap_associated_count(const ap *a);
 /* True when the station is associated and (on WPA2) its 4-way handshake done. */
 bool ap_station_authorized(const ap *a, const uint8_t sta_mac[6]);
 

@@ -25,7 +25,11 @@
 #define AP_FRAME_MAX 2400
 #define AP_RSNE_MAX (2 + 255)
 #define AP_GTK_LEN 16
-#define AP_GTK_KEY_ID 1
+/* Key IDs 1 and 2 take turns (hostapd's GN/GM); 0 stays for pairwise. */
+#define AP_GTK_FIRST_ID 1
+/* Slots for stations that authenticated but are not (yet) associated, on
+ * top of max_stations: max_stations limits associations (status 17). */
+#define AP_AUTH_SPARE_SLOTS 4
 /* 12.5.3.4.4: one replay counter per TID for QoS data, and one more for
  * everything else (index 16). */
 #define AP_REPLAY_COUNTERS 17
@@ -75,6 +79,12 @@ typedef struct ap_sta {
     int attempts;               /* sends of the pending message so far */
     sim_timer_id eapol_timer;
 
+    /* Group key handshake (12.7.7), hostapd's WPA_PTK_GROUP machine. */
+    bool gk_pending;            /* REKEYNEGOTIATING: message 1 out */
+    int gk_sends;               /* GTimeoutCtr */
+    uint64_t gk_replay_first;   /* first Key Replay Counter of this handshake */
+    sim_timer_id gk_timer;
+
     /* Data path. */
     uint64_t tx_pn; /* last PN used towards the station */
     uint64_t rx_pn[AP_REPLAY_COUNTERS];
@@ -99,7 +109,11 @@ struct ap {
     uint32_t eapol_timeout_first_ms;
     uint32_t eapol_timeout_ms;
     int eapol_attempts;
-    int max_stations;
+    int max_stations; /* associated stations */
+    int nslots;       /* station table: max_stations + AP_AUTH_SPARE_SLOTS */
+    bool hidden;
+    uint16_t refuse_status; /* 0: associations accepted */
+    uint32_t refuse_comeback_tu;
     uint8_t mgmt_rate;
     uint8_t data_rate;
 
@@ -109,8 +123,15 @@ struct ap {
     uint16_t seq; /* one Sequence Number counter (9.2.4.4) for all our frames */
 
     sim_rng *rng;
-    uint8_t gtk[AP_GTK_LEN];
-    uint64_t group_pn; /* last PN used with the GTK */
+    /* GTKs by key ID. gn: the one handed to stations (message 3, group
+     * message 1); gtx: the one group traffic is sent with, which becomes gn
+     * once every station has it (hostapd's SETKEYS -> SETKEYSDONE). */
+    uint8_t gtk[4][AP_GTK_LEN];
+    int gn, gtx;
+    uint64_t group_pn; /* last PN used with the gtx GTK */
+    int gk_waiting;    /* GKeyDoneStations */
+    uint32_t gtk_rekey_s;
+    sim_timer_id rekey_timer;
 
     ap_sta *stas; /* max_stations slots; pointers stay valid for timers */
 
@@ -133,6 +154,11 @@ void ap_trace_drop(ap *a, const uint8_t *sta_mac, const char *why);
 const uint8_t *ap_rate_set(size_t *n);
 
 void ap_rx_probe_req(ap *a, const struct dot11_mgmt *m);
+/* An EAPOL frame to an authorized station, CCMP-protected with its PTK
+ * (the 4-way handshake is over), at mgmt_rate. */
+int ap_send_eapol_protected(ap *a, ap_sta *sta, const uint8_t *eapol, size_t len);
+/* Last PN sent with GTK key_id, as a Key RSC (12.7.2 e): 0 for one unused. */
+uint64_t ap_gtk_rsc(const ap *a, int key_id);
 
 /* ap_sta.c */
 ap_sta *ap_sta_find(const ap *a, const uint8_t mac[6]);
@@ -141,6 +167,9 @@ void ap_sta_forget(ap_sta *sta);
 /* Sends a Deauthentication (reason) to the station, traces it and forgets it. */
 void ap_sta_deauth(ap_sta *sta, uint16_t reason);
 void ap_send_deauth(ap *a, const uint8_t *da, uint16_t reason);
+/* The same with a Disassociation; the station drops to State 2. */
+void ap_sta_disassoc(ap_sta *sta, uint16_t reason);
+void ap_send_disassoc(ap *a, const uint8_t *da, uint16_t reason);
 void ap_sta_rsna_done(ap_sta *sta);
 void ap_rx_mgmt(ap *a, const uint8_t *frame, size_t len, const struct dot11_hdr *hdr);
 void ap_rx_data(ap *a, const uint8_t *frame, size_t len, const struct dot11_hdr *hdr);
@@ -149,5 +178,9 @@ void ap_rx_data(ap *a, const uint8_t *frame, size_t len, const struct dot11_hdr 
 void ap_wpa_start(ap_sta *sta);
 void ap_wpa_stop(ap_sta *sta);
 void ap_wpa_rx_eapol(ap_sta *sta, const uint8_t *eapol, size_t len);
+/* Group key handshake with one station (it must be PTKINITDONE). */
+void ap_gk_start(ap_sta *sta);
+/* Every station has the new GTK (or is gone): send with it. */
+void ap_gk_setkeysdone(ap *a);
 
 #endif

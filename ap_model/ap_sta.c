@@ -14,7 +14,7 @@
 
 ap_sta *ap_sta_find(const ap *a, const uint8_t mac[6])
 {
-    for (int i = 0; i < a->max_stations; i++)
+    for (int i = 0; i < a->nslots; i++)
         if (a->stas[i].in_use && ap_mac_eq(a->stas[i].mac, mac))
             return &a->stas[i];
     return NULL;
@@ -23,7 +23,7 @@ ap_sta *ap_sta_find(const ap *a, const uint8_t mac[6])
 size_t ap_sta_count(const ap *a)
 {
     size_t n = 0;
-    for (int i = 0; i < a->max_stations; i++)
+    for (int i = 0; i < a->nslots; i++)
         n += a->stas[i].in_use;
     return n;
 }
@@ -31,7 +31,7 @@ size_t ap_sta_count(const ap *a)
 /* A fresh slot in State 1; NULL when the table is full. */
 static ap_sta *ap_sta_alloc(ap *a, const uint8_t mac[6])
 {
-    for (int i = 0; i < a->max_stations; i++) {
+    for (int i = 0; i < a->nslots; i++) {
         ap_sta *sta = &a->stas[i];
         if (sta->in_use)
             continue;
@@ -60,7 +60,7 @@ static uint16_t ap_aid_alloc(const ap *a)
 {
     for (uint16_t aid = 1; aid <= DOT11_AID_MAX; aid++) {
         bool used = false;
-        for (int i = 0; i < a->max_stations && !used; i++)
+        for (int i = 0; i < a->nslots && !used; i++)
             used = a->stas[i].in_use && a->stas[i].aid == aid;
         if (!used)
             return aid;
@@ -93,7 +93,8 @@ typedef enum {
     STA_EV_ASSOC,      /* (Re)Association accepted, open network */
     STA_EV_ASSOC_RSNA, /* (Re)Association accepted, RSNA required */
     STA_EV_RSNA_DONE,  /* 4-way handshake completed, PTK installed */
-    STA_EV_LEAVE,      /* Deauthentication or Disassociation, either way */
+    STA_EV_LEAVE,      /* Deauthentication, either way; a station's Disassociation */
+    STA_EV_DISASSOC,   /* the AP disassociates the station */
 } ap_sta_event;
 
 typedef void (*ap_sta_action)(ap_sta *sta);
@@ -157,6 +158,9 @@ static const struct {
     {AP_STA_STATE_2, STA_EV_LEAVE,      AP_STA_STATE_1, sta_forget},
     {AP_STA_STATE_3, STA_EV_LEAVE,      AP_STA_STATE_1, sta_forget},
     {AP_STA_STATE_4, STA_EV_LEAVE,      AP_STA_STATE_1, sta_forget},
+
+    {AP_STA_STATE_3, STA_EV_DISASSOC,   AP_STA_STATE_2, sta_disassociate},
+    {AP_STA_STATE_4, STA_EV_DISASSOC,   AP_STA_STATE_2, sta_disassociate},
 };
 
 static void ap_sta_fire(ap_sta *sta, ap_sta_event ev)
@@ -190,6 +194,26 @@ void ap_sta_deauth(ap_sta *sta, uint16_t reason)
 {
     ap_send_deauth(sta->owner, sta->mac, reason);
     ap_sta_fire(sta, STA_EV_LEAVE);
+}
+
+void ap_send_disassoc(ap *a, const uint8_t *da, uint16_t reason)
+{
+    struct dot11_mgmt_hdr h;
+    uint8_t buf[64];
+
+    ap_trace_sta(a, SIM_LOG_INFO, "disassoc", da, "reason", reason, "to");
+    ap_mgmt_hdr(a, &h, da);
+    ap_tx(a, buf, dot11_build_disassoc(buf, sizeof(buf), &h, reason), a->mgmt_rate);
+}
+
+/* 11.3.5.5 (AP side): the association and its keys end, the
+ * authentication stays; hostapd's ap_sta_disassociate does the same before
+ * its own later deauthentication, which we leave to the station's next
+ * Class 3 frame (reason 7). */
+void ap_sta_disassoc(ap_sta *sta, uint16_t reason)
+{
+    ap_send_disassoc(sta->owner, sta->mac, reason);
+    ap_sta_fire(sta, STA_EV_DISASSOC);
 }
 
 /* ------------------------------------------------------------------ */
@@ -323,6 +347,17 @@ static void ap_rx_assoc(ap *a, const struct dot11_mgmt *m, bool reassoc)
     size_t rsne_len = 0;
     uint16_t status = ap_check_assoc(a, m, rsne, &rsne_len);
     uint16_t aid = 0;
+    /* The ap_refuse fault: every request gets the fault's status, after the
+     * checks a real AP makes first (a malformed request keeps its own). */
+    if (status == DOT11_STATUS_SUCCESS && a->refuse_status != 0)
+        status = a->refuse_status;
+    /* max_stations counts associations: status 17, "Association denied
+     * because AP is unable to handle additional associated STAs" (9.4.1.9,
+     * Table 9-46). A station already associated (reassociating) has its
+     * place. */
+    if (status == DOT11_STATUS_SUCCESS && sta->state < AP_STA_STATE_3 &&
+        ap_associated_count(a) >= (size_t)a->max_stations)
+        status = DOT11_STATUS_AP_UNABLE_TO_HANDLE_NEW_STA;
     if (status == DOT11_STATUS_SUCCESS) {
         /* A reassociating station keeps its AID. */
         aid = sta->aid ? sta->aid : ap_aid_alloc(a);
@@ -337,6 +372,20 @@ static void ap_rx_assoc(ap *a, const struct dot11_mgmt *m, bool reassoc)
     ap_mgmt_hdr(a, &h, sa);
     int n = dot11_build_assoc_resp(buf, sizeof(buf), &h, ap_capability(a), status, aid, rates,
                                    n_rates);
+    /* 9.3.3.7: with status 30 the response carries a Timeout Interval
+     * element, type 3, the association comeback time in TUs (9.4.2.49); it
+     * is the last element we send, so it goes at the end. */
+    if (n > 0 && status == DOT11_STATUS_REFUSED_TEMPORARILY && a->refuse_comeback_tu != 0 &&
+        (size_t)n + 7 <= sizeof(buf)) {
+        uint8_t *t = buf + n;
+        uint32_t tu = a->refuse_comeback_tu;
+        t[0] = DOT11_EID_TIMEOUT_INTERVAL;
+        t[1] = 5;
+        t[2] = DOT11_TIE_ASSOC_COMEBACK;
+        for (int i = 0; i < 4; i++)
+            t[3 + i] = (uint8_t)(tu >> (8 * i));
+        n += 7;
+    }
     /* 9.3.3.8: a Reassociation Response has the Association Response's body;
      * only the subtype in Frame Control differs. */
     if (reassoc && n > 0)

@@ -82,7 +82,7 @@ static int ap_msg3_key_data(ap_sta *sta, uint8_t *out, size_t cap)
     int n = dot11_rsn_build(kd, sizeof(kd), &a->rsn_desc);
     if (n < 0)
         return -1;
-    int g = dot11_kde_build_gtk(kd + n, sizeof(kd) - (size_t)n, AP_GTK_KEY_ID, false, a->gtk,
+    int g = dot11_kde_build_gtk(kd + n, sizeof(kd) - (size_t)n, (uint8_t)a->gn, false, a->gtk[a->gn],
                                 AP_GTK_LEN);
     if (g < 0)
         return -1;
@@ -123,8 +123,9 @@ static void ap_ptk_send_pending(ap_sta *sta)
         k.info.secure = true;
         k.info.encrypted_key_data = true;
         /* Key RSC: the last PN sent with the GTK, PN0 first (12.7.2 e). */
+        uint64_t rsc = ap_gtk_rsc(a, a->gn);
         for (int i = 0; i < 6; i++)
-            k.rsc[i] = (uint8_t)(a->group_pn >> (8 * i));
+            k.rsc[i] = (uint8_t)(rsc >> (8 * i));
         int kd_len = ap_msg3_key_data(sta, wrapped, sizeof(wrapped));
         k.key_data = wrapped;
         k.key_data_len = kd_len > 0 ? (size_t)kd_len : 0;
@@ -335,8 +336,166 @@ void ap_wpa_start(ap_sta *sta)
     ap_ptk_fire(sta, PTK_EV_START, NULL);
 }
 
+/* ------------------------------------------------------------------ */
+/* The group key handshake (12.7.7), as hostapd's WPA_PTK_GROUP state    */
+/* machine runs it (wpa_auth.c: REKEYNEGOTIATING, REKEYESTABLISHED,      */
+/* KEYERROR): message 1 carries GTK[GN] in a GTK KDE, wrapped with the   */
+/* KEK, MIC'd with the KCK, and goes protected with the PTK; it is sent  */
+/* dot11RSNAConfigGroupUpdateCount = 4 times, 500 ms after the first     */
+/* (eapol_key_timeout_first_group) and 1000 ms after each later one      */
+/* (eapol_key_timeout_subseq); the timeout after the fourth is KEYERROR: */
+/* deauthentication with reason 16, group key handshake timeout          */
+/* (hostapd sets disconnect_reason = WLAN_REASON_GROUP_KEY_UPDATE_TIMEOUT). */
+/* ------------------------------------------------------------------ */
+
+#define AP_GK_UPDATE_COUNT 4
+#define AP_GK_TIMEOUT_FIRST_MS 500
+#define AP_GK_TIMEOUT_MS 1000
+
+static void ap_trace_gk(ap_sta *sta, int msg, const char *dir)
+{
+    ap *a = sta->owner;
+    sim_trace_rec *r = sim_trace_begin(sim_trace_of(a->s), SIM_LOG_INFO, a->name, "gkey_msg");
+    if (r == NULL)
+        return;
+    char m[18];
+    ap_mac_str(sta->mac, m);
+    sim_trace_str(r, "sta", m);
+    sim_trace_int(r, "n", msg);
+    sim_trace_int(r, "attempt", sta->gk_sends);
+    sim_trace_str(r, "dir", dir);
+    sim_trace_int(r, "key_id", a->gn);
+    sim_trace_int(r, "replay_counter", (int64_t)sta->replay_counter);
+    sim_trace_end(r);
+}
+
+static void ap_gk_timeout(void *arg);
+
+/* This station is done with the rekey (answered, or gone): when it was the
+ * last one, the new GTK becomes the one we send with (SETKEYSDONE). */
+static void ap_gk_done(ap_sta *sta)
+{
+    ap *a = sta->owner;
+    sim_cancel(a->s, sta->gk_timer);
+    sta->gk_timer = 0;
+    if (!sta->gk_pending)
+        return;
+    sta->gk_pending = false;
+    sta->gk_sends = 0;
+    if (a->gk_waiting > 0 && --a->gk_waiting == 0)
+        ap_gk_setkeysdone(a);
+}
+
+void ap_gk_setkeysdone(ap *a)
+{
+    if (a->gtx == a->gn)
+        return;
+    /* A new key starts its PN sequence afresh (12.5.3.4.4). */
+    a->gtx = a->gn;
+    a->group_pn = 0;
+    sim_trace_rec *r = sim_trace_begin(sim_trace_of(a->s), SIM_LOG_INFO, a->name, "gtk_installed");
+    sim_trace_int(r, "key_id", a->gtx);
+    sim_trace_end(r);
+}
+
+/* REKEYNEGOTIATING: (re)send message 1 with the next Key Replay Counter. */
+static void ap_gk_send(ap_sta *sta)
+{
+    ap *a = sta->owner;
+    struct dot11_eapol_key k;
+    uint8_t kd[64], wrapped[72];
+    uint8_t eapol[DOT11_EAPOL_KEY_FIXED_LEN + sizeof(wrapped)];
+
+    sta->gk_sends++;
+    memset(&k, 0, sizeof(k));
+    k.protocol_version = DOT11_EAPOL_VERSION_2004;
+    k.descriptor_type = DOT11_EAPOL_KEY_DESC_RSN;
+    /* 12.7.7.2: Key Type 0 (group), Install 0, Key Ack 1, Key MIC 1,
+     * Secure 1, Encrypted Key Data 1; Key Length 0; nonce 0 (hostapd sends
+     * no GNonce); Key RSC: the last PN sent with this GTK, 0 for a new one. */
+    k.info.descriptor_version = DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES;
+    k.info.ack = true;
+    k.info.mic = true;
+    k.info.secure = true;
+    k.info.encrypted_key_data = true;
+    k.replay_counter = ++sta->replay_counter;
+    uint64_t rsc = ap_gtk_rsc(a, a->gn);
+    for (int i = 0; i < 6; i++)
+        k.rsc[i] = (uint8_t)(rsc >> (8 * i));
+    int len = -1;
+    int g = dot11_kde_build_gtk(kd, sizeof(kd), (uint8_t)a->gn, false, a->gtk[a->gn], AP_GTK_LEN);
+    int p = g > 0 ? dot11_key_data_pad(kd, (size_t)g, sizeof(kd)) : -1;
+    if (p > 0 && (size_t)p + 8 <= sizeof(wrapped) &&
+        dot11_aes_wrap(dot11_ptk_kek(sta->ptk), DOT11_KEK_LEN, kd, (size_t)p, wrapped) == 0) {
+        k.key_data = wrapped;
+        k.key_data_len = (size_t)p + 8;
+        len = dot11_eapol_key_build(eapol, sizeof(eapol), &k);
+    }
+    uint8_t mic[DOT11_EAPOL_KEY_MIC_LEN];
+    if (len > 0 && dot11_eapol_mic(dot11_ptk_kck(sta->ptk), DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES, eapol,
+                                   (size_t)len, mic) == 0) {
+        memcpy(eapol + DOT11_EAPOL_KEY_MIC_OFFSET, mic, sizeof(mic));
+        ap_trace_gk(sta, 1, "to");
+        ap_send_eapol_protected(a, sta, eapol, (size_t)len);
+    }
+    memset(kd, 0, sizeof(kd));
+    memset(wrapped, 0, sizeof(wrapped));
+    uint32_t ms = sta->gk_sends == 1 ? AP_GK_TIMEOUT_FIRST_MS : AP_GK_TIMEOUT_MS;
+    sta->gk_timer = sim_after(a->s, SIM_MS(ms), ap_gk_timeout, sta);
+}
+
+void ap_gk_start(ap_sta *sta)
+{
+    ap *a = sta->owner;
+    sim_cancel(a->s, sta->gk_timer);
+    sta->gk_timer = 0;
+    sta->gk_pending = true;
+    sta->gk_sends = 0;
+    sta->gk_replay_first = sta->replay_counter + 1;
+    a->gk_waiting++;
+    ap_gk_send(sta);
+}
+
+static void ap_gk_timeout(void *arg)
+{
+    ap_sta *sta = arg;
+    sta->gk_timer = 0;
+    if (!sta->in_use || !sta->gk_pending)
+        return;
+    if (sta->gk_sends < AP_GK_UPDATE_COUNT) {
+        ap_gk_send(sta);
+        return;
+    }
+    /* KEYERROR -> the station is disconnected (ap_wpa_stop counts it out). */
+    ap_sta_deauth(sta, DOT11_REASON_GK_HANDSHAKE_TIMEOUT);
+}
+
+/* Group message 2 (12.7.7.3): Key Type 0, MIC, Secure, no Ack; its Key
+ * Replay Counter is one we used for message 1 and its MIC verifies. */
+static void ap_gk_rx_msg2(ap_sta *sta, const ap_eapol_rx *rx)
+{
+    ap *a = sta->owner;
+    if (!sta->gk_pending) {
+        ap_trace_drop(a, sta->mac, "gkey_unexpected");
+        return;
+    }
+    if (rx->key.replay_counter < sta->gk_replay_first || rx->key.replay_counter > sta->replay_counter) {
+        ap_trace_drop(a, sta->mac, "gkey_replay_counter");
+        return;
+    }
+    if (dot11_eapol_mic_verify(dot11_ptk_kck(sta->ptk), DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES, rx->frame,
+                               rx->len) != 0) {
+        ap_trace_mic_failure(sta, 2);
+        return;
+    }
+    ap_trace_gk(sta, 2, "from");
+    ap_gk_done(sta);
+}
+
 void ap_wpa_stop(ap_sta *sta)
 {
+    if (sta->owner != NULL)
+        ap_gk_done(sta);
     if (sta->owner != NULL)
         sim_cancel(sta->owner->s, sta->eapol_timer);
     sta->eapol_timer = 0;
@@ -371,6 +530,14 @@ void ap_wpa_rx_eapol(ap_sta *sta, const uint8_t *eapol, size_t len)
     /* Messages 2 and 4 (12.7.6.3, 12.7.6.5): Pairwise, MIC, no Ack, no
      * Install, version 2; Request and Error frames (TKIP countermeasures,
      * rekey requests) are not handled. Secure tells 4 from 2. */
+    if (ki->descriptor_version == DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES && !ki->pairwise && ki->mic &&
+        ki->secure && !ki->ack && !ki->install && !ki->request && !ki->error) {
+        if (sta->ptk_state != AP_PTK_PTKINITDONE)
+            ap_trace_drop(sta->owner, sta->mac, "gkey_before_ptk");
+        else
+            ap_gk_rx_msg2(sta, &rx);
+        return;
+    }
     if (ki->descriptor_version != DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES || !ki->pairwise ||
         !ki->mic || ki->ack || ki->install || ki->request || ki->error) {
         ap_trace_drop(sta->owner, sta->mac, "eapol_key_info");

@@ -1555,11 +1555,22 @@ bool dhcps_input(dhcps *d, const uint8_t *eth, size_t len)
     }
     const uint8_t *dst = eth, *src = eth + 6;
     bool to_us = mac_eq(dst, d->mac);
-    if ((!to_us && !mac_is_broadcast(dst)) || mac_eq(src, d->mac))
+    if (mac_eq(src, d->mac))
         return false;
     uint16_t type = rd16(eth + 12);
     const uint8_t *p = eth + ETH_HDR_LEN;
     size_t n = len - ETH_HDR_LEN;
+    if (!to_us && !mac_is_broadcast(dst)) {
+        /* A client on another subnet than ours (a pool moved there) renews
+         * by unicast to our address through its router: the router hands
+         * it on to us, so DHCP to our address and port is ours whatever
+         * MAC it was sent to. Anything else is not. */
+        struct ipv4_view ip;
+        if (type != ETHERTYPE_IPV4 || parse_ipv4(&ip, p, n) != NULL || ip.dst != d->server_ip ||
+            ip.proto != IPV4_PROTO_UDP || ip.payload_len < UDP_HDR_LEN || rd16(ip.payload + 2) != DHCP_SERVER_PORT)
+            return false;
+        return ipv4_input(d, src, true, p, n);
+    }
     if (type == ETHERTYPE_ARP)
         return arp_input(d, src, to_us, p, n);
     if (type != ETHERTYPE_IPV4) {
@@ -1616,6 +1627,23 @@ int dhcps_set_pool(dhcps *d, uint32_t pool_start, uint32_t pool_end, uint32_t ne
         sim_trace_end(r);
     }
     return SIM_OK;
+}
+
+void dhcps_get_pool(const dhcps *d, uint32_t *pool_start, uint32_t *pool_end, uint32_t *netmask, uint32_t *router,
+                    uint32_t *server_ip)
+{
+    if (d == NULL)
+        return;
+    if (pool_start)
+        *pool_start = d->pool_start;
+    if (pool_end)
+        *pool_end = d->pool_end;
+    if (netmask)
+        *netmask = d->netmask;
+    if (router)
+        *router = d->router;
+    if (server_ip)
+        *server_ip = d->server_ip;
 }
 
 int dhcps_set_lease_time(dhcps *d, uint32_t lease_s, uint32_t t1_s, uint32_t t2_s, sim_err *err)

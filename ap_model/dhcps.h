@@ -56,7 +56,10 @@ dhcps *dhcps_create(sim *s, const dhcps_config *cfg, dhcps_send_fn send, void *c
 void dhcps_destroy(dhcps *d);
 
 /* Offers a frame from the bridge. Returns true when it was for the server
- * (and is consumed), false when the bridge should carry it on. */
+ * (and is consumed), false when the bridge should carry it on. Besides
+ * frames to its MAC and broadcasts, DHCP to its address and port sent to
+ * another MAC is its too: a client whose pool moved to another subnet
+ * reaches the server through its router. */
 bool dhcps_input(dhcps *d, const uint8_t *eth, size_t len);
 
 typedef enum {
@@ -71,6 +74,9 @@ dhcps_mode dhcps_get_mode(const dhcps *d);
  * server_ip is nonzero). pool_end < pool_start makes the pool empty. */
 int dhcps_set_pool(dhcps *d, uint32_t pool_start, uint32_t pool_end, uint32_t netmask, uint32_t router,
                    uint32_t server_ip, sim_err *err);
+/* The current pool, netmask, router and server address (any may be NULL). */
+void dhcps_get_pool(const dhcps *d, uint32_t *pool_start, uint32_t *pool_end, uint32_t *netmask, uint32_t *router,
+                    uint32_t *server_ip);
 /* Applies to leases granted or renewed from now on. */
 int dhcps_set_lease_time(dhcps *d, uint32_t lease_s, uint32_t t1_s, uint32_t t2_s, sim_err *err);
 void dhcps_forget_leases(dhcps *d);

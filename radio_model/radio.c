@@ -124,14 +124,19 @@ struct radio {
     bool have_replay;
     uint64_t replay;
     bool keys_installed;
-    uint8_t gtk[32];
-    size_t gtk_len;
-    int gtk_id;
+    /* GTKs by Key ID (0..3): a group rekey installs the new one beside the
+     * old, which the AP keeps sending with until every station has the new
+     * one (12.7.7); each has its own replay counter (12.5.3.4.4). */
+    struct gtk_slot {
+        bool valid;
+        uint8_t key[32];
+        bool pn_valid;
+        uint64_t pn;
+    } gtks[4];
+    bool gk_miss; /* the group_key_miss fault: group message 1 is ignored */
     uint64_t tx_pn;
     bool rx_pn_valid;
     uint64_t rx_pn;
-    bool rx_gpn_valid;
-    uint64_t rx_gpn;
 
     int tx_power_dbm;
 
@@ -341,10 +346,9 @@ static void wipe_keys(radio *r)
     r->have_replay = false;
     r->keys_installed = false;
     r->rx_pn_valid = false;
-    r->rx_gpn_valid = false;
     r->tx_pn = 0;
     memset(r->ptk, 0, sizeof r->ptk);
-    memset(r->gtk, 0, sizeof r->gtk);
+    memset(r->gtks, 0, sizeof r->gtks);
 }
 
 static void down_event_cb(void *arg)
@@ -996,6 +1000,19 @@ static void handle_msg1(radio *r, const struct dot11_eapol_key *k)
     send_eapol(r, &m2);
 }
 
+/* A GTK for key_id; its replay counter starts at the Key RSC, the last PN
+ * the AP sent with it (12.7.6.4, 12.7.7.2). */
+static void install_gtk(radio *r, uint8_t key_id, const uint8_t *gtk, const uint8_t rsc[8])
+{
+    struct gtk_slot *g = &r->gtks[key_id & 3];
+    g->valid = true;
+    memcpy(g->key, gtk, 16);
+    g->pn = 0;
+    for (int i = 0; i < 6; i++)
+        g->pn |= (uint64_t)rsc[i] << (8 * i);
+    g->pn_valid = true;
+}
+
 static void handle_msg3(radio *r, const uint8_t *frame, size_t len, const struct dot11_eapol_key *k)
 {
     if (!r->have_ptk)
@@ -1015,7 +1032,7 @@ static void handle_msg3(radio *r, const uint8_t *frame, size_t len, const struct
     }
     struct dot11_key_data parsed;
     if (dot11_key_data_parse(kd, k->key_data_len - 8, &parsed) != 0 || !parsed.has_gtk ||
-        parsed.gtk.gtk_len > sizeof r->gtk || parsed.gtk.gtk_len < 16) {
+        parsed.gtk.gtk_len != 16) { /* CCMP-128's GTK */
         trace_state(r, SIM_LOG_WARN, "4way_keydata_invalid", NULL, NULL);
         return;
     }
@@ -1033,14 +1050,78 @@ static void handle_msg3(radio *r, const uint8_t *frame, size_t len, const struct
     send_eapol(r, &m4);
     if (r->state == ST_JOINED)
         return; /* a resent message 3 (our message 4 was lost): keys stay */
-    memcpy(r->gtk, parsed.gtk.gtk, parsed.gtk.gtk_len);
-    r->gtk_len = parsed.gtk.gtk_len;
-    r->gtk_id = parsed.gtk.key_id;
+    install_gtk(r, parsed.gtk.key_id, parsed.gtk.gtk, k->rsc);
     r->keys_installed = true;
     r->tx_pn = 0;
     r->rx_pn_valid = false;
-    r->rx_gpn_valid = false;
     link_established(r);
+}
+
+/* Group key handshake message 1 (12.7.7.2) on a joined link: MIC with the
+ * KCK, a Key Replay Counter above the last, the GTK KDE unwrapped with the
+ * KEK; install the GTK beside the old one and answer with message 2
+ * (12.7.7.3), CCMP-protected like all our frames once the PTK is in place.
+ * The group_key_miss fault makes the supplicant drop it, as a station that
+ * dozed through it or a firmware that mishandles it would. */
+static void handle_group_msg1(radio *r, const uint8_t *frame, size_t len, const struct dot11_eapol_key *k)
+{
+    if (!radio_joined(r) || !r->keys_installed || !k->info.ack || !k->info.mic || !k->info.secure ||
+        !k->info.encrypted_key_data || k->info.descriptor_version != DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES)
+        return;
+    if (r->gk_miss) {
+        trace_int(r, SIM_LOG_INFO, "gkey_ignored", "replay_counter", (int64_t)k->replay_counter);
+        return;
+    }
+    if (dot11_eapol_mic_verify(dot11_ptk_kck(r->ptk), DOT11_CRYPTO_KEYVER_HMAC_SHA1, frame, len) != 0) {
+        trace_state(r, SIM_LOG_WARN, "gkey_mic_failure", NULL, NULL);
+        return;
+    }
+    if (r->have_replay && k->replay_counter <= r->replay)
+        return;
+    if (k->key_data_len < 24 || k->key_data_len % 8 != 0 || k->key_data_len > 256)
+        return;
+    uint8_t kd[256];
+    struct dot11_key_data parsed;
+    if (dot11_aes_unwrap(dot11_ptk_kek(r->ptk), 16, k->key_data, k->key_data_len, kd) != 0 ||
+        dot11_key_data_parse(kd, k->key_data_len - 8, &parsed) != 0 || !parsed.has_gtk ||
+        parsed.gtk.gtk_len != 16) {
+        memset(kd, 0, sizeof kd);
+        trace_state(r, SIM_LOG_WARN, "gkey_keydata_invalid", NULL, NULL);
+        return;
+    }
+    r->have_replay = true;
+    r->replay = k->replay_counter;
+    install_gtk(r, parsed.gtk.key_id, parsed.gtk.gtk, k->rsc);
+    memset(kd, 0, sizeof kd);
+    trace_int(r, SIM_LOG_INFO, "gkey_installed", "key_id", parsed.gtk.key_id);
+
+    struct dot11_eapol_key m2;
+    memset(&m2, 0, sizeof m2);
+    m2.protocol_version = k->protocol_version;
+    m2.descriptor_type = DOT11_EAPOL_KEY_DESC_RSN;
+    m2.info.descriptor_version = DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES;
+    m2.info.mic = true;
+    m2.info.secure = true;
+    m2.replay_counter = k->replay_counter;
+    uint8_t buf[256];
+    uint8_t mic[16];
+    int n = dot11_eapol_key_build(buf, sizeof buf, &m2);
+    if (n <= 0 || dot11_eapol_mic(dot11_ptk_kck(r->ptk), DOT11_CRYPTO_KEYVER_HMAC_SHA1, buf, (size_t)n, mic) != 0)
+        return;
+    memcpy(buf + DOT11_EAPOL_KEY_MIC_OFFSET, mic, 16);
+    if (r->state == ST_SCANNING)
+        return; /* off channel: the AP will resend */
+    send_data(r, r->target.bssid, DOT11_ETHERTYPE_EAPOL, buf, (size_t)n, true);
+}
+
+void radio_set_group_key_miss(radio *r, bool on)
+{
+    if (r->gk_miss == on)
+        return;
+    r->gk_miss = on;
+    sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "group_key_miss");
+    sim_trace_bool(t, "on", on);
+    sim_trace_end(t);
 }
 
 static void handle_eapol(radio *r, const uint8_t *frame, size_t len)
@@ -1054,6 +1135,10 @@ static void handle_eapol(radio *r, const uint8_t *frame, size_t len)
     struct dot11_eapol_key k;
     if (dot11_eapol_key_parse(frame, len, &k) != 0)
         return;
+    if (!k.info.pairwise && r->state == ST_JOINED) {
+        handle_group_msg1(r, frame, len, &k);
+        return;
+    }
     if (!k.info.pairwise || k.info.descriptor_version != DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES || !k.info.ack)
         return;
     if (!k.info.mic && !k.info.install) {
@@ -1138,7 +1223,14 @@ static void handle_data(radio *r, const struct dot11_hdr *h, const uint8_t *fram
         uint64_t pn = 0;
         int key_id = 0;
         size_t plen = 0;
-        const uint8_t *key = group ? r->gtk : dot11_ptk_tk(r->ptk);
+        /* 12.5.3.2: the Key ID is in bits 6-7 of the CCMP header's 4th octet. */
+        struct gtk_slot *gs = group && body_len >= 8 ? &r->gtks[body[3] >> 6] : NULL;
+        if (group && (gs == NULL || !gs->valid)) {
+            r->stats.rx_dropped++;
+            trace_state(r, SIM_LOG_DEBUG, "drop", "why", "no GTK for that key ID");
+            return;
+        }
+        const uint8_t *key = group ? gs->key : dot11_ptk_tk(r->ptk);
         if (dot11_ccmp_decrypt_with(r->ccm, key, frame, h->hdr_len, body, body_len, &pn, &key_id, plain, sizeof plain, &plen) !=
             0) {
             r->stats.rx_dropped++;
@@ -1146,8 +1238,8 @@ static void handle_data(radio *r, const struct dot11_hdr *h, const uint8_t *fram
             return;
         }
         /* 12.5.3.4.4: a PN that does not increase is a replay. */
-        bool *valid = group ? &r->rx_gpn_valid : &r->rx_pn_valid;
-        uint64_t *last = group ? &r->rx_gpn : &r->rx_pn;
+        bool *valid = group ? &gs->pn_valid : &r->rx_pn_valid;
+        uint64_t *last = group ? &gs->pn : &r->rx_pn;
         if (*valid && pn <= *last) {
             r->stats.rx_dropped++;
             trace_state(r, SIM_LOG_DEBUG, "drop", "why", "CCMP replay");

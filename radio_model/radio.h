@@ -190,6 +190,14 @@ void radio_wedge(radio *r, radio_wedge_mode mode, int survives_power_cycles);
 /* The current wedge (also while powered down), RADIO_WEDGE_NONE when healthy. */
 radio_wedge_mode radio_wedged(const radio *r);
 
+/* The group_key_miss fault: while on, the supplicant ignores EAPOL-Key
+ * group message 1 (the group key handshake, 12.7.7), so the AP's rekey
+ * ends in a deauthentication, reason 16. Traced "group_key_miss" (on), and
+ * "gkey_ignored" per message dropped. A handled message 1 installs the new
+ * GTK beside the old one (traced "gkey_installed") and is answered with
+ * message 2. */
+void radio_set_group_key_miss(radio *r, bool on);
+
 typedef struct radio_stats {
     uint64_t tx_data, rx_data, rx_dropped, beacons_rx, pmk_computed, pmk_cache_hits, joins, link_losses;
     /* Frames that a FRAMES wedge kept off the air / from the host (received

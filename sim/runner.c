@@ -127,10 +127,53 @@ static void fault_end_cb(void *arg)
     case SCN_F_SERVICE:
         service_fault(r, f, false);
         break;
+    case SCN_F_AP_REFUSE:
+        ap_set_refusal(world_ap(w, f->ap), 0, 0);
+        break;
+    case SCN_F_GROUP_KEY_MISS:
+        for (int i = 0; i < world_device_count(w); i++)
+            if (f->device < 0 || f->device == i)
+                radio_set_group_key_miss(world_device_radio(w, i), false);
+        break;
+    case SCN_F_CABLE_MOVE:
+        for (int i = 0; i < world_device_count(w); i++)
+            if ((f->device < 0 || f->device == i) && world_device_ethphy(w, i) != NULL)
+                ethphy_set_cable(world_device_ethphy(w, i), true);
+        break;
     default:
         break;
     }
     trace_fault(r, fe, "end");
+}
+
+/* A DHCP server's pool moves (a dhcp fault with pool, a cable_move): the
+ * parser has resolved the router (kept, or given) and the server's own
+ * address in the new subnet; the uplink answers for a router outside its
+ * own network (uplink_add_router). */
+static void move_pool(world *w, dhcps *d, const scn_fault *f)
+{
+    dhcps_set_pool(d, f->pool_start, f->pool_end, f->netmask, f->router, f->server_ip, NULL);
+    if (world_uplink(w) != NULL && f->router != 0x0a000202u)
+        uplink_add_router(world_uplink(w), f->router, NULL);
+}
+
+/* ap_deauth / ap_disassoc: to the named device's MAC, or to every station. */
+static void kick(world *w, const scn_fault *f)
+{
+    ap *a = world_ap(w, f->ap);
+    if (f->device < 0) {
+        if (f->kind == SCN_F_AP_DEAUTH)
+            ap_deauth(a, NULL, f->code);
+        else
+            ap_disassoc(a, NULL, f->code);
+        return;
+    }
+    uint8_t mac[6];
+    radio_get_mac(world_device_radio(w, f->device), mac);
+    if (f->kind == SCN_F_AP_DEAUTH)
+        ap_deauth(a, mac, f->code);
+    else
+        ap_disassoc(a, mac, f->code);
 }
 
 /* The devices a device fault acts on: the one it names, or every one. */
@@ -215,7 +258,7 @@ static void fault_start_cb(void *arg)
         fe->walk_timer = sim_every(s, WALK_STEP, WALK_STEP, walk_step, fe);
         break;
     case SCN_F_DHCP: {
-        dhcps *d = world_dhcps(w, f->ap);
+        dhcps *d = f->lan ? world_lan_dhcps(w) : world_dhcps(w, f->ap);
         if (d == NULL)
             break;
         static const dhcps_mode modes[] = {DHCPS_NORMAL, DHCPS_IGNORE_RENEWALS, DHCPS_NAK_RENEWALS, DHCPS_SILENT,
@@ -223,11 +266,46 @@ static void fault_start_cb(void *arg)
         dhcps_set_mode(d, modes[f->dhcp_mode]);
         if (f->lease > 0)
             dhcps_set_lease_time(d, (uint32_t)(f->lease / SIM_SEC(1)), 0, 0, NULL);
-        if (f->dhcp_mode == SCN_DHCP_EMPTY_POOL)
-            dhcps_set_pool(d, 1, 0, 0xffffff00u, 0x0a000202u, 0, NULL);
+        if (f->dhcp_mode == SCN_DHCP_EMPTY_POOL) {
+            /* Empty, on the subnet and with the router the server has. */
+            uint32_t mask, router;
+            dhcps_get_pool(d, NULL, NULL, &mask, &router, NULL);
+            dhcps_set_pool(d, 1, 0, mask, router, 0, NULL);
+        }
         if (f->has_pool)
-            dhcps_set_pool(d, f->pool_start, f->pool_end, f->netmask ? f->netmask : 0xffffff00u,
-                           f->router ? f->router : 0x0a000202u, 0, NULL);
+            move_pool(w, d, f);
+        break;
+    }
+    case SCN_F_AP_DEAUTH:
+    case SCN_F_AP_DISASSOC:
+        kick(w, f);
+        break;
+    case SCN_F_AP_REFUSE:
+        ap_set_refusal(world_ap(w, f->ap), f->code, f->comeback_tu);
+        sim_at(s, fe->end, fault_end_cb, fe);
+        break;
+    case SCN_F_GROUP_KEY_MISS:
+        FOR_TARGETS(w, f, i)
+            radio_set_group_key_miss(world_device_radio(w, i), true);
+        if (f->duration > 0)
+            sim_at(s, fe->end, fault_end_cb, fe);
+        break;
+    case SCN_F_CABLE_MOVE: {
+        /* Out of one network, into another after the pause: the segment's
+         * server becomes that network's (its subnet, router and address; it
+         * knows no lease of ours), as a replug into another switch would
+         * meet another DHCP server. */
+        FOR_TARGETS(w, f, i)
+            if (world_device_ethphy(w, i) != NULL)
+                ethphy_set_cable(world_device_ethphy(w, i), false);
+        dhcps *d = world_lan_dhcps(w);
+        if (d != NULL) {
+            dhcps_forget_leases(d);
+            if (f->lease > 0)
+                dhcps_set_lease_time(d, (uint32_t)(f->lease / SIM_SEC(1)), 0, 0, NULL);
+            move_pool(w, d, f);
+        }
+        sim_at(s, fe->end, fault_end_cb, fe);
         break;
     }
     case SCN_F_RADIO_WEDGE: {
@@ -257,7 +335,10 @@ static sim_time fault_end_time(const scn_fault *f)
     switch (f->kind) {
     case SCN_F_AP_REBOOT:
     case SCN_F_CABLE_PULL:
-    case SCN_F_SERVICE: /* duration 0: it never ends by itself */
+    case SCN_F_CABLE_MOVE:
+    case SCN_F_AP_REFUSE:
+    case SCN_F_SERVICE:        /* duration 0: it never ends by itself */
+    case SCN_F_GROUP_KEY_MISS: /* likewise */
         return f->at + f->duration;
     default:
         return f->at;
@@ -410,7 +491,8 @@ static void status_line(struct run *r, char *reply, size_t cap)
 
 static const char console_help[] =
     "commands: status | ap reboot [AP] DURATION | ap off [AP] | ap on [AP] | ap passphrase [AP] PASS |\n"
-    "  ap power [AP] DBM | move camera X [Y] [speed M/S] | radio wedge [commands|frames|both] |\n"
+    "  ap power [AP] DBM | ap deauth|disassoc [AP] REASON [DEVICE] | ap refuse [AP] STATUS DURATION |\n"
+    "  ap rekey [AP] | move camera X [Y] [speed M/S] | radio wedge [commands|frames|both] |\n"
     "  dhcp [AP] normal|ignore|nak|silent|empty | cable pull | cable plug | help | quit\n";
 
 static int parse_num(const char *t, double *v)
@@ -418,6 +500,22 @@ static int parse_num(const char *t, double *v)
     char *end;
     *v = strtod(t, &end);
     return t[0] != '\0' && *end == '\0' && isfinite(*v) ? 0 : -1;
+}
+
+/* A reason or status code at the console: a number 1..65535 or its name
+ * (sim/scenario.h). */
+static int console_code(char **tok, int n, int i, bool reason, uint16_t *out)
+{
+    if (i >= n)
+        return -1;
+    char *end;
+    long v = strtol(tok[i], &end, 10);
+    if (*end != '\0' || end == tok[i])
+        v = reason ? scn_reason_value(tok[i]) : scn_status_code_value(tok[i]);
+    if (v < 1 || v > 65535)
+        return -1;
+    *out = (uint16_t)v;
+    return 0;
 }
 
 static void console_exec(struct run *r, const char *line, char *reply, size_t cap)
@@ -481,8 +579,39 @@ static void console_exec(struct run *r, const char *line, char *reply, size_t ca
             }
             f.kind = SCN_F_AP_TX_POWER;
             snprintf(what, sizeof what, "%s transmits at %g dBm", apn, f.tx_power_dbm);
+        } else if (strcmp(tok[1], "deauth") == 0 || strcmp(tok[1], "disassoc") == 0) {
+            if (console_code(tok, n, i, true, &f.code) != 0) {
+                snprintf(reply, cap, "error: ap %s [AP] REASON [DEVICE]: a reason code 1..65535 or its name "
+                                     "(inactivity, ap_busy, unspecified, ...)\n", tok[1]);
+                return;
+            }
+            f.kind = tok[1][1] == 'e' ? SCN_F_AP_DEAUTH : SCN_F_AP_DISASSOC;
+            f.device = -1;
+            if (i + 1 < n && (f.device = world_device_index(r->w, tok[i + 1])) < 0) {
+                snprintf(reply, cap, "error: no device named '%s'\n", tok[i + 1]);
+                return;
+            }
+            snprintf(what, sizeof what, "%s sends a %s, reason %u, to %s", apn,
+                     f.kind == SCN_F_AP_DEAUTH ? "deauthentication" : "disassociation", f.code,
+                     f.device < 0 ? "every station" : tok[i + 1]);
+        } else if (strcmp(tok[1], "refuse") == 0) {
+            if (console_code(tok, n, i, false, &f.code) != 0 || i + 1 >= n ||
+                sim_time_parse(tok[i + 1], &f.duration) != 0 || f.duration <= 0) {
+                snprintf(reply, cap, "error: ap refuse [AP] STATUS DURATION: a status code 1..65535 or its name "
+                                     "(ap_full, try_later, ...) and how long, e.g. 'ap refuse ap_full 30s'\n");
+                return;
+            }
+            f.kind = SCN_F_AP_REFUSE;
+            snprintf(what, sizeof what, "%s refuses associations with status %u for %s", apn, f.code, tok[i + 1]);
+        } else if (strcmp(tok[1], "rekey") == 0) {
+            if (ap_gtk_rekey(world_ap(r->w, f.ap)) != SIM_OK)
+                snprintf(reply, cap, "error: %s has no group key to rekey (open network, or off)\n", apn);
+            else
+                snprintf(reply, cap, "ok: %s rekeys its group key\n", apn);
+            return;
         } else {
-            snprintf(reply, cap, "error: unknown ap command '%s' (reboot, off, on, passphrase, power)\n", tok[1]);
+            snprintf(reply, cap, "error: unknown ap command '%s' (reboot, off, on, passphrase, power, deauth, "
+                                 "disassoc, refuse, rekey)\n", tok[1]);
             return;
         }
         inject(r, &f, reply, cap, what);
@@ -902,6 +1031,9 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
             ac->dhcps.pool_start = a->pool_start;
             ac->dhcps.pool_end = a->pool_end;
         }
+        ac->ap.max_stations = a->max_stations;
+        ac->ap.hidden = a->hidden;
+        ac->ap.gtk_rekey_s = (uint32_t)(a->gtk_rekey / SIM_SEC(1));
     }
     wc.ndevices = s->ndevices;
     for (int i = 0; i < s->ndevices; i++) {

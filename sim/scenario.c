@@ -56,6 +56,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sim/scenario.h"
 
+#include "dot11/frame.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -912,7 +914,9 @@ static const char *const scn_fault_names[] = {
     [SCN_F_AP_REBOOT] = "ap_reboot",     [SCN_F_AP_OFF] = "ap_off",         [SCN_F_AP_ON] = "ap_on",
     [SCN_F_AP_PASSPHRASE] = "ap_passphrase", [SCN_F_AP_TX_POWER] = "ap_tx_power", [SCN_F_MOVE_DEVICE] = "move_device",
     [SCN_F_DHCP] = "dhcp",               [SCN_F_RADIO_WEDGE] = "radio_wedge", [SCN_F_CABLE_PULL] = "cable_pull",
-    [SCN_F_SERVICE] = "service",
+    [SCN_F_SERVICE] = "service",         [SCN_F_AP_DEAUTH] = "ap_deauth",   [SCN_F_AP_DISASSOC] = "ap_disassoc",
+    [SCN_F_AP_REFUSE] = "ap_refuse",     [SCN_F_GROUP_KEY_MISS] = "group_key_miss",
+    [SCN_F_CABLE_MOVE] = "cable_move",
 };
 #define SCN_NFAULTS ((int)(sizeof scn_fault_names / sizeof scn_fault_names[0]))
 
@@ -954,6 +958,107 @@ static const struct {
     {"CONNECT_FAIL", -1}, {"NO_AP_FOUND", -2}, {"WRONG_PASSWORD", -3},
 };
 #define SCN_NSTATUS ((int)(sizeof scn_statuses / sizeof scn_statuses[0]))
+
+/* IEEE 802.11-2016 Table 9-45 (9.4.1.7, reason codes) by hostapd's names
+ * (src/common/ieee802_11_defs.h, WLAN_REASON_*, lower case), then short
+ * aliases; the first name of a code is the one messages use. */
+static const struct {
+    const char *name;
+    int code;
+} scn_reasons[] = {
+    {"unspecified", 1},
+    {"prev_auth_not_valid", 2},
+    {"deauth_leaving", 3},
+    {"disassoc_due_to_inactivity", 4},
+    {"disassoc_ap_busy", 5},
+    {"class2_frame_from_nonauth_sta", 6},
+    {"class3_frame_from_nonassoc_sta", 7},
+    {"disassoc_sta_has_left", 8},
+    {"sta_req_assoc_without_auth", 9},
+    {"pwr_capability_not_valid", 10},
+    {"supported_channel_not_valid", 11},
+    {"bss_transition_disassoc", 12},
+    {"invalid_ie", 13},
+    {"michael_mic_failure", 14},
+    {"4way_handshake_timeout", 15},
+    {"group_key_update_timeout", 16},
+    {"ie_in_4way_differs", 17},
+    {"group_cipher_not_valid", 18},
+    {"pairwise_cipher_not_valid", 19},
+    {"akmp_not_valid", 20},
+    {"unsupported_rsn_ie_version", 21},
+    {"invalid_rsn_ie_capab", 22},
+    {"ieee_802_1x_auth_failed", 23},
+    {"cipher_suite_rejected", 24},
+    {"disassoc_low_ack", 34},
+    {"leaving", 3},
+    {"inactivity", 4},
+    {"ap_busy", 5},
+    {"class2_frame_from_nonauth", 6},
+    {"class3_frame_from_nonassoc", 7},
+    {"sta_has_left", 8},
+    {"mic_failure", 14},
+};
+#define SCN_NREASONS ((int)(sizeof scn_reasons / sizeof scn_reasons[0]))
+
+/* IEEE 802.11-2016 Table 9-46 (9.4.1.9, status codes), the same way
+ * (WLAN_STATUS_*), then aliases. */
+static const struct {
+    const char *name;
+    int code;
+} scn_status_codes[] = {
+    {"unspecified_failure", 1},
+    {"caps_unsupported", 10},
+    {"reassoc_no_assoc", 11},
+    {"assoc_denied_unspec", 12},
+    {"not_supported_auth_alg", 13},
+    {"unknown_auth_transaction", 14},
+    {"challenge_fail", 15},
+    {"auth_timeout", 16},
+    {"ap_unable_to_handle_new_sta", 17},
+    {"assoc_denied_rates", 18},
+    {"assoc_denied_noshort", 19},
+    {"spec_mgmt_required", 22},
+    {"pwr_capability_not_valid", 23},
+    {"supported_channel_not_valid", 24},
+    {"assoc_denied_no_short_slot_time", 25},
+    {"assoc_denied_no_ht", 27},
+    {"assoc_rejected_temporarily", 30},
+    {"robust_mgmt_frame_policy_violation", 31},
+    {"unspecified_qos_failure", 32},
+    {"denied_insufficient_bandwidth", 33},
+    {"denied_poor_channel_conditions", 34},
+    {"request_declined", 37},
+    {"invalid_parameters", 38},
+    {"invalid_ie", 40},
+    {"group_cipher_not_valid", 41},
+    {"pairwise_cipher_not_valid", 42},
+    {"akmp_not_valid", 43},
+    {"unsupported_rsn_ie_version", 44},
+    {"invalid_rsn_ie_capab", 45},
+    {"cipher_rejected_per_policy", 46},
+    {"invalid_pmkid", 53},
+    {"unspecified", 1},
+    {"ap_full", 17},
+    {"try_later", 30},
+};
+#define SCN_NSTATUS_CODES ((int)(sizeof scn_status_codes / sizeof scn_status_codes[0]))
+
+int scn_reason_value(const char *name)
+{
+    for (int i = 0; name != NULL && i < SCN_NREASONS; i++)
+        if (strcmp(name, scn_reasons[i].name) == 0)
+            return scn_reasons[i].code;
+    return -1;
+}
+
+int scn_status_code_value(const char *name)
+{
+    for (int i = 0; name != NULL && i < SCN_NSTATUS_CODES; i++)
+        if (strcmp(name, scn_status_codes[i].name) == 0)
+            return scn_status_codes[i].code;
+    return -1;
+}
 
 const char *scn_fault_name(scn_fault_kind k)
 {
@@ -1055,8 +1160,9 @@ static int scn_pool(scn_ctx *c, const scn_node *n, const char *path, uint32_t *s
 
 static int scn_do_ap(scn_ctx *c, const scn_node *n, const char *path, scn_ap *ap)
 {
-    static const char *const keys[] = {"name", "ssid", "passphrase", "channel", "position", "tx_power", "dhcp", NULL};
-    const scn_node *v[7];
+    static const char *const keys[] = {"name",     "ssid", "passphrase",   "channel",   "position", "tx_power",
+                                       "dhcp",     "max_stations", "hidden", "gtk_rekey", NULL};
+    const scn_node *v[10];
     char p[SCN_PATH];
     int rc = scn_fields(c, n, path, "", keys, v);
     if (rc != 0)
@@ -1065,6 +1171,7 @@ static int scn_do_ap(scn_ctx *c, const scn_node *n, const char *path, scn_ap *ap
     ap->channel = 6;
     ap->tx_power_dbm = 20;
     ap->lease = SIM_SEC(3600);
+    ap->max_stations = 16;
     if (v[0] == NULL)
         return scn_missing(c, n, path, "name", "a unique name such as ap1");
     scn_path(p, path, "name");
@@ -1088,6 +1195,27 @@ static int scn_do_ap(scn_ctx *c, const scn_node *n, const char *path, scn_ap *ap
     scn_path(p, path, "tx_power");
     if (v[5] != NULL && (rc = scn_num(c, v[5], p, -10, 30, " dBm", &ap->tx_power_dbm)) != 0)
         return rc;
+    long long x;
+    scn_path(p, path, "max_stations");
+    /* Each associated station needs an AID (9.4.1.8: 1..2007). */
+    if (v[7] != NULL) {
+        if ((rc = scn_int(c, v[7], p, 1, 2007, " stations", &x)) != 0)
+            return rc;
+        ap->max_stations = (int)x;
+    }
+    scn_path(p, path, "hidden");
+    if (v[8] != NULL && (rc = scn_bool(c, v[8], p, &ap->hidden)) != 0)
+        return rc;
+    scn_path(p, path, "gtk_rekey");
+    if (v[9] != NULL) {
+        if ((rc = scn_dur(c, v[9], p, SIM_SEC(1), "must be >= 1s", &ap->gtk_rekey)) != 0)
+            return rc;
+        if (ap->gtk_rekey % SIM_SEC(1) != 0)
+            return scn_fail(c, v[9], "%s: %s is not a whole number of seconds (hostapd's wpa_group_rekey is in "
+                                     "seconds)", p, v[9]->text);
+        if (ap->passphrase[0] == '\0')
+            return scn_fail(c, v[9], "%s: an open network has no group key to rekey (give a passphrase)", p);
+    }
     const scn_node *dhcp = scn_section(keys, v, "dhcp");
     if (dhcp != NULL) {
         static const char *const dkeys[] = {"lease", "pool", NULL};
@@ -1314,7 +1442,11 @@ static const char *const *scn_fault_keys(scn_fault_kind k)
     static const char *const pass[] = {"at", "fault", "ap", "passphrase", NULL};
     static const char *const txp[] = {"at", "fault", "ap", "tx_power", NULL};
     static const char *const move[] = {"at", "fault", "to", "speed", "device", NULL};
-    static const char *const dhcp[] = {"at", "fault", "ap", "mode", "lease", "pool", "netmask", "router", NULL};
+    static const char *const dhcp[] = {"at", "fault", "ap", "lan", "mode", "lease", "pool", "netmask", "router", NULL};
+    static const char *const kick[] = {"at", "fault", "ap", "reason", "device", NULL};
+    static const char *const refuse[] = {"at", "fault", "ap", "status", "duration", "comeback", NULL};
+    static const char *const gkmiss[] = {"at", "fault", "duration", "device", NULL};
+    static const char *const cmove[] = {"at", "fault", "pool", "netmask", "router", "pause", "lease", "device", NULL};
     static const char *const wedge[] = {"at", "fault", "mode", "survives_power_cycles", "device", NULL};
     static const char *const cable[] = {"at", "fault", "duration", "device", NULL};
     static const char *const service[] = {"at", "fault", "service", "mode", "delay", "duration", NULL};
@@ -1329,6 +1461,11 @@ static const char *const *scn_fault_keys(scn_fault_kind k)
     case SCN_F_DHCP: return dhcp;
     case SCN_F_RADIO_WEDGE: return wedge;
     case SCN_F_CABLE_PULL: return cable;
+    case SCN_F_AP_DEAUTH:
+    case SCN_F_AP_DISASSOC: return kick;
+    case SCN_F_AP_REFUSE: return refuse;
+    case SCN_F_GROUP_KEY_MISS: return gkmiss;
+    case SCN_F_CABLE_MOVE: return cmove;
     }
     return onoff;
 }
@@ -1834,13 +1971,316 @@ static int scn_do_repeat(scn_ctx *c, const scn_node *n, const char *path, const 
     return 0;
 }
 
+/* True when device (or any device, with -1) has a wired interface. */
+static bool scn_any_lan(const scenario *s, int device)
+{
+    for (int i = 0; i < s->ndevices; i++)
+        if ((device < 0 || device == i) && s->devices[i].lan)
+            return true;
+    return false;
+}
+
+/* A reason code (9.4.1.7) or a status code (9.4.1.9): a number 1..65535
+ * (the field is two octets; 0 is reserved, or success) or a name. */
+static int scn_code(scn_ctx *c, const scn_node *n, const char *path, bool reason, int *out)
+{
+    const char *what = reason ? "reason" : "status";
+    char shown[64], hint[80], want[160];
+    snprintf(want, sizeof want, "a %s code 1..65535 or its name", what);
+    int rc = scn_scalar(c, n, path, want);
+    if (rc != 0)
+        return rc;
+    long long v;
+    if (scn_text_ll(n->text, &v)) {
+        if (v < 1 || v > 65535)
+            return scn_fail(c, n, "%s: %s is out of range (a %s code is 1..65535: IEEE 802.11 %s%s)", path, n->text,
+                            what, reason ? "9.4.1.7" : "9.4.1.9", v == 0 ? (reason ? "; 0 is reserved" : "; 0 is "
+                            "success, not a refusal") : "");
+        *out = (int)v;
+        return 0;
+    }
+    int code = reason ? scn_reason_value(n->text) : scn_status_code_value(n->text);
+    if (code > 0 && strlen(n->text) == n->len) {
+        *out = code;
+        return 0;
+    }
+    const char *names[64];
+    int nn = 0;
+    if (reason)
+        for (int i = 0; i < SCN_NREASONS && nn < 64; i++)
+            names[nn++] = scn_reasons[i].name;
+    else
+        for (int i = 0; i < SCN_NSTATUS_CODES && nn < 64; i++)
+            names[nn++] = scn_status_codes[i].name;
+    return scn_fail(c, n, "%s: unknown %s '%s' (a number 1..65535, or a name such as %s; sim/scenario.h lists "
+                          "them%s)", path, what, scn_show(n, shown, sizeof shown),
+                    reason ? "unspecified, leaving, inactivity, ap_busy, class3_frame_from_nonassoc, "
+                             "4way_handshake_timeout, group_key_update_timeout"
+                           : "unspecified_failure, ap_unable_to_handle_new_sta (ap_full), "
+                             "assoc_rejected_temporarily (try_later)",
+                    scn_suggest(n->text, names, nn, hint, sizeof hint));
+}
+
+#define SCN_UPLINK_NET 0x0a000200u  /* slirp's network, 10.0.2.0/24 */
+#define SCN_UPLINK_MASK 0xffffff00u
+#define SCN_UPLINK_GW 0x0a000202u   /* slirp's gateway */
+
+/* Why the uplink cannot serve a subnet (NULL when it can): it routes for
+ * unicast networks only, and its own 10.0.2.0/24 is either the whole subnet
+ * or none of it (a subnet that holds part of it would put the in-rig
+ * services "on the link", where nothing answers for them). */
+static const char *scn_subnet_bad(uint32_t net, uint32_t mask)
+{
+    uint32_t top = net >> 24;
+    if (top == 0 || top == 127 || top >= 224)
+        return "is not a unicast network the uplink can route (not 0/8, 127/8 or 224.0.0.0 and above)";
+    if ((net & 0xffff0000u) == 0xa9fe0000u)
+        return "is link-local (169.254/16), which no router forwards";
+    uint32_t common = mask & SCN_UPLINK_MASK;
+    if ((net & common) == (SCN_UPLINK_NET & common) && (net != SCN_UPLINK_NET || mask != SCN_UPLINK_MASK))
+        return "overlaps the uplink's own network 10.0.2.0/24 without being it";
+    return NULL;
+}
+
+/* A dhcp or cable_move fault's pool: [first, last], netmask (default
+ * 255.255.255.0) and router, all in one subnet the uplink can serve
+ * (scn_subnet_bad). Without router, f->router stays 0: scn_check_moves
+ * gives it the router the server had, when that fits. */
+static int scn_moved_pool(scn_ctx *c, const char *path, const scn_node *pool, const scn_node *mask,
+                          const scn_node *router, scn_fault *f)
+{
+    char p[SCN_PATH];
+    int rc;
+    scn_path(p, path, "pool");
+    if ((rc = scn_pool(c, pool, p, &f->pool_start, &f->pool_end)) != 0)
+        return rc;
+    f->has_pool = true;
+    f->pool_line = pool->line;
+    f->pool_col = pool->col;
+    f->netmask = SCN_UPLINK_MASK;
+    if (mask != NULL) {
+        scn_path(p, path, "netmask");
+        if ((rc = scn_ipv4(c, mask, p, &f->netmask)) != 0)
+            return rc;
+        uint32_t inv = ~f->netmask;
+        if (f->netmask == 0 || (inv & (inv + 1)) != 0)
+            return scn_fail(c, mask, "%s: %s is not a netmask (ones then zeros, e.g. 255.255.255.0)", p, mask->text);
+        if (f->netmask < 0xff000000u || f->netmask > 0xfffffffcu)
+            return scn_fail(c, mask, "%s: %s is not a subnet of /8 to /30", p, mask->text);
+    }
+    uint32_t net = f->pool_start & f->netmask, bcast = net | ~f->netmask;
+    if ((f->pool_end & f->netmask) != net)
+        return scn_fail(c, pool, "%s.pool: %s and %s are not in one subnet (netmask %u.%u.%u.%u)", path,
+                        pool->first->text, pool->last->text, f->netmask >> 24, f->netmask >> 16 & 255,
+                        f->netmask >> 8 & 255, f->netmask & 255);
+    const char *bad = scn_subnet_bad(net, f->netmask);
+    if (bad != NULL)
+        return scn_fail(c, pool, "%s.pool: the subnet %u.%u.%u.%u/%d %s", path, net >> 24, net >> 16 & 255,
+                        net >> 8 & 255, net & 255, 32 - __builtin_ctz(f->netmask), bad);
+    if (f->pool_start == net || f->pool_end == bcast)
+        return scn_fail(c, pool, "%s.pool: holds the subnet's %s address", path,
+                        f->pool_start == net ? "network" : "broadcast");
+    bool own = net == SCN_UPLINK_NET;
+    if (own) {
+        /* 10.0.2.0/24 is slirp's: its gateway and DNS, the DHCP servers and
+         * the services keep their addresses. */
+        static const uint32_t taken[] = {SCN_UPLINK_GW, 0x0a000203u, 0x0a0002fdu, 0x0a0002feu};
+        for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++)
+            if (taken[i] >= f->pool_start && taken[i] <= f->pool_end)
+                return scn_fail(c, pool, "%s.pool: holds 10.0.2.%u, which the rig uses (.2 gateway, .3 DNS, .253 "
+                                         "and .254 the DHCP servers)", path, taken[i] & 255);
+        for (int i = 0; i < c->s->nservices; i++) {
+            uint32_t ip = c->s->services[i].ip;
+            if (ip >= f->pool_start && ip <= f->pool_end)
+                return scn_fail(c, pool, "%s.pool: holds %u.%u.%u.%u, service %s's address", path, ip >> 24,
+                                ip >> 16 & 255, ip >> 8 & 255, ip & 255, c->s->services[i].name);
+        }
+    }
+    f->router = 0;
+    if (router != NULL) {
+        scn_path(p, path, "router");
+        if ((rc = scn_ipv4(c, router, p, &f->router)) != 0)
+            return rc;
+        if ((f->router & f->netmask) != net)
+            return scn_fail(c, router, "%s: %s is not in the pool's subnet", p, router->text);
+        if (f->router == net || f->router == bcast)
+            return scn_fail(c, router, "%s: %s is the subnet's %s address", p, router->text,
+                            f->router == net ? "network" : "broadcast");
+        if (f->router >= f->pool_start && f->router <= f->pool_end)
+            return scn_fail(c, router, "%s: %s is in the pool, which hands it to a client", p, router->text);
+        if (own && f->router != SCN_UPLINK_GW)
+            return scn_fail(c, router, "%s: on 10.0.2.0/24 the router is the uplink's gateway 10.0.2.2 (nothing "
+                                       "else routes there)", p);
+    }
+    return 0;
+}
+
+/* ap_deauth, ap_disassoc, ap_refuse, group_key_miss, cable_move. */
+static int scn_more_fault(scn_ctx *c, const scn_node *n, const scn_node *fn, const char *path,
+                          const char *const *keys, const scn_node **v, scn_fault *f)
+{
+    scenario *s = c->s;
+    char p[SCN_PATH];
+    const scn_node *x;
+    int rc, code = 0;
+    switch (f->kind) {
+    case SCN_F_AP_DEAUTH:
+    case SCN_F_AP_DISASSOC:
+        if ((x = scn_get(keys, v, "reason")) == NULL)
+            return scn_missing(c, n, path, "reason", "a reason code (IEEE 802.11 9.4.1.7), e.g. reason: inactivity");
+        scn_path(p, path, "reason");
+        if ((rc = scn_code(c, x, p, true, &code)) != 0)
+            return rc;
+        f->code = (uint16_t)code;
+        break;
+    case SCN_F_AP_REFUSE: {
+        if ((x = scn_get(keys, v, "status")) == NULL)
+            return scn_missing(c, n, path, "status", "a status code (IEEE 802.11 9.4.1.9), e.g. status: ap_full");
+        scn_path(p, path, "status");
+        if ((rc = scn_code(c, x, p, false, &code)) != 0)
+            return rc;
+        f->code = (uint16_t)code;
+        if ((x = scn_get(keys, v, "duration")) == NULL)
+            return scn_missing(c, n, path, "duration", "how long associations are refused, e.g. duration: 30s");
+        scn_path(p, path, "duration");
+        if ((rc = scn_dur(c, x, p, 1, "must be > 0", &f->duration)) != 0)
+            return rc;
+        if ((x = scn_get(keys, v, "comeback")) != NULL) {
+            sim_time cb;
+            scn_path(p, path, "comeback");
+            if (f->code != DOT11_STATUS_REFUSED_TEMPORARILY)
+                return scn_fail(c, x, "%s: only meaningful with status 30 (assoc_rejected_temporarily), whose "
+                                      "response carries the comeback time", p);
+            if ((rc = scn_dur(c, x, p, SIM_US(1024), "must be >= 1 TU (1.024 ms)", &cb)) != 0)
+                return rc;
+            if (cb / SIM_US(1024) > 0xffffffffLL)
+                return scn_fail(c, x, "%s: %s does not fit the Timeout Interval element (2^32 - 1 TUs)", p, x->text);
+            f->comeback_tu = (uint32_t)(cb / SIM_US(1024));
+        }
+        break;
+    }
+    case SCN_F_GROUP_KEY_MISS: {
+        bool rsn = false;
+        for (int i = 0; i < s->naps; i++)
+            rsn |= s->aps[i].passphrase[0] != '\0';
+        if (!rsn)
+            return scn_fail(c, fn, "%s: group_key_miss needs a WPA2 access point (an open network has no group "
+                                   "key handshake)", path);
+        if ((x = scn_get(keys, v, "duration")) != NULL) {
+            scn_path(p, path, "duration");
+            if ((rc = scn_dur(c, x, p, 1, "must be > 0", &f->duration)) != 0)
+                return rc;
+        }
+        break;
+    }
+    case SCN_F_CABLE_MOVE: {
+        if (!scn_any_lan(s, f->device))
+            return scn_fail(c, fn, "%s: cable_move needs a wired interface: set world.device.lan: true", path);
+        const scn_node *pool = scn_get(keys, v, "pool");
+        if (pool == NULL)
+            return scn_missing(c, n, path, "pool", "the new network's DHCP pool, e.g. pool: [192.168.7.20, "
+                                                   "192.168.7.50]");
+        f->lan = true;
+        if ((rc = scn_moved_pool(c, path, pool, scn_get(keys, v, "netmask"), scn_get(keys, v, "router"), f)) != 0)
+            return rc;
+        f->duration = SIM_SEC(1);
+        if ((x = scn_get(keys, v, "pause")) != NULL) {
+            scn_path(p, path, "pause");
+            if ((rc = scn_dur(c, x, p, SIM_MS(1), "must be >= 1ms", &f->duration)) != 0)
+                return rc;
+        }
+        f->pause = f->duration;
+        if ((x = scn_get(keys, v, "lease")) != NULL) {
+            scn_path(p, path, "lease");
+            if ((rc = scn_dur(c, x, p, SIM_SEC(1), "must be >= 1s", &f->lease)) != 0)
+                return rc;
+            if (f->lease % SIM_SEC(1) != 0)
+                return scn_fail(c, x, "%s: %s is not a whole number of seconds (DHCP leases are in seconds)", p,
+                                x->text);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    return scn_do_repeat(c, n, path, keys, v, f);
+}
+
+/* Moved pools, per DHCP server in time order: a pool moved without router
+ * keeps the router the server had (its first one is the uplink's gateway
+ * 10.0.2.2), which must lie in the new subnet. A cable_move's server is
+ * the new network's: its address is the highest host address outside the
+ * pool and the router (.253 on 10.0.2.0/24). */
+static int scn_check_moves(scn_ctx *c)
+{
+    scenario *s = c->s;
+    for (int target = -1; target < s->naps; target++) {
+        uint32_t router = SCN_UPLINK_GW;
+        sim_time last = -1;
+        int last_i = -1;
+        for (;;) {
+            /* the next pool move of this server after (last, last_i) */
+            int pick = -1;
+            for (int i = 0; i < s->nfaults; i++) {
+                const scn_fault *f = &s->faults[i];
+                bool mine = f->kind == SCN_F_CABLE_MOVE ? target < 0
+                                                        : f->kind == SCN_F_DHCP && (target < 0 ? f->lan : f->ap == target);
+                if (!mine || !f->has_pool)
+                    continue;
+                if (f->at < last || (f->at == last && i <= last_i))
+                    continue;
+                if (pick < 0 || f->at < s->faults[pick].at)
+                    pick = i;
+            }
+            if (pick < 0)
+                break;
+            scn_fault *f = &s->faults[pick];
+            last = f->at;
+            last_i = pick;
+            uint32_t net = f->pool_start & f->netmask, bcast = net | ~f->netmask;
+            if (f->router == 0) {
+                if ((router & f->netmask) != net || router == net || router == bcast ||
+                    (router >= f->pool_start && router <= f->pool_end))
+                    return scn_fail_at(c, SIM_EINVAL, f->pool_line, f->pool_col,
+                                       "timeline[%d].pool: moves %s to %u.%u.%u.%u/%d, which cannot keep its router "
+                                       "%u.%u.%u.%u; give router: (e.g. %u.%u.%u.%u)", pick,
+                                       target < 0 ? "the wired segment's DHCP server" : s->aps[target].name,
+                                       net >> 24, net >> 16 & 255, net >> 8 & 255, net & 255,
+                                       32 - __builtin_ctz(f->netmask), router >> 24, router >> 16 & 255,
+                                       router >> 8 & 255, router & 255, (net + 1) >> 24, (net + 1) >> 16 & 255,
+                                       (net + 1) >> 8 & 255, (net + 1) & 255);
+                f->router = router;
+            }
+            router = f->router;
+            /* A dhcp fault renumbers the network under a server that keeps
+             * its address (reached through the router, dhcps.h); a
+             * cable_move is another network, with its own server. */
+            if (f->kind != SCN_F_CABLE_MOVE) {
+                f->server_ip = 0;
+            } else if (net == SCN_UPLINK_NET) {
+                f->server_ip = target < 0 ? 0x0a0002fdu : 0x0a0002feu;
+            } else {
+                uint32_t h = bcast - 1;
+                while (h > net && (h == f->router || (h >= f->pool_start && h <= f->pool_end)))
+                    h--;
+                if (h == net)
+                    return scn_fail_at(c, SIM_EINVAL, f->pool_line, f->pool_col,
+                                       "timeline[%d].pool: leaves no address in the subnet for the DHCP server", pick);
+                f->server_ip = h;
+            }
+        }
+    }
+    return 0;
+}
+
 static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fault *f)
 {
     static const char *const all[] = {"at",      "fault",  "ap",      "duration", "keep_leases",
                                       "channel", "passphrase", "tx_power", "to",  "speed",
                                       "mode",    "lease",  "pool",    "netmask", "router",
                                       "survives_power_cycles", "device", "service", "delay", "id", "every",
-                                      "until", "count", "jitter", NULL};
+                                      "until", "count", "jitter", "reason", "status", "comeback", "pause", "lan",
+                                      NULL};
     const scn_node *v[SCN_FAULT_KEYS];
     const char *keys[SCN_FAULT_KEYS];
     char p[SCN_PATH], qual[48];
@@ -1906,13 +2346,28 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
             return rc;
         return scn_do_repeat(c, n, path, keys, v, f); /* id:, every: as on any entry */
     }
-    if (f->kind != SCN_F_MOVE_DEVICE && f->kind != SCN_F_RADIO_WEDGE && f->kind != SCN_F_CABLE_PULL) {
+    if (f->kind == SCN_F_DHCP && (x = scn_get(keys, v, "lan")) != NULL) {
+        scn_path(p, path, "lan");
+        if ((rc = scn_bool(c, x, p, &f->lan)) != 0)
+            return rc;
+        if (f->lan && scn_get(keys, v, "ap") != NULL)
+            return scn_fail(c, x, "%s: give ap (an access point's DHCP server) or lan: true (the wired segment's), "
+                                  "not both", p);
+        if (f->lan && !scn_any_lan(s, -1))
+            return scn_fail(c, x, "%s: the wired segment's DHCP server needs a wired device: set world.device.lan: "
+                                  "true", p);
+    }
+    if (f->kind == SCN_F_GROUP_KEY_MISS || f->kind == SCN_F_CABLE_MOVE)
+        return scn_more_fault(c, n, fn, path, keys, v, f); /* ends with the id:/every: keys */
+    if (f->kind != SCN_F_MOVE_DEVICE && f->kind != SCN_F_RADIO_WEDGE && f->kind != SCN_F_CABLE_PULL && !f->lan) {
         if ((x = scn_get(keys, v, "ap")) == NULL)
             return scn_missing(c, n, path, "ap", "which access point, by name");
         scn_path(p, path, "ap");
         if ((rc = scn_ap_ref(c, x, p, &f->ap)) != 0)
             return rc;
     }
+    if (f->kind == SCN_F_AP_DEAUTH || f->kind == SCN_F_AP_DISASSOC || f->kind == SCN_F_AP_REFUSE)
+        return scn_more_fault(c, n, fn, path, keys, v, f);
     switch (f->kind) {
     case SCN_F_AP_REBOOT:
     case SCN_F_CABLE_PULL:
@@ -2002,33 +2457,8 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
                                 mask != NULL ? "netmask" : "router");
             break;
         }
-        scn_path(p, path, "pool");
-        if ((rc = scn_pool(c, pool, p, &f->pool_start, &f->pool_end)) != 0)
+        if ((rc = scn_moved_pool(c, path, pool, mask, router, f)) != 0)
             return rc;
-        f->has_pool = true;
-        f->netmask = 0xFFFFFF00u;
-        if (mask != NULL) {
-            scn_path(p, path, "netmask");
-            if ((rc = scn_ipv4(c, mask, p, &f->netmask)) != 0)
-                return rc;
-            uint32_t inv = ~f->netmask;
-            if (f->netmask == 0 || (inv & (inv + 1)) != 0)
-                return scn_fail(c, mask, "%s: %s is not a netmask (ones then zeros, e.g. 255.255.255.0)", p,
-                                mask->text);
-        }
-        uint32_t net = f->pool_start & f->netmask;
-        f->router = net + 1;
-        if (router != NULL) {
-            scn_path(p, path, "router");
-            if ((rc = scn_ipv4(c, router, p, &f->router)) != 0)
-                return rc;
-            if ((f->router & f->netmask) != net)
-                return scn_fail(c, router, "%s: %s is not in the pool's subnet", p, router->text);
-        }
-        if ((f->pool_end & f->netmask) != net)
-            return scn_fail(c, pool, "%s.pool: %s and %s are not in one subnet (netmask %u.%u.%u.%u)", path,
-                            pool->first->text, pool->last->text, f->netmask >> 24, f->netmask >> 16 & 255,
-                            f->netmask >> 8 & 255, f->netmask & 255);
         break;
     }
     case SCN_F_RADIO_WEDGE: {
@@ -2051,7 +2481,12 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
         break;
     }
     case SCN_F_SERVICE:
-        break;
+    case SCN_F_AP_DEAUTH:
+    case SCN_F_AP_DISASSOC:
+    case SCN_F_AP_REFUSE:
+    case SCN_F_GROUP_KEY_MISS:
+    case SCN_F_CABLE_MOVE:
+        break; /* parsed above */
     }
     return scn_do_repeat(c, n, path, keys, v, f);
 }
@@ -2925,6 +3360,8 @@ static int scn_do_top(scn_ctx *c, const scn_node *root)
     if (tl != NULL &&
         (rc = scn_do_list(c, tl, "timeline", SCN_MAX_FAULTS, "a list of faults (- at: 60s ...)", scn_one_fault,
                           sizeof s->faults[0], s->faults, &s->nfaults)) != 0)
+        return rc;
+    if ((rc = scn_check_moves(c)) != 0)
         return rc;
     const scn_node *ex = scn_section(keys, v, "expect");
     if (ex != NULL &&

@@ -21,14 +21,21 @@
  *     ring_files: 4                 # (4) files in the ring when ring_mb > 0
  *     beacons: true                 # (true) beacons in the air capture
  *   world:
- *     aps:                          # 1..8 entries; an AP serves at most 16 stations
- *                                   # (the 17th gets status 17, AP full: IEEE 802.11 9.4.1.9)
+ *     aps:                          # 1..8 entries
  *       - name: ap1                 # required, unique
  *         ssid: camnet              # required, 1..32 bytes
  *         passphrase: "..."         # (none: open network) 8..63 characters
  *         channel: 6                # (6) 1..13
  *         position: [10, 0]         # ([0, 0]) metres: [x, y] or [x, y, z]
  *         tx_power: 20              # (20) dBm, -10..30
+ *         max_stations: 16          # (16) 1..2007 associated stations; the next association
+ *                                   #   is refused with status 17 (9.4.1.9, "unable to handle
+ *                                   #   additional associated STAs"); 4 more may be authenticated
+ *         hidden: false             # (false) beacons carry an empty SSID (hostapd's
+ *                                   #   ignore_broadcast_ssid=1) and probe requests for the
+ *                                   #   wildcard SSID go unanswered; directed ones are answered
+ *         gtk_rekey: 10m            # (never) group rekey period, whole seconds, WPA2 only
+ *                                   #   (hostapd's wpa_group_rekey): see "Group rekeying" below
  *         dhcp:                     # optional
  *           lease: 1h               # (1h) >= 1s
  *           pool: [10.0.2.15, 10.0.2.99]
@@ -86,13 +93,31 @@
  *     - {at: 5m, fault: move_device, to: [200, 0], speed: 2}   # speed m/s; none = jump
  *     - {at: 5m, fault: dhcp, ap: ap1, mode: ignore_renewals}  # normal | ignore_renewals |
  *                                   #   nak_renewals | silent | empty_pool; optional lease: 60s;
- *                                   #   optional pool: [a, b] with netmask/router
+ *                                   #   optional pool: [a, b] with netmask/router ("Moving a
+ *                                   #   network" below); lan: true instead of ap: the wired
+ *                                   #   segment's server
+ *     - {at: 5m, fault: ap_deauth, ap: ap1, device: cam, reason: inactivity}
+ *                                   # a Deauthentication to the device (without device: to
+ *                                   #   each station); reason: 1..65535 or a name (below)
+ *     - {at: 5m, fault: ap_disassoc, ap: ap1, reason: ap_busy}    # a Disassociation, likewise
+ *     - {at: 5m, fault: ap_refuse, ap: ap1, status: ap_full, duration: 30s}
+ *                                   # (Re)Association Requests answered with that status
+ *                                   #   (1..65535 or a name) for duration; with status 30
+ *                                   #   (try_later) optional comeback: 5s adds a Timeout
+ *                                   #   Interval element (association comeback time, TUs)
+ *     - {at: 5m, fault: group_key_miss, device: cam, duration: 2m}
+ *                                   # the chip ignores group key message 1 (optional duration;
+ *                                   #   without, to the end of the run)
+ *     - {at: 5m, fault: cable_move, pool: [192.168.50.100, 192.168.50.150], router: 192.168.50.1,
+ *        pause: 5s}                 # cable out, and after pause (1s) into another network:
+ *                                   #   netmask, router, lease optional as for dhcp; needs lan
  *     - {at: 5m, fault: radio_wedge, mode: both, survives_power_cycles: 0}  # commands | frames | both
  *     - {at: 5m, fault: cable_pull, duration: 30s}     # needs device.lan
  *     - {at: 5m, fault: service, service: dns, mode: wrong, duration: 1m}
  *                                   # mode: down | slow (needs delay: 2s) | wrong | normal;
  *                                   #   duration optional (its end restores normal)
- *                                   # move_device, radio_wedge, cable_pull take an optional
+ *                                   # move_device, radio_wedge, cable_pull, cable_move,
+ *                                   # group_key_miss, ap_deauth, ap_disassoc take an optional
  *                                   # device: NAME (default: every device)
  *     - {id: reboot, at: 5m, every: 5m, until: 2h, fault: ap_reboot, ap: ap1, duration: 20s}
  *     - {id: walk, at: 2h10m, every: 4h, count: 6, jitter: 30s, fault: move_device, to: [400, 0], speed: 2}
@@ -120,6 +145,80 @@
  *     - {associated_with: ap1, at: 10m}           # or after: ENTRY (its end); optional within: D
  *     - drops: {max: 30}                          # or {min, max}, or a number (exactly)
  *     - connections: {max: 100}                   # or {min, max}, or a number (exactly)
+ *
+ * Reason and status codes. A number, or the name hostapd gives the code
+ * (src/common/ieee802_11_defs.h, WLAN_REASON_* / WLAN_STATUS_* in lower
+ * case). Reasons (IEEE 802.11-2016 9.4.1.7, Table 9-45): unspecified 1,
+ * prev_auth_not_valid 2, deauth_leaving 3 (leaving), disassoc_due_to_inactivity
+ * 4 (inactivity), disassoc_ap_busy 5 (ap_busy), class2_frame_from_nonauth_sta
+ * 6 (class2_frame_from_nonauth), class3_frame_from_nonassoc_sta 7
+ * (class3_frame_from_nonassoc), disassoc_sta_has_left 8 (sta_has_left),
+ * sta_req_assoc_without_auth 9, pwr_capability_not_valid 10,
+ * supported_channel_not_valid 11, bss_transition_disassoc 12, invalid_ie 13,
+ * michael_mic_failure 14 (mic_failure), 4way_handshake_timeout 15,
+ * group_key_update_timeout 16, ie_in_4way_differs 17, group_cipher_not_valid
+ * 18, pairwise_cipher_not_valid 19, akmp_not_valid 20,
+ * unsupported_rsn_ie_version 21, invalid_rsn_ie_capab 22,
+ * ieee_802_1x_auth_failed 23, cipher_suite_rejected 24, disassoc_low_ack 34.
+ * Statuses (9.4.1.9, Table 9-46): unspecified_failure 1 (unspecified),
+ * caps_unsupported 10, reassoc_no_assoc 11, assoc_denied_unspec 12,
+ * not_supported_auth_alg 13, unknown_auth_transaction 14, challenge_fail 15,
+ * auth_timeout 16, ap_unable_to_handle_new_sta 17 (ap_full),
+ * assoc_denied_rates 18, assoc_denied_noshort 19, spec_mgmt_required 22,
+ * pwr_capability_not_valid 23, supported_channel_not_valid 24,
+ * assoc_denied_no_short_slot_time 25, assoc_denied_no_ht 27,
+ * assoc_rejected_temporarily 30 (try_later), robust_mgmt_frame_policy_violation
+ * 31, unspecified_qos_failure 32, denied_insufficient_bandwidth 33,
+ * denied_poor_channel_conditions 34, request_declined 37, invalid_parameters
+ * 38, invalid_ie 40, group_cipher_not_valid 41, pairwise_cipher_not_valid 42,
+ * akmp_not_valid 43, unsupported_rsn_ie_version 44, invalid_rsn_ie_capab 45,
+ * cipher_rejected_per_policy 46, invalid_pmkid 53. Out of 1..65535, or an
+ * unknown name, is an error.
+ *
+ * On the air (what each AP fault sends; ap_model/ap.h):
+ *   ap_deauth    a Deauthentication with the reason to the device's MAC (or
+ *                one to each station the AP knows); the AP forgets it.
+ *   ap_disassoc  a Disassociation with the reason (to each associated
+ *                station without device:); the AP keeps the station
+ *                authenticated (State 2, 11.3.5.5) and answers its data with
+ *                a Deauthentication, reason 7. The chip drops the link at
+ *                either frame and the firmware must join again.
+ *   ap_refuse    Authentication still succeeds; the Association Response
+ *                carries the status (and for 30 with comeback the Timeout
+ *                Interval element, type 3, 9.4.2.49). The chip reports the
+ *                join as CONNECT_FAIL.
+ *
+ * Group rekeying (gtk_rekey, group_key_miss). Every gtk_rekey the AP draws
+ * a new GTK under the other key ID (1 and 2 take turns, hostapd's GN/GM)
+ * and runs the group key handshake (12.7.7) with each authorized station:
+ * EAPOL-Key group message 1 (the GTK KDE wrapped with the KEK, MIC with the
+ * KCK, protected with the PTK), answered by group message 2. Group traffic
+ * goes out under the old key until every station has answered or is gone.
+ * A station that does not answer gets message 1 again 500 ms after the
+ * first send, then 1 s apart, 4 sends in all (hostapd:
+ * eapol_key_timeout_first_group, eapol_key_timeout_subseq,
+ * dot11RSNAConfigGroupUpdateCount), and 1 s after the last it is
+ * deauthenticated with reason 16 (hostapd's KEYERROR,
+ * WLAN_REASON_GROUP_KEY_UPDATE_TIMEOUT). The chip's supplicant answers
+ * message 1 and keeps both GTKs; group_key_miss makes it ignore it.
+ *
+ * Moving a network (a dhcp pool, cable_move). A pool moved without router
+ * keeps the router its server had (at first the uplink's gateway 10.0.2.2;
+ * the timeline is followed in time order), which must then lie in the new
+ * subnet, or the file is refused: give router:. What the uplink can serve
+ * is checked too: a unicast subnet of /8 to /30, not 0/8, 127/8, 169.254/16
+ * or 224.0.0.0 and above; either exactly the uplink's 10.0.2.0/24 (router
+ * 10.0.2.2, the pool clear of .2, .3, .253, .254 and every service) or
+ * clear of it; the router neither the network, broadcast nor a pool
+ * address. libslirp's network is fixed when it starts, so the uplink
+ * answers ARP for a router on another subnet with its gateway's MAC and
+ * slirp routes from there (sim/uplink.h, uplink_add_router): the in-rig
+ * services keep their 10.0.2.x addresses, reached through the new router.
+ * A dhcp fault's server keeps its address (renewals reach it through the
+ * router, ap_model/dhcps.h); a cable_move's network has its own server
+ * (the highest host address outside the pool and router) that knows no
+ * lease, so the device's INIT-REBOOT is NAKed. The wired segment is one
+ * network: cable_move moves it for every wired device.
  *
  * Services. Each is served inside the rig on virtual time (sim/uplink.h,
  * sim/services.h), so runs that use them stay reproducible. The runner
@@ -196,7 +295,7 @@
  *     handshake, or the Ethernet PHY's link up) and then got a lease (a DHCP
  *     ACK with a lease for its MAC from a server of the rig);
  *   - a loss: while online, the first of: the chip's link down (beacon loss,
- *     deauthentication), a deauthentication by the AP, the AP switched off,
+ *     deauthentication), a deauthentication or disassociation by the AP, the AP switched off,
  *     the radio wedged (frames or both), the PHY's link down, a DHCP NAK or
  *     lease expiry for the device, a status poll returning something else
  *     than the connected value, or the firmware's own leave or power-down;
@@ -234,7 +333,14 @@
  *                walk still under way when the next occurrence of its entry
  *                starts ends there, and the next walk goes on from where
  *                the device is.
- *   ap_off, ap_on, ap_passphrase, ap_tx_power, dhcp, radio_wedge
+ *   cable_move   the cable is out from the start; plugged into the new
+ *                network at start + pause: the end.
+ *   ap_refuse    refusing from the start to start + duration: the end.
+ *   group_key_miss  from the start to start + duration (the end; without
+ *                duration the end is the start and it lasts to the end of
+ *                the run).
+ *   ap_off, ap_on, ap_passphrase, ap_tx_power, dhcp, radio_wedge, ap_deauth,
+ *   ap_disassoc
  *                change the model at the start and have no end of their
  *                own: the change lasts until another entry undoes it (ap_on
  *                after ap_off, dhcp mode normal; a wedge until the power
@@ -372,6 +478,9 @@ typedef struct scn_ap {
     double tx_power_dbm;
     sim_time lease;       /* 0 = default (1 h) */
     uint32_t pool_start, pool_end; /* host order; 0 = default */
+    int max_stations;     /* associated stations (16) */
+    bool hidden;          /* empty SSID in beacons */
+    sim_time gtk_rekey;   /* 0 = never */
     int line;             /* where it was declared, for later messages */
 } scn_ap;
 
@@ -402,6 +511,11 @@ typedef enum {
     SCN_F_RADIO_WEDGE,
     SCN_F_CABLE_PULL,
     SCN_F_SERVICE,
+    SCN_F_AP_DEAUTH,
+    SCN_F_AP_DISASSOC,
+    SCN_F_AP_REFUSE,
+    SCN_F_GROUP_KEY_MISS,
+    SCN_F_CABLE_MOVE,
 } scn_fault_kind;
 
 typedef enum { SCN_DHCP_NORMAL, SCN_DHCP_IGNORE_RENEWALS, SCN_DHCP_NAK_RENEWALS, SCN_DHCP_SILENT, SCN_DHCP_EMPTY_POOL } scn_dhcp_mode;
@@ -445,8 +559,15 @@ typedef struct scn_fault {
     double speed;         /* move_device: m/s, 0 = jump */
     scn_dhcp_mode dhcp_mode;
     sim_time lease;       /* dhcp: 0 = unchanged */
-    bool has_pool;        /* dhcp: move the pool */
-    uint32_t pool_start, pool_end, netmask, router;
+    bool has_pool;        /* dhcp, cable_move: move the pool */
+    uint32_t pool_start, pool_end, netmask;
+    uint32_t router;      /* dhcp, cable_move: 0 = keep the server's (checked to fit at parse time) */
+    uint32_t server_ip;   /* dhcp, cable_move: the server's own address there; 0 = keep */
+    int pool_line, pool_col; /* where the pool was written */
+    bool lan;             /* dhcp: the wired segment's server (instead of an AP's) */
+    uint16_t code;        /* ap_deauth, ap_disassoc: reason code; ap_refuse: status code */
+    uint32_t comeback_tu; /* ap_refuse with status 30: association comeback time, TUs */
+    sim_time pause;       /* cable_move: how long the cable is out */
     scn_wedge_mode wedge_mode;
     int survives_power_cycles;
     int device;           /* move_device, radio_wedge, cable_pull: index, -1 = every device */
@@ -585,6 +706,11 @@ scenario *scn_parse(const char *path, const char *text, size_t len, sim_err *err
 void scn_free(scenario *s);
 
 const char *scn_fault_name(scn_fault_kind k);
+/* IEEE 802.11 reason codes (9.4.1.7) and status codes (9.4.1.9) by the
+ * names hostapd gives them (lower case, WLAN_REASON_ / WLAN_STATUS_ cut)
+ * or a short alias; -1 when unknown. */
+int scn_reason_value(const char *name);
+int scn_status_code_value(const char *name);
 const char *scn_expect_name(scn_expect_kind k);
 /* MicroPython status names <-> values: "GOT_IP" <-> 3 etc.; -100 if unknown. */
 int scn_status_value(const char *name);

@@ -206,6 +206,8 @@ struct uplink {
     size_t nhfds, caphfds;
     struct service **svcs;
     size_t nsvcs;
+    uint32_t routers[16]; /* uplink_add_router */
+    size_t nrouters;
     struct utimer *timers;
 
     uint32_t want_ms; /* slirp's timeout from the latest fill */
@@ -1158,6 +1160,61 @@ static bool arp_for_services(uplink *u, const uint8_t *eth, size_t len)
     return true;
 }
 
+/* ARP for a router of a moved subnet (uplink_add_router): answered with the
+ * gateway's MAC. The request is read as untrusted bytes: Ethernet, IPv4
+ * over Ethernet, a request (RFC 826). */
+static bool arp_for_routers(uplink *u, const uint8_t *eth, size_t len)
+{
+    if (u->nrouters == 0 || len < 42 || rd16(eth + 12) != 0x0806)
+        return false;
+    const uint8_t *a = eth + 14;
+    if (rd16(a) != 1 || rd16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4 || rd16(a + 6) != 1)
+        return false;
+    uint32_t tpa = rd32(a + 24);
+    bool ours = false;
+    for (size_t i = 0; i < u->nrouters; i++)
+        ours |= u->routers[i] == tpa;
+    if (!ours)
+        return false;
+    uint8_t f[60] = {0};
+    uint8_t mac[6];
+    service_mac(u->cfg.gateway, mac);
+    memcpy(f, eth + 6, 6);
+    memcpy(f + 6, mac, 6);
+    wr16(f + 12, 0x0806);
+    uint8_t *r = f + 14;
+    wr16(r, 1);
+    wr16(r + 2, 0x0800);
+    r[4] = 6;
+    r[5] = 4;
+    wr16(r + 6, 2);
+    memcpy(r + 8, mac, 6);
+    wr32(r + 14, tpa);
+    memcpy(r + 18, a + 8, 6);
+    memcpy(r + 24, a + 14, 4);
+    u->frames_out++;
+    u->send(u->ctx, f, sizeof f);
+    return true;
+}
+
+int uplink_add_router(uplink *u, uint32_t ip, sim_err *err)
+{
+    if (u == NULL || ip == 0 || ip == u->cfg.gateway)
+        return sim_err_set(err, SIM_EINVAL, "uplink: no router to add");
+    for (size_t i = 0; i < u->nrouters; i++)
+        if (u->routers[i] == ip)
+            return SIM_OK;
+    if (u->nrouters == sizeof u->routers / sizeof u->routers[0])
+        return sim_err_set(err, SIM_ELIMIT, "uplink: too many routers");
+    u->routers[u->nrouters++] = ip;
+    char a[16];
+    ip_str(ip, a);
+    sim_trace_rec *r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_INFO, u->name, "router");
+    sim_trace_str(r, "ip", a);
+    sim_trace_end(r);
+    return SIM_OK;
+}
+
 /* Takes the frames services handle before slirp; true when it took it. */
 static bool services_intercept(uplink *u, const uint8_t *eth, size_t len)
 {
@@ -1480,6 +1537,8 @@ void uplink_destroy(uplink *u)
 void uplink_input(uplink *u, const uint8_t *eth, size_t len)
 {
     if (len < 14 || len > 65535)
+        return;
+    if (arp_for_routers(u, eth, len))
         return;
     if (services_intercept(u, eth, len)) {
         /* a greeter's or echo's bytes may wait for the handshake's end */

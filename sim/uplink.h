@@ -153,6 +153,19 @@ int uplink_sink_address(const uplink *u, uint32_t *ip, uint16_t *port);
  * the end of a run sees the last one. */
 void uplink_sink_flush(uplink *u);
 
+/* A router address on another subnet (a DHCP pool moved there, a scenario's
+ * `dhcp` or `cable_move` fault). Slirp's network is fixed when it starts
+ * (libslirp has no call to change vnetwork, vhost or their mask at run
+ * time) and it answers ARP only inside it, so the uplink stands in: it
+ * answers ARP requests for ip with the gateway's MAC (52:55 and 10.0.2.2,
+ * slirp's convention), so the guest sends its off-link traffic to slirp,
+ * which routes it (in restricted mode it checks only the destination) and
+ * reaches the guest back by ARP for the guest's own address. The in-rig
+ * services keep their 10.0.2.x addresses, reached through that router.
+ * Up to 16 such addresses; SIM_ELIMIT beyond, SIM_EINVAL for 0 or the
+ * gateway itself (nothing to do). Traced "router" (ip). */
+int uplink_add_router(uplink *u, uint32_t ip, sim_err *err);
+
 /* True while slirp has host sockets carrying data (what turns pacing on). */
 bool uplink_host_active(const uplink *u);
 

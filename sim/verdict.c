@@ -77,7 +77,7 @@ enum loss_kind {
 };
 
 static const char *const loss_names[] = {
-    [LOSS_CHIP_DOWN] = "the chip's link down",    [LOSS_AP_DEAUTH] = "a deauthentication by the AP",
+    [LOSS_CHIP_DOWN] = "the chip's link down",    [LOSS_AP_DEAUTH] = "the AP's deauth or disassoc",
     [LOSS_AP_OFF] = "the AP switched off",        [LOSS_WEDGE] = "the radio wedged",
     [LOSS_PHY_DOWN] = "the PHY's link down",      [LOSS_DHCP] = "the DHCP lease ended",
     [LOSS_POLL] = "a status poll saw it",         [LOSS_FW_LEAVE] = "the firmware's leave",
@@ -431,7 +431,8 @@ void verdict_observe(void *ctx, const sim_trace_event *ev)
             associated(v, ap);
             assoc_note(v, t, ap);
         }
-        else if (strcmp(e, "deauth") == 0 && is_device_mac(v, str(ev, "sta")) && strcmp(str(ev, "dir"), "to") == 0)
+        else if ((strcmp(e, "deauth") == 0 || strcmp(e, "disassoc") == 0) && is_device_mac(v, str(ev, "sta")) &&
+                 strcmp(str(ev, "dir"), "to") == 0)
             lost(v, t, LOSS_AP_DEAUTH, false, true);
         else if (strcmp(e, "enabled") == 0 && num(ev, "on") == 0 && v->assoc && v->assoc_ap == ap)
             lost(v, t, LOSS_AP_OFF, false, true);

@@ -981,14 +981,15 @@ static void test_auth_assoc_refusals(void **state)
     assert_int_equal(m.u.deauth.reason, DOT11_REASON_INVALID_CLASS2_FRAME);
     assert_int_equal(tx_count(w, mark, DOT11_FTYPE_MGMT, DOT11_STYPE_ASSOC_RESP, NULL), 0);
 
-    /* Table of 2: the third station is refused with 17. */
+    /* max_stations 2 limits associations, not authentications: a third
+     * station authenticates (its association is refused below). */
     send_auth(w, STA1, DOT11_AUTH_ALG_OPEN_SYSTEM, 1);
     send_auth(w, STA2, DOT11_AUTH_ALG_OPEN_SYSTEM, 1);
     mark = w->ntx;
     send_auth(w, STA3, DOT11_AUTH_ALG_OPEN_SYSTEM, 1);
     tx_mgmt(w, tx_next(w, mark, DOT11_FTYPE_MGMT, DOT11_STYPE_AUTH, STA3), &m);
-    assert_int_equal(m.u.auth.status, DOT11_STATUS_AP_UNABLE_TO_HANDLE_NEW_STA);
-    assert_int_equal(ap_station_count(w->a), 2);
+    assert_int_equal(m.u.auth.status, DOT11_STATUS_SUCCESS);
+    assert_int_equal(ap_station_count(w->a), 3);
 
     uint8_t buf[256];
     size_t n;
@@ -1042,6 +1043,33 @@ static void test_auth_assoc_refusals(void **state)
     last_assoc_resp(w, mark, STA1, &status, &aid);
     assert_int_equal(status, DOT11_STATUS_SUCCESS);
     assert_int_equal(aid, 1);
+
+    /* The second association fits; the third is refused with 17 (9.4.1.9:
+     * unable to handle additional associated STAs) and stays authenticated. */
+    mark = w->ntx;
+    send_assoc(w, STA2, true);
+    last_assoc_resp(w, mark, STA2, &status, &aid);
+    assert_int_equal(status, DOT11_STATUS_SUCCESS);
+    mark = w->ntx;
+    send_assoc(w, STA3, true);
+    last_assoc_resp(w, mark, STA3, &status, &aid);
+    assert_int_equal(status, DOT11_STATUS_AP_UNABLE_TO_HANDLE_NEW_STA);
+    assert_int_equal(aid, 0);
+    assert_int_equal(ap_associated_count(w->a), 2);
+    assert_int_equal(ap_station_count(w->a), 3);
+
+    /* The station table itself (max_stations + 4 authenticated-only slots)
+     * full: authentication is refused with 17, as hostapd does. */
+    for (int k = 0; k < 3; k++) {
+        uint8_t mac[6] = {0x02, 0x00, 0x00, 0x00, 0x03, (uint8_t)k};
+        send_auth(w, mac, DOT11_AUTH_ALG_OPEN_SYSTEM, 1);
+    }
+    assert_int_equal(ap_station_count(w->a), 6);
+    const uint8_t late[6] = {0x02, 0x00, 0x00, 0x00, 0x03, 0x09};
+    mark = w->ntx;
+    send_auth(w, late, DOT11_AUTH_ALG_OPEN_SYSTEM, 1);
+    tx_mgmt(w, tx_next(w, mark, DOT11_FTYPE_MGMT, DOT11_STYPE_AUTH, late), &m);
+    assert_int_equal(m.u.auth.status, DOT11_STATUS_AP_UNABLE_TO_HANDLE_NEW_STA);
     world_free(w);
 }
 

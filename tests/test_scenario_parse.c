@@ -156,7 +156,7 @@ static const char full_text[] =
     "  - {at: 9m, fault: dhcp, ap: ap1, mode: empty_pool, lease: 60s, pool: [10.0.3.10, 10.0.3.20],\n"
     "     netmask: 255.255.255.0, router: 10.0.3.254}\n"
     "  - {at: 10m, fault: dhcp, ap: ap1, mode: nak_renewals, pool: [192.168.0.10, 192.168.1.20],\n"
-    "     netmask: 255.255.254.0}\n"
+    "     netmask: 255.255.254.0, router: 192.168.1.254}\n"
     "  - {at: 11m, fault: radio_wedge, mode: frames, survives_power_cycles: 2}\n"
     "  - {at: 12m, fault: radio_wedge, mode: commands}\n"
     "  - {at: 0, fault: cable_pull, duration: 1m}\n"
@@ -281,7 +281,8 @@ static void test_full_scenario(void **state)
     assert_int_equal(f[9].router, IP(10, 0, 3, 254));
     assert_int_equal(f[10].dhcp_mode, SCN_DHCP_NAK_RENEWALS);
     assert_int_equal(f[10].netmask, IP(255, 255, 254, 0));
-    assert_int_equal(f[10].router, IP(192, 168, 0, 1)); /* default: the network's first address */
+    assert_int_equal(f[10].router, IP(192, 168, 1, 254));
+    assert_int_equal(f[10].server_ip, 0); /* a dhcp fault keeps the server's address */
     assert_int_equal(f[11].kind, SCN_F_RADIO_WEDGE);
     assert_int_equal(f[11].wedge_mode, SCN_WEDGE_FRAMES);
     assert_int_equal(f[11].survives_power_cycles, 2);
@@ -634,6 +635,36 @@ static void test_more_refusals(void **state)
                      " netmask: 255.0.255.0}]\n",
              head);
     parse_bad(t, strlen(t), 4, col_of(t, "255.0.255.0"), "255.0.255.0 is not a netmask", SIM_EINVAL);
+
+    /* A pool moved without router keeps the router the server had, in time
+     * order (the file's order does not matter): 10.0.2.2 first, then what
+     * an earlier move set. */
+    {
+        snprintf(t, cap, "%stimeline:\n"
+                         "  - {at: 5m, fault: dhcp, ap: a, mode: normal, pool: [10.0.9.30, 10.0.9.40]}\n"
+                         "  - {at: 1m, fault: dhcp, ap: a, mode: normal, pool: [10.0.2.30, 10.0.2.40]}\n"
+                         "  - {at: 3m, fault: dhcp, ap: a, mode: normal, pool: [10.0.9.10, 10.0.9.20], router: 10.0.9.1}\n",
+                 head);
+        scenario *ks = parse_ok(t);
+        assert_int_equal(ks->faults[1].router, IP(10, 0, 2, 2));
+        assert_int_equal(ks->faults[2].router, IP(10, 0, 9, 1));
+        assert_int_equal(ks->faults[0].router, IP(10, 0, 9, 1));
+        scn_free(ks);
+        snprintf(t, cap, "%stimeline: [{at: 1m, fault: cable_move, pool: [192.168.9.10, 192.168.9.20], router: 192.168.9.1}]\n",
+                 "name: x\nduration: 10m\nworld: {aps: [{name: a, ssid: s}], device: {lan: true}}\n");
+        ks = parse_ok(t);
+        assert_true(ks->faults[0].lan);
+        assert_int_equal(ks->faults[0].server_ip, IP(192, 168, 9, 254)); /* the new network's own server */
+        assert_int_equal(ks->faults[0].duration, SIM_SEC(1));              /* the default pause */
+        scn_free(ks);
+    }
+    snprintf(t, cap, "%stimeline: [{at: 1m, fault: ap_deauth, ap: a, reason: class3_frame_from_nonassoc}]\n", head);
+    {
+        scenario *ks = parse_ok(t);
+        assert_int_equal(ks->faults[0].code, 7);
+        assert_int_equal(ks->faults[0].device, -1);
+        scn_free(ks);
+    }
     snprintf(t, cap, "%sexpect: [{recovery_within: 1m}]\n", head);
     parse_bad(t, strlen(t), 4, col_of(t, "{recovery"), "expect[0]: missing required key 'after'", SIM_EINVAL);
     snprintf(t, cap, "%sexpect: [{power_cycles: {min: 3, max: 1}}]\n", head);
