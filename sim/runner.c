@@ -916,6 +916,12 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         dc->board.watchdog_ms = o->watchdog_ms;
     }
     wc.medium.capture_beacons = s->capture_beacons;
+    if (s->has_monitor) {
+        wc.medium.monitor_fixed = true;
+        wc.medium.monitor_x = s->monitor.x;
+        wc.medium.monitor_y = s->monitor.y;
+        wc.medium.monitor_z = s->monitor.z;
+    }
     wc.capture_snaplen = o->has_snaplen ? o->snaplen : s->snaplen;
     uint32_t ring_mb = o->has_ring ? o->ring_mb : s->ring_mb;
     wc.capture_ring_bytes = (uint64_t)ring_mb * 1024 * 1024;

@@ -20,6 +20,10 @@
  *     ring_mb: 0                    # (0: one unbounded file) keep the last N MB per capture
  *     ring_files: 4                 # (4) files in the ring when ring_mb > 0
  *     beacons: true                 # (true) beacons in the air capture
+ *     monitor: [0, 0]               # (beside the first device, moving with it) where the
+ *                                   # air capture listens: [x, y] or [x, y, z] metres; a
+ *                                   # frame it cannot hear there is not written, and the
+ *                                   # radiotap signal is what it receives there
  *   world:
  *     aps:                          # 1..8 entries; an AP serves at most 16 stations
  *                                   # (the 17th gets status 17, AP full: IEEE 802.11 9.4.1.9)
@@ -494,6 +498,8 @@ typedef struct scenario {
     uint32_t ring_mb;
     int ring_files;
     bool capture_beacons;
+    bool has_monitor;     /* capture.monitor given */
+    scn_pos monitor;
     scn_ap aps[SCN_MAX_APS];
     int naps;
     scn_device devices[SCN_MAX_DEVICES];
