@@ -372,7 +372,9 @@ static void status_line(struct run *r, char *reply, size_t cap)
     world *w = r->w;
     char t[32];
     int st = radio_link_status(world_radio(w));
-    const char *link = radio_joined(world_radio(w)) ? "up" : st == RADIO_LINK_JOIN ? "joining" : "down";
+    /* st stays JOIN through a lost link (cyw43's join state): "joining" only
+     * while a join is on the air */
+    const char *link = radio_joined(world_radio(w)) ? "up" : radio_joining(world_radio(w)) ? "joining" : "down";
     int32_t rssi = 0;
     char rssi_s[16] = "n/a";
     if (radio_rssi(world_radio(w), &rssi) == RADIO_OK)
