@@ -173,7 +173,10 @@
  *   - a join is a chip wifi_join call; an attempt is a join;
  *   - a status poll is a wifi_link_status, tcpip_link_status or
  *     eth_link_status call, and what it returned; the connected values are
- *     UP (tcpip), JOIN (wifi) and UP (eth);
+ *     UP (tcpip), JOIN (wifi) and UP (eth). As on a cyw43, wifi_link_status
+ *     stays JOIN through a lost link until the firmware leaves (wifi_chip.h),
+ *     so only tcpip_link_status polls (MicroPython's status()) show a loss;
+ *     the chip's link down, delivered as a callback, is there either way;
  *   - online: the device was associated (the chip's link up after the 4-way
  *     handshake, or the Ethernet PHY's link up) and then got a lease (a DHCP
  *     ACK with a lease for its MAC from a server of the rig);
