@@ -13,6 +13,7 @@ struct lm {
     lm_state state;
     bool healthy;
     bool send_failed;
+    bool seen_down;   /* a status other than GOT_IP during this backoff */
     int attempt;      /* attempts since the last success or power cycle */
     int table_pos;    /* next backoff entry */
     uint32_t until;   /* ticks: end of backoff / pause / attempt deadline */
@@ -140,6 +141,7 @@ static void next_wait(lm *l)
         uint32_t ms = l->cfg.backoff_ms[l->table_pos++];
         HAL_TRACE("lm_backoff", HAL_INT("ms", ms), HAL_INT("step", l->table_pos));
         l->until = hal_ticks_add(hal_ticks_ms(), (int32_t)ms);
+        l->seen_down = false;
         set_state(l, LM_BACKOFF);
         return;
     }
@@ -148,6 +150,7 @@ static void next_wait(lm *l)
         uint32_t ms = l->cfg.backoff_len ? l->cfg.backoff_ms[l->cfg.backoff_len - 1] : 0;
         HAL_TRACE("lm_backoff", HAL_INT("ms", ms), HAL_INT("step", l->table_pos));
         l->until = hal_ticks_add(hal_ticks_ms(), (int32_t)ms);
+        l->seen_down = false;
         set_state(l, LM_BACKOFF);
         return;
     }
@@ -232,7 +235,10 @@ lm_state lm_step(lm *l)
             HAL_TRACE("lm_stable", HAL_INT("ms", l->cfg.stable_ms));
         }
         /* status() is the authority: isconnected() can say yes on a stale
-         * link state, and a failed send is the strongest evidence of all. */
+         * link state, and a failed send is the strongest evidence of all.
+         * After a lost link status() reads CONNECTING (1), not IDLE: the
+         * cyw43's join state outlives the link (wifi_chip.h), so "not
+         * GOT_IP" is the test, never "status <= 0". */
         if (!conn || st != STAT_GOT_IP || l->send_failed) {
             l->stats.drops++;
             l->down_since = hal_ticks_ms();
@@ -262,7 +268,20 @@ lm_state lm_step(lm *l)
         break;
     }
     case LM_BACKOFF:
-        poll_status(l);
+        /* The cyw43 keeps its join state through a link loss and rejoins
+         * on its own (wifi_chip.h): if it is back with an address before
+         * the wait is over, there is nothing to redo. Otherwise, "not
+         * connected" for the whole wait: leave, then join (start_attempt). */
+        int st = poll_status(l);
+        if (st != STAT_GOT_IP) {
+            l->seen_down = true;
+        } else if (l->seen_down && !l->cfg.lan) {
+            /* down, then back: not a stale link state (a wedged chip keeps
+             * reading GOT_IP throughout, and must walk the table) */
+            HAL_TRACE("lm_chip_rejoined", HAL_INT("step", l->table_pos));
+            recovered(l);
+            break;
+        }
         if (due(l))
             start_attempt(l);
         break;

@@ -10,7 +10,9 @@
  *   Nodes that are not candidates draw nothing. So the number of draws a
  *   frame takes depends only on who is on its channel, never on positions,
  *   powers or the capture settings: moving a node changes what it hears but
- *   does not shift the numbers every later frame sees.
+ *   does not shift the numbers every later frame sees. The capture's
+ *   monitor draws the same pair from its own stream ("medium.monitor"), once
+ *   per frame it is asked about, so a capture never shifts the nodes' draws.
  *
  * - A frame sent while the node is idle goes on the air inside
  *   medium_transmit (no event): its start is "now". A frame queued behind
@@ -110,6 +112,8 @@ struct medium_node {
 struct medium {
     sim *s;
     sim_rng *rng;
+    sim_rng *monitor_rng;          /* the capture's own draws */
+    const medium_node *monitor_at; /* the node the monitor sits beside */
     medium_config cfg;
     medium_node **nodes; /* attach order */
     size_t nnodes, cap_nodes;
@@ -165,6 +169,8 @@ void medium_config_default(medium_config *c)
     c->noise_floor_dbm = -95.0;
     c->air = NULL;
     c->capture_beacons = true;
+    c->monitor_fixed = false;
+    c->monitor_sensitivity_dbm = -88.0;
 }
 
 void medium_node_config_default(medium_node_config *c)
@@ -303,6 +309,11 @@ medium *medium_create(sim *s, const medium_config *cfg, sim_err *err)
         sim_err_set(err, SIM_EINVAL, "medium: noise floor must be a finite dBm value");
         return NULL;
     }
+    if (!real_num(cfg->monitor_sensitivity_dbm) || !real_num(cfg->monitor_x) || !real_num(cfg->monitor_y) ||
+        !real_num(cfg->monitor_z)) {
+        sim_err_set(err, SIM_EINVAL, "medium: the capture monitor needs a finite position and sensitivity");
+        return NULL;
+    }
     medium *m = calloc(1, sizeof *m);
     if (m == NULL) {
         sim_err_set(err, SIM_ENOMEM, "medium: out of memory");
@@ -311,6 +322,7 @@ medium *medium_create(sim *s, const medium_config *cfg, sim_err *err)
     m->s = s;
     m->cfg = *cfg;
     m->rng = sim_rng_stream(s, "medium");
+    m->monitor_rng = sim_rng_stream(s, "medium.monitor");
     return m;
 }
 
@@ -418,8 +430,16 @@ medium_node *medium_attach(medium *m, const medium_node_config *nc, sim_err *err
     n->attached = true;
     n->busy_until = sim_now(m->s);
     m->nodes[m->nnodes++] = n;
+    if (m->monitor_at == NULL)
+        m->monitor_at = n; /* beside the first node until told otherwise */
     trace_node(n, "attach");
     return n;
+}
+
+void medium_set_monitor_node(medium *m, const medium_node *n)
+{
+    if (m != NULL && n != NULL && n->m == m)
+        m->monitor_at = n;
 }
 
 /* Everything a node loses when it stops being on the air: what it was about
@@ -530,16 +550,6 @@ bool medium_node_enabled(const medium_node *n)
 
 static void delivery_fire(void *arg);
 
-static medium_node *node_by_mac(medium *m, const medium_node *except, const uint8_t mac[6])
-{
-    for (size_t i = 0; i < m->nnodes; i++) {
-        medium_node *n = m->nodes[i];
-        if (n != except && n->attached && memcmp(n->mac, mac, 6) == 0)
-            return n;
-    }
-    return NULL;
-}
-
 static int8_t dbm_i8(double v)
 {
     if (!(v > -128.0))
@@ -549,20 +559,36 @@ static int8_t dbm_i8(double v)
     return (int8_t)lround(v);
 }
 
-/* One radiotap + frame record at the start of the frame. `a1` is the
- * addressed node, if any; `addressed_rssi` is NAN when it drew nothing (not
- * on the channel or off), `strongest_rssi` NAN when nobody hears the frame. */
-static void capture_tx(medium *m, const struct medium_tx *tx, const medium_node *a1,
-                       double addressed_rssi, double strongest_rssi)
+/* What the capture's monitor receives of this frame: the same rules as
+ * any receiver (shadowing, sensitivity, the SNR loss draw; medium.h), drawn
+ * from the monitor's own stream. Returns false when it cannot hear it. */
+static bool monitor_hears(medium *m, const struct medium_tx *tx, const struct rate_info *ri, double *signal)
 {
-    double signal;
-    if (a1 != NULL)
-        signal = isnan(addressed_rssi) ? medium_mean_rssi(tx->from, a1) : addressed_rssi;
-    else if (!isnan(strongest_rssi))
-        signal = strongest_rssi;
-    else
-        signal = tx->from->tx_power_dbm - path_loss_db(&m->cfg, 1.0);
+    double mx = m->cfg.monitor_x, my = m->cfg.monitor_y, mz = m->cfg.monitor_z;
+    if (!m->cfg.monitor_fixed && m->monitor_at != NULL) {
+        mx = m->monitor_at->x;
+        my = m->monitor_at->y;
+        mz = m->monitor_at->z;
+    }
+    const medium_node *from = tx->from;
+    double dx = from->x - mx, dy = from->y - my, dz = from->z - mz;
+    double rssi = from->tx_power_dbm - path_loss_db(&m->cfg, sqrt(dx * dx + dy * dy + dz * dz));
+    if (m->cfg.shadowing_sigma_db > 0)
+        rssi += m->cfg.shadowing_sigma_db * sim_rng_normal(m->monitor_rng);
+    double u = sim_rng_uniform(m->monitor_rng);
+    if (rssi < m->cfg.monitor_sensitivity_dbm)
+        return false;
+    double snr = rssi - m->cfg.noise_floor_dbm;
+    if (u < 1.0 / (1.0 + exp((snr - ri->snr50) / LOSS_SLOPE_DB)))
+        return false;
+    *signal = rssi;
+    return true;
+}
 
+/* One radiotap + frame record at the start of the frame, with the signal
+ * the monitor measured. */
+static void capture_tx(medium *m, const struct medium_tx *tx, double signal)
+{
     int freq = dot11_channel_to_freq((unsigned)tx->channel);
     struct dot11_radiotap rt;
     memset(&rt, 0, sizeof rt);
@@ -599,19 +625,13 @@ static void go_on_air(struct medium_tx *tx)
     from->last_tx = tx;
     m->stats.tx_frames++;
 
-    struct dot11_hdr hdr;
-    bool hdr_ok = false;
-    const medium_node *a1 = NULL;
     bool want_capture = m->cfg.air != NULL;
-    if (want_capture) {
-        hdr_ok = dot11_parse_header(tx->frame, tx->len, &hdr) > 0;
-        if (hdr_ok && !m->cfg.capture_beacons && hdr.type == DOT11_FTYPE_MGMT &&
+    if (want_capture && !m->cfg.capture_beacons) {
+        struct dot11_hdr hdr;
+        if (dot11_parse_header(tx->frame, tx->len, &hdr) > 0 && hdr.type == DOT11_FTYPE_MGMT &&
             hdr.subtype == DOT11_STYPE_BEACON)
             want_capture = false;
-        if (want_capture && hdr_ok)
-            a1 = node_by_mac(m, from, hdr.addr1);
     }
-    double addressed_rssi = NAN, strongest_rssi = NAN;
 
     for (size_t i = 0; i < m->nnodes; i++) {
         medium_node *to = m->nodes[i];
@@ -623,8 +643,6 @@ static void go_on_air(struct medium_tx *tx)
             rssi += sigma * sim_rng_normal(m->rng);
         double u = sim_rng_uniform(m->rng);
         double snr = rssi - m->cfg.noise_floor_dbm;
-        if (to == a1)
-            addressed_rssi = rssi;
         if (rssi < to->sensitivity_dbm) {
             m->stats.lost_sensitivity++;
             continue;
@@ -634,8 +652,6 @@ static void go_on_air(struct medium_tx *tx)
             m->stats.lost_snr++;
             continue;
         }
-        if (isnan(strongest_rssi) || rssi > strongest_rssi)
-            strongest_rssi = rssi;
         struct medium_delivery *dv = calloc(1, sizeof *dv);
         if (dv == NULL) {
             /* A silently lost delivery would change the run unnoticed. */
@@ -652,8 +668,13 @@ static void go_on_air(struct medium_tx *tx)
         dv->timer = sim_at(m->s, tx->end + propagation_ns(d), delivery_fire, dv);
     }
 
-    if (want_capture)
-        capture_tx(m, tx, a1, addressed_rssi, strongest_rssi);
+    double signal;
+    if (want_capture) {
+        if (monitor_hears(m, tx, ri, &signal))
+            capture_tx(m, tx, signal);
+        else
+            m->stats.capture_unheard++;
+    }
     if (tx->pending == 0)
         tx_free(tx);
 }

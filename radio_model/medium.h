@@ -25,15 +25,22 @@
  * enabled) and confirmed at its end: a receiver that left the channel, was
  * disabled or detached in between gets nothing.
  *
- * Capture: every transmission is written once to the air capture (if one is
- * set), at its start, as radiotap + the frame: channel frequency and flags,
- * rate, noise floor, and the signal as heard by the addressed receiver (A1)
- * when it is a node of the medium, otherwise by the strongest receiver, or
- * the transmit power less the path loss at 1 m when nobody hears it. Beacons
- * can be left out of the capture.
+ * Capture: the air capture is what a monitor at one position hears (a
+ * sniffer that listens on every channel at once). Each transmission is
+ * written at its start, as radiotap + the frame (channel frequency and
+ * flags, rate, noise floor, and the signal as the monitor receives it:
+ * P_tx - PL(d_monitor) + X, with its own shadowing draw), when the monitor
+ * hears it by the same rules as any receiver: at or above the monitor's
+ * sensitivity (default -88 dBm, the nodes' default) and past the SNR loss
+ * draw. A frame the monitor cannot hear is not written. The monitor sits
+ * beside a node and moves with it (medium_set_monitor_node; the first
+ * attached node when none was named) or at a fixed position
+ * (medium_config.monitor_fixed). Beacons can be left out of the capture.
  *
  * Randomness: the run's "medium" stream, drawn in a fixed order (receivers in
- * the order they were attached), so runs are deterministic. */
+ * the order they were attached), so runs are deterministic. The monitor
+ * draws from a stream of its own ("medium.monitor"), so whether and where a
+ * capture listens never changes what the nodes hear. */
 #ifndef LINKRIG_RADIO_MODEL_MEDIUM_H
 #define LINKRIG_RADIO_MODEL_MEDIUM_H
 
@@ -58,6 +65,12 @@ typedef struct medium_config {
     double noise_floor_dbm;
     capture *air;              /* NULL: no air capture (not owned) */
     bool capture_beacons;
+    /* The capture's monitor: at (monitor_x, monitor_y, monitor_z) when
+     * monitor_fixed, else beside the node medium_set_monitor_node named (the
+     * first attached node by default). */
+    bool monitor_fixed;
+    double monitor_x, monitor_y, monitor_z;
+    double monitor_sensitivity_dbm; /* default -88 */
 } medium_config;
 void medium_config_default(medium_config *c);
 
@@ -83,6 +96,9 @@ medium *medium_create(sim *s, const medium_config *cfg, sim_err *err);
 void medium_destroy(medium *m);
 
 medium_node *medium_attach(medium *m, const medium_node_config *nc, sim_err *err);
+/* The capture's monitor sits beside n and moves with it (ignored when the
+ * config fixed the monitor's position). */
+void medium_set_monitor_node(medium *m, const medium_node *n);
 /* The node stops hearing and being heard at once; frames it queued are not
  * sent. Its memory is released by medium_destroy. */
 void medium_detach(medium_node *n);
@@ -118,6 +134,7 @@ typedef struct medium_stats {
     uint64_t lost_sensitivity; /* below sensitivity at a receiver on the channel */
     uint64_t lost_snr;         /* cleared sensitivity, lost to the SNR draw */
     uint64_t lost_moved;       /* receiver left the channel / was disabled mid-frame */
+    uint64_t capture_unheard;  /* frames the capture's monitor could not hear (not written) */
 } medium_stats;
 void medium_get_stats(const medium *m, medium_stats *out);
 

@@ -12,13 +12,21 @@
  *                  refused / attempts exhausted        FAIL
  *   ASSOCIATING    Association Response status 0       open: JOINED; WPA2: HANDSHAKE (11.3.5.3)
  *                  refused / attempts exhausted        FAIL
- *   HANDSHAKE      EAPOL-Key message 1                 send message 2     (12.7.6.2, 12.7.6.3)
+ *   HANDSHAKE      EAPOL-Key message 1                 send message 2, wait for 3 (12.7.6.2, 12.7.6.3)
  *                  EAPOL-Key message 3, MIC ok         send message 4, install keys: JOINED (12.7.6.4, .5)
- *                  Deauthentication / timeout          BADAUTH (after badauth_retries whole joins)
- *   JOINED         beacon_loss_count beacons missed    link lost: IDLE (DOWN)
- *                  Deauthentication / Disassociation   link lost: IDLE (DOWN)
+ *                  Deauthentication (reason != 2)      BADAUTH; retried badauth_retries times (JOIN_SCAN)
+ *                  no message 1 / 3 in time            status JOIN, rejoin: JOIN_SCAN (cyw43 pend_rejoin)
+ *   JOINED         beacon_loss_count beacons missed    link lost: IDLE, status JOIN, rejoin timer
+ *                  Deauthentication (reason != 2),     link lost: IDLE, status JOIN, rejoin timer
+ *                  Disassociation
+ *   joining,       Deauthentication reason 2           IDLE, status DOWN (cyw43 pend_disassoc)
+ *   JOINED
+ *   IDLE           rejoin timer (after a link loss)    JOIN_SCAN, one pass; a failure is silent and
+ *                                                      re-arms the timer (roam_period_ms)
  *   any but OFF    radio_leave                         Deauthentication reason 3: IDLE (DOWN)
  *   any            radio_power(off)                    OFF (silent: nothing sent)
+ *
+ * The status column is radio_link_status: cyw43's wifi_join_state (radio.h).
  *
  * The wedge fault sits across the table rather than in it (radio.h):
  *   any but OFF    radio_wedge(COMMANDS or BOTH)       state frozen: its timer and the loss timer
@@ -68,6 +76,7 @@ struct bss {
     bool wpa2;
     bool privacy;
     uint16_t beacon_interval;
+    uint8_t basic_rate; /* lowest rate of its BSSBasicRateSet; 0: none heard */
 };
 
 struct pmk_entry {
@@ -96,12 +105,16 @@ struct radio {
     sim_timer_id timer;      /* the current state's timeout or dwell */
     sim_timer_id loss_timer; /* beacon loss deadline */
     sim_timer_id down_event; /* deferred host link_down */
+    sim_timer_id roam_timer; /* the chip's next rejoin attempt after a link loss */
+    bool roaming;            /* the chip's own rejoin after a link loss is under way */
+    sim_time roam_next;      /* earliest start of the next rejoin attempt */
 
     /* scanning (host scan and join scan) */
     radio_scan_opts scan_opts;
     int single_channel; /* nonzero: scan only this channel */
     int chan_idx;
     int pass;
+    int passes; /* a join scan's passes: cfg.join_scan_passes, 1 for a rejoin */
     struct bss seen[MAX_SEEN];
     int nseen;
 
@@ -247,6 +260,30 @@ static void mgmt_hdr(radio *r, struct dot11_mgmt_hdr *h, const uint8_t *da, cons
     h->seq_num = next_seq(r);
 }
 
+/* Management frames and EAPOL to the BSS go at the lowest rate of its
+ * BSSBasicRateSet, the rate every station of the BSS must be able to
+ * receive (802.11-2016 10.6.6.2 / 10.6.6.5). Linux mac80211 does the same:
+ * management frames, and control-port (EAPOL) frames, which
+ * ieee80211_tx_h_check_control_port_protocol (net/mac80211/tx.c) marks
+ * IEEE80211_TX_CTL_USE_MINRATE, get the lowest basic rate from
+ * rate_control_send_low (net/mac80211/rate.c). Sent at the data rate, the
+ * 4-way handshake fails at the edge of the cell where authentication and
+ * association succeed. Before a BSS was heard: cfg.mgmt_rate. */
+static uint8_t robust_rate(const radio *r)
+{
+    return r->target.basic_rate ? r->target.basic_rate : r->cfg.mgmt_rate;
+}
+
+static bool rate_on_air(uint8_t v)
+{
+    /* the 802.11b/g rates the medium carries (medium.h) */
+    static const uint8_t ok[] = {2, 4, 11, 22, 12, 18, 24, 36, 48, 72, 96, 108};
+    for (size_t i = 0; i < sizeof ok; i++)
+        if (ok[i] == v)
+            return true;
+    return false;
+}
+
 static int tune(radio *r, int channel)
 {
     return r->air.set_channel(r->air.ctx, channel);
@@ -265,7 +302,8 @@ void radio_config_default(radio_config *c)
     c->assoc_timeout_ms = 300;
     c->auth_attempts = 3;
     c->assoc_attempts = 3;
-    c->handshake_timeout_ms = 10000;
+    c->handshake_timeout_ms = 2500;
+    c->roam_period_ms = 10000;
     c->join_scan_passes = 2;
     c->badauth_retries = 1;
     c->dwell_active_ms = 40;
@@ -315,6 +353,8 @@ radio *radio_create(sim *s, const dot11_air_port *air, const radio_config *cfg, 
     return r;
 }
 
+static void roam_cancel(radio *r);
+
 static void cancel_all(radio *r)
 {
     cancel_timer(r);
@@ -327,6 +367,7 @@ void radio_destroy(radio *r)
     if (r == NULL)
         return;
     cancel_all(r);
+    roam_cancel(r);
     sim_cancel(r->s, r->down_event);
     dot11_ccm_free(r->ccm);
     free(r);
@@ -365,6 +406,26 @@ static void defer_link_down(radio *r)
 {
     if (r->down_event == 0)
         r->down_event = sim_after(r->s, 0, down_event_cb, r);
+}
+
+/* ---- the chip's own rejoin ------------------------------------------------- */
+
+static void roam_attempt(void *arg);
+
+/* The chip firmware's reconnection after a link loss (radio.h): it keeps
+ * the SSID it joined and retries until it is back or the host leaves. */
+static void roam_cancel(radio *r)
+{
+    sim_cancel(r->s, r->roam_timer);
+    r->roam_timer = 0;
+    r->roaming = false;
+}
+
+static void roam_schedule(radio *r)
+{
+    sim_cancel(r->s, r->roam_timer);
+    sim_time now = sim_now(r->s);
+    r->roam_timer = sim_at(r->s, r->roam_next > now ? r->roam_next : now, roam_attempt, r);
 }
 
 /* ---- power ---------------------------------------------------------------- */
@@ -410,6 +471,7 @@ int radio_power(radio *r, bool on)
      * saw link_up and must see link_down. */
     bool was_joined = radio_joined(r);
     cancel_all(r);
+    roam_cancel(r);
     wipe_keys(r);
     r->air.set_enabled(r->air.ctx, false);
     set_state(r, ST_OFF);
@@ -441,8 +503,11 @@ void radio_wedge(radio *r, radio_wedge_mode mode, int survives_power_cycles)
     /* A hung state machine does nothing on its own: no dwell, retry or
      * handshake deadline fires. Either wedge also hangs the link monitor, or
      * it would notice the silence and end the stale link. */
-    if (commands_hung(r))
+    if (commands_hung(r)) {
         cancel_timer(r);
+        sim_cancel(r->s, r->roam_timer); /* the rejoin is the hung firmware's too */
+        r->roam_timer = 0;
+    }
     sim_cancel(r->s, r->loss_timer);
     r->loss_timer = 0;
 }
@@ -532,6 +597,7 @@ static void record_bss(radio *r, const struct bss *b)
 static void start_auth(radio *r);
 static void join_failed(radio *r, int status, const char *why);
 static void join_restart(radio *r);
+static void state_cleared(radio *r, const char *why, int reason);
 static void loss_rearm(radio *r);
 
 static void scan_dwell_done(void *arg)
@@ -577,7 +643,7 @@ static void scan_dwell_done(void *arg)
         start_auth(r);
         return;
     }
-    if (++r->pass < r->cfg.join_scan_passes) {
+    if (++r->pass < r->passes) {
         r->chan_idx = 0;
         r->nseen = 0;
         scan_channel(r);
@@ -664,7 +730,7 @@ static void send_deauth(radio *r, const uint8_t *bssid, uint16_t reason)
     struct dot11_mgmt_hdr h;
     mgmt_hdr(r, &h, bssid, bssid);
     uint8_t buf[64];
-    transmit(r, buf, dot11_build_deauth(buf, sizeof buf, &h, reason), r->cfg.mgmt_rate);
+    transmit(r, buf, dot11_build_deauth(buf, sizeof buf, &h, reason), robust_rate(r));
 }
 
 static void auth_timeout(void *arg);
@@ -674,7 +740,7 @@ static void send_auth(radio *r)
     struct dot11_mgmt_hdr h;
     mgmt_hdr(r, &h, r->target.bssid, r->target.bssid);
     uint8_t buf[64];
-    transmit(r, buf, dot11_build_auth(buf, sizeof buf, &h, DOT11_AUTH_ALG_OPEN_SYSTEM, 1, 0), r->cfg.mgmt_rate);
+    transmit(r, buf, dot11_build_auth(buf, sizeof buf, &h, DOT11_AUTH_ALG_OPEN_SYSTEM, 1, 0), robust_rate(r));
     r->attempts++;
     r->timer = sim_after(r->s, SIM_MS(r->cfg.auth_timeout_ms), auth_timeout, r);
 }
@@ -725,7 +791,7 @@ static void send_assoc(radio *r)
         r->rsne_len = n > 0 ? (size_t)n : 0;
     }
     uint8_t buf[FRAME_MAX];
-    transmit(r, buf, dot11_build_assoc_req(buf, sizeof buf, &h, &p), r->cfg.mgmt_rate);
+    transmit(r, buf, dot11_build_assoc_req(buf, sizeof buf, &h, &p), robust_rate(r));
     r->attempts++;
     r->timer = sim_after(r->s, SIM_MS(r->cfg.assoc_timeout_ms), assoc_timeout, r);
 }
@@ -740,16 +806,35 @@ static void assoc_timeout(void *arg)
         join_failed(r, RADIO_LINK_FAIL, "association unanswered");
 }
 
+/* The supplicant waited handshake_timeout_ms for message 1 (or 3) in vain:
+ * a key exchange lost to the air or a silent AP, not a wrong passphrase.
+ * The Broadcom supplicant reports WLC_E_PSK_SUP with status
+ * WLC_SUP_KEYXCHANGE_WAIT_M1 (4) / _WAIT_M3 (8) and reason
+ * WLC_E_SUP_WPA_PSK_TMO (15); cyw43_cb_process_async_event (cyw43-driver
+ * src/cyw43_ctrl.c, "Timeout waiting for key exchange M1/M3/G1. Probably at
+ * edge of the cell, retry") then sets pend_rejoin: the driver issues
+ * WLC_SET_SSID again (cyw43_ll_wifi_rejoin) and the join state is ACTIVE,
+ * so the host reads CHIP_LINK_JOIN, never BADAUTH. The rejoin is a join
+ * like the host's: its NONET or FAIL are reported. */
 static void handshake_timeout(void *arg)
 {
     radio *r = arg;
     r->timer = 0;
-    join_failed(r, RADIO_LINK_BADAUTH, "4-way handshake did not complete");
+    trace_state(r, SIM_LOG_INFO, "4way_timeout", "waiting_for", r->have_ptk ? "3" : "1");
+    cancel_all(r);
+    wipe_keys(r);
+    roam_cancel(r);
+    r->last_result = RADIO_LINK_JOIN;
+    r->passes = r->cfg.join_scan_passes;
+    join_restart(r);
 }
 
 static void link_established(radio *r)
 {
     cancel_timer(r);
+    if (r->roaming)
+        trace_state(r, SIM_LOG_INFO, "rejoined", NULL, NULL);
+    roam_cancel(r);
     set_state(r, ST_JOINED);
     r->last_result = RADIO_LINK_JOIN;
     r->stats.joins++;
@@ -770,18 +855,61 @@ static void join_failed(radio *r, int status, const char *why)
 {
     cancel_all(r);
     wipe_keys(r);
-    if (status == RADIO_LINK_BADAUTH && r->badauth_left > 0) {
-        r->badauth_left--;
-        trace_state(r, SIM_LOG_INFO, "join_retry", "why", why);
-        join_restart(r);
-        return;
+    if (status == RADIO_LINK_BADAUTH) {
+        /* cyw43: a failed handshake (WLC_E_PSK_SUP other than KEYED or the
+         * timeouts) sets BADAUTH at once; a later successful authentication
+         * of the chip's retry sets ACTIVE again ("A good-auth follows a
+         * bad-auth", cyw43_ctrl.c). So the host sees BADAUTH during the
+         * retry's scan, JOIN from its authentication on. */
+        r->last_result = RADIO_LINK_BADAUTH;
+        if (r->badauth_left > 0) {
+            r->badauth_left--;
+            sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "join_retry");
+            sim_trace_int(t, "status", status);
+            sim_trace_str(t, "why", why);
+            sim_trace_end(t);
+            join_restart(r);
+            return;
+        }
     }
     set_state(r, ST_IDLE);
+    if (r->roaming) {
+        /* The chip's own rejoin failed: no WLC_E_SET_SSID reaches the host
+         * (it never issued one), so the join state stays ACTIVE, or BADAUTH
+         * from a failed handshake; the chip tries again later. */
+        sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "rejoin_failed");
+        sim_trace_int(t, "status", status);
+        sim_trace_str(t, "why", why);
+        sim_trace_end(t);
+        roam_schedule(r);
+        return;
+    }
     r->last_result = status;
     sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "join_failed");
     sim_trace_int(t, "status", status);
     sim_trace_str(t, "why", why);
     sim_trace_end(t);
+}
+
+/* The chip firmware's rejoin after a link loss: one pass over the channels
+ * for the SSID, then authentication, association and the handshake; on
+ * failure the next attempt starts roam_period_ms after this one. */
+static void roam_attempt(void *arg)
+{
+    radio *r = arg;
+    r->roam_timer = 0;
+    if (!r->roaming || r->state == ST_OFF)
+        return;
+    if (r->state != ST_IDLE) {
+        /* a host scan has the radio: try again when it is done */
+        r->roam_timer = sim_after(r->s, SIM_MS(100), roam_attempt, r);
+        return;
+    }
+    r->roam_next = sim_now(r->s) + SIM_MS(r->cfg.roam_period_ms);
+    trace_state(r, SIM_LOG_INFO, "rejoin_attempt", NULL, NULL);
+    r->badauth_left = 0; /* the period is the retry */
+    r->passes = 1;
+    join_restart(r);
 }
 
 /* From the top: find the BSS, then authenticate. */
@@ -830,11 +958,13 @@ int radio_join(radio *r, const radio_join_params *p)
             defer_link_down(r);
     }
     cancel_all(r);
+    roam_cancel(r);
     wipe_keys(r);
     r->join = *p;
     r->join.passphrase[63] = '\0';
     r->have_pmk = false;
     r->badauth_left = r->cfg.badauth_retries;
+    r->passes = r->cfg.join_scan_passes;
     char ssid[33];
     memcpy(ssid, p->ssid, p->ssid_len);
     ssid[p->ssid_len] = '\0';
@@ -858,8 +988,11 @@ int radio_leave(radio *r)
     if (on_air)
         send_deauth(r, r->target.bssid, DOT11_REASON_LEAVING_NETWORK_DEAUTH);
     cancel_all(r);
+    roam_cancel(r); /* the host's leave is what ends the chip's own rejoin */
     wipe_keys(r);
     set_state(r, ST_IDLE);
+    /* cyw43_wifi_leave: WLC_DISASSOC, whose CYW43_EV_DISASSOC zeroes the
+     * join state (cyw43_ctrl.c) */
     r->last_result = RADIO_LINK_DOWN;
     trace_state(r, SIM_LOG_INFO, "leave", NULL, NULL);
     if (was_joined)
@@ -867,19 +1000,21 @@ int radio_leave(radio *r)
     return RADIO_OK;
 }
 
+/* cyw43_wifi_link_status: the kind of wifi_join_state (cyw43_ctrl.c), which
+ * only the events in the table of radio.h change; last_result is it. */
 int radio_link_status(const radio *r)
 {
-    switch (r->state) {
-    case ST_OFF: return RADIO_LINK_DOWN;
-    case ST_IDLE: return r->last_result;
-    case ST_SCANNING: return r->after_scan == ST_JOINED ? RADIO_LINK_JOIN : r->last_result;
-    default: return RADIO_LINK_JOIN;
-    }
+    return r->state == ST_OFF ? RADIO_LINK_DOWN : r->last_result;
 }
 
 bool radio_joined(const radio *r)
 {
     return r->state == ST_JOINED || (r->state == ST_SCANNING && r->after_scan == ST_JOINED);
+}
+
+bool radio_joining(const radio *r)
+{
+    return r->state >= ST_JOIN_SCAN && r->state <= ST_HANDSHAKE;
 }
 
 int radio_rssi(const radio *r, int32_t *rssi)
@@ -908,20 +1043,46 @@ int radio_bssid(const radio *r, uint8_t bssid[6])
 
 /* ---- link monitor --------------------------------------------------------- */
 
-static void link_lost(radio *r, const char *why, int reason)
+/* A joined link ends without the host asking. keep: the join state stays
+ * ACTIVE (the host reads JOIN) and the chip rejoins on its own: cyw43's
+ * CYW43_EV_LINK "link is down" only calls cyw43_cb_tcpip_set_link_down and
+ * leaves wifi_join_state alone (cyw43_ctrl.c), while the chip firmware
+ * keeps the SSID of its WLC_SET_SSID and reconnects when it can. Otherwise
+ * the state is cleared (DOWN) and the chip stays idle. */
+static void link_ended(radio *r, const char *why, int reason, bool keep)
 {
+    bool was_joined = radio_joined(r);
     cancel_all(r);
     wipe_keys(r);
     set_state(r, ST_IDLE);
-    r->last_result = RADIO_LINK_DOWN;
-    r->stats.link_losses++;
-    sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "link_down");
+    r->last_result = keep ? RADIO_LINK_JOIN : RADIO_LINK_DOWN;
+    if (was_joined)
+        r->stats.link_losses++;
+    sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, was_joined ? "link_down" : "join_cleared");
     sim_trace_str(t, "why", why);
     if (reason >= 0)
         sim_trace_int(t, "reason", reason);
+    sim_trace_str(t, "join_state", keep ? "kept" : "cleared");
     sim_trace_end(t);
-    if (r->host.link_down)
+    if (keep) {
+        r->roaming = true;
+        r->roam_next = sim_now(r->s); /* the first attempt at once */
+        roam_schedule(r);
+    } else {
+        roam_cancel(r);
+    }
+    if (was_joined && r->host.link_down)
         r->host.link_down(r->host.ctx);
+}
+
+static void link_lost(radio *r, const char *why, int reason)
+{
+    link_ended(r, why, reason, true);
+}
+
+static void state_cleared(radio *r, const char *why, int reason)
+{
+    link_ended(r, why, reason, false);
 }
 
 static void beacon_loss(void *arg)
@@ -949,7 +1110,7 @@ static void loss_rearm(radio *r)
 /* ---- EAPOL-Key: the supplicant (12.7.6) ------------------------------------ */
 
 static void send_data(radio *r, const uint8_t *da, uint16_t ethertype, const uint8_t *payload, size_t len,
-                      bool protect);
+                      bool protect, uint8_t rate);
 
 static void send_eapol(radio *r, struct dot11_eapol_key *k)
 {
@@ -961,8 +1122,10 @@ static void send_eapol(radio *r, struct dot11_eapol_key *k)
     if (dot11_eapol_mic(dot11_ptk_kck(r->ptk), DOT11_CRYPTO_KEYVER_HMAC_SHA1, buf, (size_t)n, mic) != 0)
         return;
     memcpy(buf + DOT11_EAPOL_KEY_MIC_OFFSET, mic, 16);
-    /* Messages 2 and 4 go out before the PTK is installed: unprotected. */
-    send_data(r, r->target.bssid, DOT11_ETHERTYPE_EAPOL, buf, (size_t)n, false);
+    /* Messages 2 and 4 go out before the PTK is installed: unprotected, and
+     * at the lowest basic rate, as mac80211 sends control-port frames
+     * (robust_rate). */
+    send_data(r, r->target.bssid, DOT11_ETHERTYPE_EAPOL, buf, (size_t)n, false, robust_rate(r));
 }
 
 static void handle_msg1(radio *r, const struct dot11_eapol_key *k)
@@ -998,6 +1161,10 @@ static void handle_msg1(radio *r, const struct dot11_eapol_key *k)
     m2.key_data_len = r->rsne_len;
     trace_int(r, SIM_LOG_INFO, "4way_msg", "n", 2);
     send_eapol(r, &m2);
+    /* Now waiting for message 3: the supplicant's timer restarts, as each
+     * message 1 (re)starts the exchange. */
+    cancel_timer(r);
+    r->timer = sim_after(r->s, SIM_MS(r->cfg.handshake_timeout_ms), handshake_timeout, r);
 }
 
 /* A GTK for key_id; its replay counter starts at the Key RSC, the last PN
@@ -1111,7 +1278,7 @@ static void handle_group_msg1(radio *r, const uint8_t *frame, size_t len, const 
     memcpy(buf + DOT11_EAPOL_KEY_MIC_OFFSET, mic, 16);
     if (r->state == ST_SCANNING)
         return; /* off channel: the AP will resend */
-    send_data(r, r->target.bssid, DOT11_ETHERTYPE_EAPOL, buf, (size_t)n, true);
+    send_data(r, r->target.bssid, DOT11_ETHERTYPE_EAPOL, buf, (size_t)n, true, robust_rate(r)); /* EAPOL: lowest basic rate */
 }
 
 void radio_set_group_key_miss(radio *r, bool on)
@@ -1155,7 +1322,7 @@ static void handle_eapol(radio *r, const uint8_t *frame, size_t len)
 /* ---- data ----------------------------------------------------------------- */
 
 static void send_data(radio *r, const uint8_t *da, uint16_t ethertype, const uint8_t *payload, size_t len,
-                      bool protect)
+                      bool protect, uint8_t rate)
 {
     struct dot11_data_hdr_params p;
     memset(&p, 0, sizeof p);
@@ -1166,7 +1333,7 @@ static void send_data(radio *r, const uint8_t *da, uint16_t ethertype, const uin
     p.seq_num = next_seq(r);
     uint8_t frame[FRAME_MAX];
     if (!protect) {
-        transmit(r, frame, dot11_build_data(frame, sizeof frame, &p, ethertype, payload, len), r->cfg.data_rate);
+        transmit(r, frame, dot11_build_data(frame, sizeof frame, &p, ethertype, payload, len), rate);
         return;
     }
     p.fc_flags = DOT11_FC_PROTECTED;
@@ -1180,7 +1347,7 @@ static void send_data(radio *r, const uint8_t *da, uint16_t ethertype, const uin
     if (dot11_ccmp_encrypt_with(r->ccm, dot11_ptk_tk(r->ptk), frame, (size_t)hl, r->tx_pn, 0, body, (size_t)bl,
                            frame + hl, sizeof frame - (size_t)hl, &out_len) != 0)
         return;
-    transmit(r, frame, hl + (int)out_len, r->cfg.data_rate);
+    transmit(r, frame, hl + (int)out_len, rate);
 }
 
 int radio_send_ethernet(radio *r, const uint8_t *eth, size_t len)
@@ -1202,7 +1369,8 @@ int radio_send_ethernet(radio *r, const uint8_t *eth, size_t len)
         r->stats.wedge_tx_dropped++;
         return RADIO_OK;
     }
-    send_data(r, e.dst, e.ethertype, e.payload, e.payload_len, r->join.auth == RADIO_AUTH_WPA2_PSK);
+    send_data(r, e.dst, e.ethertype, e.payload, e.payload_len, r->join.auth == RADIO_AUTH_WPA2_PSK,
+              r->cfg.data_rate);
     r->stats.tx_data++;
     return RADIO_OK;
 }
@@ -1297,6 +1465,17 @@ static void handle_bss_frame(radio *r, const struct dot11_mgmt *m, const dot11_r
     b.beacon_interval = m->u.beacon.beacon_interval;
 
     if (r->state == ST_SCANNING || r->state == ST_JOIN_SCAN) {
+        /* The BSSBasicRateSet: the lowest one is what management frames and
+         * EAPOL to this BSS will use (robust_rate). Parsed here only, not
+         * for every beacon of a joined link. */
+        uint8_t rates[DOT11_MAX_RATES];
+        size_t nr = 0;
+        if (dot11_ie_get_rates(m->ies, m->ies_len, rates, sizeof rates, &nr) == DOT11_OK)
+            for (size_t i = 0; i < nr; i++) {
+                uint8_t v = rates[i] & 0x7f;
+                if ((rates[i] & 0x80) && rate_on_air(v) && (b.basic_rate == 0 || v < b.basic_rate))
+                    b.basic_rate = v;
+            }
         /* A BSS heard on a channel other than the one it announces is an
          * adjacent-channel echo; count it where it says it lives. */
         if (r->scan_opts.ssid_len == 0 ||
@@ -1340,6 +1519,10 @@ static void handle_mgmt(radio *r, const uint8_t *frame, size_t len, const dot11_
             join_failed(r, RADIO_LINK_FAIL, why);
             return;
         }
+        /* cyw43_ctrl.c, CYW43_EV_AUTH status 0: "A good-auth follows a
+         * bad-auth, so change the join state back to active." */
+        if (r->last_result == RADIO_LINK_BADAUTH)
+            r->last_result = RADIO_LINK_JOIN;
         set_state(r, ST_ASSOCIATING);
         r->attempts = 0;
         send_assoc(r);
@@ -1373,8 +1556,18 @@ static void handle_mgmt(radio *r, const uint8_t *frame, size_t len, const dot11_
         char why[64];
         snprintf(why, sizeof why, "%s reason %u", m.hdr.subtype == DOT11_STYPE_DEAUTH ? "deauthenticated" : "disassociated",
                  reason);
-        if (r->state == ST_HANDSHAKE)
-            join_failed(r, RADIO_LINK_BADAUTH, why);
+        /* cyw43_ctrl.c, CYW43_EV_DEAUTH_IND with reason 2 ("Deauth, probably
+         * because password was wrong"): the driver disassociates
+         * (pend_disassoc -> WLC_DISASSOC), whose CYW43_EV_DISASSOC clears
+         * the join state: DOWN, and the chip stops. Any other reason, and
+         * any disassociation (CYW43_EV_DISASSOC_IND is ignored there),
+         * leaves the state alone: the join fails as below, or a joined link
+         * is lost and the chip rejoins on its own. */
+        bool clears = m.hdr.subtype == DOT11_STYPE_DEAUTH && reason == DOT11_REASON_INVALID_AUTHENTICATION;
+        if (clears && (r->state >= ST_AUTHENTICATING || radio_joined(r)))
+            state_cleared(r, why, reason);
+        else if (r->state == ST_HANDSHAKE)
+            join_failed(r, RADIO_LINK_BADAUTH, why); /* WLC_E_SUP_DEAUTH (14): a PSK_SUP failure */
         else if (r->state == ST_AUTHENTICATING || r->state == ST_ASSOCIATING)
             join_failed(r, RADIO_LINK_FAIL, why);
         else if (radio_joined(r))

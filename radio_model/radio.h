@@ -11,16 +11,41 @@
  * Station states (read as a table in radio.c): OFF, IDLE, SCANNING (a host
  * scan), and the join sequence JOIN_SCAN -> AUTHENTICATING (802.11 State 1)
  * -> ASSOCIATING (State 2) -> HANDSHAKE (State 3, port blocked) -> JOINED
- * (State 3, keys installed, port open). The link status the host reads:
- *   OFF, IDLE after leave or link loss     -> RADIO_LINK_DOWN
- *   any join state, JOINED                 -> RADIO_LINK_JOIN
- *   IDLE after a failed join               -> FAIL, NONET or BADAUTH (why it failed)
- * Join failure: no BSS with the SSID heard in join_scan_passes passes over
- * the channels -> NONET; authentication or association refused or
- * unanswered after their attempts -> FAIL; the handshake ends with a
- * deauthentication (e.g. reason 15 after the AP's retries, as a wrong
- * passphrase gives) or times out -> BADAUTH, after badauth_retries more
- * attempts at the whole join.
+ * (State 3, keys installed, port open).
+ *
+ * The link status the host reads is the cyw43-driver's wifi_join_state
+ * (src/cyw43_ctrl.c): set to JOIN (ACTIVE) by a join and changed only by
+ * the chip's events, never by the state above alone. So it persists across
+ * a link loss until the host leaves (the table with the source of each row
+ * is in firmware_shim/include/wifi_chip.h):
+ *   join called; joining; joined               -> RADIO_LINK_JOIN
+ *   no BSS with the SSID in join_scan_passes passes -> NONET
+ *   authentication or association refused or unanswered -> FAIL
+ *   handshake ended by a deauthentication      -> BADAUTH at once; the chip
+ *       retries the whole join badauth_retries times, and a retry's
+ *       successful authentication sets JOIN again
+ *   handshake timeout (no message 1 or 3 within handshake_timeout_ms)
+ *                                              -> JOIN: the driver rejoins
+ *   joined link lost (beacon loss, deauthentication with any reason but 2,
+ *       disassociation)                        -> JOIN: the chip rejoins on its own
+ *   deauthentication reason 2                  -> DOWN: the driver disassociates
+ *   leave, power off                           -> DOWN
+ *
+ * The chip's own rejoin (cyw43's firmware keeps the SSID of its join and
+ * reconnects; the host sees link_down, then link_up, with no call of its
+ * own): an attempt at once after the loss, then one every roam_period_ms.
+ * The 10 s default is an estimate: the CYW43439 firmware's cadence is not
+ * documented and the cyw43-driver sets no roam parameter; Broadcom's roam
+ * scan period (the WLC_SET_ROAM_SCAN_PERIOD ioctl, wlioctl.h) is 10 s in
+ * the Broadcom Wi-Fi settings we could read (ROAM_SCANPERIOD_DEFAULT = 10).
+ * Each attempt is one pass over the channels, authentication, association and the
+ * handshake. A failed attempt is silent (the host issued no join, so no
+ * SET_SSID result reaches it) except a failed handshake, which reads
+ * BADAUTH until the next good authentication. A leave or a join by the
+ * host, or a power-off, ends it.
+ *
+ * Rates: management frames and EAPOL to the BSS at the lowest rate of its
+ * BSSBasicRateSet (as mac80211 sends them), data at data_rate.
  *
  * Link monitor: once joined, the link is declared lost when no beacon from
  * the BSS arrived for beacon_loss_count beacon intervals (default 8, Intel
@@ -109,14 +134,16 @@ typedef struct radio_config {
     uint32_t assoc_timeout_ms;   /* per attempt; default 300 */
     int auth_attempts;           /* default 3 */
     int assoc_attempts;          /* default 3 */
-    uint32_t handshake_timeout_ms; /* from association to message 3; default 10000 */
+    uint32_t handshake_timeout_ms; /* wait for message 1, and for message 3 after each message 2;
+                                    * default 2500 (WICED WWD DEFAULT_EAPOL_KEY_PACKET_TIMEOUT) */
     int join_scan_passes;        /* default 2 */
     int badauth_retries;         /* whole-join retries after a failed handshake; default 1 */
+    uint32_t roam_period_ms;     /* the chip's rejoin attempts after a link loss; default 10000 */
     uint16_t dwell_active_ms;    /* default 40 */
     uint16_t dwell_passive_ms;   /* default 110 */
     uint8_t channels[14];        /* scanned channels; default 1..13 */
     int nchannels;
-    uint8_t mgmt_rate;           /* default 2 (1 Mb/s) */
+    uint8_t mgmt_rate;           /* default 2 (1 Mb/s); before a BSS's basic rates are known */
     uint8_t data_rate;           /* default 48 (24 Mb/s) */
 } radio_config;
 void radio_config_default(radio_config *c);
@@ -174,6 +201,9 @@ int radio_leave(radio *r);
 int radio_link_status(const radio *r);
 /* True when joined with keys installed (the host's link is up). */
 bool radio_joined(const radio *r);
+/* True while a join (the host's, or the chip's own rejoin) is on the air:
+ * scanning for the SSID, authenticating, associating or keying. */
+bool radio_joining(const radio *r);
 int radio_rssi(const radio *r, int32_t *rssi);
 int radio_bssid(const radio *r, uint8_t bssid[6]);
 int radio_send_ethernet(radio *r, const uint8_t *eth, size_t len);

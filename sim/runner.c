@@ -453,7 +453,9 @@ static void status_line(struct run *r, char *reply, size_t cap)
     world *w = r->w;
     char t[32];
     int st = radio_link_status(world_radio(w));
-    const char *link = radio_joined(world_radio(w)) ? "up" : st == RADIO_LINK_JOIN ? "joining" : "down";
+    /* st stays JOIN through a lost link (cyw43's join state): "joining" only
+     * while a join is on the air */
+    const char *link = radio_joined(world_radio(w)) ? "up" : radio_joining(world_radio(w)) ? "joining" : "down";
     int32_t rssi = 0;
     char rssi_s[16] = "n/a";
     if (radio_rssi(world_radio(w), &rssi) == RADIO_OK)
@@ -1048,6 +1050,12 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         dc->board.watchdog_ms = o->watchdog_ms;
     }
     wc.medium.capture_beacons = s->capture_beacons;
+    if (s->has_monitor) {
+        wc.medium.monitor_fixed = true;
+        wc.medium.monitor_x = s->monitor.x;
+        wc.medium.monitor_y = s->monitor.y;
+        wc.medium.monitor_z = s->monitor.z;
+    }
     wc.capture_snaplen = o->has_snaplen ? o->snaplen : s->snaplen;
     uint32_t ring_mb = o->has_ring ? o->ring_mb : s->ring_mb;
     wc.capture_ring_bytes = (uint64_t)ring_mb * 1024 * 1024;

@@ -1092,8 +1092,8 @@ const char *scn_status_name(int value)
 
 static int scn_do_capture(scn_ctx *c, const scn_node *n)
 {
-    static const char *const keys[] = {"snaplen", "ring_mb", "ring_files", "beacons", NULL};
-    const scn_node *v[4];
+    static const char *const keys[] = {"snaplen", "ring_mb", "ring_files", "beacons", "monitor", NULL};
+    const scn_node *v[5];
     scenario *s = c->s;
     long long x;
     int rc = scn_fields(c, n, "capture", "", keys, v);
@@ -1116,6 +1116,12 @@ static int scn_do_capture(scn_ctx *c, const scn_node *n)
     }
     if (v[3] != NULL && (rc = scn_bool(c, v[3], "capture.beacons", &s->capture_beacons)) != 0)
         return rc;
+    /* Where the air capture listens (radio_model/medium.h "Capture"). */
+    if (v[4] != NULL) {
+        if ((rc = scn_position(c, v[4], "capture.monitor", &s->monitor)) != 0)
+            return rc;
+        s->has_monitor = true;
+    }
     return 0;
 }
 

@@ -20,6 +20,10 @@
  *     ring_mb: 0                    # (0: one unbounded file) keep the last N MB per capture
  *     ring_files: 4                 # (4) files in the ring when ring_mb > 0
  *     beacons: true                 # (true) beacons in the air capture
+ *     monitor: [0, 0]               # (beside the first device, moving with it) where the
+ *                                   # air capture listens: [x, y] or [x, y, z] metres; a
+ *                                   # frame it cannot hear there is not written, and the
+ *                                   # radiotap signal is what it receives there
  *   world:
  *     aps:                          # 1..8 entries
  *       - name: ap1                 # required, unique
@@ -290,7 +294,10 @@
  *   - a join is a chip wifi_join call; an attempt is a join;
  *   - a status poll is a wifi_link_status, tcpip_link_status or
  *     eth_link_status call, and what it returned; the connected values are
- *     UP (tcpip), JOIN (wifi) and UP (eth);
+ *     UP (tcpip), JOIN (wifi) and UP (eth). As on a cyw43, wifi_link_status
+ *     stays JOIN through a lost link until the firmware leaves (wifi_chip.h),
+ *     so only tcpip_link_status polls (MicroPython's status()) show a loss;
+ *     the chip's link down, delivered as a callback, is there either way;
  *   - online: the device was associated (the chip's link up after the 4-way
  *     handshake, or the Ethernet PHY's link up) and then got a lease (a DHCP
  *     ACK with a lease for its MAC from a server of the rig);
@@ -673,6 +680,8 @@ typedef struct scenario {
     uint32_t ring_mb;
     int ring_files;
     bool capture_beacons;
+    bool has_monitor;     /* capture.monitor given */
+    scn_pos monitor;
     scn_ap aps[SCN_MAX_APS];
     int naps;
     char forwards[SCN_MAX_FORWARDS][80]; /* port forwards, QEMU hostfwd syntax */

@@ -305,6 +305,9 @@ world *world_create(const world_config *cfg, sim_err *err)
             any_lan = true;
         }
     }
+    /* The air capture listens beside the first device (medium.h "Capture"),
+     * unless the scenario placed the monitor. */
+    medium_set_monitor_node(w->m, w->dev[0].sta);
     if (any_lan && cfg->lan_dhcp) {
         w->lan_dh = dhcps_create(w->s, &cfg->lan_dhcps, from_lan_dhcps, w, err);
         if (w->lan_dh == NULL)

@@ -17,6 +17,9 @@
  * Devices: any number up to WORLD_MAX_DEVICES, each its own board (with its
  * own firmware image instance), radio and medium node, named in the trace.
  *
+ * The air capture is what a monitor hears (medium.h): beside the first
+ * device and moving with it, unless medium.monitor_fixed places it.
+ *
  * The wired ports (optional, dev[i].lan): such a device's board gets an
  * Ethernet MAC/PHY (sim/ethphy.h) as its Ethernet port (eth_chip.h). The
  * cables meet on one segment, a switch that floods (each MAC filters), with

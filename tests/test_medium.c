@@ -800,28 +800,40 @@ static void test_capture(void **state)
     nc.x = 2;
     medium_node *near = medium_attach(w.m, &nc, &err);
     assert_non_null(near);
+    nc.name = "far";
+    memcpy(nc.mac, NOBODY, 6);
+    nc.x = 400;
+    medium_node *far = medium_attach(w.m, &nc, &err);
+    assert_non_null(far);
+    /* The monitor listens beside "near", 2 m from the AP, on every channel. */
+    medium_set_monitor_node(w.m, near);
 
     uint8_t beacon[256], nul[64], deauth[64];
     size_t blen = build_beacon(beacon, sizeof beacon, 1);
     size_t nlen = build_null_to(nul, sizeof nul, STA_MAC);
     size_t dlen = build_deauth_to(deauth, sizeof deauth, NOBODY);
 
-    /* 1: beacon at 1 Mb/s, broadcast: signal of the strongest receiver (2 m) */
+    /* 1: beacon at 1 Mb/s: the signal at the monitor (2 m) */
     sim_run_until(w.s, SIM_MS(10));
     const sim_time t1 = sim_now(w.s);
     assert_true(medium_transmit(ap, beacon, blen, 2) > 0);
-    /* 2: queued behind it, null data to the station at 24 Mb/s: its signal */
+    /* 2: queued behind it, null data to the station at 24 Mb/s: still the
+     * monitor's signal, not the addressed station's */
     const sim_time t2 = medium_transmit(ap, nul, nlen, 48);
     assert_true(t2 > 0);
     const sim_time t2_start = t1 + medium_airtime(blen, 2);
-    /* 3: on channel 36, nobody hears it: tx power less PL(1 m) = -20 dBm */
+    /* 3: on channel 36, where no node listens: the monitor still hears it */
     sim_run_until(w.s, SIM_MS(20));
     assert_int_equal(medium_node_set_channel(ap, 36), SIM_OK);
     const sim_time t3 = sim_now(w.s);
     assert_true(medium_transmit(ap, deauth, dlen, 12) > 0);
-    /* 4: addressed to the station, which is on another channel: its mean */
     const sim_time t4 = medium_transmit(ap, nul, nlen, 12) - medium_airtime(nlen, 12);
+    /* 5: from 398 m away: -94 dBm at the monitor, below its -88 dBm: not written */
+    assert_true(medium_transmit(far, nul, nlen, 2) > 0);
     sim_run_until(w.s, SIM_SEC(1));
+    medium_stats st;
+    medium_get_stats(w.m, &st);
+    assert_int_equal(st.capture_unheard, 1);
     medium_destroy(w.m);
     w.m = NULL;
     assert_int_equal(capture_packets(cap), 4);
@@ -840,11 +852,11 @@ static void test_capture(void **state)
     const uint16_t g_cck = DOT11_RADIOTAP_CHAN_2GHZ | DOT11_RADIOTAP_CHAN_CCK;
     const uint16_t g_ofdm = DOT11_RADIOTAP_CHAN_2GHZ | DOT11_RADIOTAP_CHAN_OFDM;
     const uint16_t a_ofdm = DOT11_RADIOTAP_CHAN_5GHZ | DOT11_RADIOTAP_CHAN_OFDM;
-    /* 2 m: 20 - 40.05 - 9.03 = -29.08; 10 m: -50.05 */
+    /* 2 m: 20 - 40.05 - 9.03 = -29.08 */
     check_radiotap(&recs[0], beacon, blen, 2, 2412, g_cck, -29);
-    check_radiotap(&recs[1], nul, nlen, 48, 2412, g_ofdm, -50);
-    check_radiotap(&recs[2], deauth, dlen, 12, 5180, a_ofdm, -20);
-    check_radiotap(&recs[3], nul, nlen, 12, 5180, a_ofdm, -50);
+    check_radiotap(&recs[1], nul, nlen, 48, 2412, g_ofdm, -29);
+    check_radiotap(&recs[2], deauth, dlen, 12, 5180, a_ofdm, -29);
+    check_radiotap(&recs[3], nul, nlen, 12, 5180, a_ofdm, -29);
     free(file);
     tshark_clean(path, 4);
 
@@ -884,8 +896,9 @@ static void test_capture_without_beacons(void **state)
     assert_int_equal(parse_pcap(file, len, recs, 4), 1);
     assert_int_equal(recs[0].ts_ns,
                      CAPTURE_DEFAULT_EPOCH_S * 1000000000LL + medium_airtime(blen, 2));
+    /* the monitor sits beside the first node attached, the AP: PL(d0) */
     check_radiotap(&recs[0], nul, nlen, 2, 2412, DOT11_RADIOTAP_CHAN_2GHZ | DOT11_RADIOTAP_CHAN_CCK,
-                   (int)lround(20 - 40.05 - 30 * log10(5.0)));
+                   (int)lround(20 - 40.05));
     free(file);
     tshark_clean(path, 1);
     world_free(&w);

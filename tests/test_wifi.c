@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "hal.h"
+#include "dot11/frame.h"
 #include "sim/world.h"
 #include "wifi_chip.h"
 
@@ -437,8 +438,259 @@ static void test_beacon_loss(void **state)
     print_message("link declared down %.1f ms after the AP went silent\n", (double)gap / 1e6);
     assert_true(gap >= 7 * bi + bi / 2);
     assert_true(gap <= 8 * bi + bi / 2);
-    assert_int_equal(radio_link_status(world_radio(w)), RADIO_LINK_DOWN);
+    /* cyw43: the join state outlives the link (CYW43_EV_LINK down leaves
+     * wifi_join_state alone): JOIN until the host leaves */
+    assert_int_equal(radio_link_status(world_radio(w)), RADIO_LINK_JOIN);
     world_destroy(w);
+}
+
+/* ---- cyw43 link semantics (wifi_chip.h, the state table) ---- */
+
+/* A firmware that joins once and then only watches: it polls both statuses
+ * every 100 ms and records each change, never joining or leaving again, so
+ * whatever comes back comes back by the chip's own doing. */
+struct watch {
+    struct obs o;
+    int wifi_seen[64], tcpip_seen[64];
+    sim_time wifi_at[64];
+    int nwifi, ntcpip;
+    int joins;
+    bool leave_at_end;
+    uint32_t watch_ms;
+};
+
+static int fw_join_and_watch(void *arg)
+{
+    struct watch *wt = arg;
+    struct obs *o = &wt->o;
+    callbacks(o);
+    if (chip_wifi_set_up(CHIP_ITF_STA, true) != CHIP_OK)
+        return -1;
+    if (chip_wifi_join(strlen(o->ssid), (const uint8_t *)o->ssid, strlen(o->key), (const uint8_t *)o->key,
+                       CHIP_AUTH_WPA2_AES_PSK, NULL, 0) != CHIP_OK)
+        return -2;
+    wt->joins++;
+    uint32_t t0 = hal_ticks_ms();
+    while (hal_ticks_diff(hal_ticks_ms(), t0) < (int32_t)wt->watch_ms) {
+        int ws = chip_wifi_link_status(CHIP_ITF_STA);
+        int ts = chip_tcpip_link_status(CHIP_ITF_STA);
+        if ((wt->nwifi == 0 || wt->wifi_seen[wt->nwifi - 1] != ws) && wt->nwifi < 64) {
+            wt->wifi_at[wt->nwifi] = sim_now(o->s);
+            wt->wifi_seen[wt->nwifi++] = ws;
+        }
+        if ((wt->ntcpip == 0 || wt->tcpip_seen[wt->ntcpip - 1] != ts) && wt->ntcpip < 64)
+            wt->tcpip_seen[wt->ntcpip++] = ts;
+        hal_sleep_ms(100);
+    }
+    if (wt->leave_at_end)
+        chip_wifi_leave(CHIP_ITF_STA);
+    return 0;
+}
+
+static bool seen(const int *v, int n, int value)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i] == value)
+            return true;
+    return false;
+}
+
+struct timed_ap {
+    world *w;
+    bool on;
+    const uint8_t *deauth_to;
+    uint16_t reason;
+    const char *passphrase;
+};
+
+static void timed_ap_power(void *arg)
+{
+    struct timed_ap *a = arg;
+    ap_set_enabled(world_ap(a->w, 0), a->on);
+}
+
+static void timed_ap_deauth(void *arg)
+{
+    struct timed_ap *a = arg;
+    ap_deauth(world_ap(a->w, 0), a->deauth_to, a->reason);
+}
+
+static void timed_ap_passphrase(void *arg)
+{
+    struct timed_ap *a = arg;
+    assert_int_equal(ap_set_passphrase(world_ap(a->w, 0), a->passphrase, NULL), SIM_OK);
+}
+
+/* Issue 12's case: one WPA2 AP, off at 60 s, on at 80 s. The status reads
+ * JOIN (1) after the loss, not DOWN (0), and the chip reconnects on its own
+ * (no second host join) soon after the AP is back: its rejoin attempts come
+ * every roam_period_ms (10 s) from the loss. */
+static void test_ap_off_on_chip_rejoins(void **state)
+{
+    (void)state;
+    world_config c;
+    world_config_default(&c);
+    world_add_ap(&c, "ap", SSID, PASS, 6, 10, 0);
+    world *w = make_world(&c, NULL);
+    struct watch wt = {.o = {.ssid = SSID, .key = PASS, .s = world_sim(w)}, .watch_ms = 110000};
+    spawn(w, fw_join_and_watch, &wt);
+    struct timed_ap off = {.w = w, .on = false}, on = {.w = w, .on = true};
+    sim_at(world_sim(w), SIM_SEC(60), timed_ap_power, &off);
+    sim_at(world_sim(w), SIM_SEC(80), timed_ap_power, &on);
+    sim_run_until(world_sim(w), SIM_SEC(100));
+    assert_int_equal(wt.joins, 1);
+    assert_int_equal(wt.o.down_count, 1);
+    assert_int_equal(wt.o.up_count, 2);
+    /* the loss came after the beacon-loss time; the rejoin after the AP's return */
+    assert_true(wt.o.down_at > SIM_SEC(60) && wt.o.down_at < SIM_MS(61000));
+    print_message("AP back at 80 s: the chip rejoined by itself at %.3f s\n", (double)wt.o.up_at / 1e9);
+    assert_true(wt.o.up_at > SIM_SEC(80));
+    assert_true(wt.o.up_at < SIM_SEC(80) + SIM_MS(c.dev[0].radio.roam_period_ms) + SIM_SEC(3));
+    /* wifi_link_status: JOIN from the join to the end, through the loss */
+    assert_int_equal(wt.nwifi, 1);
+    assert_int_equal(wt.wifi_seen[0], CHIP_LINK_JOIN);
+    /* tcpip_link_status (MicroPython's status()): NOIP while up without an
+     * address (no DHCP here), JOIN during the outage, never DOWN */
+    assert_false(seen(wt.tcpip_seen, wt.ntcpip, CHIP_LINK_DOWN));
+    int seq[] = {CHIP_LINK_JOIN, CHIP_LINK_NOIP, CHIP_LINK_JOIN, CHIP_LINK_NOIP};
+    assert_int_equal(wt.ntcpip, 4);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(wt.tcpip_seen[i], seq[i]);
+    assert_true(ap_station_authorized(world_ap(w, 0), STA_MAC));
+    world_destroy(w);
+}
+
+/* Deauthentication by the AP: reason 2 clears the join state (cyw43's
+ * pend_disassoc), any other reason keeps it and the chip rejoins. */
+static void deauth_case(uint16_t reason, int *final_status, int *ups, int *downs)
+{
+    world_config c;
+    world_config_default(&c);
+    world_add_ap(&c, "ap", SSID, PASS, 6, 10, 0);
+    world *w = make_world(&c, NULL);
+    struct watch wt = {.o = {.ssid = SSID, .key = PASS, .s = world_sim(w)}, .watch_ms = 40000};
+    spawn(w, fw_join_and_watch, &wt);
+    struct timed_ap d = {.w = w, .deauth_to = STA_MAC, .reason = reason};
+    sim_at(world_sim(w), SIM_SEC(10), timed_ap_deauth, &d);
+    sim_run_until(world_sim(w), SIM_SEC(30));
+    *final_status = radio_link_status(world_radio(w));
+    *ups = wt.o.up_count;
+    *downs = wt.o.down_count;
+    world_destroy(w);
+}
+
+static void test_deauth_reasons(void **state)
+{
+    (void)state;
+    int st, ups, downs;
+    deauth_case(DOT11_REASON_INVALID_AUTHENTICATION, &st, &ups, &downs);
+    assert_int_equal(downs, 1);
+    assert_int_equal(ups, 1); /* cleared: the chip stays idle */
+    assert_int_equal(st, RADIO_LINK_DOWN);
+    static const uint16_t kept[] = {DOT11_REASON_UNSPECIFIED, DOT11_REASON_LEAVING_NETWORK_DEAUTH,
+                                    DOT11_REASON_INVALID_CLASS3_FRAME, DOT11_REASON_4WAY_HANDSHAKE_TIMEOUT};
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        deauth_case(kept[i], &st, &ups, &downs);
+        print_message("deauth reason %u: %d link downs, %d link ups, status %d\n", kept[i], downs, ups, st);
+        assert_int_equal(downs, 1);
+        assert_int_equal(ups, 2); /* the chip's own rejoin, at once */
+        assert_int_equal(st, RADIO_LINK_JOIN);
+    }
+}
+
+/* A wrong passphrase: BADAUTH as soon as the first handshake fails; the AP's
+ * passphrase put right before the chip's retry authenticates: the good auth
+ * turns BADAUTH back into JOIN and the link comes up. */
+static void test_badauth_then_good_auth(void **state)
+{
+    (void)state;
+    world_config c;
+    world_config_default(&c);
+    world_add_ap(&c, "ap", SSID, "the wrong one, for now", 6, 10, 0);
+    world *w = make_world(&c, NULL);
+    struct watch wt = {.o = {.ssid = SSID, .key = PASS, .s = world_sim(w)}, .watch_ms = 20000};
+    if (getenv("DBG")) sim_trace_set_log(sim_trace_of(world_sim(w)), stderr, SIM_LOG_INFO);
+    spawn(w, fw_join_and_watch, &wt);
+    struct timed_ap fix = {.w = w, .passphrase = PASS};
+    /* the AP gives up on the first handshake at about 3.7 s (message 1 four
+     * times, then deauthentication reason 15); the retry scans first */
+    sim_at(world_sim(w), SIM_MS(3900), timed_ap_passphrase, &fix);
+    sim_run_until(world_sim(w), SIM_SEC(20));
+    for (int i = 0; i < wt.nwifi; i++)
+        print_message("  wifi status %d at %.3f s\n", wt.wifi_seen[i], (double)wt.wifi_at[i] / 1e9);
+    assert_int_equal(wt.nwifi, 3);
+    assert_int_equal(wt.wifi_seen[0], CHIP_LINK_JOIN);
+    assert_int_equal(wt.wifi_seen[1], CHIP_LINK_BADAUTH);
+    assert_int_equal(wt.wifi_seen[2], CHIP_LINK_JOIN);
+    assert_int_equal(wt.o.up_count, 1);
+    assert_true(ap_station_authorized(world_ap(w, 0), STA_MAC));
+    world_destroy(w);
+}
+
+/* A handshake lost to the air (here: the AP falls silent between
+ * association and message 3) is a key-exchange timeout, which cyw43 turns
+ * into a rejoin with the join state ACTIVE: JOIN, never BADAUTH. */
+static void test_handshake_timeout_is_not_badauth(void **state)
+{
+    (void)state;
+    world_config c;
+    world_config_default(&c);
+    world_add_ap(&c, "ap", SSID, PASS, 6, 10, 0);
+    world *w = make_world(&c, NULL);
+    struct watch wt = {.o = {.ssid = SSID, .key = PASS, .s = world_sim(w)}, .watch_ms = 30000};
+    spawn(w, fw_join_and_watch, &wt);
+    /* The association completes at 0.5219 s and message 1 leaves the AP at
+     * 0.5237 s (seed 1, as test_badauth_then_good_auth's trace shows):
+     * silence the AP in between, so that no message 1 ever comes, and bring
+     * it back before the supplicant's 2.5 s wait is over. */
+    sim_run_until(world_sim(w), SIM_US(522500));
+    assert_int_equal(ap_station_count(world_ap(w, 0)), 1);
+    assert_false(ap_station_authorized(world_ap(w, 0), STA_MAC));
+    ap_set_enabled(world_ap(w, 0), false);
+    struct timed_ap on = {.w = w, .on = true};
+    sim_at(world_sim(w), SIM_SEC(2), timed_ap_power, &on);
+    sim_run_until(world_sim(w), SIM_SEC(30));
+    for (int i = 0; i < wt.nwifi; i++)
+        print_message("  wifi status %d at %.3f s\n", wt.wifi_seen[i], (double)wt.wifi_at[i] / 1e9);
+    assert_false(seen(wt.wifi_seen, wt.nwifi, CHIP_LINK_BADAUTH));
+    assert_int_equal(wt.o.up_count, 1); /* the driver's rejoin got through */
+    assert_int_equal(wt.joins, 1);
+    world_destroy(w);
+}
+
+/* Issue 12 point 2: at the edge of the cell (120 m from an AP at default
+ * power, mean signal -82 dBm) management frames at 1 Mb/s get through; the
+ * handshake must too: EAPOL goes at the lowest basic rate. Never BADAUTH
+ * (WRONG_PASSWORD) with the right passphrase, over many seeds. */
+static void test_edge_of_cell_handshake(void **state)
+{
+    (void)state;
+    int linked = 0;
+    const int runs = 24;
+    for (int seed = 1; seed <= runs; seed++) {
+        world_config c;
+        world_config_default(&c);
+        c.seed = (uint64_t)seed;
+        world_add_ap(&c, "ap", SSID, PASS, 6, 120, 0);
+        world *w = make_world(&c, NULL);
+        struct watch wt = {.o = {.ssid = SSID, .key = PASS, .s = world_sim(w)}, .watch_ms = 60000};
+        if (getenv("DBG_SEED") && atoi(getenv("DBG_SEED")) == seed)
+            sim_trace_set_log(sim_trace_of(world_sim(w)), stderr, SIM_LOG_INFO);
+        spawn(w, fw_join_and_watch, &wt);
+        sim_run_until(world_sim(w), SIM_SEC(60));
+        if (wt.o.up_count == 0)
+            print_message("seed %d: no link\n", seed);
+        assert_false(seen(wt.wifi_seen, wt.nwifi, CHIP_LINK_BADAUTH));
+        assert_false(seen(wt.tcpip_seen, wt.ntcpip, CHIP_LINK_BADAUTH));
+        linked += wt.o.up_count > 0;
+        world_destroy(w);
+    }
+    print_message("120 m: %d of %d seeds linked, none saw BADAUTH\n", linked, runs);
+    /* A join may still fail (FAIL) when all three association exchanges are
+     * lost (MAC retries are not modelled; seed 17 does): the watcher never
+     * joins again, a firmware would. With EAPOL at 24 Mb/s seed 1 already
+     * ends in BADAUTH. */
+    assert_true(linked >= runs - 2);
 }
 
 /* Frames the radio hears are untrusted: truncations of real frames and random
@@ -523,6 +775,11 @@ int main(void)
         cmocka_unit_test(test_out_of_range),
         cmocka_unit_test(test_scan_two_aps),
         cmocka_unit_test(test_beacon_loss),
+        cmocka_unit_test(test_ap_off_on_chip_rejoins),
+        cmocka_unit_test(test_deauth_reasons),
+        cmocka_unit_test(test_badauth_then_good_auth),
+        cmocka_unit_test(test_handshake_timeout_is_not_badauth),
+        cmocka_unit_test(test_edge_of_cell_handshake),
         cmocka_unit_test(test_radio_parses_untrusted_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -196,6 +196,8 @@ typedef enum {
     E_UP,    /* status became GOT_IP */
     E_NOIP,  /* status became NO_IP (joined, no address) */
     E_DOWN,  /* status became IDLE (no link, no error) */
+    E_JOIN,  /* status became CONNECTING: joining, or (from GOT_IP/NO_IP) the link was lost and
+              * the cyw43 is rejoining on its own: its join state outlives the link (wifi_chip.h) */
     E_FAIL,  /* status became CONNECT_FAIL / NO_AP_FOUND / WRONG_PASSWORD, or a join was refused */
     E_HUNG,  /* a chip command returned CHIP_ETIMEDOUT */
     E_STALL, /* the uploader made no progress */
@@ -204,7 +206,7 @@ typedef enum {
 } event_id;
 
 static const char *const state_names[] = {"IDLE", "CONNECT", "ONLINE", "BACKOFF", "ATTEMPT", "POWER_OFF"};
-static const char *const event_names[] = {"start", "up", "no_ip", "down", "fail", "hung", "stall", "timer"};
+static const char *const event_names[] = {"start", "up", "no_ip", "down", "joining", "fail", "hung", "stall", "timer"};
 
 typedef void (*action_fn)(event_id ev);
 typedef struct cell {
@@ -226,15 +228,20 @@ static void a_power_on(event_id ev);
 
 /* Every state x event, spelled out: an empty cell is a decision too. */
 static const cell table[S_COUNT][E_COUNT] = {
-    /*                E_START              E_UP                 E_NOIP             E_DOWN              E_FAIL              E_HUNG              E_STALL            E_TIMER */
-    [S_IDLE]      = {{a_boot, S_CONNECT}, IGNORE,              IGNORE,            IGNORE,             IGNORE,             IGNORE,             IGNORE,            IGNORE},
+    /*                E_START              E_UP                 E_NOIP             E_DOWN              E_JOIN             E_FAIL              E_HUNG              E_STALL            E_TIMER */
+    [S_IDLE]      = {{a_boot, S_CONNECT}, IGNORE,              IGNORE,            IGNORE,             IGNORE,            IGNORE,             IGNORE,             IGNORE,            IGNORE},
     /* The first connect waits out its whole timeout even after a failed join,
      * as firmware/ does: the verdict is the status at the deadline. */
-    [S_CONNECT]   = {IGNORE,              {a_online, S_ONLINE}, {a_note, X_STAY},  {a_note, X_STAY},   {a_note, X_STAY},   {a_note, X_HUNG},   IGNORE,            {a_gave_up, X_WAIT}},
-    [S_ONLINE]    = {IGNORE,              IGNORE,              {a_drop, X_WAIT},  {a_drop, X_WAIT},   {a_drop, X_WAIT},   {a_drop, X_HUNG},   {a_drop, X_WAIT},  {a_stable, X_STAY}},
-    [S_BACKOFF]   = {IGNORE,              IGNORE,              IGNORE,            IGNORE,             IGNORE,             IGNORE,             IGNORE,            {a_join, S_ATTEMPT}},
-    [S_ATTEMPT]   = {IGNORE,              {a_online, S_ONLINE}, {a_note, X_STAY},  {a_failed, X_WAIT}, {a_failed, X_WAIT}, {a_failed, X_HUNG}, IGNORE,            {a_failed, X_WAIT}},
-    [S_POWER_OFF] = {IGNORE,              IGNORE,              IGNORE,            IGNORE,             IGNORE,             IGNORE,             IGNORE,            {a_power_on, S_ATTEMPT}},
+    [S_CONNECT]   = {IGNORE,              {a_online, S_ONLINE}, {a_note, X_STAY},  {a_note, X_STAY},   IGNORE,            {a_note, X_STAY},   {a_note, X_HUNG},   IGNORE,            {a_gave_up, X_WAIT}},
+    /* ONLINE x JOIN: GOT_IP -> CONNECTING is a lost link (cyw43 keeps the
+     * join state): "not connected", so walk the table; the leave before the
+     * next join ends the chip's own rejoin. */
+    [S_ONLINE]    = {IGNORE,              IGNORE,              {a_drop, X_WAIT},  {a_drop, X_WAIT},   {a_drop, X_WAIT},  {a_drop, X_WAIT},   {a_drop, X_HUNG},   {a_drop, X_WAIT},  {a_stable, X_STAY}},
+    /* BACKOFF x UP: the chip rejoined on its own and DHCP bound meanwhile:
+     * online, no join needed. */
+    [S_BACKOFF]   = {IGNORE,              {a_online, S_ONLINE}, IGNORE,            IGNORE,             IGNORE,            IGNORE,             IGNORE,             IGNORE,            {a_join, S_ATTEMPT}},
+    [S_ATTEMPT]   = {IGNORE,              {a_online, S_ONLINE}, {a_note, X_STAY},  {a_failed, X_WAIT}, IGNORE,            {a_failed, X_WAIT}, {a_failed, X_HUNG}, IGNORE,            {a_failed, X_WAIT}},
+    [S_POWER_OFF] = {IGNORE,              IGNORE,              IGNORE,            IGNORE,             IGNORE,            IGNORE,             IGNORE,             IGNORE,            {a_power_on, S_ATTEMPT}},
 };
 
 #define STATUS_UNKNOWN 100 /* no CHIP_LINK_* value: the next sample always counts as a change */
@@ -485,7 +492,7 @@ static void sense(void)
     case CHIP_LINK_UP: run(E_UP); break;
     case CHIP_LINK_NOIP: run(E_NOIP); break;
     case CHIP_LINK_DOWN: run(E_DOWN); break;
-    case CHIP_LINK_JOIN: break; /* in progress */
+    case CHIP_LINK_JOIN: run(E_JOIN); break; /* a join in progress, or a loss while online */
     default: run(E_FAIL); break;
     }
 }

@@ -16,13 +16,16 @@
  *                                                           open-system authentication, association,
  *                                                           then the WPA2-PSK 4-way handshake (supplicant)
  *   chip_wifi_leave           cyw43_wifi_leave              deauthentication (reason 3) to the AP
- *   chip_wifi_link_status     cyw43_wifi_link_status        — (state of the last join)
+ *   chip_wifi_link_status     cyw43_wifi_link_status        — (the join state: table below)
  *   chip_tcpip_link_status    cyw43_tcpip_link_status       — (adds the IP state of the host's netif)
  *   chip_wifi_get_rssi        cyw43_wifi_get_rssi           — (RSSI of the last beacon from the AP)
  *   chip_send_ethernet        cyw43_send_ethernet           802.11 data frame to the AP, CCMP on WPA2
  *   chip_wifi_set_tx_power    cyw43_ioctl "qtxpower"        transmit power of every later frame
  *   callbacks.process_ethernet  cyw43_cb_process_ethernet   a data frame arrived (decrypted)
- *   callbacks.link_up/down      cyw43_cb_tcpip_set_link_up/down  join completed / link lost
+ *   callbacks.link_up/down      cyw43_cb_tcpip_set_link_up/down  join completed (also the chip's own
+ *                                                                rejoin) / link lost
+ * Management frames and EAPOL go at the BSS's lowest basic rate (1 Mb/s on
+ * an 11b/g AP), data at 24 Mb/s.
  *
  * Calls return at once (a join takes seconds on the air; poll the link
  * status or wait for link_up). Callbacks run at the firmware's yield points
@@ -39,9 +42,53 @@
 #define CHIP_ITF_STA 0
 #define CHIP_ITF_AP 1
 
-/* Link status: same values as CYW43_LINK_*. */
-#define CHIP_LINK_DOWN 0     /* not joined, no error */
-#define CHIP_LINK_JOIN 1     /* joining, or joined (wifi level) */
+/* Link status: same values as CYW43_LINK_*.
+ *
+ * chip_wifi_link_status is cyw43_wifi_link_status: the kind of the
+ * driver's wifi_join_state, which a join sets to ACTIVE (JOIN) and only the
+ * chip's events change. It is not "is the link up": it stays JOIN through a
+ * link loss until the host leaves. chip_tcpip_link_status is
+ * cyw43_tcpip_link_status (src/cyw43_lwip.c): NOIP or UP while the netif's
+ * link is up, else the wifi status; MicroPython's WLAN.status() on rp2
+ * returns it unchanged and isconnected() is status() == 3
+ * (extmod/network_cyw43.c). Sources: cyw43-driver src/cyw43_ctrl.c
+ * (cyw43_wifi_join, cyw43_wifi_leave, cyw43_cb_process_async_event), event
+ * and reason numbers from Broadcom's wlioctl.h / bcmevent.h.
+ *
+ *   phase                                  wifi  tcpip  source (cyw43_ctrl.c unless said)
+ *   powered down, or up and never joined   DOWN  DOWN   wifi_join_state 0
+ *   chip_wifi_join returned OK: scanning,  JOIN  JOIN   cyw43_wifi_join: state = ACTIVE
+ *     authenticating, associating, keying
+ *   keyed and associated (link_up)         JOIN  NOIP   ACTIVE|AUTH|LINK|KEYED -> ACTIVE,
+ *                                                       cyw43_cb_tcpip_set_link_up
+ *   ... and DHCP bound                     JOIN  UP     cyw43_tcpip_link_status (cyw43_lwip.c)
+ *   link lost: beacon loss, AP off,        JOIN  JOIN   CYW43_EV_LINK down: set_link_down only,
+ *     deauth with reason != 2, disassoc                 wifi_join_state untouched; the chip
+ *     (link_down callback)                              rejoins on its own (radio.h: at once,
+ *                                                       then every 10 s, an estimate)
+ *   the chip rejoined (link_up again,      JOIN  NOIP   as keyed and associated; no host call
+ *     no host call)
+ *   deauth reason 2 (joining or joined)    DOWN  DOWN   CYW43_EV_DEAUTH_IND reason 2 ->
+ *                                                       pend_disassoc -> CYW43_EV_DISASSOC: 0
+ *   no BSS with the SSID (2 scan passes)   NONET NONET  CYW43_EV_SET_SSID status 3 (NO_NETWORKS)
+ *   auth/assoc refused or unanswered       FAIL  FAIL   CYW43_EV_SET_SSID, other failure
+ *   handshake ended by a deauthentication  BADAUTH      CYW43_EV_PSK_SUP, reason WLC_E_SUP_DEAUTH
+ *     (wrong passphrase: the AP's reason 15)            (14): "PSK_SUP failure" -> BADAUTH
+ *   ... the chip's retry authenticates     JOIN  JOIN   CYW43_EV_AUTH status 0: "A good-auth
+ *     (a later good auth)                               follows a bad-auth" -> ACTIVE
+ *   key exchange timed out (no message 1   JOIN  JOIN   CYW43_EV_PSK_SUP status 4/8/10, reason
+ *     or 3 within 2.5 s: lost to the air,               WLC_E_SUP_WPA_PSK_TMO (15): "Probably at
+ *     AP silent): not a MIC failure                     edge of the cell, retry" -> pend_rejoin,
+ *                                                       ACTIVE; the rejoin's NONET/FAIL show
+ *   chip_wifi_leave                        DOWN  DOWN   WLC_DISASSOC -> CYW43_EV_DISASSOC: 0
+ *   chip_wifi_set_up(itf, 0)               DOWN  DOWN   the chip is off
+ *
+ * A firmware that waits for "not connected" must therefore read
+ * chip_tcpip_link_status (or isconnected()): after a loss it reads JOIN, as
+ * during a join, and the chip may come back by itself; a program that wants
+ * its own reconnect calls chip_wifi_leave, then chip_wifi_join. */
+#define CHIP_LINK_DOWN 0     /* never joined, or left */
+#define CHIP_LINK_JOIN 1     /* joining, joined (wifi level), or rejoining after a loss */
 #define CHIP_LINK_NOIP 2     /* joined, host has no IP address (tcpip level) */
 #define CHIP_LINK_UP 3       /* joined with an IP address (tcpip level) */
 #define CHIP_LINK_FAIL (-1)  /* join failed: AP refused auth/assoc, or lost during join */
