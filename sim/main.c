@@ -21,6 +21,7 @@
 #include "firmware_shim/board.h"
 #include "firmware_shim/fwimage.h"
 #include "sim/junit.h"
+#include "sim/report.h"
 #include "sim/sim.h"
 #include "sim/runner.h"
 #include "sim/sweep.h"
@@ -46,6 +47,12 @@ static const char usage_text[] =
     "  sweep SCENARIO  draw random fault schedules from the scenario's sweep: section,\n"
     "                  run each, shrink each failing one to a minimal scenario file\n"
     "  junit-merge OUT.xml IN.xml...   join JUnit files (e.g. of shards) into one\n"
+    "  report OUTDIR   an HTML report per scenario of a run's output folder:\n"
+    "                  OUTDIR/<name>/report.html (one self-contained file: faults, link\n"
+    "                  state, chip status, RSSI, DHCP, delivery on one zoomable time\n"
+    "                  axis), and OUTDIR/index.html linking them\n"
+    "  timeline DIR    the same story as text, one line per state change, for\n"
+    "                  terminals and CI logs (DIR: OUTDIR/<name>)\n"
     "\n"
     "Options of demo:\n"
     "  --duration D    virtual time to run (default 10m; e.g. 90s, 2h, 1h30m)\n"
@@ -78,6 +85,9 @@ static const char usage_text[] =
     "  --snaplen N     cut captured frames to N bytes\n"
     "  --ring-mb N     keep only the last N MB of each capture (in a ring of files)\n"
     "  --realtime[=R]  pace virtual time to the wall clock (R times real time)\n"
+    "  --sample P      trace each device's position and RSSI to each AP every P of\n"
+    "                  virtual time (default 1s; 0 = off): docs/trace-schema.md\n"
+    "  --report        then write the HTML reports, as `linkrig report OUTDIR` does\n"
     "  --log-level L, --verbose, --quiet   as for demo\n"
     "\n"
     "Options of sweep (and --firmware, --set, --watchdog, --log-level, --quiet as for run):\n"
@@ -527,6 +537,7 @@ static int cmd_run(int argc, char **argv)
     const char *junit = NULL;
     const char *shard_arg = NULL;
     int quiet = 0;
+    int want_report = 0;
     const char *files[256];
     int nfiles = 0;
     for (int i = 0; i < argc; i++) {
@@ -561,6 +572,14 @@ static int cmd_run(int argc, char **argv)
             OPTION_VALUE();
             if (parse_watchdog(val, &o.watchdog_ms) != 0)
                 return EXIT_BAD_INPUT;
+        } else if (strcmp(a, "--sample") == 0) {
+            OPTION_VALUE();
+            sim_time t;
+            if (sim_time_parse(val, &t) != 0 || t < 0 || (t > 0 && t < SIM_MS(1)))
+                return bad_input("--sample: '%s' is not a period of at least 1ms (e.g. 1s, 250ms; 0 = off)", val);
+            o.sample_period = t;
+        } else if (strcmp(a, "--report") == 0) {
+            want_report = 1;
         } else if (strcmp(a, "--set") == 0) {
             OPTION_VALUE();
             if (o.nsets == RUNNER_MAX_SETS)
@@ -730,6 +749,14 @@ static int cmd_run(int argc, char **argv)
             if (status_all == EXIT_PASS)
                 status_all = EXIT_BAD_INPUT;
         }
+    }
+    if (want_report && nran > 0) {
+        /* the reports read what the runs wrote: the same as `linkrig report` */
+        const char *names[256];
+        for (int i = 0; i < nran; i++)
+            names[i] = results[i].name;
+        if (report_write_run(o.out_dir, names, nran, quiet ? NULL : stdout) != 0 && status_all == EXIT_PASS)
+            status_all = EXIT_BAD_INPUT;
     }
     int passed = 0;
     for (int i = 0; i < nran; i++)
@@ -1021,6 +1048,28 @@ static int cmd_info(int argc, char **argv)
     return EXIT_PASS;
 }
 
+/* `linkrig report OUTDIR`: every scenario folder under OUTDIR (or OUTDIR
+ * itself when it holds a trace). */
+static int cmd_report(int argc, char **argv)
+{
+    if (argc != 1 || argv[0][0] == '-')
+        return bad_input("report: expected one output folder (%s)", "linkrig report OUTDIR");
+    return report_write_dir(argv[0], stdout) == 0 ? EXIT_PASS : EXIT_BAD_INPUT;
+}
+
+/* `linkrig timeline OUTDIR/<name>` */
+static int cmd_timeline(int argc, char **argv)
+{
+    if (argc != 1 || argv[0][0] == '-')
+        return bad_input("timeline: expected one scenario folder (%s)", "linkrig timeline OUTDIR/NAME");
+    sim_err err = {0};
+    if (report_timeline(argv[0], stdout, stderr, &err) != SIM_OK) {
+        fprintf(stderr, "linkrig: %s\n", err.msg);
+        return EXIT_BAD_INPUT;
+    }
+    return EXIT_PASS;
+}
+
 /* `linkrig CMD --help`: the command's line and its own options, taken from
  * the one usage text so that the two never disagree. */
 static void print_command_help(const char *cmd)
@@ -1071,7 +1120,8 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int argc, char **argv);
     } commands[] = {{"demo", cmd_demo},   {"run", cmd_run},   {"live", cmd_live},
-                    {"info", cmd_info},   {"sweep", cmd_sweep}, {"junit-merge", cmd_junit_merge}};
+                    {"info", cmd_info},   {"sweep", cmd_sweep}, {"junit-merge", cmd_junit_merge},
+                    {"report", cmd_report}, {"timeline", cmd_timeline}};
     for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
         if (strcmp(cmd, commands[k].name) != 0)
             continue;

@@ -62,6 +62,7 @@ struct run {
     int ndev;
     double wall0;
     double last_progress;
+    double noise_floor;          /* the medium's, for the samples' SNR */
     bool progress;
     /* live mode */
     const runner_opts *o;
@@ -91,8 +92,16 @@ static void trace_fault(struct run *r, const struct fault_ev *fe, const char *ph
     /* which entry and occurrence, for a reader of the trace */
     if (f->id[0] != '\0')
         sim_trace_str(t, "id", f->id);
+    if (fe->entry >= 0) /* the timeline entry's index, as the summary names it */
+        sim_trace_int(t, "entry", fe->entry);
     if (f->count > 1)
         sim_trace_int(t, "occurrence", fe->k);
+    /* a change with no end event of its own (scenario.h, "The timeline"):
+     * a reader draws it as a moment, not as a band to the run's end */
+    bool lasts = f->kind == SCN_F_AP_REBOOT || f->kind == SCN_F_CABLE_PULL || f->kind == SCN_F_SERVICE ||
+                 (f->kind == SCN_F_MOVE_DEVICE && f->speed > 0);
+    if (strcmp(phase, "start") == 0 && !lasts)
+        sim_trace_bool(t, "instant", true);
     sim_trace_end(t);
 }
 
@@ -1000,6 +1009,103 @@ void runner_opts_default(runner_opts *o)
     o->log_level = SIM_LOG_WARN;
     o->watchdog_ms = 10000;
     o->console_in = -1;
+    o->sample_period = SIM_SEC(1);
+}
+/* One "sample" event per device: where it is and what it would hear of each
+ * AP. The mean RSSI (no shadowing draw) so sampling takes nothing from the
+ * random streams and a run with samples makes the same decisions as one
+ * without. An AP that is off has no signal: its field is left out, which a
+ * plot shows as a gap. */
+static void sample_cb(void *arg)
+{
+    struct run *r = arg;
+    world *w = r->w;
+    sim_trace *tr = sim_trace_of(world_sim(w));
+    for (int d = 0; d < world_device_count(w); d++) {
+        char comp[48];
+        snprintf(comp, sizeof comp, "%s.radio", r->s->devices[d].name);
+        sim_trace_rec *t = sim_trace_begin(tr, SIM_LOG_DEBUG, comp, "sample");
+        if (t == NULL)
+            return;
+        const medium_node *dn = world_device_node(w, d);
+        double x, y, z;
+        medium_node_position(dn, &x, &y, &z);
+        /* millimetres: the trace carries integers, and a walk moves smoothly */
+        sim_trace_int(t, "x_mm", (int64_t)llround(x * 1000.0));
+        sim_trace_int(t, "y_mm", (int64_t)llround(y * 1000.0));
+        for (int i = 0; i < world_ap_count(w) && i < r->s->naps; i++) {
+            if (!ap_enabled(world_ap(w, i)))
+                continue;
+            double rssi = medium_mean_rssi(world_ap_node(w, i), dn);
+            char key[80];
+            /* tenths of a dB: whole dB would hide a slow walk's slope */
+            snprintf(key, sizeof key, "rssi_%s", r->s->aps[i].name);
+            sim_trace_int(t, key, (int64_t)llround(rssi * 10.0));
+            snprintf(key, sizeof key, "snr_%s", r->s->aps[i].name);
+            sim_trace_int(t, key, (int64_t)llround((rssi - r->noise_floor) * 10.0));
+        }
+        sim_trace_end(t);
+    }
+}
+
+/* A JSON string, escaped as the trace escapes: the result file is read by
+ * the same parser (sim/report.c). */
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+/* OUTDIR/<name>/result.jsonl: the verdict in the trace's own format (flat
+ * JSON objects, one a line; docs/trace-schema.md), so `linkrig report` and
+ * `timeline` need no second parser and never re-judge a run. Written by the
+ * child that ran the scenario, while the verdicts still exist. */
+static void write_result_file(const char *dir, const runner_result *out, const struct run *r)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/result.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return; /* the report then says the verdict is missing; the run's own result stands */
+    fprintf(f, "{\"kind\":\"result\",\"schema\":%d,\"name\":", RUNNER_TRACE_SCHEMA);
+    json_str(f, out->name);
+    fprintf(f, ",\"passed\":%s,\"seed\":%" PRIu64 ",\"end\":%" PRId64 ",\"failure\":", out->passed ? "true" : "false",
+            out->seed, (int64_t)out->virtual_end);
+    json_str(f, out->failure);
+    fprintf(f,
+            ",\"first_link\":%" PRId64 ",\"first_delivery\":%" PRId64 ",\"drops\":%lld,\"unrecovered\":%lld,"
+            "\"down_longest\":%" PRId64 ",\"down_median\":%" PRId64 ",\"longest_gap\":%" PRId64
+            ",\"availability_ppm\":%lld,\"attempts\":%lld,\"power_cycles\":%lld,\"uploads\":%lld,"
+            "\"bytes\":%" PRIu64 "}\n",
+            (int64_t)out->first_link, (int64_t)out->first_delivery, out->drops_total, out->drops_unrecovered,
+            (int64_t)out->down_longest, (int64_t)out->down_median, (int64_t)out->longest_gap,
+            (long long)llround(out->availability * 1e6), out->attempts, out->power_cycles, out->uploads,
+            out->sink_bytes);
+    for (int i = 0; i < out->nchecks; i++) {
+        fputs("{\"kind\":\"check\",\"name\":", f);
+        json_str(f, out->checks[i].name);
+        fprintf(f, ",\"ok\":%s,\"message\":", out->checks[i].ok ? "true" : "false");
+        json_str(f, out->checks[i].message);
+        fputs("}\n", f);
+    }
+    for (int d = 0; d < r->ndev; d++) {
+        sim_time from, to;
+        for (size_t i = 0; verdict_online_span(r->v[d], i, &from, &to); i++) {
+            fputs("{\"kind\":\"online\",\"dev\":", f);
+            json_str(f, r->s->devices[d].name);
+            fprintf(f, ",\"from\":%" PRId64 ",\"to\":%" PRId64 "}\n", (int64_t)from,
+                    (int64_t)(to < 0 ? out->virtual_end : to));
+        }
+    }
+    fclose(f);
 }
 
 int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_err *err)
@@ -1108,7 +1214,8 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         sim_clock_set_pacing(sim_clock_of(sm), o->pacing);
     sim_trace *tr = sim_trace_of(sm);
     sim_trace_set_log(tr, stderr, (sim_log_level)o->log_level);
-    struct run r = {.s = s, .w = w, .progress = o->progress, .o = o, .listen_fd = -1};
+    struct run r = {.s = s, .w = w, .progress = o->progress, .o = o, .listen_fd = -1,
+                    .noise_floor = wc.medium.noise_floor_dbm};
     r.in.fd = o->live ? o->console_in : -1;
     for (int i = 0; i < CONSOLE_CLIENTS; i++)
         r.peers[i].fd = -1;
@@ -1202,7 +1309,36 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     sim_trace_str(t, "name", s->name);
     sim_trace_int(t, "seed", (int64_t)out->seed);
     sim_trace_int(t, "duration_ns", s->duration);
+    /* what a reader needs before the first event: the schema's version and
+     * the names its per-device and per-AP fields use */
+    sim_trace_int(t, "schema", RUNNER_TRACE_SCHEMA);
+    {
+        char names[SCN_MAX_DEVICES * 40 + SCN_MAX_APS * 40] = "";
+        size_t len = 0;
+        for (int i = 0; i < s->ndevices && len < sizeof names; i++)
+            len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", i ? "," : "", s->devices[i].name);
+        sim_trace_str(t, "devices", names);
+        names[0] = '\0';
+        len = 0;
+        for (int i = 0; i < s->naps && len < sizeof names; i++)
+            len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", i ? "," : "", s->aps[i].name);
+        sim_trace_str(t, "aps", names);
+        /* the radios' MACs, in the devices' order: how a reader tells
+         * whose DHCP lease or upload an AP-side event is */
+        names[0] = '\0';
+        len = 0;
+        for (int i = 0; i < s->ndevices && len < sizeof names; i++) {
+            uint8_t m[6];
+            radio_get_mac(world_device_radio(w, i), m);
+            len += (size_t)snprintf(names + len, sizeof names - len, "%s%02x:%02x:%02x:%02x:%02x:%02x", i ? "," : "",
+                                    m[0], m[1], m[2], m[3], m[4], m[5]);
+        }
+        sim_trace_str(t, "macs", names);
+    }
+    sim_trace_int(t, "sample_ns", o->sample_period);
     sim_trace_end(t);
+    if (o->sample_period > 0)
+        sim_every(sm, o->sample_period, o->sample_period, sample_cb, &r);
     if (o->progress && !o->live)
         sim_every(sm, SIM_SEC(1), SIM_SEC(1), progress_cb, &r);
     if (o->live) {
@@ -1286,6 +1422,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     }
     out->passed = all;
     verdict_metrics(r.v[0], &refs, out);
+    write_result_file(dir, out, &r);
     free(starts);
     free(ends);
     free(occ);

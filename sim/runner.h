@@ -65,6 +65,10 @@ typedef struct runner_opts {
     const char *firmware;
     const char *default_firmware;
     unsigned watchdog_ms;      /* wall ms a task may run without blocking; 0: off (default 10000) */
+    /* Every sample_period of virtual time, one "<dev>.radio" "sample" event
+     * per device (position, mean RSSI and SNR to each AP): what a report
+     * plots. 0: none. Default 1 s. docs/trace-schema.md. */
+    sim_time sample_period;
 } runner_opts;
 
 typedef struct runner_check {
@@ -119,6 +123,10 @@ int runner_make_dirs(const char *path, sim_err *err);
 /* Runs s; returns 0 when it ran (passed or not: see out->passed), or a
  * negative code when it could not (bad output folder, bad --set). */
 int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_err *err);
+
+/* The version of the trace's schema (docs/trace-schema.md), written in the
+ * "scenario" "start" event; a reader refuses what it does not know. */
+#define RUNNER_TRACE_SCHEMA 1
 
 /* The per-scenario summary a person reads. */
 void runner_print_summary(FILE *f, const runner_result *r);

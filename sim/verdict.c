@@ -439,6 +439,15 @@ void verdict_observe(void *ctx, const sim_trace_event *ev)
     }
 }
 
+bool verdict_online_span(const verdict *v, size_t i, sim_time *from, sim_time *to)
+{
+    if (i >= v->nonline)
+        return false;
+    *from = v->online[i].from;
+    *to = v->online[i].to;
+    return true;
+}
+
 verdict *verdict_create(const verdict_config *c)
 {
     verdict *v = calloc(1, sizeof *v);

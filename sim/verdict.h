@@ -83,6 +83,11 @@ typedef struct verdict_now {
 } verdict_now;
 void verdict_get_now(const verdict *v, verdict_now *out);
 
+/* The device's online spans (associated and leased, scenario.h): the i-th
+ * from .. to (-1: still online); false past the last. For the result file
+ * a report draws the link state from. */
+bool verdict_online_span(const verdict *v, size_t i, sim_time *from, sim_time *to);
+
 /* Times as every verdict message shows them: rounded to the millisecond. */
 char *verdict_fmt_time(sim_time t, char *buf, size_t len);
 
