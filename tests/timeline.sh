@@ -16,7 +16,7 @@ for want in \
     '1m00.000s  scenario     fault entry 0 ap_reboot ap1 starts' \
     '1m00.000s  cam          OFFLINE' \
     '1m00.775s  cam          link down: beacon loss' \
-    'cam          firmware sees tcpip_link_status = IDLE' \
+    '1m00.804s  cam          firmware sees tcpip_link_status = CONNECTING' \
     '1m20.000s  scenario     fault entry 0 ap_reboot ap1 ends' \
     'cam          joined 02:a0:00:00:00:01' \
     'cam          data at the sink again after 37.242s of silence' \
