@@ -745,7 +745,8 @@ static int model_load(const char *dir, struct model *m, FILE *diag, sim_err *err
     memset(m, 0, sizeof *m);
     m->schema = -1;
     char path[4200];
-    snprintf(path, sizeof path, "%s/trace.jsonl", dir);
+    if (snprintf(path, sizeof path, "%s/trace.jsonl", dir) >= (int)sizeof path)
+        return sim_err_set(err, SIM_EINVAL, "output folder path too long: %.200s...", dir);
     int rc = read_lines(path, m, diag, false, err);
     if (rc != SIM_OK)
         return rc;
@@ -760,7 +761,8 @@ static int model_load(const char *dir, struct model *m, FILE *diag, sim_err *err
     for (size_t i = 0; i < m->nband; i++)
         if (m->band[i].to < 0)
             m->band[i].to = m->end;
-    snprintf(path, sizeof path, "%s/result.jsonl", dir);
+    if (snprintf(path, sizeof path, "%s/result.jsonl", dir) >= (int)sizeof path)
+        return sim_err_set(err, SIM_EINVAL, "output folder path too long: %.200s...", dir);
     sim_err ignore = {0};
     if (read_lines(path, m, diag, true, &ignore) != SIM_OK && diag != NULL)
         fprintf(diag, "%s: missing: the report has no verdict and no link state\n", path);

@@ -1611,7 +1611,7 @@ static int scn_do_service(scn_ctx *c, const scn_node *n, const char *path, scn_s
     char p[SCN_PATH], qual[48];
     const scenario *s = c->s;
     long long num;
-    int rc, kind;
+    int rc, kind = 0; /* set by scn_pick on success; -O3 cannot tell */
     sv->line = n->line;
     if (n->type != SCN_N_MAP)
         return scn_fail(c, n, "%s: expected a mapping such as {name: dns, kind: dns}, not %s", path,
