@@ -18,4 +18,4 @@ fi
 if [ $# -eq 0 ]; then
     set -- scenarios/ap_reboot.yaml
 fi
-exec build/linkrig run --out out "$@"
+exec build/linkrig run --report --out out "$@"
