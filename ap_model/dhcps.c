@@ -27,6 +27,7 @@
  * last thing done for a frame, so that a callback which re-enters the
  * server finds the table consistent. */
 #include "ap_model/dhcps.h"
+#include "sim/bytes.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,29 +207,9 @@ struct dhcp_msg {
 /* Small helpers                                                         */
 /* ------------------------------------------------------------------ */
 
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
 
-static uint32_t rd32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
 
-static void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
 
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 static bool mac_eq(const uint8_t *a, const uint8_t *b)
 {

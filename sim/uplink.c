@@ -91,6 +91,7 @@
  * different runs in one process do not see each other's time. */
 #define _GNU_SOURCE /* ppoll: the idle wait is in ns; poll()'s ms would spin below 1 ms */
 #include "sim/uplink.h"
+#include "sim/bytes.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -248,15 +249,7 @@ static bool grow(void **p, size_t *cap, size_t need, size_t elem)
     return true;
 }
 
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
 
-static uint32_t rd32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
 
 static void ip_str(uint32_t ip, char out[16])
 {
@@ -911,19 +904,7 @@ static bool parse_ip4(const uint8_t *eth, size_t len, struct ip4 *p)
     return true;
 }
 
-static void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
 
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 static void delayed_fire(void *arg)
 {

@@ -13,24 +13,12 @@
 #include <cmocka.h>
 
 #include "sim/services.h"
+#include "sim/bytes.h"
 
 static const svc_dns_entry NAMES[] = {{"time.rig", 0x0a00027bu}, {"Sink.Rig", 0x0a000264u}};
 
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
 
-static uint32_t rd32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
 
-static void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
 
 /* A query: header (id 0x4242, RD), the name's labels, qtype, class. */
 static size_t query(uint8_t *q, const char *name, uint16_t qtype, uint16_t qclass)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "sim/sim.h"
+#include "sim/bytes.h"
 #include "sim/uplink.h"
 
 #define GUEST_IP 0x0a00020fu /* 10.0.2.15 */
@@ -37,29 +38,9 @@ static const uint8_t BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 /* Bytes                                                               */
 /* ------------------------------------------------------------------ */
 
-static void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
 
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
 
-static uint32_t rd32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
 
 static uint32_t sum16(const uint8_t *p, size_t n, uint32_t sum)
 {
