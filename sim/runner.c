@@ -1114,6 +1114,18 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     snprintf(out->name, sizeof out->name, "%s", s->name);
     out->first_link = -1;
     out->seed = o->has_seed ? o->seed : s->seed;
+    for (int i = 0; i < s->naps && out->nkeys < SCN_MAX_APS; i++) {
+        const scn_ap *net = &s->aps[i];
+        bool dup = false;
+        for (int k = 0; k < i; k++)
+            dup = dup || (strcmp(s->aps[k].ssid, net->ssid) == 0 && strcmp(s->aps[k].passphrase, net->passphrase) == 0);
+        /* The key entry quotes with '"' and the shell with '\'': such
+         * passphrases are left for the user to type. */
+        if (net->passphrase[0] == '\0' || dup || strpbrk(net->passphrase, "\"'\\:") ||
+            strpbrk(net->ssid, "\"'\\:"))
+            continue;
+        snprintf(out->keys[out->nkeys++], sizeof out->keys[0], "%s:%s", net->passphrase, net->ssid);
+    }
 
     char dir[1024], air[1100], wire[1100], trace[1100];
     snprintf(dir, sizeof dir, "%s/%s", o->out_dir, s->name);
@@ -1167,7 +1179,9 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     wc.capture_ring_bytes = (uint64_t)ring_mb * 1024 * 1024;
     wc.capture_ring_files = s->ring_files;
     wc.air_pcap = o->pcap_air ? o->pcap_air : air;
+    snprintf(out->air_pcap, sizeof out->air_pcap, "%s", wc.air_pcap);
     wc.wire_pcap = o->pcap_wire ? o->pcap_wire : wire;
+    snprintf(out->wire_pcap, sizeof out->wire_pcap, "%s", wc.wire_pcap);
     /* Live captures are read as they grow (a FIFO into Wireshark). */
     wc.air_flush_each = wc.wire_flush_each = o->live;
     /* Scenarios use in-rig services only, so runs are reproducible; live
@@ -1537,6 +1551,13 @@ void runner_print_summary(FILE *f, const runner_result *r)
         fprintf(f, "  sink: %lld uploads, %" PRIu64 " bytes over %lld connection(s); it never received data\n",
                 r->uploads, r->sink_bytes, r->connections);
     print_totals(f, r);
+    if (r->air_pcap[0] != '\0') {
+        fprintf(f, "  captures: %s (air), %s (wire)\n", r->air_pcap, r->wire_pcap);
+        /* Wireshark and tshark decrypt the air with the networks' keys. */
+        for (int i = 0; i < r->nkeys; i++)
+            fprintf(f, "  decrypt: tshark -o wlan.enable_decryption:TRUE -o 'uat:80211_keys:\"wpa-pwd\",\"%s\"' -r %s\n",
+                    r->keys[i], r->air_pcap);
+    }
 }
 
 int runner_result_write(int fd, const runner_result *r)

@@ -111,6 +111,11 @@ typedef struct runner_result {
     sim_time first_delivery;               /* -1: the sink received nothing */
     double availability;                   /* 0..1: the share of the run from the first delivery on
                                             * outside every drop's down time; 0: nothing delivered */
+    /* Where the captures went, and the Wireshark key of each WPA2 network
+     * ("wpa-pwd" entries: passphrase:SSID), printed after the verdict. */
+    char air_pcap[1100], wire_pcap[1100];
+    char keys[SCN_MAX_APS][100];
+    int nkeys;
 } runner_result;
 
 void runner_opts_default(runner_opts *o);
