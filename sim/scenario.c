@@ -1307,23 +1307,32 @@ static int scn_do_device(scn_ctx *c, const scn_node *n, const char *path, scn_de
     return 0;
 }
 
-static int scn_device_ref(scn_ctx *c, const scn_node *n, const char *path, int *out)
+/* A reference by name to one of names[0..count-1]: its index, or a located
+ * error listing the names there are ("no NOUN named 'x'WHERE (there: ...)"). */
+static int scn_name_ref(scn_ctx *c, const scn_node *n, const char *path, const char *const *names, int count,
+                        const char *want, const char *noun, const char *where, int *out)
 {
-    const scenario *s = c->s;
     char shown[64], known[400];
-    const char *names[SCN_MAX_DEVICES];
-    for (int i = 0; i < s->ndevices; i++)
-        names[i] = s->devices[i].name;
-    scn_join(names, s->ndevices, known, sizeof known);
-    int rc = scn_scalar(c, n, path, "the name of a device in world.devices");
+    scn_join(names, count, known, sizeof known);
+    int rc = scn_scalar(c, n, path, want);
     if (rc != 0)
         return rc;
-    for (int i = 0; i < s->ndevices; i++)
-        if (strcmp(n->text, s->devices[i].name) == 0 && strlen(n->text) == n->len) {
+    for (int i = 0; i < count; i++)
+        if (strcmp(n->text, names[i]) == 0 && strlen(n->text) == n->len) {
             *out = i;
             return 0;
         }
-    return scn_fail(c, n, "%s: no device named '%s' (there: %s)", path, scn_show(n, shown, sizeof shown), known);
+    return scn_fail(c, n, "%s: no %s named '%s'%s (there: %s)", path, noun, scn_show(n, shown, sizeof shown), where,
+                    known);
+}
+
+static int scn_device_ref(scn_ctx *c, const scn_node *n, const char *path, int *out)
+{
+    const scenario *s = c->s;
+    const char *names[SCN_MAX_DEVICES];
+    for (int i = 0; i < s->ndevices; i++)
+        names[i] = s->devices[i].name;
+    return scn_name_ref(c, n, path, names, s->ndevices, "the name of a device in world.devices", "device", "", out);
 }
 
 static int scn_do_world(scn_ctx *c, const scn_node *n)
@@ -1498,21 +1507,11 @@ static int scn_pick(scn_ctx *c, const scn_node *n, const char *path, const char 
 static int scn_ap_ref(scn_ctx *c, const scn_node *n, const char *path, int *out)
 {
     const scenario *s = c->s;
-    char shown[64], known[400];
     const char *names[SCN_MAX_APS];
     for (int i = 0; i < s->naps; i++)
         names[i] = s->aps[i].name;
-    scn_join(names, s->naps, known, sizeof known);
-    int rc = scn_scalar(c, n, path, "the name of an access point in world.aps");
-    if (rc != 0)
-        return rc;
-    for (int i = 0; i < s->naps; i++)
-        if (strcmp(n->text, s->aps[i].name) == 0 && strlen(n->text) == n->len) {
-            *out = i;
-            return 0;
-        }
-    return scn_fail(c, n, "%s: no access point named '%s' in world.aps (there: %s)", path,
-                    scn_show(n, shown, sizeof shown), known);
+    return scn_name_ref(c, n, path, names, s->naps, "the name of an access point in world.aps", "access point",
+                        " in world.aps", out);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1819,25 +1818,17 @@ static int scn_service_fault(scn_ctx *c, const scn_node *n, const char *path, co
     static const char *const modes[] = {[SCN_SVC_NORMAL] = "normal", [SCN_SVC_DOWN] = "down",
                                         [SCN_SVC_SLOW] = "slow", [SCN_SVC_WRONG] = "wrong"};
     const scenario *s = c->s;
-    char p[SCN_PATH], shown[64], known[400];
+    char p[SCN_PATH];
     const scn_node *x;
     int rc, m;
     if ((x = scn_get(keys, v, "service")) == NULL)
         return scn_missing(c, n, path, "service", "which service, by name");
     scn_path(p, path, "service");
-    if ((rc = scn_scalar(c, x, p, "the name of a service")) != 0)
-        return rc;
-    f->service = -1;
+    const char *names[SCN_MAX_SERVICES];
     for (int i = 0; i < s->nservices; i++)
-        if (strcmp(x->text, s->services[i].name) == 0 && strlen(x->text) == x->len)
-            f->service = i;
-    if (f->service < 0) {
-        const char *names[SCN_MAX_SERVICES];
-        for (int i = 0; i < s->nservices; i++)
-            names[i] = s->services[i].name;
-        scn_join(names, s->nservices, known, sizeof known);
-        return scn_fail(c, x, "%s: no service named '%s' (there: %s)", p, scn_show(x, shown, sizeof shown), known);
-    }
+        names[i] = s->services[i].name;
+    if ((rc = scn_name_ref(c, x, p, names, s->nservices, "the name of a service", "service", "", &f->service)) != 0)
+        return rc;
     const scn_service *sv = &s->services[f->service];
     if ((x = scn_get(keys, v, "mode")) == NULL)
         return scn_missing(c, n, path, "mode", "down, slow, wrong or normal");
