@@ -530,6 +530,39 @@ static int by_path(const void *a, const void *b)
     return strcmp(*x, *y);
 }
 
+/* The options run and sweep share, which fill runner_opts: --firmware,
+ * --watchdog, --set, --log-level. Returns 1 when a was one of them (its
+ * value taken, *i moved past it), 0 when not, or EXIT_BAD_INPUT with the
+ * message printed. */
+static int runner_option(const char *a, const char *val, int argc, char **argv, int *i, runner_opts *o)
+{
+    if (strcmp(a, "--firmware") != 0 && strcmp(a, "--watchdog") != 0 && strcmp(a, "--set") != 0 &&
+        strcmp(a, "--log-level") != 0)
+        return 0;
+    if (val == NULL) {
+        if (*i + 1 >= argc)
+            return bad_input("option %s needs a value", a);
+        val = argv[++*i];
+    }
+    if (strcmp(a, "--firmware") == 0) {
+        o->firmware = val;
+    } else if (strcmp(a, "--watchdog") == 0) {
+        if (parse_watchdog(val, &o->watchdog_ms) != 0)
+            return EXIT_BAD_INPUT;
+    } else if (strcmp(a, "--set") == 0) {
+        if (o->nsets == RUNNER_MAX_SETS)
+            return bad_input("too many --set options (at most %s)", "32");
+        if (strchr(val, '=') == NULL || val[0] == '=')
+            return bad_input("--set '%s': expected KEY=VALUE", val);
+        o->sets[o->nsets++] = val;
+    } else {
+        o->log_level = sim_log_level_parse(val);
+        if (o->log_level < 0)
+            return bad_input("--log-level: '%s' is not one of debug, info, warn, error, off", val);
+    }
+    return 1;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     runner_opts o;
@@ -545,6 +578,11 @@ static int cmd_run(int argc, char **argv)
         const char *val;
         const char *a = split_option(argv[i], name, &val);
         unsigned long long n;
+        int shared = runner_option(a, val, argc, argv, &i, &o);
+        if (shared == EXIT_BAD_INPUT)
+            return EXIT_BAD_INPUT;
+        if (shared == 1)
+            continue;
         if (strcmp(a, "--seed") == 0) {
             OPTION_VALUE();
             if (parse_uint(a, val, UINT64_MAX, &n) != 0)
@@ -560,18 +598,11 @@ static int cmd_run(int argc, char **argv)
         } else if (strcmp(a, "--shard") == 0) {
             OPTION_VALUE();
             shard_arg = val;
-        } else if (strcmp(a, "--firmware") == 0) {
-            OPTION_VALUE();
-            o.firmware = val;
         } else if (strcmp(a, "--hostfwd") == 0) {
             OPTION_VALUE();
             if (o.nhostfwd == 8)
                 return bad_input("too many --hostfwd options (at most %s)", "8");
             o.hostfwd[o.nhostfwd++] = val;
-        } else if (strcmp(a, "--watchdog") == 0) {
-            OPTION_VALUE();
-            if (parse_watchdog(val, &o.watchdog_ms) != 0)
-                return EXIT_BAD_INPUT;
         } else if (strcmp(a, "--sample") == 0) {
             OPTION_VALUE();
             sim_time t;
@@ -580,13 +611,6 @@ static int cmd_run(int argc, char **argv)
             o.sample_period = t;
         } else if (strcmp(a, "--report") == 0) {
             want_report = 1;
-        } else if (strcmp(a, "--set") == 0) {
-            OPTION_VALUE();
-            if (o.nsets == RUNNER_MAX_SETS)
-                return bad_input("too many --set options (at most %s)", "32");
-            if (strchr(val, '=') == NULL || val[0] == '=')
-                return bad_input("--set '%s': expected KEY=VALUE", val);
-            o.sets[o.nsets++] = val;
         } else if (strcmp(a, "--snaplen") == 0) {
             OPTION_VALUE();
             if (parse_uint(a, val, 262144, &n) != 0)
@@ -599,11 +623,6 @@ static int cmd_run(int argc, char **argv)
                 return EXIT_BAD_INPUT;
             o.has_ring = true;
             o.ring_mb = (uint32_t)n;
-        } else if (strcmp(a, "--log-level") == 0) {
-            OPTION_VALUE();
-            o.log_level = sim_log_level_parse(val);
-            if (o.log_level < 0)
-                return bad_input("--log-level: '%s' is not one of debug, info, warn, error, off", val);
         } else if (strcmp(a, "--verbose") == 0) {
             o.log_level = SIM_LOG_INFO;
         } else if (strcmp(a, "--quiet") == 0) {
@@ -918,6 +937,11 @@ static int cmd_sweep(int argc, char **argv)
         const char *val;
         const char *a = split_option(argv[i], name, &val);
         unsigned long long n;
+        int shared = runner_option(a, val, argc, argv, &i, &so.run);
+        if (shared == EXIT_BAD_INPUT)
+            return EXIT_BAD_INPUT;
+        if (shared == 1)
+            continue;
         if (strcmp(a, "--seed") == 0) {
             OPTION_VALUE();
             if (parse_uint(a, val, UINT64_MAX, &n) != 0)
@@ -947,25 +971,6 @@ static int cmd_sweep(int argc, char **argv)
         } else if (strcmp(a, "--shard") == 0) {
             OPTION_VALUE();
             shard_arg = val;
-        } else if (strcmp(a, "--firmware") == 0) {
-            OPTION_VALUE();
-            so.run.firmware = val;
-        } else if (strcmp(a, "--watchdog") == 0) {
-            OPTION_VALUE();
-            if (parse_watchdog(val, &so.run.watchdog_ms) != 0)
-                return EXIT_BAD_INPUT;
-        } else if (strcmp(a, "--set") == 0) {
-            OPTION_VALUE();
-            if (so.run.nsets == RUNNER_MAX_SETS)
-                return bad_input("too many --set options (at most %s)", "32");
-            if (strchr(val, '=') == NULL || val[0] == '=')
-                return bad_input("--set '%s': expected KEY=VALUE", val);
-            so.run.sets[so.run.nsets++] = val;
-        } else if (strcmp(a, "--log-level") == 0) {
-            OPTION_VALUE();
-            so.run.log_level = sim_log_level_parse(val);
-            if (so.run.log_level < 0)
-                return bad_input("--log-level: '%s' is not one of debug, info, warn, error, off", val);
         } else if (strcmp(a, "--verbose") == 0) {
             so.verbose = true;
         } else if (strcmp(a, "--quiet") == 0) {
