@@ -1098,31 +1098,24 @@ static void service_mac(uint32_t ip, uint8_t mac[6])
     wr32(mac + 2, ip);
 }
 
-/* ARP (RFC 826) for an address only UDP services use: slirp would not
- * answer it. */
-static bool arp_for_services(uplink *u, const uint8_t *eth, size_t len)
+/* An ARP request (RFC 826: Ethernet, IPv4 over Ethernet, opcode 1) read as
+ * untrusted bytes; *tpa is the address asked for. */
+static bool arp_request_for(const uint8_t *eth, size_t len, uint32_t *tpa)
 {
     if (len < 42 || rd16(eth + 12) != 0x0806)
         return false;
     const uint8_t *a = eth + 14;
     if (rd16(a) != 1 || rd16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4 || rd16(a + 6) != 1)
         return false;
-    uint32_t tpa = rd32(a + 24);
-    if (tpa == u->cfg.gateway || tpa == u->cfg.dns)
-        return false;
-    bool udp = false;
-    for (size_t i = 0; i < u->nsvcs; i++) {
-        if (u->svcs[i]->ip != tpa)
-            continue;
-        if (!u->svcs[i]->udp)
-            return false; /* a guest forward is there: slirp answers */
-        udp = true;
-    }
-    if (!udp)
-        return false;
+    *tpa = rd32(a + 24);
+    return true;
+}
+
+/* The ARP reply to the request in eth (arp_request_for): tpa is at mac. */
+static void arp_reply(uplink *u, const uint8_t *eth, uint32_t tpa, const uint8_t mac[6])
+{
+    const uint8_t *a = eth + 14;
     uint8_t f[60] = {0};
-    uint8_t mac[6];
-    service_mac(tpa, mac);
     memcpy(f, eth + 6, 6);
     memcpy(f + 6, mac, 6);
     wr16(f + 12, 0x0806);
@@ -1138,6 +1131,30 @@ static bool arp_for_services(uplink *u, const uint8_t *eth, size_t len)
     memcpy(r + 24, a + 14, 4); /* and protocol address */
     u->frames_out++;
     u->send(u->ctx, f, sizeof f);
+}
+
+/* ARP (RFC 826) for an address only UDP services use: slirp would not
+ * answer it. */
+static bool arp_for_services(uplink *u, const uint8_t *eth, size_t len)
+{
+    uint32_t tpa;
+    if (!arp_request_for(eth, len, &tpa))
+        return false;
+    if (tpa == u->cfg.gateway || tpa == u->cfg.dns)
+        return false;
+    bool udp = false;
+    for (size_t i = 0; i < u->nsvcs; i++) {
+        if (u->svcs[i]->ip != tpa)
+            continue;
+        if (!u->svcs[i]->udp)
+            return false; /* a guest forward is there: slirp answers */
+        udp = true;
+    }
+    if (!udp)
+        return false;
+    uint8_t mac[6];
+    service_mac(tpa, mac);
+    arp_reply(u, eth, tpa, mac);
     return true;
 }
 
@@ -1146,35 +1163,17 @@ static bool arp_for_services(uplink *u, const uint8_t *eth, size_t len)
  * over Ethernet, a request (RFC 826). */
 static bool arp_for_routers(uplink *u, const uint8_t *eth, size_t len)
 {
-    if (u->nrouters == 0 || len < 42 || rd16(eth + 12) != 0x0806)
+    uint32_t tpa;
+    if (u->nrouters == 0 || !arp_request_for(eth, len, &tpa))
         return false;
-    const uint8_t *a = eth + 14;
-    if (rd16(a) != 1 || rd16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4 || rd16(a + 6) != 1)
-        return false;
-    uint32_t tpa = rd32(a + 24);
     bool ours = false;
     for (size_t i = 0; i < u->nrouters; i++)
         ours |= u->routers[i] == tpa;
     if (!ours)
         return false;
-    uint8_t f[60] = {0};
     uint8_t mac[6];
     service_mac(u->cfg.gateway, mac);
-    memcpy(f, eth + 6, 6);
-    memcpy(f + 6, mac, 6);
-    wr16(f + 12, 0x0806);
-    uint8_t *r = f + 14;
-    wr16(r, 1);
-    wr16(r + 2, 0x0800);
-    r[4] = 6;
-    r[5] = 4;
-    wr16(r + 6, 2);
-    memcpy(r + 8, mac, 6);
-    wr32(r + 14, tpa);
-    memcpy(r + 18, a + 8, 6);
-    memcpy(r + 24, a + 14, 4);
-    u->frames_out++;
-    u->send(u->ctx, f, sizeof f);
+    arp_reply(u, eth, tpa, mac);
     return true;
 }
 
