@@ -1112,7 +1112,9 @@ static void loss_rearm(radio *r)
 static void send_data(radio *r, const uint8_t *da, uint16_t ethertype, const uint8_t *payload, size_t len,
                       bool protect, uint8_t rate);
 
-static void send_eapol(radio *r, struct dot11_eapol_key *k)
+/* protect: CCMP with the PTK (the group-key handshake, 12.7.7, runs on the
+ * keyed link); messages 2 and 4 of the 4-way handshake go out in the clear. */
+static void send_eapol(radio *r, struct dot11_eapol_key *k, bool protect)
 {
     uint8_t buf[512];
     int n = dot11_eapol_key_build(buf, sizeof buf, k);
@@ -1122,10 +1124,9 @@ static void send_eapol(radio *r, struct dot11_eapol_key *k)
     if (dot11_eapol_mic(dot11_ptk_kck(r->ptk), DOT11_CRYPTO_KEYVER_HMAC_SHA1, buf, (size_t)n, mic) != 0)
         return;
     memcpy(buf + DOT11_EAPOL_KEY_MIC_OFFSET, mic, 16);
-    /* Messages 2 and 4 go out before the PTK is installed: unprotected, and
-     * at the lowest basic rate, as mac80211 sends control-port frames
+    /* At the lowest basic rate, as mac80211 sends control-port frames
      * (robust_rate). */
-    send_data(r, r->target.bssid, DOT11_ETHERTYPE_EAPOL, buf, (size_t)n, false, robust_rate(r));
+    send_data(r, r->target.bssid, DOT11_ETHERTYPE_EAPOL, buf, (size_t)n, protect, robust_rate(r));
 }
 
 static void handle_msg1(radio *r, const struct dot11_eapol_key *k)
@@ -1160,7 +1161,7 @@ static void handle_msg1(radio *r, const struct dot11_eapol_key *k)
     m2.key_data = r->rsne;
     m2.key_data_len = r->rsne_len;
     trace_int(r, SIM_LOG_INFO, "4way_msg", "n", 2);
-    send_eapol(r, &m2);
+    send_eapol(r, &m2, false);
     /* Now waiting for message 3: the supplicant's timer restarts, as each
      * message 1 (re)starts the exchange. */
     cancel_timer(r);
@@ -1214,7 +1215,7 @@ static void handle_msg3(radio *r, const uint8_t *frame, size_t len, const struct
     m4.info.secure = true;
     m4.replay_counter = k->replay_counter;
     trace_int(r, SIM_LOG_INFO, "4way_msg", "n", 4);
-    send_eapol(r, &m4);
+    send_eapol(r, &m4, false);
     if (r->state == ST_JOINED)
         return; /* a resent message 3 (our message 4 was lost): keys stay */
     install_gtk(r, parsed.gtk.key_id, parsed.gtk.gtk, k->rsc);
@@ -1270,15 +1271,9 @@ static void handle_group_msg1(radio *r, const uint8_t *frame, size_t len, const 
     m2.info.mic = true;
     m2.info.secure = true;
     m2.replay_counter = k->replay_counter;
-    uint8_t buf[256];
-    uint8_t mic[16];
-    int n = dot11_eapol_key_build(buf, sizeof buf, &m2);
-    if (n <= 0 || dot11_eapol_mic(dot11_ptk_kck(r->ptk), DOT11_CRYPTO_KEYVER_HMAC_SHA1, buf, (size_t)n, mic) != 0)
-        return;
-    memcpy(buf + DOT11_EAPOL_KEY_MIC_OFFSET, mic, 16);
     if (r->state == ST_SCANNING)
         return; /* off channel: the AP will resend */
-    send_data(r, r->target.bssid, DOT11_ETHERTYPE_EAPOL, buf, (size_t)n, true, robust_rate(r)); /* EAPOL: lowest basic rate */
+    send_eapol(r, &m2, true);
 }
 
 void radio_set_group_key_miss(radio *r, bool on)
