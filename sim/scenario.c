@@ -2609,12 +2609,31 @@ static int scn_entry_ref(scn_ctx *c, const scn_node *n, const char *path, int *e
     return 0;
 }
 
+/* A MicroPython status name (STAT_*): its value, or a located error that
+ * lists the names and suggests the nearest. */
+static int scn_status_ref(scn_ctx *c, const scn_node *val, const char *p, int *out)
+{
+    char names[200], shown[64], hint[80];
+    const char *list[SCN_NSTATUS];
+    for (int i = 0; i < SCN_NSTATUS; i++)
+        list[i] = scn_statuses[i].name;
+    scn_join(list, SCN_NSTATUS, names, sizeof names);
+    int rc = scn_scalar(c, val, p, "a status name");
+    if (rc != 0)
+        return rc;
+    *out = scn_status_value(val->text);
+    if (*out == -100)
+        return scn_fail(c, val, "%s: unknown status '%s' (known: %s%s)", p, scn_show(val, shown, sizeof shown), names,
+                        scn_suggest(val->text, list, SCN_NSTATUS, hint, sizeof hint));
+    return 0;
+}
+
 /* The values of max_outage, status_never and associated_with. */
 static int scn_do_expect_more(scn_ctx *c, const char *path, const char *const *keys, const scn_node **v,
                               scn_expect *e)
 {
     const scenario *s = c->s;
-    char p[SCN_PATH], ep[SCN_PATH], shown[64], hint[80];
+    char p[SCN_PATH], ep[SCN_PATH];
     const scn_node *val = v[0];
     const char *ename = keys[0];
     int rc;
@@ -2655,17 +2674,8 @@ static int scn_do_expect_more(scn_ctx *c, const char *path, const char *const *k
         return 0;
     }
     case SCN_E_STATUS_NEVER: {
-        char names[200];
-        const char *list[SCN_NSTATUS];
-        for (int i = 0; i < SCN_NSTATUS; i++)
-            list[i] = scn_statuses[i].name;
-        scn_join(list, SCN_NSTATUS, names, sizeof names);
-        if ((rc = scn_scalar(c, val, p, "a status name")) != 0)
+        if ((rc = scn_status_ref(c, val, p, &e->status)) != 0)
             return rc;
-        e->status = scn_status_value(val->text);
-        if (e->status == -100)
-            return scn_fail(c, val, "%s: unknown status '%s' (known: %s%s)", p, scn_show(val, shown, sizeof shown),
-                            names, scn_suggest(val->text, list, SCN_NSTATUS, hint, sizeof hint));
         return 0;
     }
     case SCN_E_ASSOCIATED_WITH: {
@@ -2804,17 +2814,8 @@ static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_ex
             return scn_missing(c, n, path, "after", "the timeline entry this is measured from, e.g. after: 0");
         break;
     case SCN_E_STATUS_REACHES: {
-        char names[200];
-        const char *list[SCN_NSTATUS];
-        for (int i = 0; i < SCN_NSTATUS; i++)
-            list[i] = scn_statuses[i].name;
-        scn_join(list, SCN_NSTATUS, names, sizeof names);
-        if ((rc = scn_scalar(c, val, p, "a status name")) != 0)
+        if ((rc = scn_status_ref(c, val, p, &e->status)) != 0)
             return rc;
-        e->status = scn_status_value(val->text);
-        if (e->status == -100)
-            return scn_fail(c, val, "%s: unknown status '%s' (known: %s%s)", p, scn_show(val, shown, sizeof shown),
-                            names, scn_suggest(val->text, list, SCN_NSTATUS, hint, sizeof hint));
         scn_path(p, path, "within");
         if (within != NULL && (rc = scn_dur(c, within, p, 1, "must be > 0", &e->within)) != 0)
             return rc;
