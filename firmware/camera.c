@@ -1,4 +1,5 @@
 #include "camera.h"
+#include "console.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,6 +197,9 @@ int app_main(void)
     HAL_TRACE("camera_boot", HAL_INT("period_ms", cam.period_ms), HAL_INT("frame_bytes", cam.frame_bytes),
               HAL_STR("lwip", LWIP_VERSION_STRING));
 
+    /* the console first: a command may come while the first connect waits */
+    if (camera_console_start(cam.lm) != HAL_OK)
+        return HAL_ENOMEM;
     if (lm_connect(cam.lm) != LM_OK)
         hal_log(HAL_LOG_WARN, "%s", lm_error(cam.lm));
     httpd_init();
@@ -225,7 +229,7 @@ int app_main(void)
             wait = 0;
         if ((uint32_t)wait > lm_wait)
             wait = (int32_t)lm_wait;
-        hal_sleep_ms(wait > 0 ? (uint32_t)wait : 1);
+        camera_console_wait(wait > 0 ? (uint32_t)wait : 1);
     }
     return 0;
 }

@@ -23,6 +23,9 @@ struct lm {
     int last_status;
     uint32_t up_since;
     lm_stats stats;
+    char ssid[33], key[64];   /* lm_start's credentials (cfg points here then) */
+    uint32_t failures;
+    char last_failure[24];
 };
 
 static const char *status_name(int s)
@@ -261,8 +264,10 @@ lm_state lm_step(lm *l)
                       st == STAT_IDLE;
         bool timed_out = l->has_deadline && due(l);
         if (failed || timed_out) {
-            HAL_TRACE("lm_attempt_failed", HAL_INT("n", l->attempt), HAL_INT("status", st),
-                      HAL_STR("why", timed_out && !failed ? "timeout" : status_name(st)));
+            const char *why = timed_out && !failed ? "timeout" : status_name(st);
+            HAL_TRACE("lm_attempt_failed", HAL_INT("n", l->attempt), HAL_INT("status", st), HAL_STR("why", why));
+            l->failures++;
+            snprintf(l->last_failure, sizeof l->last_failure, "%s", why);
             next_wait(l);
         }
         break;
@@ -298,6 +303,49 @@ lm_state lm_step(lm *l)
         break;
     }
     return l->state;
+}
+
+void lm_stop(lm *l)
+{
+    if (!l->cfg.lan)
+        wlan_disconnect(l->w);
+    HAL_TRACE("lm_stop", HAL_STR("state", lm_state_name(l->state)));
+    set_health(l, false);
+    l->has_deadline = false;
+    set_state(l, LM_IDLE);
+}
+
+int lm_start(lm *l, const char *ssid, const char *key)
+{
+    if (l->cfg.lan)
+        return LM_EINVAL;
+    size_t sl = strlen(ssid), kl = key ? strlen(key) : 0;
+    /* wlan_connect's own limits, checked before anything changes */
+    if (sl == 0 || sl >= sizeof l->ssid || (kl != 0 && (kl < 8 || kl >= sizeof l->key))) {
+        snprintf(l->error, sizeof l->error, "connect: SSID must be 1 to 32 bytes, a key 8 to 63 characters");
+        return LM_EINVAL;
+    }
+    memcpy(l->ssid, ssid, sl + 1);
+    memcpy(l->key, key ? key : "", kl + 1);
+    l->cfg.ssid = l->ssid;
+    l->cfg.key = l->key;
+    if (wlan_active(l->w, WLAN_QUERY) != 1 && wlan_active(l->w, 1) != NET_OK) {
+        snprintf(l->error, sizeof l->error, "connect: %s", net_last_error());
+        return LM_EIO;
+    }
+    set_health(l, false);
+    l->attempt = 0;
+    l->table_pos = 0;
+    l->down_since = hal_ticks_ms();
+    start_attempt(l);
+    return LM_OK;
+}
+
+const char *lm_last_failure(const lm *l, uint32_t *failures)
+{
+    if (failures != NULL)
+        *failures = l->failures;
+    return l->last_failure;
 }
 
 void lm_report_send_failure(lm *l)

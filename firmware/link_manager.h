@@ -66,6 +66,17 @@ void lm_destroy(lm *l);
 int lm_connect(lm *l);
 /* One iteration of the recipes. Returns the state after it. */
 lm_state lm_step(lm *l);
+/* Manual control (the camera's console). lm_stop: the user's disconnect:
+ * leave, go IDLE and stay there (no reconnects) until lm_start. lm_start:
+ * new credentials (copied; key NULL or "" for an open network), then one
+ * attempt at once, and the recipes as usual from there. Returns LM_OK, or
+ * LM_EIO when the network API refused the connect (lm_error says why). */
+void lm_stop(lm *l);
+int lm_start(lm *l, const char *ssid, const char *key);
+/* The number of attempts that failed so far, and how the last one did
+ * ("WRONG_PASSWORD", "NO_AP_FOUND", "timeout", ...; "" before any). */
+const char *lm_last_failure(const lm *l, uint32_t *failures);
+
 /* A socket send failed: treated as evidence of a drop at the next step. */
 void lm_report_send_failure(lm *l);
 bool lm_healthy(const lm *l);

@@ -114,6 +114,15 @@ struct board {
         char *value;
     } *settings;
     size_t nsettings;
+    /* the console (hal.h): a UART's transmit line and receive buffer */
+    char con_comp[48]; /* "<name>.console" */
+    char tx[BOARD_CONSOLE_LINE];
+    size_t txlen;
+    unsigned char rx[HAL_CONSOLE_RX_BYTES];
+    size_t rxhead, rxlen;
+    hal_event rx_ev;
+    board_console_fn con_fn;
+    void *con_ctx;
 };
 
 /* An image linked into this executable (unit tests link the image glue
@@ -163,6 +172,8 @@ board *board_create(sim *s, const board_config *cfg, sim_err *err)
         b->cfg.default_stack = DEFAULT_STACK;
     snprintf(b->name, sizeof b->name, "%s", b->cfg.name);
     snprintf(b->fw_comp, sizeof b->fw_comp, "%s.fw", b->name);
+    snprintf(b->con_comp, sizeof b->con_comp, "%s.console", b->name);
+    b->rx_ev.b = b;
     b->sim = s;
     b->trace = sim_trace_of(s);
     b->rng = sim_rng_stream(s, b->fw_comp);
@@ -759,17 +770,17 @@ static bool op_event_is_set(void *vb, const hal_event *ev)
     return ev->set;
 }
 
-static int op_event_wait(void *vb, hal_event *ev, uint32_t timeout_ms)
+/* timeout < 0: none. */
+static int event_wait(board *b, hal_event *ev, sim_time timeout, const char *call)
 {
-    board *b = vb;
     if (ev->set) {
         ev->set = false;
         return HAL_OK;
     }
-    struct task *t = require_task(b, "hal_event_wait");
+    struct task *t = require_task(b, call);
     if (t == NULL)
         return HAL_ENOTASK;
-    if (timeout_ms == 0)
+    if (timeout == 0)
         return HAL_ETIMEDOUT;
     t->waiting_on = ev;
     t->next_waiter = NULL;
@@ -778,7 +789,12 @@ static int op_event_wait(void *vb, hal_event *ev, uint32_t timeout_ms)
     else
         ev->head = t;
     ev->tail = t;
-    return block_current(b, t, timeout_ms == HAL_WAIT_FOREVER ? -1 : SIM_MS(timeout_ms));
+    return block_current(b, t, timeout);
+}
+
+static int op_event_wait(void *vb, hal_event *ev, uint32_t timeout_ms)
+{
+    return event_wait(vb, ev, timeout_ms == HAL_WAIT_FOREVER ? -1 : SIM_MS(timeout_ms), "hal_event_wait");
 }
 
 static int op_task_create(void *vb, const char *name, hal_task_fn fn, void *arg, size_t stack_bytes)
@@ -868,6 +884,100 @@ static void op_diag(void *vb, const char *msg)
     sim_trace_end(r);
 }
 
+/* ---- the console: a UART (hal.h) ---------------------------------------- */
+
+void board_console_set_sink(board *b, board_console_fn fn, void *ctx)
+{
+    b->con_fn = fn;
+    b->con_ctx = ctx;
+}
+
+static void console_record(board *b, bool out, const char *line)
+{
+    sim_trace_rec *r = sim_trace_begin(b->trace, SIM_LOG_INFO, b->con_comp, out ? "out" : "in");
+    sim_trace_str(r, "line", line);
+    sim_trace_end(r);
+    if (b->con_fn != NULL)
+        b->con_fn(b->con_ctx, b, out, line);
+}
+
+static void console_tx_flush(board *b)
+{
+    b->tx[b->txlen] = '\0';
+    b->txlen = 0;
+    console_record(b, true, b->tx);
+}
+
+/* Lines as a serial terminal shows them: cut at '\n', '\r' dropped (CRLF
+ * from code written for terminals), a line longer than the rig keeps is
+ * recorded in pieces; bytes after the last '\n' wait for the next write. */
+static void op_console_write(void *vb, const char *data, size_t len)
+{
+    board *b = vb;
+    RIG_ENTER(b);
+    for (size_t i = 0; i < len; i++) {
+        char c = data[i];
+        if (c == '\n') {
+            console_tx_flush(b);
+            continue;
+        }
+        if (c == '\r')
+            continue;
+        if (b->txlen == sizeof b->tx - 1)
+            console_tx_flush(b);
+        b->tx[b->txlen++] = c;
+    }
+    RIG_LEAVE(b);
+}
+
+static int op_console_getc(void *vb, uint64_t timeout_us)
+{
+    board *b = vb;
+    for (;;) {
+        if (b->rxlen > 0) {
+            int c = b->rx[b->rxhead];
+            b->rxhead = (b->rxhead + 1) % sizeof b->rx;
+            b->rxlen--;
+            return c;
+        }
+        if (timeout_us == 0)
+            return HAL_ETIMEDOUT;
+        /* capped as hal_sleep is: 100 years */
+        sim_time to = timeout_us >= (uint64_t)3155760000000000 ? -1 : SIM_US((int64_t)timeout_us);
+        b->rx_ev.set = false; /* only bytes count, and the buffer is empty */
+        int rc = event_wait(b, &b->rx_ev, to, "hal_console_getc");
+        if (rc != HAL_OK)
+            return rc;
+        timeout_us = 0; /* woken by bytes: take them, do not wait again */
+    }
+}
+
+int board_console_input(board *b, const char *line, sim_err *err)
+{
+    size_t len = strlen(line);
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+            return sim_err_set(err, SIM_EINVAL, "a console line is printable text: byte 0x%02x at %zu",
+                               (unsigned char)line[i], i + 1);
+    if (len + 1 > sizeof b->rx - b->rxlen) {
+        sim_trace_rec *r = sim_trace_begin(b->trace, SIM_LOG_WARN, b->con_comp, "in_refused");
+        sim_trace_str(r, "line", line);
+        sim_trace_int(r, "unread", (int64_t)b->rxlen);
+        sim_trace_end(r);
+        return sim_err_set(err, SIM_ELIMIT,
+                           "device '%s' has not read its console: %zu bytes of its %zu-byte receive buffer are "
+                           "waiting, no room for this line of %zu",
+                           b->name, b->rxlen, sizeof b->rx, len + 1);
+    }
+    for (size_t i = 0; i <= len; i++) {
+        b->rx[(b->rxhead + b->rxlen) % sizeof b->rx] = i < len ? (unsigned char)line[i] : '\n';
+        b->rxlen++;
+    }
+    console_record(b, false, line);
+    op_event_set(b, &b->rx_ev);
+    return SIM_OK;
+}
+
 void chip_driver_fill_ops(linkrig_board_ops *ops);
 void eth_driver_fill_ops(linkrig_board_ops *ops);
 
@@ -897,6 +1007,8 @@ static void fill_ops(board *b)
     o->config_get = op_config_get;
     o->fatal = op_fatal;
     o->diag = op_diag;
+    o->console_write = op_console_write;
+    o->console_getc = op_console_getc;
     chip_driver_fill_ops(o);
     eth_driver_fill_ops(o);
 }

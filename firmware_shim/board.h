@@ -116,6 +116,17 @@ int board_attach_radio(board *b, struct radio *r, sim_err *err);
 struct ethphy;
 int board_attach_ethphy(board *b, struct ethphy *p, sim_err *err);
 
+/* The console (hal.h): the rig writes line + '\n' into the device's receive
+ * buffer (trace "<name>.console" event "in"). A line with control bytes, or
+ * one that does not fit in what the firmware left unread, is refused whole
+ * with a message (SIM_EINVAL, SIM_ELIMIT). */
+#define BOARD_CONSOLE_LINE 256 /* longest line recorded whole; longer ones are cut */
+int board_console_input(board *b, const char *line, sim_err *err);
+/* Called with every console line, out (the firmware printed it) or in (the
+ * rig wrote it), after it is traced: the run's console.log. */
+typedef void (*board_console_fn)(void *ctx, board *b, bool out, const char *line);
+void board_console_set_sink(board *b, board_console_fn fn, void *ctx);
+
 typedef struct board_stats {
     unsigned tasks_live;     /* created and not finished */
     unsigned tasks_done;

@@ -71,6 +71,7 @@ struct run {
     struct console_peer peers[CONSOLE_CLIENTS];
     struct fault_ev **injected;  /* faults typed at the console */
     size_t ninjected;
+    FILE *conlog[SCN_MAX_DEVICES]; /* each device's console.log */
 };
 
 static double wall_now(void)
@@ -333,6 +334,13 @@ static void fault_start_cb(void *arg)
         service_fault(r, f, true);
         if (f->duration > 0)
             sim_at(s, fe->end, fault_end_cb, fe);
+        break;
+    case SCN_F_CONSOLE:
+        /* a refusal (the firmware left its receive buffer full) is traced
+         * by the board, and the console_line that waited for an answer
+         * fails on its own */
+        FOR_TARGETS(w, f, i)
+            board_console_input(world_device_board(w, i), f->console, NULL);
         break;
     }
 }
@@ -770,6 +778,56 @@ static int console_open_socket(struct run *r, const char *path, sim_err *err)
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     r->listen_fd = fd;
     return SIM_OK;
+}
+
+/* ---- the devices' consoles ---- */
+
+/* Every console line, in and out, into the device's console.log (and, live,
+ * the device's output to the console's reader). */
+static void console_line_cb(void *ctx, board *b, bool out, const char *line)
+{
+    struct run *r = ctx;
+    sim_time t = sim_now(world_sim(r->w));
+    for (int i = 0; i < world_device_count(r->w); i++) {
+        if (world_device_board(r->w, i) != b)
+            continue;
+        if (r->conlog[i] != NULL)
+            fprintf(r->conlog[i], "%lld.%03lld %s %s\n", (long long)(t / SIM_SEC(1)),
+                    (long long)(t % SIM_SEC(1) / SIM_MS(1)), out ? "out" : "in ", line);
+        if (out && r->o->live && r->o->console_out != NULL) {
+            fprintf(r->o->console_out, "%s> %s\n", board_name(b), line);
+            fflush(r->o->console_out);
+        }
+    }
+}
+
+/* OUT/<name>/console.log for one device, console-DEVICE.log for each of
+ * several: "SECONDS.MS in|out LINE" per line (README, "The console"). */
+static int console_logs_open(struct run *r, const char *dir, sim_err *err)
+{
+    int n = world_device_count(r->w);
+    for (int i = 0; i < n; i++) {
+        board *b = world_device_board(r->w, i);
+        char path[1200];
+        if (n == 1)
+            snprintf(path, sizeof path, "%s/console.log", dir);
+        else
+            snprintf(path, sizeof path, "%s/console-%s.log", dir, board_name(b));
+        r->conlog[i] = fopen(path, "w");
+        if (r->conlog[i] == NULL)
+            return sim_err_set(err, SIM_EIO, "cannot write %s: %s", path, strerror(errno));
+        board_console_set_sink(b, console_line_cb, r);
+    }
+    return SIM_OK;
+}
+
+static void console_logs_close(struct run *r)
+{
+    for (int i = 0; i < SCN_MAX_DEVICES; i++) {
+        if (r->conlog[i] != NULL)
+            fclose(r->conlog[i]);
+        r->conlog[i] = NULL;
+    }
 }
 
 /* ---- building the world from the scenario ---- */
@@ -1234,7 +1292,8 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     for (int i = 0; i < CONSOLE_CLIENTS; i++)
         r.peers[i].fd = -1;
     r.faults = calloc((size_t)s->nfaults + 1, sizeof *r.faults);
-    if (r.faults == NULL || sim_trace_open(tr, trace, err) != SIM_OK) {
+    if (r.faults == NULL || sim_trace_open(tr, trace, err) != SIM_OK || console_logs_open(&r, dir, err) != SIM_OK) {
+        console_logs_close(&r);
         free(r.faults);
         world_destroy(w);
         images_close(&imgs);
@@ -1271,6 +1330,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
                 verdict_free(r.v[k]);
             free(r.faults);
             world_destroy(w);
+            console_logs_close(&r);
             images_close(&imgs);
             return sim_err_set(err, SIM_ENOMEM, "out of memory for the verdict");
         }
@@ -1295,6 +1355,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     if (rc != SIM_OK) {
         free(r.faults);
         world_destroy(w);
+        console_logs_close(&r);
         images_close(&imgs);
         for (int d = 0; d < r.ndev; d++)
             verdict_free(r.v[d]);
@@ -1452,6 +1513,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     for (size_t i = 0; i < r.ninjected; i++)
         sim_cancel(sm, r.injected[i]->walk_timer);
     world_destroy(w);
+    console_logs_close(&r);
     images_close(&imgs);
     for (int d = 0; d < r.ndev; d++)
         verdict_free(r.v[d]);

@@ -559,25 +559,39 @@ static int scn_u64(scn_ctx *c, const scn_node *n, const char *path, uint64_t *ou
     return 0;
 }
 
+int scn_value_number(const char *text, const char *shown, double min, double max, const char *unit, double *out,
+                     char *msg, size_t cap)
+{
+    char want[128], range[96];
+    snprintf(range, sizeof range, "%g..%g%s", min, max, unit);
+    snprintf(want, sizeof want, "a number, %s", range);
+    double v;
+    if (!scn_text_double(text, &v)) {
+        snprintf(msg, cap, "'%s' is not a number (expected %s)", shown, want);
+        return -1;
+    }
+    if (v < min || v > max) {
+        snprintf(msg, cap, "%s is out of range (%s)", shown, range);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 static int scn_num(scn_ctx *c, const scn_node *n, const char *path, double min, double max, const char *unit,
                    double *out)
 {
-    char want[128], range[96], shown[64];
+    char want[128], range[96], shown[64], msg[256];
     snprintf(range, sizeof range, "%g..%g%s", min, max, unit);
     snprintf(want, sizeof want, "a number, %s", range);
     int rc = scn_scalar(c, n, path, want);
     if (rc != 0)
         return rc;
-    double v;
     if (!n->plain)
         return scn_fail(c, n, "%s: expected %s, not the quoted string '%s' (write numbers without quotes)", path,
                         want, scn_show(n, shown, sizeof shown));
-    if (!scn_text_double(n->text, &v))
-        return scn_fail(c, n, "%s: '%s' is not a number (expected %s)", path, scn_show(n, shown, sizeof shown),
-                        want);
-    if (v < min || v > max)
-        return scn_fail(c, n, "%s: %s is out of range (%s)", path, scn_show(n, shown, sizeof shown), range);
-    *out = v;
+    if (scn_value_number(n->text, scn_show(n, shown, sizeof shown), min, max, unit, out, msg, sizeof msg) != 0)
+        return scn_fail(c, n, "%s: %s", path, msg);
     return 0;
 }
 
@@ -601,26 +615,42 @@ static int scn_bool(scn_ctx *c, const scn_node *n, const char *path, bool *out)
 }
 
 /* Durations. allowed describes the range for messages ("> 0"). */
+int scn_value_duration(const char *text, size_t len, const char *shown, sim_time min, const char *allowed,
+                       sim_time *out, char *msg, size_t cap)
+{
+    sim_time v;
+    if (text[0] == '-') {
+        snprintf(msg, cap, "%s is negative (%s)", shown, allowed);
+        return -1;
+    }
+    if (strlen(text) != len || sim_time_parse(text, &v) != 0) {
+        snprintf(msg, cap,
+                 "'%s' is not a duration (write a number with a unit: ns, us, ms, s, m, h or d, "
+                 "e.g. 250ms, 30s, 5m, 1h30m; a bare number is seconds)",
+                 shown);
+        return -1;
+    }
+    if (v > SCN_DUR_MAX) {
+        snprintf(msg, cap, "%s is longer than a year (365d is the most any duration may be)", shown);
+        return -1;
+    }
+    if (v < min) {
+        snprintf(msg, cap, "%s is too short (%s)", shown, allowed);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 static int scn_dur(scn_ctx *c, const scn_node *n, const char *path, sim_time min, const char *allowed, sim_time *out)
 {
-    char shown[64];
+    char shown[64], msg[300];
     int rc = scn_scalar(c, n, path, "a duration such as 250ms, 30s, 5m or 1h30m");
     if (rc != 0)
         return rc;
     scn_show(n, shown, sizeof shown);
-    sim_time v;
-    if (n->text[0] == '-')
-        return scn_fail(c, n, "%s: %s is negative (%s)", path, shown, allowed);
-    if (strlen(n->text) != n->len || sim_time_parse(n->text, &v) != 0)
-        return scn_fail(c, n,
-                        "%s: '%s' is not a duration (write a number with a unit: ns, us, ms, s, m, h or d, "
-                        "e.g. 250ms, 30s, 5m, 1h30m; a bare number is seconds)",
-                        path, shown);
-    if (v > SCN_DUR_MAX)
-        return scn_fail(c, n, "%s: %s is longer than a year (365d is the most any duration may be)", path, shown);
-    if (v < min)
-        return scn_fail(c, n, "%s: %s is too short (%s)", path, shown, allowed);
-    *out = v;
+    if (scn_value_duration(n->text, n->len, shown, min, allowed, out, msg, sizeof msg) != 0)
+        return scn_fail(c, n, "%s: %s", path, msg);
     return 0;
 }
 
@@ -684,22 +714,52 @@ static int scn_name(scn_ctx *c, const scn_node *n, const char *path, size_t maxl
 }
 
 /* WPA2 passphrase: "" (open) or 8..63 printable ASCII characters. */
+int scn_value_passphrase(const char *text, size_t len, char *msg, size_t cap)
+{
+    const char *what = "a WPA2 passphrase of 8..63 printable ASCII characters, or \"\" for an open network";
+    if (len != 0 && (len < 8 || len > 63)) {
+        if (len == 64)
+            snprintf(msg, cap, "is 64 characters long (expected %s; a 64-hex-digit raw PSK is not supported)", what);
+        else
+            snprintf(msg, cap, "is %zu characters long (expected %s)", len, what);
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)text[i] < 0x20 || (unsigned char)text[i] > 0x7e) {
+            snprintf(msg, cap, "character %zu is not printable ASCII (expected %s)", i + 1, what);
+            return -1;
+        }
+    return 0;
+}
+
 static int scn_passphrase(scn_ctx *c, const scn_node *n, const char *path, char *buf, size_t cap)
 {
     const char *what = "a WPA2 passphrase of 8..63 printable ASCII characters, or \"\" for an open network";
+    char msg[300];
     int rc = scn_scalar(c, n, path, what);
     if (rc != 0)
         return rc;
-    if (n->len != 0 && (n->len < 8 || n->len > 63)) {
-        if (n->len == 64)
-            return scn_fail(c, n, "%s: is 64 characters long (expected %s; a 64-hex-digit raw PSK is not supported)",
-                            path, what);
-        return scn_fail(c, n, "%s: is %zu characters long (expected %s)", path, n->len, what);
-    }
-    for (size_t i = 0; i < n->len; i++)
-        if ((unsigned char)n->text[i] < 0x20 || (unsigned char)n->text[i] > 0x7e)
-            return scn_fail(c, n, "%s: character %zu is not printable ASCII (expected %s)", path, i + 1, what);
+    if (scn_value_passphrase(n->text, n->len, msg, sizeof msg) != 0)
+        return scn_fail(c, n, "%s: %s", path, msg);
     return scn_str(c, n, path, 0, 63, what, buf, cap);
+}
+
+/* A line for a device's console: 1..SCN_CONSOLE_LINE-1 printable bytes
+ * (ASCII or UTF-8), no control character (the UART's '\n' ends it). */
+int scn_value_console_line(const char *text, size_t len, char *msg, size_t cap)
+{
+    if (len == 0 || len > SCN_CONSOLE_LINE - 1) {
+        snprintf(msg, cap, "is %zu bytes long (expected one line of 1..%d bytes for the device's console)", len,
+                 SCN_CONSOLE_LINE - 1);
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f) {
+            snprintf(msg, cap, "byte %zu is a control character (expected one line of printable text; the console "
+                               "adds the line end)", i + 1);
+            return -1;
+        }
+    return 0;
 }
 
 /* Dotted quad, exactly four decimal numbers 0..255; host order out. */
@@ -758,7 +818,7 @@ static int scn_position(scn_ctx *c, const scn_node *n, const char *path, scn_pos
     int i = 0;
     for (const scn_node *e = n->first; e != NULL; e = e->next, i++) {
         scn_path_index(p, path, i);
-        if ((rc = scn_num(c, e, p, -100000, 100000, " m", &v[i])) != 0)
+        if ((rc = scn_num(c, e, p, -SCN_POS_MAX, SCN_POS_MAX, " m", &v[i])) != 0)
             return rc;
     }
     out->x = v[0];
@@ -916,7 +976,7 @@ static const char *const scn_fault_names[] = {
     [SCN_F_DHCP] = "dhcp",               [SCN_F_RADIO_WEDGE] = "radio_wedge", [SCN_F_CABLE_PULL] = "cable_pull",
     [SCN_F_SERVICE] = "service",         [SCN_F_AP_DEAUTH] = "ap_deauth",   [SCN_F_AP_DISASSOC] = "ap_disassoc",
     [SCN_F_AP_REFUSE] = "ap_refuse",     [SCN_F_GROUP_KEY_MISS] = "group_key_miss",
-    [SCN_F_CABLE_MOVE] = "cable_move",
+    [SCN_F_CABLE_MOVE] = "cable_move",  [SCN_F_CONSOLE] = "console",
 };
 #define SCN_NFAULTS ((int)(sizeof scn_fault_names / sizeof scn_fault_names[0]))
 
@@ -937,6 +997,7 @@ static const char *const scn_expect_names[] = {
     [SCN_E_ASSOCIATED_WITH] = "associated_with",
     [SCN_E_DROPS] = "drops",
     [SCN_E_CONNECTIONS] = "connections",
+    [SCN_E_CONSOLE_LINE] = "console_line",
 };
 #define SCN_NEXPECTS ((int)(sizeof scn_expect_names / sizeof scn_expect_names[0]))
 
@@ -1465,7 +1526,9 @@ static const char *const *scn_fault_keys(scn_fault_kind k)
     static const char *const wedge[] = {"at", "fault", "mode", "survives_power_cycles", "device", NULL};
     static const char *const cable[] = {"at", "fault", "duration", "device", NULL};
     static const char *const service[] = {"at", "fault", "service", "mode", "delay", "duration", NULL};
+    static const char *const console[] = {"at", "console", "device", NULL};
     switch (k) {
+    case SCN_F_CONSOLE: return console;
     case SCN_F_SERVICE: return service;
     case SCN_F_AP_REBOOT: return reboot;
     case SCN_F_AP_OFF:
@@ -2270,6 +2333,43 @@ static int scn_check_moves(scn_ctx *c)
     return 0;
 }
 
+/* {at: T, console: "TEXT", device: NAME}: a line written to the console of
+ * the device (of every device without device:). */
+static int scn_console_entry(scn_ctx *c, const scn_node *n, const char *path, scn_fault *f)
+{
+    const scn_node *v[SCN_FAULT_KEYS];
+    const char *keys[SCN_FAULT_KEYS];
+    char p[SCN_PATH], msg[300];
+    int rc;
+    f->kind = SCN_F_CONSOLE;
+    scn_repeat_keys(scn_fault_keys(f->kind), keys);
+    if ((rc = scn_fields(c, n, path, " for a console line", keys, v)) != 0)
+        return rc;
+    const scn_node *at = scn_get(keys, v, "at");
+    if (at == NULL)
+        return scn_missing(c, n, path, "at", "when the line is written, e.g. at: 60s");
+    scn_path(p, path, "at");
+    if ((rc = scn_dur(c, at, p, 0, "must be >= 0", &f->at)) != 0)
+        return rc;
+    if (f->at > c->s->duration)
+        return scn_fail(c, at, "%s: %s is after the end of the run (duration: %s, line %d)", p, at->text,
+                        c->duration->text, c->duration->line);
+    const scn_node *x = scn_get(keys, v, "device");
+    if (x != NULL) {
+        scn_path(p, path, "device");
+        if ((rc = scn_device_ref(c, x, p, &f->device)) != 0)
+            return rc;
+    }
+    x = scn_get(keys, v, "console");
+    scn_path(p, path, "console");
+    if ((rc = scn_scalar(c, x, p, "one line of text for the device's console")) != 0)
+        return rc;
+    if (scn_value_console_line(x->text, strlen(x->text) == x->len ? x->len : 0, msg, sizeof msg) != 0)
+        return scn_fail(c, x, "%s: %s", p, msg);
+    memcpy(f->console, x->text, x->len + 1);
+    return scn_do_repeat(c, n, path, keys, v, f);
+}
+
 static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fault *f)
 {
     static const char *const all[] = {"at",      "fault",  "ap",      "duration", "keep_leases",
@@ -2277,7 +2377,7 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
                                       "mode",    "lease",  "pool",    "netmask", "router",
                                       "survives_power_cycles", "device", "service", "delay", "id", "every",
                                       "until", "count", "jitter", "reason", "status", "comeback", "pause", "lan",
-                                      NULL};
+                                      "console", NULL};
     const scn_node *v[SCN_FAULT_KEYS];
     const char *keys[SCN_FAULT_KEYS];
     char p[SCN_PATH], qual[48];
@@ -2290,10 +2390,18 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
         return scn_fail(c, n,
                         "%s: expected a mapping such as {at: 60s, fault: ap_reboot, ap: ap1, duration: 30s}, not %s",
                         path, scn_is_null(n) ? "nothing" : scn_kind_text(n));
-    const scn_node *fn = NULL;
-    for (const scn_node *k = n->first; k != NULL && k->next != NULL; k = k->next->next)
+    const scn_node *fn = NULL, *con = NULL;
+    for (const scn_node *k = n->first; k != NULL && k->next != NULL; k = k->next->next) {
         if (k->type == SCN_N_SCALAR && strcmp(k->text, "fault") == 0 && fn == NULL)
             fn = k->next;
+        if (k->type == SCN_N_SCALAR && strcmp(k->text, "console") == 0 && con == NULL)
+            con = k;
+    }
+    if (fn != NULL && con != NULL)
+        return scn_fail(c, con, "%s: an entry is a fault or a console line, not both (drop 'fault' or 'console')",
+                        path);
+    if (con != NULL)
+        return scn_console_entry(c, n, path, f);
     if (fn == NULL) {
         /* A misspelt key is the likelier mistake than a forgotten one. */
         if ((rc = scn_fields(c, n, path, "", all, v)) != 0)
@@ -2312,6 +2420,9 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
         for (int i = 0; i < SCN_NFAULTS; i++)
             if (strcmp(fn->text, scn_fault_names[i]) == 0)
                 kind = i;
+        if (kind == SCN_F_CONSOLE)
+            return scn_fail(c, fn, "%s: a console line is written as {at: 5m, console: \"TEXT\"}, not as a fault",
+                            path);
         if (kind < 0)
             return scn_fail(c, fn, "%s: unknown fault '%s' (known: %s%s)", path, scn_show(fn, shown, sizeof shown),
                             known, scn_suggest(fn->text, scn_fault_names, SCN_NFAULTS, hint, sizeof hint));
@@ -2408,7 +2519,7 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
         if ((x = scn_get(keys, v, "tx_power")) == NULL)
             return scn_missing(c, n, path, "tx_power", "the new power in dBm, -10..30");
         scn_path(p, path, "tx_power");
-        if ((rc = scn_num(c, x, p, -10, 30, " dBm", &f->tx_power_dbm)) != 0)
+        if ((rc = scn_num(c, x, p, SCN_TX_POWER_MIN, SCN_TX_POWER_MAX, " dBm", &f->tx_power_dbm)) != 0)
             return rc;
         break;
     case SCN_F_MOVE_DEVICE:
@@ -2419,7 +2530,7 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
             return rc;
         if ((x = scn_get(keys, v, "speed")) != NULL) {
             scn_path(p, path, "speed");
-            if ((rc = scn_num(c, x, p, 0, 1000, " m/s; 0 = jump", &f->speed)) != 0)
+            if ((rc = scn_num(c, x, p, 0, SCN_SPEED_MAX, " m/s; 0 = jump", &f->speed)) != 0)
                 return rc;
         }
         break;
@@ -2483,6 +2594,7 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
     case SCN_F_AP_REFUSE:
     case SCN_F_GROUP_KEY_MISS:
     case SCN_F_CABLE_MOVE:
+    case SCN_F_CONSOLE:
         break; /* parsed above */
     }
     return scn_do_repeat(c, n, path, keys, v, f);
@@ -2772,6 +2884,10 @@ static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_ex
         keys[nk++] = "after";
         keys[nk++] = "within";
         break;
+    case SCN_E_CONSOLE_LINE:
+        keys[nk++] = "after";
+        keys[nk++] = "within";
+        break;
     case SCN_E_ASSOCIATED_WITH:
         keys[nk++] = "at";
         keys[nk++] = "after";
@@ -2880,6 +2996,18 @@ static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_ex
             return rc;
         if (minv == NULL && maxv == NULL)
             e->min = 1; /* {marker: x} alone: at least one */
+        scn_path(p, path, "within");
+        if (within != NULL && (rc = scn_dur(c, within, p, 1, "must be > 0", &e->within)) != 0)
+            return rc;
+        break;
+    }
+    case SCN_E_CONSOLE_LINE: {
+        char msg[300];
+        if ((rc = scn_scalar(c, val, p, "the text a console line must contain")) != 0)
+            return rc;
+        if (scn_value_console_line(val->text, strlen(val->text) == val->len ? val->len : 0, msg, sizeof msg) != 0)
+            return scn_fail(c, val, "%s: %s", p, msg);
+        memcpy(e->console, val->text, val->len + 1);
         scn_path(p, path, "within");
         if (within != NULL && (rc = scn_dur(c, within, p, 1, "must be > 0", &e->within)) != 0)
             return rc;

@@ -471,6 +471,9 @@
  * fits); the verdict keeps a start and an end for each. */
 #define SCN_MAX_OCCURRENCES 100000
 #define SCN_MAX_EXCLUDE 16
+/* A console line (console:, console_line:, the live console's `console`):
+ * at most SCN_CONSOLE_LINE - 1 bytes. */
+#define SCN_CONSOLE_LINE 256
 
 typedef struct scn_pos {
     double x, y, z;
@@ -523,6 +526,7 @@ typedef enum {
     SCN_F_AP_REFUSE,
     SCN_F_GROUP_KEY_MISS,
     SCN_F_CABLE_MOVE,
+    SCN_F_CONSOLE,        /* not a fault: a line written to a device's console (console: TEXT) */
 } scn_fault_kind;
 
 typedef enum { SCN_DHCP_NORMAL, SCN_DHCP_IGNORE_RENEWALS, SCN_DHCP_NAK_RENEWALS, SCN_DHCP_SILENT, SCN_DHCP_EMPTY_POOL } scn_dhcp_mode;
@@ -578,6 +582,7 @@ typedef struct scn_fault {
     scn_wedge_mode wedge_mode;
     int survives_power_cycles;
     int device;           /* move_device, radio_wedge, cable_pull: index, -1 = every device */
+    char console[SCN_CONSOLE_LINE]; /* console: the line (without its end) */
     int service;          /* service: index into services */
     scn_service_mode service_mode;
     sim_time delay;       /* service, mode slow */
@@ -606,6 +611,7 @@ typedef enum {
     SCN_E_ASSOCIATED_WITH,
     SCN_E_DROPS,
     SCN_E_CONNECTIONS,
+    SCN_E_CONSOLE_LINE,
 } scn_expect_kind;
 
 /* A reference to timeline occurrences: entry (index), occ 0 = each of its
@@ -625,6 +631,7 @@ typedef struct scn_expect {
     bool flag;            /* connect_timeout_reported */
     int device;           /* device: index; -1 = judged for each device */
     char marker[32];      /* marker: its name */
+    char console[SCN_CONSOLE_LINE]; /* console_line: the text a line must contain */
     char text[96];        /* how the file wrote it, for names and messages */
     int line;
     int after_occ;        /* with after: 0 = each occurrence of the entry, k >= 1 = occurrence k */
@@ -721,6 +728,22 @@ const char *scn_fault_name(scn_fault_kind k);
 int scn_reason_value(const char *name);
 int scn_status_code_value(const char *name);
 const char *scn_expect_name(scn_expect_kind k);
+/* Value checks shared by the scenario parser and the live console (one
+ * validator per kind of value, so that both refuse the same values with the
+ * same words). shown is the value as messages quote it. Each returns 0 (and
+ * the value), or -1 with a message, without a file position, in msg. */
+int scn_value_number(const char *text, const char *shown, double min, double max, const char *unit, double *out,
+                     char *msg, size_t cap);
+int scn_value_duration(const char *text, size_t len, const char *shown, sim_time min, const char *allowed,
+                       sim_time *out, char *msg, size_t cap);
+int scn_value_passphrase(const char *text, size_t len, char *msg, size_t cap);
+int scn_value_console_line(const char *text, size_t len, char *msg, size_t cap);
+/* The ranges the file's keys take, for the console's checks. */
+#define SCN_TX_POWER_MIN (-10.0)
+#define SCN_TX_POWER_MAX 30.0
+#define SCN_POS_MAX 100000.0
+#define SCN_SPEED_MAX 1000.0
+
 /* MicroPython status names <-> values: "GOT_IP" <-> 3 etc.; -100 if unknown. */
 int scn_status_value(const char *name);
 const char *scn_status_name(int value);

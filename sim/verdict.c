@@ -105,8 +105,16 @@ struct marker {
     long long value;
 };
 
+struct con_line {
+    sim_time t;
+    char *text;
+};
+
 struct verdict {
-    char dev[32], fw[48], radio[48], phy[48], uplink[32], sink[24];
+    char dev[32], fw[48], radio[48], phy[48], uplink[32], sink[24], console[48];
+    /* what the device printed on its console (console_line) */
+    struct con_line *lines;
+    size_t nlines, caplines;
     bool only_device;
     /* The addresses the DHCP servers gave this device: uploads from them are
      * its own (the sink serves every device of the world). */
@@ -375,6 +383,16 @@ void verdict_observe(void *ctx, const sim_trace_event *ev)
         observe_call(v, ev, e[0] == 'c');
         return;
     }
+    if (strcmp(ev->comp, v->console) == 0) {
+        if (strcmp(e, "out") == 0) {
+            char *text = strdup(str(ev, "line"));
+            if (text == NULL)
+                abort(); /* a verdict missing evidence would be a lie */
+            v->lines = grow(v->lines, &v->caplines, v->nlines + 1, sizeof *v->lines);
+            v->lines[v->nlines++] = (struct con_line){.t = t, .text = text};
+        }
+        return;
+    }
     if (strcmp(ev->comp, v->fw) == 0) {
         if (strcmp(e, "marker") == 0) {
             v->markers = grow(v->markers, &v->capmarkers, v->nmarkers + 1, sizeof *v->markers);
@@ -455,6 +473,7 @@ verdict *verdict_create(const verdict_config *c)
         return NULL;
     snprintf(v->dev, sizeof v->dev, "%s", c->dev);
     snprintf(v->fw, sizeof v->fw, VERDICT_FW_COMP, c->dev);
+    snprintf(v->console, sizeof v->console, "%s.console", c->dev);
     snprintf(v->radio, sizeof v->radio, "%s", c->radio);
     snprintf(v->phy, sizeof v->phy, "%s", c->phy ? c->phy : "");
     snprintf(v->uplink, sizeof v->uplink, "%s", c->uplink);
@@ -487,6 +506,9 @@ void verdict_free(verdict *v)
     free(v->online);
     free(v->out);
     free(v->markers);
+    for (size_t i = 0; i < v->nlines; i++)
+        free(v->lines[i].text);
+    free(v->lines);
     free(v);
 }
 
@@ -1016,6 +1038,41 @@ static void check_marker(const verdict *v, const scn_expect *e, const verdict_re
             verdict_fmt_time(from, a, sizeof a), n);
 }
 
+/* console_line: the first line the device printed at or after the start
+ * (the end of entry N) that contains the text, within D when given. */
+static void check_console_line(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c,
+                               sim_time *score)
+{
+    char a[32], b[32], d[32];
+    sim_time from = ref_end(r, e->after);
+    size_t seen = 0;
+    const char *last = NULL;
+    for (size_t i = 0; i < v->nlines; i++) {
+        const struct con_line *l = &v->lines[i];
+        if (l->t < from)
+            continue;
+        if (e->within > 0 && l->t - from > e->within)
+            break;
+        seen++;
+        last = l->text;
+        if (strstr(l->text, e->console) != NULL) {
+            c->ok = true;
+            *score = l->t - from;
+            MSG("the device printed '%s' at %s, %s after %s", l->text, verdict_fmt_time(l->t, a, sizeof a),
+                verdict_fmt_time(l->t - from, b, sizeof b), verdict_fmt_time(from, d, sizeof d));
+            return;
+        }
+    }
+    c->ok = false;
+    *score = SIM_TIME_MAX;
+    if (e->within > 0)
+        snprintf(b, sizeof b, " within %s", verdict_fmt_time(e->within, d, sizeof d));
+    else
+        b[0] = '\0';
+    MSG("expected a console line containing '%s'%s of %s; the device printed %zu line(s) then%s%s%s", e->console, b,
+        verdict_fmt_time(from, a, sizeof a), seen, last ? ", the last: '" : "", last ? last : "", last ? "'" : "");
+}
+
 /* "3", "at least 3", "2..5": an inclusive range as messages show it. */
 static const char *range_text(long long min, long long max, char *buf, size_t cap)
 {
@@ -1217,6 +1274,7 @@ static bool takes_after(scn_expect_kind k)
     case SCN_E_DELIVERY_GAP_MAX:
     case SCN_E_MARKER:
     case SCN_E_ASSOCIATED_WITH:
+    case SCN_E_CONSOLE_LINE:
         return true;
     default:
         return false;
@@ -1325,6 +1383,7 @@ static void judge_once(const verdict *v, const scn_expect *e, const verdict_refs
     case SCN_E_UPLOADS_MIN: check_totals(v, e, c); return;
     case SCN_E_DELIVERY_GAP_MAX: check_gap(v, e, r, c, score); return;
     case SCN_E_MARKER: check_marker(v, e, r, c); return;
+    case SCN_E_CONSOLE_LINE: check_console_line(v, e, r, c, score); return;
     case SCN_E_MAX_OUTAGE: check_max_outage(v, e, r, c, score); return;
     case SCN_E_STATUS_NEVER: check_status_never(v, e, c); return;
     case SCN_E_ASSOCIATED_WITH: check_assoc(v, e, r, c, score); return;

@@ -10,6 +10,6 @@ if nm -D --defined-only "$image" | grep -qw main; then
 fi
 "$linkrig" run --out "$out" "$scenario" --firmware "$image"
 trace="$out/$(basename "$scenario" .yaml)/trace.jsonl"
-grep -q '"msg":"api: all checks passed"' "$trace" || {
-    echo "no 'api: all checks passed' in the firmware's log:"; grep '"comp":"cam.fw"' "$trace" | tail -5; exit 1; }
+grep -q '"line":"api: all checks passed"' "$trace" || {
+    echo "no 'api: all checks passed' in the firmware's console:"; grep '"comp":"cam.console"' "$trace" | tail -5; exit 1; }
 echo "api: all checks passed"

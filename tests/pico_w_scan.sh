@@ -10,7 +10,7 @@ linkrig=$1; image=$2; scenario=$3; out=$4
 trace="$out/picow_scan_ap_off/trace.jsonl"
 # count SSID FROM_S TO_S: scan result lines for SSID printed in [FROM, TO) s
 count() {
-    grep '"comp":"cam.fw","event":"log","msg":"ssid: '"$1"' ' "$trace" |
+    grep '"comp":"cam.console","event":"out","line":"ssid: '"$1"' ' "$trace" |
         sed 's/^{"t":\([0-9]*\),.*/\1/' |
         awk -v a="$2" -v b="$3" '$1 >= a * 1e9 && $1 < b * 1e9 { n++ } END { print n + 0 }'
 }
@@ -18,4 +18,4 @@ before=$(count labnet 0 30); during=$(count labnet 31 60); after=$(count labnet 
 camnet=$(count camnet 0 90)
 echo "labnet heard: $before scans before 30 s, $during while off, $after after 61 s; camnet: $camnet"
 [ "$before" -ge 2 ] && [ "$during" -eq 0 ] && [ "$after" -ge 2 ] && [ "$camnet" -ge 8 ] || {
-    echo "unexpected scan results:"; grep '"comp":"cam.fw"' "$trace" | head -40; exit 1; }
+    echo "unexpected scan results:"; grep '"comp":"cam.console"' "$trace" | head -40; exit 1; }

@@ -192,6 +192,66 @@ void hal_marker(const char *name, long long value)
         ops->marker(ops->b, name, value);
 }
 
+/* The console is the device's UART, not its word about itself: it is not
+ * silenced by LINKRIG_IMAGE_SILENT (a scenario that drives it talks to it). */
+void hal_console_write(const char *data, size_t len)
+{
+    if (ops && data && len > 0)
+        ops->console_write(ops->b, data, len);
+}
+
+int hal_console_printf(const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return n;
+    hal_console_write(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+    return n;
+}
+
+static int console_getc(uint64_t timeout_us)
+{
+    return ops ? ops->console_getc(ops->b, timeout_us) : HAL_ETIMEDOUT;
+}
+
+int hal_console_getc(uint32_t timeout_us)
+{
+    return console_getc(timeout_us == HAL_WAIT_FOREVER ? UINT64_MAX : timeout_us);
+}
+
+int hal_console_read_line(char *buf, size_t cap, uint32_t timeout_ms)
+{
+    if (buf == NULL || cap == 0)
+        return HAL_EINVAL;
+    size_t len = 0;
+    bool overlong = false;
+    for (;;) {
+        /* the whole timeout for the first byte; a line the rig wrote is in
+         * the buffer whole, so the rest never waits long */
+        uint64_t wait = timeout_ms == HAL_WAIT_FOREVER ? UINT64_MAX : (uint64_t)timeout_ms * 1000u;
+        int c = console_getc(len == 0 && !overlong ? wait : 1000000u);
+        if (c < 0) {
+            if (len == 0 && !overlong)
+                return c;
+            break; /* a line cut short by silence ends there */
+        }
+        if (c == '\n')
+            break;
+        if (c == '\r')
+            continue;
+        if (len + 1 < cap)
+            buf[len++] = (char)c;
+        else
+            overlong = true;
+    }
+    buf[len] = '\0';
+    return overlong ? HAL_EINVAL : (int)len;
+}
+
 const char *hal_config_str(const char *key, const char *def)
 {
     const char *v = ops && key ? ops->config_get(ops->b, key) : NULL;

@@ -137,6 +137,28 @@ typedef struct hal_setting {
 #define HAL_SETTINGS(...)                                                        \
     const hal_setting hal_settings[] = {__VA_ARGS__, {NULL, HAL_SETTING_STR, NULL, NULL}}
 
+/* The board's serial console, as a UART: what the firmware writes is the
+ * device's stdout (the rig cuts it into lines at '\n', drops '\r', and
+ * records each line: trace component "<device>.console", event "out", and
+ * the run's console.log); what the rig (a scenario's console: action, the
+ * live console's `console DEVICE LINE`) writes arrives as bytes, each line
+ * ended by '\n', in a receive buffer of HAL_CONSOLE_RX_BYTES; a line that
+ * does not fit is refused whole by the rig, never cut.
+ *
+ * hal_console_getc: the next received byte (0..255), or HAL_ETIMEDOUT when
+ * none came within timeout_us (0: only what is there; HAL_WAIT_FOREVER:
+ * no limit). Blocks the task like
+ * hal_sleep; from a callback only timeout 0 is allowed.
+ * hal_console_read_line: the next line without its '\n' (and '\r'), as a
+ * C string; returns its length, HAL_ETIMEDOUT when no byte came within
+ * timeout_ms (HAL_WAIT_FOREVER: no limit), or HAL_EINVAL for a line longer than cap - 1 (its bytes are
+ * consumed up to the '\n' and dropped whole, as a shell would refuse it). */
+#define HAL_CONSOLE_RX_BYTES 1024
+void hal_console_write(const char *data, size_t len);
+int hal_console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int hal_console_getc(uint32_t timeout_us);
+int hal_console_read_line(char *buf, size_t cap, uint32_t timeout_ms);
+
 /* Unrecoverable firmware error: reports the message and stops the device. */
 _Noreturn void hal_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -28,7 +28,7 @@
 #include "hal.h"
 #include "wifi_chip.h"
 
-#define LINKRIG_BOARD_ABI 2u
+#define LINKRIG_BOARD_ABI 3u
 #define LINKRIG_IMAGE_SYMBOL "linkrig_firmware_image"
 
 /* The rig's side, called by the image. `b` is the rig's handle of the device
@@ -93,6 +93,12 @@ typedef struct linkrig_board_ops {
     int (*eth_get_mac)(void *b, uint8_t mac[6]);
     int (*eth_link_status)(void *b);
     int (*eth_send)(void *b, size_t len, const void *frame);
+
+    /* ---- the serial console (ABI 3) ---- */
+    void (*console_write)(void *b, const char *data, size_t len);
+    /* The next received byte (0..255), or HAL_ETIMEDOUT after timeout_us
+     * (0: do not wait; UINT64_MAX: no limit), or HAL_ENOTASK when it would block outside a task. */
+    int (*console_getc)(void *b, uint64_t timeout_us);
 } linkrig_board_ops;
 
 /* The image's side, read by the rig. */

@@ -73,33 +73,12 @@ const char *pico_rig_wifi_password(void)
     return k[0] != '\0' ? k : NULL;
 }
 
-/* ---- stdio: printf & co., wrapped at link time as pico_stdio does ---- */
+/* ---- stdio: printf & co., wrapped at link time as pico_stdio does ----
+ * stdout is the board's UART (hal_console_*): the rig cuts it into lines. */
 
-static struct {
-    char buf[256];
-    size_t len;
-} line;
-
-static void line_flush(void)
+static void out_bytes(const char *p, size_t n)
 {
-    if (line.len == 0)
-        return;
-    line.buf[line.len] = '\0';
-    hal_log(HAL_LOG_INFO, "%s", line.buf);
-    line.len = 0;
-}
-
-static void out_char(char c)
-{
-    if (c == '\n') {
-        line_flush();
-        return;
-    }
-    if (c == '\r')
-        return; /* CRLF from code written for serial terminals */
-    if (line.len == sizeof line.buf - 1)
-        line_flush();
-    line.buf[line.len++] = c;
+    hal_console_write(p, n);
 }
 
 static int out_vprintf(const char *fmt, va_list ap)
@@ -108,9 +87,7 @@ static int out_vprintf(const char *fmt, va_list ap)
     int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
     if (n < 0)
         return n;
-    size_t shown = (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1;
-    for (size_t i = 0; i < shown; i++)
-        out_char(tmp[i]);
+    out_bytes(tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
     return n;
 }
 
@@ -154,15 +131,15 @@ int __wrap___vprintf_chk(int flag, const char *fmt, va_list ap)
 
 int __wrap_puts(const char *s)
 {
-    for (; *s != '\0'; s++)
-        out_char(*s);
-    out_char('\n');
+    out_bytes(s, strlen(s));
+    out_bytes("\n", 1);
     return 1;
 }
 
 int __wrap_putchar(int c)
 {
-    out_char((char)c);
+    char ch = (char)c;
+    out_bytes(&ch, 1);
     return (unsigned char)c;
 }
 
@@ -189,13 +166,16 @@ bool stdio_deinit_all(void)
 
 void stdio_flush(void)
 {
-    line_flush();
+    /* the UART sends as it is written; a partial line stays the rig's until
+     * its '\n' */
 }
 
+/* pico_stdio: a character from stdin, or PICO_ERROR_TIMEOUT; the UART's
+ * receive side on the rig. */
 int getchar_timeout_us(uint32_t timeout_us)
 {
-    sleep_us(timeout_us);
-    return PICO_ERROR_TIMEOUT;
+    int c = hal_console_getc(timeout_us);
+    return c >= 0 ? c : PICO_ERROR_TIMEOUT;
 }
 
 /* ---- panic ---- */
@@ -207,7 +187,6 @@ _Noreturn void panic(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    line_flush();
     hal_panic("panic: %s", msg);
 }
 
