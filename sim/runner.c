@@ -36,6 +36,7 @@ struct fault_ev {
      * entry's own at, how many have started, the jitter's random stream,
      * and each one's start and end for the verdict. */
     int entry;          /* -1: typed at the console */
+    sim_err *err;       /* typed at the console: where a model's refusal goes */
     sim_time at0;
     long long k;
     sim_rng *jitter;
@@ -51,6 +52,7 @@ struct console_peer {
     int fd;          /* -1: free */
     char buf[512];
     size_t len;
+    bool overlong;   /* inside a line longer than buf: refused whole, up to its end */
 };
 
 struct run {
@@ -241,7 +243,7 @@ static void fault_start_cb(void *arg)
         ap_set_enabled(world_ap(w, f->ap), true);
         break;
     case SCN_F_AP_PASSPHRASE:
-        ap_set_passphrase(world_ap(w, f->ap), f->passphrase, NULL);
+        ap_set_passphrase(world_ap(w, f->ap), f->passphrase, fe->err);
         break;
     case SCN_F_AP_TX_POWER:
         medium_node_set_tx_power(world_ap_node(w, f->ap), f->tx_power_dbm);
@@ -340,7 +342,7 @@ static void fault_start_cb(void *arg)
          * by the board, and the console_line that waited for an answer
          * fails on its own */
         FOR_TARGETS(w, f, i)
-            board_console_input(world_device_board(w, i), f->console, NULL);
+            board_console_input(world_device_board(w, i), f->console, fe->err);
         break;
     }
 }
@@ -460,7 +462,15 @@ static int inject(struct run *r, const scn_fault *f, char *reply, size_t cap, co
     fe->f.at = sim_now(world_sim(r->w));
     fe->start = fe->f.at;
     fe->end = fault_end_time(&fe->f);
+    /* the reply says what the model did: a refusal is the model's message */
+    sim_err err = {0};
+    fe->err = &err;
     fault_start_cb(fe);
+    fe->err = NULL;
+    if (err.code != SIM_OK) {
+        snprintf(reply, cap, "error: %s\n", err.msg);
+        return -1;
+    }
     snprintf(reply, cap, "ok: %s\n", what);
     return 0;
 }
@@ -512,13 +522,30 @@ static const char console_help[] =
     "commands: status | ap reboot [AP] DURATION | ap off [AP] | ap on [AP] | ap passphrase [AP] PASS |\n"
     "  ap power [AP] DBM | ap deauth|disassoc [AP] REASON [DEVICE] | ap refuse [AP] STATUS DURATION |\n"
     "  ap rekey [AP] | move camera X [Y] [speed M/S] | radio wedge [commands|frames|both] |\n"
-    "  dhcp [AP] normal|ignore|nak|silent|empty | cable pull | cable plug | help | quit\n";
+    "  dhcp [AP] normal|ignore|nak|silent|empty | cable pull | cable plug |\n"
+    "  console DEVICE LINE (a line to the device's serial console; its output is printed as DEVICE> LINE) |\n"
+    "  help | quit\n";
 
-static int parse_num(const char *t, double *v)
+/* Values typed at the console go through the scenario parser's own
+ * validators (scenario.h, scn_value_*): what a file refuses, the console
+ * refuses with the same words. Each returns 0, or -1 with the reply made. */
+static int console_number(const char *what, const char *t, double min, double max, const char *unit, double *v,
+                          char *reply, size_t cap)
 {
-    char *end;
-    *v = strtod(t, &end);
-    return t[0] != '\0' && *end == '\0' && isfinite(*v) ? 0 : -1;
+    char msg[300];
+    if (scn_value_number(t, t, min, max, unit, v, msg, sizeof msg) == 0)
+        return 0;
+    snprintf(reply, cap, "error: %s: %s\n", what, msg);
+    return -1;
+}
+
+static int console_duration(const char *what, const char *t, sim_time *v, char *reply, size_t cap)
+{
+    char msg[300];
+    if (scn_value_duration(t, strlen(t), t, 1, "must be > 0", v, msg, sizeof msg) == 0)
+        return 0;
+    snprintf(reply, cap, "error: %s: %s\n", what, msg);
+    return -1;
 }
 
 /* A reason or status code at the console: a number 1..65535 or its name
@@ -535,6 +562,43 @@ static int console_code(char **tok, int n, int i, bool reason, uint16_t *out)
         return -1;
     *out = (uint16_t)v;
     return 0;
+}
+
+/* console DEVICE LINE: the rest of the line, as typed, to the device's
+ * serial console; the reply says whether the device's UART took it. */
+static void console_write(struct run *r, const char *rest, char **tok, int n, char *reply, size_t cap)
+{
+    if (n < 3) {
+        snprintf(reply, cap, "error: usage: console DEVICE LINE (e.g. 'console cam status')\n");
+        return;
+    }
+    int d = world_device_index(r->w, tok[1]);
+    if (d < 0) {
+        snprintf(reply, cap, "error: no device named '%s'\n", tok[1]);
+        return;
+    }
+    const char *p = rest;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    size_t len = strlen(p);
+    while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == ' ' || p[len - 1] == '\t'))
+        len--;
+    char text[SCN_CONSOLE_LINE], msg[300];
+    if (scn_value_console_line(p, len, msg, sizeof msg) != 0) {
+        snprintf(reply, cap, "error: console: %s\n", msg);
+        return;
+    }
+    memcpy(text, p, len);
+    text[len] = '\0';
+    scn_fault f;
+    memset(&f, 0, sizeof f);
+    f.ap = -1;
+    f.kind = SCN_F_CONSOLE;
+    f.device = d;
+    memcpy(f.console, text, len + 1);
+    char what[SCN_CONSOLE_LINE + 64];
+    snprintf(what, sizeof what, "written to %s's console: %s", tok[1], text);
+    inject(r, &f, reply, cap, what);
 }
 
 static void console_exec(struct run *r, const char *line, char *reply, size_t cap)
@@ -567,10 +631,12 @@ static void console_exec(struct run *r, const char *line, char *reply, size_t ca
             f.ap = find_ap(r, tok[i++]);
         const char *apn = r->s->aps[f.ap].name;
         if (strcmp(tok[1], "reboot") == 0) {
-            if (i >= n || sim_time_parse(tok[i], &f.duration) != 0 || f.duration <= 0) {
+            if (i >= n) {
                 snprintf(reply, cap, "error: ap reboot needs a duration, e.g. 'ap reboot 20s'\n");
                 return;
             }
+            if (console_duration("ap reboot", tok[i], &f.duration, reply, cap) != 0)
+                return;
             f.kind = SCN_F_AP_REBOOT;
             snprintf(what, sizeof what, "%s reboots for %s", apn, tok[i]);
         } else if (strcmp(tok[1], "off") == 0 || strcmp(tok[1], "on") == 0) {
@@ -583,19 +649,28 @@ static void console_exec(struct run *r, const char *line, char *reply, size_t ca
             }
             f.kind = SCN_F_AP_PASSPHRASE;
             if (strcmp(tok[i], "open") != 0) {
-                size_t len = strlen(tok[i]);
-                if (len < 8 || len > 63) {
-                    snprintf(reply, cap, "error: a WPA2 passphrase has 8 to 63 characters\n");
+                /* the rest of the line: a passphrase may hold spaces */
+                const char *pass = line + (tok[i] - buf);
+                size_t len = strlen(pass);
+                while (len > 0 && (pass[len - 1] == ' ' || pass[len - 1] == '\t' || pass[len - 1] == '\r'))
+                    len--;
+                char msg[300];
+                if (scn_value_passphrase(pass, len, msg, sizeof msg) != 0) {
+                    snprintf(reply, cap, "error: ap passphrase: %s\n", msg);
                     return;
                 }
-                snprintf(f.passphrase, sizeof f.passphrase, "%s", tok[i]);
+                memcpy(f.passphrase, pass, len);
+                f.passphrase[len] = '\0';
             }
             snprintf(what, sizeof what, "%s passphrase changed", apn);
         } else if (strcmp(tok[1], "power") == 0) {
-            if (i >= n || parse_num(tok[i], &f.tx_power_dbm) != 0 || f.tx_power_dbm < -10 || f.tx_power_dbm > 30) {
+            if (i >= n) {
                 snprintf(reply, cap, "error: ap power needs a transmit power in dBm, -10..30\n");
                 return;
             }
+            if (console_number("ap power", tok[i], SCN_TX_POWER_MIN, SCN_TX_POWER_MAX, " dBm", &f.tx_power_dbm, reply,
+                               cap) != 0)
+                return;
             f.kind = SCN_F_AP_TX_POWER;
             snprintf(what, sizeof what, "%s transmits at %g dBm", apn, f.tx_power_dbm);
         } else if (strcmp(tok[1], "deauth") == 0 || strcmp(tok[1], "disassoc") == 0) {
@@ -614,12 +689,13 @@ static void console_exec(struct run *r, const char *line, char *reply, size_t ca
                      f.kind == SCN_F_AP_DEAUTH ? "deauthentication" : "disassociation", f.code,
                      f.device < 0 ? "every station" : tok[i + 1]);
         } else if (strcmp(tok[1], "refuse") == 0) {
-            if (console_code(tok, n, i, false, &f.code) != 0 || i + 1 >= n ||
-                sim_time_parse(tok[i + 1], &f.duration) != 0 || f.duration <= 0) {
+            if (console_code(tok, n, i, false, &f.code) != 0 || i + 1 >= n) {
                 snprintf(reply, cap, "error: ap refuse [AP] STATUS DURATION: a status code 1..65535 or its name "
                                      "(ap_full, try_later, ...) and how long, e.g. 'ap refuse ap_full 30s'\n");
                 return;
             }
+            if (console_duration("ap refuse", tok[i + 1], &f.duration, reply, cap) != 0)
+                return;
             f.kind = SCN_F_AP_REFUSE;
             snprintf(what, sizeof what, "%s refuses associations with status %u for %s", apn, f.code, tok[i + 1]);
         } else if (strcmp(tok[1], "rekey") == 0) {
@@ -635,23 +711,29 @@ static void console_exec(struct run *r, const char *line, char *reply, size_t ca
         }
         inject(r, &f, reply, cap, what);
     } else if (strcmp(tok[0], "move") == 0) {
-        if (n < 3 || strcmp(tok[1], "camera") != 0 || parse_num(tok[2], &f.to.x) != 0) {
+        if (n < 3 || strcmp(tok[1], "camera") != 0) {
             snprintf(reply, cap, "error: usage: move camera X [Y] [speed M/S] (metres)\n");
             return;
         }
+        if (console_number("move: X", tok[2], -SCN_POS_MAX, SCN_POS_MAX, " m", &f.to.x, reply, cap) != 0)
+            return;
         int i = 3;
-        if (i < n && strcmp(tok[i], "speed") != 0 && parse_num(tok[i++], &f.to.y) != 0) {
+        if (i < n && strcmp(tok[i], "speed") != 0 &&
+            console_number("move: Y", tok[i++], -SCN_POS_MAX, SCN_POS_MAX, " m", &f.to.y, reply, cap) != 0)
+            return;
+        if (i < n && (strcmp(tok[i], "speed") != 0 || i + 1 >= n)) {
             snprintf(reply, cap, "error: usage: move camera X [Y] [speed M/S] (metres)\n");
             return;
         }
-        if (i < n && (strcmp(tok[i], "speed") != 0 || i + 1 >= n || parse_num(tok[i + 1], &f.speed) != 0 ||
-                      f.speed <= 0)) {
-            snprintf(reply, cap, "error: usage: move camera X [Y] [speed M/S] (metres)\n");
+        if (i < n && console_number("move: speed", tok[i + 1], 0, SCN_SPEED_MAX, " m/s; 0 = jump", &f.speed, reply,
+                                    cap) != 0)
             return;
-        }
         f.kind = SCN_F_MOVE_DEVICE;
         snprintf(what, sizeof what, "camera moves to (%g, %g)%s", f.to.x, f.to.y, f.speed > 0 ? " walking" : "");
         inject(r, &f, reply, cap, what);
+    } else if (strcmp(tok[0], "console") == 0) {
+        /* the text after the device's name, as typed (spaces kept) */
+        console_write(r, n >= 2 ? line + (tok[1] - buf) + strlen(tok[1]) : "", tok, n, reply, cap);
     } else if (strcmp(tok[0], "radio") == 0 && n >= 2 && strcmp(tok[1], "wedge") == 0) {
         f.kind = SCN_F_RADIO_WEDGE;
         f.wedge_mode = SCN_WEDGE_BOTH;
@@ -697,7 +779,22 @@ static void console_exec(struct run *r, const char *line, char *reply, size_t ca
     }
 }
 
-/* Reads what is there without blocking and runs every complete line. */
+static void peer_reply(struct console_peer *p, int out_fd, FILE *out, const char *reply)
+{
+    (void)p;
+    if (reply[0] == '\0')
+        return;
+    if (out) {
+        fputs(reply, out);
+        fflush(out);
+    } else {
+        (void)!write(out_fd, reply, strlen(reply));
+    }
+}
+
+/* Reads what is there without blocking and runs every complete line. A line
+ * longer than the buffer is refused whole: its bytes are dropped up to and
+ * including its '\n', so no tail of it ever runs as a command. */
 static void serve_peer(struct run *r, struct console_peer *p, int out_fd, FILE *out)
 {
     for (;;) {
@@ -715,21 +812,27 @@ static void serve_peer(struct run *r, struct console_peer *p, int out_fd, FILE *
         while ((nl = memchr(p->buf, '\n', p->len)) != NULL) {
             *nl = '\0';
             char reply[1024];
-            console_exec(r, p->buf, reply, sizeof reply);
-            if (reply[0]) {
-                if (out) {
-                    fputs(reply, out);
-                    fflush(out);
-                } else {
-                    (void)!write(out_fd, reply, strlen(reply));
-                }
+            if (p->overlong) {
+                p->overlong = false; /* the refused line ends here */
+                reply[0] = '\0';
+            } else {
+                console_exec(r, p->buf, reply, sizeof reply);
             }
+            peer_reply(p, out_fd, out, reply);
             size_t used = (size_t)(nl - p->buf) + 1;
             memmove(p->buf, p->buf + used, p->len - used);
             p->len -= used;
         }
-        if (p->len == sizeof p->buf - 1)
-            p->len = 0; /* an overlong line is dropped, not run in pieces */
+        if (p->len == sizeof p->buf - 1) {
+            if (!p->overlong) {
+                char reply[160];
+                snprintf(reply, sizeof reply, "error: line too long (at most %zu characters): refused\n",
+                         sizeof p->buf - 2);
+                peer_reply(p, out_fd, out, reply);
+            }
+            p->overlong = true;
+            p->len = 0;
+        }
     }
 }
 

@@ -2407,13 +2407,13 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
         if ((rc = scn_fields(c, n, path, "", all, v)) != 0)
             return rc;
         char known[400];
-        scn_join(scn_fault_names, SCN_NFAULTS, known, sizeof known);
+        scn_join(scn_fault_names, SCN_F_CONSOLE, known, sizeof known); /* console: is not a fault: key */
         return scn_fail(c, n, "%s: missing required key 'fault' (one of: %s)", path, known);
     }
     int kind;
     {
         char shown[64], known[400], hint[80];
-        scn_join(scn_fault_names, SCN_NFAULTS, known, sizeof known);
+        scn_join(scn_fault_names, SCN_F_CONSOLE, known, sizeof known); /* console: is not a fault: key */
         if ((rc = scn_scalar(c, fn, path, "a fault name")) != 0)
             return rc;
         kind = -1;
@@ -2425,7 +2425,7 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
                             path);
         if (kind < 0)
             return scn_fail(c, fn, "%s: unknown fault '%s' (known: %s%s)", path, scn_show(fn, shown, sizeof shown),
-                            known, scn_suggest(fn->text, scn_fault_names, SCN_NFAULTS, hint, sizeof hint));
+                            known, scn_suggest(fn->text, scn_fault_names, SCN_F_CONSOLE, hint, sizeof hint));
     }
     f->kind = (scn_fault_kind)kind;
     const char *fname = scn_fault_names[kind];

@@ -982,6 +982,99 @@ static void test_truncations(void **state)
     printf("%zu truncations: %d parsed\n", len + 1, parsed);
 }
 
+/* The console: timeline lines (console:) and the console_line expectation. */
+static void test_console(void **state)
+{
+    (void)state;
+    const char *good = "name: x\nduration: 1h\nworld:\n  aps: [{name: a, ssid: s}]\n"
+                       "  devices: [{name: cam1}, {name: cam2}]\n"
+                       "timeline:\n"
+                       "  - {id: c, at: 5m, console: \"connect camnet correct horse battery\"}\n"
+                       "  - {at: 6m, console: disconnect, device: cam2, every: 1m, count: 2}\n"
+                       "expect:\n"
+                       "  - {console_line: connected, after: c, within: 10s, device: cam1}\n"
+                       "  - console_line: \"status GOT_IP\"\n";
+    scenario *s = parse_ok(good);
+    assert_int_equal(s->nfaults, 2);
+    assert_int_equal(s->faults[0].kind, SCN_F_CONSOLE);
+    assert_string_equal(s->faults[0].console, "connect camnet correct horse battery");
+    assert_int_equal(s->faults[0].device, -1);
+    assert_int_equal(s->faults[0].at, SIM_SEC(300));
+    assert_int_equal(s->faults[1].device, 1);
+    assert_int_equal(s->faults[1].count, 2);
+    assert_int_equal(s->expects[0].kind, SCN_E_CONSOLE_LINE);
+    assert_string_equal(s->expects[0].console, "connected");
+    assert_int_equal(s->expects[0].after, 0);
+    assert_int_equal(s->expects[0].within, SIM_SEC(10));
+    assert_int_equal(s->expects[0].device, 0);
+    assert_string_equal(s->expects[1].console, "status GOT_IP");
+    assert_int_equal(s->expects[1].after, -1);
+    scn_free(s);
+
+    const char *head = "name: x\nduration: 1h\nworld: {aps: [{name: a, ssid: s}]}\n";
+    size_t cap = 4096;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    snprintf(t, cap, "%stimeline: [{at: 1m, console: \"\"}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "\"\""), "timeline[0].console: is 0 bytes long", SIM_EINVAL);
+    snprintf(t, cap, "%stimeline: [{at: 1m, console: \"a\\tb\"}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "\"a"), "byte 2 is a control character", SIM_EINVAL);
+    snprintf(t, cap, "%stimeline: [{at: 1m, console: [x]}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "[x]"), "timeline[0].console: expected one line", SIM_EINVAL);
+    snprintf(t, cap, "%stimeline: [{at: 1m, console: x, fault: ap_off, ap: a}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "console"), "a fault or a console line, not both", SIM_EINVAL);
+    snprintf(t, cap, "%stimeline: [{at: 1m, fault: console}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "console}"), "not as a fault", SIM_EINVAL);
+    snprintf(t, cap, "%stimeline: [{at: 1m, console: x, ap: a}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "ap: a"), "unknown key 'ap'", SIM_EINVAL);
+    snprintf(t, cap, "%stimeline: [{console: x}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "{console"), "missing required key 'at'", SIM_EINVAL);
+    snprintf(t, cap, "%stimeline: [{at: 2h, console: x}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "2h"), "after the end of the run", SIM_EINVAL);
+    snprintf(t, cap, "%stimeline: [{at: 1m, console: x, device: nosuch}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "nosuch"), "timeline[0].device", SIM_EINVAL);
+    /* 256 bytes: one more than a console line holds */
+    char longline[300];
+    memset(longline, 'x', 256);
+    longline[256] = '\0';
+    snprintf(t, cap, "%stimeline: [{at: 1m, console: %s}]\n", head, longline);
+    parse_bad(t, strlen(t), 4, col_of(t, "xxx"), "is 256 bytes long", SIM_EINVAL);
+    snprintf(t, cap, "%sexpect: [{console_line: \"\"}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "\"\""), "expect[0].console_line: is 0 bytes long", SIM_EINVAL);
+    snprintf(t, cap, "%sexpect: [{console_line: ok, within: 0s}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "0s"), "expect[0].within: 0s is too short", SIM_EINVAL);
+    snprintf(t, cap, "%sexpect: [{console_line: ok, min: 2}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "min"), "unknown key 'min'", SIM_EINVAL);
+    snprintf(t, cap, "%sexpect: [{console_line: ok, after: nosuch}]\n", head);
+    parse_bad(t, strlen(t), 4, col_of(t, "nosuch"), "expect[0].after", SIM_EINVAL);
+    free(t);
+}
+
+/* The validators the live console shares with the parser. */
+static void test_value_validators(void **state)
+{
+    (void)state;
+    char msg[300];
+    double d;
+    sim_time t;
+    assert_int_equal(scn_value_number("99", "99", SCN_TX_POWER_MIN, SCN_TX_POWER_MAX, " dBm", &d, msg, sizeof msg),
+                     -1);
+    assert_string_equal(msg, "99 is out of range (-10..30 dBm)");
+    assert_int_equal(scn_value_number("12.5", "12.5", -10, 30, " dBm", &d, msg, sizeof msg), 0);
+    assert_true(d == 12.5);
+    assert_int_equal(scn_value_number("nan", "nan", -10, 30, "", &d, msg, sizeof msg), -1);
+    assert_int_equal(scn_value_duration("9223372036.9", 12, "9223372036.9", 1, "> 0", &t, msg, sizeof msg), -1);
+    assert_int_equal(scn_value_duration("400d", 4, "400d", 1, "> 0", &t, msg, sizeof msg), -1);
+    assert_non_null(strstr(msg, "longer than a year"));
+    assert_int_equal(scn_value_duration("20s", 3, "20s", 1, "> 0", &t, msg, sizeof msg), 0);
+    assert_int_equal(t, SIM_SEC(20));
+    assert_int_equal(scn_value_passphrase("short", 5, msg, sizeof msg), -1);
+    assert_int_equal(scn_value_passphrase("correct horse", 13, msg, sizeof msg), 0);
+    assert_int_equal(scn_value_passphrase("", 0, msg, sizeof msg), 0);
+    assert_int_equal(scn_value_console_line("status", 6, msg, sizeof msg), 0);
+    assert_int_equal(scn_value_console_line("a\nb", 3, msg, sizeof msg), -1);
+}
+
 static void test_shipped_scenarios(void **state)
 {
     (void)state;
@@ -1027,6 +1120,8 @@ int main(void)
         cmocka_unit_test(test_more_refusals),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_repeats_and_refs),
+        cmocka_unit_test(test_console),
+        cmocka_unit_test(test_value_validators),
         cmocka_unit_test(test_repeat_refusals),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_truncations),
