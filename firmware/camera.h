@@ -5,8 +5,9 @@
  * connection to a sink; while unhealthy it skips the frame instead of
  * stalling on a socket that will never write. It counts frames sent,
  * skipped and failed (a send that failed while the link looked healthy),
- * reports each frame and a summary every 10 s to the trace, and serves a
- * status page over HTTP (lwIP httpd, port 80).
+ * reports each frame and a summary every 10 s to the trace, serves a
+ * status page over HTTP (lwIP httpd, port 80), and answers commands on its
+ * serial console (console.h: connect, disconnect, active, scan, status).
  *
  * Settings (hal_config_*): wlan.ssid, wlan.key, camera.period_ms (1000),
  * camera.frame_bytes (20480), sink.ip ("10.0.2.100") and sink.port (9000)

@@ -123,6 +123,12 @@
  *                                   # move_device, radio_wedge, cable_pull, cable_move,
  *                                   # group_key_miss, ap_deauth, ap_disassoc take an optional
  *                                   # device: NAME (default: every device)
+ *     - {at: 5m, console: "connect camnet other-key", device: cam}
+ *                                   # not a fault: a line written to the device's serial
+ *                                   #   console (every device's without device:); 1..255
+ *                                   #   printable bytes, the line end added (README, "The
+ *                                   #   console"); a line the device left no room for in its
+ *                                   #   receive buffer is refused whole (trace in_refused)
  *     - {id: reboot, at: 5m, every: 5m, until: 2h, fault: ap_reboot, ap: ap1, duration: 20s}
  *     - {id: walk, at: 2h10m, every: 4h, count: 6, jitter: 30s, fault: move_device, to: [400, 0], speed: 2}
  *                                   # any entry: id (a name for after:/exclude:); every with
@@ -149,6 +155,7 @@
  *     - {associated_with: ap1, at: 10m}           # or after: ENTRY (its end); optional within: D
  *     - drops: {max: 30}                          # or {min, max}, or a number (exactly)
  *     - connections: {max: 100}                   # or {min, max}, or a number (exactly)
+ *     - {console_line: "connected", after: 0, within: 10s}   # after, within optional
  *
  * Reason and status codes. A number, or the name hostapd gives the code
  * (src/common/ieee802_11_defs.h, WLAN_REASON_* / WLAN_STATUS_* in lower
@@ -289,8 +296,8 @@
  * (trace events "chip" and "eth" under the device's component), the air and
  * the AP (association, 4-way handshake, deauthentication, beacon loss), the
  * DHCP servers (leases), the Ethernet PHY, and the rig's TCP sink (bytes and
- * uploads, with their times). The one exception is marker, which is about the
- * firmware's own markers by definition. Words used below:
+ * uploads, with their times). The exceptions are marker and console_line, which are
+ * about the firmware's own markers and console output by definition. Words used below:
  *   - a join is a chip wifi_join call; an attempt is a join;
  *   - a status poll is a wifi_link_status, tcpip_link_status or
  *     eth_link_status call, and what it returned; the connected values are
@@ -347,7 +354,7 @@
  *                duration the end is the start and it lasts to the end of
  *                the run).
  *   ap_off, ap_on, ap_passphrase, ap_tx_power, dhcp, radio_wedge, ap_deauth,
- *   ap_disassoc
+ *   ap_disassoc, console
  *                change the model at the start and have no end of their
  *                own: the change lasts until another entry undoes it (ap_on
  *                after ap_off, dhcp mode normal; a wedge until the power
@@ -435,6 +442,12 @@
  *   drops: n | {min, max}   the number of losses (see above) the rig saw.
  *   connections: n | {min, max}   the number of TCP connections the device
  *       opened to the rig's sink (each accepted connection counts once).
+ *   console_line: TEXT [after: N] [within: D]   the device printed on its
+ *       serial console (trace "<device>.console", event "out") a line that
+ *       contains TEXT, at or after the start of the run (the end of entry
+ *       N), within D of it when given. Like marker, this is what the
+ *       firmware says by definition: it judges the firmware's reports (a
+ *       failure reported as a success), never the link.
  *
  * The summary (runner_print_summary) lists each drop — a loss — with its
  * time, the timeline occurrence that had started last before it (by id, or

@@ -421,6 +421,71 @@ static void test_task_create(void **state)
     rig_down(&r);
 }
 
+/* ---- the console: a UART ---- */
+
+struct uart {
+    int got[8];
+    int rc_timeout, rc_long, rc_ok;
+    char line[16];
+    long long woke_ms;
+};
+
+static int uart_task(void *arg)
+{
+    struct uart *u = arg;
+    hal_console_write("hello\r\nwor", 10);
+    hal_console_printf("ld %d\n", 42);
+    /* nothing there yet: a timeout after 5 ms of virtual time */
+    u->rc_timeout = hal_console_getc(5000);
+    /* blocks until the rig writes at 1 s */
+    u->rc_long = hal_console_read_line(u->line, 4, HAL_WAIT_FOREVER); /* "toolong": refused whole */
+    u->woke_ms = (long long)hal_ticks_ms();
+    u->rc_ok = hal_console_read_line(u->line, sizeof u->line, 10000);
+    return 0;
+}
+
+static void write_at_1s(void *arg)
+{
+    struct rig *r = arg;
+    sim_err err;
+    assert_int_equal(board_console_input(r->b, "toolong", &err), SIM_OK);
+    assert_int_equal(board_console_input(r->b, "ok go", &err), SIM_OK);
+    assert_int_equal(board_console_input(r->b, "bad\tline", &err), SIM_EINVAL);
+}
+
+static void test_console(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_up(&r, 1, 0);
+    struct uart u;
+    memset(&u, 0, sizeof u);
+    spawn(&r, "uart", uart_task, &u);
+    sim_at(r.s, SIM_SEC(1), write_at_1s, &r);
+    sim_run_until(r.s, SIM_SEC(5));
+    assert_int_equal(u.rc_timeout, HAL_ETIMEDOUT);
+    assert_int_equal(u.rc_long, HAL_EINVAL);
+    assert_int_equal(u.woke_ms, 1000);
+    assert_int_equal(u.rc_ok, 5);
+    assert_string_equal(u.line, "ok go");
+    fflush(r.trace);
+    assert_non_null(strstr(r.trace_text, "\"comp\":\"cam.console\",\"event\":\"out\",\"line\":\"hello\""));
+    assert_non_null(strstr(r.trace_text, "\"comp\":\"cam.console\",\"event\":\"out\",\"line\":\"world 42\""));
+    assert_non_null(strstr(r.trace_text, "\"comp\":\"cam.console\",\"event\":\"in\",\"line\":\"ok go\""));
+    /* a full receive buffer refuses a line whole */
+    sim_err err;
+    char big[200];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    int n = 0;
+    while (board_console_input(r.b, big, &err) == SIM_OK)
+        n++;
+    assert_int_equal(n, HAL_CONSOLE_RX_BYTES / (int)sizeof big);
+    assert_int_equal(err.code, SIM_ELIMIT);
+    assert_non_null(strstr(err.msg, "has not read its console"));
+    rig_down(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +499,7 @@ int main(void)
         cmocka_unit_test(test_no_app_main),
         cmocka_unit_test(test_ticks_wrap),
         cmocka_unit_test(test_task_create),
+        cmocka_unit_test(test_console),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
