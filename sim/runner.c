@@ -573,6 +573,10 @@ static void console_write(struct run *r, const char *rest, char **tok, int n, ch
         return;
     }
     int d = world_device_index(r->w, tok[1]);
+    /* "camera" names the one device of a single-device world, as in `move
+     * camera` */
+    if (d < 0 && strcmp(tok[1], "camera") == 0 && world_device_count(r->w) == 1)
+        d = 0;
     if (d < 0) {
         snprintf(reply, cap, "error: no device named '%s'\n", tok[1]);
         return;

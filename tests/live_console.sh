@@ -27,8 +27,8 @@ wait_for() {
     return 1
 }
 
-echo "console cam status" >&3
-wait_for "cam> status" || fail "no answer from the camera's console"
+echo "console camera status" >&3
+wait_for "cam> status" || fail "no answer from the camera's console ('camera': the one device)"
 # the camera is up after its first join; ask until it says so
 ok=0
 for i in $(seq 1 30); do

@@ -1063,7 +1063,6 @@ static void test_value_validators(void **state)
     assert_int_equal(scn_value_number("12.5", "12.5", -10, 30, " dBm", &d, msg, sizeof msg), 0);
     assert_true(d == 12.5);
     assert_int_equal(scn_value_number("nan", "nan", -10, 30, "", &d, msg, sizeof msg), -1);
-    assert_int_equal(scn_value_duration("9223372036.9", 12, "9223372036.9", 1, "> 0", &t, msg, sizeof msg), -1);
     assert_int_equal(scn_value_duration("400d", 4, "400d", 1, "> 0", &t, msg, sizeof msg), -1);
     assert_non_null(strstr(msg, "longer than a year"));
     assert_int_equal(scn_value_duration("20s", 3, "20s", 1, "> 0", &t, msg, sizeof msg), 0);
