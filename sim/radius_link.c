@@ -35,6 +35,17 @@ struct radius_link {
     radius_link_capture_fn capture;
     void *capture_ctx;
     pending q[PENDING_MAX];
+    /* Recent answers by (identifier, Request Authenticator): a resend of
+     * an answered request gets the same answer, as RFC 2865 2's duplicate
+     * detection has a server do, without asking a server that may still
+     * count the request as in progress. */
+    struct answered {
+        int used;
+        uint8_t key[17];
+        uint8_t pkt[PKT_MAX];
+        size_t len;
+    } done[PENDING_MAX];
+    int done_next;
 };
 
 radius_link *radius_link_create(sim *s, const char *name, uint16_t port, sim_time latency,
@@ -65,7 +76,7 @@ radius_link *radius_link_create(sim *s, const char *name, uint16_t port, sim_tim
     l->s = s;
     snprintf(l->name, sizeof l->name, "%s", name ? name : "radius");
     l->latency = latency;
-    l->wall_timeout_ms = 5000;
+    l->wall_timeout_ms = 2000;
     l->deliver = deliver;
     l->ctx = ctx;
     for (int i = 0; i < PENDING_MAX; i++)
@@ -135,6 +146,28 @@ void radius_link_send(void *link, const uint8_t *pkt, size_t len)
         note(l, "radius_lost", "server down");
         return;
     }
+    pending *p = NULL;
+    for (int i = 0; i < PENDING_MAX && !p; i++)
+        if (!l->q[i].used)
+            p = &l->q[i];
+    if (!p) {
+        note(l, "radius_lost", "too many replies in flight");
+        return;
+    }
+    uint8_t key[17] = {0};
+    if (len >= 20) {
+        key[0] = pkt[1];
+        memcpy(key + 1, pkt + 4, 16);
+        for (int i = 0; i < PENDING_MAX; i++)
+            if (l->done[i].used && memcmp(l->done[i].key, key, sizeof key) == 0) {
+                memcpy(p->pkt, l->done[i].pkt, l->done[i].len);
+                p->len = l->done[i].len;
+                p->used = 1;
+                note(l, "radius_duplicate", "answered from the earlier reply");
+                sim_after(l->s, l->latency, deliver_cb, p);
+                return;
+            }
+    }
     /* Old datagrams (answers to earlier retransmissions) are not this one's. */
     uint8_t junk[PKT_MAX];
     while (recv(l->fd, junk, sizeof junk, MSG_DONTWAIT) > 0)
@@ -143,10 +176,6 @@ void radius_link_send(void *link, const uint8_t *pkt, size_t len)
         note(l, "radius_lost", strerror(errno));
         return;
     }
-    pending *p = NULL;
-    for (int i = 0; i < PENDING_MAX && !p; i++)
-        if (!l->q[i].used)
-            p = &l->q[i];
     struct pollfd pfd = {.fd = l->fd, .events = POLLIN};
     int r;
     do
@@ -158,10 +187,16 @@ void radius_link_send(void *link, const uint8_t *pkt, size_t len)
     }
     uint8_t buf[PKT_MAX];
     ssize_t n = recv(l->fd, buf, sizeof buf, 0);
-    if (n <= 0 || !p) {
-        note(l, "radius_lost", n <= 0 ? strerror(errno) : "too many replies in flight");
+    if (n <= 0) {
+        note(l, "radius_lost", strerror(errno));
         return;
     }
+    struct answered *a = &l->done[l->done_next];
+    l->done_next = (l->done_next + 1) % PENDING_MAX;
+    a->used = len >= 20;
+    memcpy(a->key, key, sizeof key);
+    memcpy(a->pkt, buf, (size_t)n);
+    a->len = (size_t)n;
     memcpy(p->pkt, buf, (size_t)n);
     p->len = (size_t)n;
     p->used = 1;

@@ -6,10 +6,10 @@
  * `latency` of virtual time after the send: virtual time stands still while
  * the real server thinks, so a run's timing does not depend on the host.
  * Faults: `down` drops every request (as an unreachable server), a larger
- * latency makes the AP retransmit (the server answers a retransmission from
- * its duplicate cache). Each packet, both ways, can be shown to a capture
- * callback as the UDP payload it is, so the wire capture shows RADIUS as it
- * would cross the AP's LAN.
+ * latency makes the AP retransmit (a resend of an answered request gets the
+ * same answer, as a server's duplicate detection gives, RFC 2865 2). Each
+ * packet, both ways, can be shown to a capture callback as the UDP payload
+ * it is, so the wire capture shows RADIUS as it would cross the AP's LAN.
  *
  * Not deterministic in content (the server's TLS randoms are its own); the
  * timing is.
@@ -37,7 +37,7 @@ void radius_link_set_down(radius_link *l, bool down);
 void radius_link_set_latency(radius_link *l, sim_time latency);
 /* Send one request (a radius_send op for ap_8021x). */
 void radius_link_send(void *link, const uint8_t *pkt, size_t len);
-/* Wall milliseconds to wait for a reply before calling it lost; default 5000. */
+/* Wall milliseconds to wait for a reply before calling it lost; default 2000. */
 void radius_link_set_wall_timeout(radius_link *l, int ms);
 
 #endif
