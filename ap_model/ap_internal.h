@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "ap_model/ap.h"
+#include "ap_model/ap_8021x.h"
 #include "dot11/crypto.h"
 #include "dot11/frame.h"
 #include "sim/sim.h"
@@ -70,6 +71,7 @@ typedef struct ap_sta {
      * passphrase change applies from the next handshake on. */
     ap_ptk_state ptk_state;
     uint8_t pmk[DOT11_PMK_LEN];
+    bool pmk_from_aaa; /* set by 802.1X before the 4-way handshake */
     uint8_t anonce[DOT11_NONCE_LEN];
     uint8_t ptk[DOT11_PTK_LEN];
     bool ptk_installed;
@@ -100,7 +102,11 @@ struct ap {
     uint8_t ssid[DOT11_SSID_MAX_LEN];
     size_t ssid_len;
     char passphrase[64]; /* "" for an open network */
-    bool rsn;            /* WPA2-PSK/CCMP */
+    bool rsn;            /* WPA2-PSK/CCMP, or WPA2-Enterprise */
+    bool enterprise;     /* AKM 802.1X: the PMK comes from the RADIUS server */
+    ap_8021x *dot1x;
+    void (*radius_send)(void *ctx, const uint8_t *pkt, size_t len);
+    void *radius_ctx;
     struct dot11_rsn rsn_desc;
     uint8_t pmk[DOT11_PMK_LEN]; /* cached for (ssid, passphrase) */
     uint8_t bssid[6];
@@ -157,6 +163,8 @@ void ap_rx_probe_req(ap *a, const struct dot11_mgmt *m);
 /* An EAPOL frame to an authorized station, CCMP-protected with its PTK
  * (the 4-way handshake is over), at mgmt_rate. */
 int ap_send_eapol_protected(ap *a, ap_sta *sta, const uint8_t *eapol, size_t len);
+/* An EAPOL frame before any key (EAP of 802.1X), in the clear, at mgmt_rate. */
+int ap_send_eapol_clear(ap *a, const uint8_t sta_mac[6], const uint8_t *eapol, size_t len);
 /* Last PN sent with GTK key_id, as a Key RSC (12.7.2 e): 0 for one unused. */
 uint64_t ap_gtk_rsc(const ap *a, int key_id);
 

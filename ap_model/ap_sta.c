@@ -50,6 +50,8 @@ void ap_sta_forget(ap_sta *sta)
 {
     ap *a = sta->owner;
     ap_wpa_stop(sta);
+    if (a->dot1x)
+        ap_8021x_forget(a->dot1x, sta->mac);
     /* Keys and nonces go with the slot. */
     memset(sta, 0, sizeof(*sta));
     sta->owner = a;
@@ -122,7 +124,13 @@ static void sta_open_port(ap_sta *sta)
 static void sta_start_rsna(ap_sta *sta)
 {
     ap_wpa_stop(sta);
-    ap_wpa_start(sta);
+    sta->pmk_from_aaa = false;
+    /* WPA2-Enterprise: 802.1X first; its Accept starts the 4-way handshake
+     * with the PMK the server sent (ap_8021x.h). */
+    if (sta->owner->enterprise)
+        ap_8021x_start(sta->owner->dot1x, sta->mac);
+    else
+        ap_wpa_start(sta);
 }
 
 /* Back to State 1: a station in State 1 is one the AP does not keep. */
@@ -269,7 +277,7 @@ static bool suite_in(const uint32_t *suites, size_t n, uint32_t want)
 /* The station's RSNE against what we offer (12.6.3: it must select one of
  * the AP's ciphers and AKMs); status codes of 9.4.1.9 as hostapd maps its
  * RSN validation results. On success the element is copied to rsne. */
-static uint16_t ap_check_rsne(const struct dot11_mgmt *m, uint8_t *rsne, size_t *rsne_len)
+static uint16_t ap_check_rsne(const struct dot11_mgmt *m, uint32_t akm, uint8_t *rsne, size_t *rsne_len)
 {
     struct dot11_ie ie;
     struct dot11_rsn rsn;
@@ -287,7 +295,7 @@ static uint16_t ap_check_rsne(const struct dot11_mgmt *m, uint8_t *rsne, size_t 
         return DOT11_STATUS_INVALID_GROUP_CIPHER;
     if (!suite_in(rsn.pairwise, rsn.n_pairwise, DOT11_CIPHER_CCMP))
         return DOT11_STATUS_INVALID_PAIRWISE_CIPHER;
-    if (!suite_in(rsn.akm, rsn.n_akm, DOT11_AKM_PSK))
+    if (!suite_in(rsn.akm, rsn.n_akm, akm))
         return DOT11_STATUS_INVALID_AKMP;
     /* 9.4.2.25.4: MFPR (bit 6) asks for management frame protection, which
      * this AP does not offer; MFPR without MFPC (bit 7) is invalid anyway. */
@@ -327,7 +335,7 @@ static uint16_t ap_check_assoc(ap *a, const struct dot11_mgmt *m, uint8_t *rsne,
         return DOT11_STATUS_ASSOC_DENIED_RATES;
     /* An open network ignores an RSNE, as hostapd does without wpa=. */
     if (a->rsn)
-        return ap_check_rsne(m, rsne, rsne_len);
+        return ap_check_rsne(m, a->enterprise ? DOT11_AKM_8021X : DOT11_AKM_PSK, rsne, rsne_len);
     *rsne_len = 0;
     return DOT11_STATUS_SUCCESS;
 }
@@ -570,6 +578,8 @@ void ap_rx_data(ap *a, const uint8_t *frame, size_t len, const struct dot11_hdr 
          * station associated without an RSNE has no authenticator. */
         if (sta->rsne_len == 0)
             ap_trace_drop(a, sa, "eapol_open");
+        else if (a->enterprise && e.payload_len >= 2 && e.payload[1] != 3 /* EAPOL-Key */)
+            ap_8021x_rx_eapol(a->dot1x, sta->mac, e.payload, e.payload_len);
         else
             ap_wpa_rx_eapol(sta, e.payload, e.payload_len);
         return;

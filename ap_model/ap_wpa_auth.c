@@ -193,7 +193,9 @@ static ap_ptk_state ptk_start(ap_sta *sta, const ap_eapol_rx *rx)
 {
     ap *a = sta->owner;
     (void)rx;
-    memcpy(sta->pmk, a->pmk, sizeof(sta->pmk));
+    /* WPA2-Enterprise: the PMK is this station's, from the RADIUS server. */
+    if (!sta->pmk_from_aaa)
+        memcpy(sta->pmk, a->pmk, sizeof(sta->pmk));
     sim_rng_bytes(a->rng, sta->anonce, sizeof(sta->anonce));
     ap_ptk_begin(sta, 1);
     return AP_PTK_PTKSTART;

@@ -45,6 +45,8 @@
 
 #include "dot11/crypto.h"
 #include "dot11/frame.h"
+#include "eap/eap_peer.h"
+#include "eap/eapol.h"
 
 #define FRAME_MAX 2400
 #define MAX_SEEN 32
@@ -161,6 +163,11 @@ struct radio {
     radio_wedge_mode wedge;
     int wedge_survives; /* power cycles it still survives */
     bool wedge_cycled;  /* powered off since the wedge hit: the next power-on is a cycle */
+
+    /* Enterprise: the supplicant of the current attempt, and the join's
+     * certificates (copied: the caller's strings need not outlive it). */
+    eap_peer *eap;
+    char *ca_pem, *cert_pem, *key_pem;
 
     struct pmk_entry pmk_cache[PMK_CACHE];
     uint64_t pmk_clock;
@@ -303,6 +310,7 @@ void radio_config_default(radio_config *c)
     c->auth_attempts = 3;
     c->assoc_attempts = 3;
     c->handshake_timeout_ms = 2500;
+    c->eap_timeout_ms = 30000;
     c->roam_period_ms = 10000;
     c->join_scan_passes = 2;
     c->badauth_retries = 1;
@@ -370,6 +378,10 @@ void radio_destroy(radio *r)
     roam_cancel(r);
     sim_cancel(r->s, r->down_event);
     dot11_ccm_free(r->ccm);
+    eap_peer_free(r->eap);
+    free(r->ca_pem);
+    free(r->cert_pem);
+    free(r->key_pem);
     free(r);
 }
 
@@ -383,6 +395,8 @@ void radio_set_host(radio *r, const radio_host_ops *ops)
 
 static void wipe_keys(radio *r)
 {
+    eap_peer_free(r->eap);
+    r->eap = NULL;
     r->have_ptk = false;
     r->have_replay = false;
     r->keys_installed = false;
@@ -777,6 +791,8 @@ static void send_assoc(radio *r)
     mgmt_hdr(r, &h, r->target.bssid, r->target.bssid);
     struct dot11_rsn rsn;
     dot11_rsn_init_wpa2_psk_ccmp(&rsn, 0);
+    if (r->join.auth == RADIO_AUTH_WPA2_ENTERPRISE)
+        rsn.akm[0] = DOT11_AKM_8021X;
     struct dot11_assoc_req_params p = {
         .capability = DOT11_CAP_ESS | DOT11_CAP_SHORT_SLOT_TIME,
         .listen_interval = 10,
@@ -784,7 +800,7 @@ static void send_assoc(radio *r)
         .ssid_len = r->join.ssid_len,
         .rates = sta_rates,
         .n_rates = sizeof sta_rates,
-        .rsn = r->join.auth == RADIO_AUTH_WPA2_PSK ? &rsn : NULL,
+        .rsn = r->join.auth != RADIO_AUTH_OPEN ? &rsn : NULL,
     };
     if (p.rsn != NULL) {
         int n = dot11_rsn_build(r->rsne, sizeof r->rsne, &rsn);
@@ -845,7 +861,7 @@ static void link_established(radio *r)
     sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "link_up");
     sim_trace_str(t, "bssid", b);
     sim_trace_int(t, "aid", r->aid);
-    sim_trace_bool(t, "wpa2", r->join.auth == RADIO_AUTH_WPA2_PSK);
+    sim_trace_bool(t, "wpa2", r->join.auth != RADIO_AUTH_OPEN);
     sim_trace_end(t);
     if (r->host.link_up)
         r->host.link_up(r->host.ctx);
@@ -926,6 +942,35 @@ static void join_restart(radio *r)
     scan_begin(r, &o, ST_JOIN_SCAN, r->join.has_bssid ? r->join.channel : 0);
 }
 
+static char *dup_or_null(const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d != NULL)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* What each method needs (eap_peer_new refuses the same, later). */
+static bool enterprise_ok(const radio_join_params *p)
+{
+    if (p->identity[0] == '\0' || memchr(p->identity, 0, sizeof p->identity) == NULL ||
+        memchr(p->eap_password, 0, sizeof p->eap_password) == NULL ||
+        memchr(p->anonymous_identity, 0, sizeof p->anonymous_identity) == NULL)
+        return false;
+    switch (p->eap_method) {
+    case RADIO_EAP_PEAP_MSCHAPV2:
+    case RADIO_EAP_TTLS_PAP:
+        return p->eap_password[0] != '\0';
+    case RADIO_EAP_TLS:
+        return p->client_cert_pem != NULL && p->client_key_pem != NULL;
+    default:
+        return false;
+    }
+}
+
 static bool passphrase_ok(const char *p)
 {
     size_t n = strnlen(p, 64);
@@ -945,9 +990,12 @@ int radio_join(radio *r, const radio_join_params *p)
         return RADIO_ETIMEDOUT;
     if (p == NULL || p->ssid_len == 0 || p->ssid_len > 32)
         return RADIO_EINVAL;
-    if (p->auth != RADIO_AUTH_OPEN && p->auth != RADIO_AUTH_WPA2_PSK)
+    if (p->auth != RADIO_AUTH_OPEN && p->auth != RADIO_AUTH_WPA2_PSK &&
+        p->auth != RADIO_AUTH_WPA2_ENTERPRISE)
         return RADIO_EINVAL;
     if (p->auth == RADIO_AUTH_WPA2_PSK && !passphrase_ok(p->passphrase))
+        return RADIO_EINVAL;
+    if (p->auth == RADIO_AUTH_WPA2_ENTERPRISE && !enterprise_ok(p))
         return RADIO_EINVAL;
     if (r->state == ST_SCANNING)
         return RADIO_EBUSY;
@@ -962,6 +1010,15 @@ int radio_join(radio *r, const radio_join_params *p)
     wipe_keys(r);
     r->join = *p;
     r->join.passphrase[63] = '\0';
+    free(r->ca_pem);
+    free(r->cert_pem);
+    free(r->key_pem);
+    r->ca_pem = dup_or_null(p->ca_cert_pem);
+    r->cert_pem = dup_or_null(p->client_cert_pem);
+    r->key_pem = dup_or_null(p->client_key_pem);
+    r->join.ca_cert_pem = r->ca_pem;
+    r->join.client_cert_pem = r->cert_pem;
+    r->join.client_key_pem = r->key_pem;
     r->have_pmk = false;
     r->badauth_left = r->cfg.badauth_retries;
     r->passes = r->cfg.join_scan_passes;
@@ -970,7 +1027,8 @@ int radio_join(radio *r, const radio_join_params *p)
     ssid[p->ssid_len] = '\0';
     sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "join_start");
     sim_trace_str(t, "ssid", ssid);
-    sim_trace_str(t, "auth", p->auth == RADIO_AUTH_OPEN ? "open" : "wpa2-psk");
+    sim_trace_str(t, "auth", p->auth == RADIO_AUTH_OPEN ? "open"
+                             : p->auth == RADIO_AUTH_WPA2_PSK ? "wpa2-psk" : "wpa2-enterprise");
     sim_trace_end(t);
     r->last_result = RADIO_LINK_JOIN;
     join_restart(r);
@@ -1133,6 +1191,8 @@ static void handle_msg1(radio *r, const struct dot11_eapol_key *k)
 {
     if (r->have_replay && k->replay_counter <= r->replay)
         return; /* 12.7.2: replay counter must increase */
+    if (!r->have_pmk && r->join.auth == RADIO_AUTH_WPA2_ENTERPRISE)
+        return; /* no PMK before EAP succeeded: not our exchange yet */
     if (!r->have_pmk) {
         pmk_for(r, r->join.ssid, r->join.ssid_len, r->join.passphrase);
         if (!r->have_pmk) {
@@ -1286,14 +1346,106 @@ void radio_set_group_key_miss(radio *r, bool on)
     sim_trace_end(t);
 }
 
+/* ---- Enterprise: the chip's 802.1X supplicant ---------------------------
+ * After association the chip waits for the AP's EAP-Request/Identity (an
+ * authenticator sends it at once, as hostapd does) and answers each request
+ * through eap_peer; each request re-arms eap_timeout_ms. EAP-Success gives
+ * the PMK (MSK[0..31], IEEE 802.11-2020 12.7.1.3) and the 4-way handshake
+ * follows as for a PSK. EAP-Failure, or a refused server certificate, ends
+ * the join with BADAUTH, as a refused PSK does: cyw43's only
+ * authentication-failure status; the trace event "eap_failure" says why. */
+
+static void eap_timeout(void *arg)
+{
+    radio *r = arg;
+    r->timer = 0;
+    trace_state(r, SIM_LOG_INFO, "eap_timeout", "method", r->eap ? "started" : "no request");
+    cancel_all(r);
+    wipe_keys(r);
+    r->last_result = RADIO_LINK_JOIN; /* as a key-exchange timeout: the chip rejoins */
+    r->passes = r->cfg.join_scan_passes;
+    join_restart(r);
+}
+
+static void eap_begin(radio *r)
+{
+    eap_peer_config pc = {
+        .method = (eap_method)r->join.eap_method,
+        .identity = r->join.identity,
+        .anonymous_identity = r->join.anonymous_identity[0] ? r->join.anonymous_identity : NULL,
+        .password = r->join.eap_password[0] ? r->join.eap_password : NULL,
+        .ca_cert_pem = r->ca_pem,
+        .client_cert_pem = r->cert_pem,
+        .client_key_pem = r->key_pem,
+    };
+    char err[160];
+    eap_peer_free(r->eap);
+    r->have_pmk = false; /* each association runs EAP anew: no PMKSA caching */
+    r->eap = eap_peer_new(&pc, err, sizeof err);
+    if (r->eap == NULL) {
+        join_failed(r, RADIO_LINK_BADAUTH, err);
+        return;
+    }
+    trace_state(r, SIM_LOG_INFO, "eap_start", "identity", pc.anonymous_identity ? pc.anonymous_identity : pc.identity);
+    r->timer = sim_after(r->s, SIM_MS(r->cfg.eap_timeout_ms), eap_timeout, r);
+}
+
+static void handle_eap(radio *r, const uint8_t *frame, size_t len)
+{
+    const uint8_t *body;
+    size_t blen;
+    if (r->state != ST_HANDSHAKE || r->eap == NULL || r->have_pmk ||
+        eapol_parse(frame, len, NULL, &body, &blen) != 0)
+        return;
+    uint8_t resp[EAP_PEER_MAX_PACKET];
+    size_t rl = 0;
+    eap_peer_result res = eap_peer_rx(r->eap, body, blen, resp, sizeof resp, &rl);
+    if (res == EAP_PEER_RESPOND) {
+        uint8_t f[EAPOL_HDR_LEN + EAP_PEER_MAX_PACKET];
+        size_t n = eapol_build(f, sizeof f, EAPOL_TYPE_EAP_PACKET, resp, rl);
+        if (n)
+            send_data(r, r->target.bssid, DOT11_ETHERTYPE_EAPOL, f, n, false, robust_rate(r));
+        cancel_timer(r);
+        r->timer = sim_after(r->s, SIM_MS(r->cfg.eap_timeout_ms), eap_timeout, r);
+        return;
+    }
+    if (res == EAP_PEER_SUCCESS) {
+        uint8_t msk[EAP_MSK_LEN];
+        if (eap_peer_msk(r->eap, msk) != 0)
+            return;
+        memcpy(r->pmk, msk, 32);
+        memset(msk, 0, sizeof msk);
+        r->have_pmk = true;
+        trace_state(r, SIM_LOG_INFO, "eap_success", NULL, NULL);
+        cancel_timer(r);
+        r->timer = sim_after(r->s, SIM_MS(r->cfg.handshake_timeout_ms), handshake_timeout, r);
+        return;
+    }
+    if (res == EAP_PEER_FAILURE) {
+        static const char *const kinds[] = {"none", "rejected", "server_certificate", "client_certificate", "protocol"};
+        eap_peer_fail f = eap_peer_failure(r->eap);
+        sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "eap_failure");
+        sim_trace_str(t, "kind", (unsigned)f < 5 ? kinds[f] : "?");
+        sim_trace_str(t, "why", eap_peer_reason(r->eap));
+        sim_trace_end(t);
+        char why[200];
+        snprintf(why, sizeof why, "802.1X: %s", eap_peer_reason(r->eap));
+        join_failed(r, RADIO_LINK_BADAUTH, why);
+    }
+}
+
 static void handle_eapol(radio *r, const uint8_t *frame, size_t len)
 {
     if (r->state != ST_HANDSHAKE && r->state != ST_JOINED)
         return;
     if (commands_hung(r))
         return; /* the supplicant runs in the hung firmware */
-    if (r->join.auth != RADIO_AUTH_WPA2_PSK)
+    if (r->join.auth == RADIO_AUTH_OPEN)
         return;
+    if (r->join.auth == RADIO_AUTH_WPA2_ENTERPRISE && len >= 2 && frame[1] == EAPOL_TYPE_EAP_PACKET) {
+        handle_eap(r, frame, len);
+        return;
+    }
     struct dot11_eapol_key k;
     if (dot11_eapol_key_parse(frame, len, &k) != 0)
         return;
@@ -1364,7 +1516,7 @@ int radio_send_ethernet(radio *r, const uint8_t *eth, size_t len)
         r->stats.wedge_tx_dropped++;
         return RADIO_OK;
     }
-    send_data(r, e.dst, e.ethertype, e.payload, e.payload_len, r->join.auth == RADIO_AUTH_WPA2_PSK,
+    send_data(r, e.dst, e.ethertype, e.payload, e.payload_len, r->join.auth != RADIO_AUTH_OPEN,
               r->cfg.data_rate);
     r->stats.tx_data++;
     return RADIO_OK;
@@ -1422,7 +1574,7 @@ static void handle_data(radio *r, const struct dot11_hdr *h, const uint8_t *fram
     }
     if (!radio_joined(r))
         return;
-    if (r->join.auth == RADIO_AUTH_WPA2_PSK && !h->protected_frame) {
+    if (r->join.auth != RADIO_AUTH_OPEN && !h->protected_frame) {
         r->stats.rx_dropped++;
         trace_state(r, SIM_LOG_DEBUG, "drop", "why", "unprotected data on a WPA2 link");
         return;
@@ -1539,6 +1691,10 @@ static void handle_mgmt(radio *r, const uint8_t *frame, size_t len, const dot11_
         }
         set_state(r, ST_HANDSHAKE);
         r->last_beacon = sim_now(r->s);
+        if (r->join.auth == RADIO_AUTH_WPA2_ENTERPRISE) {
+            eap_begin(r);
+            return;
+        }
         r->timer = sim_after(r->s, SIM_MS(r->cfg.handshake_timeout_ms), handshake_timeout, r);
         return;
     case DOT11_STYPE_DEAUTH:

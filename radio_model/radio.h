@@ -120,6 +120,17 @@ enum {
 
 #define RADIO_AUTH_OPEN 0
 #define RADIO_AUTH_WPA2_PSK 1
+/* WPA2-Enterprise (AKM 00-0F-AC:1): the chip's supplicant runs EAP
+ * (eap/eap_peer.h) and takes the PMK from the MSK. The cyw43-driver's
+ * public API has no Enterprise auth type; Infineon's WHD names it
+ * WHD_SECURITY_WPA2_AES_ENT (0x02400004), the value the chip driver API
+ * uses (firmware_shim/include/wifi_chip.h). */
+#define RADIO_AUTH_WPA2_ENTERPRISE 2
+
+/* EAP methods of an Enterprise join (the EAP type numbers). */
+#define RADIO_EAP_TLS 13
+#define RADIO_EAP_TTLS_PAP 21
+#define RADIO_EAP_PEAP_MSCHAPV2 25
 
 typedef struct radio radio;
 
@@ -136,6 +147,8 @@ typedef struct radio_config {
     int assoc_attempts;          /* default 3 */
     uint32_t handshake_timeout_ms; /* wait for message 1, and for message 3 after each message 2;
                                     * default 2500 (WICED WWD DEFAULT_EAPOL_KEY_PACKET_TIMEOUT) */
+    uint32_t eap_timeout_ms;     /* Enterprise: wait for the next EAP request; default 30000
+                                  * (IEEE 802.1X-2004 8.2.11.1.2 authPeriod) */
     int join_scan_passes;        /* default 2 */
     int badauth_retries;         /* whole-join retries after a failed handshake; default 1 */
     uint32_t roam_period_ms;     /* the chip's rejoin attempts after a link loss; default 10000 */
@@ -182,6 +195,15 @@ typedef struct radio_join_params {
     bool has_bssid;
     uint8_t bssid[6];
     int channel;         /* with has_bssid: 0 = any */
+    /* RADIO_AUTH_WPA2_ENTERPRISE: the method and credentials. The PEM
+     * strings are copied by radio_join; NULL where not used. */
+    int eap_method;              /* RADIO_EAP_* */
+    char identity[128];
+    char anonymous_identity[128]; /* outer identity; "" = identity */
+    char eap_password[128];
+    const char *ca_cert_pem;     /* NULL: the server's certificate is not checked */
+    const char *client_cert_pem; /* EAP-TLS */
+    const char *client_key_pem;  /* EAP-TLS */
 } radio_join_params;
 
 /* The port is copied; the radio starts powered down (port disabled). */
