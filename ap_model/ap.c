@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include "ap_model/ap_internal.h"
+#include "dot11/akm.h"
+#include "dot11/sae.h"
 
 #define AP_DTIM_PERIOD 2 /* hostapd's default dtim_period */
 
@@ -247,6 +249,33 @@ static int ap_enterprise_init(ap *a, const ap_config *cfg, sim_err *err)
     return a->dot1x ? SIM_OK : SIM_EINVAL;
 }
 
+/* WPA3-Personal: AKM SAE in the RSNE, alone or after PSK (transition
+ * mode). Management frame protection is not offered yet (RSN Capabilities
+ * 0), so a WPA3-only BSS here is SAE without PMF: see README. */
+static int ap_sae_init(ap *a, const ap_config *cfg, sim_err *err)
+{
+    if (a->enterprise)
+        return sim_err_set(err, SIM_EINVAL, "ap: SAE and a RADIUS secret exclude each other");
+    size_t n = strlen(cfg->sae_password);
+    if (n < 1 || n >= sizeof a->sae_password)
+        return sim_err_set(err, SIM_EINVAL, "ap: the SAE password must be 1..255 characters");
+    snprintf(a->sae_password, sizeof a->sae_password, "%s", cfg->sae_password);
+    a->sae = true;
+    a->rsn = true;
+    if (a->passphrase[0] == '\0')
+        dot11_rsn_init_wpa2_psk_ccmp(&a->rsn_desc, 0), a->rsn_desc.n_akm = 0;
+    a->rsn_desc.akm[a->rsn_desc.n_akm++] = DOT11_AKM_SAE;
+    a->sae_threshold_cfg = cfg->sae_anti_clogging_threshold > 0 ? cfg->sae_anti_clogging_threshold : 5;
+    a->sae_threshold = a->sae_threshold_cfg;
+    return SIM_OK;
+}
+
+void ap_set_sae_anti_clogging(ap *a, bool always)
+{
+    if (a != NULL)
+        a->sae_threshold = always ? 0 : a->sae_threshold_cfg;
+}
+
 void ap_set_radius(ap *a, void (*send)(void *ctx, const uint8_t *pkt, size_t len), void *ctx)
 {
     if (a == NULL)
@@ -392,6 +421,10 @@ ap *ap_create(sim *s, const dot11_air_port *air, const ap_config *cfg, sim_err *
     }
     memcpy(a->bssid, cfg->bssid, 6);
     if (cfg->radius_secret && cfg->radius_secret[0] && ap_enterprise_init(a, cfg, err) != SIM_OK) {
+        ap_destroy(a);
+        return NULL;
+    }
+    if (cfg->sae_password && cfg->sae_password[0] && ap_sae_init(a, cfg, err) != SIM_OK) {
         ap_destroy(a);
         return NULL;
     }

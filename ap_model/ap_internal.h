@@ -71,7 +71,11 @@ typedef struct ap_sta {
      * passphrase change applies from the next handshake on. */
     ap_ptk_state ptk_state;
     uint8_t pmk[DOT11_PMK_LEN];
-    bool pmk_from_aaa; /* set by 802.1X before the 4-way handshake */
+    bool pmk_from_aaa; /* set by 802.1X or SAE before the 4-way handshake */
+    uint32_t akm;      /* the AKM of the association's RSNE */
+    struct dot11_sae *sae; /* the SAE exchange (ap_sae.c) */
+    bool sae_accepted;
+    uint8_t sae_pmk[DOT11_PMK_LEN];
     uint8_t anonce[DOT11_NONCE_LEN];
     uint8_t ptk[DOT11_PTK_LEN];
     bool ptk_installed;
@@ -104,6 +108,11 @@ struct ap {
     char passphrase[64]; /* "" for an open network */
     bool rsn;            /* WPA2-PSK/CCMP, or WPA2-Enterprise */
     bool enterprise;     /* AKM 802.1X: the PMK comes from the RADIUS server */
+    bool sae;            /* AKM SAE offered (alone, or beside PSK: transition mode) */
+    char sae_password[256];
+    int sae_threshold, sae_threshold_cfg;
+    uint8_t sae_token_key[32]; /* drawn at the first token handed out */
+    bool sae_token_ready;
     ap_8021x *dot1x;
     void (*radius_send)(void *ctx, const uint8_t *pkt, size_t len);
     void *radius_ctx;
@@ -181,6 +190,14 @@ void ap_send_disassoc(ap *a, const uint8_t *da, uint16_t reason);
 void ap_sta_rsna_done(ap_sta *sta);
 void ap_rx_mgmt(ap *a, const uint8_t *frame, size_t len, const struct dot11_hdr *hdr);
 void ap_rx_data(ap *a, const uint8_t *frame, size_t len, const struct dot11_hdr *hdr);
+
+/* ap_sta.c: the station completed an authentication (State 2). */
+void ap_sta_authenticated(ap_sta *sta);
+ap_sta *ap_sta_alloc_for(ap *a, const uint8_t mac[6]);
+
+/* ap_sae.c: Authentication frames with algorithm 3 (12.4.8). */
+void ap_sae_rx_auth(ap *a, const struct dot11_mgmt *m);
+void ap_sae_forget(ap_sta *sta);
 
 /* ap_wpa_auth.c */
 void ap_wpa_start(ap_sta *sta);

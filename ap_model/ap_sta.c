@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ap_model/ap_internal.h"
+#include "dot11/akm.h"
 
 /* ------------------------------------------------------------------ */
 /* Station table                                                         */
@@ -52,6 +53,7 @@ void ap_sta_forget(ap_sta *sta)
     ap_wpa_stop(sta);
     if (a->dot1x)
         ap_8021x_forget(a->dot1x, sta->mac);
+    ap_sae_forget(sta);
     /* Keys and nonces go with the slot. */
     memset(sta, 0, sizeof(*sta));
     sta->owner = a;
@@ -125,6 +127,13 @@ static void sta_start_rsna(ap_sta *sta)
 {
     ap_wpa_stop(sta);
     sta->pmk_from_aaa = false;
+    /* SAE: the PMK of the SAE exchange (12.4.5.4). */
+    if (sta->akm == DOT11_AKM_SAE) {
+        memcpy(sta->pmk, sta->sae_pmk, DOT11_PMK_LEN);
+        sta->pmk_from_aaa = true;
+        ap_wpa_start(sta);
+        return;
+    }
     /* WPA2-Enterprise: 802.1X first; its Accept starts the 4-way handshake
      * with the PMK the server sent (ap_8021x.h). */
     if (sta->owner->enterprise)
@@ -228,6 +237,17 @@ void ap_sta_disassoc(ap_sta *sta, uint16_t reason)
 /* Authentication (12.3.3.2: Open System, transaction 1 -> 2)            */
 /* ------------------------------------------------------------------ */
 
+ap_sta *ap_sta_alloc_for(ap *a, const uint8_t mac[6])
+{
+    ap_sta *sta = ap_sta_find(a, mac);
+    return sta ? sta : ap_sta_alloc(a, mac);
+}
+
+void ap_sta_authenticated(ap_sta *sta)
+{
+    ap_sta_fire(sta, STA_EV_AUTH);
+}
+
 static void ap_rx_auth(ap *a, const struct dot11_mgmt *m)
 {
     const uint8_t *sa = m->hdr.addr2;
@@ -236,7 +256,15 @@ static void ap_rx_auth(ap *a, const struct dot11_mgmt *m)
     uint16_t status = DOT11_STATUS_SUCCESS;
     ap_sta *sta = ap_sta_find(a, sa);
 
+    if (alg == DOT11_AUTH_ALG_SAE && a->sae) {
+        ap_sae_rx_auth(a, m);
+        return;
+    }
     if (alg != DOT11_AUTH_ALG_OPEN_SYSTEM)
+        status = DOT11_STATUS_NOT_SUPPORTED_AUTH_ALG;
+    /* WPA3-only: open system authentication cannot lead to an association
+     * (hostapd refuses the algorithm when wpa_key_mgmt is SAE alone). */
+    else if (a->sae && a->passphrase[0] == '\0')
         status = DOT11_STATUS_NOT_SUPPORTED_AUTH_ALG;
     else if (seq != 1)
         status = DOT11_STATUS_UNKNOWN_AUTH_TRANSACTION;
@@ -277,7 +305,8 @@ static bool suite_in(const uint32_t *suites, size_t n, uint32_t want)
 /* The station's RSNE against what we offer (12.6.3: it must select one of
  * the AP's ciphers and AKMs); status codes of 9.4.1.9 as hostapd maps its
  * RSN validation results. On success the element is copied to rsne. */
-static uint16_t ap_check_rsne(const struct dot11_mgmt *m, uint32_t akm, uint8_t *rsne, size_t *rsne_len)
+static uint16_t ap_check_rsne(const ap *a, const ap_sta *sta, const struct dot11_mgmt *m, uint32_t *akm,
+                              uint8_t *rsne, size_t *rsne_len)
 {
     struct dot11_ie ie;
     struct dot11_rsn rsn;
@@ -295,7 +324,17 @@ static uint16_t ap_check_rsne(const struct dot11_mgmt *m, uint32_t akm, uint8_t 
         return DOT11_STATUS_INVALID_GROUP_CIPHER;
     if (!suite_in(rsn.pairwise, rsn.n_pairwise, DOT11_CIPHER_CCMP))
         return DOT11_STATUS_INVALID_PAIRWISE_CIPHER;
-    if (!suite_in(rsn.akm, rsn.n_akm, akm))
+    /* The station's AKM must be one we offer; SAE only after an SAE
+     * authentication (12.4.8: the PMK comes from it). */
+    *akm = 0;
+    for (size_t i = 0; i < rsn.n_akm && *akm == 0; i++) {
+        uint32_t k = rsn.akm[i];
+        if ((a->enterprise && k == DOT11_AKM_8021X) ||
+            (!a->enterprise && a->passphrase[0] && k == DOT11_AKM_PSK) ||
+            (a->sae && k == DOT11_AKM_SAE && sta->sae_accepted))
+            *akm = k;
+    }
+    if (*akm == 0)
         return DOT11_STATUS_INVALID_AKMP;
     /* 9.4.2.25.4: MFPR (bit 6) asks for management frame protection, which
      * this AP does not offer; MFPR without MFPC (bit 7) is invalid anyway. */
@@ -308,8 +347,8 @@ static uint16_t ap_check_rsne(const struct dot11_mgmt *m, uint32_t akm, uint8_t 
     return DOT11_STATUS_SUCCESS;
 }
 
-static uint16_t ap_check_assoc(ap *a, const struct dot11_mgmt *m, uint8_t *rsne,
-                               size_t *rsne_len)
+static uint16_t ap_check_assoc(ap *a, const ap_sta *sta, const struct dot11_mgmt *m,
+                               uint32_t *akm, uint8_t *rsne, size_t *rsne_len)
 {
     const uint8_t *ssid;
     size_t ssid_len;
@@ -335,7 +374,7 @@ static uint16_t ap_check_assoc(ap *a, const struct dot11_mgmt *m, uint8_t *rsne,
         return DOT11_STATUS_ASSOC_DENIED_RATES;
     /* An open network ignores an RSNE, as hostapd does without wpa=. */
     if (a->rsn)
-        return ap_check_rsne(m, a->enterprise ? DOT11_AKM_8021X : DOT11_AKM_PSK, rsne, rsne_len);
+        return ap_check_rsne(a, sta, m, akm, rsne, rsne_len);
     *rsne_len = 0;
     return DOT11_STATUS_SUCCESS;
 }
@@ -353,7 +392,8 @@ static void ap_rx_assoc(ap *a, const struct dot11_mgmt *m, bool reassoc)
 
     uint8_t rsne[AP_RSNE_MAX];
     size_t rsne_len = 0;
-    uint16_t status = ap_check_assoc(a, m, rsne, &rsne_len);
+    uint32_t akm = 0;
+    uint16_t status = ap_check_assoc(a, sta, m, &akm, rsne, &rsne_len);
     uint16_t aid = 0;
     /* The ap_refuse fault: every request gets the fault's status, after the
      * checks a real AP makes first (a malformed request keeps its own). */
@@ -416,6 +456,7 @@ static void ap_rx_assoc(ap *a, const struct dot11_mgmt *m, bool reassoc)
     sta->aid = aid;
     memcpy(sta->rsne, rsne, rsne_len);
     sta->rsne_len = rsne_len;
+    sta->akm = akm;
     ap_sta_fire(sta, a->rsn ? STA_EV_ASSOC_RSNA : STA_EV_ASSOC);
 }
 

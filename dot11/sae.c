@@ -1,5 +1,6 @@
 /* dot11/sae.c - see sae.h. Clause numbers are IEEE 802.11-2020's. */
 #include "dot11/sae.h"
+#include "dot11/akm.h"
 
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
@@ -28,35 +29,6 @@ struct dot11_sae {
 	int have_commit, have_peer, confirmed;
 	uint8_t kck[DOT11_SAE_KCK_LEN], pmk[DOT11_SAE_PMK_LEN], pmkid[DOT11_SAE_PMKID_LEN];
 };
-
-/* 12.7.1.7.2: KDF-Hash-Length with SHA-256; i and Length 16-bit LE. */
-static int kdf_sha256(const uint8_t *key, size_t key_len, const char *label,
-		      const uint8_t *ctx, size_t ctx_len, uint8_t *out, size_t bits)
-{
-	size_t need = (bits + 7) / 8, done = 0, ll = strlen(label);
-	uint8_t m[2 + 64 + 64 + 2];
-	if (ll > 64 || ctx_len > 64)
-		return DOT11_SAE_EINVAL;
-	for (uint16_t i = 1; done < need; i++) {
-		size_t n = 0;
-		m[n++] = (uint8_t)i;
-		m[n++] = (uint8_t)(i >> 8);
-		memcpy(m + n, label, ll);
-		n += ll;
-		memcpy(m + n, ctx, ctx_len);
-		n += ctx_len;
-		m[n++] = (uint8_t)bits;
-		m[n++] = (uint8_t)(bits >> 8);
-		uint8_t h[32];
-		unsigned int hl = 0;
-		if (!HMAC(EVP_sha256(), key, (int)key_len, m, n, h, &hl) || hl != 32)
-			return DOT11_SAE_ELIB;
-		size_t k = need - done > 32 ? 32 : need - done;
-		memcpy(out + done, h, k);
-		done += k;
-	}
-	return 0;
-}
 
 static int hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *a, size_t an,
 		       const uint8_t *b, size_t bn, uint8_t out[32])
@@ -140,7 +112,7 @@ static int derive_pwe(dot11_sae *s, const uint8_t own[6], const uint8_t peer[6],
 	for (int counter = 1; counter <= HP_ROUNDS; counter++) {
 		base[pl + il] = (uint8_t)counter;
 		if (hmac_sha256(macs, sizeof macs, base, pl + il + 1, NULL, 0, seed) ||
-		    kdf_sha256(seed, sizeof seed, "SAE Hunting and Pecking", prime, PRIME_LEN,
+		    dot11_kdf_sha256(seed, sizeof seed, "SAE Hunting and Pecking", prime, PRIME_LEN,
 			       val, PRIME_LEN * 8))
 			goto out;
 		if (!BN_bin2bn(val, PRIME_LEN, v))
@@ -311,7 +283,7 @@ static int derive_keys(dot11_sae *s)
 	    BN_bn2binpad(sum, ctx, 32) != 32)
 		goto out;
 	if (hmac_sha256(zero, sizeof zero, k, sizeof k, NULL, 0, keyseed) ||
-	    kdf_sha256(keyseed, sizeof keyseed, "SAE KCK and PMK", ctx, sizeof ctx, kp, 512))
+	    dot11_kdf_sha256(keyseed, sizeof keyseed, "SAE KCK and PMK", ctx, sizeof ctx, kp, 512))
 		goto out;
 	memcpy(s->kck, kp, 32);
 	memcpy(s->pmk, kp + 32, 32);

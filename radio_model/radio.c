@@ -43,8 +43,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dot11/akm.h"
 #include "dot11/crypto.h"
 #include "dot11/frame.h"
+#include "dot11/sae.h"
 #include "eap/eap_peer.h"
 #include "eap/eapol.h"
 
@@ -76,6 +78,7 @@ struct bss {
     uint8_t channel;
     double rssi;
     bool wpa2;
+    bool sae;     /* AKM SAE in its RSNE */
     bool privacy;
     uint16_t beacon_interval;
     uint8_t basic_rate; /* lowest rate of its BSSBasicRateSet; 0: none heard */
@@ -168,6 +171,13 @@ struct radio {
      * certificates (copied: the caller's strings need not outlive it). */
     eap_peer *eap;
     char *ca_pem, *cert_pem, *key_pem;
+    /* The AKM of this attempt, and SAE's exchange (dot11/sae.h). */
+    uint32_t akm;
+    dot11_sae *sae;
+    bool sae_mismatch;        /* a Confirm that did not verify came */
+    bool pmk_from_exchange;   /* r->pmk is SAE's or EAP's, not the passphrase's */
+    uint8_t sae_token[64];
+    size_t sae_token_len;
 
     struct pmk_entry pmk_cache[PMK_CACHE];
     uint64_t pmk_clock;
@@ -382,6 +392,7 @@ void radio_destroy(radio *r)
     free(r->ca_pem);
     free(r->cert_pem);
     free(r->key_pem);
+    dot11_sae_free(r->sae);
     free(r);
 }
 
@@ -749,11 +760,35 @@ static void send_deauth(radio *r, const uint8_t *bssid, uint16_t reason)
 
 static void auth_timeout(void *arg);
 
+/* SAE Commit (12.4.8.6.2), with the anti-clogging token if the AP asked. */
+static void send_sae_commit(radio *r)
+{
+    struct dot11_mgmt_hdr h;
+    mgmt_hdr(r, &h, r->target.bssid, r->target.bssid);
+    uint8_t body[DOT11_SAE_COMMIT_MAX + 64], buf[FRAME_MAX];
+    size_t n = 0;
+    if (dot11_sae_write_commit(r->sae, r->sae_token, r->sae_token_len, body, sizeof body, &n) != 0)
+        return;
+    transmit(r, buf,
+             dot11_build_auth_body(buf, sizeof buf, &h, DOT11_AUTH_ALG_SAE, 1, 0, body, n),
+             robust_rate(r));
+}
+
 static void send_auth(radio *r)
 {
     struct dot11_mgmt_hdr h;
     mgmt_hdr(r, &h, r->target.bssid, r->target.bssid);
     uint8_t buf[64];
+    if (r->akm == DOT11_AKM_SAE) {
+        /* Each attempt is a new exchange (12.4.8.6.1: a new Commit). */
+        dot11_sae_free(r->sae);
+        r->sae = dot11_sae_new(r->cfg.mac, r->target.bssid, r->join.passphrase, NULL);
+        if (r->sae != NULL)
+            send_sae_commit(r);
+        r->attempts++;
+        r->timer = sim_after(r->s, SIM_MS(r->cfg.auth_timeout_ms), auth_timeout, r);
+        return;
+    }
     transmit(r, buf, dot11_build_auth(buf, sizeof buf, &h, DOT11_AUTH_ALG_OPEN_SYSTEM, 1, 0), robust_rate(r));
     r->attempts++;
     r->timer = sim_after(r->s, SIM_MS(r->cfg.auth_timeout_ms), auth_timeout, r);
@@ -770,6 +805,17 @@ static void start_auth(radio *r)
     sim_trace_end(t);
     set_state(r, ST_AUTHENTICATING);
     r->attempts = 0;
+    /* The AKM: the join's, and in transition mode SAE where offered. */
+    r->akm = r->join.auth == RADIO_AUTH_WPA2_ENTERPRISE ? DOT11_AKM_8021X
+             : r->join.auth == RADIO_AUTH_WPA3_SAE      ? DOT11_AKM_SAE
+             : r->join.auth == RADIO_AUTH_WPA3_WPA2     ? (r->target.sae ? DOT11_AKM_SAE : DOT11_AKM_PSK)
+                                                         : DOT11_AKM_PSK;
+    r->sae_mismatch = false;
+    r->sae_token_len = 0;
+    if (r->pmk_from_exchange || r->akm != DOT11_AKM_PSK) {
+        r->have_pmk = false; /* a PMK from SAE or EAP is this association's only */
+        r->pmk_from_exchange = false;
+    }
     send_auth(r);
 }
 
@@ -779,6 +825,8 @@ static void auth_timeout(void *arg)
     r->timer = 0;
     if (r->attempts < r->cfg.auth_attempts)
         send_auth(r);
+    else if (r->sae_mismatch)
+        join_failed(r, RADIO_LINK_BADAUTH, "SAE: the AP's Confirm does not verify (the passwords differ)");
     else
         join_failed(r, RADIO_LINK_FAIL, "authentication unanswered");
 }
@@ -791,8 +839,7 @@ static void send_assoc(radio *r)
     mgmt_hdr(r, &h, r->target.bssid, r->target.bssid);
     struct dot11_rsn rsn;
     dot11_rsn_init_wpa2_psk_ccmp(&rsn, 0);
-    if (r->join.auth == RADIO_AUTH_WPA2_ENTERPRISE)
-        rsn.akm[0] = DOT11_AKM_8021X;
+    rsn.akm[0] = r->akm ? r->akm : DOT11_AKM_PSK;
     struct dot11_assoc_req_params p = {
         .capability = DOT11_CAP_ESS | DOT11_CAP_SHORT_SLOT_TIME,
         .listen_interval = 10,
@@ -991,9 +1038,11 @@ int radio_join(radio *r, const radio_join_params *p)
     if (p == NULL || p->ssid_len == 0 || p->ssid_len > 32)
         return RADIO_EINVAL;
     if (p->auth != RADIO_AUTH_OPEN && p->auth != RADIO_AUTH_WPA2_PSK &&
-        p->auth != RADIO_AUTH_WPA2_ENTERPRISE)
+        p->auth != RADIO_AUTH_WPA2_ENTERPRISE && p->auth != RADIO_AUTH_WPA3_SAE &&
+        p->auth != RADIO_AUTH_WPA3_WPA2)
         return RADIO_EINVAL;
-    if (p->auth == RADIO_AUTH_WPA2_PSK && !passphrase_ok(p->passphrase))
+    if ((p->auth == RADIO_AUTH_WPA2_PSK || p->auth == RADIO_AUTH_WPA3_SAE ||
+         p->auth == RADIO_AUTH_WPA3_WPA2) && !passphrase_ok(p->passphrase))
         return RADIO_EINVAL;
     if (p->auth == RADIO_AUTH_WPA2_ENTERPRISE && !enterprise_ok(p))
         return RADIO_EINVAL;
@@ -1028,7 +1077,9 @@ int radio_join(radio *r, const radio_join_params *p)
     sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "join_start");
     sim_trace_str(t, "ssid", ssid);
     sim_trace_str(t, "auth", p->auth == RADIO_AUTH_OPEN ? "open"
-                             : p->auth == RADIO_AUTH_WPA2_PSK ? "wpa2-psk" : "wpa2-enterprise");
+                             : p->auth == RADIO_AUTH_WPA2_PSK ? "wpa2-psk"
+                             : p->auth == RADIO_AUTH_WPA2_ENTERPRISE ? "wpa2-enterprise"
+                             : p->auth == RADIO_AUTH_WPA3_SAE ? "wpa3-sae" : "wpa3-wpa2");
     sim_trace_end(t);
     r->last_result = RADIO_LINK_JOIN;
     join_restart(r);
@@ -1179,7 +1230,7 @@ static void send_eapol(radio *r, struct dot11_eapol_key *k, bool protect)
     if (n <= 0)
         return;
     uint8_t mic[16];
-    if (dot11_eapol_mic(dot11_ptk_kck(r->ptk), DOT11_CRYPTO_KEYVER_HMAC_SHA1, buf, (size_t)n, mic) != 0)
+    if (dot11_akm_eapol_mic(r->akm, dot11_ptk_kck(r->ptk), buf, (size_t)n, mic) != 0)
         return;
     memcpy(buf + DOT11_EAPOL_KEY_MIC_OFFSET, mic, 16);
     /* At the lowest basic rate, as mac80211 sends control-port frames
@@ -1191,8 +1242,8 @@ static void handle_msg1(radio *r, const struct dot11_eapol_key *k)
 {
     if (r->have_replay && k->replay_counter <= r->replay)
         return; /* 12.7.2: replay counter must increase */
-    if (!r->have_pmk && r->join.auth == RADIO_AUTH_WPA2_ENTERPRISE)
-        return; /* no PMK before EAP succeeded: not our exchange yet */
+    if (!r->have_pmk && r->akm != DOT11_AKM_PSK)
+        return; /* no PMK before EAP or SAE succeeded: not our exchange yet */
     if (!r->have_pmk) {
         pmk_for(r, r->join.ssid, r->join.ssid_len, r->join.passphrase);
         if (!r->have_pmk) {
@@ -1204,7 +1255,7 @@ static void handle_msg1(radio *r, const struct dot11_eapol_key *k)
         memcpy(r->anonce, k->nonce, 32);
         sim_rng_bytes(r->rng, r->snonce, 32);
     }
-    if (dot11_ptk_derive(r->pmk, r->target.bssid, r->cfg.mac, r->anonce, r->snonce, r->ptk) != 0)
+    if (dot11_akm_ptk_derive(r->akm, r->pmk, r->target.bssid, r->cfg.mac, r->anonce, r->snonce, r->ptk) != 0)
         return;
     r->have_ptk = true;
     r->have_replay = true;
@@ -1213,7 +1264,7 @@ static void handle_msg1(radio *r, const struct dot11_eapol_key *k)
     memset(&m2, 0, sizeof m2);
     m2.protocol_version = k->protocol_version;
     m2.descriptor_type = DOT11_EAPOL_KEY_DESC_RSN;
-    m2.info.descriptor_version = DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES;
+    m2.info.descriptor_version = (uint8_t)dot11_akm_key_descriptor_version(r->akm);
     m2.info.pairwise = true;
     m2.info.mic = true;
     m2.replay_counter = k->replay_counter;
@@ -1245,7 +1296,7 @@ static void handle_msg3(radio *r, const uint8_t *frame, size_t len, const struct
 {
     if (!r->have_ptk)
         return;
-    if (dot11_eapol_mic_verify(dot11_ptk_kck(r->ptk), DOT11_CRYPTO_KEYVER_HMAC_SHA1, frame, len) != 0) {
+    if (dot11_akm_eapol_mic_verify(r->akm, dot11_ptk_kck(r->ptk), frame, len) != 0) {
         trace_state(r, SIM_LOG_WARN, "4way_mic_failure", "msg", "3");
         return;
     }
@@ -1269,7 +1320,7 @@ static void handle_msg3(radio *r, const uint8_t *frame, size_t len, const struct
     memset(&m4, 0, sizeof m4);
     m4.protocol_version = k->protocol_version;
     m4.descriptor_type = DOT11_EAPOL_KEY_DESC_RSN;
-    m4.info.descriptor_version = DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES;
+    m4.info.descriptor_version = (uint8_t)dot11_akm_key_descriptor_version(r->akm);
     m4.info.pairwise = true;
     m4.info.mic = true;
     m4.info.secure = true;
@@ -1294,13 +1345,13 @@ static void handle_msg3(radio *r, const uint8_t *frame, size_t len, const struct
 static void handle_group_msg1(radio *r, const uint8_t *frame, size_t len, const struct dot11_eapol_key *k)
 {
     if (!radio_joined(r) || !r->keys_installed || !k->info.ack || !k->info.mic || !k->info.secure ||
-        !k->info.encrypted_key_data || k->info.descriptor_version != DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES)
+        !k->info.encrypted_key_data || k->info.descriptor_version != dot11_akm_key_descriptor_version(r->akm))
         return;
     if (r->gk_miss) {
         trace_int(r, SIM_LOG_INFO, "gkey_ignored", "replay_counter", (int64_t)k->replay_counter);
         return;
     }
-    if (dot11_eapol_mic_verify(dot11_ptk_kck(r->ptk), DOT11_CRYPTO_KEYVER_HMAC_SHA1, frame, len) != 0) {
+    if (dot11_akm_eapol_mic_verify(r->akm, dot11_ptk_kck(r->ptk), frame, len) != 0) {
         trace_state(r, SIM_LOG_WARN, "gkey_mic_failure", NULL, NULL);
         return;
     }
@@ -1327,7 +1378,7 @@ static void handle_group_msg1(radio *r, const uint8_t *frame, size_t len, const 
     memset(&m2, 0, sizeof m2);
     m2.protocol_version = k->protocol_version;
     m2.descriptor_type = DOT11_EAPOL_KEY_DESC_RSN;
-    m2.info.descriptor_version = DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES;
+    m2.info.descriptor_version = (uint8_t)dot11_akm_key_descriptor_version(r->akm);
     m2.info.mic = true;
     m2.info.secure = true;
     m2.replay_counter = k->replay_counter;
@@ -1416,6 +1467,7 @@ static void handle_eap(radio *r, const uint8_t *frame, size_t len)
         memcpy(r->pmk, msk, 32);
         memset(msk, 0, sizeof msk);
         r->have_pmk = true;
+        r->pmk_from_exchange = true;
         trace_state(r, SIM_LOG_INFO, "eap_success", NULL, NULL);
         cancel_timer(r);
         r->timer = sim_after(r->s, SIM_MS(r->cfg.handshake_timeout_ms), handshake_timeout, r);
@@ -1453,7 +1505,7 @@ static void handle_eapol(radio *r, const uint8_t *frame, size_t len)
         handle_group_msg1(r, frame, len, &k);
         return;
     }
-    if (!k.info.pairwise || k.info.descriptor_version != DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES || !k.info.ack)
+    if (!k.info.pairwise || k.info.descriptor_version != dot11_akm_key_descriptor_version(r->akm) || !k.info.ack)
         return;
     if (!k.info.mic && !k.info.install) {
         if (r->state != ST_HANDSHAKE)
@@ -1495,6 +1547,14 @@ static void send_data(radio *r, const uint8_t *da, uint16_t ethertype, const uin
                            frame + hl, sizeof frame - (size_t)hl, &out_len) != 0)
         return;
     transmit(r, frame, hl + (int)out_len, rate);
+}
+
+int radio_pmk(const radio *r, uint8_t pmk[32])
+{
+    if (r == NULL || !r->have_pmk || r->state != ST_JOINED)
+        return RADIO_ENOTCONN;
+    memcpy(pmk, r->pmk, 32);
+    return RADIO_OK;
 }
 
 int radio_send_ethernet(radio *r, const uint8_t *eth, size_t len)
@@ -1608,6 +1668,9 @@ static void handle_bss_frame(radio *r, const struct dot11_mgmt *m, const dot11_r
     b.rssi = info->rssi_dbm;
     struct dot11_rsn rsn;
     b.wpa2 = dot11_ie_get_rsn(m->ies, m->ies_len, &rsn) == 0;
+    b.sae = false;
+    for (size_t i = 0; b.wpa2 && i < rsn.n_akm; i++)
+        b.sae |= rsn.akm[i] == DOT11_AKM_SAE;
     b.privacy = (m->u.beacon.capability & DOT11_CAP_PRIVACY) != 0;
     b.beacon_interval = m->u.beacon.beacon_interval;
 
@@ -1642,6 +1705,72 @@ static void handle_bss_frame(radio *r, const struct dot11_mgmt *m, const dot11_r
     }
 }
 
+/* The AP's SAE frames (12.4.8.6): its Commit gets our Confirm; its
+ * Confirm, verified, ends authentication with SAE's PMK. */
+static void authenticated(radio *r)
+{
+    /* cyw43_ctrl.c, CYW43_EV_AUTH status 0: "A good-auth follows a
+     * bad-auth, so change the join state back to active." */
+    if (r->last_result == RADIO_LINK_BADAUTH)
+        r->last_result = RADIO_LINK_JOIN;
+    set_state(r, ST_ASSOCIATING);
+    r->attempts = 0;
+    send_assoc(r);
+}
+
+static void handle_sae(radio *r, const struct dot11_mgmt *m)
+{
+    uint16_t seq = m->u.auth.transaction_seq, status = m->u.auth.status;
+    if (r->sae == NULL)
+        return;
+    if (seq == 1 && status == DOT11_STATUS_ANTI_CLOGGING_TOKEN_REQ) {
+        const uint8_t *tok;
+        size_t tl;
+        if (m->ies == NULL ||
+            dot11_sae_parse_token_request(m->ies, m->ies_len, NULL, &tok, &tl) != 0 ||
+            tl > sizeof r->sae_token)
+            return;
+        memcpy(r->sae_token, tok, tl);
+        r->sae_token_len = tl;
+        trace_int(r, SIM_LOG_INFO, "sae_token_requested", "len", (int64_t)tl);
+        send_sae_commit(r);
+        return;
+    }
+    if (status != DOT11_STATUS_SUCCESS) {
+        cancel_timer(r);
+        char why[64];
+        snprintf(why, sizeof why, "SAE refused, status %u", status);
+        join_failed(r, RADIO_LINK_FAIL, why);
+        return;
+    }
+    if (seq == 1) {
+        if (m->ies == NULL || dot11_sae_process_commit(r->sae, m->ies, m->ies_len, 0) != 0)
+            return; /* 12.4.8.6.4: a bad Commit is discarded */
+        struct dot11_mgmt_hdr h;
+        mgmt_hdr(r, &h, r->target.bssid, r->target.bssid);
+        uint8_t body[DOT11_SAE_CONFIRM_LEN], buf[128];
+        size_t n = 0;
+        if (dot11_sae_write_confirm(r->sae, 1, body, sizeof body, &n) == 0)
+            transmit(r, buf,
+                     dot11_build_auth_body(buf, sizeof buf, &h, DOT11_AUTH_ALG_SAE, 2, 0, body, n),
+                     robust_rate(r));
+        return;
+    }
+    if (seq == 2 && m->ies != NULL) {
+        if (dot11_sae_check_confirm(r->sae, m->ies, m->ies_len) != 0) {
+            r->sae_mismatch = true;
+            trace_state(r, SIM_LOG_INFO, "sae_confirm_mismatch", NULL, NULL);
+            return;
+        }
+        cancel_timer(r);
+        dot11_sae_keys(r->sae, r->pmk, NULL, NULL);
+        r->have_pmk = true;
+        r->pmk_from_exchange = true;
+        trace_state(r, SIM_LOG_INFO, "sae_accepted", NULL, NULL);
+        authenticated(r);
+    }
+}
+
 static void handle_mgmt(radio *r, const uint8_t *frame, size_t len, const dot11_rx_info *info)
 {
     struct dot11_mgmt m;
@@ -1656,6 +1785,11 @@ static void handle_mgmt(radio *r, const uint8_t *frame, size_t len, const dot11_
         handle_bss_frame(r, &m, info);
         return;
     case DOT11_STYPE_AUTH:
+        if (r->state == ST_AUTHENTICATING && from_target && m.u.auth.algorithm == DOT11_AUTH_ALG_SAE &&
+            r->akm == DOT11_AKM_SAE) {
+            handle_sae(r, &m);
+            return;
+        }
         if (r->state != ST_AUTHENTICATING || !from_target || m.u.auth.transaction_seq != 2 ||
             m.u.auth.algorithm != DOT11_AUTH_ALG_OPEN_SYSTEM)
             return;

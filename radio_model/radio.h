@@ -126,6 +126,14 @@ enum {
  * WHD_SECURITY_WPA2_AES_ENT (0x02400004), the value the chip driver API
  * uses (firmware_shim/include/wifi_chip.h). */
 #define RADIO_AUTH_WPA2_ENTERPRISE 2
+/* WPA3-Personal (SAE, dot11/sae.h) with the passphrase as its password, and
+ * WPA2/WPA3 transition (SAE where the BSS offers it, else PSK): cyw43's
+ * CYW43_AUTH_WPA3_SAE_AES_PSK (0x01000004) and CYW43_AUTH_WPA3_WPA2_AES_PSK
+ * (0x01400004). A Confirm from the AP that does not verify (the passwords
+ * differ) is dropped (12.4.8.6.6); when the authentication attempts run out
+ * after one, the join ends in BADAUTH, else in FAIL. */
+#define RADIO_AUTH_WPA3_SAE 3
+#define RADIO_AUTH_WPA3_WPA2 4
 
 /* EAP methods of an Enterprise join (the EAP type numbers). */
 #define RADIO_EAP_TLS 13
@@ -220,6 +228,10 @@ int radio_scan(radio *r, const radio_scan_opts *opts);
 bool radio_scanning(const radio *r);
 int radio_join(radio *r, const radio_join_params *p);
 int radio_leave(radio *r);
+/* The PMK of the joined link (from the passphrase, SAE or EAP), so that a
+ * capture can be decrypted by Wireshark ("wpa-psk" key); RADIO_ENOTCONN
+ * when not joined. */
+int radio_pmk(const radio *r, uint8_t pmk[32]);
 int radio_link_status(const radio *r);
 /* True when joined with keys installed (the host's link is up). */
 bool radio_joined(const radio *r);
