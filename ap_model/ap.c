@@ -428,6 +428,13 @@ ap *ap_create(sim *s, const dot11_air_port *air, const ap_config *cfg, sim_err *
         ap_destroy(a);
         return NULL;
     }
+    if (cfg->pmf < 0 || cfg->pmf > 3) {
+        ap_destroy(a);
+        sim_err_set(err, SIM_EINVAL, "ap: pmf %d is not 0..3", cfg->pmf);
+        return NULL;
+    }
+    a->pmf_cfg = cfg->pmf;
+    ap_pmf_configure(a, a->pmf_cfg);
     a->channel = cfg->channel;
     a->beacon_interval_tu = cfg->beacon_interval_tu ? cfg->beacon_interval_tu
                                                     : d.beacon_interval_tu;
@@ -798,6 +805,16 @@ int ap_set_passphrase(ap *a, const char *passphrase, sim_err *err)
     int rc = ap_apply_passphrase(a, passphrase, err);
     if (rc != SIM_OK)
         return rc;
+    /* The RSNE was rebuilt for the PSK: SAE and PMF go back in. */
+    if (a->sae) {
+        if (!a->rsn) {
+            a->rsn = true;
+            dot11_rsn_init_wpa2_psk_ccmp(&a->rsn_desc, 0);
+            a->rsn_desc.n_akm = 0;
+        }
+        a->rsn_desc.akm[a->rsn_desc.n_akm++] = DOT11_AKM_SAE;
+    }
+    ap_pmf_configure(a, a->pmf_cfg);
     /* Open <-> WPA2 changes the RSNE every associated station agreed to;
      * like hostapd reloading its security settings, start everyone over.
      * A new passphrase alone leaves current PTKSAs in place. */

@@ -47,6 +47,9 @@ typedef struct ap_config {
     const char *sae_password;    /* non-empty: WPA3-Personal (SAE, AKM 00-0F-AC:8, group 19);
                                   * with a passphrase too: WPA2/WPA3 transition (AKMs PSK
                                   * and SAE) */
+    int pmf;                     /* protected management frames (802.11w): 0 by security
+                                  * (WPA3-only: required, transition: capable, else none),
+                                  * 1 none, 2 capable (MFPC), 3 required (MFPR) */
     int sae_anti_clogging_threshold; /* SAE exchanges in progress beyond which a Commit
                                       * must carry a token (status 76); default 5
                                       * (hostapd sae_anti_clogging_threshold); 0 = always */

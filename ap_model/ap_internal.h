@@ -76,6 +76,8 @@ typedef struct ap_sta {
     struct dot11_sae *sae; /* the SAE exchange (ap_sae.c) */
     bool sae_accepted;
     uint8_t sae_pmk[DOT11_PMK_LEN];
+    bool mfp;              /* PMF negotiated for this association */
+    uint64_t rx_mgmt_pn;   /* replay counter of its protected management frames */
     uint8_t anonce[DOT11_NONCE_LEN];
     uint8_t ptk[DOT11_PTK_LEN];
     bool ptk_installed;
@@ -113,6 +115,11 @@ struct ap {
     int sae_threshold, sae_threshold_cfg;
     uint8_t sae_token_key[32]; /* drawn at the first token handed out */
     bool sae_token_ready;
+    int pmf;               /* 0 none, 1 capable, 2 required */
+    int pmf_cfg;           /* ap_config.pmf */
+    uint8_t igtk[16];      /* BIP's key, Key ID 4, drawn at the first handshake */
+    bool igtk_ready;
+    uint64_t ipn;
     ap_8021x *dot1x;
     void (*radius_send)(void *ctx, const uint8_t *pkt, size_t len);
     void *radius_ctx;
@@ -178,6 +185,8 @@ int ap_send_eapol_clear(ap *a, const uint8_t sta_mac[6], const uint8_t *eapol, s
 uint64_t ap_gtk_rsc(const ap *a, int key_id);
 
 /* ap_sta.c */
+void ap_trace_sta(ap *a, sim_log_level lvl, const char *event, const uint8_t *mac,
+                  const char *key, int64_t val, const char *dir);
 ap_sta *ap_sta_find(const ap *a, const uint8_t mac[6]);
 size_t ap_sta_count(const ap *a);
 void ap_sta_forget(ap_sta *sta);
@@ -198,6 +207,20 @@ ap_sta *ap_sta_alloc_for(ap *a, const uint8_t mac[6]);
 /* ap_sae.c: Authentication frames with algorithm 3 (12.4.8). */
 void ap_sae_rx_auth(ap *a, const struct dot11_mgmt *m);
 void ap_sae_forget(ap_sta *sta);
+
+/* ap_pmf.c: protected management frames (12.6.8). */
+/* Applies cfg->pmf to the RSNE's capabilities (after every RSNE change). */
+void ap_pmf_configure(ap *a, int cfg_pmf);
+/* The IGTK KDE for message 3 when the station negotiated PMF: its length,
+ * 0 when none is due, -1 on error. */
+int ap_pmf_igtk_kde(ap *a, const ap_sta *sta, uint8_t *buf, size_t cap);
+/* A deauthentication or disassociation for sta, protected if PMF is on. */
+void ap_pmf_send_leave(ap *a, ap_sta *sta, uint8_t subtype, uint16_t reason);
+/* A management frame to us: false when PMF's rules drop it; else *frame and
+ * *len may now point at the decrypted copy in buf (cap octets). An SA Query
+ * is answered here (true is returned with *len 0). */
+bool ap_pmf_rx(ap *a, const struct dot11_hdr *hdr, const uint8_t **frame, size_t *len,
+               uint8_t *buf, size_t cap);
 
 /* ap_wpa_auth.c */
 void ap_wpa_start(ap_sta *sta);

@@ -72,7 +72,7 @@ static uint16_t ap_aid_alloc(const ap *a)
     return 0;
 }
 
-static void ap_trace_sta(ap *a, sim_log_level lvl, const char *event, const uint8_t *mac,
+void ap_trace_sta(ap *a, sim_log_level lvl, const char *event, const uint8_t *mac,
                          const char *key, int64_t val, const char *dir)
 {
     sim_trace_rec *r = sim_trace_begin(sim_trace_of(a->s), lvl, a->name, event);
@@ -209,7 +209,7 @@ void ap_send_deauth(ap *a, const uint8_t *da, uint16_t reason)
 
 void ap_sta_deauth(ap_sta *sta, uint16_t reason)
 {
-    ap_send_deauth(sta->owner, sta->mac, reason);
+    ap_pmf_send_leave(sta->owner, sta, DOT11_STYPE_DEAUTH, reason);
     ap_sta_fire(sta, STA_EV_LEAVE);
 }
 
@@ -229,7 +229,7 @@ void ap_send_disassoc(ap *a, const uint8_t *da, uint16_t reason)
  * Class 3 frame (reason 7). */
 void ap_sta_disassoc(ap_sta *sta, uint16_t reason)
 {
-    ap_send_disassoc(sta->owner, sta->mac, reason);
+    ap_pmf_send_leave(sta->owner, sta, DOT11_STYPE_DISASSOC, reason);
     ap_sta_fire(sta, STA_EV_DISASSOC);
 }
 
@@ -306,7 +306,7 @@ static bool suite_in(const uint32_t *suites, size_t n, uint32_t want)
  * the AP's ciphers and AKMs); status codes of 9.4.1.9 as hostapd maps its
  * RSN validation results. On success the element is copied to rsne. */
 static uint16_t ap_check_rsne(const ap *a, const ap_sta *sta, const struct dot11_mgmt *m, uint32_t *akm,
-                              uint8_t *rsne, size_t *rsne_len)
+                              bool *mfp, uint8_t *rsne, size_t *rsne_len)
 {
     struct dot11_ie ie;
     struct dot11_rsn rsn;
@@ -336,10 +336,15 @@ static uint16_t ap_check_rsne(const ap *a, const ap_sta *sta, const struct dot11
     }
     if (*akm == 0)
         return DOT11_STATUS_INVALID_AKMP;
-    /* 9.4.2.25.4: MFPR (bit 6) asks for management frame protection, which
-     * this AP does not offer; MFPR without MFPC (bit 7) is invalid anyway. */
-    if (rsn.capabilities & 0x0040)
+    /* 9.4.2.25.4 / 12.6.8: MFPR without MFPC is invalid; a PMF policy one
+     * side requires and the other lacks is status 31, "robust management
+     * frame policy violation", as hostapd answers. */
+    bool s_mfpc = (rsn.capabilities & 0x0080) != 0, s_mfpr = (rsn.capabilities & 0x0040) != 0;
+    if (s_mfpr && !s_mfpc)
         return DOT11_STATUS_INVALID_RSNE_CAPABILITIES;
+    if ((a->pmf == 2 && !s_mfpc) || (s_mfpr && a->pmf == 0))
+        return DOT11_STATUS_ROBUST_MGMT_POLICY_VIOLATION;
+    *mfp = a->pmf >= 1 && s_mfpc;
     rsne[0] = DOT11_EID_RSN;
     rsne[1] = ie.len;
     memcpy(rsne + 2, ie.data, ie.len);
@@ -348,7 +353,7 @@ static uint16_t ap_check_rsne(const ap *a, const ap_sta *sta, const struct dot11
 }
 
 static uint16_t ap_check_assoc(ap *a, const ap_sta *sta, const struct dot11_mgmt *m,
-                               uint32_t *akm, uint8_t *rsne, size_t *rsne_len)
+                               uint32_t *akm, bool *mfp, uint8_t *rsne, size_t *rsne_len)
 {
     const uint8_t *ssid;
     size_t ssid_len;
@@ -374,7 +379,7 @@ static uint16_t ap_check_assoc(ap *a, const ap_sta *sta, const struct dot11_mgmt
         return DOT11_STATUS_ASSOC_DENIED_RATES;
     /* An open network ignores an RSNE, as hostapd does without wpa=. */
     if (a->rsn)
-        return ap_check_rsne(a, sta, m, akm, rsne, rsne_len);
+        return ap_check_rsne(a, sta, m, akm, mfp, rsne, rsne_len);
     *rsne_len = 0;
     return DOT11_STATUS_SUCCESS;
 }
@@ -393,7 +398,8 @@ static void ap_rx_assoc(ap *a, const struct dot11_mgmt *m, bool reassoc)
     uint8_t rsne[AP_RSNE_MAX];
     size_t rsne_len = 0;
     uint32_t akm = 0;
-    uint16_t status = ap_check_assoc(a, sta, m, &akm, rsne, &rsne_len);
+    bool mfp = false;
+    uint16_t status = ap_check_assoc(a, sta, m, &akm, &mfp, rsne, &rsne_len);
     uint16_t aid = 0;
     /* The ap_refuse fault: every request gets the fault's status, after the
      * checks a real AP makes first (a malformed request keeps its own). */
@@ -457,6 +463,8 @@ static void ap_rx_assoc(ap *a, const struct dot11_mgmt *m, bool reassoc)
     memcpy(sta->rsne, rsne, rsne_len);
     sta->rsne_len = rsne_len;
     sta->akm = akm;
+    sta->mfp = mfp;
+    sta->rx_mgmt_pn = 0;
     ap_sta_fire(sta, a->rsn ? STA_EV_ASSOC_RSNA : STA_EV_ASSOC);
 }
 
@@ -478,6 +486,9 @@ void ap_rx_mgmt(ap *a, const uint8_t *frame, size_t len, const struct dot11_hdr 
     }
     /* Other BSSs' traffic is not ours to judge, nor to trace. */
     if (!to_us)
+        return;
+    uint8_t plain[AP_FRAME_MAX];
+    if (!ap_pmf_rx(a, hdr, &frame, &len, plain, sizeof plain) || len == 0)
         return;
     int rc = dot11_parse_mgmt(frame, len, &m);
     if (rc != DOT11_OK) {

@@ -87,6 +87,11 @@ static int ap_msg3_key_data(ap_sta *sta, uint8_t *out, size_t cap)
                                 AP_GTK_LEN);
     if (g < 0)
         return -1;
+    /* PMF: the IGTK KDE follows the GTK's (12.7.6.4). */
+    int ig = ap_pmf_igtk_kde(a, sta, kd + n + g, sizeof(kd) - (size_t)(n + g));
+    if (ig < 0)
+        return -1;
+    g += ig;
     int p = dot11_key_data_pad(kd, (size_t)(n + g), sizeof(kd));
     if (p < 0 || (size_t)p + 8 > cap)
         return -1;

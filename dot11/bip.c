@@ -1,5 +1,6 @@
 /* dot11/bip.c - see bip.h. Clause numbers are IEEE 802.11-2020's. */
 #include "dot11/bip.h"
+#include "dot11/crypto.h"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -129,5 +130,94 @@ int dot11_sa_query_parse(const uint8_t *body, size_t len, int *action,
 		id[0] = body[2];
 		id[1] = body[3];
 	}
+	return 0;
+}
+
+int dot11_kde_build_igtk(uint8_t *buf, size_t cap, uint16_t key_id, uint64_t ipn,
+                         const uint8_t igtk[BIP_IGTK_LEN])
+{
+	if (!buf || !igtk || (key_id != 4 && key_id != 5))
+		return BIP_EINVAL;
+	if (cap < 2 + 4 + 2 + 6 + BIP_IGTK_LEN)
+		return BIP_ENOSPC;
+	buf[0] = 0xdd;
+	buf[1] = 4 + 2 + 6 + BIP_IGTK_LEN;
+	buf[2] = 0x00;
+	buf[3] = 0x0f;
+	buf[4] = 0xac;
+	buf[5] = 9;
+	buf[6] = (uint8_t)key_id;
+	buf[7] = (uint8_t)(key_id >> 8);
+	for (int i = 0; i < 6; i++)
+		buf[8 + i] = (uint8_t)(ipn >> (8 * i));
+	memcpy(buf + 14, igtk, BIP_IGTK_LEN);
+	return 2 + buf[1];
+}
+
+int dot11_key_data_find_igtk(const uint8_t *kd, size_t len, uint16_t *key_id, uint64_t *ipn,
+                             uint8_t igtk[BIP_IGTK_LEN])
+{
+	for (size_t off = 0; kd && off + 2 <= len;) {
+		uint8_t id = kd[off], l = kd[off + 1];
+		/* 12.7.2 j: padding starts with 0xdd followed by zeros. */
+		if (id == 0xdd && l == 0)
+			break;
+		if (off + 2 + l > len)
+			return BIP_EINVAL;
+		const uint8_t *d = kd + off + 2;
+		if (id == 0xdd && l >= 4 && d[0] == 0x00 && d[1] == 0x0f && d[2] == 0xac && d[3] == 9) {
+			if (l != 4 + 2 + 6 + BIP_IGTK_LEN)
+				return BIP_EINVAL;
+			uint16_t k = (uint16_t)(d[4] | d[5] << 8);
+			if (k != 4 && k != 5)
+				return BIP_EINVAL;
+			uint64_t p = 0;
+			for (int i = 5; i >= 0; i--)
+				p = (p << 8) | d[6 + i];
+			if (key_id)
+				*key_id = k;
+			if (ipn)
+				*ipn = p;
+			if (igtk)
+				memcpy(igtk, d + 12, BIP_IGTK_LEN);
+			return 0;
+		}
+		off += 2 + (size_t)l;
+	}
+	return BIP_EINVAL;
+}
+
+int dot11_mgmt_protect(const uint8_t tk[16], uint64_t pn, const uint8_t *frame, size_t len,
+                       uint8_t *out, size_t cap, size_t *out_len)
+{
+	if (!tk || !frame || !out || !out_len || len < HDR_LEN || cap < len + 16)
+		return BIP_EINVAL;
+	/* 9.2.4.1.9: the Protected bit is part of the header the MIC covers. */
+	memcpy(out, frame, HDR_LEN);
+	out[1] |= 0x40;
+	size_t n = 0;
+	if (dot11_ccmp_encrypt(tk, out, HDR_LEN, pn, 0, frame + HDR_LEN, len - HDR_LEN, out + HDR_LEN,
+			       cap - HDR_LEN, &n) != 0)
+		return BIP_ELIB;
+	*out_len = HDR_LEN + n;
+	return 0;
+}
+
+int dot11_mgmt_unprotect(const uint8_t tk[16], const uint8_t *frame, size_t len, uint8_t *out,
+                         size_t cap, size_t *out_len, uint64_t *pn)
+{
+	if (!tk || !frame || !out || !out_len || len < HDR_LEN + 16 || cap < len || !(frame[1] & 0x40))
+		return BIP_EINVAL;
+	size_t n = 0;
+	int key_id = 0;
+	uint64_t p = 0;
+	if (dot11_ccmp_decrypt(tk, frame, HDR_LEN, frame + HDR_LEN, len - HDR_LEN, &p, &key_id,
+			       out + HDR_LEN, cap - HDR_LEN, &n) != 0)
+		return BIP_EAUTH;
+	memcpy(out, frame, HDR_LEN);
+	out[1] &= (uint8_t)~0x40;
+	*out_len = HDR_LEN + n;
+	if (pn)
+		*pn = p;
 	return 0;
 }

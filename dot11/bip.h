@@ -46,6 +46,25 @@ int bip_protect(const uint8_t igtk[BIP_IGTK_LEN], uint16_t key_id, uint64_t ipn,
 int bip_verify(const uint8_t igtk[BIP_IGTK_LEN], uint16_t key_id, uint64_t *last_ipn,
 	       const uint8_t *frame, size_t len);
 
+/* IGTK KDE (12.7.2, KDE type 9): DD | len | 00-0F-AC | 09 | Key ID (2, LE) |
+ * IPN (6, LE) | IGTK (16). Returns the octets written or BIP_ENOSPC. */
+int dot11_kde_build_igtk(uint8_t *buf, size_t cap, uint16_t key_id, uint64_t ipn,
+                         const uint8_t igtk[BIP_IGTK_LEN]);
+/* Finds the IGTK KDE in (decrypted) key data: 0, or BIP_EINVAL when there
+ * is none or it is malformed. */
+int dot11_key_data_find_igtk(const uint8_t *kd, size_t len, uint16_t *key_id, uint64_t *ipn,
+                             uint8_t igtk[BIP_IGTK_LEN]);
+
+/* Individually addressed robust management frames under PMF (12.6.8): the
+ * body CCMP-protected with the pairwise TK, Protected bit set, the CCM
+ * nonce's Management flag set (dot11/crypto.c). frame/out hold a 24-octet
+ * header and the body. unprotect gives the plain frame (Protected cleared)
+ * and the PN, which the caller checks for replay. */
+int dot11_mgmt_protect(const uint8_t tk[16], uint64_t pn, const uint8_t *frame, size_t len,
+                       uint8_t *out, size_t cap, size_t *out_len);
+int dot11_mgmt_unprotect(const uint8_t tk[16], const uint8_t *frame, size_t len, uint8_t *out,
+                         size_t cap, size_t *out_len, uint64_t *pn);
+
 /* AES-128-CMAC (RFC 4493) over a | b: the MIC before truncation. */
 int bip_aes_cmac(const uint8_t key[BIP_IGTK_LEN], const uint8_t *a, size_t an,
 		 const uint8_t *b, size_t bn, uint8_t out[16]);

@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "dot11/akm.h"
+#include "dot11/bip.h"
 #include "dot11/crypto.h"
 #include "dot11/frame.h"
 #include "dot11/sae.h"
@@ -79,6 +80,7 @@ struct bss {
     double rssi;
     bool wpa2;
     bool sae;     /* AKM SAE in its RSNE */
+    uint16_t rsn_caps; /* its RSN Capabilities (MFPC bit 7, MFPR bit 6) */
     bool privacy;
     uint16_t beacon_interval;
     uint8_t basic_rate; /* lowest rate of its BSSBasicRateSet; 0: none heard */
@@ -178,6 +180,17 @@ struct radio {
     bool pmk_from_exchange;   /* r->pmk is SAE's or EAP's, not the passphrase's */
     uint8_t sae_token[64];
     size_t sae_token_len;
+    /* PMF (802.11w) of the association: the IGTK, the replay counter of
+     * protected management frames, and the SA Query in progress. */
+    bool mfp;
+    bool igtk_valid;
+    uint8_t igtk[16];
+    uint16_t igtk_id;
+    uint64_t igtk_ipn;
+    uint64_t rx_mgmt_pn;
+    uint8_t saq_id[2];
+    sim_timer_id saq_timer;
+    sim_time saq_start;
 
     struct pmk_entry pmk_cache[PMK_CACHE];
     uint64_t pmk_clock;
@@ -378,6 +391,8 @@ static void cancel_all(radio *r)
     cancel_timer(r);
     sim_cancel(r->s, r->loss_timer);
     r->loss_timer = 0;
+    sim_cancel(r->s, r->saq_timer);
+    r->saq_timer = 0;
 }
 
 void radio_destroy(radio *r)
@@ -840,6 +855,17 @@ static void send_assoc(radio *r)
     struct dot11_rsn rsn;
     dot11_rsn_init_wpa2_psk_ccmp(&rsn, 0);
     rsn.akm[0] = r->akm ? r->akm : DOT11_AKM_PSK;
+    /* PMF: cyw43 joins WPA3 with management frame protection, required on
+     * a WPA3-only join and offered in transition mode (WPA3 spec 2.2, 2.3);
+     * WPA2 joins go without, as before. */
+    bool mfpc = r->join.auth == RADIO_AUTH_WPA3_SAE || r->join.auth == RADIO_AUTH_WPA3_WPA2;
+    if (mfpc)
+        rsn.capabilities |= 0x0080;
+    if (r->join.auth == RADIO_AUTH_WPA3_SAE)
+        rsn.capabilities |= 0x0040;
+    r->mfp = mfpc && (r->target.rsn_caps & 0x0080) != 0;
+    r->igtk_valid = false;
+    r->rx_mgmt_pn = 0;
     struct dot11_assoc_req_params p = {
         .capability = DOT11_CAP_ESS | DOT11_CAP_SHORT_SLOT_TIME,
         .listen_interval = 10,
@@ -1330,6 +1356,9 @@ static void handle_msg3(radio *r, const uint8_t *frame, size_t len, const struct
     if (r->state == ST_JOINED)
         return; /* a resent message 3 (our message 4 was lost): keys stay */
     install_gtk(r, parsed.gtk.key_id, parsed.gtk.gtk, k->rsc);
+    /* PMF: the IGTK KDE rides with the GTK's (12.7.6.4). */
+    if (r->mfp)
+        r->igtk_valid = dot11_key_data_find_igtk(kd, k->key_data_len - 8, &r->igtk_id, &r->igtk_ipn, r->igtk) == 0;
     r->keys_installed = true;
     r->tx_pn = 0;
     r->rx_pn_valid = false;
@@ -1669,6 +1698,7 @@ static void handle_bss_frame(radio *r, const struct dot11_mgmt *m, const dot11_r
     struct dot11_rsn rsn;
     b.wpa2 = dot11_ie_get_rsn(m->ies, m->ies_len, &rsn) == 0;
     b.sae = false;
+    b.rsn_caps = b.wpa2 ? rsn.capabilities : 0;
     for (size_t i = 0; b.wpa2 && i < rsn.n_akm; i++)
         b.sae |= rsn.akm[i] == DOT11_AKM_SAE;
     b.privacy = (m->u.beacon.capability & DOT11_CAP_PRIVACY) != 0;
@@ -1703,6 +1733,125 @@ static void handle_bss_frame(radio *r, const struct dot11_mgmt *m, const dot11_r
         if (r->state == ST_JOINED)
             loss_rearm(r);
     }
+}
+
+/* ---- PMF (802.11w) on the station: 12.6.8, 11.13 ---------------------------
+ * With PMF negotiated and keys installed: a protected deauthentication,
+ * disassociation or action frame from the AP is decrypted with the TK and
+ * replay-checked; a group-addressed one must carry a valid MME (BIP with the
+ * IGTK); an unprotected deauthentication or disassociation is not believed:
+ * the station asks the AP with a protected SA Query Request (11.13.1) every
+ * 201 ms (wpa_supplicant's SA_QUERY_RETRY_TIMEOUT) for up to 1000 ms
+ * (dot11AssociationSAQueryMaximumTimeout); an answer keeps the link, silence
+ * ends it as a loss. */
+#define SAQ_RETRY_MS 201
+#define SAQ_MAX_MS 1000
+
+static void send_protected_mgmt(radio *r, const uint8_t *f, size_t n)
+{
+    uint8_t out[FRAME_MAX];
+    size_t on = 0;
+    if (r->tx_pn >= 0xFFFFFFFFFFFFull)
+        return;
+    if (dot11_mgmt_protect(dot11_ptk_tk(r->ptk), r->tx_pn + 1, f, n, out, sizeof out, &on) != 0)
+        return;
+    r->tx_pn++;
+    transmit(r, out, (int)on, robust_rate(r));
+}
+
+static void saq_send(radio *r)
+{
+    uint8_t f[24 + 4];
+    memset(f, 0, sizeof f);
+    f[0] = DOT11_STYPE_ACTION << 4;
+    memcpy(f + 4, r->target.bssid, 6);
+    memcpy(f + 10, r->cfg.mac, 6);
+    memcpy(f + 16, r->target.bssid, 6);
+    uint16_t seq = next_seq(r);
+    f[22] = (uint8_t)(seq << 4);
+    f[23] = (uint8_t)(seq >> 4);
+    size_t n = 0;
+    dot11_sa_query_build(f + 24, 4, DOT11_SA_QUERY_REQUEST, r->saq_id, &n);
+    send_protected_mgmt(r, f, sizeof f);
+}
+
+static void saq_tick(void *arg)
+{
+    radio *r = arg;
+    r->saq_timer = 0;
+    if (!radio_joined(r))
+        return;
+    if (sim_now(r->s) - r->saq_start >= SIM_MS(SAQ_MAX_MS)) {
+        trace_state(r, SIM_LOG_INFO, "sa_query_timeout", NULL, NULL);
+        link_lost(r, "SA Query unanswered after an unprotected deauthentication", 0);
+        return;
+    }
+    saq_send(r);
+    r->saq_timer = sim_after(r->s, SIM_MS(SAQ_RETRY_MS), saq_tick, r);
+}
+
+static void saq_start(radio *r, const char *why)
+{
+    trace_state(r, SIM_LOG_INFO, "pmf_unprotected_ignored", "frame", why);
+    if (r->saq_timer)
+        return; /* one SA Query at a time */
+    sim_rng_bytes(r->rng, r->saq_id, 2);
+    r->saq_start = sim_now(r->s);
+    saq_send(r);
+    r->saq_timer = sim_after(r->s, SIM_MS(SAQ_RETRY_MS), saq_tick, r);
+}
+
+/* false: the frame is dropped (or fully handled here). */
+static bool pmf_rx(radio *r, const uint8_t **frame, size_t *len, uint8_t *buf, size_t cap)
+{
+    const uint8_t *f = *frame;
+    if (*len < 24 || !r->mfp || !r->keys_installed || !radio_joined(r))
+        return true;
+    uint8_t subtype = (uint8_t)(f[0] >> 4);
+    bool robust = subtype == DOT11_STYPE_DEAUTH || subtype == DOT11_STYPE_DISASSOC ||
+                  subtype == DOT11_STYPE_ACTION;
+    bool from_bss = memcmp(f + 10, r->target.bssid, 6) == 0;
+    if (!robust || !from_bss)
+        return true;
+    bool group = is_group(f + 4);
+    bool prot = (f[1] & 0x40) != 0;
+    if (group) {
+        /* 12.5.4.5: a group-addressed robust frame needs a valid MME. */
+        if (!r->igtk_valid || bip_verify(r->igtk, r->igtk_id, &r->igtk_ipn, f, *len) != 0) {
+            trace_state(r, SIM_LOG_INFO, "pmf_dropped", "why", "group frame without a valid MME");
+            return false;
+        }
+        *len -= BIP_MME_LEN;
+        return true;
+    }
+    if (memcmp(f + 4, r->cfg.mac, 6) != 0)
+        return true;
+    if (!prot) {
+        if (subtype != DOT11_STYPE_ACTION)
+            saq_start(r, subtype == DOT11_STYPE_DEAUTH ? "deauth" : "disassoc");
+        return false;
+    }
+    size_t n = 0;
+    uint64_t pn = 0;
+    if (dot11_mgmt_unprotect(dot11_ptk_tk(r->ptk), f, *len, buf, cap, &n, &pn) != 0 || pn <= r->rx_mgmt_pn) {
+        trace_state(r, SIM_LOG_INFO, "pmf_dropped", "why", "undecryptable or replayed");
+        return false;
+    }
+    r->rx_mgmt_pn = pn;
+    if (subtype == DOT11_STYPE_ACTION) {
+        int action;
+        uint8_t id[2];
+        if (n >= 28 && dot11_sa_query_parse(buf + 24, n - 24, &action, id) == 0 &&
+            action == DOT11_SA_QUERY_RESPONSE && r->saq_timer && memcmp(id, r->saq_id, 2) == 0) {
+            sim_cancel(r->s, r->saq_timer);
+            r->saq_timer = 0;
+            trace_state(r, SIM_LOG_INFO, "sa_query_answered", NULL, NULL);
+        }
+        return false;
+    }
+    *frame = buf;
+    *len = n;
+    return true;
 }
 
 /* The AP's SAE frames (12.4.8.6): its Commit gets our Confirm; its
@@ -1774,6 +1923,9 @@ static void handle_sae(radio *r, const struct dot11_mgmt *m)
 static void handle_mgmt(radio *r, const uint8_t *frame, size_t len, const dot11_rx_info *info)
 {
     struct dot11_mgmt m;
+    uint8_t plain[FRAME_MAX];
+    if (!pmf_rx(r, &frame, &len, plain, sizeof plain))
+        return;
     if (dot11_parse_mgmt(frame, len, &m) != 0) {
         r->stats.rx_dropped++;
         return;

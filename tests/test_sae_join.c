@@ -33,7 +33,9 @@ typedef struct w {
     capture *air;
     ap *a;
     radio *r;
-    int ups, bridge_rx, tokens, mismatches;
+    medium_node *attacker;
+    dot11_air_port attack_port;
+    int ups, downs, bridge_rx, tokens, mismatches, saq_answered, pmf_ignored;
     uint8_t pmk[32];
     int have_pmk;
 } w;
@@ -43,6 +45,11 @@ static void on_up(void *ctx)
     w *x = ctx;
     x->ups++;
     x->have_pmk = radio_pmk(x->r, x->pmk) == RADIO_OK;
+}
+
+static void on_down(void *ctx)
+{
+    ((w *)ctx)->downs++;
 }
 
 static void bridge(void *ctx, const uint8_t *eth, size_t len)
@@ -59,6 +66,10 @@ static void sink(void *ctx, const sim_trace_event *ev)
         x->tokens++;
     if (strcmp(ev->event, "sae_confirm_mismatch") == 0)
         x->mismatches++;
+    if (strcmp(ev->event, "sa_query_answered") == 0)
+        x->saq_answered++;
+    if (strcmp(ev->event, "pmf_unprotected_ignored") == 0)
+        x->pmf_ignored++;
 }
 
 static void send_one(void *arg)
@@ -119,7 +130,14 @@ static void build(w *x, const char *pcap, const char *passphrase, const char *sa
     memcpy(rc.mac, mac, 6);
     x->r = radio_create(x->s, &port, &rc, &err);
     medium_node_set_rx(sn, radio_receive, x->r);
-    radio_host_ops ops = {.ctx = x, .link_up = on_up};
+    /* Someone else in range who can forge the AP's address. */
+    nc.name = "spoofer";
+    uint8_t evil[6] = {0x02, 0xba, 0xd0, 0, 0, 1};
+    memcpy(nc.mac, evil, 6);
+    nc.x = 4;
+    x->attacker = medium_attach(x->m, &nc, &err);
+    medium_node_air_port(x->attacker, &x->attack_port);
+    radio_host_ops ops = {.ctx = x, .link_up = on_up, .link_down = on_down};
     radio_set_host(x->r, &ops);
     assert_int_equal(radio_power(x->r, true), RADIO_OK);
 }
@@ -248,6 +266,64 @@ static void psk_station_cannot_join_wpa3_only(void **state)
     done(&x);
 }
 
+/* An unprotected deauthentication, reason 7, with the AP's addresses. */
+static void spoof_deauth(void *arg)
+{
+    w *x = arg;
+    uint8_t f[26] = {0xc0, 0x00, 0x00, 0x00, 0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0xaa, 1,
+                     0x02, 0, 0, 0, 0xaa, 1, 0x00, 0x70, 0x07, 0x00};
+    x->attack_port.transmit(x->attack_port.ctx, f, sizeof f, 2);
+}
+
+static void real_deauth(void *arg)
+{
+    w *x = arg;
+    uint8_t sta[6] = {0x02, 0, 0, 0, 0, 1};
+    ap_deauth(x->a, sta, 3);
+}
+
+static void pmf_ignores_spoofed_deauth(void **state)
+{
+    (void)state;
+    static w x;
+    const char *pcap = OUT "pmf_spoof.pcap";
+    build(&x, pcap, NULL, PW, 0);
+    sim_after(x.s, SIM_SEC(2), spoof_deauth, &x);
+    join(&x, RADIO_AUTH_WPA3_SAE, PW, SIM_SEC(4));
+    assert_int_equal(x.ups, 1);
+    assert_int_equal(x.downs, 0);          /* not believed */
+    assert_int_equal(x.pmf_ignored, 1);
+    assert_int_equal(x.saq_answered, 1);   /* the AP vouched for the association */
+    assert_int_equal(x.bridge_rx, 1);
+    done(&x);
+    /* MFPC and MFPR in both RSNEs; the SA Query went protected both ways. */
+    assert_true(tshark_count(pcap, "wlan.fc.type_subtype == 0x0000 && wlan.rsn.capabilities.mfpr == 1", NULL) == 1);
+    assert_int_equal(tshark_count(pcap, "wlan.fc.type_subtype == 0x000d && wlan.fc.protected == 1", NULL), 2);
+    assert_int_equal(tshark_count(pcap, "_ws.malformed", NULL), 0);
+
+    /* The AP's own deauthentication is protected and believed. */
+    build(&x, OUT "pmf_real.pcap", NULL, PW, 0);
+    sim_after(x.s, SIM_SEC(2), real_deauth, &x);
+    join(&x, RADIO_AUTH_WPA3_SAE, PW, SIM_MS(2500));
+    assert_int_equal(x.ups, 1);
+    assert_int_equal(x.downs, 1);
+    assert_int_equal(x.pmf_ignored, 0);
+    done(&x);
+    assert_int_equal(tshark_count(OUT "pmf_real.pcap", "wlan.fc.type_subtype == 0x000c && wlan.fc.protected == 1", NULL), 1);
+}
+
+static void without_pmf_a_spoof_drops_the_link(void **state)
+{
+    (void)state;
+    static w x;
+    build(&x, OUT "nopmf_spoof.pcap", PW, NULL, 0);
+    sim_after(x.s, SIM_SEC(2), spoof_deauth, &x);
+    join(&x, RADIO_AUTH_WPA2_PSK, PW, SIM_MS(2500));
+    assert_int_equal(x.ups, 1);
+    assert_int_equal(x.downs, 1);
+    done(&x);
+}
+
 int main(void)
 {
     mkdir(OUT, 0755);
@@ -257,6 +333,8 @@ int main(void)
         cmocka_unit_test(transition_mode_serves_both),
         cmocka_unit_test(anti_clogging_token),
         cmocka_unit_test(psk_station_cannot_join_wpa3_only),
+        cmocka_unit_test(pmf_ignores_spoofed_deauth),
+        cmocka_unit_test(without_pmf_a_spoof_drops_the_link),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }
