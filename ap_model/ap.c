@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include "ap_model/ap_internal.h"
+#include "dot11/akm.h"
+#include "dot11/sae.h"
 
 #define AP_DTIM_PERIOD 2 /* hostapd's default dtim_period */
 
@@ -193,6 +195,106 @@ static int ap_apply_passphrase(ap *a, const char *p, sim_err *err)
     return SIM_OK;
 }
 
+/* ---- WPA2-Enterprise: the 802.1X authenticator's side of the AP ---- */
+
+static void ent_send_eapol(void *ctx, const uint8_t sta[6], const uint8_t *eapol, size_t len)
+{
+    ap_send_eapol_clear(ctx, sta, eapol, len);
+}
+
+static void ent_radius_send(void *ctx, const uint8_t *pkt, size_t len)
+{
+    ap *a = ctx;
+    if (a->radius_send)
+        a->radius_send(a->radius_ctx, pkt, len);
+}
+
+static void ent_authorized(void *ctx, const uint8_t mac[6], const uint8_t pmk[32])
+{
+    ap *a = ctx;
+    ap_sta *sta = ap_sta_find(a, mac);
+    if (sta == NULL || sta->state != AP_STA_STATE_3)
+        return;
+    memcpy(sta->pmk, pmk, DOT11_PMK_LEN);
+    sta->pmk_from_aaa = true;
+    ap_wpa_start(sta);
+}
+
+static void ent_failed(void *ctx, const uint8_t mac[6], uint16_t reason)
+{
+    ap *a = ctx;
+    ap_sta *sta = ap_sta_find(a, mac);
+    if (sta != NULL)
+        ap_sta_deauth(sta, reason);
+}
+
+/* RSNE with AKM 00-0F-AC:1 and the authenticator; the passphrase stays
+ * empty (an Enterprise BSS has no PSK). */
+static int ap_enterprise_init(ap *a, const ap_config *cfg, sim_err *err)
+{
+    if (cfg->passphrase && cfg->passphrase[0])
+        return sim_err_set(err, SIM_EINVAL, "ap: a passphrase and a RADIUS secret exclude each other");
+    a->rsn = true;
+    a->enterprise = true;
+    dot11_rsn_init_wpa2_psk_ccmp(&a->rsn_desc, 0);
+    a->rsn_desc.akm[0] = DOT11_AKM_8021X;
+    char ssid[DOT11_SSID_MAX_LEN + 1];
+    memcpy(ssid, a->ssid, a->ssid_len);
+    ssid[a->ssid_len] = '\0';
+    ap_8021x_config xc = {.name = a->name, .secret = cfg->radius_secret, .ssid = ssid,
+                          .nas_ip = cfg->nas_ip};
+    memcpy(xc.bssid, cfg->bssid, 6);
+    ap_8021x_ops ops = {a, ent_send_eapol, ent_radius_send, a, ent_authorized, ent_failed};
+    a->dot1x = ap_8021x_create(a->s, &xc, &ops, err);
+    return a->dot1x ? SIM_OK : SIM_EINVAL;
+}
+
+/* WPA3-Personal: AKM SAE in the RSNE, alone or after PSK (transition
+ * mode). Management frame protection is not offered yet (RSN Capabilities
+ * 0), so a WPA3-only BSS here is SAE without PMF: see README. */
+static int ap_sae_init(ap *a, const ap_config *cfg, sim_err *err)
+{
+    if (a->enterprise)
+        return sim_err_set(err, SIM_EINVAL, "ap: SAE and a RADIUS secret exclude each other");
+    size_t n = strlen(cfg->sae_password);
+    if (n < 1 || n >= sizeof a->sae_password)
+        return sim_err_set(err, SIM_EINVAL, "ap: the SAE password must be 1..255 characters");
+    snprintf(a->sae_password, sizeof a->sae_password, "%s", cfg->sae_password);
+    a->sae = true;
+    a->rsn = true;
+    if (a->passphrase[0] == '\0')
+        dot11_rsn_init_wpa2_psk_ccmp(&a->rsn_desc, 0), a->rsn_desc.n_akm = 0;
+    a->rsn_desc.akm[a->rsn_desc.n_akm++] = DOT11_AKM_SAE;
+    a->sae_threshold_cfg = cfg->sae_anti_clogging_threshold > 0 ? cfg->sae_anti_clogging_threshold : 5;
+    a->sae_threshold = a->sae_threshold_cfg;
+    return SIM_OK;
+}
+
+void ap_set_sae_anti_clogging(ap *a, bool always)
+{
+    if (a != NULL)
+        a->sae_threshold = always ? 0 : a->sae_threshold_cfg;
+}
+
+void ap_set_radius(ap *a, void (*send)(void *ctx, const uint8_t *pkt, size_t len), void *ctx)
+{
+    if (a == NULL)
+        return;
+    a->radius_send = send;
+    a->radius_ctx = ctx;
+}
+
+void ap_radius_receive(ap *a, const uint8_t *pkt, size_t len)
+{
+    if (a != NULL && a->dot1x != NULL)
+        ap_8021x_rx_radius(a->dot1x, pkt, len);
+}
+
+bool ap_enterprise(const ap *a)
+{
+    return a != NULL && a->enterprise;
+}
+
 static int ap_check_channel(int channel, sim_err *err)
 {
     /* The DS Parameter Set carries the channel in one octet (9.4.2.4). */
@@ -318,6 +420,21 @@ ap *ap_create(sim *s, const dot11_air_port *air, const ap_config *cfg, sim_err *
         return NULL;
     }
     memcpy(a->bssid, cfg->bssid, 6);
+    if (cfg->radius_secret && cfg->radius_secret[0] && ap_enterprise_init(a, cfg, err) != SIM_OK) {
+        ap_destroy(a);
+        return NULL;
+    }
+    if (cfg->sae_password && cfg->sae_password[0] && ap_sae_init(a, cfg, err) != SIM_OK) {
+        ap_destroy(a);
+        return NULL;
+    }
+    if (cfg->pmf < 0 || cfg->pmf > 3) {
+        ap_destroy(a);
+        sim_err_set(err, SIM_EINVAL, "ap: pmf %d is not 0..3", cfg->pmf);
+        return NULL;
+    }
+    a->pmf_cfg = cfg->pmf;
+    ap_pmf_configure(a, a->pmf_cfg);
     a->channel = cfg->channel;
     a->beacon_interval_tu = cfg->beacon_interval_tu ? cfg->beacon_interval_tu
                                                     : d.beacon_interval_tu;
@@ -368,6 +485,7 @@ void ap_destroy(ap *a)
         for (int i = 0; i < a->nslots; i++)
             if (a->stas[i].in_use)
                 ap_sta_forget(&a->stas[i]);
+    ap_8021x_destroy(a->dot1x);
     memset(a->pmk, 0, sizeof(a->pmk));
     memset(a->gtk, 0, sizeof(a->gtk));
     free(a->stas);
@@ -579,6 +697,22 @@ int ap_send_eapol_protected(ap *a, ap_sta *sta, const uint8_t *eapol, size_t len
     return ap_send_unicast(a, sta, &e, a->mgmt_rate);
 }
 
+int ap_send_eapol_clear(ap *a, const uint8_t sta_mac[6], const uint8_t *eapol, size_t len)
+{
+    struct dot11_ether e;
+    uint8_t buf[AP_FRAME_MAX];
+    memset(&e, 0, sizeof(e));
+    memcpy(e.dst, sta_mac, 6);
+    memcpy(e.src, a->bssid, 6);
+    e.ethertype = DOT11_ETHERTYPE_EAPOL;
+    e.payload = eapol;
+    e.payload_len = len;
+    int n = ap_build_from_ds(a, buf, sizeof(buf), &e, NULL, 0, 0);
+    if (n < 0)
+        return SIM_EINVAL;
+    return ap_tx(a, buf, n, a->mgmt_rate) < 0 ? SIM_EIO : SIM_OK;
+}
+
 uint64_t ap_gtk_rsc(const ap *a, int key_id)
 {
     return key_id == a->gtx ? a->group_pn : 0;
@@ -665,10 +799,22 @@ int ap_set_passphrase(ap *a, const char *passphrase, sim_err *err)
 {
     if (a == NULL)
         return sim_err_set(err, SIM_EINVAL, "ap: no AP");
+    if (a->enterprise)
+        return sim_err_set(err, SIM_EINVAL, "ap: %s is WPA2-Enterprise: it has no passphrase", a->name);
     bool was_rsn = a->rsn;
     int rc = ap_apply_passphrase(a, passphrase, err);
     if (rc != SIM_OK)
         return rc;
+    /* The RSNE was rebuilt for the PSK: SAE and PMF go back in. */
+    if (a->sae) {
+        if (!a->rsn) {
+            a->rsn = true;
+            dot11_rsn_init_wpa2_psk_ccmp(&a->rsn_desc, 0);
+            a->rsn_desc.n_akm = 0;
+        }
+        a->rsn_desc.akm[a->rsn_desc.n_akm++] = DOT11_AKM_SAE;
+    }
+    ap_pmf_configure(a, a->pmf_cfg);
     /* Open <-> WPA2 changes the RSNE every associated station agreed to;
      * like hostapd reloading its security settings, start everyone over.
      * A new passphrase alone leaves current PTKSAs in place. */

@@ -41,6 +41,18 @@ typedef struct ap_config {
     const char *name;            /* trace component; default "ap" */
     const char *ssid;            /* 1..32 bytes */
     const char *passphrase;      /* NULL or "": open network; else WPA2-PSK/CCMP, 8..63 chars */
+    const char *radius_secret;   /* non-empty: WPA2-Enterprise (AKM 00-0F-AC:1, IEEE 802.1X
+                                  * through ap_8021x.h); passphrase must then be empty */
+    uint32_t nas_ip;             /* NAS-IP-Address in Access-Requests (host order); 0 none */
+    const char *sae_password;    /* non-empty: WPA3-Personal (SAE, AKM 00-0F-AC:8, group 19);
+                                  * with a passphrase too: WPA2/WPA3 transition (AKMs PSK
+                                  * and SAE) */
+    int pmf;                     /* protected management frames (802.11w): 0 by security
+                                  * (WPA3-only: required, transition: capable, else none),
+                                  * 1 none, 2 capable (MFPC), 3 required (MFPR) */
+    int sae_anti_clogging_threshold; /* SAE exchanges in progress beyond which a Commit
+                                      * must carry a token (status 76); default 5
+                                      * (hostapd sae_anti_clogging_threshold); 0 = always */
     uint8_t bssid[6];
     int channel;
     uint16_t beacon_interval_tu; /* default 100 TU = 102.4 ms */
@@ -79,6 +91,16 @@ bool ap_enabled(const ap *a);
 int ap_set_channel(ap *a, int channel, sim_err *err);
 /* Takes effect for the next handshake; NULL or "" makes the network open. */
 int ap_set_passphrase(ap *a, const char *passphrase, sim_err *err);
+
+/* WPA2-Enterprise: where Access-Requests go (sim/radius_link.c's
+ * radius_link_send fits), and the server's datagrams coming back. Without
+ * a sender every request is lost (the RADIUS timeout path). */
+void ap_set_radius(ap *a, void (*send)(void *ctx, const uint8_t *pkt, size_t len), void *ctx);
+void ap_radius_receive(ap *a, const uint8_t *pkt, size_t len);
+bool ap_enterprise(const ap *a);
+/* Anti-clogging tokens demanded from every SAE Commit (the threshold 0) or
+ * back to the configured threshold. */
+void ap_set_sae_anti_clogging(ap *a, bool always);
 /* Sends a deauthentication to one station (or all with NULL) and forgets it. */
 void ap_deauth(ap *a, const uint8_t *sta_mac, uint16_t reason);
 /* Sends a disassociation to one station (or each associated one with NULL):

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "ap_model/ap.h"
+#include "ap_model/ap_8021x.h"
 #include "dot11/crypto.h"
 #include "dot11/frame.h"
 #include "sim/sim.h"
@@ -70,6 +71,13 @@ typedef struct ap_sta {
      * passphrase change applies from the next handshake on. */
     ap_ptk_state ptk_state;
     uint8_t pmk[DOT11_PMK_LEN];
+    bool pmk_from_aaa; /* set by 802.1X or SAE before the 4-way handshake */
+    uint32_t akm;      /* the AKM of the association's RSNE */
+    struct dot11_sae *sae; /* the SAE exchange (ap_sae.c) */
+    bool sae_accepted;
+    uint8_t sae_pmk[DOT11_PMK_LEN];
+    bool mfp;              /* PMF negotiated for this association */
+    uint64_t rx_mgmt_pn;   /* replay counter of its protected management frames */
     uint8_t anonce[DOT11_NONCE_LEN];
     uint8_t ptk[DOT11_PTK_LEN];
     bool ptk_installed;
@@ -100,7 +108,21 @@ struct ap {
     uint8_t ssid[DOT11_SSID_MAX_LEN];
     size_t ssid_len;
     char passphrase[64]; /* "" for an open network */
-    bool rsn;            /* WPA2-PSK/CCMP */
+    bool rsn;            /* WPA2-PSK/CCMP, or WPA2-Enterprise */
+    bool enterprise;     /* AKM 802.1X: the PMK comes from the RADIUS server */
+    bool sae;            /* AKM SAE offered (alone, or beside PSK: transition mode) */
+    char sae_password[256];
+    int sae_threshold, sae_threshold_cfg;
+    uint8_t sae_token_key[32]; /* drawn at the first token handed out */
+    bool sae_token_ready;
+    int pmf;               /* 0 none, 1 capable, 2 required */
+    int pmf_cfg;           /* ap_config.pmf */
+    uint8_t igtk[16];      /* BIP's key, Key ID 4, drawn at the first handshake */
+    bool igtk_ready;
+    uint64_t ipn;
+    ap_8021x *dot1x;
+    void (*radius_send)(void *ctx, const uint8_t *pkt, size_t len);
+    void *radius_ctx;
     struct dot11_rsn rsn_desc;
     uint8_t pmk[DOT11_PMK_LEN]; /* cached for (ssid, passphrase) */
     uint8_t bssid[6];
@@ -157,10 +179,14 @@ void ap_rx_probe_req(ap *a, const struct dot11_mgmt *m);
 /* An EAPOL frame to an authorized station, CCMP-protected with its PTK
  * (the 4-way handshake is over), at mgmt_rate. */
 int ap_send_eapol_protected(ap *a, ap_sta *sta, const uint8_t *eapol, size_t len);
+/* An EAPOL frame before any key (EAP of 802.1X), in the clear, at mgmt_rate. */
+int ap_send_eapol_clear(ap *a, const uint8_t sta_mac[6], const uint8_t *eapol, size_t len);
 /* Last PN sent with GTK key_id, as a Key RSC (12.7.2 e): 0 for one unused. */
 uint64_t ap_gtk_rsc(const ap *a, int key_id);
 
 /* ap_sta.c */
+void ap_trace_sta(ap *a, sim_log_level lvl, const char *event, const uint8_t *mac,
+                  const char *key, int64_t val, const char *dir);
 ap_sta *ap_sta_find(const ap *a, const uint8_t mac[6]);
 size_t ap_sta_count(const ap *a);
 void ap_sta_forget(ap_sta *sta);
@@ -173,6 +199,28 @@ void ap_send_disassoc(ap *a, const uint8_t *da, uint16_t reason);
 void ap_sta_rsna_done(ap_sta *sta);
 void ap_rx_mgmt(ap *a, const uint8_t *frame, size_t len, const struct dot11_hdr *hdr);
 void ap_rx_data(ap *a, const uint8_t *frame, size_t len, const struct dot11_hdr *hdr);
+
+/* ap_sta.c: the station completed an authentication (State 2). */
+void ap_sta_authenticated(ap_sta *sta);
+ap_sta *ap_sta_alloc_for(ap *a, const uint8_t mac[6]);
+
+/* ap_sae.c: Authentication frames with algorithm 3 (12.4.8). */
+void ap_sae_rx_auth(ap *a, const struct dot11_mgmt *m);
+void ap_sae_forget(ap_sta *sta);
+
+/* ap_pmf.c: protected management frames (12.6.8). */
+/* Applies cfg->pmf to the RSNE's capabilities (after every RSNE change). */
+void ap_pmf_configure(ap *a, int cfg_pmf);
+/* The IGTK KDE for message 3 when the station negotiated PMF: its length,
+ * 0 when none is due, -1 on error. */
+int ap_pmf_igtk_kde(ap *a, const ap_sta *sta, uint8_t *buf, size_t cap);
+/* A deauthentication or disassociation for sta, protected if PMF is on. */
+void ap_pmf_send_leave(ap *a, ap_sta *sta, uint8_t subtype, uint16_t reason);
+/* A management frame to us: false when PMF's rules drop it; else *frame and
+ * *len may now point at the decrypted copy in buf (cap octets). An SA Query
+ * is answered here (true is returned with *len 0). */
+bool ap_pmf_rx(ap *a, const struct dot11_hdr *hdr, const uint8_t **frame, size_t *len,
+               uint8_t *buf, size_t cap);
 
 /* ap_wpa_auth.c */
 void ap_wpa_start(ap_sta *sta);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ap_model/ap_internal.h"
+#include "dot11/akm.h"
 
 /* ------------------------------------------------------------------ */
 /* Station table                                                         */
@@ -50,6 +51,9 @@ void ap_sta_forget(ap_sta *sta)
 {
     ap *a = sta->owner;
     ap_wpa_stop(sta);
+    if (a->dot1x)
+        ap_8021x_forget(a->dot1x, sta->mac);
+    ap_sae_forget(sta);
     /* Keys and nonces go with the slot. */
     memset(sta, 0, sizeof(*sta));
     sta->owner = a;
@@ -68,7 +72,7 @@ static uint16_t ap_aid_alloc(const ap *a)
     return 0;
 }
 
-static void ap_trace_sta(ap *a, sim_log_level lvl, const char *event, const uint8_t *mac,
+void ap_trace_sta(ap *a, sim_log_level lvl, const char *event, const uint8_t *mac,
                          const char *key, int64_t val, const char *dir)
 {
     sim_trace_rec *r = sim_trace_begin(sim_trace_of(a->s), lvl, a->name, event);
@@ -122,7 +126,20 @@ static void sta_open_port(ap_sta *sta)
 static void sta_start_rsna(ap_sta *sta)
 {
     ap_wpa_stop(sta);
-    ap_wpa_start(sta);
+    sta->pmk_from_aaa = false;
+    /* SAE: the PMK of the SAE exchange (12.4.5.4). */
+    if (sta->akm == DOT11_AKM_SAE) {
+        memcpy(sta->pmk, sta->sae_pmk, DOT11_PMK_LEN);
+        sta->pmk_from_aaa = true;
+        ap_wpa_start(sta);
+        return;
+    }
+    /* WPA2-Enterprise: 802.1X first; its Accept starts the 4-way handshake
+     * with the PMK the server sent (ap_8021x.h). */
+    if (sta->owner->enterprise)
+        ap_8021x_start(sta->owner->dot1x, sta->mac);
+    else
+        ap_wpa_start(sta);
 }
 
 /* Back to State 1: a station in State 1 is one the AP does not keep. */
@@ -192,7 +209,7 @@ void ap_send_deauth(ap *a, const uint8_t *da, uint16_t reason)
 
 void ap_sta_deauth(ap_sta *sta, uint16_t reason)
 {
-    ap_send_deauth(sta->owner, sta->mac, reason);
+    ap_pmf_send_leave(sta->owner, sta, DOT11_STYPE_DEAUTH, reason);
     ap_sta_fire(sta, STA_EV_LEAVE);
 }
 
@@ -212,13 +229,24 @@ void ap_send_disassoc(ap *a, const uint8_t *da, uint16_t reason)
  * Class 3 frame (reason 7). */
 void ap_sta_disassoc(ap_sta *sta, uint16_t reason)
 {
-    ap_send_disassoc(sta->owner, sta->mac, reason);
+    ap_pmf_send_leave(sta->owner, sta, DOT11_STYPE_DISASSOC, reason);
     ap_sta_fire(sta, STA_EV_DISASSOC);
 }
 
 /* ------------------------------------------------------------------ */
 /* Authentication (12.3.3.2: Open System, transaction 1 -> 2)            */
 /* ------------------------------------------------------------------ */
+
+ap_sta *ap_sta_alloc_for(ap *a, const uint8_t mac[6])
+{
+    ap_sta *sta = ap_sta_find(a, mac);
+    return sta ? sta : ap_sta_alloc(a, mac);
+}
+
+void ap_sta_authenticated(ap_sta *sta)
+{
+    ap_sta_fire(sta, STA_EV_AUTH);
+}
 
 static void ap_rx_auth(ap *a, const struct dot11_mgmt *m)
 {
@@ -228,7 +256,15 @@ static void ap_rx_auth(ap *a, const struct dot11_mgmt *m)
     uint16_t status = DOT11_STATUS_SUCCESS;
     ap_sta *sta = ap_sta_find(a, sa);
 
+    if (alg == DOT11_AUTH_ALG_SAE && a->sae) {
+        ap_sae_rx_auth(a, m);
+        return;
+    }
     if (alg != DOT11_AUTH_ALG_OPEN_SYSTEM)
+        status = DOT11_STATUS_NOT_SUPPORTED_AUTH_ALG;
+    /* WPA3-only: open system authentication cannot lead to an association
+     * (hostapd refuses the algorithm when wpa_key_mgmt is SAE alone). */
+    else if (a->sae && a->passphrase[0] == '\0')
         status = DOT11_STATUS_NOT_SUPPORTED_AUTH_ALG;
     else if (seq != 1)
         status = DOT11_STATUS_UNKNOWN_AUTH_TRANSACTION;
@@ -269,7 +305,8 @@ static bool suite_in(const uint32_t *suites, size_t n, uint32_t want)
 /* The station's RSNE against what we offer (12.6.3: it must select one of
  * the AP's ciphers and AKMs); status codes of 9.4.1.9 as hostapd maps its
  * RSN validation results. On success the element is copied to rsne. */
-static uint16_t ap_check_rsne(const struct dot11_mgmt *m, uint8_t *rsne, size_t *rsne_len)
+static uint16_t ap_check_rsne(const ap *a, const ap_sta *sta, const struct dot11_mgmt *m, uint32_t *akm,
+                              bool *mfp, uint8_t *rsne, size_t *rsne_len)
 {
     struct dot11_ie ie;
     struct dot11_rsn rsn;
@@ -287,12 +324,27 @@ static uint16_t ap_check_rsne(const struct dot11_mgmt *m, uint8_t *rsne, size_t 
         return DOT11_STATUS_INVALID_GROUP_CIPHER;
     if (!suite_in(rsn.pairwise, rsn.n_pairwise, DOT11_CIPHER_CCMP))
         return DOT11_STATUS_INVALID_PAIRWISE_CIPHER;
-    if (!suite_in(rsn.akm, rsn.n_akm, DOT11_AKM_PSK))
+    /* The station's AKM must be one we offer; SAE only after an SAE
+     * authentication (12.4.8: the PMK comes from it). */
+    *akm = 0;
+    for (size_t i = 0; i < rsn.n_akm && *akm == 0; i++) {
+        uint32_t k = rsn.akm[i];
+        if ((a->enterprise && k == DOT11_AKM_8021X) ||
+            (!a->enterprise && a->passphrase[0] && k == DOT11_AKM_PSK) ||
+            (a->sae && k == DOT11_AKM_SAE && sta->sae_accepted))
+            *akm = k;
+    }
+    if (*akm == 0)
         return DOT11_STATUS_INVALID_AKMP;
-    /* 9.4.2.25.4: MFPR (bit 6) asks for management frame protection, which
-     * this AP does not offer; MFPR without MFPC (bit 7) is invalid anyway. */
-    if (rsn.capabilities & 0x0040)
+    /* 9.4.2.25.4 / 12.6.8: MFPR without MFPC is invalid; a PMF policy one
+     * side requires and the other lacks is status 31, "robust management
+     * frame policy violation", as hostapd answers. */
+    bool s_mfpc = (rsn.capabilities & 0x0080) != 0, s_mfpr = (rsn.capabilities & 0x0040) != 0;
+    if (s_mfpr && !s_mfpc)
         return DOT11_STATUS_INVALID_RSNE_CAPABILITIES;
+    if ((a->pmf == 2 && !s_mfpc) || (s_mfpr && a->pmf == 0))
+        return DOT11_STATUS_ROBUST_MGMT_POLICY_VIOLATION;
+    *mfp = a->pmf >= 1 && s_mfpc;
     rsne[0] = DOT11_EID_RSN;
     rsne[1] = ie.len;
     memcpy(rsne + 2, ie.data, ie.len);
@@ -300,8 +352,8 @@ static uint16_t ap_check_rsne(const struct dot11_mgmt *m, uint8_t *rsne, size_t 
     return DOT11_STATUS_SUCCESS;
 }
 
-static uint16_t ap_check_assoc(ap *a, const struct dot11_mgmt *m, uint8_t *rsne,
-                               size_t *rsne_len)
+static uint16_t ap_check_assoc(ap *a, const ap_sta *sta, const struct dot11_mgmt *m,
+                               uint32_t *akm, bool *mfp, uint8_t *rsne, size_t *rsne_len)
 {
     const uint8_t *ssid;
     size_t ssid_len;
@@ -327,7 +379,7 @@ static uint16_t ap_check_assoc(ap *a, const struct dot11_mgmt *m, uint8_t *rsne,
         return DOT11_STATUS_ASSOC_DENIED_RATES;
     /* An open network ignores an RSNE, as hostapd does without wpa=. */
     if (a->rsn)
-        return ap_check_rsne(m, rsne, rsne_len);
+        return ap_check_rsne(a, sta, m, akm, mfp, rsne, rsne_len);
     *rsne_len = 0;
     return DOT11_STATUS_SUCCESS;
 }
@@ -345,7 +397,9 @@ static void ap_rx_assoc(ap *a, const struct dot11_mgmt *m, bool reassoc)
 
     uint8_t rsne[AP_RSNE_MAX];
     size_t rsne_len = 0;
-    uint16_t status = ap_check_assoc(a, m, rsne, &rsne_len);
+    uint32_t akm = 0;
+    bool mfp = false;
+    uint16_t status = ap_check_assoc(a, sta, m, &akm, &mfp, rsne, &rsne_len);
     uint16_t aid = 0;
     /* The ap_refuse fault: every request gets the fault's status, after the
      * checks a real AP makes first (a malformed request keeps its own). */
@@ -408,6 +462,9 @@ static void ap_rx_assoc(ap *a, const struct dot11_mgmt *m, bool reassoc)
     sta->aid = aid;
     memcpy(sta->rsne, rsne, rsne_len);
     sta->rsne_len = rsne_len;
+    sta->akm = akm;
+    sta->mfp = mfp;
+    sta->rx_mgmt_pn = 0;
     ap_sta_fire(sta, a->rsn ? STA_EV_ASSOC_RSNA : STA_EV_ASSOC);
 }
 
@@ -429,6 +486,9 @@ void ap_rx_mgmt(ap *a, const uint8_t *frame, size_t len, const struct dot11_hdr 
     }
     /* Other BSSs' traffic is not ours to judge, nor to trace. */
     if (!to_us)
+        return;
+    uint8_t plain[AP_FRAME_MAX];
+    if (!ap_pmf_rx(a, hdr, &frame, &len, plain, sizeof plain) || len == 0)
         return;
     int rc = dot11_parse_mgmt(frame, len, &m);
     if (rc != DOT11_OK) {
@@ -570,6 +630,8 @@ void ap_rx_data(ap *a, const uint8_t *frame, size_t len, const struct dot11_hdr 
          * station associated without an RSNE has no authenticator. */
         if (sta->rsne_len == 0)
             ap_trace_drop(a, sa, "eapol_open");
+        else if (a->enterprise && e.payload_len >= 2 && e.payload[1] != 3 /* EAPOL-Key */)
+            ap_8021x_rx_eapol(a->dot1x, sta->mac, e.payload, e.payload_len);
         else
             ap_wpa_rx_eapol(sta, e.payload, e.payload_len);
         return;

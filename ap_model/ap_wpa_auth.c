@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "ap_model/ap_internal.h"
+#include "dot11/akm.h"
 
 typedef enum {
     PTK_EV_START,   /* the station associated (AuthenticationRequest) */
@@ -86,6 +87,11 @@ static int ap_msg3_key_data(ap_sta *sta, uint8_t *out, size_t cap)
                                 AP_GTK_LEN);
     if (g < 0)
         return -1;
+    /* PMF: the IGTK KDE follows the GTK's (12.7.6.4). */
+    int ig = ap_pmf_igtk_kde(a, sta, kd + n + g, sizeof(kd) - (size_t)(n + g));
+    if (ig < 0)
+        return -1;
+    g += ig;
     int p = dot11_key_data_pad(kd, (size_t)(n + g), sizeof(kd));
     if (p < 0 || (size_t)p + 8 > cap)
         return -1;
@@ -111,7 +117,7 @@ static void ap_ptk_send_pending(ap_sta *sta)
     memset(&k, 0, sizeof(k));
     k.protocol_version = DOT11_EAPOL_VERSION_2004;
     k.descriptor_type = DOT11_EAPOL_KEY_DESC_RSN;
-    k.info.descriptor_version = DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES;
+    k.info.descriptor_version = (uint8_t)dot11_akm_key_descriptor_version(sta->akm);
     k.info.pairwise = true;
     k.info.ack = true;
     k.key_length = DOT11_TK_LEN; /* CCMP-128 */
@@ -137,7 +143,7 @@ static void ap_ptk_send_pending(ap_sta *sta)
                   : dot11_eapol_key_build(eapol, sizeof(eapol), &k);
     if (len > 0 && msg == 3) {
         uint8_t mic[DOT11_EAPOL_KEY_MIC_LEN];
-        if (dot11_eapol_mic(dot11_ptk_kck(sta->ptk), DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES, eapol,
+        if (dot11_akm_eapol_mic(sta->akm, dot11_ptk_kck(sta->ptk), eapol,
                             (size_t)len, mic) == 0)
             memcpy(eapol + DOT11_EAPOL_KEY_MIC_OFFSET, mic, sizeof(mic));
         else
@@ -193,7 +199,9 @@ static ap_ptk_state ptk_start(ap_sta *sta, const ap_eapol_rx *rx)
 {
     ap *a = sta->owner;
     (void)rx;
-    memcpy(sta->pmk, a->pmk, sizeof(sta->pmk));
+    /* WPA2-Enterprise: the PMK is this station's, from the RADIUS server. */
+    if (!sta->pmk_from_aaa)
+        memcpy(sta->pmk, a->pmk, sizeof(sta->pmk));
     sim_rng_bytes(a->rng, sta->anonce, sizeof(sta->anonce));
     ap_ptk_begin(sta, 1);
     return AP_PTK_PTKSTART;
@@ -225,8 +233,8 @@ static ap_ptk_state ptk_calc_negotiating(ap_sta *sta, const ap_eapol_rx *rx)
         ap_trace_drop(a, sta->mac, "4way_replay_counter");
         return AP_PTK_PTKSTART;
     }
-    if (dot11_ptk_derive(sta->pmk, a->bssid, sta->mac, sta->anonce, rx->key.nonce, ptk) != 0 ||
-        dot11_eapol_mic_verify(dot11_ptk_kck(ptk), DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES,
+    if (dot11_akm_ptk_derive(sta->akm, sta->pmk, a->bssid, sta->mac, sta->anonce, rx->key.nonce, ptk) != 0 ||
+        dot11_akm_eapol_mic_verify(sta->akm, dot11_ptk_kck(ptk),
                                rx->frame, rx->len) != 0) {
         memset(ptk, 0, sizeof(ptk));
         /* Most likely the station's passphrase differs from ours. */
@@ -259,7 +267,7 @@ static ap_ptk_state ptk_init_done(ap_sta *sta, const ap_eapol_rx *rx)
         ap_trace_drop(a, sta->mac, "4way_replay_counter");
         return AP_PTK_PTKINITNEGOTIATING;
     }
-    if (dot11_eapol_mic_verify(dot11_ptk_kck(sta->ptk), DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES,
+    if (dot11_akm_eapol_mic_verify(sta->akm, dot11_ptk_kck(sta->ptk),
                                rx->frame, rx->len) != 0) {
         ap_trace_mic_failure(sta, 4);
         return AP_PTK_PTKINITNEGOTIATING;
@@ -413,7 +421,7 @@ static void ap_gk_send(ap_sta *sta)
     /* 12.7.7.2: Key Type 0 (group), Install 0, Key Ack 1, Key MIC 1,
      * Secure 1, Encrypted Key Data 1; Key Length 0; nonce 0 (hostapd sends
      * no GNonce); Key RSC: the last PN sent with this GTK, 0 for a new one. */
-    k.info.descriptor_version = DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES;
+    k.info.descriptor_version = (uint8_t)dot11_akm_key_descriptor_version(sta->akm);
     k.info.ack = true;
     k.info.mic = true;
     k.info.secure = true;
@@ -432,7 +440,7 @@ static void ap_gk_send(ap_sta *sta)
         len = dot11_eapol_key_build(eapol, sizeof(eapol), &k);
     }
     uint8_t mic[DOT11_EAPOL_KEY_MIC_LEN];
-    if (len > 0 && dot11_eapol_mic(dot11_ptk_kck(sta->ptk), DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES, eapol,
+    if (len > 0 && dot11_akm_eapol_mic(sta->akm, dot11_ptk_kck(sta->ptk), eapol,
                                    (size_t)len, mic) == 0) {
         memcpy(eapol + DOT11_EAPOL_KEY_MIC_OFFSET, mic, sizeof(mic));
         ap_trace_gk(sta, 1, "to");
@@ -483,7 +491,7 @@ static void ap_gk_rx_msg2(ap_sta *sta, const ap_eapol_rx *rx)
         ap_trace_drop(a, sta->mac, "gkey_replay_counter");
         return;
     }
-    if (dot11_eapol_mic_verify(dot11_ptk_kck(sta->ptk), DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES, rx->frame,
+    if (dot11_akm_eapol_mic_verify(sta->akm, dot11_ptk_kck(sta->ptk), rx->frame,
                                rx->len) != 0) {
         ap_trace_mic_failure(sta, 2);
         return;
@@ -530,7 +538,7 @@ void ap_wpa_rx_eapol(ap_sta *sta, const uint8_t *eapol, size_t len)
     /* Messages 2 and 4 (12.7.6.3, 12.7.6.5): Pairwise, MIC, no Ack, no
      * Install, version 2; Request and Error frames (TKIP countermeasures,
      * rekey requests) are not handled. Secure tells 4 from 2. */
-    if (ki->descriptor_version == DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES && !ki->pairwise && ki->mic &&
+    if (ki->descriptor_version == dot11_akm_key_descriptor_version(sta->akm) && !ki->pairwise && ki->mic &&
         ki->secure && !ki->ack && !ki->install && !ki->request && !ki->error) {
         if (sta->ptk_state != AP_PTK_PTKINITDONE)
             ap_trace_drop(sta->owner, sta->mac, "gkey_before_ptk");
@@ -538,7 +546,7 @@ void ap_wpa_rx_eapol(ap_sta *sta, const uint8_t *eapol, size_t len)
             ap_gk_rx_msg2(sta, &rx);
         return;
     }
-    if (ki->descriptor_version != DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES || !ki->pairwise ||
+    if (ki->descriptor_version != dot11_akm_key_descriptor_version(sta->akm) || !ki->pairwise ||
         !ki->mic || ki->ack || ki->install || ki->request || ki->error) {
         ap_trace_drop(sta->owner, sta->mac, "eapol_key_info");
         return;

@@ -770,6 +770,22 @@ int dot11_build_auth(uint8_t *buf, size_t cap, const struct dot11_mgmt_hdr *h,
     return wr_result(&w);
 }
 
+int dot11_build_auth_body(uint8_t *buf, size_t cap, const struct dot11_mgmt_hdr *h,
+                          uint16_t algorithm, uint16_t transaction_seq, uint16_t status,
+                          const uint8_t *body, size_t body_len)
+{
+    int n = dot11_build_auth(buf, cap, h, algorithm, transaction_seq, status);
+    if (n < 0)
+        return n;
+    if (body_len > 0 && body == NULL)
+        return DOT11_E_INVAL;
+    if ((size_t)n + body_len > cap)
+        return DOT11_E_NOSPC;
+    if (body_len)
+        memcpy(buf + n, body, body_len);
+    return n + (int)body_len;
+}
+
 int dot11_build_assoc_req(uint8_t *buf, size_t cap, const struct dot11_mgmt_hdr *h,
                           const struct dot11_assoc_req_params *p)
 {
@@ -911,6 +927,10 @@ int dot11_parse_mgmt(const uint8_t *buf, size_t len, struct dot11_mgmt *out)
 
     out->ies_len = rd_left(&r);
     out->ies = out->ies_len ? buf + r.off : NULL;
+    /* 9.3.3.12: SAE's scalars and elements are not elements; dot11/sae.c
+     * checks that body itself. */
+    if (out->hdr.subtype == DOT11_STYPE_AUTH && out->u.auth.algorithm == DOT11_AUTH_ALG_SAE)
+        return DOT11_OK;
     if (dot11_ie_validate(out->ies, out->ies_len) != 0)
         return DOT11_E_MALFORMED;
     return DOT11_OK;

@@ -114,6 +114,7 @@ enum dot11_err {
 /* Authentication Algorithm Number, 9.4.1.1 */
 #define DOT11_AUTH_ALG_OPEN_SYSTEM 0
 #define DOT11_AUTH_ALG_SHARED_KEY 1
+#define DOT11_AUTH_ALG_SAE 3 /* 9.4.1.1; its body is SAE's, not elements */
 
 /* Status codes (9.4.1.9, subset) */
 #define DOT11_STATUS_SUCCESS 0
@@ -122,7 +123,8 @@ enum dot11_err {
 #define DOT11_STATUS_UNKNOWN_AUTH_TRANSACTION 14
 #define DOT11_STATUS_AP_UNABLE_TO_HANDLE_NEW_STA 17
 #define DOT11_STATUS_ASSOC_DENIED_RATES 18
-#define DOT11_STATUS_REFUSED_TEMPORARILY 30 /* "try again later" (9.4.1.9) */
+#define DOT11_STATUS_REFUSED_TEMPORARILY 30
+#define DOT11_STATUS_ROBUST_MGMT_POLICY_VIOLATION 31 /* "try again later" (9.4.1.9) */
 #define DOT11_STATUS_INVALID_ELEMENT 40
 #define DOT11_STATUS_INVALID_GROUP_CIPHER 41
 #define DOT11_STATUS_INVALID_PAIRWISE_CIPHER 42
@@ -332,6 +334,10 @@ int dot11_build_probe_req(uint8_t *buf, size_t cap, const struct dot11_mgmt_hdr 
                           size_t n_rates);
 int dot11_build_auth(uint8_t *buf, size_t cap, const struct dot11_mgmt_hdr *h,
                      uint16_t algorithm, uint16_t transaction_seq, uint16_t status);
+/* The same with a body after the fixed fields (SAE Commit or Confirm). */
+int dot11_build_auth_body(uint8_t *buf, size_t cap, const struct dot11_mgmt_hdr *h,
+                          uint16_t algorithm, uint16_t transaction_seq, uint16_t status,
+                          const uint8_t *body, size_t body_len);
 int dot11_build_assoc_req(uint8_t *buf, size_t cap, const struct dot11_mgmt_hdr *h,
                           const struct dot11_assoc_req_params *p);
 /* aid 0..2007; the two MSBs of the AID field are set as 9.4.1.8 requires. */
@@ -372,7 +378,8 @@ struct dot11_mgmt {
             uint16_t reason;
         } deauth;
     } u;
-    const uint8_t *ies; /* elements after the fixed fields, all validated */
+    const uint8_t *ies; /* elements after the fixed fields, all validated; for an
+                         * SAE Authentication frame the raw SAE body instead */
     size_t ies_len;
 };
 

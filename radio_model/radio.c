@@ -43,8 +43,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dot11/akm.h"
+#include "dot11/bip.h"
 #include "dot11/crypto.h"
 #include "dot11/frame.h"
+#include "dot11/sae.h"
+#include "eap/eap_peer.h"
+#include "eap/eapol.h"
 
 #define FRAME_MAX 2400
 #define MAX_SEEN 32
@@ -74,6 +79,8 @@ struct bss {
     uint8_t channel;
     double rssi;
     bool wpa2;
+    bool sae;     /* AKM SAE in its RSNE */
+    uint16_t rsn_caps; /* its RSN Capabilities (MFPC bit 7, MFPR bit 6) */
     bool privacy;
     uint16_t beacon_interval;
     uint8_t basic_rate; /* lowest rate of its BSSBasicRateSet; 0: none heard */
@@ -161,6 +168,29 @@ struct radio {
     radio_wedge_mode wedge;
     int wedge_survives; /* power cycles it still survives */
     bool wedge_cycled;  /* powered off since the wedge hit: the next power-on is a cycle */
+
+    /* Enterprise: the supplicant of the current attempt, and the join's
+     * certificates (copied: the caller's strings need not outlive it). */
+    eap_peer *eap;
+    char *ca_pem, *cert_pem, *key_pem;
+    /* The AKM of this attempt, and SAE's exchange (dot11/sae.h). */
+    uint32_t akm;
+    dot11_sae *sae;
+    bool sae_mismatch;        /* a Confirm that did not verify came */
+    bool pmk_from_exchange;   /* r->pmk is SAE's or EAP's, not the passphrase's */
+    uint8_t sae_token[64];
+    size_t sae_token_len;
+    /* PMF (802.11w) of the association: the IGTK, the replay counter of
+     * protected management frames, and the SA Query in progress. */
+    bool mfp;
+    bool igtk_valid;
+    uint8_t igtk[16];
+    uint16_t igtk_id;
+    uint64_t igtk_ipn;
+    uint64_t rx_mgmt_pn;
+    uint8_t saq_id[2];
+    sim_timer_id saq_timer;
+    sim_time saq_start;
 
     struct pmk_entry pmk_cache[PMK_CACHE];
     uint64_t pmk_clock;
@@ -303,6 +333,7 @@ void radio_config_default(radio_config *c)
     c->auth_attempts = 3;
     c->assoc_attempts = 3;
     c->handshake_timeout_ms = 2500;
+    c->eap_timeout_ms = 30000;
     c->roam_period_ms = 10000;
     c->join_scan_passes = 2;
     c->badauth_retries = 1;
@@ -360,6 +391,8 @@ static void cancel_all(radio *r)
     cancel_timer(r);
     sim_cancel(r->s, r->loss_timer);
     r->loss_timer = 0;
+    sim_cancel(r->s, r->saq_timer);
+    r->saq_timer = 0;
 }
 
 void radio_destroy(radio *r)
@@ -370,6 +403,11 @@ void radio_destroy(radio *r)
     roam_cancel(r);
     sim_cancel(r->s, r->down_event);
     dot11_ccm_free(r->ccm);
+    eap_peer_free(r->eap);
+    free(r->ca_pem);
+    free(r->cert_pem);
+    free(r->key_pem);
+    dot11_sae_free(r->sae);
     free(r);
 }
 
@@ -383,6 +421,8 @@ void radio_set_host(radio *r, const radio_host_ops *ops)
 
 static void wipe_keys(radio *r)
 {
+    eap_peer_free(r->eap);
+    r->eap = NULL;
     r->have_ptk = false;
     r->have_replay = false;
     r->keys_installed = false;
@@ -735,11 +775,35 @@ static void send_deauth(radio *r, const uint8_t *bssid, uint16_t reason)
 
 static void auth_timeout(void *arg);
 
+/* SAE Commit (12.4.8.6.2), with the anti-clogging token if the AP asked. */
+static void send_sae_commit(radio *r)
+{
+    struct dot11_mgmt_hdr h;
+    mgmt_hdr(r, &h, r->target.bssid, r->target.bssid);
+    uint8_t body[DOT11_SAE_COMMIT_MAX + 64], buf[FRAME_MAX];
+    size_t n = 0;
+    if (dot11_sae_write_commit(r->sae, r->sae_token, r->sae_token_len, body, sizeof body, &n) != 0)
+        return;
+    transmit(r, buf,
+             dot11_build_auth_body(buf, sizeof buf, &h, DOT11_AUTH_ALG_SAE, 1, 0, body, n),
+             robust_rate(r));
+}
+
 static void send_auth(radio *r)
 {
     struct dot11_mgmt_hdr h;
     mgmt_hdr(r, &h, r->target.bssid, r->target.bssid);
     uint8_t buf[64];
+    if (r->akm == DOT11_AKM_SAE) {
+        /* Each attempt is a new exchange (12.4.8.6.1: a new Commit). */
+        dot11_sae_free(r->sae);
+        r->sae = dot11_sae_new(r->cfg.mac, r->target.bssid, r->join.passphrase, NULL);
+        if (r->sae != NULL)
+            send_sae_commit(r);
+        r->attempts++;
+        r->timer = sim_after(r->s, SIM_MS(r->cfg.auth_timeout_ms), auth_timeout, r);
+        return;
+    }
     transmit(r, buf, dot11_build_auth(buf, sizeof buf, &h, DOT11_AUTH_ALG_OPEN_SYSTEM, 1, 0), robust_rate(r));
     r->attempts++;
     r->timer = sim_after(r->s, SIM_MS(r->cfg.auth_timeout_ms), auth_timeout, r);
@@ -756,6 +820,17 @@ static void start_auth(radio *r)
     sim_trace_end(t);
     set_state(r, ST_AUTHENTICATING);
     r->attempts = 0;
+    /* The AKM: the join's, and in transition mode SAE where offered. */
+    r->akm = r->join.auth == RADIO_AUTH_WPA2_ENTERPRISE ? DOT11_AKM_8021X
+             : r->join.auth == RADIO_AUTH_WPA3_SAE      ? DOT11_AKM_SAE
+             : r->join.auth == RADIO_AUTH_WPA3_WPA2     ? (r->target.sae ? DOT11_AKM_SAE : DOT11_AKM_PSK)
+                                                         : DOT11_AKM_PSK;
+    r->sae_mismatch = false;
+    r->sae_token_len = 0;
+    if (r->pmk_from_exchange || r->akm != DOT11_AKM_PSK) {
+        r->have_pmk = false; /* a PMK from SAE or EAP is this association's only */
+        r->pmk_from_exchange = false;
+    }
     send_auth(r);
 }
 
@@ -765,6 +840,8 @@ static void auth_timeout(void *arg)
     r->timer = 0;
     if (r->attempts < r->cfg.auth_attempts)
         send_auth(r);
+    else if (r->sae_mismatch)
+        join_failed(r, RADIO_LINK_BADAUTH, "SAE: the AP's Confirm does not verify (the passwords differ)");
     else
         join_failed(r, RADIO_LINK_FAIL, "authentication unanswered");
 }
@@ -777,6 +854,18 @@ static void send_assoc(radio *r)
     mgmt_hdr(r, &h, r->target.bssid, r->target.bssid);
     struct dot11_rsn rsn;
     dot11_rsn_init_wpa2_psk_ccmp(&rsn, 0);
+    rsn.akm[0] = r->akm ? r->akm : DOT11_AKM_PSK;
+    /* PMF: cyw43 joins WPA3 with management frame protection, required on
+     * a WPA3-only join and offered in transition mode (WPA3 spec 2.2, 2.3);
+     * WPA2 joins go without, as before. */
+    bool mfpc = r->join.auth == RADIO_AUTH_WPA3_SAE || r->join.auth == RADIO_AUTH_WPA3_WPA2;
+    if (mfpc)
+        rsn.capabilities |= 0x0080;
+    if (r->join.auth == RADIO_AUTH_WPA3_SAE)
+        rsn.capabilities |= 0x0040;
+    r->mfp = mfpc && (r->target.rsn_caps & 0x0080) != 0;
+    r->igtk_valid = false;
+    r->rx_mgmt_pn = 0;
     struct dot11_assoc_req_params p = {
         .capability = DOT11_CAP_ESS | DOT11_CAP_SHORT_SLOT_TIME,
         .listen_interval = 10,
@@ -784,7 +873,7 @@ static void send_assoc(radio *r)
         .ssid_len = r->join.ssid_len,
         .rates = sta_rates,
         .n_rates = sizeof sta_rates,
-        .rsn = r->join.auth == RADIO_AUTH_WPA2_PSK ? &rsn : NULL,
+        .rsn = r->join.auth != RADIO_AUTH_OPEN ? &rsn : NULL,
     };
     if (p.rsn != NULL) {
         int n = dot11_rsn_build(r->rsne, sizeof r->rsne, &rsn);
@@ -845,7 +934,7 @@ static void link_established(radio *r)
     sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "link_up");
     sim_trace_str(t, "bssid", b);
     sim_trace_int(t, "aid", r->aid);
-    sim_trace_bool(t, "wpa2", r->join.auth == RADIO_AUTH_WPA2_PSK);
+    sim_trace_bool(t, "wpa2", r->join.auth != RADIO_AUTH_OPEN);
     sim_trace_end(t);
     if (r->host.link_up)
         r->host.link_up(r->host.ctx);
@@ -926,6 +1015,35 @@ static void join_restart(radio *r)
     scan_begin(r, &o, ST_JOIN_SCAN, r->join.has_bssid ? r->join.channel : 0);
 }
 
+static char *dup_or_null(const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d != NULL)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* What each method needs (eap_peer_new refuses the same, later). */
+static bool enterprise_ok(const radio_join_params *p)
+{
+    if (p->identity[0] == '\0' || memchr(p->identity, 0, sizeof p->identity) == NULL ||
+        memchr(p->eap_password, 0, sizeof p->eap_password) == NULL ||
+        memchr(p->anonymous_identity, 0, sizeof p->anonymous_identity) == NULL)
+        return false;
+    switch (p->eap_method) {
+    case RADIO_EAP_PEAP_MSCHAPV2:
+    case RADIO_EAP_TTLS_PAP:
+        return p->eap_password[0] != '\0';
+    case RADIO_EAP_TLS:
+        return p->client_cert_pem != NULL && p->client_key_pem != NULL;
+    default:
+        return false;
+    }
+}
+
 static bool passphrase_ok(const char *p)
 {
     size_t n = strnlen(p, 64);
@@ -945,9 +1063,14 @@ int radio_join(radio *r, const radio_join_params *p)
         return RADIO_ETIMEDOUT;
     if (p == NULL || p->ssid_len == 0 || p->ssid_len > 32)
         return RADIO_EINVAL;
-    if (p->auth != RADIO_AUTH_OPEN && p->auth != RADIO_AUTH_WPA2_PSK)
+    if (p->auth != RADIO_AUTH_OPEN && p->auth != RADIO_AUTH_WPA2_PSK &&
+        p->auth != RADIO_AUTH_WPA2_ENTERPRISE && p->auth != RADIO_AUTH_WPA3_SAE &&
+        p->auth != RADIO_AUTH_WPA3_WPA2)
         return RADIO_EINVAL;
-    if (p->auth == RADIO_AUTH_WPA2_PSK && !passphrase_ok(p->passphrase))
+    if ((p->auth == RADIO_AUTH_WPA2_PSK || p->auth == RADIO_AUTH_WPA3_SAE ||
+         p->auth == RADIO_AUTH_WPA3_WPA2) && !passphrase_ok(p->passphrase))
+        return RADIO_EINVAL;
+    if (p->auth == RADIO_AUTH_WPA2_ENTERPRISE && !enterprise_ok(p))
         return RADIO_EINVAL;
     if (r->state == ST_SCANNING)
         return RADIO_EBUSY;
@@ -962,6 +1085,15 @@ int radio_join(radio *r, const radio_join_params *p)
     wipe_keys(r);
     r->join = *p;
     r->join.passphrase[63] = '\0';
+    free(r->ca_pem);
+    free(r->cert_pem);
+    free(r->key_pem);
+    r->ca_pem = dup_or_null(p->ca_cert_pem);
+    r->cert_pem = dup_or_null(p->client_cert_pem);
+    r->key_pem = dup_or_null(p->client_key_pem);
+    r->join.ca_cert_pem = r->ca_pem;
+    r->join.client_cert_pem = r->cert_pem;
+    r->join.client_key_pem = r->key_pem;
     r->have_pmk = false;
     r->badauth_left = r->cfg.badauth_retries;
     r->passes = r->cfg.join_scan_passes;
@@ -970,7 +1102,10 @@ int radio_join(radio *r, const radio_join_params *p)
     ssid[p->ssid_len] = '\0';
     sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "join_start");
     sim_trace_str(t, "ssid", ssid);
-    sim_trace_str(t, "auth", p->auth == RADIO_AUTH_OPEN ? "open" : "wpa2-psk");
+    sim_trace_str(t, "auth", p->auth == RADIO_AUTH_OPEN ? "open"
+                             : p->auth == RADIO_AUTH_WPA2_PSK ? "wpa2-psk"
+                             : p->auth == RADIO_AUTH_WPA2_ENTERPRISE ? "wpa2-enterprise"
+                             : p->auth == RADIO_AUTH_WPA3_SAE ? "wpa3-sae" : "wpa3-wpa2");
     sim_trace_end(t);
     r->last_result = RADIO_LINK_JOIN;
     join_restart(r);
@@ -1121,7 +1256,7 @@ static void send_eapol(radio *r, struct dot11_eapol_key *k, bool protect)
     if (n <= 0)
         return;
     uint8_t mic[16];
-    if (dot11_eapol_mic(dot11_ptk_kck(r->ptk), DOT11_CRYPTO_KEYVER_HMAC_SHA1, buf, (size_t)n, mic) != 0)
+    if (dot11_akm_eapol_mic(r->akm, dot11_ptk_kck(r->ptk), buf, (size_t)n, mic) != 0)
         return;
     memcpy(buf + DOT11_EAPOL_KEY_MIC_OFFSET, mic, 16);
     /* At the lowest basic rate, as mac80211 sends control-port frames
@@ -1133,6 +1268,8 @@ static void handle_msg1(radio *r, const struct dot11_eapol_key *k)
 {
     if (r->have_replay && k->replay_counter <= r->replay)
         return; /* 12.7.2: replay counter must increase */
+    if (!r->have_pmk && r->akm != DOT11_AKM_PSK)
+        return; /* no PMK before EAP or SAE succeeded: not our exchange yet */
     if (!r->have_pmk) {
         pmk_for(r, r->join.ssid, r->join.ssid_len, r->join.passphrase);
         if (!r->have_pmk) {
@@ -1144,7 +1281,7 @@ static void handle_msg1(radio *r, const struct dot11_eapol_key *k)
         memcpy(r->anonce, k->nonce, 32);
         sim_rng_bytes(r->rng, r->snonce, 32);
     }
-    if (dot11_ptk_derive(r->pmk, r->target.bssid, r->cfg.mac, r->anonce, r->snonce, r->ptk) != 0)
+    if (dot11_akm_ptk_derive(r->akm, r->pmk, r->target.bssid, r->cfg.mac, r->anonce, r->snonce, r->ptk) != 0)
         return;
     r->have_ptk = true;
     r->have_replay = true;
@@ -1153,7 +1290,7 @@ static void handle_msg1(radio *r, const struct dot11_eapol_key *k)
     memset(&m2, 0, sizeof m2);
     m2.protocol_version = k->protocol_version;
     m2.descriptor_type = DOT11_EAPOL_KEY_DESC_RSN;
-    m2.info.descriptor_version = DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES;
+    m2.info.descriptor_version = (uint8_t)dot11_akm_key_descriptor_version(r->akm);
     m2.info.pairwise = true;
     m2.info.mic = true;
     m2.replay_counter = k->replay_counter;
@@ -1185,7 +1322,7 @@ static void handle_msg3(radio *r, const uint8_t *frame, size_t len, const struct
 {
     if (!r->have_ptk)
         return;
-    if (dot11_eapol_mic_verify(dot11_ptk_kck(r->ptk), DOT11_CRYPTO_KEYVER_HMAC_SHA1, frame, len) != 0) {
+    if (dot11_akm_eapol_mic_verify(r->akm, dot11_ptk_kck(r->ptk), frame, len) != 0) {
         trace_state(r, SIM_LOG_WARN, "4way_mic_failure", "msg", "3");
         return;
     }
@@ -1209,7 +1346,7 @@ static void handle_msg3(radio *r, const uint8_t *frame, size_t len, const struct
     memset(&m4, 0, sizeof m4);
     m4.protocol_version = k->protocol_version;
     m4.descriptor_type = DOT11_EAPOL_KEY_DESC_RSN;
-    m4.info.descriptor_version = DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES;
+    m4.info.descriptor_version = (uint8_t)dot11_akm_key_descriptor_version(r->akm);
     m4.info.pairwise = true;
     m4.info.mic = true;
     m4.info.secure = true;
@@ -1219,6 +1356,9 @@ static void handle_msg3(radio *r, const uint8_t *frame, size_t len, const struct
     if (r->state == ST_JOINED)
         return; /* a resent message 3 (our message 4 was lost): keys stay */
     install_gtk(r, parsed.gtk.key_id, parsed.gtk.gtk, k->rsc);
+    /* PMF: the IGTK KDE rides with the GTK's (12.7.6.4). */
+    if (r->mfp)
+        r->igtk_valid = dot11_key_data_find_igtk(kd, k->key_data_len - 8, &r->igtk_id, &r->igtk_ipn, r->igtk) == 0;
     r->keys_installed = true;
     r->tx_pn = 0;
     r->rx_pn_valid = false;
@@ -1234,13 +1374,13 @@ static void handle_msg3(radio *r, const uint8_t *frame, size_t len, const struct
 static void handle_group_msg1(radio *r, const uint8_t *frame, size_t len, const struct dot11_eapol_key *k)
 {
     if (!radio_joined(r) || !r->keys_installed || !k->info.ack || !k->info.mic || !k->info.secure ||
-        !k->info.encrypted_key_data || k->info.descriptor_version != DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES)
+        !k->info.encrypted_key_data || k->info.descriptor_version != dot11_akm_key_descriptor_version(r->akm))
         return;
     if (r->gk_miss) {
         trace_int(r, SIM_LOG_INFO, "gkey_ignored", "replay_counter", (int64_t)k->replay_counter);
         return;
     }
-    if (dot11_eapol_mic_verify(dot11_ptk_kck(r->ptk), DOT11_CRYPTO_KEYVER_HMAC_SHA1, frame, len) != 0) {
+    if (dot11_akm_eapol_mic_verify(r->akm, dot11_ptk_kck(r->ptk), frame, len) != 0) {
         trace_state(r, SIM_LOG_WARN, "gkey_mic_failure", NULL, NULL);
         return;
     }
@@ -1267,7 +1407,7 @@ static void handle_group_msg1(radio *r, const uint8_t *frame, size_t len, const 
     memset(&m2, 0, sizeof m2);
     m2.protocol_version = k->protocol_version;
     m2.descriptor_type = DOT11_EAPOL_KEY_DESC_RSN;
-    m2.info.descriptor_version = DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES;
+    m2.info.descriptor_version = (uint8_t)dot11_akm_key_descriptor_version(r->akm);
     m2.info.mic = true;
     m2.info.secure = true;
     m2.replay_counter = k->replay_counter;
@@ -1286,14 +1426,107 @@ void radio_set_group_key_miss(radio *r, bool on)
     sim_trace_end(t);
 }
 
+/* ---- Enterprise: the chip's 802.1X supplicant ---------------------------
+ * After association the chip waits for the AP's EAP-Request/Identity (an
+ * authenticator sends it at once, as hostapd does) and answers each request
+ * through eap_peer; each request re-arms eap_timeout_ms. EAP-Success gives
+ * the PMK (MSK[0..31], IEEE 802.11-2020 12.7.1.3) and the 4-way handshake
+ * follows as for a PSK. EAP-Failure, or a refused server certificate, ends
+ * the join with BADAUTH, as a refused PSK does: cyw43's only
+ * authentication-failure status; the trace event "eap_failure" says why. */
+
+static void eap_timeout(void *arg)
+{
+    radio *r = arg;
+    r->timer = 0;
+    trace_state(r, SIM_LOG_INFO, "eap_timeout", "method", r->eap ? "started" : "no request");
+    cancel_all(r);
+    wipe_keys(r);
+    r->last_result = RADIO_LINK_JOIN; /* as a key-exchange timeout: the chip rejoins */
+    r->passes = r->cfg.join_scan_passes;
+    join_restart(r);
+}
+
+static void eap_begin(radio *r)
+{
+    eap_peer_config pc = {
+        .method = (eap_method)r->join.eap_method,
+        .identity = r->join.identity,
+        .anonymous_identity = r->join.anonymous_identity[0] ? r->join.anonymous_identity : NULL,
+        .password = r->join.eap_password[0] ? r->join.eap_password : NULL,
+        .ca_cert_pem = r->ca_pem,
+        .client_cert_pem = r->cert_pem,
+        .client_key_pem = r->key_pem,
+    };
+    char err[160];
+    eap_peer_free(r->eap);
+    r->have_pmk = false; /* each association runs EAP anew: no PMKSA caching */
+    r->eap = eap_peer_new(&pc, err, sizeof err);
+    if (r->eap == NULL) {
+        join_failed(r, RADIO_LINK_BADAUTH, err);
+        return;
+    }
+    trace_state(r, SIM_LOG_INFO, "eap_start", "identity", pc.anonymous_identity ? pc.anonymous_identity : pc.identity);
+    r->timer = sim_after(r->s, SIM_MS(r->cfg.eap_timeout_ms), eap_timeout, r);
+}
+
+static void handle_eap(radio *r, const uint8_t *frame, size_t len)
+{
+    const uint8_t *body;
+    size_t blen;
+    if (r->state != ST_HANDSHAKE || r->eap == NULL || r->have_pmk ||
+        eapol_parse(frame, len, NULL, &body, &blen) != 0)
+        return;
+    uint8_t resp[EAP_PEER_MAX_PACKET];
+    size_t rl = 0;
+    eap_peer_result res = eap_peer_rx(r->eap, body, blen, resp, sizeof resp, &rl);
+    if (res == EAP_PEER_RESPOND) {
+        uint8_t f[EAPOL_HDR_LEN + EAP_PEER_MAX_PACKET];
+        size_t n = eapol_build(f, sizeof f, EAPOL_TYPE_EAP_PACKET, resp, rl);
+        if (n)
+            send_data(r, r->target.bssid, DOT11_ETHERTYPE_EAPOL, f, n, false, robust_rate(r));
+        cancel_timer(r);
+        r->timer = sim_after(r->s, SIM_MS(r->cfg.eap_timeout_ms), eap_timeout, r);
+        return;
+    }
+    if (res == EAP_PEER_SUCCESS) {
+        uint8_t msk[EAP_MSK_LEN];
+        if (eap_peer_msk(r->eap, msk) != 0)
+            return;
+        memcpy(r->pmk, msk, 32);
+        memset(msk, 0, sizeof msk);
+        r->have_pmk = true;
+        r->pmk_from_exchange = true;
+        trace_state(r, SIM_LOG_INFO, "eap_success", NULL, NULL);
+        cancel_timer(r);
+        r->timer = sim_after(r->s, SIM_MS(r->cfg.handshake_timeout_ms), handshake_timeout, r);
+        return;
+    }
+    if (res == EAP_PEER_FAILURE) {
+        static const char *const kinds[] = {"none", "rejected", "server_certificate", "client_certificate", "protocol"};
+        eap_peer_fail f = eap_peer_failure(r->eap);
+        sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "eap_failure");
+        sim_trace_str(t, "kind", (unsigned)f < 5 ? kinds[f] : "?");
+        sim_trace_str(t, "why", eap_peer_reason(r->eap));
+        sim_trace_end(t);
+        char why[200];
+        snprintf(why, sizeof why, "802.1X: %s", eap_peer_reason(r->eap));
+        join_failed(r, RADIO_LINK_BADAUTH, why);
+    }
+}
+
 static void handle_eapol(radio *r, const uint8_t *frame, size_t len)
 {
     if (r->state != ST_HANDSHAKE && r->state != ST_JOINED)
         return;
     if (commands_hung(r))
         return; /* the supplicant runs in the hung firmware */
-    if (r->join.auth != RADIO_AUTH_WPA2_PSK)
+    if (r->join.auth == RADIO_AUTH_OPEN)
         return;
+    if (r->join.auth == RADIO_AUTH_WPA2_ENTERPRISE && len >= 2 && frame[1] == EAPOL_TYPE_EAP_PACKET) {
+        handle_eap(r, frame, len);
+        return;
+    }
     struct dot11_eapol_key k;
     if (dot11_eapol_key_parse(frame, len, &k) != 0)
         return;
@@ -1301,7 +1534,7 @@ static void handle_eapol(radio *r, const uint8_t *frame, size_t len)
         handle_group_msg1(r, frame, len, &k);
         return;
     }
-    if (!k.info.pairwise || k.info.descriptor_version != DOT11_KEY_INFO_VERSION_HMAC_SHA1_AES || !k.info.ack)
+    if (!k.info.pairwise || k.info.descriptor_version != dot11_akm_key_descriptor_version(r->akm) || !k.info.ack)
         return;
     if (!k.info.mic && !k.info.install) {
         if (r->state != ST_HANDSHAKE)
@@ -1345,6 +1578,14 @@ static void send_data(radio *r, const uint8_t *da, uint16_t ethertype, const uin
     transmit(r, frame, hl + (int)out_len, rate);
 }
 
+int radio_pmk(const radio *r, uint8_t pmk[32])
+{
+    if (r == NULL || !r->have_pmk || r->state != ST_JOINED)
+        return RADIO_ENOTCONN;
+    memcpy(pmk, r->pmk, 32);
+    return RADIO_OK;
+}
+
 int radio_send_ethernet(radio *r, const uint8_t *eth, size_t len)
 {
     if (r->state == ST_OFF)
@@ -1364,7 +1605,7 @@ int radio_send_ethernet(radio *r, const uint8_t *eth, size_t len)
         r->stats.wedge_tx_dropped++;
         return RADIO_OK;
     }
-    send_data(r, e.dst, e.ethertype, e.payload, e.payload_len, r->join.auth == RADIO_AUTH_WPA2_PSK,
+    send_data(r, e.dst, e.ethertype, e.payload, e.payload_len, r->join.auth != RADIO_AUTH_OPEN,
               r->cfg.data_rate);
     r->stats.tx_data++;
     return RADIO_OK;
@@ -1422,7 +1663,7 @@ static void handle_data(radio *r, const struct dot11_hdr *h, const uint8_t *fram
     }
     if (!radio_joined(r))
         return;
-    if (r->join.auth == RADIO_AUTH_WPA2_PSK && !h->protected_frame) {
+    if (r->join.auth != RADIO_AUTH_OPEN && !h->protected_frame) {
         r->stats.rx_dropped++;
         trace_state(r, SIM_LOG_DEBUG, "drop", "why", "unprotected data on a WPA2 link");
         return;
@@ -1456,6 +1697,10 @@ static void handle_bss_frame(radio *r, const struct dot11_mgmt *m, const dot11_r
     b.rssi = info->rssi_dbm;
     struct dot11_rsn rsn;
     b.wpa2 = dot11_ie_get_rsn(m->ies, m->ies_len, &rsn) == 0;
+    b.sae = false;
+    b.rsn_caps = b.wpa2 ? rsn.capabilities : 0;
+    for (size_t i = 0; b.wpa2 && i < rsn.n_akm; i++)
+        b.sae |= rsn.akm[i] == DOT11_AKM_SAE;
     b.privacy = (m->u.beacon.capability & DOT11_CAP_PRIVACY) != 0;
     b.beacon_interval = m->u.beacon.beacon_interval;
 
@@ -1490,9 +1735,197 @@ static void handle_bss_frame(radio *r, const struct dot11_mgmt *m, const dot11_r
     }
 }
 
+/* ---- PMF (802.11w) on the station: 12.6.8, 11.13 ---------------------------
+ * With PMF negotiated and keys installed: a protected deauthentication,
+ * disassociation or action frame from the AP is decrypted with the TK and
+ * replay-checked; a group-addressed one must carry a valid MME (BIP with the
+ * IGTK); an unprotected deauthentication or disassociation is not believed:
+ * the station asks the AP with a protected SA Query Request (11.13.1) every
+ * 201 ms (wpa_supplicant's SA_QUERY_RETRY_TIMEOUT) for up to 1000 ms
+ * (dot11AssociationSAQueryMaximumTimeout); an answer keeps the link, silence
+ * ends it as a loss. */
+#define SAQ_RETRY_MS 201
+#define SAQ_MAX_MS 1000
+
+static void send_protected_mgmt(radio *r, const uint8_t *f, size_t n)
+{
+    uint8_t out[FRAME_MAX];
+    size_t on = 0;
+    if (r->tx_pn >= 0xFFFFFFFFFFFFull)
+        return;
+    if (dot11_mgmt_protect(dot11_ptk_tk(r->ptk), r->tx_pn + 1, f, n, out, sizeof out, &on) != 0)
+        return;
+    r->tx_pn++;
+    transmit(r, out, (int)on, robust_rate(r));
+}
+
+static void saq_send(radio *r)
+{
+    uint8_t f[24 + 4];
+    memset(f, 0, sizeof f);
+    f[0] = DOT11_STYPE_ACTION << 4;
+    memcpy(f + 4, r->target.bssid, 6);
+    memcpy(f + 10, r->cfg.mac, 6);
+    memcpy(f + 16, r->target.bssid, 6);
+    uint16_t seq = next_seq(r);
+    f[22] = (uint8_t)(seq << 4);
+    f[23] = (uint8_t)(seq >> 4);
+    size_t n = 0;
+    dot11_sa_query_build(f + 24, 4, DOT11_SA_QUERY_REQUEST, r->saq_id, &n);
+    send_protected_mgmt(r, f, sizeof f);
+}
+
+static void saq_tick(void *arg)
+{
+    radio *r = arg;
+    r->saq_timer = 0;
+    if (!radio_joined(r))
+        return;
+    if (sim_now(r->s) - r->saq_start >= SIM_MS(SAQ_MAX_MS)) {
+        trace_state(r, SIM_LOG_INFO, "sa_query_timeout", NULL, NULL);
+        link_lost(r, "SA Query unanswered after an unprotected deauthentication", 0);
+        return;
+    }
+    saq_send(r);
+    r->saq_timer = sim_after(r->s, SIM_MS(SAQ_RETRY_MS), saq_tick, r);
+}
+
+static void saq_start(radio *r, const char *why)
+{
+    trace_state(r, SIM_LOG_INFO, "pmf_unprotected_ignored", "frame", why);
+    if (r->saq_timer)
+        return; /* one SA Query at a time */
+    sim_rng_bytes(r->rng, r->saq_id, 2);
+    r->saq_start = sim_now(r->s);
+    saq_send(r);
+    r->saq_timer = sim_after(r->s, SIM_MS(SAQ_RETRY_MS), saq_tick, r);
+}
+
+/* false: the frame is dropped (or fully handled here). */
+static bool pmf_rx(radio *r, const uint8_t **frame, size_t *len, uint8_t *buf, size_t cap)
+{
+    const uint8_t *f = *frame;
+    if (*len < 24 || !r->mfp || !r->keys_installed || !radio_joined(r))
+        return true;
+    uint8_t subtype = (uint8_t)(f[0] >> 4);
+    bool robust = subtype == DOT11_STYPE_DEAUTH || subtype == DOT11_STYPE_DISASSOC ||
+                  subtype == DOT11_STYPE_ACTION;
+    bool from_bss = memcmp(f + 10, r->target.bssid, 6) == 0;
+    if (!robust || !from_bss)
+        return true;
+    bool group = is_group(f + 4);
+    bool prot = (f[1] & 0x40) != 0;
+    if (group) {
+        /* 12.5.4.5: a group-addressed robust frame needs a valid MME. */
+        if (!r->igtk_valid || bip_verify(r->igtk, r->igtk_id, &r->igtk_ipn, f, *len) != 0) {
+            trace_state(r, SIM_LOG_INFO, "pmf_dropped", "why", "group frame without a valid MME");
+            return false;
+        }
+        *len -= BIP_MME_LEN;
+        return true;
+    }
+    if (memcmp(f + 4, r->cfg.mac, 6) != 0)
+        return true;
+    if (!prot) {
+        if (subtype != DOT11_STYPE_ACTION)
+            saq_start(r, subtype == DOT11_STYPE_DEAUTH ? "deauth" : "disassoc");
+        return false;
+    }
+    size_t n = 0;
+    uint64_t pn = 0;
+    if (dot11_mgmt_unprotect(dot11_ptk_tk(r->ptk), f, *len, buf, cap, &n, &pn) != 0 || pn <= r->rx_mgmt_pn) {
+        trace_state(r, SIM_LOG_INFO, "pmf_dropped", "why", "undecryptable or replayed");
+        return false;
+    }
+    r->rx_mgmt_pn = pn;
+    if (subtype == DOT11_STYPE_ACTION) {
+        int action;
+        uint8_t id[2];
+        if (n >= 28 && dot11_sa_query_parse(buf + 24, n - 24, &action, id) == 0 &&
+            action == DOT11_SA_QUERY_RESPONSE && r->saq_timer && memcmp(id, r->saq_id, 2) == 0) {
+            sim_cancel(r->s, r->saq_timer);
+            r->saq_timer = 0;
+            trace_state(r, SIM_LOG_INFO, "sa_query_answered", NULL, NULL);
+        }
+        return false;
+    }
+    *frame = buf;
+    *len = n;
+    return true;
+}
+
+/* The AP's SAE frames (12.4.8.6): its Commit gets our Confirm; its
+ * Confirm, verified, ends authentication with SAE's PMK. */
+static void authenticated(radio *r)
+{
+    /* cyw43_ctrl.c, CYW43_EV_AUTH status 0: "A good-auth follows a
+     * bad-auth, so change the join state back to active." */
+    if (r->last_result == RADIO_LINK_BADAUTH)
+        r->last_result = RADIO_LINK_JOIN;
+    set_state(r, ST_ASSOCIATING);
+    r->attempts = 0;
+    send_assoc(r);
+}
+
+static void handle_sae(radio *r, const struct dot11_mgmt *m)
+{
+    uint16_t seq = m->u.auth.transaction_seq, status = m->u.auth.status;
+    if (r->sae == NULL)
+        return;
+    if (seq == 1 && status == DOT11_STATUS_ANTI_CLOGGING_TOKEN_REQ) {
+        const uint8_t *tok;
+        size_t tl;
+        if (m->ies == NULL ||
+            dot11_sae_parse_token_request(m->ies, m->ies_len, NULL, &tok, &tl) != 0 ||
+            tl > sizeof r->sae_token)
+            return;
+        memcpy(r->sae_token, tok, tl);
+        r->sae_token_len = tl;
+        trace_int(r, SIM_LOG_INFO, "sae_token_requested", "len", (int64_t)tl);
+        send_sae_commit(r);
+        return;
+    }
+    if (status != DOT11_STATUS_SUCCESS) {
+        cancel_timer(r);
+        char why[64];
+        snprintf(why, sizeof why, "SAE refused, status %u", status);
+        join_failed(r, RADIO_LINK_FAIL, why);
+        return;
+    }
+    if (seq == 1) {
+        if (m->ies == NULL || dot11_sae_process_commit(r->sae, m->ies, m->ies_len, 0) != 0)
+            return; /* 12.4.8.6.4: a bad Commit is discarded */
+        struct dot11_mgmt_hdr h;
+        mgmt_hdr(r, &h, r->target.bssid, r->target.bssid);
+        uint8_t body[DOT11_SAE_CONFIRM_LEN], buf[128];
+        size_t n = 0;
+        if (dot11_sae_write_confirm(r->sae, 1, body, sizeof body, &n) == 0)
+            transmit(r, buf,
+                     dot11_build_auth_body(buf, sizeof buf, &h, DOT11_AUTH_ALG_SAE, 2, 0, body, n),
+                     robust_rate(r));
+        return;
+    }
+    if (seq == 2 && m->ies != NULL) {
+        if (dot11_sae_check_confirm(r->sae, m->ies, m->ies_len) != 0) {
+            r->sae_mismatch = true;
+            trace_state(r, SIM_LOG_INFO, "sae_confirm_mismatch", NULL, NULL);
+            return;
+        }
+        cancel_timer(r);
+        dot11_sae_keys(r->sae, r->pmk, NULL, NULL);
+        r->have_pmk = true;
+        r->pmk_from_exchange = true;
+        trace_state(r, SIM_LOG_INFO, "sae_accepted", NULL, NULL);
+        authenticated(r);
+    }
+}
+
 static void handle_mgmt(radio *r, const uint8_t *frame, size_t len, const dot11_rx_info *info)
 {
     struct dot11_mgmt m;
+    uint8_t plain[FRAME_MAX];
+    if (!pmf_rx(r, &frame, &len, plain, sizeof plain))
+        return;
     if (dot11_parse_mgmt(frame, len, &m) != 0) {
         r->stats.rx_dropped++;
         return;
@@ -1504,6 +1937,11 @@ static void handle_mgmt(radio *r, const uint8_t *frame, size_t len, const dot11_
         handle_bss_frame(r, &m, info);
         return;
     case DOT11_STYPE_AUTH:
+        if (r->state == ST_AUTHENTICATING && from_target && m.u.auth.algorithm == DOT11_AUTH_ALG_SAE &&
+            r->akm == DOT11_AKM_SAE) {
+            handle_sae(r, &m);
+            return;
+        }
         if (r->state != ST_AUTHENTICATING || !from_target || m.u.auth.transaction_seq != 2 ||
             m.u.auth.algorithm != DOT11_AUTH_ALG_OPEN_SYSTEM)
             return;
@@ -1539,6 +1977,10 @@ static void handle_mgmt(radio *r, const uint8_t *frame, size_t len, const dot11_
         }
         set_state(r, ST_HANDSHAKE);
         r->last_beacon = sim_now(r->s);
+        if (r->join.auth == RADIO_AUTH_WPA2_ENTERPRISE) {
+            eap_begin(r);
+            return;
+        }
         r->timer = sim_after(r->s, SIM_MS(r->cfg.handshake_timeout_ms), handshake_timeout, r);
         return;
     case DOT11_STYPE_DEAUTH:

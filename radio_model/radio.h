@@ -120,6 +120,25 @@ enum {
 
 #define RADIO_AUTH_OPEN 0
 #define RADIO_AUTH_WPA2_PSK 1
+/* WPA2-Enterprise (AKM 00-0F-AC:1): the chip's supplicant runs EAP
+ * (eap/eap_peer.h) and takes the PMK from the MSK. The cyw43-driver's
+ * public API has no Enterprise auth type; Infineon's WHD names it
+ * WHD_SECURITY_WPA2_AES_ENT (0x02400004), the value the chip driver API
+ * uses (firmware_shim/include/wifi_chip.h). */
+#define RADIO_AUTH_WPA2_ENTERPRISE 2
+/* WPA3-Personal (SAE, dot11/sae.h) with the passphrase as its password, and
+ * WPA2/WPA3 transition (SAE where the BSS offers it, else PSK): cyw43's
+ * CYW43_AUTH_WPA3_SAE_AES_PSK (0x01000004) and CYW43_AUTH_WPA3_WPA2_AES_PSK
+ * (0x01400004). A Confirm from the AP that does not verify (the passwords
+ * differ) is dropped (12.4.8.6.6); when the authentication attempts run out
+ * after one, the join ends in BADAUTH, else in FAIL. */
+#define RADIO_AUTH_WPA3_SAE 3
+#define RADIO_AUTH_WPA3_WPA2 4
+
+/* EAP methods of an Enterprise join (the EAP type numbers). */
+#define RADIO_EAP_TLS 13
+#define RADIO_EAP_TTLS_PAP 21
+#define RADIO_EAP_PEAP_MSCHAPV2 25
 
 typedef struct radio radio;
 
@@ -136,6 +155,8 @@ typedef struct radio_config {
     int assoc_attempts;          /* default 3 */
     uint32_t handshake_timeout_ms; /* wait for message 1, and for message 3 after each message 2;
                                     * default 2500 (WICED WWD DEFAULT_EAPOL_KEY_PACKET_TIMEOUT) */
+    uint32_t eap_timeout_ms;     /* Enterprise: wait for the next EAP request; default 30000
+                                  * (IEEE 802.1X-2004 8.2.11.1.2 authPeriod) */
     int join_scan_passes;        /* default 2 */
     int badauth_retries;         /* whole-join retries after a failed handshake; default 1 */
     uint32_t roam_period_ms;     /* the chip's rejoin attempts after a link loss; default 10000 */
@@ -182,6 +203,15 @@ typedef struct radio_join_params {
     bool has_bssid;
     uint8_t bssid[6];
     int channel;         /* with has_bssid: 0 = any */
+    /* RADIO_AUTH_WPA2_ENTERPRISE: the method and credentials. The PEM
+     * strings are copied by radio_join; NULL where not used. */
+    int eap_method;              /* RADIO_EAP_* */
+    char identity[128];
+    char anonymous_identity[128]; /* outer identity; "" = identity */
+    char eap_password[128];
+    const char *ca_cert_pem;     /* NULL: the server's certificate is not checked */
+    const char *client_cert_pem; /* EAP-TLS */
+    const char *client_key_pem;  /* EAP-TLS */
 } radio_join_params;
 
 /* The port is copied; the radio starts powered down (port disabled). */
@@ -198,6 +228,10 @@ int radio_scan(radio *r, const radio_scan_opts *opts);
 bool radio_scanning(const radio *r);
 int radio_join(radio *r, const radio_join_params *p);
 int radio_leave(radio *r);
+/* The PMK of the joined link (from the passphrase, SAE or EAP), so that a
+ * capture can be decrypted by Wireshark ("wpa-psk" key); RADIO_ENOTCONN
+ * when not joined. */
+int radio_pmk(const radio *r, uint8_t pmk[32]);
 int radio_link_status(const radio *r);
 /* True when joined with keys installed (the host's link is up). */
 bool radio_joined(const radio *r);

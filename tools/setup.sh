@@ -19,6 +19,7 @@ fi
 pkgs=(build-essential cmake pkg-config dpkg-dev
       libslirp-dev libglib2.0-dev libdeflate-dev libpcap-dev libcmocka-dev libyaml-dev libssl-dev tshark curl python3
       libxml2-utils python3-junitparser  # the JUnit checks: xmllint against tests/junit.xsd, a real JUnit reader
+      freeradius  # the RADIUS server of Enterprise networks (eap/freeradius.c)
       chromium)  # headless: tests/report_browser.sh loads the HTML reports
 
 missing=()
