@@ -1018,7 +1018,10 @@ static void test_auth_assoc_refusals(void **state)
 
     dot11_rsn_init_wpa2_psk_ccmp(&rsn, 0x00c0); /* MFPR + MFPC */
     n = build_assoc(buf, sizeof(buf), STA1, SSID, &rsn, NULL, 0, RATES_BG, sizeof(RATES_BG));
-    expect_assoc_status(w, STA1, buf, n, DOT11_STATUS_INVALID_RSNE_CAPABILITIES);
+    /* A station that requires PMF from an AP without it: status 31, as
+     * hostapd's wpa_validate_wpa_ie answers (robust management frame
+     * policy violation). */
+    expect_assoc_status(w, STA1, buf, n, DOT11_STATUS_ROBUST_MGMT_POLICY_VIOLATION);
 
     const uint8_t rsn_v2[] = {DOT11_EID_RSN, 2, 0x02, 0x00};
     n = build_assoc(buf, sizeof(buf), STA1, SSID, NULL, rsn_v2, sizeof(rsn_v2), RATES_BG,
