@@ -28,7 +28,7 @@
 #include "hal.h"
 #include "wifi_chip.h"
 
-#define LINKRIG_BOARD_ABI 2u
+#define LINKRIG_BOARD_ABI 3u
 #define LINKRIG_IMAGE_SYMBOL "linkrig_firmware_image"
 
 /* The rig's side, called by the image. `b` is the rig's handle of the device
@@ -93,6 +93,12 @@ typedef struct linkrig_board_ops {
     int (*eth_get_mac)(void *b, uint8_t mac[6]);
     int (*eth_link_status)(void *b);
     int (*eth_send)(void *b, size_t len, const void *frame);
+
+    /* ---- Wi-Fi chip, AP interface (ABI 3) ---- */
+    int (*chip_wifi_ap_set_config)(void *b, size_t ssid_len, const uint8_t *ssid, size_t key_len, const uint8_t *key,
+                                   uint32_t auth_type, uint32_t channel);
+    int (*chip_wifi_ap_get_stas)(void *b, int *num_stas, uint8_t *macs, int max_stas);
+    int (*chip_wifi_ap_get_max_stas)(void *b, int *max_stas);
 } linkrig_board_ops;
 
 /* The image's side, read by the rig. */
