@@ -504,6 +504,7 @@ typedef struct scn_device {
         char value[128];
     } settings[SCN_MAX_DEVICE_SETTINGS]; /* this device's own, after `firmware:`'s */
     int nsettings;
+    bool client;          /* a client station (clients:), running the rig's client image */
     int line;
 } scn_device;
 
@@ -606,6 +607,10 @@ typedef enum {
     SCN_E_ASSOCIATED_WITH,
     SCN_E_DROPS,
     SCN_E_CONNECTIONS,
+    SCN_E_CLIENT_JOINED,
+    SCN_E_CLIENT_GOT_ADDRESS,
+    SCN_E_CLIENT_FETCHED,
+    SCN_E_CLIENT_DEAUTHED,
 } scn_expect_kind;
 
 /* A reference to timeline occurrences: entry (index), occ 0 = each of its
@@ -633,6 +638,9 @@ typedef struct scn_expect {
     scn_ref exclude[SCN_MAX_EXCLUDE]; /* max_outage */
     int nexclude;
     sim_time grace;       /* max_outage: added to each excluded window's end */
+    bool never;           /* client_*: it must not happen */
+    char contains[96];    /* client_fetched: text the body must hold ("" = any) */
+    int reason;           /* client_deauthed: reason code, -1 = any */
 } scn_expect;
 
 /* The sweep: section (linkrig sweep draws schedules from it; sim/sweep.h). */
