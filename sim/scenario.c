@@ -3458,18 +3458,19 @@ static int scn_do_clients(scn_ctx *c, const scn_node *n)
         return 0;
     if ((rc = scn_seq(c, n, "clients", "a list of client stations (- name: phone ...)")) != 0)
         return rc;
-    for (const scn_node *e = n->first; e != NULL; e = e->next) {
+    int k = 0;
+    for (const scn_node *e = n->first; e != NULL; e = e->next, k++) {
         if (s->ndevices == SCN_MAX_DEVICES)
             return scn_fail_limit(c, e, "clients: too many devices and clients (at most %d)", SCN_MAX_DEVICES);
-        scn_path_index(p, "clients", s->ndevices);
+        scn_path_index(p, "clients", k);
         scn_device *d = &s->devices[s->ndevices];
         memset(d, 0, sizeof *d);
         if ((rc = scn_do_client(c, e, p, d)) != 0)
             return rc;
         for (int i = 0; i < s->ndevices; i++)
             if (strcmp(s->devices[i].name, d->name) == 0)
-                return scn_fail(c, scn_child(e, "name"), "%s.name: the name '%s' is taken (line %d)", p, d->name,
-                                s->devices[i].line);
+                return scn_fail(c, scn_child(e, "name"), "%s.name: the name '%s' is taken (by %s)", p, d->name,
+                                s->devices[i].client ? "another client" : "a device");
         s->ndevices++;
     }
     return 0;
