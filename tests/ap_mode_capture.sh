@@ -1,6 +1,6 @@
 #!/bin/sh
 # AP mode in the air capture, as Wireshark decodes it: the camera's setup
-# network (scenarios/ap_mode_setup.yaml) beacons from the camera's own BSSID,
+# network (scenarios/ap_mode/ap_mode_setup.yaml) beacons from the camera's own BSSID,
 # the phone's 4-way handshake, DHCP from the camera's server and the HTTP
 # fetch of the configuration page (decrypted with the setup passphrase);
 # with a wrong passphrase (ap_mode_wrong_passphrase.yaml) the camera's AP
