@@ -2,7 +2,8 @@
 # AP mode in the air capture, as Wireshark decodes it: the camera's setup
 # network (scenarios/ap_mode/ap_mode_setup.yaml) beacons from the camera's own BSSID,
 # the phone's 4-way handshake, DHCP from the camera's server and the HTTP
-# fetch of the configuration page (decrypted with the setup passphrase);
+# fetch of the configuration page (decrypted with the setup passphrase) and
+# the phone's leave (reason 3);
 # with a wrong passphrase (ap_mode_wrong_passphrase.yaml) the camera's AP
 # sends message 1 four times and a Deauthentication with reason 15, and the
 # phone never sends DHCP. No malformed frame in either capture.
@@ -37,6 +38,7 @@ expect $S 1 1 "dhcp.option.dhcp == 2 && wlan.bssid == $BSS && dhcp.option.dhcp_s
 expect $S 1 1 "dhcp.option.dhcp == 5 && wlan.bssid == $BSS && dhcp.ip.your == 192.168.4.16" "DHCPACK of 192.168.4.16"
 expect $S 1 1 "http.request.uri == \"/config.html\" && ip.dst == 192.168.4.1" "HTTP GET of the configuration page"
 expect $S 1 1 "http.response.code == 200 && ip.src == 192.168.4.1 && http contains \"camera setup\"" "HTTP 200 with the page"
+expect $S 1 1 "wlan.fc.type_subtype == 12 && wlan.sa == $PHONE && wlan.da == $BSS && wlan.fixed.reason_code == 3" "the phone leaves: deauthentication, reason 3"
 expect $S 0 0 "_ws.malformed || _ws.expert.severity == error" "malformed frames"
 S=ap_mode_wrong_passphrase
 expect $S 8 8 "eapol && wlan.sa == $BSS && wlan.da == $PHONE" "message 1, four times per attempt, two attempts"
