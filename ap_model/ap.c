@@ -926,3 +926,19 @@ bool ap_station_authorized(const ap *a, const uint8_t sta_mac[6])
     const ap_sta *sta = ap_sta_find(a, sta_mac);
     return sta != NULL && sta->state == AP_STA_STATE_4;
 }
+
+size_t ap_station_list(const ap *a, uint8_t (*macs)[6], size_t max)
+{
+    size_t n = 0;
+    if (a == NULL)
+        return 0;
+    for (int i = 0; i < a->nslots; i++) {
+        const ap_sta *sta = &a->stas[i];
+        if (!sta->in_use || sta->state != AP_STA_STATE_4)
+            continue;
+        if (macs != NULL && n < max)
+            memcpy(macs[n], sta->mac, 6);
+        n++;
+    }
+    return n;
+}

@@ -127,5 +127,8 @@ size_t ap_station_count(const ap *a);
 size_t ap_associated_count(const ap *a);
 /* True when the station is associated and (on WPA2) its 4-way handshake done. */
 bool ap_station_authorized(const ap *a, const uint8_t sta_mac[6]);
+/* The authorized stations (State 4) in table order: copies up to max MACs
+ * into macs (may be NULL) and returns how many there are. */
+size_t ap_station_list(const ap *a, uint8_t (*macs)[6], size_t max);
 
 #endif

@@ -53,7 +53,7 @@ function(_linkrig_lwip_objects out_var lwipopts_dir lwip_dir sdk)
     # lwIP is third-party code: its warnings are not the firmware's to fix.
     set_source_files_properties(${lwip_srcs} PROPERTIES COMPILE_OPTIONS "-w")
     add_library(${lib} OBJECT ${lwip_srcs}
-      ${LINKRIG_IMAGE_GLUE_DIR}/lwip_port.c ${LINKRIG_IMAGE_GLUE_DIR}/wifi_netif.c
+      ${LINKRIG_IMAGE_GLUE_DIR}/lwip_port.c ${LINKRIG_IMAGE_GLUE_DIR}/wifi_netif.c ${LINKRIG_IMAGE_GLUE_DIR}/wifi_ap_netif.c
       ${LINKRIG_IMAGE_GLUE_DIR}/eth_netif.c ${LINKRIG_IMAGE_GLUE_DIR}/netif_glue.c)
     set(port)
     if(sdk STREQUAL "pico_w")

@@ -12,7 +12,9 @@
 #include "lwip/init.h"
 #include "lwip/ip_addr.h"
 #include "network.h"
+#include "dhcp_server.h"
 #include "tcp_client.h"
+#include "wifi_ap_netif.h"
 
 #define STATS_PERIOD_MS 10000
 
@@ -29,6 +31,9 @@ static struct camera {
     uint32_t sent, skipped, failed;
     uint64_t bytes_sent;
     uint32_t boot;
+    dhcp_server *dhcps; /* on the setup network (AP mode), when configured */
+    bool ap_wanted;
+    uint32_t ap_lease_s;
 } cam;
 
 static void parse_backoff(lm_config *c, const char *text)
@@ -135,19 +140,60 @@ size_t camera_status_text(char *buf, size_t cap)
     return n < 0 ? 0 : ((size_t)n < cap ? (size_t)n : cap - 1);
 }
 
+/* The configuration page a phone on the camera's setup network opens. */
+static size_t camera_config_text(char *buf, size_t cap)
+{
+    wlan *ap = wlan_get(WLAN_IF_AP);
+    char ap_ssid[33] = "";
+    int ch = 0;
+    wlan_ap_config(ap, ap_ssid, &ch);
+    size_t nsta = 0;
+    wlan_ap_stations(ap, NULL, 0, &nsta);
+    int n = snprintf(buf, cap,
+                     "<!DOCTYPE html>\n<html><head><title>camera setup</title></head><body>\n"
+                     "<h1>camera setup</h1>\n<form method=\"get\" action=\"/config.html\">\n"
+                     "<p>network <input name=\"ssid\" value=\"%s\"></p>\n"
+                     "<p>passphrase <input name=\"key\" type=\"password\"></p>\n"
+                     "<p>frame period (ms) <input name=\"period\" value=\"%u\"></p>\n"
+                     "<input type=\"submit\" value=\"save\"></form>\n"
+                     "<p>setup network %s, channel %d, %u station%s, %d lease%s</p>\n</body></html>\n",
+                     hal_config_str("wlan.ssid", "camnet"), (unsigned)cam.period_ms, ap_ssid, ch, (unsigned)nsta,
+                     nsta == 1 ? "" : "s", dhcp_server_leases(cam.dhcps), dhcp_server_leases(cam.dhcps) == 1 ? "" : "s");
+    return n < 0 ? 0 : ((size_t)n < cap ? (size_t)n : cap - 1);
+}
+
+/* The setup network: the AP interface, its address and its DHCP server.
+ * Started again when it went down (the chip was power-cycled). */
+static void ap_keep_up(void)
+{
+    wlan *ap = wlan_get(WLAN_IF_AP);
+    if (!cam.ap_wanted || wlan_active(ap, WLAN_QUERY) == 1)
+        return;
+    if (wlan_active(ap, 1) != NET_OK) {
+        hal_log(HAL_LOG_WARN, "setup network: %s", net_last_error());
+        cam.ap_wanted = false; /* a configuration error: no retry loop */
+        return;
+    }
+    if (cam.dhcps == NULL)
+        cam.dhcps = dhcp_server_start(wifi_ap_netif(), 16, 8, cam.ap_lease_s);
+    if (cam.dhcps == NULL)
+        hal_log(HAL_LOG_WARN, "setup network: no DHCP server (lwIP has no UDP PCB left)");
+}
+
 /* lwIP httpd's custom-file hooks: "/", "/index.html" and "/status" are
- * rendered at request time. */
+ * rendered at request time, and "/config.html" (the setup page). */
 int fs_open_custom(struct fs_file *file, const char *name);
 void fs_close_custom(struct fs_file *file);
 
 int fs_open_custom(struct fs_file *file, const char *name)
 {
-    if (strcmp(name, "/index.html") != 0 && strcmp(name, "/status.html") != 0)
+    bool config = strncmp(name, "/config.html", 12) == 0 && (name[12] == '\0' || name[12] == '?');
+    if (strcmp(name, "/index.html") != 0 && strcmp(name, "/status.html") != 0 && !config)
         return 0;
     char *buf = malloc(2048);
     if (buf == NULL)
         return 0;
-    size_t n = camera_status_text(buf, 2048);
+    size_t n = config ? camera_config_text(buf, 2048) : camera_status_text(buf, 2048);
     memset(file, 0, sizeof *file);
     file->data = buf;
     file->len = (int)n;
@@ -203,11 +249,24 @@ int app_main(void)
     if (lm_connect(cam.lm) != LM_OK)
         hal_log(HAL_LOG_WARN, "%s", lm_error(cam.lm));
     httpd_init();
+    const char *ap_ssid = hal_config_str("ap.ssid", "");
+    if (ap_ssid[0] != '\0') {
+        long long ch = hal_config_int("ap.channel", 3), lease = hal_config_int("ap.lease_s", 3600);
+        if (wlan_config_ap(wlan_get(WLAN_IF_AP), ap_ssid, hal_config_str("ap.key", "picoW123"), (int)ch) != NET_OK ||
+            lease <= 0 || lease > 0x7fffffff) {
+            hal_log(HAL_LOG_ERROR, "setup network: %s", lease <= 0 || lease > 0x7fffffff ? "bad ap.lease_s" : net_last_error());
+            return HAL_EINVAL;
+        }
+        cam.ap_lease_s = (uint32_t)lease;
+        cam.ap_wanted = true;
+        ap_keep_up();
+    }
 
     uint32_t next_frame = hal_ticks_ms();
     uint32_t next_stats = hal_ticks_add(cam.boot, STATS_PERIOD_MS);
     for (;;) {
         lm_step(cam.lm);
+        ap_keep_up();
         if (!lm_healthy(cam.lm) && cam.conn != NULL)
             drop_connection(); /* a fresh connection after recovery */
         uint32_t now = hal_ticks_ms();

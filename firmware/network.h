@@ -12,6 +12,15 @@
  *   wlan.scan()                       wlan_scan(w, out, max, &n)           blocks the task
  *   wlan.ifconfig() / ifconfig(t)     wlan_ifconfig(w, &cfg) / wlan_set_ifconfig(w, &cfg)
  *   wlan.config('mac'), hostname=, txpower=   wlan_config_mac / _hostname / _txpower
+ *   ap = network.WLAN(AP_IF)          wlan *ap = wlan_get(WLAN_IF_AP)
+ *   ap.config(ssid=, key=, channel=)  wlan_config_ap(ap, ssid, key, channel)   before active(True)
+ *   ap.config('ssid'), ('channel')    wlan_ap_config(ap, ssid, &channel)
+ *   ap.active(True)                   wlan_active(ap, 1): the chip's BSS up, netif 192.168.4.1/24
+ *   ap.isconnected()                  wlan_isconnected(ap): a station is associated (and keyed)
+ *   ap.status('stations')             wlan_ap_stations(ap, macs, max, &n)
+ *   ap.ifconfig()                     wlan_ifconfig(ap, &cfg)
+ * The AP interface serves no addresses by itself: lwIP 2.1 has no DHCP
+ * server, so the firmware runs its own (dhcp_server.h for the camera).
  *
  * Status values are MicroPython's (= CYW43_LINK_*): STAT_IDLE 0,
  * STAT_CONNECTING 1, STAT_GOT_IP 3, STAT_CONNECT_FAIL -1, STAT_NO_AP_FOUND -2,
@@ -93,6 +102,13 @@ const char *wlan_hostname(wlan *w);
 /* dBm; WLAN_QUERY-style get with wlan_txpower. */
 int wlan_config_txpower(wlan *w, int dbm);
 int wlan_txpower(wlan *w, int *dbm);
+/* AP interface only. ssid NULL / key NULL / channel 0: unchanged; key ""
+ * makes the network open. Defaults: "camera-setup", "picoW123" (WPA2-AES),
+ * channel 3 (the cyw43-driver's cyw43_init defaults but the SSID). */
+int wlan_config_ap(wlan *w, const char *ssid, const char *key, int channel);
+int wlan_ap_config(wlan *w, char ssid[33], int *channel);
+/* The associated, authorized stations: up to max MACs, *n how many there are. */
+int wlan_ap_stations(wlan *w, uint8_t (*macs)[6], size_t max, size_t *n);
 
 /* The wired interface: same query calls, no connect step. The link is up
  * while the cable is plugged and the PHY has negotiated. */

@@ -20,4 +20,8 @@ HAL_SETTINGS(
     {"sink.port", HAL_SETTING_INT, "9000", "the upload sink's TCP port (given by the rig)"},
     {"camera.sink", HAL_SETTING_IPV4, "10.0.2.100", "old name of sink.ip"},
     {"camera.sink_port", HAL_SETTING_INT, "9000", "old name of sink.port"},
-    {"lan.hostname", HAL_SETTING_STR, "camera", "DHCP host name on the wired port"});
+    {"lan.hostname", HAL_SETTING_STR, "camera", "DHCP host name on the wired port"},
+    {"ap.ssid", HAL_SETTING_STR, "", "the camera's own setup network (AP mode); empty = none"},
+    {"ap.key", HAL_SETTING_STR, "picoW123", "its WPA2 passphrase; empty for an open network"},
+    {"ap.channel", HAL_SETTING_INT, "3", "its channel (1..13)"},
+    {"ap.lease_s", HAL_SETTING_INT, "3600", "lease time of its DHCP server"});

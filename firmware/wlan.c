@@ -13,16 +13,24 @@
 #include "lwip/netif.h"
 #include "net_internal.h"
 #include "network.h"
+#include "wifi_ap_netif.h"
 #include "wifi_chip.h"
 #include "wifi_netif.h"
 
 struct wlan {
     int itf;
     char hostname[33];
+    /* AP interface: what config() stored, used at the next activation.
+     * Defaults are the cyw43-driver's cyw43_init: channel 3, WPA2-AES,
+     * key "picoW123"; the SSID is the device's (MicroPython's is "PICO" and
+     * MAC digits). */
+    char ap_ssid[33];
+    char ap_key[64];
+    int ap_channel;
 };
 
-static struct wlan sta = {WLAN_IF_STA, "camera"};
-static struct wlan ap_itf = {WLAN_IF_AP, "camera-ap"};
+static struct wlan sta = {WLAN_IF_STA, "camera", "", "", 0};
+static struct wlan ap_itf = {WLAN_IF_AP, "camera-ap", "camera-setup", "picoW123", 3};
 static char last_error[128] = "";
 
 int net_set_error(int code, const char *msg)
@@ -65,8 +73,82 @@ static int chip_error(int rc, const char *what)
 static int ap_unsupported(const char *what)
 {
     char msg[128];
-    snprintf(msg, sizeof msg, "%s: the access-point interface is not available on this board", what);
+    snprintf(msg, sizeof msg, "%s: not an operation of the access-point interface", what);
     return net_set_error(NET_ENOTSUP, msg);
+}
+
+/* AP active(True): the stored configuration goes to the chip, the BSS comes
+ * up, and the interface's netif (192.168.4.1/24) is added, as
+ * MicroPython's rp2 binding does through cyw43_wifi_set_up(.., AP, ..). */
+static int ap_active(wlan *w, int on)
+{
+    if (on == WLAN_QUERY)
+        return chip_wifi_is_up(CHIP_ITF_AP) ? 1 : 0;
+    if (!on) {
+        wifi_ap_netif_remove();
+        int rc = chip_wifi_set_up(CHIP_ITF_AP, false);
+        if (rc != CHIP_OK)
+            return chip_error(rc, "active");
+        HAL_TRACE("wlan_ap_active", HAL_INT("on", 0));
+        return NET_OK;
+    }
+    size_t klen = strlen(w->ap_key);
+    int rc = chip_wifi_ap_set_config(strlen(w->ap_ssid), (const uint8_t *)w->ap_ssid, klen,
+                                     (const uint8_t *)w->ap_key, klen ? CHIP_AUTH_WPA2_AES_PSK : CHIP_AUTH_OPEN,
+                                     (uint32_t)w->ap_channel);
+    if (rc == CHIP_OK)
+        rc = chip_wifi_set_up(CHIP_ITF_AP, true);
+    if (rc != CHIP_OK)
+        return chip_error(rc, "active");
+    if (wifi_ap_netif_init(NULL, NULL) == NULL)
+        return net_set_error(NET_EIO, "active: lwIP could not add the AP network interface");
+    HAL_TRACE("wlan_ap_active", HAL_INT("on", 1), HAL_STR("ssid", w->ap_ssid), HAL_INT("channel", w->ap_channel));
+    return NET_OK;
+}
+
+int wlan_config_ap(wlan *w, const char *ssid, const char *key, int channel)
+{
+    if (w == NULL || w->itf != WLAN_IF_AP)
+        return net_set_error(NET_EINVAL, "config(ssid=, key=, channel=): the AP interface only");
+    if (ssid != NULL && (strlen(ssid) == 0 || strlen(ssid) > 32))
+        return net_set_error(NET_EINVAL, "config(ssid=): 1 to 32 bytes");
+    if (key != NULL && key[0] != '\0' && (strlen(key) < 8 || strlen(key) > 63))
+        return net_set_error(NET_EINVAL, "config(key=): a WPA2 key is 8 to 63 characters");
+    if (channel != 0 && (channel < 1 || channel > 13))
+        return net_set_error(NET_EINVAL, "config(channel=): 1 to 13");
+    if (ssid != NULL)
+        snprintf(w->ap_ssid, sizeof w->ap_ssid, "%s", ssid);
+    if (key != NULL)
+        snprintf(w->ap_key, sizeof w->ap_key, "%s", key);
+    if (channel != 0)
+        w->ap_channel = channel;
+    return NET_OK;
+}
+
+int wlan_ap_config(wlan *w, char ssid[33], int *channel)
+{
+    if (w == NULL || w->itf != WLAN_IF_AP)
+        return net_set_error(NET_EINVAL, "config('ssid'): the AP interface only");
+    if (ssid != NULL)
+        snprintf(ssid, 33, "%s", w->ap_ssid);
+    if (channel != NULL)
+        *channel = w->ap_channel;
+    return NET_OK;
+}
+
+int wlan_ap_stations(wlan *w, uint8_t (*macs)[6], size_t max, size_t *n)
+{
+    if (w == NULL || w->itf != WLAN_IF_AP || n == NULL || (macs == NULL && max > 0))
+        return net_set_error(NET_EINVAL, "status('stations'): the AP interface only");
+    uint8_t buf[8 * 6];
+    int num = 0;
+    int rc = chip_wifi_ap_get_stas(&num, buf, 8);
+    if (rc != CHIP_OK)
+        return chip_error(rc, "status('stations')");
+    *n = (size_t)num;
+    for (size_t i = 0; i < max && i < (size_t)num && i < 8; i++)
+        memcpy(macs[i], buf + 6 * i, 6);
+    return NET_OK;
 }
 
 wlan *wlan_get(int itf)
@@ -84,7 +166,7 @@ int wlan_active(wlan *w, int on)
     if (w == NULL)
         return net_set_error(NET_EINVAL, "active: no interface");
     if (w->itf == WLAN_IF_AP)
-        return on == WLAN_QUERY ? 0 : ap_unsupported("active");
+        return ap_active(w, on);
     if (on == WLAN_QUERY)
         return chip_wifi_is_up(CHIP_ITF_STA) ? 1 : 0;
     int rc = chip_wifi_set_up(CHIP_ITF_STA, on != 0);
@@ -142,6 +224,12 @@ int wlan_status(wlan *w)
 
 bool wlan_isconnected(wlan *w)
 {
+    /* MicroPython's documentation: "In AP mode returns True when a station
+     * is connected". */
+    if (w != NULL && w->itf == WLAN_IF_AP) {
+        size_t n = 0;
+        return chip_wifi_is_up(CHIP_ITF_AP) && wlan_ap_stations(w, NULL, 0, &n) == NET_OK && n > 0;
+    }
     return wlan_status(w) == STAT_GOT_IP;
 }
 
@@ -216,9 +304,7 @@ int wlan_ifconfig(wlan *w, net_ifconfig *out)
 {
     if (w == NULL || out == NULL)
         return net_set_error(NET_EINVAL, "ifconfig: bad arguments");
-    if (w->itf == WLAN_IF_AP)
-        return ap_unsupported("ifconfig");
-    struct netif *n = wifi_netif();
+    struct netif *n = w->itf == WLAN_IF_AP ? wifi_ap_netif() : wifi_netif();
     ip4_addr_t zero;
     ip4_addr_set_zero(&zero);
     quad(out->ip, n ? netif_ip4_addr(n) : &zero);
@@ -257,7 +343,7 @@ int wlan_config_mac(wlan *w, uint8_t mac[6])
 {
     if (w == NULL || mac == NULL)
         return net_set_error(NET_EINVAL, "config('mac'): bad arguments");
-    return chip_error(chip_wifi_get_mac(CHIP_ITF_STA, mac), "config('mac')");
+    return chip_error(chip_wifi_get_mac(w->itf == WLAN_IF_AP ? CHIP_ITF_AP : CHIP_ITF_STA, mac), "config('mac')");
 }
 
 int wlan_config_hostname(wlan *w, const char *hostname)

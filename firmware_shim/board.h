@@ -111,6 +111,12 @@ void *board_eth_driver(board *b);
 struct radio;
 int board_attach_radio(board *b, struct radio *r, sim_err *err);
 
+/* Gives the chip its AP interface (radio_model/softap.h): the firmware's
+ * chip_wifi_ap_* calls and CHIP_ITF_AP then drive it. After
+ * board_attach_radio. Implemented in chip_driver.c. */
+struct softap;
+int board_attach_softap(board *b, struct softap *a, sim_err *err);
+
 /* Connects the Ethernet driver API (eth_chip.h) to a MAC/PHY model
  * (sim/ethphy.h) the same way. Implemented in eth_driver.c. */
 struct ethphy;

@@ -9,6 +9,7 @@
 
 #include "firmware_shim/board.h"
 #include "radio_model/radio.h"
+#include "radio_model/softap.h"
 #include "sim/trace.h"
 #include "wifi_chip.h"
 
@@ -25,6 +26,14 @@ struct chip {
     chip_scan_result_fn scan_cb;
     int polled[CHIP_NPOLLS]; /* the value each status poll returned last */
     bool polled_once[CHIP_NPOLLS];
+    /* The AP interface (softap.h): what chip_wifi_ap_set_config stored,
+     * applied when the interface comes up (cyw43_ll_wifi_ap_init). */
+    softap *ap;
+    uint8_t ap_ssid[32];
+    size_t ap_ssid_len;
+    char ap_key[64];
+    uint32_t ap_auth;
+    int ap_channel;
 };
 
 /* What a chip call costs the calling task in virtual time (ARCHITECTURE.md rule 2:
@@ -221,6 +230,115 @@ int board_attach_radio(board *b, struct radio *r, sim_err *err)
     return SIM_OK;
 }
 
+/* ---- the AP interface (CHIP_ITF_AP, radio_model/softap.h) ---- */
+
+static void fw_ap_process_ethernet(void *arg)
+{
+    struct eth_call *e = arg;
+    e->c->cb.process_ethernet(e->c->cb.ctx, CHIP_ITF_AP, e->len, e->eth);
+}
+
+static void on_ap_rx_ethernet(void *ctx, const uint8_t *eth, size_t len)
+{
+    struct chip *c = ctx;
+    if (c->cb.process_ethernet == NULL)
+        return;
+    struct eth_call e = {c, eth, len};
+    board_call(c->b, fw_ap_process_ethernet, &e);
+}
+
+int board_attach_softap(board *b, struct softap *a, sim_err *err)
+{
+    struct chip *c = board_driver(b);
+    if (c == NULL)
+        return sim_err_set(err, SIM_ESTATE, "the AP interface needs the chip: attach the radio first");
+    c->ap = a;
+    softap_host h = {.ctx = c, .rx_ethernet = on_ap_rx_ethernet};
+    softap_set_host(a, &h);
+    return SIM_OK;
+}
+
+/* cyw43_wifi_set_up(self, CYW43_ITF_AP, up, country): the chip powers up
+ * if it is not (cyw43_ensure_up), then cyw43_ll_wifi_ap_init with the
+ * stored SSID, key, auth and channel and cyw43_ll_wifi_ap_set_up: the BSS
+ * starts beaconing. Down: the BSS stops at once, stations are dropped
+ * without a frame. */
+static int chip_ap_set_up(struct chip *c, bool up)
+{
+    if (c->ap == NULL)
+        return chip_note(c, CHIP_POLL_NONE, "wifi_set_up_ap", CHIP_EINVAL, "up", up, NULL, 0);
+    if (!up) {
+        softap_stop(c->ap);
+        return chip_note(c, CHIP_POLL_NONE, "wifi_set_up_ap", CHIP_OK, "up", 0, NULL, 0);
+    }
+    if (c->ap_ssid_len == 0)
+        return chip_note(c, CHIP_POLL_NONE, "wifi_set_up_ap", CHIP_EINVAL, "up", 1, NULL, 0);
+    if (!radio_powered(c->r)) {
+        int rc = map_err(radio_power(c->r, true));
+        if (rc != CHIP_OK)
+            return chip_note(c, CHIP_POLL_NONE, "wifi_set_up_ap", rc, "up", 1, c->ap_ssid, c->ap_ssid_len);
+    }
+    sim_err err = {0};
+    int rc = softap_start(c->ap, c->ap_ssid, c->ap_ssid_len, c->ap_auth == CHIP_AUTH_OPEN ? NULL : c->ap_key,
+                          c->ap_channel, &err);
+    return chip_note(c, CHIP_POLL_NONE, "wifi_set_up_ap", rc == SIM_OK ? CHIP_OK : CHIP_EINVAL, "channel",
+                     c->ap_channel, c->ap_ssid, c->ap_ssid_len);
+}
+
+static int drv_wifi_ap_set_config(void *vb, size_t ssid_len, const uint8_t *ssid, size_t key_len, const uint8_t *key,
+                                  uint32_t auth_type, uint32_t channel)
+{
+    struct chip *c = board_driver(vb);
+    if (c == NULL)
+        return CHIP_EPERM;
+    bool ok = ssid != NULL && ssid_len >= 1 && ssid_len <= 32 && channel >= 1 && channel <= 13;
+    if (ok && auth_type == CHIP_AUTH_OPEN)
+        key_len = 0;
+    else if (ok && (auth_type == CHIP_AUTH_WPA2_AES_PSK || auth_type == CHIP_AUTH_WPA2_MIXED_PSK))
+        ok = key != NULL && key_len >= 8 && key_len <= 63; /* passphrases only, as for joins */
+    else
+        ok = false; /* WPA-TKIP and WPA3 are not modelled */
+    if (!ok)
+        return chip_note(c, CHIP_POLL_NONE, "wifi_ap_set_config", CHIP_EINVAL, "auth", auth_type, ssid,
+                         ssid != NULL && ssid_len <= 32 ? ssid_len : 0);
+    memcpy(c->ap_ssid, ssid, ssid_len);
+    c->ap_ssid_len = ssid_len;
+    memset(c->ap_key, 0, sizeof c->ap_key);
+    if (key_len > 0)
+        memcpy(c->ap_key, key, key_len);
+    c->ap_auth = auth_type;
+    c->ap_channel = (int)channel;
+    return chip_note(c, CHIP_POLL_NONE, "wifi_ap_set_config", CHIP_OK, "auth", auth_type, ssid, ssid_len);
+}
+
+static int drv_wifi_ap_get_stas(void *vb, int *num_stas, uint8_t *macs, int max_stas)
+{
+    struct chip *c = board_driver(vb);
+    if (c == NULL)
+        return CHIP_EPERM;
+    if (num_stas == NULL || max_stas < 0 || (macs == NULL && max_stas > 0))
+        return CHIP_EINVAL;
+    uint8_t list[SOFTAP_MAX_STATIONS][6];
+    size_t n = softap_stations(c->ap, list, SOFTAP_MAX_STATIONS);
+    if (n > SOFTAP_MAX_STATIONS)
+        n = SOFTAP_MAX_STATIONS;
+    for (size_t i = 0; i < n && (int)i < max_stas; i++)
+        memcpy(macs + 6 * i, list[i], 6);
+    *num_stas = (int)n;
+    return CHIP_OK;
+}
+
+static int drv_wifi_ap_get_max_stas(void *vb, int *max_stas)
+{
+    struct chip *c = board_driver(vb);
+    if (c == NULL)
+        return CHIP_EPERM;
+    if (max_stas == NULL)
+        return CHIP_EINVAL;
+    *max_stas = SOFTAP_MAX_STATIONS;
+    return CHIP_OK;
+}
+
 /* ---- the API the firmware calls ---- */
 
 static void drv_set_callbacks(void *vb, const chip_callbacks *cb)
@@ -239,16 +357,22 @@ static int drv_wifi_set_up(void *vb, int itf, bool up)
     struct chip *c = board_driver(vb);
     if (c == NULL)
         return CHIP_EPERM;
+    if (itf == CHIP_ITF_AP)
+        return chip_ap_set_up(c, up);
     if (itf != CHIP_ITF_STA)
-        return chip_note(c, CHIP_POLL_NONE, "wifi_set_up", CHIP_EINVAL, "up", up, NULL, 0); /* the AP interface of the chip is not modelled */
-    if (!up)
+        return chip_note(c, CHIP_POLL_NONE, "wifi_set_up", CHIP_EINVAL, "up", up, NULL, 0);
+    if (!up) {
         c->scanning = false;
+        softap_stop(c->ap); /* the chip is off: its AP interface goes with it */
+    }
     return chip_note(c, CHIP_POLL_NONE, "wifi_set_up", map_err(radio_power(c->r, up)), "up", up, NULL, 0);
 }
 
 static bool drv_wifi_is_up(void *vb, int itf)
 {
     struct chip *c = board_driver(vb);
+    if (c != NULL && itf == CHIP_ITF_AP)
+        return softap_running(c->ap);
     return c != NULL && chip_note(c, CHIP_POLL_IS_UP, "wifi_is_up", itf == CHIP_ITF_STA && radio_powered(c->r), NULL, 0, NULL, 0);
 }
 
@@ -259,6 +383,10 @@ static int drv_wifi_get_mac(void *vb, int itf, uint8_t mac[6])
     struct chip *c = board_driver(vb);
     if (c == NULL)
         return CHIP_EPERM;
+    if (itf == CHIP_ITF_AP && c->ap != NULL && mac != NULL) {
+        softap_bssid(c->ap, mac);
+        return CHIP_OK;
+    }
     if (itf != CHIP_ITF_STA || mac == NULL)
         return CHIP_EINVAL;
     radio_get_mac(c->r, mac);
@@ -385,11 +513,17 @@ static int drv_send_ethernet(void *vb, int itf, size_t len, const void *frame)
     struct chip *c = board_driver(vb);
     if (c == NULL)
         return CHIP_EPERM;
-    if (itf != CHIP_ITF_STA || frame == NULL)
+    if ((itf != CHIP_ITF_STA && itf != CHIP_ITF_AP) || frame == NULL)
         return CHIP_EINVAL;
     /* Not a yield point: lwIP sends from inside its own processing, which
      * must not be re-entered; the time is spent at the task's next block. */
     board_chip_cost(vb, CHIP_COST_TX_FIXED + (sim_time)((double)len * 8.0 / CHIP_BUS_BITS_PER_US * 1000.0), false);
+    if (itf == CHIP_ITF_AP) {
+        /* a frame for a station that is not (or no longer) authorized is
+         * dropped by the chip, as a frame to an unknown peer */
+        int rc = softap_send(c->ap, frame, len);
+        return rc == SIM_OK ? CHIP_OK : rc == SIM_ESTATE ? CHIP_ENOTCONN : CHIP_EINVAL;
+    }
     return map_err(radio_send_ethernet(c->r, frame, len));
 }
 
@@ -427,6 +561,12 @@ COSTED(int, drv_wifi_get_rssi, CHIP_COST_IOCTL, (void *vb, int32_t *rssi), (vb, 
 COSTED(int, drv_wifi_get_bssid, CHIP_COST_IOCTL, (void *vb, uint8_t bssid[6]), (vb, bssid))
 COSTED(int, drv_wifi_set_tx_power, CHIP_COST_IOCTL, (void *vb, int dbm), (vb, dbm))
 COSTED(int, drv_wifi_get_tx_power, CHIP_COST_IOCTL, (void *vb, int *dbm), (vb, dbm))
+COSTED(int, drv_wifi_ap_set_config, CHIP_COST_IOCTL,
+       (void *vb, size_t ssid_len, const uint8_t *ssid, size_t key_len, const uint8_t *key, uint32_t auth_type,
+        uint32_t channel),
+       (vb, ssid_len, ssid, key_len, key, auth_type, channel))
+COSTED(int, drv_wifi_ap_get_stas, CHIP_COST_IOCTL, (void *vb, int *num_stas, uint8_t *macs, int max_stas),
+       (vb, num_stas, macs, max_stas))
 
 void chip_driver_fill_ops(linkrig_board_ops *o);
 void chip_driver_fill_ops(linkrig_board_ops *o)
@@ -446,4 +586,7 @@ void chip_driver_fill_ops(linkrig_board_ops *o)
     o->chip_send_ethernet = drv_send_ethernet;
     o->chip_wifi_set_tx_power = drv_wifi_set_tx_power_costed;
     o->chip_wifi_get_tx_power = drv_wifi_get_tx_power_costed;
+    o->chip_wifi_ap_set_config = drv_wifi_ap_set_config_costed;
+    o->chip_wifi_ap_get_stas = drv_wifi_ap_get_stas_costed;
+    o->chip_wifi_ap_get_max_stas = drv_wifi_ap_get_max_stas;
 }

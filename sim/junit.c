@@ -276,6 +276,8 @@ void junit_firmware_of(char *buf, size_t cap, const scenario *s, const runner_op
     size_t k = 0;
     buf[0] = '\0';
     for (int i = 0; i < s->ndevices; i++) {
+        if (s->devices[i].client)
+            continue; /* the rig's client image, not the firmware under test */
         const char *fw = o->firmware             ? o->firmware
                          : s->devices[i].firmware[0] ? s->devices[i].firmware
                          : o->default_firmware    ? o->default_firmware

@@ -1038,6 +1038,15 @@ static int set_ms(board *b, const char *key, sim_time t, sim_err *err)
 
 static const char *split_set(const char *set, char *key, size_t cap);
 
+/* The devices of a scenario, not counting its client stations. */
+static int runner_device_count(const scenario *s)
+{
+    int n = 0;
+    for (int i = 0; i < s->ndevices; i++)
+        n += !s->devices[i].client;
+    return n;
+}
+
 static int apply_settings(const scenario *s, const runner_opts *o, int dev, board *b, sim_err *err)
 {
     int rc = board_config_set(b, "wlan.ssid", s->fw_ssid, err);
@@ -1365,10 +1374,22 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     /* Each device's firmware: --firmware, else its own, else the bundled
      * camera; one instance of its image per device. */
     struct images imgs = {0};
+    /* Client stations run the rig's client image, found beside the bundled
+     * camera (client/client.c); --firmware is the devices' only. */
+    char client_fw[600] = "";
+    if (o->default_firmware != NULL && strrchr(o->default_firmware, '/') != NULL)
+        snprintf(client_fw, sizeof client_fw, "%.*s/client.so",
+                 (int)(strrchr(o->default_firmware, '/') - o->default_firmware), o->default_firmware);
     for (int i = 0; i < s->ndevices; i++) {
-        const char *fw_path = o->firmware           ? o->firmware
+        const char *fw_path = s->devices[i].client  ? client_fw
+                              : o->firmware           ? o->firmware
                               : s->devices[i].firmware[0] ? s->devices[i].firmware
                                                           : o->default_firmware;
+        if (s->devices[i].client && (fw_path[0] == '\0' || access(fw_path, R_OK) != 0)) {
+            images_close(&imgs);
+            return sim_err_set(err, SIM_EINVAL, "no image for client '%s': client.so was not found beside the "
+                                                "bundled camera.so", s->devices[i].name);
+        }
         if (fw_path == NULL || fw_path[0] == '\0') {
             images_close(&imgs);
             return sim_err_set(err, SIM_EINVAL, "no firmware image for device '%s': give --firmware IMAGE.so (the "
@@ -1419,7 +1440,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
                              .uplink = wc.up.name ? wc.up.name : "uplink",
                              .sink_ip = wc.up.sink_ip,
                              .sink_port = wc.up.sink_port,
-                             .only_device = s->ndevices == 1};
+                             .only_device = runner_device_count(s) == 1};
         for (int i = 0; i < s->naps; i++) {
             vc.aps[vc.naps++] = wc.aps[i].ap.name;
             if (wc.aps[i].dhcp)
@@ -1583,6 +1604,9 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         for (int d = 0; d < r.ndev; d++) {
             if (s->expects[i].device >= 0 && s->expects[i].device != d)
                 continue;
+            /* an expectation that names no device is the devices', not the clients' */
+            if (s->expects[i].device < 0 && s->devices[d].client)
+                continue;
             if (out->nchecks == RUNNER_MAX_CHECKS) {
                 all = false;
                 snprintf(out->failure, sizeof out->failure,
@@ -1593,7 +1617,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
             runner_check *c = &out->checks[out->nchecks++];
             verdict_check(r.v[d], &s->expects[i], &refs, c);
             snprintf(c->test, sizeof c->test, "%s", s->expects[i].text);
-            if (r.ndev > 1 && s->expects[i].device < 0) {
+            if (runner_device_count(s) > 1 && s->expects[i].device < 0) {
                 size_t len = strlen(c->name);
                 snprintf(c->name + len, sizeof c->name - len, " [%s]", s->devices[d].name);
                 len = strlen(c->test);

@@ -998,6 +998,10 @@ static const char *const scn_expect_names[] = {
     [SCN_E_DROPS] = "drops",
     [SCN_E_CONNECTIONS] = "connections",
     [SCN_E_CONSOLE_LINE] = "console_line",
+    [SCN_E_CLIENT_JOINED] = "client_joined",
+    [SCN_E_CLIENT_GOT_ADDRESS] = "client_got_address",
+    [SCN_E_CLIENT_FETCHED] = "client_fetched",
+    [SCN_E_CLIENT_DEAUTHED] = "client_deauthed",
 };
 #define SCN_NEXPECTS ((int)(sizeof scn_expect_names / sizeof scn_expect_names[0]))
 
@@ -2810,6 +2814,57 @@ static int scn_do_expect_more(scn_ctx *c, const char *path, const char *const *k
             return rc;
         return 0;
     }
+    case SCN_E_CLIENT_JOINED:
+    case SCN_E_CLIENT_GOT_ADDRESS:
+    case SCN_E_CLIENT_FETCHED:
+    case SCN_E_CLIENT_DEAUTHED: {
+        /* the value names the client; the rest qualifies what it saw */
+        const scn_node *within = scn_get(keys, v, "within"), *never = scn_get(keys, v, "never");
+        const scn_node *status = scn_get(keys, v, "status"), *contains = scn_get(keys, v, "contains");
+        const scn_node *reason = scn_get(keys, v, "reason");
+        if ((rc = scn_device_ref(c, val, p, &e->device)) != 0)
+            return rc;
+        if (!s->devices[e->device].client)
+            return scn_fail(c, val, "%s: '%s' is a device, not a client (clients: declares them)", p, val->text);
+        scn_path(p, path, "within");
+        if (within != NULL && (rc = scn_dur(c, within, p, 1, "must be > 0", &e->within)) != 0)
+            return rc;
+        scn_path(p, path, "never");
+        if (never != NULL && (rc = scn_bool(c, never, p, &e->never)) != 0)
+            return rc;
+        if (e->never && within != NULL)
+            return scn_fail(c, within, "%s.within: not with never: true (never holds for the whole run)", path);
+        e->status = 200;
+        long long x;
+        scn_path(p, path, "status");
+        if (status != NULL) {
+            if ((rc = scn_int(c, status, p, 100, 599, " (an HTTP status code)", &x)) != 0)
+                return rc;
+            e->status = (int)x;
+        }
+        scn_path(p, path, "contains");
+        if (contains != NULL &&
+            (rc = scn_str(c, contains, p, 1, sizeof e->contains - 1, "text the body must hold", e->contains,
+                          sizeof e->contains)) != 0)
+            return rc;
+        e->reason = -1;
+        scn_path(p, path, "reason");
+        if (reason != NULL) {
+            if (reason->type == SCN_N_SCALAR && reason->plain && scn_looks_numeric(reason->text)) {
+                if ((rc = scn_int(c, reason, p, 1, 65535, " (a reason code, 9.4.1.7)", &x)) != 0)
+                    return rc;
+                e->reason = (int)x;
+            } else {
+                if ((rc = scn_scalar(c, reason, p, "a reason code or name")) != 0)
+                    return rc;
+                e->reason = scn_reason_value(reason->text);
+                if (e->reason < 0)
+                    return scn_fail(c, reason, "%s: unknown reason '%s' (a number 1..65535 or a name such as "
+                                               "4way_handshake_timeout)", p, reason->text);
+            }
+        }
+        return 0;
+    }
     default:
         return 0;
     }
@@ -2817,7 +2872,8 @@ static int scn_do_expect_more(scn_ctx *c, const char *path, const char *const *k
 
 static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_expect *e)
 {
-    static const char *const mods[] = {"after", "within", "min", "max", "device", "at", "exclude", "grace", NULL};
+    static const char *const mods[] = {"after", "within", "min", "max", "device", "at", "exclude", "grace",
+                                       "never", "status", "contains", "reason", NULL};
     scenario *s = c->s;
     char p[SCN_PATH], shown[64], known[400], hint[80];
     int rc;
@@ -2897,10 +2953,27 @@ static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_ex
         keys[nk++] = "exclude";
         keys[nk++] = "grace";
         break;
+    case SCN_E_CLIENT_JOINED:
+    case SCN_E_CLIENT_GOT_ADDRESS:
+        keys[nk++] = "within";
+        keys[nk++] = "never";
+        break;
+    case SCN_E_CLIENT_FETCHED:
+        keys[nk++] = "within";
+        keys[nk++] = "never";
+        keys[nk++] = "status";
+        keys[nk++] = "contains";
+        break;
+    case SCN_E_CLIENT_DEAUTHED:
+        keys[nk++] = "within";
+        keys[nk++] = "reason";
+        break;
     default:
         break;
     }
-    keys[nk++] = "device"; /* device: may qualify any expectation */
+    bool client_kind = e->kind >= SCN_E_CLIENT_JOINED;
+    if (!client_kind)
+        keys[nk++] = "device"; /* device: may qualify any expectation but a client's (named by its value) */
     const scn_node *v[7];
     char qual[48];
     snprintf(qual, sizeof qual, " for %s", ename);
@@ -3016,6 +3089,10 @@ static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_ex
     case SCN_E_MAX_OUTAGE:
     case SCN_E_STATUS_NEVER:
     case SCN_E_ASSOCIATED_WITH:
+    case SCN_E_CLIENT_JOINED:
+    case SCN_E_CLIENT_GOT_ADDRESS:
+    case SCN_E_CLIENT_FETCHED:
+    case SCN_E_CLIENT_DEAUTHED:
         if ((rc = scn_do_expect_more(c, path, keys, v, e)) != 0)
             return rc;
         break;
@@ -3431,12 +3508,108 @@ static int scn_do_forwards(scn_ctx *c, const scn_node *n)
     return 0;
 }
 
+/* clients: stations of the rig (a phone, a laptop), each an extra device
+ * running the rig's client image, scripted by its settings (client/client.c). */
+static int scn_do_client(scn_ctx *c, const scn_node *n, const char *path, scn_device *d)
+{
+    static const char *const keys[] = {"name", "position", "tx_power", "ssid", "passphrase", "url",
+                                       "join_at", "leave_at", "fetch_delay", NULL};
+    const scn_node *v[9] = {0};
+    char p[SCN_PATH], text[128];
+    int rc;
+    if ((rc = scn_fields(c, n, path, "", keys, v)) != 0)
+        return rc;
+    d->line = n->line;
+    d->client = true;
+    d->tx_power_dbm = 20;
+    if (v[0] == NULL)
+        return scn_missing(c, n, path, "name", "a unique name such as phone");
+    scn_path(p, path, "name");
+    if ((rc = scn_name(c, v[0], p, sizeof d->name - 1, "a name of 1..31 characters from A-Z a-z 0-9 _ . -", d->name,
+                       sizeof d->name)) != 0)
+        return rc;
+    scn_path(p, path, "position");
+    if (v[1] != NULL && (rc = scn_position(c, v[1], p, &d->pos)) != 0)
+        return rc;
+    scn_path(p, path, "tx_power");
+    if (v[2] != NULL && (rc = scn_num(c, v[2], p, -10, 30, " dBm", &d->tx_power_dbm)) != 0)
+        return rc;
+#define CLIENT_SET(k, val)                                                                        \
+    do {                                                                                          \
+        snprintf(d->settings[d->nsettings].key, sizeof d->settings[0].key, "%s", (k));            \
+        snprintf(d->settings[d->nsettings].value, sizeof d->settings[0].value, "%s", (val));      \
+        d->nsettings++;                                                                           \
+    } while (0)
+    if (v[3] == NULL)
+        return scn_missing(c, n, path, "ssid", "the network the client joins");
+    scn_path(p, path, "ssid");
+    if ((rc = scn_str(c, v[3], p, 1, 32, "an SSID of 1..32 bytes", text, sizeof text)) != 0)
+        return rc;
+    CLIENT_SET("client.ssid", text);
+    text[0] = '\0';
+    scn_path(p, path, "passphrase");
+    if (v[4] != NULL && (rc = scn_str(c, v[4], p, 8, 63, "a passphrase of 8..63 characters", text, sizeof text)) != 0)
+        return rc;
+    CLIENT_SET("client.key", text);
+    text[0] = '\0';
+    scn_path(p, path, "url");
+    if (v[5] != NULL) {
+        if ((rc = scn_str(c, v[5], p, 1, 127, "a URL: http://A.B.C.D[:port]/path or tcp://A.B.C.D:port", text,
+                          sizeof text)) != 0)
+            return rc;
+        if (strncmp(text, "http://", 7) != 0 && strncmp(text, "tcp://", 6) != 0)
+            return scn_fail(c, v[5], "%s: '%s' is not http://A.B.C.D[:port]/path or tcp://A.B.C.D:port", p, text);
+    }
+    CLIENT_SET("client.url", text);
+    const char *tk[] = {"join_at", "leave_at", "fetch_delay"};
+    const char *sk[] = {"client.join_ms", "client.leave_ms", "client.fetch_delay_ms"};
+    for (int i = 0; i < 3; i++) {
+        if (v[6 + i] == NULL)
+            continue;
+        sim_time t;
+        scn_path(p, path, tk[i]);
+        if ((rc = scn_dur(c, v[6 + i], p, i == 1 ? 1 : 0, i == 1 ? "must be > 0" : "must be >= 0", &t)) != 0)
+            return rc;
+        snprintf(text, sizeof text, "%lld", (long long)(t / SIM_MS(1)));
+        CLIENT_SET(sk[i], text);
+    }
+#undef CLIENT_SET
+    return 0;
+}
+
+static int scn_do_clients(scn_ctx *c, const scn_node *n)
+{
+    scenario *s = c->s;
+    char p[SCN_PATH];
+    int rc;
+    if (n == NULL)
+        return 0;
+    if ((rc = scn_seq(c, n, "clients", "a list of client stations (- name: phone ...)")) != 0)
+        return rc;
+    int k = 0;
+    for (const scn_node *e = n->first; e != NULL; e = e->next, k++) {
+        if (s->ndevices == SCN_MAX_DEVICES)
+            return scn_fail_limit(c, e, "clients: too many devices and clients (at most %d)", SCN_MAX_DEVICES);
+        scn_path_index(p, "clients", k);
+        scn_device *d = &s->devices[s->ndevices];
+        memset(d, 0, sizeof *d);
+        if ((rc = scn_do_client(c, e, p, d)) != 0)
+            return rc;
+        for (int i = 0; i < s->ndevices; i++)
+            if (strcmp(s->devices[i].name, d->name) == 0)
+                return scn_fail(c, scn_child(e, "name"), "%s.name: the name '%s' is taken (by %s)", p, d->name,
+                                s->devices[i].client ? "another client" : "a device");
+        s->ndevices++;
+    }
+    return 0;
+}
+
 static int scn_do_top(scn_ctx *c, const scn_node *root)
 {
     static const char *const keys[] = {"name",  "description", "seed",     "duration", "capture",
                                        "world", "firmware",    "timeline", "expect",   "services", "sweep",
-                                       "forwards", NULL};
-    const scn_node *v[12];
+                                       "forwards", "clients", NULL};
+    const scn_node *v[13];
     scenario *s = c->s;
     int rc;
     if (root == NULL)
@@ -3468,6 +3641,8 @@ static int scn_do_top(scn_ctx *c, const scn_node *root)
     if (v[5] == NULL)
         return scn_missing(c, root, "", "world", "the access points and the device");
     if ((rc = scn_do_world(c, v[5])) != 0)
+        return rc;
+    if ((rc = scn_do_clients(c, scn_section(keys, v, "clients"))) != 0)
         return rc;
 
     const scn_node *fw = scn_section(keys, v, "firmware");

@@ -53,6 +53,20 @@
  *         position: [0, 0]          # tx_power, lan, firmware: as for device
  *         settings: {camera.period_ms: 500}   # this device's own firmware settings
  *                                   # (after firmware: below, before --set)
+ *   clients:                        # client stations (a phone, a laptop): devices running the
+ *                                   #   rig's client image (client/client.c), counted among the
+ *                                   #   128 devices; an expectation that names no device is
+ *                                   #   never judged for a client
+ *     - name: phone                 # required, unique among devices and clients
+ *       ssid: cam-setup             # required: the network it joins (a device's AP interface,
+ *                                   #   e.g. the camera's ap.ssid setting, or an AP of world.aps)
+ *       passphrase: "..."           # (none: open) 8..63 characters
+ *       position: [3, 1]            # ([0, 0]); tx_power (20) as for a device
+ *       join_at: 5s                 # (0) when it joins
+ *       url: http://192.168.4.1/config.html   # (none) after its address: an HTTP/1.0 GET, or
+ *                                   #   tcp://A.B.C.D:PORT (a connection opened and closed)
+ *       fetch_delay: 500ms          # (500ms) between the address and the URL
+ *       leave_at: 30s               # (never) it leaves (Deauthentication, reason 3)
  *   firmware:                       # the device's settings (hal_config keys in brackets)
  *     ssid: camnet                  # [wlan.ssid] (the first AP's SSID)
  *     key: "..."                    # [wlan.key] (the first AP's passphrase, or none)
@@ -156,6 +170,10 @@
  *     - drops: {max: 30}                          # or {min, max}, or a number (exactly)
  *     - connections: {max: 100}                   # or {min, max}, or a number (exactly)
  *     - {console_line: "connected", after: 0, within: 10s}   # after, within optional
+ *     - {client_joined: phone, within: 15s}      # the client's name; within (optional) or
+ *     - {client_got_address: phone, never: true} #   never: true
+ *     - {client_fetched: phone, status: 200, contains: "camera setup", within: 30s}
+ *     - {client_deauthed: phone, reason: 15}     # reason: a number or a name (optional)
  *
  * Reason and status codes. A number, or the name hostapd gives the code
  * (src/common/ieee802_11_defs.h, WLAN_REASON_* / WLAN_STATUS_* in lower
@@ -448,6 +466,19 @@
  *       N), within D of it when given. Like marker, this is what the
  *       firmware says by definition: it judges the firmware's reports (a
  *       failure reported as a success), never the link.
+ *   client_joined: C [within: D] [never: true]   client C's radio completed a
+ *       join (associated, and keyed on WPA2: its link_up), by D from the
+ *       start; never: it never did.
+ *   client_got_address: C [within: D] [never: true]   C's stack got an
+ *       address by DHCP (its image's client_address report; the client image
+ *       is the rig's own code, so its reports are the rig's records).
+ *   client_fetched: C [status: S (200)] [contains: TEXT] [within: D]
+ *       [never: true]   C's fetch of its url got an answer with status S
+ *       whose body holds TEXT (a tcp:// url: the connection opened). Only
+ *       the first fetch counts: a client fetches once.
+ *   client_deauthed: C [reason: R] [within: D]   C's radio received a
+ *       Deauthentication (from the AP it was joining or joined), with reason
+ *       R when given, by D from the start.
  *
  * The summary (runner_print_summary) lists each drop — a loss — with its
  * time, the timeline occurrence that had started last before it (by id, or
@@ -520,6 +551,7 @@ typedef struct scn_device {
         char value[128];
     } settings[SCN_MAX_DEVICE_SETTINGS]; /* this device's own, after `firmware:`'s */
     int nsettings;
+    bool client;          /* a client station (clients:), running the rig's client image */
     int line;
 } scn_device;
 
@@ -625,6 +657,10 @@ typedef enum {
     SCN_E_DROPS,
     SCN_E_CONNECTIONS,
     SCN_E_CONSOLE_LINE,
+    SCN_E_CLIENT_JOINED,
+    SCN_E_CLIENT_GOT_ADDRESS,
+    SCN_E_CLIENT_FETCHED,
+    SCN_E_CLIENT_DEAUTHED,
 } scn_expect_kind;
 
 /* A reference to timeline occurrences: entry (index), occ 0 = each of its
@@ -653,6 +689,9 @@ typedef struct scn_expect {
     scn_ref exclude[SCN_MAX_EXCLUDE]; /* max_outage */
     int nexclude;
     sim_time grace;       /* max_outage: added to each excluded window's end */
+    bool never;           /* client_*: it must not happen */
+    char contains[96];    /* client_fetched: text the body must hold ("" = any) */
+    int reason;           /* client_deauthed: reason code, -1 = any */
 } scn_expect;
 
 /* The sweep: section (linkrig sweep draws schedules from it; sim/sweep.h). */

@@ -156,6 +156,16 @@ struct verdict {
     /* the firmware's markers */
     struct marker *markers;
     size_t nmarkers, capmarkers;
+
+    /* A client station (scenario clients:): its radio's records, and what
+     * the rig's client image reported (client/client.c: the rig's own code,
+     * so its words are the rig's records, unlike a device's firmware). */
+    sim_time cl_joined, cl_address, cl_fetched;
+    char cl_ip[16];
+    int cl_status;
+    char cl_body[1024];
+    char cl_failed[128];
+    struct tlist deauths;   /* Deauthentications the radio received: a = reason */
 };
 
 /* ---- small helpers ---- */
@@ -394,6 +404,19 @@ void verdict_observe(void *ctx, const sim_trace_event *ev)
         return;
     }
     if (strcmp(ev->comp, v->fw) == 0) {
+        if (strcmp(e, "client_address") == 0 && v->cl_address < 0) {
+            v->cl_address = t;
+            snprintf(v->cl_ip, sizeof v->cl_ip, "%s", str(ev, "ip"));
+        } else if (strcmp(e, "client_fetched") == 0 && v->cl_fetched < 0) {
+            v->cl_fetched = t;
+            v->cl_status = (int)num(ev, "status");
+            snprintf(v->cl_body, sizeof v->cl_body, "%s", str(ev, "body"));
+        } else if (strcmp(e, "client_connected") == 0 && v->cl_fetched < 0) {
+            v->cl_fetched = t; /* a tcp:// URL: the connection is what was asked */
+            v->cl_status = 200;
+        } else if (strcmp(e, "client_failed") == 0 && v->cl_failed[0] == '\0') {
+            snprintf(v->cl_failed, sizeof v->cl_failed, "%s", str(ev, "why"));
+        }
         if (strcmp(e, "marker") == 0) {
             v->markers = grow(v->markers, &v->capmarkers, v->nmarkers + 1, sizeof *v->markers);
             struct marker *m = &v->markers[v->nmarkers++];
@@ -404,6 +427,10 @@ void verdict_observe(void *ctx, const sim_trace_event *ev)
         return;
     }
     if (strcmp(ev->comp, v->radio) == 0) {
+        if (strcmp(e, "link_up") == 0 && v->cl_joined < 0)
+            v->cl_joined = t;
+        if (strcmp(e, "deauth_rx") == 0)
+            tl_add(&v->deauths, t, num(ev, "reason"), 0);
         if (strcmp(e, "link_up") == 0)
             associated(v, -1);
         else if (strcmp(e, "link_down") == 0)
@@ -480,6 +507,7 @@ verdict *verdict_create(const verdict_config *c)
     v->sink_ip = c->sink_ip;
     v->sink_port = c->sink_port;
     v->only_device = c->only_device;
+    v->cl_joined = v->cl_address = v->cl_fetched = -1;
     snprintf(v->sink, sizeof v->sink, "%u.%u.%u.%u:%u", (unsigned)(c->sink_ip >> 24), (unsigned)(c->sink_ip >> 16 & 255),
              (unsigned)(c->sink_ip >> 8 & 255), (unsigned)(c->sink_ip & 255), (unsigned)c->sink_port);
     for (int i = 0; i < c->naps && i < SCN_MAX_APS; i++)
@@ -500,7 +528,7 @@ void verdict_free(verdict *v)
     if (v == NULL)
         return;
     struct tlist *all[] = {&v->joins,       &v->leaves,  &v->downs,  &v->cycles,
-                           &v->polls,       &v->join_failed, &v->uploads, &v->assocs};
+                           &v->polls,       &v->join_failed, &v->uploads, &v->assocs, &v->deauths};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free(all[i]->v);
     free(v->online);
@@ -1365,6 +1393,86 @@ static void check_occurrences(const verdict *v, const scn_expect *e, const verdi
     free(en);
 }
 
+/* client_joined, client_got_address, client_fetched, client_deauthed
+ * (scenario.h): from the client's radio and the rig's client image. */
+static void check_client(const verdict *v, const scn_expect *e, runner_check *c)
+{
+    char a[32], b[32];
+    sim_time t = -1;
+    const char *what = "";
+    bool match = true;
+    char seen[200] = "";
+    switch (e->kind) {
+    case SCN_E_CLIENT_JOINED:
+        t = v->cl_joined;
+        what = "joined (associated and keyed)";
+        if (t < 0)
+            snprintf(seen, sizeof seen, "it never joined");
+        if (t < 0 && v->deauths.n)
+            snprintf(seen, sizeof seen, "it never joined; deauthenticated %zu time(s), the first with reason %lld",
+                     v->deauths.n, v->deauths.v[0].a);
+        break;
+    case SCN_E_CLIENT_GOT_ADDRESS:
+        t = v->cl_address;
+        what = "got an address by DHCP";
+        if (t < 0)
+            snprintf(seen, sizeof seen, "it never got one%s", v->cl_joined < 0 ? " (it never joined)" : "");
+        break;
+    case SCN_E_CLIENT_FETCHED:
+        t = v->cl_fetched;
+        what = "fetched the URL";
+        if (t >= 0 && v->cl_status != e->status) {
+            match = false;
+            snprintf(seen, sizeof seen, "the answer's status was %d, not %d", v->cl_status, e->status);
+        } else if (t >= 0 && e->contains[0] != '\0' && strstr(v->cl_body, e->contains) == NULL) {
+            match = false;
+            snprintf(seen, sizeof seen, "the body (%zu bytes shown) does not hold \"%s\"", strlen(v->cl_body),
+                     e->contains);
+        } else if (t < 0) {
+            snprintf(seen, sizeof seen, "no answer%s%s%s", v->cl_failed[0] ? " (" : "", v->cl_failed,
+                     v->cl_failed[0] ? ")" : v->cl_address < 0 ? " (it never got an address)" : "");
+        }
+        break;
+    case SCN_E_CLIENT_DEAUTHED:
+        what = "was deauthenticated";
+        for (size_t i = 0; i < v->deauths.n && t < 0; i++)
+            if (e->reason < 0 || v->deauths.v[i].a == e->reason)
+                t = v->deauths.v[i].t;
+        if (t < 0 && v->deauths.n)
+            snprintf(seen, sizeof seen, "deauthenticated only with reason %lld", v->deauths.v[0].a);
+        else if (t < 0)
+            snprintf(seen, sizeof seen, "no Deauthentication reached it");
+        break;
+    default:
+        return;
+    }
+    bool happened = t >= 0 && match;
+    if (e->never) {
+        c->ok = !happened;
+        if (c->ok)
+            MSG("the client never %s, as expected", what);
+        else
+            MSG("expected the client never %s; it did at %s", what, verdict_fmt_time(t, a, sizeof a));
+        return;
+    }
+    if (!happened) {
+        MSG("expected the client %s; %s", what, seen);
+        return;
+    }
+    if (e->within > 0 && t > e->within) {
+        MSG("expected the client %s within %s; it did at %s", what, verdict_fmt_time(e->within, b, sizeof b),
+            verdict_fmt_time(t, a, sizeof a));
+        return;
+    }
+    c->ok = true;
+    if (e->kind == SCN_E_CLIENT_GOT_ADDRESS)
+        MSG("the client got %s at %s", v->cl_ip, verdict_fmt_time(t, a, sizeof a));
+    else if (e->kind == SCN_E_CLIENT_FETCHED)
+        MSG("the client got status %d at %s", v->cl_status, verdict_fmt_time(t, a, sizeof a));
+    else
+        MSG("the client %s at %s", what, verdict_fmt_time(t, a, sizeof a));
+}
+
 /* One judgement against r as given; *score is what it measured (larger is
  * worse), or -1 when the expectation measures no time. */
 static void judge_once(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c, sim_time *score)
@@ -1389,6 +1497,10 @@ static void judge_once(const verdict *v, const scn_expect *e, const verdict_refs
     case SCN_E_ASSOCIATED_WITH: check_assoc(v, e, r, c, score); return;
     case SCN_E_DROPS:
     case SCN_E_CONNECTIONS: check_count(v, e, c); return;
+    case SCN_E_CLIENT_JOINED:
+    case SCN_E_CLIENT_GOT_ADDRESS:
+    case SCN_E_CLIENT_FETCHED:
+    case SCN_E_CLIENT_DEAUTHED: check_client(v, e, c); return;
     }
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "radio_model/softap.h"
 #include "sim/capture.h"
 
 struct world;
@@ -36,6 +37,7 @@ struct world {
         medium_node *sta;
         board *b;
         ethphy *phy; /* the wired port, when dev[i].lan */
+        softap *ap;  /* the chip's AP interface (silent until the firmware starts it) */
     } dev[WORLD_MAX_DEVICES];
     dhcps *lan_dh; /* the LAN segment's DHCP server */
 };
@@ -294,6 +296,9 @@ world *world_create(const world_config *cfg, sim_err *err)
             goto fail;
         if (board_attach_radio(d->b, d->r, err) != SIM_OK)
             goto fail;
+        d->ap = softap_create(w->s, w->m, d->sta, d->name, dc->radio.mac, err);
+        if (d->ap == NULL || board_attach_softap(d->b, d->ap, err) != SIM_OK)
+            goto fail;
         if (dc->lan) {
             ethphy_config pc = dc->lan_phy;
             pc.name = d->eth_name;
@@ -325,6 +330,7 @@ void world_destroy(world *w)
         return;
     for (int i = 0; i < w->ndev; i++) {
         board_destroy(w->dev[i].b);
+        softap_destroy(w->dev[i].ap);
         radio_destroy(w->dev[i].r);
         ethphy_destroy(w->dev[i].phy);
     }
@@ -353,6 +359,7 @@ board *world_device_board(world *w, int i) { return i >= 0 && i < w->ndev ? w->d
 radio *world_device_radio(world *w, int i) { return i >= 0 && i < w->ndev ? w->dev[i].r : NULL; }
 medium_node *world_device_node(world *w, int i) { return i >= 0 && i < w->ndev ? w->dev[i].sta : NULL; }
 ethphy *world_device_ethphy(world *w, int i) { return i >= 0 && i < w->ndev ? w->dev[i].phy : NULL; }
+struct softap *world_device_softap(world *w, int i) { return i >= 0 && i < w->ndev ? w->dev[i].ap : NULL; }
 int world_device_index(const world *w, const char *name)
 {
     for (int i = 0; i < w->ndev; i++)

@@ -114,6 +114,9 @@ board *world_device_board(world *w, int i);
 radio *world_device_radio(world *w, int i);
 medium_node *world_device_node(world *w, int i);
 ethphy *world_device_ethphy(world *w, int i);
+/* The chip's AP interface of device i (radio_model/softap.h: each device's
+ * chip can host a network of its own, "<name>.ap" in the trace). */
+struct softap *world_device_softap(world *w, int i);
 /* -1 when no device has that name. */
 int world_device_index(const world *w, const char *name);
 /* Device 0's parts (the one-device world of most tests). */

@@ -388,6 +388,22 @@ int chip_wifi_get_tx_power(int *dbm)
     return ops ? ops->chip_wifi_get_tx_power(ops->b, dbm) : CHIP_EPERM;
 }
 
+int chip_wifi_ap_set_config(size_t ssid_len, const uint8_t *ssid, size_t key_len, const uint8_t *key,
+                            uint32_t auth_type, uint32_t channel)
+{
+    return ops ? ops->chip_wifi_ap_set_config(ops->b, ssid_len, ssid, key_len, key, auth_type, channel) : CHIP_EPERM;
+}
+
+int chip_wifi_ap_get_stas(int *num_stas, uint8_t *macs, int max_stas)
+{
+    return ops ? ops->chip_wifi_ap_get_stas(ops->b, num_stas, macs, max_stas) : CHIP_EPERM;
+}
+
+int chip_wifi_ap_get_max_stas(int *max_stas)
+{
+    return ops ? ops->chip_wifi_ap_get_max_stas(ops->b, max_stas) : CHIP_EPERM;
+}
+
 /* ---- eth_chip.h ---- */
 
 void eth_set_callbacks(const eth_callbacks *cb)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "netif_glue.h"
+#include "wifi_ap_netif.h"
 #include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/netif.h"
@@ -67,7 +68,10 @@ static err_t nif_init(struct netif *nif)
 static void on_frame(void *ctx, int itf, size_t len, const uint8_t *frame)
 {
     struct wifi_netif_state *st = ctx;
-    (void)itf;
+    if (itf == CHIP_ITF_AP) {
+        wifi_ap_netif_input(frame, len);
+        return;
+    }
     if (len == 0 || len > 0xffff)
         return;
     struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);

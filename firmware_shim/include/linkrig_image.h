@@ -99,6 +99,11 @@ typedef struct linkrig_board_ops {
     /* The next received byte (0..255), or HAL_ETIMEDOUT after timeout_us
      * (0: do not wait; UINT64_MAX: no limit), or HAL_ENOTASK when it would block outside a task. */
     int (*console_getc)(void *b, uint64_t timeout_us);
+    /* ---- Wi-Fi chip, AP interface (ABI 3) ---- */
+    int (*chip_wifi_ap_set_config)(void *b, size_t ssid_len, const uint8_t *ssid, size_t key_len, const uint8_t *key,
+                                   uint32_t auth_type, uint32_t channel);
+    int (*chip_wifi_ap_get_stas)(void *b, int *num_stas, uint8_t *macs, int max_stas);
+    int (*chip_wifi_ap_get_max_stas)(void *b, int *max_stas);
 } linkrig_board_ops;
 
 /* The image's side, read by the rig. */

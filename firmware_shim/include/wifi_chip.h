@@ -167,4 +167,32 @@ int chip_send_ethernet(int itf, size_t len, const void *frame);
 int chip_wifi_set_tx_power(int dbm);
 int chip_wifi_get_tx_power(int *dbm);
 
+/* The AP interface (cyw43's CYW43_ITF_AP): the device hosts its own
+ * network (beacons, open or WPA2-PSK authentication of stations; the rig's
+ * model is radio_model/softap.h).
+ *
+ *   this API                        cyw43-driver
+ *   chip_wifi_ap_set_config         cyw43_wifi_ap_set_ssid/_password/_auth/_channel (stored; used when
+ *                                   the interface comes up, as cyw43_ll_wifi_ap_init does)
+ *   chip_wifi_set_up(CHIP_ITF_AP,1) cyw43_wifi_set_up(.., CYW43_ITF_AP, true, ..): powers the chip if
+ *                                   needed, the BSS starts beaconing. CHIP_EINVAL before any config.
+ *   chip_wifi_set_up(CHIP_ITF_AP,0) the BSS stops; stations are dropped without a frame
+ *   chip_wifi_is_up(CHIP_ITF_AP)    the BSS is up
+ *   chip_wifi_get_mac(CHIP_ITF_AP)  the BSSID (an address of its own, locally administered)
+ *   chip_wifi_ap_get_stas           cyw43_wifi_ap_get_stas: the associated, authorized stations
+ *   chip_wifi_ap_get_max_stas       cyw43_wifi_ap_get_max_stas
+ *   chip_send_ethernet(CHIP_ITF_AP) to a station (CCMP with its pairwise key) or all (group key);
+ *                                   CHIP_ENOTCONN when the station is not authorized or the BSS down
+ *   process_ethernet(CHIP_ITF_AP)   a data frame from an authorized station
+ * chip_wifi_link_status(CHIP_ITF_AP) is CHIP_LINK_DOWN, as the driver's
+ * cyw43_wifi_link_status answers for any interface but STA. Turning the
+ * STA interface down (the chip off) takes the AP interface down too.
+ * auth_type: CHIP_AUTH_OPEN (key ignored) or CHIP_AUTH_WPA2_AES_PSK /
+ * _MIXED_PSK with an 8..63-character passphrase; channel 1..13. */
+int chip_wifi_ap_set_config(size_t ssid_len, const uint8_t *ssid, size_t key_len, const uint8_t *key,
+                            uint32_t auth_type, uint32_t channel);
+/* Up to max_stas MACs (6 bytes each) into macs; *num_stas: how many there are. */
+int chip_wifi_ap_get_stas(int *num_stas, uint8_t *macs, int max_stas);
+int chip_wifi_ap_get_max_stas(int *max_stas);
+
 #endif

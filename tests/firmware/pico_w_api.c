@@ -212,9 +212,30 @@ static void check_wifi(void)
     cyw43_arch_lwip_end();
     int max_stas = 1;
     cyw43_wifi_ap_get_max_stas(&cyw43_state, &max_stas);
-    CHECK(max_stas == 0);
+    CHECK(max_stas == 4);
     cyw43_arch_disable_sta_mode();
     CHECK(cyw43_tcpip_link_status(&cyw43_state, CYW43_ITF_STA) <= CYW43_LINK_JOIN);
+    /* AP mode (after the station is gone: the examples' lwipopts.h has
+     * LWIP_SINGLE_NETIF, as a program with one interface may): the netif at 192.168.4.1, no station yet,
+     * the AP's own MAC, link status DOWN as the driver answers for AP */
+    cyw43_arch_enable_ap_mode("picoap", "picoW123-pass", CYW43_AUTH_WPA2_AES_PSK);
+    CHECK(netif_is_up(&cyw43_state.netif[CYW43_ITF_AP]));
+    CHECK(ip4_addr_get_u32(netif_ip4_addr(&cyw43_state.netif[CYW43_ITF_AP])) == PP_HTONL(0xc0a80401u));
+    size_t ap_ssid_len = 0;
+    const uint8_t *ap_ssid = NULL;
+    cyw43_wifi_ap_get_ssid(&cyw43_state, &ap_ssid_len, &ap_ssid);
+    CHECK(ap_ssid_len == 6 && memcmp(ap_ssid, "picoap", 6) == 0);
+    CHECK(cyw43_wifi_ap_get_auth(&cyw43_state) == CYW43_AUTH_WPA2_AES_PSK);
+    int nsta = 4;
+    uint8_t stas[4 * 6];
+    cyw43_wifi_ap_get_stas(&cyw43_state, &nsta, stas);
+    CHECK(nsta == 0);
+    uint8_t ap_mac[6], sta_mac[6];
+    CHECK(cyw43_wifi_get_mac(&cyw43_state, CYW43_ITF_AP, ap_mac) == 0);
+    CHECK(cyw43_wifi_get_mac(&cyw43_state, CYW43_ITF_STA, sta_mac) == 0 && memcmp(ap_mac, sta_mac, 6) != 0);
+    CHECK(cyw43_wifi_link_status(&cyw43_state, CYW43_ITF_AP) == CYW43_LINK_DOWN);
+    cyw43_arch_disable_ap_mode();
+    CHECK(!netif_is_up(&cyw43_state.netif[CYW43_ITF_AP]));
     cyw43_arch_deinit();
 }
 

@@ -17,10 +17,19 @@
  * (anything else the chip refused: a scan while one runs, BSSID while not
  * associated). The values are the Pico SDK's (cyw43_configport.h).
  *
+ * AP mode: cyw43_wifi_set_up(.., CYW43_ITF_AP, true, ..) (and so
+ * cyw43_arch_enable_ap_mode) starts the chip's AP interface (wifi_chip.h,
+ * radio_model/softap.h) with the SSID, key, auth and channel stored by the
+ * cyw43_wifi_ap_set_* calls (defaults as cyw43_init: channel 3, WPA2-AES,
+ * "picoW123"; the SSID "PICO" without the driver's MAC digits) and adds
+ * netif[CYW43_ITF_AP] at 192.168.4.1/24. No DHCP server comes with it (the
+ * driver has one only with CYW43_NETUTILS): the program brings its own. A
+ * configuration the chip refuses (WPA-TKIP, a key of 1..7 characters)
+ * leaves the interface down with a line in the log, since the driver
+ * returns nothing. The AP interface's link status is CYW43_LINK_DOWN, as
+ * the driver answers for any interface but STA.
+ *
  * Not modelled, and failing rather than pretending:
- *  - AP mode: cyw43_wifi_set_up(.., CYW43_ITF_AP, true, ..) (and so
- *    cyw43_arch_enable_ap_mode) stops the run with a message; the AP
- *    interface's link status is always CYW43_LINK_DOWN;
  *  - raw ioctls (cyw43_ioctl): -CYW43_EIO, logged once;
  *  - Bluetooth: not declared.
  * Accepted with no effect on the model, and logged once: power management
@@ -107,8 +116,8 @@ int cyw43_wifi_get_pm(cyw43_t *self, uint32_t *pm);
 int cyw43_wifi_link_status(cyw43_t *self, int itf);
 /* Powers the chip on the first call (loading its firmware), adds the
  * interface's netif. up=false for STA removes the netif (the driver's
- * current behaviour) without leaving the network; for AP it does nothing on
- * the rig, since AP mode never comes up. */
+ * current behaviour) without leaving the network; for AP it stops the
+ * network and removes the AP netif. */
 void cyw43_wifi_set_up(cyw43_t *self, int itf, bool up, uint32_t country);
 int cyw43_wifi_get_mac(cyw43_t *self, int itf, uint8_t mac[6]);
 int cyw43_wifi_update_multicast_filter(cyw43_t *self, uint8_t *addr, bool add);
@@ -167,7 +176,9 @@ static inline void cyw43_wifi_ap_set_auth(cyw43_t *self, uint32_t auth)
     self->ap_auth = auth;
 }
 
-/* AP mode is not modelled: 0 stations, 0 slots ("0 on error"). */
+/* The associated, keyed stations: max_stas the chip's limit (4 on the rig),
+ * get_stas with macs NULL the count, else *num_stas entries at most (its
+ * value on entry) and their count. */
 void cyw43_wifi_ap_get_max_stas(cyw43_t *self, int *max_stas);
 void cyw43_wifi_ap_get_stas(cyw43_t *self, int *num_stas, uint8_t *macs);
 

@@ -124,17 +124,25 @@ void cyw43_arch_disable_sta_mode(void)
         cyw43_wifi_leave(&cyw43_state, CYW43_ITF_STA);
 }
 
+/* As the SDK's cyw43_arch.c: the SSID, and the password with auth (or an
+ * open network without one), stored in cyw43_state, then the interface up. */
 void cyw43_arch_enable_ap_mode(const char *ssid, const char *password, uint32_t auth)
 {
-    (void)ssid;
-    (void)password;
-    (void)auth;
-    panic("cyw43_arch_enable_ap_mode: AP mode is not modelled by linkrig");
+    hard_assert(cyw43_is_initialized(&cyw43_state));
+    cyw43_wifi_ap_set_ssid(&cyw43_state, strlen(ssid), (const uint8_t *)ssid);
+    if (password != NULL) {
+        cyw43_wifi_ap_set_password(&cyw43_state, strlen(password), (const uint8_t *)password);
+        cyw43_wifi_ap_set_auth(&cyw43_state, auth);
+    } else {
+        cyw43_wifi_ap_set_auth(&cyw43_state, CYW43_AUTH_OPEN);
+    }
+    cyw43_wifi_set_up(&cyw43_state, CYW43_ITF_AP, true, country_code);
 }
 
 void cyw43_arch_disable_ap_mode(void)
 {
-    /* AP mode never came up: nothing to take down. */
+    hard_assert(cyw43_is_initialized(&cyw43_state));
+    cyw43_wifi_set_up(&cyw43_state, CYW43_ITF_AP, false, country_code);
 }
 
 #if PICO_CYW43_ARCH_DEBUG_ENABLED

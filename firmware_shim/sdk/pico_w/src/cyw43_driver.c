@@ -64,6 +64,11 @@ static bool sta_added(const cyw43_t *self)
     return (self->itf_state & (1u << CYW43_ITF_STA)) != 0;
 }
 
+static bool itf_added(const cyw43_t *self, int itf)
+{
+    return (self->itf_state & (1u << itf)) != 0;
+}
+
 static err_t nif_linkoutput(struct netif *n, struct pbuf *p)
 {
     cyw43_t *self = n->state;
@@ -83,7 +88,7 @@ static err_t nif_init(struct netif *n)
 #endif
     n->mtu = 1500;
     n->hwaddr_len = 6;
-    cyw43_wifi_get_mac(self, CYW43_ITF_STA, n->hwaddr);
+    cyw43_wifi_get_mac(self, n == &self->netif[CYW43_ITF_AP] ? CYW43_ITF_AP : CYW43_ITF_STA, n->hwaddr);
     n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
 #if LWIP_IGMP
     n->flags |= NETIF_FLAG_IGMP;
@@ -94,10 +99,39 @@ static err_t nif_init(struct netif *n)
     return ERR_OK;
 }
 
+/* The AP interface's netif: cyw43_lwip.c gives it 192.168.4.1/24 and the
+ * same address as gateway, link up at once; its DHCP server exists only
+ * with CYW43_NETUTILS, which the SDK does not set, so programs bring their
+ * own (pico-examples' access_point does). Unlike the STA netif it is not
+ * made the default route here (an assumption: the rig does not know which
+ * the driver's default is when both interfaces are up). */
+static void ap_tcpip_init(cyw43_t *self)
+{
+    struct netif *n = &self->netif[CYW43_ITF_AP];
+#if LWIP_IPV4
+    ip4_addr_t ip, mask;
+    IP4_ADDR(&ip, 192, 168, 4, 1);
+    IP4_ADDR(&mask, 255, 255, 255, 0);
+    if (netif_add(n, &ip, &mask, &ip, self, nif_init, ethernet_input) == NULL)
+        panic("cyw43: lwIP could not add the AP netif");
+#else
+    if (netif_add(n, self, nif_init, ethernet_input) == NULL)
+        panic("cyw43: lwIP could not add the AP netif");
+#endif
+    n->name[0] = 'w';
+    n->name[1] = '1';
+    netif_set_up(n);
+    netif_set_link_up(n);
+}
+
 void cyw43_cb_tcpip_init(cyw43_t *self, int itf)
 {
+    if (itf == CYW43_ITF_AP) {
+        ap_tcpip_init(self);
+        return;
+    }
     if (itf != CYW43_ITF_STA)
-        return; /* AP mode never gets this far (cyw43_wifi_set_up) */
+        return;
     struct netif *n = &self->netif[itf];
 #if LWIP_IPV4
     /* The driver's defaults (cyw43_config.h): no address until DHCP, mask
@@ -137,6 +171,11 @@ void cyw43_cb_tcpip_init(cyw43_t *self, int itf)
 
 void cyw43_cb_tcpip_deinit(cyw43_t *self, int itf)
 {
+    if (itf == CYW43_ITF_AP && itf_added(self, itf)) {
+        netif_remove(&self->netif[itf]);
+        self->netif[itf].flags = 0;
+        return;
+    }
     if (itf != CYW43_ITF_STA || !sta_added(self))
         return;
     struct netif *n = &self->netif[itf];
@@ -165,8 +204,9 @@ void cyw43_cb_tcpip_set_link_down(cyw43_t *self, int itf)
 void cyw43_cb_process_ethernet(void *cb_data, int itf, size_t len, const uint8_t *buf)
 {
     cyw43_t *self = cb_data;
-    struct netif *n = &self->netif[itf == CYW43_ITF_AP ? CYW43_ITF_AP : CYW43_ITF_STA];
-    if (!sta_added(self) || !(n->flags & NETIF_FLAG_LINK_UP) || len == 0 || len > 0xffff)
+    itf = itf == CYW43_ITF_AP ? CYW43_ITF_AP : CYW43_ITF_STA;
+    struct netif *n = &self->netif[itf];
+    if (!itf_added(self, itf) || !(n->flags & NETIF_FLAG_LINK_UP) || len == 0 || len > 0xffff)
         return;
     struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
     if (p == NULL)
@@ -239,6 +279,14 @@ void cyw43_init(cyw43_t *self)
     memset(self, 0, sizeof *self);
     memset(&drv, 0, sizeof drv);
     drv.pm = CYW43_DEFAULT_PM;
+    /* cyw43_init's AP defaults: channel 3, WPA2-AES, key "picoW123"; the
+     * driver's SSID adds MAC digits to "PICO", which needs the chip up. */
+    self->ap_channel = 3;
+    self->ap_auth = CYW43_AUTH_WPA2_AES_PSK;
+    self->ap_key_len = 8;
+    memcpy(self->ap_key, "picoW123", 8);
+    self->ap_ssid_len = 4;
+    memcpy(self->ap_ssid, "PICO", 4);
     chip_callbacks cb = {
         .ctx = self,
         .process_ethernet = cb_frame,
@@ -256,6 +304,10 @@ void cyw43_deinit(cyw43_t *self)
     if (!self->initted)
         return;
     cyw43_cb_tcpip_deinit(self, CYW43_ITF_STA);
+    if (itf_added(self, CYW43_ITF_AP)) {
+        chip_wifi_set_up(CHIP_ITF_AP, false);
+        cyw43_cb_tcpip_deinit(self, CYW43_ITF_AP);
+    }
     self->itf_state = 0;
     if (drv.chip_on) {
         chip_wifi_set_up(CHIP_ITF_STA, false);
@@ -283,16 +335,19 @@ int cyw43_ioctl(cyw43_t *self, uint32_t cmd, size_t len, uint8_t *buf, uint32_t 
 int cyw43_send_ethernet(cyw43_t *self, int itf, size_t len, const void *buf, bool is_pbuf)
 {
     (void)self;
-    if (itf != CYW43_ITF_STA)
+    if (itf != CYW43_ITF_STA && itf != CYW43_ITF_AP)
         return -CYW43_EPERM;
+    int citf = itf == CYW43_ITF_AP ? CHIP_ITF_AP : CHIP_ITF_STA;
     if (!is_pbuf)
-        return from_chip(chip_send_ethernet(CHIP_ITF_STA, len, buf));
+        return from_chip(chip_send_ethernet(citf, len, buf));
     const struct pbuf *p = buf;
     uint8_t frame[1600];
     if (p->tot_len > sizeof frame)
         return -CYW43_EINVAL;
     u16_t n = pbuf_copy_partial(p, frame, p->tot_len, 0);
-    return from_chip(chip_send_ethernet(CHIP_ITF_STA, n, frame));
+    int rc = chip_send_ethernet(citf, n, frame);
+    /* a frame for a station that left meanwhile is dropped by the chip */
+    return rc == CHIP_ENOTCONN && citf == CHIP_ITF_AP ? 0 : from_chip(rc);
 }
 
 int cyw43_wifi_pm(cyw43_t *self, uint32_t pm)
@@ -337,10 +392,34 @@ void cyw43_wifi_set_up(cyw43_t *self, int itf, bool up, uint32_t country)
             cyw43_cb_tcpip_deinit(self, itf);
             self->itf_state &= (uint8_t)~(1u << itf);
         }
-        return; /* AP: never up on the rig */
+        if (itf == CYW43_ITF_AP && itf_added(self, itf)) {
+            chip_wifi_set_up(CHIP_ITF_AP, false);
+            cyw43_cb_tcpip_deinit(self, itf);
+            self->itf_state &= (uint8_t)~(1u << itf);
+        }
+        return;
     }
-    if (itf == CYW43_ITF_AP)
-        panic("cyw43_arch_enable_ap_mode: AP mode is not modelled by linkrig");
+    if (itf == CYW43_ITF_AP) {
+        /* cyw43_ctrl.c: cyw43_ensure_up, then cyw43_wifi_ap_init (the
+         * stored SSID, key, auth and channel) and cyw43_ll_wifi_ap_set_up;
+         * the driver returns nothing, so a refusal is in the log. */
+        if (itf_added(self, itf))
+            return;
+        if (ensure_up() != 0)
+            return;
+        int rc = chip_wifi_ap_set_config(self->ap_ssid_len, self->ap_ssid, self->ap_key_len, self->ap_key,
+                                         self->ap_auth, self->ap_channel ? self->ap_channel : 3);
+        if (rc == CHIP_OK)
+            rc = chip_wifi_set_up(CHIP_ITF_AP, true);
+        if (rc != CHIP_OK) {
+            hal_log(HAL_LOG_WARN, "cyw43: the AP interface did not come up (%d): SSID 1..32 bytes, WPA2 key 8..63 "
+                                  "characters, channel 1..13", rc);
+            return;
+        }
+        self->itf_state |= (uint8_t)(1u << itf);
+        cyw43_cb_tcpip_init(self, itf);
+        return;
+    }
     if (itf != CYW43_ITF_STA)
         return;
     if (self->itf_state == 0) {
@@ -359,12 +438,12 @@ void cyw43_wifi_set_up(cyw43_t *self, int itf, bool up, uint32_t country)
 
 int cyw43_wifi_get_mac(cyw43_t *self, int itf, uint8_t mac[6])
 {
-    (void)itf; /* one MAC on the rig's chip, as the driver reads one from OTP */
     int rc = ensure_up();
     if (rc != 0)
         return rc;
-    rc = from_chip(chip_wifi_get_mac(CHIP_ITF_STA, mac));
-    if (rc == 0)
+    /* the AP interface answers with its BSSID (wifi_chip.h) */
+    rc = from_chip(chip_wifi_get_mac(itf == CYW43_ITF_AP ? CHIP_ITF_AP : CHIP_ITF_STA, mac));
+    if (rc == 0 && itf != CYW43_ITF_AP)
         memcpy(self->mac, mac, 6);
     return rc;
 }
@@ -472,14 +551,22 @@ int cyw43_wifi_get_bssid(cyw43_t *self, uint8_t bssid[6])
 void cyw43_wifi_ap_get_max_stas(cyw43_t *self, int *max_stas)
 {
     (void)self;
-    *max_stas = 0;
+    if (chip_wifi_ap_get_max_stas(max_stas) != CHIP_OK)
+        *max_stas = 0; /* "0 on error" */
 }
 
+/* As the driver: with macs NULL only the count; else up to *num_stas
+ * entries (its capacity on entry, the count on return). */
 void cyw43_wifi_ap_get_stas(cyw43_t *self, int *num_stas, uint8_t *macs)
 {
     (void)self;
-    (void)macs;
-    *num_stas = 0;
+    int cap = macs != NULL ? *num_stas : 0;
+    if (cap < 0)
+        cap = 0;
+    int n = 0;
+    if (chip_wifi_ap_get_stas(&n, macs, cap) != CHIP_OK)
+        n = 0;
+    *num_stas = macs != NULL && n > cap ? cap : n;
 }
 
 int cyw43_gpio_set(cyw43_t *self, int gpio, bool val)

@@ -24,11 +24,12 @@
  * undefined) each status change is printed ("connect status: joining"), as
  * the SDK's PICO_CYW43_ARCH_DEBUG_ENABLED does.
  *
- * Not modelled: AP mode. cyw43_arch_enable_ap_mode stops the run with the
- * message "cyw43_arch_enable_ap_mode: AP mode is not modelled by linkrig";
- * the SDK gives it no error return, and carrying on without the access
- * point would test nothing. Other flavours (threadsafe_background,
- * freertos) and Bluetooth are not provided.
+ * AP mode: cyw43_arch_enable_ap_mode(ssid, password, auth) stores them as
+ * the SDK does (a NULL password: open network) and brings the chip's AP
+ * interface up, netif[CYW43_ITF_AP] at 192.168.4.1/24 (cyw43.h); the
+ * program runs its own DHCP server, as pico-examples' access_point does.
+ * Not modelled: other flavours (threadsafe_background, freertos) and
+ * Bluetooth.
  *
  * WIFI_SSID and WIFI_PASSWORD, unless the build defines them, read the
  * scenario's network at run time (pico/rig.h). */
