@@ -107,7 +107,11 @@ static const char usage_text[] =
     "\n"
     "Options of live:\n"
     "  --pcap-air P, --pcap-wire P   capture paths; a FIFO works (mkfifo air.fifo;\n"
-    "                  wireshark -k -i air.fifo), flushed per packet\n"
+    "                  wireshark -k -i air.fifo; the run waits for its reader), flushed\n"
+    "                  per packet; files in the output folder can be opened during the run\n"
+    "  --duration D    stop after D of virtual time (e.g. 30s, for CI); default: Ctrl-C or quit\n"
+    "  --quiet-events  do not print a line per state change (faults, link up/down, the\n"
+    "                  firmware's status, DHCP) as it happens\n"
     "  --hostfwd SPEC  port forward, QEMU syntax (default tcp:127.0.0.1:8080-:80)\n"
     "  --no-hostfwd    none\n"
     "  --console-socket PATH   the fault console on a Unix socket too\n"
@@ -810,6 +814,35 @@ static void on_sigint(int sig)
     live_stop = 1;
 }
 
+/* path (NULL: none) a FIFO with no reader yet: "waiting for a reader on
+ * PATH" once, then wait until one opens it, holding a write end open (in
+ * *fd) so that the reader does not see an end before the capture opens its
+ * own. -1 when Ctrl-C came first. A regular file or an absent path: 0 at
+ * once. */
+static int wait_fifo_reader(const char *path, int *fd)
+{
+    struct stat st;
+    *fd = -1;
+    if (path == NULL || stat(path, &st) != 0 || !S_ISFIFO(st.st_mode))
+        return 0;
+    bool said = false;
+    while (!live_stop) {
+        *fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (*fd >= 0)
+            return 0;
+        if (errno != ENXIO)
+            return 0; /* the capture's own open reports the problem */
+        if (!said) {
+            fprintf(stderr, "linkrig live: waiting for a reader on %s (e.g. wireshark -k -i %s); Ctrl-C stops\n",
+                    path, path);
+            said = true;
+        }
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+    }
+    return -1;
+}
+
 static int cmd_live(int argc, char **argv)
 {
     runner_opts o;
@@ -819,6 +852,7 @@ static int cmd_live(int argc, char **argv)
     o.console_in = STDIN_FILENO;
     o.console_out = stdout;
     o.log_level = SIM_LOG_WARN;
+    o.events_out = stdout;
     bool default_fwd = true;
     const char *file = NULL;
     for (int i = 0; i < argc; i++) {
@@ -851,6 +885,12 @@ static int cmd_live(int argc, char **argv)
                 return EXIT_BAD_INPUT;
         } else if (strcmp(a, "--no-console") == 0) {
             o.console_in = -1;
+        } else if (strcmp(a, "--quiet-events") == 0) {
+            o.events_out = NULL;
+        } else if (strcmp(a, "--duration") == 0) {
+            OPTION_VALUE();
+            if (sim_time_parse(val, &o.live_duration) != 0 || o.live_duration <= 0)
+                return bad_input("--duration: '%s' is not a positive duration (e.g. 30s, 10m)", val);
         } else if (strcmp(a, "--out") == 0) {
             OPTION_VALUE();
             o.out_dir = val;
@@ -901,6 +941,20 @@ static int cmd_live(int argc, char **argv)
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* A FIFO capture with no reader would block the open without a word:
+     * say what the run waits for, and let Ctrl-C end the wait. */
+    int fifo_fd[2] = {-1, -1};
+    const char *fifo[2] = {o.pcap_air, o.pcap_wire};
+    for (int k = 0; k < 2; k++) {
+        if (wait_fifo_reader(fifo[k], &fifo_fd[k]) != 0) {
+            fprintf(stderr, "linkrig live: stopped while waiting for a reader on %s; nothing ran\n", fifo[k]);
+            for (int j = 0; j < k; j++)
+                if (fifo_fd[j] >= 0)
+                    close(fifo_fd[j]);
+            scn_free(s);
+            return EXIT_PASS;
+        }
+    }
     if (o.console_in >= 0 && isatty(o.console_in))
         fprintf(stderr, "linkrig live: %s running in real time; type 'help' for the fault console, Ctrl-C to stop\n",
                 s->name);
@@ -908,6 +962,10 @@ static int cmd_live(int argc, char **argv)
     o.default_firmware = default_firmware();
     runner_result r;
     int rc = runner_run(s, &o, &r, &err);
+    /* the capture has its own descriptor by now: the reader sees its end */
+    for (int k = 0; k < 2; k++)
+        if (fifo_fd[k] >= 0)
+            close(fifo_fd[k]);
     if (rc != SIM_OK) {
         fprintf(stderr, "linkrig: %s\n", r.failure[0] ? r.failure : err.msg);
         scn_free(s);

@@ -60,6 +60,9 @@ typedef struct runner_opts {
     int console_in;            /* fd of a fault console (stdin), -1: none */
     FILE *console_out;         /* where console replies go */
     const char *console_socket; /* a Unix socket path for the same console, NULL: none */
+    FILE *events_out;          /* live: one line per state change as it happens (sim/report.h's
+                                * feed: faults, link, firmware status, DHCP); NULL: none */
+    sim_time live_duration;    /* live: stop at this virtual time; 0: when stopped */
     /* The firmware image: this path if set, else the scenario's
      * `firmware:`, else default_firmware (the bundled camera). */
     const char *firmware;
@@ -75,6 +78,8 @@ typedef struct runner_check {
     char name[128];    /* the expectation as the file wrote it, with its line: for people */
     char test[128];    /* the same without the line: a test name that survives edits (JUnit) */
     bool ok;
+    bool not_reached;  /* a live run stopped before the expectation could be judged:
+                        * neither passed nor failed (ok stays true) */
     char message[400]; /* expected vs seen */
 } runner_check;
 
