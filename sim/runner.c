@@ -1205,7 +1205,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         snprintf(out->keys[out->nkeys++], sizeof out->keys[0], "%s:%s", net->passphrase, net->ssid);
     }
 
-    char dir[1024], air[1100], wire[1100], trace[1100];
+    char dir[1024], air[1100], wire[1100], trace[1100], air_ev[1100], wire_ev[1100];
     snprintf(dir, sizeof dir, "%s/%s", o->out_dir, s->name);
     int rc = runner_make_dirs(dir, err);
     if (rc != SIM_OK)
@@ -1213,6 +1213,8 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     snprintf(air, sizeof air, "%s/air.pcap", dir);
     snprintf(wire, sizeof wire, "%s/wire.pcap", dir);
     snprintf(trace, sizeof trace, "%s/trace.jsonl", dir);
+    snprintf(air_ev, sizeof air_ev, "%s/air-events.pcap", dir);
+    snprintf(wire_ev, sizeof wire_ev, "%s/wire-events.pcap", dir);
 
     world_config wc;
     world_config_default(&wc);
@@ -1260,6 +1262,9 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     wc.air_pcap = o->pcap_air ? o->pcap_air : air;
     snprintf(out->air_pcap, sizeof out->air_pcap, "%s", wc.air_pcap);
     wc.wire_pcap = o->pcap_wire ? o->pcap_wire : wire;
+    /* always in the output folder, whatever the captures' paths */
+    wc.air_events_pcap = air_ev;
+    wc.wire_events_pcap = wire_ev;
     snprintf(out->wire_pcap, sizeof out->wire_pcap, "%s", wc.wire_pcap);
     /* Live captures are read as they grow (a FIFO into Wireshark). */
     wc.air_flush_each = wc.wire_flush_each = o->live;

@@ -18,6 +18,7 @@ struct world {
     sim *s;
     capture *air;
     capture *wire;
+    capture *air_events, *wire_events; /* closed after air and wire, which write into them */
     uplink *up;
     dhcps *dh[WORLD_MAX_APS];
     struct bridge_port ports[WORLD_MAX_APS];
@@ -188,13 +189,26 @@ world *world_create(const world_config *cfg, sim_err *err)
     if (w->s == NULL)
         goto fail;
     medium_config mc = cfg->medium;
+    if (cfg->air_pcap != NULL && cfg->air_events_pcap != NULL) {
+        capture_config cc = {.linktype = CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP, .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
+                             .flush_each = cfg->air_flush_each};
+        if ((w->air_events = capture_open(cfg->air_events_pcap, &cc, err)) == NULL)
+            goto fail;
+    }
+    if (cfg->wire_pcap != NULL && cfg->wire_events_pcap != NULL) {
+        capture_config cc = {.linktype = CAPTURE_LINKTYPE_ETHERNET, .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
+                             .flush_each = cfg->wire_flush_each};
+        if ((w->wire_events = capture_open(cfg->wire_events_pcap, &cc, err)) == NULL)
+            goto fail;
+    }
     if (cfg->air_pcap != NULL) {
         capture_config cc = {.linktype = CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP,
                              .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
                              .snaplen = cfg->capture_snaplen,
                              .ring_bytes = cfg->capture_ring_bytes,
                              .ring_files = cfg->capture_ring_files,
-                             .flush_each = cfg->air_flush_each};
+                             .flush_each = cfg->air_flush_each,
+                             .events = w->air_events};
         w->air = capture_open(cfg->air_pcap, &cc, err);
         if (w->air == NULL)
             goto fail;
@@ -206,7 +220,8 @@ world *world_create(const world_config *cfg, sim_err *err)
                              .snaplen = cfg->capture_snaplen,
                              .ring_bytes = cfg->capture_ring_bytes,
                              .ring_files = cfg->capture_ring_files,
-                             .flush_each = cfg->wire_flush_each};
+                             .flush_each = cfg->wire_flush_each,
+                             .events = w->wire_events};
         w->wire = capture_open(cfg->wire_pcap, &cc, err);
         if (w->wire == NULL)
             goto fail;
@@ -342,6 +357,8 @@ void world_destroy(world *w)
         uplink_destroy(w->up);
     capture_close(w->air);
     capture_close(w->wire);
+    capture_close(w->air_events);
+    capture_close(w->wire_events);
     sim_destroy(w->s);
     free(w);
 }
