@@ -33,6 +33,8 @@ struct capture {
     char *buf; /* the file's stdio buffer (not for flush_each captures) */
     int linktype;
     capture *events;
+    void (*tap)(void *ctx, sim_time t, const uint8_t *frame, size_t len);
+    void *tap_ctx;
 };
 
 /* Frames are written in bursts of a few hundred bytes; a large buffer turns
@@ -116,6 +118,8 @@ capture *capture_open(const char *path, const capture_config *cfg, sim_err *err)
     c->ring_files = cfg->ring_files;
     c->linktype = cfg->linktype;
     c->events = cfg->events;
+    c->tap = cfg->tap;
+    c->tap_ctx = cfg->tap_ctx;
     /* the header's snap length is the largest frame in the file: with a
      * short snaplen, management and EAPOL frames still come whole */
     c->dead = pcap_open_dead_with_tstamp_precision(cfg->linktype, 262144, PCAP_TSTAMP_PRECISION_NANO);
@@ -189,6 +193,8 @@ static int capture_rotate(capture *c)
 
 void capture_write(capture *c, sim_time t, const uint8_t *frame, size_t len)
 {
+    if (c != NULL && c->tap != NULL)
+        c->tap(c->tap_ctx, t, frame, len);
     if (c == NULL || c->broken)
         return;
     struct pcap_pkthdr h;

@@ -71,6 +71,10 @@ typedef struct capture_config {
     bool flush_each;
     uint64_t ring_bytes; /* 0: one unbounded file */
     int ring_files;      /* files kept when ring_bytes > 0, 2..CAPTURE_RING_FILES_MAX */
+    /* NULL, or called with every frame written (whole, before the snap
+     * length, even once the capture is broken): a decrypted copy's input */
+    void (*tap)(void *ctx, sim_time t, const uint8_t *frame, size_t len);
+    void *tap_ctx;
     struct capture *events; /* NULL, or where whole copies of management (but beacons), EAPOL,
                              * DHCP and ARP frames go too (not owned; same linktype) */
 } capture_config;

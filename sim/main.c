@@ -91,6 +91,9 @@ static const char usage_text[] =
     "  --sample P      trace each device's position and RSSI to each AP every P of\n"
     "                  virtual time (default 1s; 0 = off): docs/trace-schema.md\n"
     "  --report        then write the HTML reports, as `linkrig report OUTDIR` does\n"
+    "  --decrypted     also write air-decrypted.pcap: the air capture with every CCMP data\n"
+    "                  frame decrypted (Protected bit cleared) from the handshakes it\n"
+    "                  heard and the networks' passphrases, as a sniffer with the keys would\n"
     "  --log-level L, --verbose, --quiet   as for demo\n"
     "\n"
     "Options of sweep (and --firmware, --set, --watchdog, --log-level, --quiet as for run):\n"
@@ -113,6 +116,7 @@ static const char usage_text[] =
     "                  wireshark -k -i air.fifo; the run waits for its reader), flushed\n"
     "                  per packet; files in the output folder can be opened during the run\n"
     "  --duration D    stop after D of virtual time (e.g. 30s, for CI); default: Ctrl-C or quit\n"
+    "  --decrypted     also write air-decrypted.pcap (as for run)\n"
     "  --quiet-events  do not print a line per state change (faults, link up/down, the\n"
     "                  firmware's status, DHCP) as it happens\n"
     "  --hostfwd SPEC  port forward, QEMU syntax (default tcp:127.0.0.1:8080-:80)\n"
@@ -618,6 +622,8 @@ static int cmd_run(int argc, char **argv)
             o.sample_period = t;
         } else if (strcmp(a, "--report") == 0) {
             want_report = 1;
+        } else if (strcmp(a, "--decrypted") == 0) {
+            o.decrypted = true;
         } else if (strcmp(a, "--snaplen") == 0) {
             OPTION_VALUE();
             if (parse_uint(a, val, 262144, &n) != 0)
@@ -890,6 +896,8 @@ static int cmd_live(int argc, char **argv)
             o.console_in = -1;
         } else if (strcmp(a, "--quiet-events") == 0) {
             o.events_out = NULL;
+        } else if (strcmp(a, "--decrypted") == 0) {
+            o.decrypted = true;
         } else if (strcmp(a, "--duration") == 0) {
             OPTION_VALUE();
             if (sim_time_parse(val, &o.live_duration) != 0 || o.live_duration <= 0)

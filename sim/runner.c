@@ -1205,7 +1205,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         snprintf(out->keys[out->nkeys++], sizeof out->keys[0], "%s:%s", net->passphrase, net->ssid);
     }
 
-    char dir[1024], air[1100], wire[1100], trace[1100], air_ev[1100], wire_ev[1100];
+    char dir[1024], air[1100], wire[1100], trace[1100], air_ev[1100], wire_ev[1100], air_dec[1100];
     snprintf(dir, sizeof dir, "%s/%s", o->out_dir, s->name);
     int rc = runner_make_dirs(dir, err);
     if (rc != SIM_OK)
@@ -1215,6 +1215,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     snprintf(trace, sizeof trace, "%s/trace.jsonl", dir);
     snprintf(air_ev, sizeof air_ev, "%s/air-events.pcap", dir);
     snprintf(wire_ev, sizeof wire_ev, "%s/wire-events.pcap", dir);
+    snprintf(air_dec, sizeof air_dec, "%s/air-decrypted.pcap", dir);
 
     world_config wc;
     world_config_default(&wc);
@@ -1265,6 +1266,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     /* always in the output folder, whatever the captures' paths */
     wc.air_events_pcap = air_ev;
     wc.wire_events_pcap = wire_ev;
+    wc.air_decrypted_pcap = o->decrypted ? air_dec : NULL;
     snprintf(out->wire_pcap, sizeof out->wire_pcap, "%s", wc.wire_pcap);
     /* Live captures are read as they grow (a FIFO into Wireshark). */
     wc.air_flush_each = wc.wire_flush_each = o->live;

@@ -63,6 +63,7 @@ typedef struct runner_opts {
     FILE *events_out;          /* live: one line per state change as it happens (sim/report.h's
                                 * feed: faults, link, firmware status, DHCP); NULL: none */
     sim_time live_duration;    /* live: stop at this virtual time; 0: when stopped */
+    bool decrypted;            /* also air-decrypted.pcap (sim/airdecrypt.h) */
     /* The firmware image: this path if set, else the scenario's
      * `firmware:`, else default_firmware (the bundled camera). */
     const char *firmware;

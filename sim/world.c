@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/airdecrypt.h"
 #include "sim/capture.h"
 
 struct world;
@@ -19,6 +20,8 @@ struct world {
     capture *air;
     capture *wire;
     capture *air_events, *wire_events; /* closed after air and wire, which write into them */
+    capture *air_dec;                  /* likewise, through dec */
+    airdecrypt *dec;
     uplink *up;
     dhcps *dh[WORLD_MAX_APS];
     struct bridge_port ports[WORLD_MAX_APS];
@@ -201,6 +204,23 @@ world *world_create(const world_config *cfg, sim_err *err)
         if ((w->wire_events = capture_open(cfg->wire_events_pcap, &cc, err)) == NULL)
             goto fail;
     }
+    if (cfg->air_pcap != NULL && cfg->air_decrypted_pcap != NULL) {
+        capture_config cc = {.linktype = CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP,
+                             .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
+                             .snaplen = cfg->capture_snaplen,
+                             .ring_bytes = cfg->capture_ring_bytes,
+                             .ring_files = cfg->capture_ring_files,
+                             .flush_each = cfg->air_flush_each};
+        if ((w->air_dec = capture_open(cfg->air_decrypted_pcap, &cc, err)) == NULL ||
+            (w->dec = airdecrypt_create(w->air_dec, err)) == NULL)
+            goto fail;
+        for (int i = 0; i < cfg->naps; i++) {
+            const ap_config *a = &cfg->aps[i].ap;
+            if (a->passphrase != NULL && a->passphrase[0] != '\0' &&
+                airdecrypt_add_network(w->dec, a->ssid, a->passphrase, err) != SIM_OK)
+                goto fail;
+        }
+    }
     if (cfg->air_pcap != NULL) {
         capture_config cc = {.linktype = CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP,
                              .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
@@ -208,7 +228,9 @@ world *world_create(const world_config *cfg, sim_err *err)
                              .ring_bytes = cfg->capture_ring_bytes,
                              .ring_files = cfg->capture_ring_files,
                              .flush_each = cfg->air_flush_each,
-                             .events = w->air_events};
+                             .events = w->air_events,
+                             .tap = w->dec != NULL ? airdecrypt_frame : NULL,
+                             .tap_ctx = w->dec};
         w->air = capture_open(cfg->air_pcap, &cc, err);
         if (w->air == NULL)
             goto fail;
@@ -359,6 +381,8 @@ void world_destroy(world *w)
     capture_close(w->wire);
     capture_close(w->air_events);
     capture_close(w->wire_events);
+    airdecrypt_free(w->dec);
+    capture_close(w->air_dec);
     sim_destroy(w->s);
     free(w);
 }
