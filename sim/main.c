@@ -57,7 +57,8 @@ static const char usage_text[] =
     "Options of demo:\n"
     "  --duration D    virtual time to run (default 10m; e.g. 90s, 2h, 1h30m)\n"
     "  --seed N        seed of the run's random streams (default 1)\n"
-    "  --out DIR       output folder (default out/demo): air.pcap, wire.pcap, trace.jsonl\n"
+    "  --out DIR       output folder (default out/): DIR/demo/ as for run (README, \"The\n"
+    "                  output folder\"), so that linkrig report DIR and timeline DIR/demo work\n"
     "  --log-level L   stderr log level: debug, info, warn, error, off (default warn)\n"
     "  --verbose       same as --log-level info\n"
     "  --quiet         no summary, errors only\n"
@@ -278,7 +279,7 @@ static int parse_demo(int argc, char **argv, struct demo_opts *o)
 {
     o->duration = SIM_SEC(600);
     o->seed = 1;
-    o->out = "out/demo";
+    o->out = "out";
     o->log_level = SIM_LOG_WARN;
     o->quiet = 0;
     o->pacing = 0;
@@ -330,6 +331,29 @@ static int parse_demo(int argc, char **argv, struct demo_opts *o)
     return -1;
 }
 
+/* OUTDIR/demo/result.jsonl: the verdict in the form every run writes
+ * (docs/trace-schema.md), so that `linkrig report` reads the demo too. */
+static void demo_result_file(const char *path, const struct demo_opts *o, sim_time end, int pass, const char *why,
+                             const uplink_sink_stats *sink)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return; /* the report then says the verdict is missing */
+    char msg[300];
+    snprintf(msg, sizeof msg, "%s", why ? why : "the sink received at least 90% of a frame a second");
+    for (char *p = msg; *p; p++)
+        if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+            *p = '\'';
+    fprintf(f,
+            "{\"kind\":\"result\",\"schema\":%d,\"name\":\"demo\",\"passed\":%s,\"seed\":%" PRIu64
+            ",\"end\":%" PRId64 ",\"failure\":\"\",\"uploads\":%" PRIu64 ",\"bytes\":%" PRIu64 "}\n",
+            RUNNER_TRACE_SCHEMA, pass ? "true" : "false", o->seed, (int64_t)end, sink->uploads, sink->bytes);
+    fprintf(f, "{\"kind\":\"check\",\"name\":\"sink receives 90%% of a frame a second\",\"ok\":%s,"
+               "\"message\":\"%s\"}\n",
+            pass ? "true" : "false", msg);
+    fclose(f);
+}
+
 #define DEMO_SSID "camnet"
 #define DEMO_PASS "linkrig-demo-pass"
 
@@ -339,15 +363,22 @@ static int cmd_demo(int argc, char **argv)
     int rc = parse_demo(argc, argv, &o);
     if (rc >= 0)
         return rc;
+    /* OUTDIR/<name>/ as run and live lay it out (README, "The output folder") */
+    char dir[4000];
+    if (snprintf(dir, sizeof dir, "%s/demo", o.out) >= (int)sizeof dir)
+        return bad_input("--out: '%s' is too long", o.out);
     sim_err derr = {0};
-    if (runner_make_dirs(o.out, &derr) != SIM_OK) {
+    if (runner_make_dirs(dir, &derr) != SIM_OK) {
         fprintf(stderr, "linkrig: %s\n", derr.msg);
         return EXIT_BAD_INPUT;
     }
-    char trace_path[4200], air_path[4200], wire_path[4200];
-    snprintf(trace_path, sizeof trace_path, "%s/trace.jsonl", o.out);
-    snprintf(air_path, sizeof air_path, "%s/air.pcap", o.out);
-    snprintf(wire_path, sizeof wire_path, "%s/wire.pcap", o.out);
+    char trace_path[4200], air_path[4200], wire_path[4200], air_ev[4200], wire_ev[4200], result_path[4200];
+    snprintf(trace_path, sizeof trace_path, "%s/trace.jsonl", dir);
+    snprintf(air_path, sizeof air_path, "%s/air.pcap", dir);
+    snprintf(wire_path, sizeof wire_path, "%s/wire.pcap", dir);
+    snprintf(air_ev, sizeof air_ev, "%s/air-events.pcap", dir);
+    snprintf(wire_ev, sizeof wire_ev, "%s/wire-events.pcap", dir);
+    snprintf(result_path, sizeof result_path, "%s/result.jsonl", dir);
 
     /* The demo world: one WPA2 AP 8 m away on channel 6, its DHCP server,
      * slirp behind it with an in-rig TCP sink, and the camera firmware. */
@@ -357,6 +388,8 @@ static int cmd_demo(int argc, char **argv)
     world_add_ap(&wc, "ap", DEMO_SSID, DEMO_PASS, 6, 8, 0);
     wc.air_pcap = air_path;
     wc.wire_pcap = wire_path;
+    wc.air_events_pcap = air_ev;
+    wc.wire_events_pcap = wire_ev;
     wc.up.restricted = true; /* in-rig services only: the run is reproducible */
     wc.up.sink_ip = UPLINK_DEFAULT_SINK_IP;
     wc.up.sink_port = UPLINK_DEFAULT_SINK_PORT;
@@ -403,6 +436,19 @@ static int cmd_demo(int argc, char **argv)
     sim_trace_int(r, "seed", (int64_t)o.seed);
     sim_trace_int(r, "duration_ns", o.duration);
     sim_trace_end(r);
+    /* what a reader of any run's trace needs first (docs/trace-schema.md) */
+    r = sim_trace_begin(tr, SIM_LOG_INFO, "scenario", "start");
+    sim_trace_str(r, "name", "demo");
+    sim_trace_int(r, "seed", (int64_t)o.seed);
+    sim_trace_int(r, "duration_ns", o.duration);
+    sim_trace_int(r, "schema", RUNNER_TRACE_SCHEMA);
+    sim_trace_str(r, "devices", board_name(b));
+    sim_trace_str(r, "aps", "ap");
+    uint8_t mac[6];
+    radio_get_mac(world_radio(w), mac);
+    sim_trace_strf(r, "macs", "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+    sim_trace_int(r, "sample_ns", 0);
+    sim_trace_end(r);
 
     double w0 = wall_seconds();
     sim_run_result res = sim_run_until(s, o.duration);
@@ -432,6 +478,10 @@ static int cmd_demo(int argc, char **argv)
     else if (expect > 0 && (double)sink.bytes < expect)
         why = "the sink received less than 90% of a frame a second";
     int pass = why == NULL;
+    r = sim_trace_begin(tr, SIM_LOG_INFO, "scenario", "end");
+    sim_trace_bool(r, "passed", pass);
+    sim_trace_end(r);
+    demo_result_file(result_path, &o, sim_now(s), pass, why, &sink);
 
     if (!o.quiet || !pass) {
         char vt[64];
