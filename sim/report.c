@@ -285,6 +285,7 @@ struct span {
 
 struct check {
     bool ok;
+    bool not_reached; /* a live run stopped before it was due */
     char *name, *message;
 };
 
@@ -647,6 +648,7 @@ static void on_result(struct model *m, rpt_obj *o, char *line)
         m->check = grow(m->check, &m->capcheck, m->ncheck, sizeof *m->check);
         struct check *c = &m->check[m->ncheck++];
         c->ok = fnum(o, "ok", 0) != 0;
+        c->not_reached = fnum(o, "not_reached", 0) != 0;
         c->name = strdup(fstr(o, "name"));
         c->message = strdup(fstr(o, "message"));
         if (c->name == NULL || c->message == NULL)
@@ -1041,7 +1043,8 @@ static void write_summary(FILE *f, const struct model *m)
     }
     fputs("</td></tr>\n", f);
     for (size_t i = 0; i < m->ncheck; i++) {
-        fprintf(f, "<tr><th>%s</th><td class=\"%s\">", m->check[i].ok ? "ok" : "FAIL", m->check[i].ok ? "ok" : "bad");
+        fprintf(f, "<tr><th>%s</th><td class=\"%s\">",
+                m->check[i].not_reached ? "not reached" : m->check[i].ok ? "ok" : "FAIL", m->check[i].ok ? "ok" : "bad");
         html_esc(f, m->check[i].name);
         fputs("</td><td>", f);
         html_esc(f, m->check[i].message);
