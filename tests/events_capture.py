@@ -16,6 +16,8 @@ times and deauthenticates the camera three times. Checked with tshark:
 - it decrypts with the passphrase: Wireshark's WPA2 dissector opens every
   message 3's key data (the GTK) with "wpa-pwd" passphrase:SSID, and none
   with a wrong passphrase;
+- the decrypted copy (--decrypted) follows the ring and holds no protected
+  frame: DHCP and TCP read on the air without a key;
 - the wire's events capture holds each DHCP exchange (an ACK after each
   reboot) and ARP."""
 import json
@@ -45,7 +47,7 @@ def ts(path, *args, key=None):
     return [line.split("\t") for line in res.stdout.splitlines() if line]
 
 
-res = subprocess.run([linkrig, "run", "--quiet", "--out", work, scenario], capture_output=True, text=True,
+res = subprocess.run([linkrig, "run", "--quiet", "--decrypted", "--out", work, scenario], capture_output=True, text=True,
                      timeout=600)
 if res.returncode != 0:
     fail("the run failed: %s%s" % (res.stdout[-1500:], res.stderr[-500:]))
@@ -72,6 +74,19 @@ if len(reboots) != 4 or len(kicks) != 3:
 
 # the ring: bounded in total, and its oldest frame is long after the first handshake
 ring = [os.path.join(d, n) for n in os.listdir(d) if n.startswith("air.pcap")]
+dec = [os.path.join(d, n) for n in os.listdir(d) if n.startswith("air-decrypted.pcap")]
+if len(dec) != 2 or sum(os.path.getsize(p) for p in dec) > 1024 * 1024:
+    fail("the decrypted copy does not follow the air capture's ring: %s" % dec)
+for p in dec:
+    prot = ts(p, "-Y", "wlan.fc.protected == 1", "-T", "fields", "-e", "frame.number")
+    tcp = ts(p, "-Y", "tcp", "-T", "fields", "-e", "frame.number")
+    bad = ts(p, "-Y", "_ws.malformed", "-T", "fields", "-e", "frame.number")
+    enc = ts(p.replace("air-decrypted", "air"), "-Y", "wlan.fc.protected == 1", "-T", "fields", "-e", "frame.number")
+    if prot or bad or not tcp or not enc:
+        fail("%s: %d protected, %d malformed, %d TCP frames (the air capture has %d protected)" %
+             (p, len(prot), len(bad), len(tcp), len(enc)))
+    print("%s: 0 protected frames left (the air capture had %d), %d TCP frames, 0 malformed" %
+          (os.path.basename(p), len(enc), len(tcp)))
 total = sum(os.path.getsize(p) for p in ring)
 if len(ring) != 2 or total > 1024 * 1024:
     fail("the air ring has %d files, %d bytes: ring_mb 1 is the total across ring_files 2" % (len(ring), total))
