@@ -8,8 +8,10 @@
  * runs for the scenario's duration, and checks each expectation against what
  * the rig itself observed (sim/verdict.h: the device's driver calls, the
  * air, the DHCP servers, the PHY, the sink), never against the firmware's own
- * reports. It writes air.pcap, wire.pcap and trace.jsonl to the scenario's
- * output folder.
+ * reports. It writes air.pcap, wire.pcap, their events captures
+ * (air-events.pcap, wire-events.pcap), trace.jsonl and result.jsonl to the
+ * scenario's output folder (README, "The output folder"), and
+ * air-decrypted.pcap with opts.decrypted.
  *
  * One scenario per process: the firmware's lwIP is global state. The CLI
  * forks a child per scenario; the child calls runner_run and reports the
