@@ -140,4 +140,20 @@ html = open(report, encoding="utf-8").read()
 if "ap_reboot" not in html:
     fail("the live run's report does not show the reboot")
 print("report from the live run's folder:", report)
+
+# A FIFO capture nobody reads yet: the run says what it waits for, and
+# Ctrl-C ends the wait cleanly.
+fifo = os.path.join(work, "air.fifo")
+os.mkfifo(fifo)
+screen = b""
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(linkrig, [linkrig, "live", "--no-hostfwd", "--pcap-air", fifo, "--out", out_dir])
+read_until(r"waiting for a reader on " + re.escape(fifo), 30)
+os.write(fd, b"\x03")
+read_until(r"stopped while waiting for a reader on " + re.escape(fifo) + r"; nothing ran", 30)
+_, status = os.waitpid(pid, 0)
+if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+    fail("linkrig live waiting for a FIFO reader did not exit 0 on Ctrl-C: %r" % status)
+print("FIFO without a reader: 'waiting for a reader', Ctrl-C stops it, exit 0")
 print("live pty test passed")
