@@ -501,6 +501,8 @@ static int cmd_demo(int argc, char **argv)
                sim_sched_fired(sim_sched_of(s)), st.switches, st.lwip_timer_runs, ru.ru_maxrss);
         printf("  captures: %s, %s\n  trace: %s (%" PRIu64 " events)\n", air_path, wire_path, trace_path,
                sim_trace_count(tr));
+        printf("  decrypt: tshark -o wlan.enable_decryption:TRUE -o 'uat:80211_keys:\"wpa-pwd\",\"%s:%s\"' -r %s\n",
+               DEMO_PASS, DEMO_SSID, air_path);
         printf("verdict: %s%s%s\n", pass ? "PASS" : "FAIL", why ? " - " : "", why ? why : "");
     }
     world_destroy(w);

@@ -846,13 +846,13 @@ void report_feed_line(report_feed *f, const char *json, size_t len)
     struct model *m = &f->m;
     on_event(m, &f->o);
     char tb[32];
-    for (size_t i = 0; i < m->nmark; i++) {
+    for (size_t i = 0; f->out != NULL && i < m->nmark; i++) {
         const struct mark *k = &m->mark[i];
         if (k->kind == MK_JOIN || k->kind == MK_END)
             continue; /* as the timeline; the end is the summary's */
         fprintf(f->out, "%14s  %-12s %s\n", fmt_time(k->t, tb, sizeof tb), k->who, k->what);
     }
-    if (m->nmark > 0)
+    if (m->nmark > 0 && f->out != NULL)
         fflush(f->out);
     m->nmark = 0;
     /* what the next line needs: each device's last status and upload */

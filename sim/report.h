@@ -61,7 +61,7 @@ int report_write_dir(const char *outdir, FILE *log);
  * keeps only what the next line needs (the last status and upload per
  * device), so a day-long live run does not grow it. ---- */
 typedef struct report_feed report_feed;
-report_feed *report_feed_create(FILE *out);
+report_feed *report_feed_create(FILE *out); /* out NULL: prints nothing, keeps the status */
 void report_feed_line(report_feed *f, const char *json, size_t len);
 /* The last status device dev's firmware polled, by name ("GOT_IP"), with
  * the call that returned it in *call; NULL before its first poll. */

@@ -1329,8 +1329,8 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     if (o->live) {
         /* tail -f, and a report made during the run, see whole lines */
         sim_trace_set_flush_each(tr, true);
-        if (o->events_out != NULL && ((r.feed = report_feed_create(o->events_out)) == NULL ||
-                                      sim_trace_add_sink(tr, feed_sink, r.feed) != SIM_OK)) {
+        /* the feed also keeps the firmware's last status for the console's status line */
+        if ((r.feed = report_feed_create(o->events_out)) == NULL || sim_trace_add_sink(tr, feed_sink, r.feed) != SIM_OK) {
             report_feed_free(r.feed);
             free(r.faults);
             world_destroy(w);
