@@ -31,6 +31,10 @@ struct capture {
     bool broken;
     sim_err err;
     char *buf; /* the file's stdio buffer (not for flush_each captures) */
+    int linktype;
+    capture *events;
+    void (*tap)(void *ctx, sim_time t, const uint8_t *frame, size_t len);
+    void *tap_ctx;
 };
 
 /* Frames are written in bursts of a few hundred bytes; a large buffer turns
@@ -112,7 +116,13 @@ capture *capture_open(const char *path, const capture_config *cfg, sim_err *err)
     c->flush_each = cfg->flush_each;
     c->ring_bytes = cfg->ring_bytes;
     c->ring_files = cfg->ring_files;
-    c->dead = pcap_open_dead_with_tstamp_precision(cfg->linktype, (int)c->snaplen, PCAP_TSTAMP_PRECISION_NANO);
+    c->linktype = cfg->linktype;
+    c->events = cfg->events;
+    c->tap = cfg->tap;
+    c->tap_ctx = cfg->tap_ctx;
+    /* the header's snap length is the largest frame in the file: with a
+     * short snaplen, management and EAPOL frames still come whole */
+    c->dead = pcap_open_dead_with_tstamp_precision(cfg->linktype, 262144, PCAP_TSTAMP_PRECISION_NANO);
     if (c->dead == NULL) {
         capture_free(c);
         sim_err_set(err, SIM_EINVAL, "libpcap refused link type %d", cfg->linktype);
@@ -183,6 +193,8 @@ static int capture_rotate(capture *c)
 
 void capture_write(capture *c, sim_time t, const uint8_t *frame, size_t len)
 {
+    if (c != NULL && c->tap != NULL)
+        c->tap(c->tap_ctx, t, frame, len);
     if (c == NULL || c->broken)
         return;
     struct pcap_pkthdr h;
@@ -191,7 +203,10 @@ void capture_write(capture *c, sim_time t, const uint8_t *frame, size_t len)
     h.ts.tv_sec = (time_t)(c->epoch_s + t / 1000000000);
     h.ts.tv_usec = (suseconds_t)(t % 1000000000);
     h.len = (bpf_u_int32)len;
-    h.caplen = (bpf_u_int32)(len < c->snaplen ? len : c->snaplen);
+    unsigned kind = len > c->snaplen || c->events != NULL ? capture_frame_kind(c->linktype, frame, len) : 0;
+    h.caplen = (bpf_u_int32)(len < c->snaplen || kind != 0 ? len : c->snaplen);
+    if (c->events != NULL && kind != 0 && !(kind & CAPTURE_KIND_BEACON))
+        capture_write(c->events, t, frame, len);
     uint64_t rec = PCAP_REC_HDR + h.caplen;
     if (c->rotate && c->file_packets > 0 && c->file_bytes + rec > c->ring_bytes && capture_rotate(c) != SIM_OK)
         return;
@@ -206,6 +221,64 @@ void capture_write(capture *c, sim_time t, const uint8_t *frame, size_t len)
      * notice a failed write, and the close checks again. */
     else if ((c->packets & 63) == 0 && ferror(c->f))
         capture_break(c, "writing capture");
+}
+
+/* 802.2 LLC + SNAP with an ethertype (RFC 1042), as 802.11 data carries it. */
+static int snap_ethertype(const uint8_t *p, size_t len)
+{
+    static const uint8_t snap[6] = {0xaa, 0xaa, 0x03, 0x00, 0x00, 0x00};
+    if (len < 8 || memcmp(p, snap, 6) != 0)
+        return -1;
+    return p[6] << 8 | p[7];
+}
+
+/* ARP, EAPOL, or DHCP over IPv4/UDP, from the ethertype on. */
+static unsigned ether_kind(int type, const uint8_t *p, size_t len)
+{
+    if (type == 0x888e)
+        return CAPTURE_KIND_EAPOL;
+    if (type == 0x0806)
+        return CAPTURE_KIND_ARP;
+    if (type != 0x0800 || len < 20 || (p[0] >> 4) != 4 || p[9] != 17)
+        return 0;
+    size_t ihl = (size_t)(p[0] & 15) * 4;
+    /* a fragment past the first has no UDP header */
+    if (ihl < 20 || len < ihl + 8 || ((p[6] & 0x1f) | p[7]) != 0)
+        return 0;
+    unsigned sport = (unsigned)(p[ihl] << 8 | p[ihl + 1]), dport = (unsigned)(p[ihl + 2] << 8 | p[ihl + 3]);
+    return sport == 67 || sport == 68 || dport == 67 || dport == 68 ? CAPTURE_KIND_DHCP : 0;
+}
+
+unsigned capture_frame_kind(int linktype, const uint8_t *f, size_t len)
+{
+    if (linktype == CAPTURE_LINKTYPE_ETHERNET) {
+        if (len < 14)
+            return 0;
+        size_t off = 12;
+        int type = f[12] << 8 | f[13];
+        if (type == 0x8100 && len >= 18) { /* one 802.1Q tag */
+            off = 16;
+            type = f[16] << 8 | f[17];
+        }
+        return ether_kind(type, f + off + 2, len - off - 2);
+    }
+    if (linktype != CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP || len < 4 || f[0] != 0)
+        return 0;
+    size_t rt = (size_t)(f[2] | f[3] << 8); /* radiotap's length, little-endian */
+    if (rt < 8 || len < rt + 24)
+        return 0;
+    const uint8_t *h = f + rt;
+    size_t n = len - rt;
+    unsigned type = (h[0] >> 2) & 3, subtype = h[0] >> 4;
+    if (type == 0) /* 802.11-2016 9.2.4.1.3: management; beacon is subtype 8 */
+        return CAPTURE_KIND_MGMT | (subtype == 8 ? CAPTURE_KIND_BEACON : 0);
+    if (type != 2 || (h[1] & 0x40) || (subtype & 4)) /* data, unprotected, with a body (not null) */
+        return 0;
+    size_t hl = 24 + ((h[1] & 3) == 3 ? 6 : 0) + ((subtype & 8) ? 2 : 0); /* 4 addresses; QoS control */
+    if (n < hl)
+        return 0;
+    int et = snap_ethertype(h + hl, n - hl);
+    return et < 0 ? 0 : ether_kind(et, h + hl + 8, n - hl - 8);
 }
 
 void capture_close(capture *c)

@@ -22,7 +22,19 @@
  * files PATH.1 .. PATH.<ring_files-1> left by an earlier run are removed at
  * open, so every file of the ring belongs to this capture. Only a regular
  * file is rotated: a FIFO (or a device such as /dev/null) is one unbounded
- * stream. */
+ * stream.
+ *
+ * Frames that tell the story of a link (capture_frame_kind: management,
+ * EAPOL, DHCP, ARP) are never cut by the snap length: a cut EAPOL-Key
+ * frame would make the capture impossible to decrypt, a cut beacon or
+ * association unreadable. Such a capture's file header carries the
+ * largest snap length (262144), since some of its frames are whole; the
+ * others are cut to snaplen.
+ *
+ * An events capture (capture_config.events) receives a whole copy of each
+ * such frame but beacons, and is never a ring: a long run's ring keeps its
+ * last hour, the events capture every handshake, deauthentication, lease
+ * and ARP of the whole run. */
 #ifndef LINKRIG_SIM_CAPTURE_H
 #define LINKRIG_SIM_CAPTURE_H
 
@@ -41,6 +53,17 @@ typedef struct capture capture;
 
 #define CAPTURE_RING_FILES_MAX 1000 /* each rotation renames every file of the ring */
 
+/* What a frame is, for the snap length and the events capture. */
+#define CAPTURE_KIND_MGMT 0x01   /* an 802.11 management frame */
+#define CAPTURE_KIND_BEACON 0x02 /* ... that is a beacon (with MGMT) */
+#define CAPTURE_KIND_EAPOL 0x04  /* EAPOL (802.1X, ethertype 0x888e), unprotected */
+#define CAPTURE_KIND_DHCP 0x08   /* IPv4 UDP to or from port 67 or 68, unprotected */
+#define CAPTURE_KIND_ARP 0x10
+/* The kinds of frame (radiotap + 802.11, or Ethernet, by linktype), read
+ * as untrusted bytes; 0 for anything else (a protected data frame is 0:
+ * its payload cannot be read without its key). */
+unsigned capture_frame_kind(int linktype, const uint8_t *frame, size_t len);
+
 typedef struct capture_config {
     int linktype;
     uint32_t snaplen;  /* 0: 262144 */
@@ -48,6 +71,12 @@ typedef struct capture_config {
     bool flush_each;
     uint64_t ring_bytes; /* 0: one unbounded file */
     int ring_files;      /* files kept when ring_bytes > 0, 2..CAPTURE_RING_FILES_MAX */
+    /* NULL, or called with every frame written (whole, before the snap
+     * length, even once the capture is broken): a decrypted copy's input */
+    void (*tap)(void *ctx, sim_time t, const uint8_t *frame, size_t len);
+    void *tap_ctx;
+    struct capture *events; /* NULL, or where whole copies of management (but beacons), EAPOL,
+                             * DHCP and ARP frames go too (not owned; same linktype) */
 } capture_config;
 
 capture *capture_open(const char *path, const capture_config *cfg, sim_err *err);

@@ -57,7 +57,8 @@ static const char usage_text[] =
     "Options of demo:\n"
     "  --duration D    virtual time to run (default 10m; e.g. 90s, 2h, 1h30m)\n"
     "  --seed N        seed of the run's random streams (default 1)\n"
-    "  --out DIR       output folder (default out/demo): air.pcap, wire.pcap, trace.jsonl\n"
+    "  --out DIR       output folder (default out/): DIR/demo/ as for run (README, \"The\n"
+    "                  output folder\"), so that linkrig report DIR and timeline DIR/demo work\n"
     "  --log-level L   stderr log level: debug, info, warn, error, off (default warn)\n"
     "  --verbose       same as --log-level info\n"
     "  --quiet         no summary, errors only\n"
@@ -82,12 +83,18 @@ static const char usage_text[] =
     "                  and TEST_TOTAL_SHARDS are read when set (Bazel's convention)\n"
     "  --set KEY=VAL   a firmware setting after the file's (repeatable), e.g. lm.power_cycle=0;\n"
     "                  checked against the settings the image declares (linkrig info IMAGE)\n"
-    "  --snaplen N     cut captured frames to N bytes\n"
-    "  --ring-mb N     keep only the last N MB of each capture (in a ring of files)\n"
+    "  --snaplen N     cut captured frames to N bytes (management, EAPOL, DHCP and ARP\n"
+    "                  frames stay whole)\n"
+    "  --ring-mb N     keep only the last N MB of each capture in all, across its ring of\n"
+    "                  files (capture.ring_files); air-events.pcap and wire-events.pcap\n"
+    "                  keep every management, EAPOL, DHCP and ARP frame of the run\n"
     "  --realtime[=R]  pace virtual time to the wall clock (R times real time)\n"
     "  --sample P      trace each device's position and RSSI to each AP every P of\n"
     "                  virtual time (default 1s; 0 = off): docs/trace-schema.md\n"
     "  --report        then write the HTML reports, as `linkrig report OUTDIR` does\n"
+    "  --decrypted     also write air-decrypted.pcap: the air capture with every CCMP data\n"
+    "                  frame decrypted (Protected bit cleared) from the handshakes it\n"
+    "                  heard and the networks' passphrases, as a sniffer with the keys would\n"
     "  --log-level L, --verbose, --quiet   as for demo\n"
     "\n"
     "Options of sweep (and --firmware, --set, --watchdog, --log-level, --quiet as for run):\n"
@@ -107,7 +114,12 @@ static const char usage_text[] =
     "\n"
     "Options of live:\n"
     "  --pcap-air P, --pcap-wire P   capture paths; a FIFO works (mkfifo air.fifo;\n"
-    "                  wireshark -k -i air.fifo), flushed per packet\n"
+    "                  wireshark -k -i air.fifo; the run waits for its reader), flushed\n"
+    "                  per packet; files in the output folder can be opened during the run\n"
+    "  --duration D    stop after D of virtual time (e.g. 30s, for CI); default: Ctrl-C or quit\n"
+    "  --decrypted     also write air-decrypted.pcap (as for run)\n"
+    "  --quiet-events  do not print a line per state change (faults, link up/down, the\n"
+    "                  firmware's status, DHCP) as it happens\n"
     "  --hostfwd SPEC  port forward, QEMU syntax (default tcp:127.0.0.1:8080-:80)\n"
     "  --no-hostfwd    none\n"
     "  --console-socket PATH   the fault console on a Unix socket too\n"
@@ -269,7 +281,7 @@ static int parse_demo(int argc, char **argv, struct demo_opts *o)
 {
     o->duration = SIM_SEC(600);
     o->seed = 1;
-    o->out = "out/demo";
+    o->out = "out";
     o->log_level = SIM_LOG_WARN;
     o->quiet = 0;
     o->pacing = 0;
@@ -321,6 +333,29 @@ static int parse_demo(int argc, char **argv, struct demo_opts *o)
     return -1;
 }
 
+/* OUTDIR/demo/result.jsonl: the verdict in the form every run writes
+ * (docs/trace-schema.md), so that `linkrig report` reads the demo too. */
+static void demo_result_file(const char *path, const struct demo_opts *o, sim_time end, int pass, const char *why,
+                             const uplink_sink_stats *sink)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return; /* the report then says the verdict is missing */
+    char msg[300];
+    snprintf(msg, sizeof msg, "%s", why ? why : "the sink received at least 90% of a frame a second");
+    for (char *p = msg; *p; p++)
+        if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+            *p = '\'';
+    fprintf(f,
+            "{\"kind\":\"result\",\"schema\":%d,\"name\":\"demo\",\"passed\":%s,\"seed\":%" PRIu64
+            ",\"end\":%" PRId64 ",\"failure\":\"\",\"uploads\":%" PRIu64 ",\"bytes\":%" PRIu64 "}\n",
+            RUNNER_TRACE_SCHEMA, pass ? "true" : "false", o->seed, (int64_t)end, sink->uploads, sink->bytes);
+    fprintf(f, "{\"kind\":\"check\",\"name\":\"sink receives 90%% of a frame a second\",\"ok\":%s,"
+               "\"message\":\"%s\"}\n",
+            pass ? "true" : "false", msg);
+    fclose(f);
+}
+
 #define DEMO_SSID "camnet"
 #define DEMO_PASS "linkrig-demo-pass"
 
@@ -330,15 +365,22 @@ static int cmd_demo(int argc, char **argv)
     int rc = parse_demo(argc, argv, &o);
     if (rc >= 0)
         return rc;
+    /* OUTDIR/<name>/ as run and live lay it out (README, "The output folder") */
+    char dir[4000];
+    if (snprintf(dir, sizeof dir, "%s/demo", o.out) >= (int)sizeof dir)
+        return bad_input("--out: '%s' is too long", o.out);
     sim_err derr = {0};
-    if (runner_make_dirs(o.out, &derr) != SIM_OK) {
+    if (runner_make_dirs(dir, &derr) != SIM_OK) {
         fprintf(stderr, "linkrig: %s\n", derr.msg);
         return EXIT_BAD_INPUT;
     }
-    char trace_path[4200], air_path[4200], wire_path[4200];
-    snprintf(trace_path, sizeof trace_path, "%s/trace.jsonl", o.out);
-    snprintf(air_path, sizeof air_path, "%s/air.pcap", o.out);
-    snprintf(wire_path, sizeof wire_path, "%s/wire.pcap", o.out);
+    char trace_path[4200], air_path[4200], wire_path[4200], air_ev[4200], wire_ev[4200], result_path[4200];
+    snprintf(trace_path, sizeof trace_path, "%s/trace.jsonl", dir);
+    snprintf(air_path, sizeof air_path, "%s/air.pcap", dir);
+    snprintf(wire_path, sizeof wire_path, "%s/wire.pcap", dir);
+    snprintf(air_ev, sizeof air_ev, "%s/air-events.pcap", dir);
+    snprintf(wire_ev, sizeof wire_ev, "%s/wire-events.pcap", dir);
+    snprintf(result_path, sizeof result_path, "%s/result.jsonl", dir);
 
     /* The demo world: one WPA2 AP 8 m away on channel 6, its DHCP server,
      * slirp behind it with an in-rig TCP sink, and the camera firmware. */
@@ -348,6 +390,8 @@ static int cmd_demo(int argc, char **argv)
     world_add_ap(&wc, "ap", DEMO_SSID, DEMO_PASS, 6, 8, 0);
     wc.air_pcap = air_path;
     wc.wire_pcap = wire_path;
+    wc.air_events_pcap = air_ev;
+    wc.wire_events_pcap = wire_ev;
     wc.up.restricted = true; /* in-rig services only: the run is reproducible */
     wc.up.sink_ip = UPLINK_DEFAULT_SINK_IP;
     wc.up.sink_port = UPLINK_DEFAULT_SINK_PORT;
@@ -394,6 +438,19 @@ static int cmd_demo(int argc, char **argv)
     sim_trace_int(r, "seed", (int64_t)o.seed);
     sim_trace_int(r, "duration_ns", o.duration);
     sim_trace_end(r);
+    /* what a reader of any run's trace needs first (docs/trace-schema.md) */
+    r = sim_trace_begin(tr, SIM_LOG_INFO, "scenario", "start");
+    sim_trace_str(r, "name", "demo");
+    sim_trace_int(r, "seed", (int64_t)o.seed);
+    sim_trace_int(r, "duration_ns", o.duration);
+    sim_trace_int(r, "schema", RUNNER_TRACE_SCHEMA);
+    sim_trace_str(r, "devices", board_name(b));
+    sim_trace_str(r, "aps", "ap");
+    uint8_t mac[6];
+    radio_get_mac(world_radio(w), mac);
+    sim_trace_strf(r, "macs", "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+    sim_trace_int(r, "sample_ns", 0);
+    sim_trace_end(r);
 
     double w0 = wall_seconds();
     sim_run_result res = sim_run_until(s, o.duration);
@@ -423,6 +480,10 @@ static int cmd_demo(int argc, char **argv)
     else if (expect > 0 && (double)sink.bytes < expect)
         why = "the sink received less than 90% of a frame a second";
     int pass = why == NULL;
+    r = sim_trace_begin(tr, SIM_LOG_INFO, "scenario", "end");
+    sim_trace_bool(r, "passed", pass);
+    sim_trace_end(r);
+    demo_result_file(result_path, &o, sim_now(s), pass, why, &sink);
 
     if (!o.quiet || !pass) {
         char vt[64];
@@ -442,6 +503,8 @@ static int cmd_demo(int argc, char **argv)
                sim_sched_fired(sim_sched_of(s)), st.switches, st.lwip_timer_runs, ru.ru_maxrss);
         printf("  captures: %s, %s\n  trace: %s (%" PRIu64 " events)\n", air_path, wire_path, trace_path,
                sim_trace_count(tr));
+        printf("  decrypt: tshark -o wlan.enable_decryption:TRUE -o 'uat:80211_keys:\"wpa-pwd\",\"%s:%s\"' -r %s\n",
+               DEMO_PASS, DEMO_SSID, air_path);
         printf("verdict: %s%s%s\n", pass ? "PASS" : "FAIL", why ? " - " : "", why ? why : "");
     }
     world_destroy(w);
@@ -613,6 +676,8 @@ static int cmd_run(int argc, char **argv)
             o.sample_period = t;
         } else if (strcmp(a, "--report") == 0) {
             want_report = 1;
+        } else if (strcmp(a, "--decrypted") == 0) {
+            o.decrypted = true;
         } else if (strcmp(a, "--snaplen") == 0) {
             OPTION_VALUE();
             if (parse_uint(a, val, 262144, &n) != 0)
@@ -812,6 +877,35 @@ static void on_sigint(int sig)
     live_stop = 1;
 }
 
+/* path (NULL: none) a FIFO with no reader yet: "waiting for a reader on
+ * PATH" once, then wait until one opens it, holding a write end open (in
+ * *fd) so that the reader does not see an end before the capture opens its
+ * own. -1 when Ctrl-C came first. A regular file or an absent path: 0 at
+ * once. */
+static int wait_fifo_reader(const char *path, int *fd)
+{
+    struct stat st;
+    *fd = -1;
+    if (path == NULL || stat(path, &st) != 0 || !S_ISFIFO(st.st_mode))
+        return 0;
+    bool said = false;
+    while (!live_stop) {
+        *fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (*fd >= 0)
+            return 0;
+        if (errno != ENXIO)
+            return 0; /* the capture's own open reports the problem */
+        if (!said) {
+            fprintf(stderr, "linkrig live: waiting for a reader on %s (e.g. wireshark -k -i %s); Ctrl-C stops\n",
+                    path, path);
+            said = true;
+        }
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+    }
+    return -1;
+}
+
 static int cmd_live(int argc, char **argv)
 {
     runner_opts o;
@@ -821,6 +915,7 @@ static int cmd_live(int argc, char **argv)
     o.console_in = STDIN_FILENO;
     o.console_out = stdout;
     o.log_level = SIM_LOG_WARN;
+    o.events_out = stdout;
     bool default_fwd = true;
     const char *file = NULL;
     for (int i = 0; i < argc; i++) {
@@ -853,6 +948,14 @@ static int cmd_live(int argc, char **argv)
                 return EXIT_BAD_INPUT;
         } else if (strcmp(a, "--no-console") == 0) {
             o.console_in = -1;
+        } else if (strcmp(a, "--quiet-events") == 0) {
+            o.events_out = NULL;
+        } else if (strcmp(a, "--decrypted") == 0) {
+            o.decrypted = true;
+        } else if (strcmp(a, "--duration") == 0) {
+            OPTION_VALUE();
+            if (sim_time_parse(val, &o.live_duration) != 0 || o.live_duration <= 0)
+                return bad_input("--duration: '%s' is not a positive duration (e.g. 30s, 10m)", val);
         } else if (strcmp(a, "--out") == 0) {
             OPTION_VALUE();
             o.out_dir = val;
@@ -903,6 +1006,20 @@ static int cmd_live(int argc, char **argv)
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* A FIFO capture with no reader would block the open without a word:
+     * say what the run waits for, and let Ctrl-C end the wait. */
+    int fifo_fd[2] = {-1, -1};
+    const char *fifo[2] = {o.pcap_air, o.pcap_wire};
+    for (int k = 0; k < 2; k++) {
+        if (wait_fifo_reader(fifo[k], &fifo_fd[k]) != 0) {
+            fprintf(stderr, "linkrig live: stopped while waiting for a reader on %s; nothing ran\n", fifo[k]);
+            for (int j = 0; j < k; j++)
+                if (fifo_fd[j] >= 0)
+                    close(fifo_fd[j]);
+            scn_free(s);
+            return EXIT_PASS;
+        }
+    }
     if (o.console_in >= 0 && isatty(o.console_in))
         fprintf(stderr, "linkrig live: %s running in real time; type 'help' for the fault console, Ctrl-C to stop\n",
                 s->name);
@@ -910,6 +1027,10 @@ static int cmd_live(int argc, char **argv)
     o.default_firmware = default_firmware();
     runner_result r;
     int rc = runner_run(s, &o, &r, &err);
+    /* the capture has its own descriptor by now: the reader sees its end */
+    for (int k = 0; k < 2; k++)
+        if (fifo_fd[k] >= 0)
+            close(fifo_fd[k]);
     if (rc != SIM_OK) {
         fprintf(stderr, "linkrig: %s\n", r.failure[0] ? r.failure : err.msg);
         scn_free(s);

@@ -53,4 +53,19 @@ int report_write_run(const char *outdir, const char *const *names, int n, FILE *
  * outdir itself when it holds one. */
 int report_write_dir(const char *outdir, FILE *log);
 
+/* ---- the live feed (`linkrig live`): the timeline's lines as they happen.
+ * Fed one trace line at a time (the trace's own JSON, e.g. from a trace
+ * sink), it prints each state change the timeline would print (faults, link
+ * up and down, join failures, the status the firmware saw, DHCP, chip power,
+ * deauthentications, data at the sink again) to out at once, flushed. It
+ * keeps only what the next line needs (the last status and upload per
+ * device), so a day-long live run does not grow it. ---- */
+typedef struct report_feed report_feed;
+report_feed *report_feed_create(FILE *out); /* out NULL: prints nothing, keeps the status */
+void report_feed_line(report_feed *f, const char *json, size_t len);
+/* The last status device dev's firmware polled, by name ("GOT_IP"), with
+ * the call that returned it in *call; NULL before its first poll. */
+const char *report_feed_status(const report_feed *f, const char *dev, const char **call);
+void report_feed_free(report_feed *f);
+
 #endif

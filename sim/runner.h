@@ -8,8 +8,10 @@
  * runs for the scenario's duration, and checks each expectation against what
  * the rig itself observed (sim/verdict.h: the device's driver calls, the
  * air, the DHCP servers, the PHY, the sink), never against the firmware's own
- * reports. It writes air.pcap, wire.pcap and trace.jsonl to the scenario's
- * output folder.
+ * reports. It writes air.pcap, wire.pcap, their events captures
+ * (air-events.pcap, wire-events.pcap), trace.jsonl and result.jsonl to the
+ * scenario's output folder (README, "The output folder"), and
+ * air-decrypted.pcap with opts.decrypted.
  *
  * One scenario per process: the firmware's lwIP is global state. The CLI
  * forks a child per scenario; the child calls runner_run and reports the
@@ -60,6 +62,10 @@ typedef struct runner_opts {
     int console_in;            /* fd of a fault console (stdin), -1: none */
     FILE *console_out;         /* where console replies go */
     const char *console_socket; /* a Unix socket path for the same console, NULL: none */
+    FILE *events_out;          /* live: one line per state change as it happens (sim/report.h's
+                                * feed: faults, link, firmware status, DHCP); NULL: none */
+    sim_time live_duration;    /* live: stop at this virtual time; 0: when stopped */
+    bool decrypted;            /* also air-decrypted.pcap (sim/airdecrypt.h) */
     /* The firmware image: this path if set, else the scenario's
      * `firmware:`, else default_firmware (the bundled camera). */
     const char *firmware;
@@ -75,6 +81,8 @@ typedef struct runner_check {
     char name[128];    /* the expectation as the file wrote it, with its line: for people */
     char test[128];    /* the same without the line: a test name that survives edits (JUnit) */
     bool ok;
+    bool not_reached;  /* a live run stopped before the expectation could be judged:
+                        * neither passed nor failed (ok stays true) */
     char message[400]; /* expected vs seen */
 } runner_check;
 

@@ -16,8 +16,12 @@
  *   seed: 1                         # (1); --seed overrides
  *   duration: 10m                   # required, > 0
  *   capture:
- *     snaplen: 0                    # (0: whole frames)
- *     ring_mb: 0                    # (0: one unbounded file) keep the last N MB per capture
+ *     snaplen: 0                    # (0: whole frames) cut other frames to N bytes; management,
+ *                                   #   EAPOL, DHCP and ARP frames are always whole
+ *     ring_mb: 0                    # (0: one unbounded file) keep the last N MB of each
+ *                                   #   capture in all: ring_files files of N/ring_files MB each;
+ *                                   #   air-events.pcap and wire-events.pcap beside the ring keep
+ *                                   #   every management (but beacons), EAPOL, DHCP and ARP frame
  *     ring_files: 4                 # (4) files in the ring when ring_mb > 0
  *     beacons: true                 # (true) beacons in the air capture
  *     monitor: [0, 0]               # (beside the first device, moving with it) where the

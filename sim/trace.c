@@ -36,6 +36,7 @@ struct sim_trace {
     const sim_clock *clock;
     FILE *out;
     bool own_out;
+    bool flush_each; /* live: each line reaches the file whole, as it happens */
     FILE *log;
     sim_log_level log_level;
     struct trace_sink {
@@ -168,6 +169,11 @@ int sim_trace_open(sim_trace *t, const char *path, sim_err *err)
     t->out = f;
     t->own_out = true;
     return SIM_OK;
+}
+
+void sim_trace_set_flush_each(sim_trace *t, bool on)
+{
+    t->flush_each = on;
 }
 
 void sim_trace_set_stream(sim_trace *t, FILE *f)
@@ -356,6 +362,8 @@ void sim_trace_end(sim_trace_rec *r)
     if (t->out != NULL) {
         fwrite(r->json.p, 1, r->json.len, t->out);
         fputc('\n', t->out);
+        if (t->flush_each)
+            fflush(t->out);
     }
     if (r->want_log) {
         fwrite(r->human.p, 1, r->human.len, t->log);

@@ -64,6 +64,10 @@ void sim_trace_destroy(sim_trace *t);
 
 /* JSON lines go to path (created or truncated). */
 int sim_trace_open(sim_trace *t, const char *path, sim_err *err);
+/* Each JSON line is flushed as it ends, so a reader (tail -f, a live
+ * report) always sees whole lines: live mode. Off by default (a run's
+ * trace is written in large blocks). */
+void sim_trace_set_flush_each(sim_trace *t, bool on);
 /* JSON lines go to an already open stream (not closed by the trace). */
 void sim_trace_set_stream(sim_trace *t, FILE *f);
 /* Readable log lines at or above level go to f (NULL: none). Default:

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "radio_model/softap.h"
+#include "sim/airdecrypt.h"
 #include "sim/capture.h"
 
 struct world;
@@ -19,6 +20,9 @@ struct world {
     sim *s;
     capture *air;
     capture *wire;
+    capture *air_events, *wire_events; /* closed after air and wire, which write into them */
+    capture *air_dec;                  /* likewise, through dec */
+    airdecrypt *dec;
     uplink *up;
     dhcps *dh[WORLD_MAX_APS];
     struct bridge_port ports[WORLD_MAX_APS];
@@ -190,13 +194,45 @@ world *world_create(const world_config *cfg, sim_err *err)
     if (w->s == NULL)
         goto fail;
     medium_config mc = cfg->medium;
-    if (cfg->air_pcap != NULL) {
+    if (cfg->air_pcap != NULL && cfg->air_events_pcap != NULL) {
+        capture_config cc = {.linktype = CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP, .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
+                             .flush_each = cfg->air_flush_each};
+        if ((w->air_events = capture_open(cfg->air_events_pcap, &cc, err)) == NULL)
+            goto fail;
+    }
+    if (cfg->wire_pcap != NULL && cfg->wire_events_pcap != NULL) {
+        capture_config cc = {.linktype = CAPTURE_LINKTYPE_ETHERNET, .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
+                             .flush_each = cfg->wire_flush_each};
+        if ((w->wire_events = capture_open(cfg->wire_events_pcap, &cc, err)) == NULL)
+            goto fail;
+    }
+    if (cfg->air_pcap != NULL && cfg->air_decrypted_pcap != NULL) {
         capture_config cc = {.linktype = CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP,
                              .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
                              .snaplen = cfg->capture_snaplen,
                              .ring_bytes = cfg->capture_ring_bytes,
                              .ring_files = cfg->capture_ring_files,
                              .flush_each = cfg->air_flush_each};
+        if ((w->air_dec = capture_open(cfg->air_decrypted_pcap, &cc, err)) == NULL ||
+            (w->dec = airdecrypt_create(w->air_dec, err)) == NULL)
+            goto fail;
+        for (int i = 0; i < cfg->naps; i++) {
+            const ap_config *a = &cfg->aps[i].ap;
+            if (a->passphrase != NULL && a->passphrase[0] != '\0' &&
+                airdecrypt_add_network(w->dec, a->ssid, a->passphrase, err) != SIM_OK)
+                goto fail;
+        }
+    }
+    if (cfg->air_pcap != NULL) {
+        capture_config cc = {.linktype = CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP,
+                             .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
+                             .snaplen = cfg->capture_snaplen,
+                             .ring_bytes = cfg->capture_ring_bytes,
+                             .ring_files = cfg->capture_ring_files,
+                             .flush_each = cfg->air_flush_each,
+                             .events = w->air_events,
+                             .tap = w->dec != NULL ? airdecrypt_frame : NULL,
+                             .tap_ctx = w->dec};
         w->air = capture_open(cfg->air_pcap, &cc, err);
         if (w->air == NULL)
             goto fail;
@@ -208,7 +244,8 @@ world *world_create(const world_config *cfg, sim_err *err)
                              .snaplen = cfg->capture_snaplen,
                              .ring_bytes = cfg->capture_ring_bytes,
                              .ring_files = cfg->capture_ring_files,
-                             .flush_each = cfg->wire_flush_each};
+                             .flush_each = cfg->wire_flush_each,
+                             .events = w->wire_events};
         w->wire = capture_open(cfg->wire_pcap, &cc, err);
         if (w->wire == NULL)
             goto fail;
@@ -348,6 +385,10 @@ void world_destroy(world *w)
         uplink_destroy(w->up);
     capture_close(w->air);
     capture_close(w->wire);
+    capture_close(w->air_events);
+    capture_close(w->wire_events);
+    airdecrypt_free(w->dec);
+    capture_close(w->air_dec);
     sim_destroy(w->s);
     free(w);
 }

@@ -87,6 +87,15 @@ typedef struct world_config {
     uint32_t capture_snaplen;    /* 0: whole frames */
     uint64_t capture_ring_bytes; /* 0: one unbounded file per capture */
     int capture_ring_files;      /* files kept in the ring (>= 2) */
+    /* Beside each capture, its events capture (sim/capture.h): whole copies
+     * of management (but beacons), EAPOL, DHCP and ARP frames, never a ring.
+     * NULL: none. */
+    const char *air_events_pcap;
+    const char *wire_events_pcap;
+    /* A decrypted copy of the air capture (sim/airdecrypt.h), with the air
+     * capture's snap length and ring, decrypted with the APs' passphrases
+     * as a sniffer would. NULL: none. */
+    const char *air_decrypted_pcap;
     bool lan_dhcp;            /* a DHCP server on the LAN segment (default on) */
     dhcps_config lan_dhcps;   /* pool 10.0.2.150-199, router 10.0.2.2, DNS 10.0.2.3,
                                * server 10.0.2.253, MAC 02:00:00:00:d0:e0 */

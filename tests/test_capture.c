@@ -332,7 +332,8 @@ static void test_snaplen_and_timestamps(void **state)
 
     struct pcap_file pf;
     assert_int_equal(read_pcap(OUT "cap_snap.pcap.1", &pf), 0);
-    assert_int_equal(pf.snaplen, 64);
+    /* the header's maximum: management and EAPOL frames are never cut */
+    assert_int_equal(pf.snaplen, 262144);
     assert_int_equal(pf.n, 2);
     assert_int_equal(pf.p[0].caplen, 64);
     assert_int_equal(pf.p[0].len, 200);
@@ -370,6 +371,82 @@ static void test_snaplen_and_timestamps(void **state)
 
 /* flush_each: every packet is on disk before capture_close, in a new file
  * of the ring too. */
+/* What capture_frame_kind reads, each kind from its own bytes, and a frame
+ * too short for its header read as nothing. */
+static void test_frame_kinds(void **state)
+{
+    (void)state;
+    uint8_t e[64] = {0};
+    e[12] = 0x88, e[13] = 0x8e;
+    assert_int_equal(capture_frame_kind(CAPTURE_LINKTYPE_ETHERNET, e, sizeof e), CAPTURE_KIND_EAPOL);
+    e[12] = 0x08, e[13] = 0x06;
+    assert_int_equal(capture_frame_kind(CAPTURE_LINKTYPE_ETHERNET, e, sizeof e), CAPTURE_KIND_ARP);
+    /* IPv4, IHL 5, UDP, 68 -> 67 */
+    e[12] = 0x08, e[13] = 0x00, e[14] = 0x45, e[23] = 17, e[34] = 0, e[35] = 68, e[36] = 0, e[37] = 67;
+    assert_int_equal(capture_frame_kind(CAPTURE_LINKTYPE_ETHERNET, e, sizeof e), CAPTURE_KIND_DHCP);
+    assert_int_equal(capture_frame_kind(CAPTURE_LINKTYPE_ETHERNET, e, 36), 0); /* UDP header cut */
+    e[37] = 53;
+    e[35] = 53;
+    assert_int_equal(capture_frame_kind(CAPTURE_LINKTYPE_ETHERNET, e, sizeof e), 0);
+    e[21] = 1; /* a later fragment (offset 8 bytes): no UDP header to read */
+    e[37] = 67;
+    assert_int_equal(capture_frame_kind(CAPTURE_LINKTYPE_ETHERNET, e, sizeof e), 0);
+
+    /* radiotap (8-byte header, no fields) + 802.11 */
+    uint8_t r[80] = {0};
+    r[2] = 8;
+    r[8] = 0x80; /* beacon */
+    assert_int_equal(capture_frame_kind(CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP, r, sizeof r),
+                     CAPTURE_KIND_MGMT | CAPTURE_KIND_BEACON);
+    r[8] = 0xc0; /* deauthentication */
+    assert_int_equal(capture_frame_kind(CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP, r, sizeof r), CAPTURE_KIND_MGMT);
+    assert_int_equal(capture_frame_kind(CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP, r, 8 + 23), 0);
+    r[8] = 0x08; /* data, FromDS, LLC/SNAP EAPOL */
+    r[9] = 0x02;
+    static const uint8_t snap[8] = {0xaa, 0xaa, 0x03, 0, 0, 0, 0x88, 0x8e};
+    memcpy(r + 8 + 24, snap, sizeof snap);
+    assert_int_equal(capture_frame_kind(CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP, r, sizeof r), CAPTURE_KIND_EAPOL);
+    r[8] = 0x88; /* QoS data: two more header bytes, so the SNAP is not where it was */
+    assert_int_equal(capture_frame_kind(CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP, r, sizeof r), 0);
+    r[8] = 0x08;
+    r[9] = 0x42; /* protected: unreadable */
+    assert_int_equal(capture_frame_kind(CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP, r, sizeof r), 0);
+}
+
+/* The snap length cuts data but not EAPOL or ARP; the events capture gets
+ * whole copies of those only, and stays one file while the main one rings. */
+static void test_snaplen_keeps_events_whole(void **state)
+{
+    (void)state;
+    (void)system("mkdir -p " OUT);
+    const char *path = OUT "cap_ev_main.pcap", *evp = OUT "cap_ev_events.pcap";
+    remove_ring(path, 2);
+    capture_config ec = {.linktype = CAPTURE_LINKTYPE_ETHERNET, .epoch_s = 0};
+    capture *ev = open_or_fail(evp, &ec);
+    capture_config cc = {.linktype = CAPTURE_LINKTYPE_ETHERNET, .snaplen = 32, .epoch_s = 0,
+                         .ring_bytes = 24 + 2 * (16 + 200), .ring_files = 2, .events = ev};
+    capture *c = open_or_fail(path, &cc);
+    uint8_t f[200];
+    for (uint32_t i = 0; i < 12; i++) {
+        frame(f, sizeof f, i);
+        if (i % 3 == 0)
+            f[12] = 0x88, f[13] = 0x8e; /* EAPOL */
+        capture_write(c, SIM_SEC(i), f, sizeof f);
+    }
+    capture_close(c);
+    capture_close(ev);
+    struct pcap_file pf;
+    assert_int_equal(read_pcap(path, &pf), 0);
+    for (int i = 0; i < pf.n; i++)
+        assert_int_equal(pf.p[i].caplen, seq_of(&pf.p[i]) % 3 == 0 ? 200 : 32);
+    assert_int_equal(read_pcap(evp, &pf), 0);
+    assert_int_equal(pf.n, 4); /* frames 0, 3, 6, 9: all of them, though the ring lost the first */
+    for (int i = 0; i < pf.n; i++) {
+        assert_int_equal(pf.p[i].caplen, 200);
+        assert_int_equal(seq_of(&pf.p[i]), 3 * (uint32_t)i);
+    }
+}
+
 static void test_flush_each(void **state)
 {
     (void)state;
@@ -525,6 +602,8 @@ int main(void)
         cmocka_unit_test(test_ring_keeps_newest),
         cmocka_unit_test(test_ring_variable_sizes),
         cmocka_unit_test(test_snaplen_and_timestamps),
+        cmocka_unit_test(test_frame_kinds),
+        cmocka_unit_test(test_snaplen_keeps_events_whole),
         cmocka_unit_test(test_flush_each),
         cmocka_unit_test(test_unbounded),
         cmocka_unit_test(test_bad_ring_config),
