@@ -488,8 +488,20 @@ typedef struct scn_ap {
     int max_stations;     /* associated stations (16) */
     bool hidden;          /* empty SSID in beacons */
     sim_time gtk_rekey;   /* 0 = never */
+    int network;          /* index into networks; -1 = its own network (dhcp: above) */
     int line;             /* where it was declared, for later messages */
 } scn_ap;
+
+/* A network several APs share (world.networks): a LAN with its router and
+ * one DHCP server. Addresses in host order. */
+typedef struct scn_network {
+    char name[32];
+    uint32_t pool_start, pool_end;
+    uint32_t netmask;
+    uint32_t router;
+    sim_time lease;
+    int line;
+} scn_network;
 
 /* A device: world.device (one, named "cam") or an entry of world.devices. */
 typedef struct scn_device {
@@ -684,6 +696,8 @@ typedef struct scenario {
     scn_pos monitor;
     scn_ap aps[SCN_MAX_APS];
     int naps;
+    scn_network networks[SCN_MAX_APS];
+    int nnetworks;
     char forwards[SCN_MAX_FORWARDS][80]; /* port forwards, QEMU hostfwd syntax */
     int nforwards;
     scn_device devices[SCN_MAX_DEVICES];
@@ -715,6 +729,10 @@ scenario *scn_parse(const char *path, const char *text, size_t len, sim_err *err
 void scn_free(scenario *s);
 
 const char *scn_fault_name(scn_fault_kind k);
+/* The pool AP i's own network hands out (its dhcp.pool, else the default
+ * of sim/world.h: .15-.99 of 10.0.2.0/24 for AP 0, of 10.0.(2+i).0/24 for
+ * AP i); meaningless for an AP on a shared network. Host order. */
+void scn_ap_pool(const scenario *s, int i, uint32_t *start, uint32_t *end);
 /* IEEE 802.11 reason codes (9.4.1.7) and status codes (9.4.1.9) by the
  * names hostapd gives them (lower case, WLAN_REASON_ / WLAN_STATUS_ cut)
  * or a short alias; -1 when unknown. */
