@@ -1437,6 +1437,7 @@ static int scn_check_networks(scn_ctx *c, const scn_node *nets_node, const scn_n
         uint32_t a, b;
         const scn_node *node;
         char what[64];
+        char path[48];
     } pools[2 * SCN_MAX_APS];
     int n = 0;
     const scn_node *e = nets_node != NULL ? nets_node->first : NULL;
@@ -1450,24 +1451,27 @@ static int scn_check_networks(scn_ctx *c, const scn_node *nets_node, const scn_n
         pools[n].a = s->networks[i].pool_start;
         pools[n].b = s->networks[i].pool_end;
         pools[n].node = scn_child(e, "pool");
-        snprintf(pools[n++].what, sizeof pools[0].what, "network %s's", s->networks[i].name);
+        snprintf(pools[n].path, sizeof pools[0].path, "world.networks[%d].pool", i);
+        snprintf(pools[n++].what, sizeof pools[0].what, "network %s", s->networks[i].name);
     }
     e = aps_node->first;
     for (int i = 0; i < s->naps; i++, e = e->next) {
         if (s->aps[i].network >= 0)
             continue;
         scn_ap_pool(s, i, &pools[n].a, &pools[n].b);
-        const scn_node *d = scn_child(e, "dhcp");
-        pools[n].node = d != NULL && scn_child(d, "pool") != NULL ? scn_child(d, "pool") : e;
-        snprintf(pools[n++].what, sizeof pools[0].what, "AP %s's own", s->aps[i].name);
+        bool given = s->aps[i].pool_start != 0;
+        pools[n].node = given ? scn_child(scn_child(e, "dhcp"), "pool") : e;
+        snprintf(pools[n].path, sizeof pools[0].path, given ? "world.aps[%d].dhcp.pool" : "world.aps[%d]", i);
+        snprintf(pools[n++].what, sizeof pools[0].what, given ? "AP %s's own network" : "AP %s's own network (its default)",
+                 s->aps[i].name);
     }
     for (int i = 1; i < n; i++)
         for (int k = 0; k < i; k++)
             if (pools[i].a <= pools[k].b && pools[k].a <= pools[i].b)
                 return scn_fail(c, pools[i].node,
-                                "world: the DHCP pool %u.%u.%u.%u-%u.%u.%u.%u of %s network overlaps %s (line %d), "
+                                "%s: the DHCP pool %u.%u.%u.%u-%u.%u.%u.%u of %s overlaps the pool of %s (line %d), "
                                 "so two servers could hand one address to two devices; put APs that share a LAN "
-                                "on one network (world.networks) or give the pools apart",
+                                "on one network (world.networks) or give the pools apart", pools[i].path,
                                 pools[i].a >> 24, pools[i].a >> 16 & 255, pools[i].a >> 8 & 255, pools[i].a & 255,
                                 pools[i].b >> 24, pools[i].b >> 16 & 255, pools[i].b >> 8 & 255, pools[i].b & 255,
                                 pools[i].what, pools[k].what, pools[k].node->line);
