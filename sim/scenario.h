@@ -25,6 +25,12 @@
  *                                   # frame it cannot hear there is not written, and the
  *                                   # radiotap signal is what it receives there
  *   world:
+ *     networks:                     # optional, 0..8: LANs that several APs share ("Networks")
+ *       - name: home                # required, unique
+ *         pool: [10.0.2.15, 10.0.2.99]   # required; checked as a moved pool is
+ *         netmask: 255.255.255.0    # (255.255.255.0)
+ *         router: 10.0.2.2          # (10.0.2.2 on 10.0.2.0/24, else the subnet's first address)
+ *         lease: 1h                 # (1h) >= 1s, whole seconds
  *     aps:                          # 1..8 entries
  *       - name: ap1                 # required, unique
  *         ssid: camnet              # required, 1..32 bytes
@@ -40,9 +46,10 @@
  *                                   #   wildcard SSID go unanswered; directed ones are answered
  *         gtk_rekey: 10m            # (never) group rekey period, whole seconds, WPA2 only
  *                                   #   (hostapd's wpa_group_rekey): see "Group rekeying" below
- *         dhcp:                     # optional
+ *         network: home             # (its own network) a name from world.networks; then no dhcp:
+ *         dhcp:                     # optional: its own network's server
  *           lease: 1h               # (1h) >= 1s
- *           pool: [10.0.2.15, 10.0.2.99]
+ *           pool: [10.0.2.15, 10.0.2.99]   # (ap 0: 10.0.2.15-99; ap n: 10.0.(2+n).15-99)
  *     device:                       # the one device, named "cam" (or use devices:)
  *       position: [0, 0]            # ([0, 0])
  *       tx_power: 20                # (20)
@@ -206,6 +213,30 @@
  * WLAN_REASON_GROUP_KEY_UPDATE_TIMEOUT). The chip's supplicant answers
  * message 1 and keeps both GTKs; group_key_miss makes it ignore it.
  *
+ * Networks. A network is a LAN with its router and one DHCP server, behind
+ * the same uplink. An AP without network: is its own network (a home
+ * router): its server hands out its dhcp.pool, or by default .15-.99 of
+ * 10.0.2.0/24 for the first AP and of 10.0.(2+n).0/24 for AP n (router .2,
+ * server .254, DNS 10.0.2.3), so two devices on two APs never get one
+ * address; a dhcp.pool given on an AP is on 10.0.2.0/24's router 10.0.2.2 as
+ * before. APs that name one network share its server (trace component: the
+ * network's name; address: the highest host address outside pool and
+ * router), so a station that roams between them keeps its lease; an
+ * ap_reboot of one of them leaves that server's leases alone (keep_leases
+ * is for an AP's own network), a dhcp fault on one of them acts on it. A
+ * network's pool is checked as a moved pool is (below). Refused: pools
+ * that share an address (networks' and APs' own, defaults included), a
+ * network no AP is on, an unknown network name, network: with dhcp:. The
+ * uplink answers ARP for every router outside 10.0.2.0/24 (uplink.h).
+ *
+ * Roaming. With several APs of one SSID the chip joins the strongest, and
+ * while joined it roams by itself (radio_model/radio.h, "Roaming"): below a
+ * mean beacon signal of -75 dBm (Broadcom's roam_trigger) it scans every
+ * 10 s and moves to an AP with the same SSID and security at least 20 dB
+ * stronger (roam_delta): authentication, Reassociation Request, a new 4-way
+ * handshake. The firmware sees no link change; the AP's sta_authorized
+ * after the handshake moves associated_with's evidence to the new AP.
+ *
  * Moving a network (a dhcp pool, cable_move). A pool moved without router
  * keeps the router its server had (at first the uplink's gateway 10.0.2.2;
  * the timeline is followed in time order), which must then lie in the new
@@ -302,7 +333,8 @@
  *     handshake, or the Ethernet PHY's link up) and then got a lease (a DHCP
  *     ACK with a lease for its MAC from a server of the rig);
  *   - a loss: while online, the first of: the chip's link down (beacon loss,
- *     deauthentication), a deauthentication or disassociation by the AP, the AP switched off,
+ *     deauthentication), a deauthentication or disassociation by the AP it
+ *     is associated with (not one it roamed away from), the AP switched off,
  *     the radio wedged (frames or both), the PHY's link down, a DHCP NAK or
  *     lease expiry for the device, a status poll returning something else
  *     than the connected value, or the firmware's own leave or power-down;
@@ -427,9 +459,10 @@
  *       wifi_link_status) in the whole run returned S.
  *   associated_with: AP [at: T | after: ENTRY] [within: D]   the device was
  *       associated with AP — from the AP's authorization of the device's MAC
- *       after the 4-way handshake until the next loss that ends the
- *       association (the chip's link down, a deauthentication, that AP
- *       switched off, a wedge, the firmware's leave or power-down) — at time
+ *       after the 4-way handshake until another AP authorizes it (a roam)
+ *       or the next loss that ends the association (the chip's link down, a
+ *       deauthentication by that AP, that AP switched off, a wedge, the
+ *       firmware's leave or power-down) — at time
  *       T (at the end of entry ENTRY, each occurrence; at the end of the run
  *       when neither is given), or at some moment in [T, T + D] with within.
  *   drops: n | {min, max}   the number of losses (see above) the rig saw.
