@@ -798,13 +798,16 @@ int dot11_build_assoc_req(uint8_t *buf, size_t cap, const struct dot11_mgmt_hdr 
         (p->rsn && check_rsn(p->rsn) != DOT11_OK))
         return DOT11_E_INVAL;
     wr_init(&w, buf, cap);
-    rc = wr_mgmt_hdr(&w, h, DOT11_STYPE_ASSOC_REQ);
+    rc = wr_mgmt_hdr(&w, h, p->current_ap ? DOT11_STYPE_REASSOC_REQ : DOT11_STYPE_ASSOC_REQ);
     if (rc != DOT11_OK)
         return rc;
     /* 9.3.3.6: Capability, Listen Interval, SSID, Supported Rates,
-     * Extended Supported Rates, ..., RSN */
+     * Extended Supported Rates, ..., RSN; 9.3.3.8: a Reassociation Request
+     * has the Current AP address after the Listen Interval. */
     wr_le16(&w, capability_for(p->capability, p->rsn));
     wr_le16(&w, p->listen_interval);
+    if (p->current_ap)
+        wr_bytes(&w, p->current_ap, DOT11_ADDR_LEN);
     wr_ie(&w, DOT11_EID_SSID, p->ssid, p->ssid_len);
     wr_supp_rates(&w, p->rates, p->n_rates);
     wr_ext_supp_rates(&w, p->rates, p->n_rates);

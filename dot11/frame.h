@@ -322,6 +322,8 @@ struct dot11_assoc_req_params {
     const struct dot11_rsn *rsn; /* NULL: no RSN element */
     const uint8_t *extra_ies;
     size_t extra_ies_len;
+    const uint8_t *current_ap;   /* non-NULL: a Reassociation Request (9.3.3.8) naming the AP the
+                                  * station is associated with */
 };
 
 int dot11_build_beacon(uint8_t *buf, size_t cap, const struct dot11_mgmt_hdr *h,

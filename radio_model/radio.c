@@ -23,6 +23,14 @@
  *   JOINED
  *   IDLE           rejoin timer (after a link loss)    JOIN_SCAN, one pass; a failure is silent and
  *                                                      re-arms the timer (roam_period_ms)
+ *   JOINED         beacon, mean RSSI < roam_trigger,   roam scan: SCANNING (host not told), back to
+ *                  last roam scan >= roam_period ago   JOINED when no BSS is roam_delta stronger
+ *   SCANNING       roam scan done, a better BSS        AUTHENTICATING it, then Reassociation Request
+ *   (roam)                                             (11.3.5.4), HANDSHAKE, JOINED: host link stays up
+ *   AUTH., ASSOC.  roam refused / unanswered           back to the old BSS: JOINED
+ *   (roam)
+ *   HANDSHAKE      roam's handshake fails              link lost: IDLE, status JOIN, rejoin timer
+ *   (roam)
  *   any but OFF    radio_leave                         Deauthentication reason 3: IDLE (DOWN)
  *   any            radio_power(off)                    OFF (silent: nothing sent)
  *
@@ -115,6 +123,13 @@ struct radio {
     sim_timer_id roam_timer; /* the chip's next rejoin attempt after a link loss */
     bool roaming;            /* the chip's own rejoin after a link loss is under way */
     sim_time roam_next;      /* earliest start of the next rejoin attempt */
+
+    /* roaming while joined (radio.h "Roaming") */
+    bool roam_scan;          /* the SCANNING state is the chip's roam scan, not the host's */
+    bool roam_active;        /* authenticating, reassociating or keying with a new BSS */
+    struct bss roam_prev;    /* the BSS the roam left (to go back to, and Current AP) */
+    sim_time roam_scan_next; /* earliest next roam scan */
+    double rssi_avg;         /* running mean of the BSS's beacon RSSI */
 
     /* scanning (host scan and join scan) */
     radio_scan_opts scan_opts;
@@ -335,6 +350,8 @@ void radio_config_default(radio_config *c)
     c->handshake_timeout_ms = 2500;
     c->eap_timeout_ms = 30000;
     c->roam_period_ms = 10000;
+    c->roam_trigger_dbm = -75; /* brcmfmac WL_ROAM_TRIGGER_LEVEL (radio.h) */
+    c->roam_delta_db = 20;     /* brcmfmac WL_ROAM_DELTA */
     c->join_scan_passes = 2;
     c->badauth_retries = 1;
     c->dwell_active_ms = 40;
@@ -512,6 +529,8 @@ int radio_power(radio *r, bool on)
     bool was_joined = radio_joined(r);
     cancel_all(r);
     roam_cancel(r);
+    r->roam_active = false;
+    r->roam_scan = false;
     wipe_keys(r);
     r->air.set_enabled(r->air.ctx, false);
     set_state(r, ST_OFF);
@@ -620,7 +639,7 @@ static void record_bss(radio *r, const struct bss *b)
     }
     if (r->nseen < MAX_SEEN)
         r->seen[r->nseen++] = *b;
-    if (r->state == ST_SCANNING && r->host.scan_result) {
+    if (r->state == ST_SCANNING && !r->roam_scan && r->host.scan_result) {
         radio_scan_result res;
         memset(&res, 0, sizeof res);
         res.ssid_len = b->ssid_len;
@@ -635,6 +654,7 @@ static void record_bss(radio *r, const struct bss *b)
 }
 
 static void start_auth(radio *r);
+static void roam_scan_done(radio *r);
 static void join_failed(radio *r, int status, const char *why);
 static void join_restart(radio *r);
 static void state_cleared(radio *r, const char *why, int reason);
@@ -647,6 +667,10 @@ static void scan_dwell_done(void *arg)
     if (r->single_channel == 0 && r->chan_idx + 1 < r->cfg.nchannels) {
         r->chan_idx++;
         scan_channel(r);
+        return;
+    }
+    if (r->state == ST_SCANNING && r->roam_scan) {
+        roam_scan_done(r);
         return;
     }
     if (r->state == ST_SCANNING) {
@@ -874,6 +898,7 @@ static void send_assoc(radio *r)
         .rates = sta_rates,
         .n_rates = sizeof sta_rates,
         .rsn = r->join.auth != RADIO_AUTH_OPEN ? &rsn : NULL,
+        .current_ap = r->roam_active ? r->roam_prev.bssid : NULL,
     };
     if (p.rsn != NULL) {
         int n = dot11_rsn_build(r->rsne, sizeof r->rsne, &rsn);
@@ -910,6 +935,10 @@ static void handshake_timeout(void *arg)
     radio *r = arg;
     r->timer = 0;
     trace_state(r, SIM_LOG_INFO, "4way_timeout", "waiting_for", r->have_ptk ? "3" : "1");
+    if (r->roam_active) {
+        join_failed(r, RADIO_LINK_JOIN, "4-way handshake timeout after a reassociation");
+        return;
+    }
     cancel_all(r);
     wipe_keys(r);
     roam_cancel(r);
@@ -918,8 +947,14 @@ static void handshake_timeout(void *arg)
     join_restart(r);
 }
 
+static void roam_done(radio *r);
+
 static void link_established(radio *r)
 {
+    if (r->roam_active) {
+        roam_done(r);
+        return;
+    }
     cancel_timer(r);
     if (r->roaming)
         trace_state(r, SIM_LOG_INFO, "rejoined", NULL, NULL);
@@ -928,6 +963,8 @@ static void link_established(radio *r)
     r->last_result = RADIO_LINK_JOIN;
     r->stats.joins++;
     r->last_beacon = sim_now(r->s);
+    r->rssi_avg = r->target.rssi;
+    r->roam_scan_next = 0;
     loss_rearm(r);
     char b[18];
     mac_str(r->target.bssid, b);
@@ -940,8 +977,14 @@ static void link_established(radio *r)
         r->host.link_up(r->host.ctx);
 }
 
+static void roam_failed(radio *r, int status, const char *why);
+
 static void join_failed(radio *r, int status, const char *why)
 {
+    if (r->roam_active) {
+        roam_failed(r, status, why);
+        return;
+    }
     cancel_all(r);
     wipe_keys(r);
     if (status == RADIO_LINK_BADAUTH) {
@@ -1077,11 +1120,12 @@ int radio_join(radio *r, const radio_join_params *p)
     if (r->state == ST_JOINED || r->state == ST_HANDSHAKE || r->state == ST_ASSOCIATING) {
         /* A new join leaves the current BSS first, as cyw43 does. */
         send_deauth(r, r->target.bssid, DOT11_REASON_LEAVING_NETWORK_DEAUTH);
-        if (r->state == ST_JOINED)
+        if (radio_joined(r))
             defer_link_down(r);
     }
     cancel_all(r);
     roam_cancel(r);
+    r->roam_active = false;
     wipe_keys(r);
     r->join = *p;
     r->join.passphrase[63] = '\0';
@@ -1124,6 +1168,8 @@ int radio_leave(radio *r)
         send_deauth(r, r->target.bssid, DOT11_REASON_LEAVING_NETWORK_DEAUTH);
     cancel_all(r);
     roam_cancel(r); /* the host's leave is what ends the chip's own rejoin */
+    r->roam_active = false;
+    r->roam_scan = false;
     wipe_keys(r);
     set_state(r, ST_IDLE);
     /* cyw43_wifi_leave: WLC_DISASSOC, whose CYW43_EV_DISASSOC zeroes the
@@ -1144,7 +1190,8 @@ int radio_link_status(const radio *r)
 
 bool radio_joined(const radio *r)
 {
-    return r->state == ST_JOINED || (r->state == ST_SCANNING && r->after_scan == ST_JOINED);
+    return r->state == ST_JOINED || (r->state == ST_SCANNING && r->after_scan == ST_JOINED) ||
+           (r->roam_active && r->state >= ST_AUTHENTICATING && r->state <= ST_HANDSHAKE);
 }
 
 bool radio_joining(const radio *r)
@@ -1189,6 +1236,8 @@ static void link_ended(radio *r, const char *why, int reason, bool keep)
     bool was_joined = radio_joined(r);
     cancel_all(r);
     wipe_keys(r);
+    r->roam_active = false;
+    r->roam_scan = false;
     set_state(r, ST_IDLE);
     r->last_result = keep ? RADIO_LINK_JOIN : RADIO_LINK_DOWN;
     if (was_joined)
@@ -1597,8 +1646,8 @@ int radio_send_ethernet(radio *r, const uint8_t *eth, size_t len)
     struct dot11_ether e;
     if (eth == NULL || dot11_ether_parse(eth, len, &e) != 0 || e.payload_len > 2304 - 8)
         return RADIO_EINVAL;
-    if (r->state == ST_SCANNING)
-        return RADIO_EIO; /* off channel: a real chip would queue; we drop and say so */
+    if (r->state == ST_SCANNING || r->roam_active)
+        return RADIO_EIO; /* off channel or roaming: a real chip would queue; we drop and say so */
     if (frames_hung(r)) {
         /* The host interface took the frame; the hung frame path loses it,
          * so the host has no way to know. */
@@ -1679,6 +1728,123 @@ static void handle_data(radio *r, const struct dot11_hdr *h, const uint8_t *fram
         r->host.rx_ethernet(r->host.ctx, eth, (size_t)n);
 }
 
+/* ---- roaming while joined (radio.h "Roaming") ------------------------------- */
+
+/* A beacon of the BSS while joined: the mean moves, and a mean below the
+ * trigger starts a roam scan, at most once a roam_period. */
+static void roam_check(radio *r, double rssi)
+{
+    r->rssi_avg += (rssi - r->rssi_avg) / 8;
+    if (r->cfg.roam_off || r->join.has_bssid || r->wedge != RADIO_WEDGE_NONE ||
+        r->rssi_avg >= r->cfg.roam_trigger_dbm)
+        return;
+    sim_time now = sim_now(r->s);
+    if (now < r->roam_scan_next)
+        return;
+    r->roam_scan_next = now + SIM_MS(r->cfg.roam_period_ms);
+    r->stats.roam_scans++;
+    sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "roam_scan");
+    sim_trace_int(t, "rssi", (int64_t)(r->rssi_avg < 0 ? r->rssi_avg - 0.5 : r->rssi_avg + 0.5));
+    sim_trace_int(t, "trigger", r->cfg.roam_trigger_dbm);
+    sim_trace_end(t);
+    sim_cancel(r->s, r->loss_timer);
+    r->loss_timer = 0;
+    r->after_scan = ST_JOINED;
+    r->roam_scan = true;
+    radio_scan_opts o;
+    memset(&o, 0, sizeof o);
+    o.ssid_len = r->join.ssid_len;
+    memcpy(o.ssid, r->join.ssid, r->join.ssid_len);
+    scan_begin(r, &o, ST_SCANNING, 0);
+}
+
+/* Back on the BSS the chip is associated with, as after a host scan. */
+static void roam_back(radio *r)
+{
+    tune(r, r->target.channel);
+    r->last_beacon = sim_now(r->s);
+    set_state(r, ST_JOINED);
+    loss_rearm(r);
+}
+
+static void roam_scan_done(radio *r)
+{
+    r->roam_scan = false;
+    bool wpa2 = r->join.auth == RADIO_AUTH_WPA2_PSK;
+    int best = -1;
+    for (int i = 0; i < r->nseen; i++) {
+        const struct bss *b = &r->seen[i];
+        if (b->ssid_len != r->join.ssid_len || memcmp(b->ssid, r->join.ssid, b->ssid_len) != 0 ||
+            memcmp(b->bssid, r->target.bssid, 6) == 0 || b->wpa2 != wpa2)
+            continue;
+        if (b->rssi < r->rssi_avg + r->cfg.roam_delta_db)
+            continue;
+        if (best < 0 || b->rssi > r->seen[best].rssi)
+            best = i;
+    }
+    if (best < 0) {
+        trace_int(r, SIM_LOG_INFO, "roam_none", "heard", r->nseen);
+        roam_back(r);
+        return;
+    }
+    char from[18], to[18];
+    mac_str(r->target.bssid, from);
+    mac_str(r->seen[best].bssid, to);
+    sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "roam_start");
+    sim_trace_str(t, "from", from);
+    sim_trace_str(t, "to", to);
+    sim_trace_int(t, "rssi", (int64_t)(r->rssi_avg < 0 ? r->rssi_avg - 0.5 : r->rssi_avg + 0.5));
+    sim_trace_int(t, "candidate_rssi", (int64_t)(r->seen[best].rssi < 0 ? r->seen[best].rssi - 0.5 : r->seen[best].rssi + 0.5));
+    sim_trace_end(t);
+    r->roam_prev = r->target;
+    r->roam_active = true;
+    r->target = r->seen[best];
+    tune(r, r->target.channel);
+    start_auth(r);
+}
+
+/* The new BSS's handshake is done (or its reassociation, on an open
+ * network): the host's link never went down. */
+static void roam_done(radio *r)
+{
+    cancel_timer(r);
+    r->roam_active = false;
+    set_state(r, ST_JOINED);
+    r->last_result = RADIO_LINK_JOIN;
+    r->stats.roams++;
+    r->last_beacon = sim_now(r->s);
+    r->rssi_avg = r->target.rssi;
+    r->roam_scan_next = sim_now(r->s) + SIM_MS(r->cfg.roam_period_ms);
+    loss_rearm(r);
+    char from[18], to[18];
+    mac_str(r->roam_prev.bssid, from);
+    mac_str(r->target.bssid, to);
+    sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "roamed");
+    sim_trace_str(t, "from", from);
+    sim_trace_str(t, "to", to);
+    sim_trace_int(t, "aid", r->aid);
+    sim_trace_end(t);
+}
+
+/* Before the reassociation succeeded the old association stands: back to
+ * it. After (the handshake failed) the old one is gone and so is the new:
+ * a link loss, and the chip's own rejoin. */
+static void roam_failed(radio *r, int status, const char *why)
+{
+    sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_INFO, r->name, "roam_failed");
+    sim_trace_int(t, "status", status);
+    sim_trace_str(t, "why", why);
+    sim_trace_end(t);
+    if (r->state == ST_AUTHENTICATING || r->state == ST_ASSOCIATING) {
+        cancel_timer(r);
+        r->roam_active = false;
+        r->target = r->roam_prev;
+        roam_back(r);
+        return;
+    }
+    link_lost(r, why, -1);
+}
+
 /* ---- management ------------------------------------------------------------ */
 
 static void handle_bss_frame(radio *r, const struct dot11_mgmt *m, const dot11_rx_info *info)
@@ -1730,8 +1896,10 @@ static void handle_bss_frame(radio *r, const struct dot11_mgmt *m, const dot11_r
         r->last_beacon = sim_now(r->s);
         if (b.beacon_interval)
             r->target.beacon_interval = b.beacon_interval;
-        if (r->state == ST_JOINED)
+        if (r->state == ST_JOINED) {
             loss_rearm(r);
+            roam_check(r, info->rssi_dbm);
+        }
     }
 }
 
@@ -1961,7 +2129,10 @@ static void handle_mgmt(radio *r, const uint8_t *frame, size_t len, const dot11_
         send_assoc(r);
         return;
     case DOT11_STYPE_ASSOC_RESP:
-        if (r->state != ST_ASSOCIATING || !from_target)
+    case DOT11_STYPE_REASSOC_RESP:
+        /* a roam reassociates (11.3.5.4); a join associates */
+        if (r->state != ST_ASSOCIATING || !from_target ||
+            (m.hdr.subtype == DOT11_STYPE_REASSOC_RESP) != r->roam_active)
             return;
         cancel_timer(r);
         if (m.u.assoc_resp.status != DOT11_STATUS_SUCCESS) {
@@ -1971,6 +2142,8 @@ static void handle_mgmt(radio *r, const uint8_t *frame, size_t len, const dot11_
             return;
         }
         r->aid = m.u.assoc_resp.aid;
+        if (r->roam_active)
+            wipe_keys(r); /* the old BSS's PTK and GTKs end with the reassociation (11.3.5.4) */
         if (r->join.auth == RADIO_AUTH_OPEN) {
             link_established(r);
             return;

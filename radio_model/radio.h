@@ -44,6 +44,33 @@
  * BADAUTH until the next good authentication. A leave or a join by the
  * host, or a power-off, ends it.
  *
+ * Roaming (the chip firmware's, never the host's): while joined, the chip
+ * keeps a running mean of the beacon RSSI of its BSS (weight 1/8 to each
+ * new beacon). When it is below roam_trigger_dbm, at most once every
+ * roam_period_ms, the chip scans every channel for its SSID (away from its
+ * channel as for a host scan; the host sees no scan) and, if a BSS with the
+ * same SSID and security is at least roam_delta_db stronger than the mean,
+ * moves there: Open System authentication, a Reassociation Request naming
+ * the current AP (802.11-2016 11.3.5.4), and a new 4-way handshake with a
+ * new PTK, with the same join parameters (SSID, passphrase, PMK). The
+ * defaults are Broadcom's: brcmfmac (Linux, drivers/net/wireless/broadcom/
+ * brcm80211/brcmfmac/cfg80211.h) writes the "roam_trigger" iovar as
+ * WL_ROAM_TRIGGER_LEVEL -75 dBm and "roam_delta" as WL_ROAM_DELTA 20 dB;
+ * bcmdhd's DEFAULT_ROAM_TRIGGER_VALUE is -75 dBm too. The cyw43-driver sets
+ * neither, so the firmware's own defaults apply. The host's view: the link
+ * stays up (radio_joined) throughout; no link_down, no new link_up. In the
+ * cyw43-driver a roam's events change nothing the host reads: there is no
+ * handler for WLC_E_ROAM, a STA link-up event only sets a bit of
+ * wifi_join_state, and a KEYED PSK_SUP event re-raises a link that is up
+ * already (cyw43_ctrl.c, cyw43_cb_process_async_event). Frames the host
+ * sends during the roam's scan, authentication, reassociation and
+ * handshake are dropped (RADIO_EIO), as in a host scan. A roam whose
+ * authentication or reassociation fails returns to the old BSS, which
+ * never saw it leave; one whose handshake fails is a link loss (link_down,
+ * then the chip's own rejoin). Traced: "roam_scan" (rssi, trigger),
+ * "roam_start" (from, to, rssi, candidate_rssi), "roamed" (from, to, aid),
+ * "roam_none" (the scan found no better BSS), "roam_failed" (status, why).
+ *
  * Rates: management frames and EAPOL to the BSS at the lowest rate of its
  * BSSBasicRateSet (as mac80211 sends them), data at data_rate.
  *
@@ -159,7 +186,11 @@ typedef struct radio_config {
                                   * (IEEE 802.1X-2004 8.2.11.1.2 authPeriod) */
     int join_scan_passes;        /* default 2 */
     int badauth_retries;         /* whole-join retries after a failed handshake; default 1 */
-    uint32_t roam_period_ms;     /* the chip's rejoin attempts after a link loss; default 10000 */
+    uint32_t roam_period_ms;     /* the chip's rejoin attempts after a link loss, and its roam
+                                  * scans while the signal stays below roam_trigger; default 10000 */
+    int roam_trigger_dbm;        /* roam scan below this averaged beacon RSSI; default -75 */
+    int roam_delta_db;           /* a roam candidate must be this much stronger; default 20 */
+    bool roam_off;               /* no roaming (Broadcom's roam_off iovar); default false */
     uint16_t dwell_active_ms;    /* default 40 */
     uint16_t dwell_passive_ms;   /* default 110 */
     uint8_t channels[14];        /* scanned channels; default 1..13 */
@@ -264,6 +295,7 @@ void radio_set_group_key_miss(radio *r, bool on);
 
 typedef struct radio_stats {
     uint64_t tx_data, rx_data, rx_dropped, beacons_rx, pmk_computed, pmk_cache_hits, joins, link_losses;
+    uint64_t roam_scans, roams; /* the chip's own roam scans and completed roams */
     /* Frames that a FRAMES wedge kept off the air / from the host (received
      * ones counted only when addressed to this station or a group). */
     uint64_t wedge_tx_dropped, wedge_rx_dropped;

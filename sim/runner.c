@@ -232,9 +232,11 @@ static void fault_start_cb(void *arg)
     switch (f->kind) {
     case SCN_F_AP_REBOOT:
         /* The AP goes silent and forgets its stations; its DHCP server keeps
-         * its leases only if told to (a reboot usually loses them). */
+         * its leases only if told to (a reboot usually loses them). A
+         * shared network's server is the LAN's router, not the AP's: an
+         * AP's reboot leaves it alone. */
         ap_set_enabled(world_ap(w, f->ap), false);
-        if (!f->keep_leases && world_dhcps(w, f->ap) != NULL)
+        if (!f->keep_leases && r->s->aps[f->ap].network < 0 && world_dhcps(w, f->ap) != NULL)
             dhcps_forget_leases(world_dhcps(w, f->ap));
         sim_at(s, fe->end, fault_end_cb, fe);
         break;
@@ -1394,6 +1396,22 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     world_config wc;
     world_config_default(&wc);
     wc.seed = out->seed;
+    /* Shared networks (world.networks): one DHCP server each, named after
+     * the network in the trace; its server address is the highest host
+     * address outside the pool and the router. */
+    for (int i = 0; i < s->nnetworks; i++) {
+        const scn_network *sn = &s->networks[i];
+        world_network_config *nc = &wc.nets[world_add_network(&wc, sn->name)];
+        uint32_t sub = sn->pool_start & sn->netmask, h = (sub | ~sn->netmask) - 1;
+        while (h > sub && (h == sn->router || (h >= sn->pool_start && h <= sn->pool_end)))
+            h--;
+        nc->dhcps.pool_start = sn->pool_start;
+        nc->dhcps.pool_end = sn->pool_end;
+        nc->dhcps.netmask = sn->netmask;
+        nc->dhcps.router = sn->router;
+        nc->dhcps.server_ip = h;
+        nc->dhcps.lease_s = (uint32_t)(sn->lease / SIM_SEC(1));
+    }
     for (int i = 0; i < s->naps; i++) {
         const scn_ap *a = &s->aps[i];
         world_ap_config *ac = world_add_ap(&wc, a->name, a->ssid, a->passphrase[0] ? a->passphrase : NULL,
@@ -1403,9 +1421,13 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         if (a->lease > 0)
             ac->dhcps.lease_s = (uint32_t)(a->lease / SIM_SEC(1));
         if (a->pool_start != 0) {
+            /* a pool given on the AP: on the uplink's network, as it always was */
             ac->dhcps.pool_start = a->pool_start;
             ac->dhcps.pool_end = a->pool_end;
+            ac->dhcps.router = 0x0a000202u;
+            ac->dhcps.server_ip = 0x0a0002feu;
         }
+        ac->network = a->network;
         ac->ap.max_stations = a->max_stations;
         ac->ap.hidden = a->hidden;
         ac->ap.gtk_rekey_s = (uint32_t)(a->gtk_rekey / SIM_SEC(1));
@@ -1541,9 +1563,12 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
                              .only_device = runner_device_count(s) == 1};
         for (int i = 0; i < s->naps; i++) {
             vc.aps[vc.naps++] = wc.aps[i].ap.name;
-            if (wc.aps[i].dhcp)
+            if (wc.aps[i].network < 0 && wc.aps[i].dhcp)
                 vc.dhcp[vc.ndhcp++] = wc.aps[i].dhcps.name ? wc.aps[i].dhcps.name : "dhcp";
         }
+        for (int i = 0; i < wc.nnets; i++)
+            if (wc.nets[i].dhcp)
+                vc.dhcp[vc.ndhcp++] = wc.nets[i].dhcps.name;
         if (world_lan_dhcps(w) != NULL)
             vc.dhcp[vc.ndhcp++] = wc.lan_dhcps.name;
         radio_get_mac(world_device_radio(w, d), vc.macs[vc.nmacs++]);

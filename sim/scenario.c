@@ -1232,13 +1232,31 @@ static int scn_pool(scn_ctx *c, const scn_node *n, const char *path, uint32_t *s
 static int scn_do_ap(scn_ctx *c, const scn_node *n, const char *path, scn_ap *ap)
 {
     static const char *const keys[] = {"name",     "ssid", "passphrase",   "channel",   "position", "tx_power",
-                                       "dhcp",     "max_stations", "hidden", "gtk_rekey", NULL};
-    const scn_node *v[10];
+                                       "dhcp",     "max_stations", "hidden", "gtk_rekey", "network", NULL};
+    const scn_node *v[11];
     char p[SCN_PATH];
     int rc = scn_fields(c, n, path, "", keys, v);
     if (rc != 0)
         return rc;
     ap->line = n->line;
+    ap->network = -1;
+    if (v[10] != NULL) {
+        scn_path(p, path, "network");
+        const scenario *s = c->s;
+        char names[SCN_MAX_APS * 34] = "";
+        size_t len = 0;
+        for (int i = 0; i < s->nnetworks; i++) {
+            if (v[10]->type == SCN_N_SCALAR && strcmp(s->networks[i].name, v[10]->text) == 0)
+                ap->network = i;
+            len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "", s->networks[i].name);
+        }
+        if (ap->network < 0)
+            return scn_fail(c, v[10], "%s: no network named '%s' in world.networks (%s)", p,
+                            v[10]->type == SCN_N_SCALAR ? v[10]->text : "?", s->nnetworks ? names : "there is none");
+        if (v[6] != NULL)
+            return scn_fail(c, v[6], "%s.dhcp: the AP is on network %s, whose DHCP server is set in "
+                                     "world.networks (line %d)", path, v[10]->text, s->networks[ap->network].line);
+    }
     ap->channel = 6;
     ap->tx_power_dbm = 20;
     ap->lease = SIM_SEC(3600);
@@ -1400,15 +1418,161 @@ static int scn_device_ref(scn_ctx *c, const scn_node *n, const char *path, int *
     return scn_name_ref(c, n, path, names, s->ndevices, "the name of a device in world.devices", "device", "", out);
 }
 
+#define SCN_UPLINK_NET 0x0a000200u  /* slirp's network, 10.0.2.0/24 */
+#define SCN_UPLINK_MASK 0xffffff00u
+#define SCN_UPLINK_GW 0x0a000202u   /* slirp's gateway */
+
+static int scn_moved_pool(scn_ctx *c, const char *path, const scn_node *pool, const scn_node *mask,
+                          const scn_node *router, scn_fault *f);
+
+/* One entry of world.networks: a pool (required), netmask, router (on the
+ * uplink's 10.0.2.0/24 its gateway .2, else the subnet's first address),
+ * lease; checked as a moved pool is (what the uplink can serve). */
+static int scn_do_network(scn_ctx *c, const scn_node *n, const char *path, scn_network *net)
+{
+    static const char *const keys[] = {"name", "pool", "netmask", "router", "lease", NULL};
+    const scn_node *v[5];
+    char p[SCN_PATH];
+    int rc = scn_fields(c, n, path, "", keys, v);
+    if (rc != 0)
+        return rc;
+    net->line = n->line;
+    net->lease = SIM_SEC(3600);
+    if (v[0] == NULL)
+        return scn_missing(c, n, path, "name", "a unique name such as lan1, for the APs' network: key");
+    scn_path(p, path, "name");
+    if ((rc = scn_name(c, v[0], p, sizeof net->name - 1, "a name of 1..31 characters from A-Z a-z 0-9 _ . -",
+                       net->name, sizeof net->name)) != 0)
+        return rc;
+    if (v[1] == NULL)
+        return scn_missing(c, n, path, "pool", "the DHCP pool, e.g. pool: [10.0.2.15, 10.0.2.99]");
+    scn_fault f;
+    memset(&f, 0, sizeof f);
+    if ((rc = scn_moved_pool(c, path, v[1], v[2], v[3], &f)) != 0)
+        return rc;
+    net->pool_start = f.pool_start;
+    net->pool_end = f.pool_end;
+    net->netmask = f.netmask;
+    net->router = f.router;
+    uint32_t sub = f.pool_start & f.netmask;
+    if (net->router == 0) {
+        net->router = sub == SCN_UPLINK_NET ? SCN_UPLINK_GW : sub + 1;
+        if (net->router >= net->pool_start && net->router <= net->pool_end)
+            return scn_fail(c, v[1], "%s.pool: holds %u.%u.%u.%u, the default router; give router:", path,
+                            net->router >> 24, net->router >> 16 & 255, net->router >> 8 & 255, net->router & 255);
+    }
+    /* The server takes the highest host address outside pool and router. */
+    uint32_t h = (sub | ~f.netmask) - 1;
+    while (h > sub && (h == net->router || (h >= net->pool_start && h <= net->pool_end)))
+        h--;
+    if (h == sub)
+        return scn_fail(c, v[1], "%s.pool: leaves no address in the subnet for the DHCP server", path);
+    scn_path(p, path, "lease");
+    if (v[4] != NULL && (rc = scn_dur(c, v[4], p, SIM_SEC(1), "must be >= 1s", &net->lease)) != 0)
+        return rc;
+    if (v[4] != NULL && net->lease % SIM_SEC(1) != 0)
+        return scn_fail(c, v[4], "%s: %s is not a whole number of seconds (DHCP leases are in seconds)", p,
+                        v[4]->text);
+    return 0;
+}
+
+/* The pool an AP's own network hands out (sim/world.h): the AP's dhcp.pool,
+ * else .15-.99 of 10.0.2.0/24 for the first AP and of 10.0.(2+i).0/24 for
+ * AP i. */
+void scn_ap_pool(const scenario *s, int i, uint32_t *start, uint32_t *end)
+{
+    const scn_ap *a = &s->aps[i];
+    if (a->pool_start != 0) {
+        *start = a->pool_start;
+        *end = a->pool_end;
+        return;
+    }
+    uint32_t net = SCN_UPLINK_NET + ((uint32_t)i << 8);
+    *start = net | 15;
+    *end = net | 99;
+}
+
+/* Two DHCP servers never hand out one address: the pools of every network
+ * (shared ones and each AP's own) are disjoint, and every shared network
+ * has an AP. */
+static int scn_check_networks(scn_ctx *c, const scn_node *nets_node, const scn_node *aps_node)
+{
+    const scenario *s = c->s;
+    struct {
+        uint32_t a, b;
+        const scn_node *node;
+        char what[64];
+        char path[48];
+    } pools[2 * SCN_MAX_APS];
+    int n = 0;
+    const scn_node *e = nets_node != NULL ? nets_node->first : NULL;
+    for (int i = 0; i < s->nnetworks; i++, e = e->next) {
+        bool used = false;
+        for (int k = 0; k < s->naps; k++)
+            used = used || s->aps[k].network == i;
+        if (!used)
+            return scn_fail(c, e, "world.networks[%d]: no AP is on network %s (give an AP network: %s)", i,
+                            s->networks[i].name, s->networks[i].name);
+        pools[n].a = s->networks[i].pool_start;
+        pools[n].b = s->networks[i].pool_end;
+        pools[n].node = scn_child(e, "pool");
+        snprintf(pools[n].path, sizeof pools[0].path, "world.networks[%d].pool", i);
+        snprintf(pools[n++].what, sizeof pools[0].what, "network %s", s->networks[i].name);
+    }
+    e = aps_node->first;
+    for (int i = 0; i < s->naps; i++, e = e->next) {
+        if (s->aps[i].network >= 0)
+            continue;
+        scn_ap_pool(s, i, &pools[n].a, &pools[n].b);
+        bool given = s->aps[i].pool_start != 0;
+        pools[n].node = given ? scn_child(scn_child(e, "dhcp"), "pool") : e;
+        snprintf(pools[n].path, sizeof pools[0].path, given ? "world.aps[%d].dhcp.pool" : "world.aps[%d]", i);
+        snprintf(pools[n++].what, sizeof pools[0].what, given ? "AP %s's own network" : "AP %s's own network (its default)",
+                 s->aps[i].name);
+    }
+    for (int i = 1; i < n; i++)
+        for (int k = 0; k < i; k++)
+            if (pools[i].a <= pools[k].b && pools[k].a <= pools[i].b)
+                return scn_fail(c, pools[i].node,
+                                "%s: the DHCP pool %u.%u.%u.%u-%u.%u.%u.%u of %s overlaps the pool of %s (line %d), "
+                                "so two servers could hand one address to two devices; put APs that share a LAN "
+                                "on one network (world.networks) or give the pools apart", pools[i].path,
+                                pools[i].a >> 24, pools[i].a >> 16 & 255, pools[i].a >> 8 & 255, pools[i].a & 255,
+                                pools[i].b >> 24, pools[i].b >> 16 & 255, pools[i].b >> 8 & 255, pools[i].b & 255,
+                                pools[i].what, pools[k].what, pools[k].node->line);
+    return 0;
+}
+
 static int scn_do_world(scn_ctx *c, const scn_node *n)
 {
-    static const char *const keys[] = {"aps", "device", "devices", NULL};
-    const scn_node *v[3];
+    static const char *const keys[] = {"aps", "device", "devices", "networks", NULL};
+    const scn_node *v[4];
     scenario *s = c->s;
     char p[SCN_PATH];
     int rc = scn_fields(c, n, "world", "", keys, v);
     if (rc != 0)
         return rc;
+    /* Networks first: the APs name them. */
+    const scn_node *nets = scn_section(keys, v, "networks");
+    if (nets != NULL) {
+        if ((rc = scn_seq(c, nets, "world.networks", "a list of networks")) != 0)
+            return rc;
+        for (const scn_node *e = nets->first; e != NULL; e = e->next) {
+            if (s->nnetworks == SCN_MAX_APS)
+                return scn_fail_limit(c, e, "world.networks[%d]: too many networks (at most %d)", s->nnetworks,
+                                      SCN_MAX_APS);
+            scn_path_index(p, "world.networks", s->nnetworks);
+            scn_network *net = &s->networks[s->nnetworks];
+            if ((rc = scn_do_network(c, e, p, net)) != 0)
+                return rc;
+            for (int i = 0; i < s->nnetworks; i++)
+                if (strcmp(s->networks[i].name, net->name) == 0)
+                    return scn_fail(c, scn_child(e, "name"),
+                                    "%s.name: duplicate network name '%s' (first used at line %d)", p, net->name,
+                                    s->networks[i].line);
+            s->nnetworks++;
+        }
+    }
     if (v[0] == NULL)
         return scn_missing(c, n, "world", "aps", "a list of 1..8 access points");
     if ((rc = scn_seq(c, v[0], "world.aps", "a list of 1..8 access points")) != 0)
@@ -1429,6 +1593,8 @@ static int scn_do_world(scn_ctx *c, const scn_node *n)
                                 s->aps[i].line);
         s->naps++;
     }
+    if ((rc = scn_check_networks(c, nets, v[0])) != 0)
+        return rc;
     const scn_node *dev = scn_section(keys, v, "device");
     const scn_node *devs = scn_section(keys, v, "devices");
     if (dev != NULL && devs != NULL)
@@ -1647,11 +1813,14 @@ static const char *scn_service_addr_bad(const scenario *s, scn_service_kind kind
     if (host == 15)
         return "is where slirp expects its guest (the first pool address)";
     for (int i = 0; i < s->naps; i++) {
-        uint32_t a = s->aps[i].pool_start ? s->aps[i].pool_start : 0x0a00020fu;
-        uint32_t b = s->aps[i].pool_start ? s->aps[i].pool_end : 0x0a000263u;
-        if (ip >= a && ip <= b)
+        uint32_t a, b;
+        scn_ap_pool(s, i, &a, &b);
+        if (s->aps[i].network < 0 && ip >= a && ip <= b)
             return "is in an access point's DHCP pool";
     }
+    for (int i = 0; i < s->nnetworks; i++)
+        if (ip >= s->networks[i].pool_start && ip <= s->networks[i].pool_end)
+            return "is in a network's DHCP pool";
     return NULL;
 }
 
@@ -2085,9 +2254,6 @@ static int scn_code(scn_ctx *c, const scn_node *n, const char *path, bool reason
                     scn_suggest(n->text, names, nn, hint, sizeof hint));
 }
 
-#define SCN_UPLINK_NET 0x0a000200u  /* slirp's network, 10.0.2.0/24 */
-#define SCN_UPLINK_MASK 0xffffff00u
-#define SCN_UPLINK_GW 0x0a000202u   /* slirp's gateway */
 
 /* Why the uplink cannot serve a subnet (NULL when it can): it routes for
  * unicast networks only, and its own 10.0.2.0/24 is either the whole subnet
@@ -2279,7 +2445,12 @@ static int scn_check_moves(scn_ctx *c)
 {
     scenario *s = c->s;
     for (int target = -1; target < s->naps; target++) {
+        /* the router the server has at first (sim/world.h) */
         uint32_t router = SCN_UPLINK_GW;
+        if (target >= 0 && s->aps[target].network >= 0)
+            router = s->networks[s->aps[target].network].router;
+        else if (target > 0 && s->aps[target].pool_start == 0)
+            router = (SCN_UPLINK_NET + ((uint32_t)target << 8)) | 2;
         sim_time last = -1;
         int last_i = -1;
         for (;;) {

@@ -29,6 +29,12 @@
  *                                   # frame it cannot hear there is not written, and the
  *                                   # radiotap signal is what it receives there
  *   world:
+ *     networks:                     # optional, 0..8: LANs that several APs share ("Networks")
+ *       - name: home                # required, unique
+ *         pool: [10.0.2.15, 10.0.2.99]   # required; checked as a moved pool is
+ *         netmask: 255.255.255.0    # (255.255.255.0)
+ *         router: 10.0.2.2          # (10.0.2.2 on 10.0.2.0/24, else the subnet's first address)
+ *         lease: 1h                 # (1h) >= 1s, whole seconds
  *     aps:                          # 1..8 entries
  *       - name: ap1                 # required, unique
  *         ssid: camnet              # required, 1..32 bytes
@@ -44,9 +50,10 @@
  *                                   #   wildcard SSID go unanswered; directed ones are answered
  *         gtk_rekey: 10m            # (never) group rekey period, whole seconds, WPA2 only
  *                                   #   (hostapd's wpa_group_rekey): see "Group rekeying" below
- *         dhcp:                     # optional
+ *         network: home             # (its own network) a name from world.networks; then no dhcp:
+ *         dhcp:                     # optional: its own network's server
  *           lease: 1h               # (1h) >= 1s
- *           pool: [10.0.2.15, 10.0.2.99]
+ *           pool: [10.0.2.15, 10.0.2.99]   # (ap 0: 10.0.2.15-99; ap n: 10.0.(2+n).15-99)
  *     device:                       # the one device, named "cam" (or use devices:)
  *       position: [0, 0]            # ([0, 0])
  *       tx_power: 20                # (20)
@@ -235,6 +242,30 @@
  * WLAN_REASON_GROUP_KEY_UPDATE_TIMEOUT). The chip's supplicant answers
  * message 1 and keeps both GTKs; group_key_miss makes it ignore it.
  *
+ * Networks. A network is a LAN with its router and one DHCP server, behind
+ * the same uplink. An AP without network: is its own network (a home
+ * router): its server hands out its dhcp.pool, or by default .15-.99 of
+ * 10.0.2.0/24 for the first AP and of 10.0.(2+n).0/24 for AP n (router .2,
+ * server .254, DNS 10.0.2.3), so two devices on two APs never get one
+ * address; a dhcp.pool given on an AP is on 10.0.2.0/24's router 10.0.2.2 as
+ * before. APs that name one network share its server (trace component: the
+ * network's name; address: the highest host address outside pool and
+ * router), so a station that roams between them keeps its lease; an
+ * ap_reboot of one of them leaves that server's leases alone (keep_leases
+ * is for an AP's own network), a dhcp fault on one of them acts on it. A
+ * network's pool is checked as a moved pool is (below). Refused: pools
+ * that share an address (networks' and APs' own, defaults included), a
+ * network no AP is on, an unknown network name, network: with dhcp:. The
+ * uplink answers ARP for every router outside 10.0.2.0/24 (uplink.h).
+ *
+ * Roaming. With several APs of one SSID the chip joins the strongest, and
+ * while joined it roams by itself (radio_model/radio.h, "Roaming"): below a
+ * mean beacon signal of -75 dBm (Broadcom's roam_trigger) it scans every
+ * 10 s and moves to an AP with the same SSID and security at least 20 dB
+ * stronger (roam_delta): authentication, Reassociation Request, a new 4-way
+ * handshake. The firmware sees no link change; the AP's sta_authorized
+ * after the handshake moves associated_with's evidence to the new AP.
+ *
  * Moving a network (a dhcp pool, cable_move). A pool moved without router
  * keeps the router its server had (at first the uplink's gateway 10.0.2.2;
  * the timeline is followed in time order), which must then lie in the new
@@ -331,7 +362,8 @@
  *     handshake, or the Ethernet PHY's link up) and then got a lease (a DHCP
  *     ACK with a lease for its MAC from a server of the rig);
  *   - a loss: while online, the first of: the chip's link down (beacon loss,
- *     deauthentication), a deauthentication or disassociation by the AP, the AP switched off,
+ *     deauthentication), a deauthentication or disassociation by the AP it
+ *     is associated with (not one it roamed away from), the AP switched off,
  *     the radio wedged (frames or both), the PHY's link down, a DHCP NAK or
  *     lease expiry for the device, a status poll returning something else
  *     than the connected value, or the firmware's own leave or power-down;
@@ -456,9 +488,10 @@
  *       wifi_link_status) in the whole run returned S.
  *   associated_with: AP [at: T | after: ENTRY] [within: D]   the device was
  *       associated with AP — from the AP's authorization of the device's MAC
- *       after the 4-way handshake until the next loss that ends the
- *       association (the chip's link down, a deauthentication, that AP
- *       switched off, a wedge, the firmware's leave or power-down) — at time
+ *       after the 4-way handshake until another AP authorizes it (a roam)
+ *       or the next loss that ends the association (the chip's link down, a
+ *       deauthentication by that AP, that AP switched off, a wedge, the
+ *       firmware's leave or power-down) — at time
  *       T (at the end of entry ENTRY, each occurrence; at the end of the run
  *       when neither is given), or at some moment in [T, T + D] with within.
  *   drops: n | {min, max}   the number of losses (see above) the rig saw.
@@ -539,8 +572,20 @@ typedef struct scn_ap {
     int max_stations;     /* associated stations (16) */
     bool hidden;          /* empty SSID in beacons */
     sim_time gtk_rekey;   /* 0 = never */
+    int network;          /* index into networks; -1 = its own network (dhcp: above) */
     int line;             /* where it was declared, for later messages */
 } scn_ap;
+
+/* A network several APs share (world.networks): a LAN with its router and
+ * one DHCP server. Addresses in host order. */
+typedef struct scn_network {
+    char name[32];
+    uint32_t pool_start, pool_end;
+    uint32_t netmask;
+    uint32_t router;
+    sim_time lease;
+    int line;
+} scn_network;
 
 /* A device: world.device (one, named "cam") or an entry of world.devices. */
 typedef struct scn_device {
@@ -747,6 +792,8 @@ typedef struct scenario {
     scn_pos monitor;
     scn_ap aps[SCN_MAX_APS];
     int naps;
+    scn_network networks[SCN_MAX_APS];
+    int nnetworks;
     char forwards[SCN_MAX_FORWARDS][80]; /* port forwards, QEMU hostfwd syntax */
     int nforwards;
     scn_device devices[SCN_MAX_DEVICES];
@@ -778,6 +825,10 @@ scenario *scn_parse(const char *path, const char *text, size_t len, sim_err *err
 void scn_free(scenario *s);
 
 const char *scn_fault_name(scn_fault_kind k);
+/* The pool AP i's own network hands out (its dhcp.pool, else the default
+ * of sim/world.h: .15-.99 of 10.0.2.0/24 for AP 0, of 10.0.(2+i).0/24 for
+ * AP i); meaningless for an AP on a shared network. Host order. */
+void scn_ap_pool(const scenario *s, int i, uint32_t *start, uint32_t *end);
 /* IEEE 802.11 reason codes (9.4.1.7) and status codes (9.4.1.9) by the
  * names hostapd gives them (lower case, WLAN_REASON_ / WLAN_STATUS_ cut)
  * or a short alias; -1 when unknown. */

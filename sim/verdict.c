@@ -476,8 +476,10 @@ void verdict_observe(void *ctx, const sim_trace_event *ev)
             associated(v, ap);
             assoc_note(v, t, ap);
         }
+        /* An AP the device roamed away from may still deauthenticate it
+         * (ageing): not a loss of the association it has now. */
         else if ((strcmp(e, "deauth") == 0 || strcmp(e, "disassoc") == 0) && is_device_mac(v, str(ev, "sta")) &&
-                 strcmp(str(ev, "dir"), "to") == 0)
+                 strcmp(str(ev, "dir"), "to") == 0 && (v->assoc_ap < 0 || v->assoc_ap == ap))
             lost(v, t, LOSS_AP_DEAUTH, false, true);
         else if (strcmp(e, "enabled") == 0 && num(ev, "on") == 0 && v->assoc && v->assoc_ap == ap)
             lost(v, t, LOSS_AP_OFF, false, true);

@@ -16,6 +16,15 @@ struct bridge_port {
     int ap; /* index of the AP, or -1 for the uplink */
 };
 
+/* A DHCP server's place on the bridge: the network whose APs it serves. */
+struct server_port {
+    struct world *w;
+    int net; /* index into world.servers */
+};
+
+#define WORLD_MAX_SERVERS (2 * WORLD_MAX_APS)
+#define WORLD_MAX_LEARNED 256
+
 struct world {
     sim *s;
     capture *air;
@@ -24,7 +33,17 @@ struct world {
     capture *air_dec;                  /* likewise, through dec */
     airdecrypt *dec;
     uplink *up;
-    dhcps *dh[WORLD_MAX_APS];
+    dhcps *dh[WORLD_MAX_APS];   /* AP i's network's server (shared; owned by servers[]) */
+    int ap_net[WORLD_MAX_APS];  /* AP i's network: index into servers[] */
+    dhcps *servers[WORLD_MAX_SERVERS]; /* one per network (NULL: that network has none) */
+    struct server_port sports[WORLD_MAX_SERVERS];
+    int nservers;
+    /* the learning bridge: which AP last carried a frame from a MAC */
+    struct learned {
+        uint8_t mac[6];
+        int ap;
+    } learned[WORLD_MAX_LEARNED];
+    int nlearned;
     struct bridge_port ports[WORLD_MAX_APS];
     struct bridge_port up_port;
     medium *m;
@@ -99,13 +118,38 @@ world_ap_config *world_add_ap(world_config *c, const char *name, const char *ssi
     a->x = x;
     a->y = y;
     a->tx_power_dbm = 20;
+    a->network = -1;
     a->dhcp = true;
     dhcps_config_default(&a->dhcps);
     /* the DHCP server's own MAC: the BSSID with the next-to-last byte set */
     memcpy(a->dhcps.mac, bssid, 6);
     a->dhcps.mac[4] = 0xd0;
+    /* Pools that never overlap (world.h): the first AP keeps the uplink's
+     * network, so one-AP worlds are as they always were; AP n gets
+     * 10.0.(2+n).0/24 with the same host numbers. */
+    if (c->naps > 0) {
+        uint32_t net = 0x0a000200u + ((uint32_t)c->naps << 8);
+        a->dhcps.server_ip = net | 254;
+        a->dhcps.router = net | 2;
+        a->dhcps.pool_start = net | 15;
+        a->dhcps.pool_end = net | 99;
+    }
     c->naps++;
     return a;
+}
+
+int world_add_network(world_config *c, const char *name)
+{
+    if (c->nnets >= WORLD_MAX_APS)
+        return -1;
+    world_network_config *n = &c->nets[c->nnets];
+    memset(n, 0, sizeof *n);
+    n->dhcp = true;
+    dhcps_config_default(&n->dhcps);
+    n->dhcps.name = name;
+    const uint8_t mac[6] = {0x02, 0x00, 0x00, 0x00, 0xd1, (uint8_t)(c->nnets + 1)};
+    memcpy(n->dhcps.mac, mac, 6);
+    return c->nnets++;
 }
 
 /* ---- the bridge ---- */
@@ -117,12 +161,54 @@ static void to_aps(struct world *w, const uint8_t *eth, size_t len, int except)
             ap_bridge_send(w->aps[i], eth, len);
 }
 
+/* The AP that last carried a frame from mac, or -1. */
+static int learned_ap(const struct world *w, const uint8_t *mac)
+{
+    for (int i = 0; i < w->nlearned; i++)
+        if (memcmp(w->learned[i].mac, mac, 6) == 0)
+            return w->learned[i].ap;
+    return -1;
+}
+
+static void learn(struct world *w, const uint8_t *mac, int port)
+{
+    if (mac[0] & 1)
+        return;
+    for (int i = 0; i < w->nlearned; i++)
+        if (memcmp(w->learned[i].mac, mac, 6) == 0) {
+            w->learned[i].ap = port;
+            return;
+        }
+    if (w->nlearned < WORLD_MAX_LEARNED) {
+        memcpy(w->learned[w->nlearned].mac, mac, 6);
+        w->learned[w->nlearned++].ap = port;
+    }
+}
+
+/* A unicast frame to the AP its destination was learnt behind (when it is
+ * one of net's APs, or net < 0); else, and for group frames, to every AP
+ * (of net) but except. */
+static void to_stations(struct world *w, const uint8_t *eth, size_t len, int net, int except)
+{
+    int port = len >= 6 && !(eth[0] & 1) ? learned_ap(w, eth) : -1;
+    if (port >= 0 && (net < 0 || w->ap_net[port] == net)) {
+        if (port != except)
+            ap_bridge_send(w->aps[port], eth, len);
+        return;
+    }
+    for (int i = 0; i < w->naps; i++)
+        if (i != except && (net < 0 || w->ap_net[i] == net))
+            ap_bridge_send(w->aps[i], eth, len);
+}
+
 /* A frame from a station, through its AP. */
 static void from_ap(void *ctx, const uint8_t *eth, size_t len)
 {
     struct bridge_port *p = ctx;
     struct world *w = p->w;
     capture_write(w->wire, sim_now(w->s), eth, len);
+    if (len >= 12)
+        learn(w, eth + 6, p->ap);
     if (w->dh[p->ap] != NULL && dhcps_input(w->dh[p->ap], eth, len))
         return;
     /* Broadcasts reach the other APs' stations too, as on a real LAN. */
@@ -132,12 +218,12 @@ static void from_ap(void *ctx, const uint8_t *eth, size_t len)
         uplink_input(w->up, eth, len);
 }
 
-/* A frame from the AP's DHCP server, for that AP's stations. */
+/* A frame from a network's DHCP server, for that network's stations. */
 static void from_dhcps(void *ctx, const uint8_t *eth, size_t len)
 {
-    struct bridge_port *p = ctx;
+    struct server_port *p = ctx;
     capture_write(p->w->wire, sim_now(p->w->s), eth, len);
-    ap_bridge_send(p->w->aps[p->ap], eth, len);
+    to_stations(p->w, eth, len, p->net, -1);
 }
 
 /* A frame from the network beyond. */
@@ -146,12 +232,12 @@ static void from_uplink(void *ctx, const uint8_t *eth, size_t len)
     struct bridge_port *p = ctx;
     struct world *w = p->w;
     capture_write(w->wire, sim_now(w->s), eth, len);
-    for (int i = 0; i < w->naps; i++)
-        if (w->dh[i] != NULL && dhcps_input(w->dh[i], eth, len))
+    for (int i = 0; i < w->nservers; i++)
+        if (w->servers[i] != NULL && dhcps_input(w->servers[i], eth, len))
             return;
     if (w->lan_dh != NULL && dhcps_input(w->lan_dh, eth, len))
         return;
-    to_aps(w, eth, len, -1);
+    to_stations(w, eth, len, -1, -1);
     for (int i = 0; i < w->ndev; i++)
         if (w->dev[i].phy != NULL)
             ethphy_wire_input(w->dev[i].phy, eth, len);
@@ -259,6 +345,44 @@ world *world_create(const world_config *cfg, sim_err *err)
     w->m = medium_create(w->s, &mc, err);
     if (w->m == NULL)
         goto fail;
+    if (cfg->naps < 0 || cfg->naps > WORLD_MAX_APS || cfg->nnets < 0 || cfg->nnets > WORLD_MAX_APS) {
+        sim_err_set(err, SIM_EINVAL, "a world has 0..%d APs and networks", WORLD_MAX_APS);
+        goto fail;
+    }
+    /* The shared networks first (servers[0..nnets-1]), then one per AP on
+     * its own (world.h). */
+    for (int k = 0; k < cfg->nnets; k++) {
+        w->sports[k] = (struct server_port){w, k};
+        if (cfg->nets[k].dhcp &&
+            (w->servers[k] = dhcps_create(w->s, &cfg->nets[k].dhcps, from_dhcps, &w->sports[k], err)) == NULL)
+            goto fail;
+        w->nservers = k + 1;
+    }
+    for (int i = 0; i < cfg->naps; i++) {
+        int net = cfg->aps[i].network;
+        if (net >= cfg->nnets) {
+            sim_err_set(err, SIM_EINVAL, "AP %d names network %d of %d", i, net, cfg->nnets);
+            goto fail;
+        }
+        if (net < 0) {
+            net = w->nservers++;
+            w->sports[net] = (struct server_port){w, net};
+            if (cfg->aps[i].dhcp &&
+                (w->servers[net] = dhcps_create(w->s, &cfg->aps[i].dhcps, from_dhcps, &w->sports[net], err)) == NULL)
+                goto fail;
+        }
+        w->ap_net[i] = net;
+        w->dh[i] = w->servers[net];
+    }
+    /* A router outside the uplink's own network: the uplink answers ARP for
+     * it (uplink.h, uplink_add_router), as for a moved pool. */
+    for (int k = 0; k < w->nservers && w->up != NULL; k++) {
+        uint32_t router = 0;
+        if (w->servers[k] != NULL)
+            dhcps_get_pool(w->servers[k], NULL, NULL, NULL, &router, NULL);
+        if (router != 0 && router != cfg->up.gateway && uplink_add_router(w->up, router, err) != SIM_OK)
+            goto fail;
+    }
     for (int i = 0; i < cfg->naps; i++) {
         const world_ap_config *a = &cfg->aps[i];
         medium_node_config nc;
@@ -281,11 +405,6 @@ world *world_create(const world_config *cfg, sim_err *err)
         medium_node_set_rx(w->ap_nodes[i], ap_receive, w->aps[i]);
         w->ports[i] = (struct bridge_port){w, i};
         ap_set_bridge(w->aps[i], from_ap, &w->ports[i]);
-        if (a->dhcp) {
-            w->dh[i] = dhcps_create(w->s, &a->dhcps, from_dhcps, &w->ports[i], err);
-            if (w->dh[i] == NULL)
-                goto fail;
-        }
         w->naps++;
     }
     if (cfg->ndevices < 1 || cfg->ndevices > WORLD_MAX_DEVICES) {
@@ -373,12 +492,12 @@ void world_destroy(world *w)
     }
     if (w->lan_dh != NULL)
         dhcps_destroy(w->lan_dh);
-    for (int i = 0; i < WORLD_MAX_APS; i++) {
-        if (w->dh[i] != NULL)
-            dhcps_destroy(w->dh[i]);
+    for (int i = 0; i < WORLD_MAX_SERVERS; i++)
+        if (w->servers[i] != NULL)
+            dhcps_destroy(w->servers[i]);
+    for (int i = 0; i < WORLD_MAX_APS; i++)
         if (w->aps[i] != NULL)
             ap_destroy(w->aps[i]);
-    }
     if (w->m != NULL)
         medium_destroy(w->m);
     if (w->up != NULL)

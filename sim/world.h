@@ -7,12 +7,24 @@
  * the radio as its Wi-Fi chip (wifi_chip.h). Captures are opened here.
  * This is the assembly the scenario runner and the tests share.
  *
- * The wire: each AP's bridge port joins one LAN with the AP's DHCP server
- * and the uplink (libslirp). The bridge forwards by destination: frames for
- * the DHCP server's MAC or DHCP/ARP it claims go to it, everything else from
- * stations goes to the uplink, and frames from the uplink or the DHCP server
- * go to the APs. The wire capture records every frame the bridge forwards,
- * once, as a tap on the AP's LAN port would.
+ * The wire: each AP's bridge port joins one LAN with its network's DHCP
+ * server and the uplink (libslirp). A network is a LAN with its router and
+ * DHCP server: by default each AP has its own (the AP's dhcp/dhcps below),
+ * and APs that name one of nets[] share that network's server, as the APs
+ * of one ESS behind one home router do, so a station that roams between
+ * them keeps its lease. The default pools never overlap: the first AP's
+ * network is the uplink's 10.0.2.0/24 (pool .15-.99, router 10.0.2.2), AP
+ * n's (n >= 1) is 10.0.(2+n).0/24 (pool .15-.99, router .2, server .254,
+ * DNS still 10.0.2.3); the uplink answers ARP for every router outside its
+ * own network (uplink_add_router), so all reach the same services. The
+ * bridge forwards by destination: frames for a DHCP server's MAC or DHCP/ARP
+ * it claims go to it, everything else from stations goes to the uplink, and
+ * frames from a DHCP server go to its network's APs. Frames from the uplink
+ * to a station's MAC go to the AP that last carried a frame from that MAC
+ * (a learning bridge, as the LAN's switch learns from the 802.11F Layer 2
+ * Update frame or the station's first frame after a roam), to every AP
+ * while unknown; group frames to every AP. The wire capture records every
+ * frame the bridge forwards, once, as a tap on the AP's LAN port would.
  *
  * Devices: any number up to WORLD_MAX_DEVICES, each its own board (with its
  * own firmware image instance), radio and medium node, named in the trace.
@@ -51,9 +63,16 @@ typedef struct world_ap_config {
     ap_config ap;
     double x, y, z;
     double tx_power_dbm;
-    bool dhcp;          /* run a DHCP server on this AP's bridge (default on) */
-    dhcps_config dhcps;
+    int network;        /* index into world_config.nets; -1 (default): its own network below */
+    bool dhcp;          /* its own network: run a DHCP server on this AP's bridge (default on) */
+    dhcps_config dhcps; /* its own network's server (world_add_ap: the distinct default pool) */
 } world_ap_config;
+
+/* A network that several APs share (world_ap_config.network). */
+typedef struct world_network_config {
+    bool dhcp;          /* a DHCP server (default on) */
+    dhcps_config dhcps; /* its name is the trace component; MAC 02:00:00:00:d1:<i+1> */
+} world_network_config;
 
 /* One device: a board running a firmware image, its Wi-Fi chip (radio) on
  * the medium, and optionally a wired port on the LAN segment. */
@@ -74,6 +93,8 @@ typedef struct world_config {
     medium_config medium;     /* .air is set by the world from air_pcap */
     world_ap_config aps[WORLD_MAX_APS];
     int naps;
+    world_network_config nets[WORLD_MAX_APS]; /* shared networks, from world_add_network */
+    int nnets;
     /* dev[0..ndevices-1]; world_config_default gives one, "cam", at the
      * origin, and fills every slot with its defaults (distinct MACs). */
     world_device_config dev[WORLD_MAX_DEVICES];
@@ -109,6 +130,11 @@ void world_config_default(world_config *c);
 world_ap_config *world_add_ap(world_config *c, const char *name, const char *ssid, const char *passphrase,
                               int channel, double x, double y);
 
+/* Fills nets[nnets] with a default network (DHCP on, dhcps defaults but
+ * the trace name and a MAC of its own) and returns its index, or -1 when
+ * full. An AP joins it with aps[i].network = index. */
+int world_add_network(world_config *c, const char *name);
+
 typedef struct world world;
 
 world *world_create(const world_config *cfg, sim_err *err);
@@ -135,7 +161,8 @@ medium_node *world_sta_node(world *w);
 int world_ap_count(const world *w);
 ap *world_ap(world *w, int i);
 medium_node *world_ap_node(world *w, int i);
-/* NULL when the AP runs no DHCP server. */
+/* The DHCP server of AP i's network (shared by the APs of one network);
+ * NULL when it has none. */
 dhcps *world_dhcps(world *w, int i);
 /* NULL when the world has no uplink. */
 uplink *world_uplink(world *w);

@@ -493,6 +493,84 @@ static void test_services(void **state)
     scn_free(s);
 }
 
+static void parse_bad_text(const char *text, int line, int col, const char *want)
+{
+    parse_bad(text, strlen(text), line, col, want, SIM_EINVAL);
+}
+
+/* world.networks and an AP's network: the pools, routers and servers APs
+ * share; each AP without one keeps its own network, with the default pools
+ * apart (sim/world.h). */
+static void test_networks(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "name: ess\nduration: 10m\nworld:\n"
+        "  networks:\n"
+        "    - {name: home, pool: [10.0.2.20, 10.0.2.60], lease: 10m}\n"
+        "    - {name: lab, pool: [192.168.8.10, 192.168.8.50]}\n"
+        "    - {name: shop, pool: [172.16.0.100, 172.16.0.200], netmask: 255.255.0.0, router: 172.16.0.1}\n"
+        "  aps:\n"
+        "    - {name: ap1, ssid: camnet, network: home}\n"
+        "    - {name: ap2, ssid: camnet, network: home}\n"
+        "    - {name: ap3, ssid: lab, network: lab}\n"
+        "    - {name: ap4, ssid: shop, network: shop}\n"
+        "    - {name: ap5, ssid: own}\n"
+        "timeline:\n"
+        "  - {at: 1m, fault: dhcp, ap: ap5, mode: normal, pool: [10.0.6.20, 10.0.6.30]}\n";
+    scenario *s = parse_ok(text);
+    assert_int_equal(s->nnetworks, 3);
+    assert_string_equal(s->networks[0].name, "home");
+    assert_int_equal(s->networks[0].pool_start, 0x0a000214u);
+    assert_int_equal(s->networks[0].pool_end, 0x0a00023cu);
+    assert_int_equal(s->networks[0].netmask, 0xffffff00u);
+    assert_int_equal(s->networks[0].router, 0x0a000202u); /* the uplink's gateway on its own network */
+    assert_int_equal(s->networks[0].lease, SIM_SEC(600));
+    assert_int_equal(s->networks[1].router, 0xc0a80801u); /* the subnet's first address */
+    assert_int_equal(s->networks[1].lease, SIM_SEC(3600));
+    assert_int_equal(s->networks[2].netmask, 0xffff0000u);
+    assert_int_equal(s->networks[2].router, 0xac100001u);
+    assert_int_equal(s->networks[0].line, 5);
+    assert_int_equal(s->aps[0].network, 0);
+    assert_int_equal(s->aps[1].network, 0);
+    assert_int_equal(s->aps[2].network, 1);
+    assert_int_equal(s->aps[3].network, 2);
+    assert_int_equal(s->aps[4].network, -1);
+    /* AP 4 on its own: 10.0.6.0/24, router .2, which its moved pool keeps */
+    uint32_t a, b;
+    scn_ap_pool(s, 4, &a, &b);
+    assert_int_equal(a, 0x0a00060fu);
+    assert_int_equal(b, 0x0a000663u);
+    assert_int_equal(s->faults[0].router, 0x0a000602u);
+    scn_free(s);
+
+    /* Without networks: AP 0 keeps 10.0.2.15-99, AP 1 is 10.0.3.15-99. */
+    s = parse_ok("name: two\nduration: 1m\nworld:\n  aps:\n    - {name: a, ssid: s}\n    - {name: b, ssid: s}\n");
+    assert_int_equal(s->nnetworks, 0);
+    assert_int_equal(s->aps[0].network, -1);
+    scn_ap_pool(s, 0, &a, &b);
+    assert_int_equal(a, 0x0a00020fu);
+    assert_int_equal(b, 0x0a000263u);
+    scn_ap_pool(s, 1, &a, &b);
+    assert_int_equal(a, 0x0a00030fu);
+    assert_int_equal(b, 0x0a000363u);
+    scn_free(s);
+
+    /* A service may not sit in a network's pool; a network's pool may not
+     * hold what the rig uses on 10.0.2.0/24. */
+    parse_bad_text("name: x\nduration: 1m\nworld:\n  networks: [{name: n, pool: [10.0.2.20, 10.0.2.60]}]\n"
+              "  aps: [{name: a, ssid: s, network: n}]\nservices:\n  - {name: e, kind: tcp_echo, address: 10.0.2.30}\n",
+              7, 40, "services[0].address: 10.0.2.30 is in a network's DHCP pool");
+    parse_bad_text("name: x\nduration: 1m\nworld:\n  networks: [{name: n, pool: [10.0.2.2, 10.0.2.60]}]\n"
+              "  aps: [{name: a, ssid: s, network: n}]\n",
+              4, 30, "world.networks[0].pool: holds 10.0.2.2, which the rig uses");
+    parse_bad_text("name: x\nduration: 1m\nworld:\n  networks: [{name: n, pool: [192.168.8.1, 192.168.8.60]}]\n"
+              "  aps: [{name: a, ssid: s, network: n}]\n",
+              4, 30, "world.networks[0].pool: holds 192.168.8.1, the default router; give router:");
+    parse_bad_text("name: x\nduration: 1m\nworld:\n  networks: {name: n}\n  aps: [{name: a, ssid: s}]\n",
+              4, 13, "world.networks");
+}
+
 static void test_long_description(void **state)
 {
     (void)state;
@@ -1114,6 +1192,7 @@ int main(void)
         cmocka_unit_test(test_full_scenario),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_services),
+        cmocka_unit_test(test_networks),
         cmocka_unit_test(test_long_description),
         cmocka_unit_test(test_bad_corpus),
         cmocka_unit_test(test_more_refusals),

@@ -719,6 +719,75 @@ struct recorder {
     int n;
 };
 
+/* Roaming (radio.h "Roaming"): two APs of one SSID and passphrase; the chip
+ * joins the stronger, and once carried next to the other one (its mean
+ * beacon RSSI below -75 dBm, the other 20 dB stronger) it scans,
+ * reassociates and keys with it by itself: the host joined once and saw no
+ * link down. With the second AP refusing, the roam goes back to the first. */
+struct carry {
+    world *w;
+    double x;
+};
+
+static void carry_station(void *arg)
+{
+    struct carry *c = arg;
+    medium_node_move(world_sta_node(c->w), c->x, 0, 0);
+}
+
+static void roam_case(bool refuse, uint8_t bssid_end[6], radio_stats *st, struct watch *out)
+{
+    world_config c;
+    world_config_default(&c);
+    world_ap_config *a1 = world_add_ap(&c, "ap1", SSID, PASS, 1, 0, 0);
+    world_ap_config *a2 = world_add_ap(&c, "ap2", SSID, PASS, 11, 80, 0);
+    int home = world_add_network(&c, "home");
+    a1->network = home;
+    a2->network = home;
+    c.dev[0].x = 5;
+    world *w = make_world(&c, refuse ? NULL : OUT "wifi_roam.pcap");
+    struct watch *wt = out;
+    *wt = (struct watch){.o = {.ssid = SSID, .key = PASS, .s = world_sim(w)}, .watch_ms = 55000};
+    spawn(w, fw_join_and_watch, wt);
+    if (refuse)
+        ap_set_refusal(world_ap(w, 1), DOT11_STATUS_AP_UNABLE_TO_HANDLE_NEW_STA, 0);
+    struct carry near2 = {.w = w, .x = 70};
+    sim_at(world_sim(w), SIM_SEC(20), carry_station, &near2);
+    sim_run_until(world_sim(w), SIM_SEC(50));
+    assert_int_equal(radio_bssid(world_radio(w), bssid_end), RADIO_OK);
+    radio_get_stats(world_radio(w), st);
+    assert_ptr_equal(world_dhcps(w, 0), world_dhcps(w, 1)); /* one network, one server */
+    assert_true(ap_station_authorized(world_ap(w, refuse ? 0 : 1), STA_MAC));
+    world_destroy(w);
+}
+
+static void test_roam(void **state)
+{
+    (void)state;
+    static const uint8_t ap1[6] = {0x02, 0xa0, 0, 0, 0, 1}, ap2[6] = {0x02, 0xa0, 0, 0, 0, 2};
+    uint8_t b[6];
+    radio_stats st;
+    struct watch wt;
+    roam_case(false, b, &st, &wt);
+    assert_memory_equal(b, ap2, 6);
+    assert_int_equal(st.roams, 1);
+    assert_true(st.roam_scans >= 1);
+    assert_int_equal(wt.joins, 1);
+    assert_int_equal(wt.o.up_count, 1);
+    assert_int_equal(wt.o.down_count, 0);
+    assert_false(seen(wt.wifi_seen, wt.nwifi, CHIP_LINK_DOWN));
+    int n = tshark_count(OUT "wifi_roam.pcap", "", "wlan.fc.type_subtype == 2 && wlan.da == 02:a0:00:00:00:02");
+    if (n >= 0)
+        assert_int_equal(n, 1); /* one Reassociation Request, to ap2 */
+
+    roam_case(true, b, &st, &wt);
+    assert_memory_equal(b, ap1, 6); /* refused: back on ap1, still associated there */
+    assert_int_equal(st.roams, 0);
+    assert_true(st.roam_scans >= 2); /* and it tries again a roam period later */
+    assert_int_equal(wt.o.up_count, 1);
+    assert_int_equal(wt.o.down_count, 0);
+}
+
 static void test_radio_parses_untrusted_frames(void **state)
 {
     (void)state;
@@ -780,6 +849,7 @@ int main(void)
         cmocka_unit_test(test_badauth_then_good_auth),
         cmocka_unit_test(test_handshake_timeout_is_not_badauth),
         cmocka_unit_test(test_edge_of_cell_handshake),
+        cmocka_unit_test(test_roam),
         cmocka_unit_test(test_radio_parses_untrusted_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

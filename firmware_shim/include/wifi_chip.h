@@ -68,6 +68,9 @@
  *                                                       then every 10 s, an estimate)
  *   the chip rejoined (link_up again,      JOIN  NOIP   as keyed and associated; no host call
  *     no host call)
+ *   the chip roamed to another AP of the   JOIN  UP     no handler for WLC_E_ROAM; a STA CYW43_EV_LINK
+ *     SSID (no link_down, no link_up;                   up only sets the LINK flag; KEYED re-raises a
+ *     radio.h "Roaming")                                link already up
  *   deauth reason 2 (joining or joined)    DOWN  DOWN   CYW43_EV_DEAUTH_IND reason 2 ->
  *                                                       pend_disassoc -> CYW43_EV_DISASSOC: 0
  *   no BSS with the SSID (2 scan passes)   NONET NONET  CYW43_EV_SET_SSID status 3 (NO_NETWORKS)
