@@ -97,6 +97,15 @@ int64_t ap_tx(ap *a, const uint8_t *frame, int len, uint8_t rate)
     return a->port.transmit(a->port.ctx, frame, (size_t)len, rate);
 }
 
+int64_t ap_tx_ex(ap *a, const uint8_t *frame, int len, const dot11_tx_params *p)
+{
+    if (len <= 0 || !a->enabled)
+        return SIM_EINVAL;
+    if (a->port.transmit_ex == NULL)
+        return a->port.transmit(a->port.ctx, frame, (size_t)len, p->rate);
+    return a->port.transmit_ex(a->port.ctx, frame, (size_t)len, p);
+}
+
 void ap_mgmt_hdr(ap *a, struct dot11_mgmt_hdr *h, const uint8_t *da)
 {
     memset(h, 0, sizeof(*h));
@@ -543,7 +552,7 @@ static int ap_send_group(ap *a, const struct dot11_ether *e)
     return ap_tx(a, buf, n, a->mgmt_rate) < 0 ? SIM_EIO : SIM_OK;
 }
 
-static int ap_send_unicast(ap *a, ap_sta *sta, const struct dot11_ether *e, uint8_t rate)
+static int ap_send_unicast(ap *a, ap_sta *sta, const struct dot11_ether *e, uint8_t rate, bool rate_ctl)
 {
     uint8_t buf[AP_FRAME_MAX];
     const uint8_t *tk = NULL;
@@ -563,7 +572,10 @@ static int ap_send_unicast(ap *a, ap_sta *sta, const struct dot11_ether *e, uint
         return SIM_EINVAL;
     if (tk != NULL)
         sta->tx_pn = pn;
-    return ap_tx(a, buf, n, rate) < 0 ? SIM_EIO : SIM_OK;
+    /* Data goes at the rate the MAC's rate adaptation picks (radio_model/
+     * medium.c); EAPOL stays at its robust rate. */
+    dot11_tx_params p = {.rate = rate, .rate_ctl = rate_ctl};
+    return ap_tx_ex(a, buf, n, &p) < 0 ? SIM_EIO : SIM_OK;
 }
 
 int ap_send_eapol_protected(ap *a, ap_sta *sta, const uint8_t *eapol, size_t len)
@@ -576,7 +588,7 @@ int ap_send_eapol_protected(ap *a, ap_sta *sta, const uint8_t *eapol, size_t len
     e.payload = eapol;
     e.payload_len = len;
     /* EAPOL at a robust rate, as for the 4-way handshake (ap.c's header). */
-    return ap_send_unicast(a, sta, &e, a->mgmt_rate);
+    return ap_send_unicast(a, sta, &e, a->mgmt_rate, false);
 }
 
 uint64_t ap_gtk_rsc(const ap *a, int key_id)
@@ -600,7 +612,7 @@ int ap_bridge_send(ap *a, const uint8_t *eth, size_t len)
     ap_sta *sta = ap_sta_find(a, e.dst);
     if (sta == NULL || sta->state != AP_STA_STATE_4)
         return SIM_ESTATE;
-    return ap_send_unicast(a, sta, &e, a->data_rate);
+    return ap_send_unicast(a, sta, &e, a->data_rate, true);
 }
 
 /* ------------------------------------------------------------------ */

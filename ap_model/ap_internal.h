@@ -144,6 +144,8 @@ uint16_t ap_next_seq(ap *a);
 /* Hands a finished frame to the air port. The port only queues it; it must
  * not call back into ap_receive from inside transmit. */
 int64_t ap_tx(ap *a, const uint8_t *frame, int len, uint8_t rate);
+/* The same with the MAC's options (rate adaptation, a status report). */
+int64_t ap_tx_ex(ap *a, const uint8_t *frame, int len, const dot11_tx_params *p);
 void ap_mgmt_hdr(ap *a, struct dot11_mgmt_hdr *h, const uint8_t *da);
 uint16_t ap_capability(const ap *a);
 void ap_mac_str(const uint8_t mac[6], char out[18]);

@@ -122,6 +122,10 @@ bool medium_node_enabled(const medium_node *n);
  * transmission ends, or a negative SIM_E* code: empty or oversize frame, rate
  * not one of 2,4,11,22,12,18,24,36,48,72,96,108, node disabled or detached. */
 sim_time medium_transmit(medium_node *n, const uint8_t *frame, size_t len, uint8_t rate);
+/* The same with the MAC's options (dot11/air.h): rate adaptation for
+ * unicast data, and the exchange's outcome reported at its end. The
+ * returned end is an estimate when the frame must wait for the air. */
+sim_time medium_transmit_ex(medium_node *n, const uint8_t *frame, size_t len, const dot11_tx_params *p);
 
 /* Mean received power (no shadowing) from one node at another. */
 double medium_mean_rssi(const medium_node *from, const medium_node *to);
@@ -135,6 +139,9 @@ typedef struct medium_stats {
     uint64_t lost_snr;         /* cleared sensitivity, lost to the SNR draw */
     uint64_t lost_moved;       /* receiver left the channel / was disabled mid-frame */
     uint64_t capture_unheard;  /* frames the capture's monitor could not hear (not written) */
+    uint64_t retries;          /* retransmissions (attempts after the first) */
+    uint64_t acks;             /* ACK frames sent */
+    uint64_t tx_failed;        /* unicast frames given up after the retry limit */
 } medium_stats;
 void medium_get_stats(const medium *m, medium_stats *out);
 

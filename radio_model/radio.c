@@ -251,6 +251,22 @@ static void transmit(radio *r, const uint8_t *frame, int len, uint8_t rate)
     r->air.transmit(r->air.ctx, frame, (size_t)len, rate);
 }
 
+/* Unicast data at the rate the MAC's rate adaptation picks, starting from
+ * cfg.data_rate (radio_model/medium.c: AARF). */
+static void transmit_data(radio *r, const uint8_t *frame, int len, uint8_t rate)
+{
+    if (len <= 0 || r->air.transmit_ex == NULL || rate != r->cfg.data_rate) {
+        transmit(r, frame, len, rate);
+        return;
+    }
+    if (frames_hung(r)) {
+        r->stats.wedge_tx_dropped++;
+        return;
+    }
+    dot11_tx_params p = {.rate = rate, .rate_ctl = true};
+    r->air.transmit_ex(r->air.ctx, frame, (size_t)len, &p);
+}
+
 static void mgmt_hdr(radio *r, struct dot11_mgmt_hdr *h, const uint8_t *da, const uint8_t *bssid)
 {
     memset(h, 0, sizeof *h);
@@ -1328,7 +1344,7 @@ static void send_data(radio *r, const uint8_t *da, uint16_t ethertype, const uin
     p.seq_num = next_seq(r);
     uint8_t frame[FRAME_MAX];
     if (!protect) {
-        transmit(r, frame, dot11_build_data(frame, sizeof frame, &p, ethertype, payload, len), rate);
+        transmit_data(r, frame, dot11_build_data(frame, sizeof frame, &p, ethertype, payload, len), rate);
         return;
     }
     p.fc_flags = DOT11_FC_PROTECTED;
@@ -1342,7 +1358,7 @@ static void send_data(radio *r, const uint8_t *da, uint16_t ethertype, const uin
     if (dot11_ccmp_encrypt_with(r->ccm, dot11_ptk_tk(r->ptk), frame, (size_t)hl, r->tx_pn, 0, body, (size_t)bl,
                            frame + hl, sizeof frame - (size_t)hl, &out_len) != 0)
         return;
-    transmit(r, frame, hl + (int)out_len, rate);
+    transmit_data(r, frame, hl + (int)out_len, rate);
 }
 
 int radio_send_ethernet(radio *r, const uint8_t *eth, size_t len)
