@@ -88,7 +88,6 @@
 #define MAC_CW_MIN 15
 #define MAC_CW_MAX 1023
 #define MAC_SHORT_RETRY_LIMIT 7
-#define MAC_FCS_LEN 4
 #define MAC_ACK_LEN 10 /* FC, Duration, RA; + FCS on the air */
 
 struct medium_tx {
@@ -379,6 +378,8 @@ medium *medium_create(sim *s, const medium_config *cfg, sim_err *err)
     m->cfg = *cfg;
     m->rng = sim_rng_stream(s, "medium");
     m->monitor_rng = sim_rng_stream(s, "medium.monitor");
+    for (size_t i = 0; i < MEDIUM_CHANNELS; i++)
+        m->chan_busy[i] = INT64_MIN / 4; /* idle since long before the start */
     return m;
 }
 
@@ -675,10 +676,13 @@ static uint8_t ack_rate(uint8_t rate)
     return set[n - 1];
 }
 
-/* Airtime of an MPDU of len bytes (no FCS) as sent: with its FCS. */
+/* Airtime of an MPDU of len bytes as handed over. The 4-octet FCS is not
+ * counted (32 us at 1 Mb/s, under 1 us at 54 Mb/s), as before the MAC was
+ * modelled, so a frame's airtime is medium_airtime of what the capture
+ * shows. */
 static sim_time frame_airtime(size_t len, uint8_t rate)
 {
-    return medium_airtime(len + MAC_FCS_LEN, rate);
+    return medium_airtime(len, rate);
 }
 
 /* ---- rate adaptation: AARF ----
