@@ -90,7 +90,18 @@ typedef struct ap_sta {
     uint64_t rx_pn[AP_REPLAY_COUNTERS];
     bool rx_seq_valid;
     uint16_t rx_seq_ctrl; /* Sequence Control (9.2.4.4) of the last data frame, for retries */
+
+    /* Power save and ageing (ap_ps.c). */
+    bool ps;                       /* in power save: frames are buffered */
+    struct ap_ps_frame *ps_head, *ps_tail;
+    int ps_count;
+    sim_time last_rx;              /* last frame heard from it (or ACK of the poll) */
+    enum { AP_AGE_POLL, AP_AGE_DISASSOC, AP_AGE_DEAUTH } age_step;
+    sim_time poll_at;
+    sim_timer_id age_timer;
 } ap_sta;
+
+#define AP_PS_BUFFER_MAX 64 /* mac80211 STA_MAX_TX_BUFFER */
 
 struct ap {
     sim *s;
@@ -116,6 +127,8 @@ struct ap {
     uint32_t refuse_comeback_tu;
     uint8_t mgmt_rate;
     uint8_t data_rate;
+    uint8_t dtim_period;
+    uint32_t max_inactivity_s;
 
     bool enabled;
     sim_time created_at;
@@ -175,6 +188,18 @@ void ap_send_disassoc(ap *a, const uint8_t *da, uint16_t reason);
 void ap_sta_rsna_done(ap_sta *sta);
 void ap_rx_mgmt(ap *a, const uint8_t *frame, size_t len, const struct dot11_hdr *hdr);
 void ap_rx_data(ap *a, const uint8_t *frame, size_t len, const struct dot11_hdr *hdr);
+
+/* ap_ps.c */
+/* Buffers the frame when the station is in power save (true: held). */
+bool ap_ps_hold(ap_sta *sta, const uint8_t *frame, int len, const dot11_tx_params *p);
+/* Every frame heard from an associated station: its PM bit, its activity. */
+void ap_ps_rx(ap_sta *sta, const struct dot11_hdr *hdr);
+void ap_ps_poll(ap *a, const struct dot11_hdr *hdr);
+void ap_ps_tim(const ap *a, uint8_t bitmap[DOT11_TIM_BITMAP_LEN], bool *any);
+/* Association accepted: power save off, the ageing timer armed. */
+void ap_age_start(ap_sta *sta);
+void ap_ps_disassociated(ap_sta *sta);
+void ap_ps_forget(ap_sta *sta);
 
 /* ap_wpa_auth.c */
 void ap_wpa_start(ap_sta *sta);

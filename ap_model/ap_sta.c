@@ -50,6 +50,7 @@ void ap_sta_forget(ap_sta *sta)
 {
     ap *a = sta->owner;
     ap_wpa_stop(sta);
+    ap_ps_forget(sta);
     /* Keys and nonces go with the slot. */
     memset(sta, 0, sizeof(*sta));
     sta->owner = a;
@@ -213,6 +214,7 @@ void ap_send_disassoc(ap *a, const uint8_t *da, uint16_t reason)
 void ap_sta_disassoc(ap_sta *sta, uint16_t reason)
 {
     ap_send_disassoc(sta->owner, sta->mac, reason);
+    ap_ps_disassociated(sta); /* its buffered frames used the keys that go now */
     ap_sta_fire(sta, STA_EV_DISASSOC);
 }
 
@@ -409,6 +411,7 @@ static void ap_rx_assoc(ap *a, const struct dot11_mgmt *m, bool reassoc)
     memcpy(sta->rsne, rsne, rsne_len);
     sta->rsne_len = rsne_len;
     ap_sta_fire(sta, a->rsn ? STA_EV_ASSOC_RSNA : STA_EV_ASSOC);
+    ap_age_start(sta);
 }
 
 /* ------------------------------------------------------------------ */

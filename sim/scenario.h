@@ -488,6 +488,8 @@ typedef struct scn_ap {
     int max_stations;     /* associated stations (16) */
     bool hidden;          /* empty SSID in beacons */
     sim_time gtk_rekey;   /* 0 = never */
+    int dtim_period;      /* beacons per DTIM (2) */
+    sim_time max_inactivity; /* ageing: poll, then disassociate reason 4 (5m); 0 = never */
     int line;             /* where it was declared, for later messages */
 } scn_ap;
 
@@ -496,6 +498,7 @@ typedef struct scn_device {
     char name[32];
     scn_pos pos;
     double tx_power_dbm;
+    uint32_t pm;          /* the chip's power management, a cyw43 pm value (0: none) */
     bool lan;
     char firmware[512];   /* an image path, relative to the scenario's folder
                            * resolved here ("" = --firmware or the bundled camera) */
