@@ -411,6 +411,26 @@ static int drv_wifi_get_tx_power(void *vb, int *dbm)
     return chip_note(c, CHIP_POLL_NONE, "wifi_get_tx_power", map_err(radio_tx_power(c->r, dbm)), NULL, 0, NULL, 0);
 }
 
+/* cyw43_wifi_pm: the "PM" ioctl and the pm2_sleep_ret / bcn_li_* iovars. */
+static int drv_wifi_pm(void *vb, uint32_t pm)
+{
+    struct chip *c = board_driver(vb);
+    if (c == NULL)
+        return CHIP_EPERM;
+    return chip_note(c, CHIP_POLL_NONE, "wifi_pm", map_err(radio_set_pm(c->r, pm)), "pm", (int64_t)pm, NULL, 0);
+}
+
+static int drv_wifi_get_pm(void *vb, uint32_t *pm)
+{
+    struct chip *c = board_driver(vb);
+    if (c == NULL)
+        return CHIP_EPERM;
+    if (pm == NULL)
+        return chip_note(c, CHIP_POLL_NONE, "wifi_get_pm", CHIP_EINVAL, NULL, 0, NULL, 0);
+    *pm = radio_pm(c->r);
+    return chip_note(c, CHIP_POLL_NONE, "wifi_get_pm", CHIP_OK, NULL, 0, NULL, 0);
+}
+
 COSTED(int, drv_wifi_set_up, CHIP_COST_IOCTL, (void *vb, int itf, bool up), (vb, itf, up))
 COSTED(bool, drv_wifi_is_up, CHIP_COST_STATUS, (void *vb, int itf), (vb, itf))
 COSTED(int, drv_wifi_scan, CHIP_COST_IOCTL, (void *vb, const chip_scan_options *opts, void *env, chip_scan_result_fn cb),
@@ -427,6 +447,8 @@ COSTED(int, drv_wifi_get_rssi, CHIP_COST_IOCTL, (void *vb, int32_t *rssi), (vb, 
 COSTED(int, drv_wifi_get_bssid, CHIP_COST_IOCTL, (void *vb, uint8_t bssid[6]), (vb, bssid))
 COSTED(int, drv_wifi_set_tx_power, CHIP_COST_IOCTL, (void *vb, int dbm), (vb, dbm))
 COSTED(int, drv_wifi_get_tx_power, CHIP_COST_IOCTL, (void *vb, int *dbm), (vb, dbm))
+COSTED(int, drv_wifi_pm, CHIP_COST_IOCTL, (void *vb, uint32_t pm), (vb, pm))
+COSTED(int, drv_wifi_get_pm, CHIP_COST_IOCTL, (void *vb, uint32_t *pm), (vb, pm))
 
 void chip_driver_fill_ops(linkrig_board_ops *o);
 void chip_driver_fill_ops(linkrig_board_ops *o)
@@ -446,4 +468,6 @@ void chip_driver_fill_ops(linkrig_board_ops *o)
     o->chip_send_ethernet = drv_send_ethernet;
     o->chip_wifi_set_tx_power = drv_wifi_set_tx_power_costed;
     o->chip_wifi_get_tx_power = drv_wifi_get_tx_power_costed;
+    o->chip_wifi_pm = drv_wifi_pm_costed;
+    o->chip_wifi_get_pm = drv_wifi_get_pm_costed;
 }

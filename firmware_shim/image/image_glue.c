@@ -328,6 +328,16 @@ int chip_wifi_get_tx_power(int *dbm)
     return ops ? ops->chip_wifi_get_tx_power(ops->b, dbm) : CHIP_EPERM;
 }
 
+int chip_wifi_pm(uint32_t pm)
+{
+    return ops ? ops->chip_wifi_pm(ops->b, pm) : CHIP_EPERM;
+}
+
+int chip_wifi_get_pm(uint32_t *pm)
+{
+    return ops ? ops->chip_wifi_get_pm(ops->b, pm) : CHIP_EPERM;
+}
+
 /* ---- eth_chip.h ---- */
 
 void eth_set_callbacks(const eth_callbacks *cb)

@@ -28,7 +28,7 @@
 #include "hal.h"
 #include "wifi_chip.h"
 
-#define LINKRIG_BOARD_ABI 2u
+#define LINKRIG_BOARD_ABI 3u
 #define LINKRIG_IMAGE_SYMBOL "linkrig_firmware_image"
 
 /* The rig's side, called by the image. `b` is the rig's handle of the device
@@ -85,6 +85,8 @@ typedef struct linkrig_board_ops {
     int (*chip_send_ethernet)(void *b, int itf, size_t len, const void *frame);
     int (*chip_wifi_set_tx_power)(void *b, int dbm);
     int (*chip_wifi_get_tx_power)(void *b, int *dbm);
+    int (*chip_wifi_pm)(void *b, uint32_t pm);
+    int (*chip_wifi_get_pm)(void *b, uint32_t *pm);
 
     /* ---- Ethernet port ---- */
     void (*eth_set_callbacks)(void *b, const eth_callbacks *cb);
