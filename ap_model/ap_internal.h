@@ -5,6 +5,8 @@
  * ap_sta.c      the station table and its state machine (802.11-2016 11.3),
  *               authentication, association, the receive path
  * ap_wpa_auth.c the authenticator's 4-way handshake (12.7.6, 12.7.10)
+ * ap_ps.c       power save (buffering, TIM, PS-Poll; 11.2.3) and inactivity
+ *               ageing (hostapd's ap_handle_timer)
  *
  * Nothing here is part of the contract in ap.h. */
 #ifndef LINKRIG_AP_MODEL_AP_INTERNAL_H
