@@ -22,6 +22,7 @@
 #include "dot11/sae.h"
 
 #define AP_DTIM_PERIOD 2 /* hostapd's default dtim_period */
+#define AP_MAX_INACTIVITY_S 300 /* hostapd's ap_max_inactivity (AP_MAX_INACTIVITY) */
 
 static const uint8_t BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
@@ -99,6 +100,15 @@ int64_t ap_tx(ap *a, const uint8_t *frame, int len, uint8_t rate)
     return a->port.transmit(a->port.ctx, frame, (size_t)len, rate);
 }
 
+int64_t ap_tx_ex(ap *a, const uint8_t *frame, int len, const dot11_tx_params *p)
+{
+    if (len <= 0 || !a->enabled)
+        return SIM_EINVAL;
+    if (a->port.transmit_ex == NULL)
+        return a->port.transmit(a->port.ctx, frame, (size_t)len, p->rate);
+    return a->port.transmit_ex(a->port.ctx, frame, (size_t)len, p);
+}
+
 void ap_mgmt_hdr(ap *a, struct dot11_mgmt_hdr *h, const uint8_t *da)
 {
     memset(h, 0, sizeof(*h));
@@ -141,6 +151,8 @@ void ap_config_default(ap_config *c)
     c->max_stations = 16;
     c->mgmt_rate = 2;
     c->data_rate = 48;
+    c->dtim_period = AP_DTIM_PERIOD;
+    c->max_inactivity_s = AP_MAX_INACTIVITY_S;
 }
 
 /* strlen that stops looking after max characters (strnlen is POSIX, not C11). */
@@ -445,6 +457,8 @@ ap *ap_create(sim *s, const dot11_air_port *air, const ap_config *cfg, sim_err *
     a->max_stations = max_stations;
     a->mgmt_rate = mgmt_rate;
     a->data_rate = data_rate;
+    a->dtim_period = cfg->dtim_period ? cfg->dtim_period : AP_DTIM_PERIOD;
+    a->max_inactivity_s = cfg->max_inactivity_s;
     for (int i = 0; i < a->nslots; i++)
         a->stas[i].owner = a;
     a->hidden = cfg->hidden;
@@ -508,7 +522,7 @@ static void ap_bss_desc(const ap *a, struct dot11_bss_desc *b)
     b->capability = ap_capability(a);
     b->rates = ap_rate_set(&b->n_rates);
     b->channel = (uint8_t)a->channel;
-    b->dtim_period = AP_DTIM_PERIOD;
+    b->dtim_period = a->dtim_period;
     b->rsn = a->rsn ? &a->rsn_desc : NULL;
 }
 
@@ -527,7 +541,11 @@ static void ap_beacon_fire(void *arg)
     /* 9.4.2.6: DTIM Count counts down to 0 at each DTIM; TBTT number k
      * (from creation) makes every DTIM_PERIOD-th beacon a DTIM. */
     int64_t k = (sim_now(a->s) - a->created_at) / ap_beacon_period(a);
-    b.dtim_count = (uint8_t)((AP_DTIM_PERIOD - k % AP_DTIM_PERIOD) % AP_DTIM_PERIOD);
+    b.dtim_count = (uint8_t)((a->dtim_period - k % a->dtim_period) % a->dtim_period);
+    uint8_t tim[DOT11_TIM_BITMAP_LEN];
+    bool any;
+    ap_ps_tim(a, tim, &any);
+    b.tim_bitmap = any ? tim : NULL;
     ap_mgmt_hdr(a, &h, BCAST);
     ap_tx(a, buf, dot11_build_beacon(buf, sizeof(buf), &h, &b), a->mgmt_rate);
 }
@@ -584,6 +602,14 @@ void ap_receive(void *ap_ctx, const uint8_t *frame, size_t len, const dot11_rx_i
      * so it is not worth a trace event. */
     if (dot11_parse_header(frame, len, &hdr) < 0)
         return;
+    /* Power management bit and activity of an associated station
+     * (ap_ps.c); a PS-Poll is handled below. */
+    if (hdr.n_addr >= 2 && ap_mac_eq(hdr.addr1, a->bssid) &&
+        !(hdr.type == DOT11_FTYPE_CTRL && hdr.subtype == DOT11_STYPE_PS_POLL)) {
+        ap_sta *sta = ap_sta_find(a, hdr.addr2);
+        if (sta != NULL)
+            ap_ps_rx(sta, &hdr);
+    }
     switch (hdr.type) {
     case DOT11_FTYPE_MGMT:
         ap_rx_mgmt(a, frame, len, &hdr);
@@ -591,8 +617,13 @@ void ap_receive(void *ap_ctx, const uint8_t *frame, size_t len, const dot11_rx_i
     case DOT11_FTYPE_DATA:
         ap_rx_data(a, frame, len, &hdr);
         break;
+    case DOT11_FTYPE_CTRL:
+        /* ACKs live in the medium's frame exchange; RTS/CTS and block ack
+         * are not modelled. */
+        if (hdr.subtype == DOT11_STYPE_PS_POLL && hdr.n_addr >= 2)
+            ap_ps_poll(a, &hdr);
+        break;
     default:
-        /* Control frames: ACK, RTS/CTS and block ack are not modelled. */
         break;
     }
 }
@@ -661,7 +692,7 @@ static int ap_send_group(ap *a, const struct dot11_ether *e)
     return ap_tx(a, buf, n, a->mgmt_rate) < 0 ? SIM_EIO : SIM_OK;
 }
 
-static int ap_send_unicast(ap *a, ap_sta *sta, const struct dot11_ether *e, uint8_t rate)
+static int ap_send_unicast(ap *a, ap_sta *sta, const struct dot11_ether *e, uint8_t rate, bool rate_ctl)
 {
     uint8_t buf[AP_FRAME_MAX];
     const uint8_t *tk = NULL;
@@ -681,7 +712,12 @@ static int ap_send_unicast(ap *a, ap_sta *sta, const struct dot11_ether *e, uint
         return SIM_EINVAL;
     if (tk != NULL)
         sta->tx_pn = pn;
-    return ap_tx(a, buf, n, rate) < 0 ? SIM_EIO : SIM_OK;
+    /* Data goes at the rate the MAC's rate adaptation picks (radio_model/
+     * medium.c); EAPOL stays at its robust rate. */
+    dot11_tx_params p = {.rate = rate, .rate_ctl = rate_ctl};
+    if (ap_ps_hold(sta, buf, n, &p))
+        return SIM_OK;
+    return ap_tx_ex(a, buf, n, &p) < 0 ? SIM_EIO : SIM_OK;
 }
 
 int ap_send_eapol_protected(ap *a, ap_sta *sta, const uint8_t *eapol, size_t len)
@@ -694,7 +730,7 @@ int ap_send_eapol_protected(ap *a, ap_sta *sta, const uint8_t *eapol, size_t len
     e.payload = eapol;
     e.payload_len = len;
     /* EAPOL at a robust rate, as for the 4-way handshake (ap.c's header). */
-    return ap_send_unicast(a, sta, &e, a->mgmt_rate);
+    return ap_send_unicast(a, sta, &e, a->mgmt_rate, false);
 }
 
 int ap_send_eapol_clear(ap *a, const uint8_t sta_mac[6], const uint8_t *eapol, size_t len)
@@ -734,7 +770,7 @@ int ap_bridge_send(ap *a, const uint8_t *eth, size_t len)
     ap_sta *sta = ap_sta_find(a, e.dst);
     if (sta == NULL || sta->state != AP_STA_STATE_4)
         return SIM_ESTATE;
-    return ap_send_unicast(a, sta, &e, a->data_rate);
+    return ap_send_unicast(a, sta, &e, a->data_rate, true);
 }
 
 /* ------------------------------------------------------------------ */

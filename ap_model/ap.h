@@ -15,6 +15,11 @@
  * 4-way handshake completes on WPA2), authorized. Data from a station that is
  * not associated is answered with a deauthentication, reason 7.
  *
+ * Power save and ageing (ap_ps.c): frames for a station in power save are
+ * buffered and announced in the TIM, released by PS-Poll or PM=0; a station
+ * silent for max_inactivity_s is polled with a Null frame and, unanswered,
+ * disassociated with reason 4 (hostapd's ap_handle_timer).
+ *
  * Data: frames from stations are CCMP-decrypted (replay-checked by PN) and
  * handed to the bridge port as Ethernet frames; EAPOL frames go to the
  * authenticator, never to the bridge. Ethernet frames sent into the bridge
@@ -64,6 +69,10 @@ typedef struct ap_config {
     uint32_t gtk_rekey_s;            /* group rekey period (hostapd wpa_group_rekey); 0 = never */
     uint8_t mgmt_rate;               /* default 2 (1 Mb/s) */
     uint8_t data_rate;               /* default 48 (24 Mb/s) */
+    uint8_t dtim_period;             /* beacons per DTIM; default 2 (hostapd's dtim_period); 0: default */
+    uint32_t max_inactivity_s;       /* ageing (ap_ps.c): poll, then disassociate (reason 4) a station
+                                      * silent this long; default 300 (hostapd's ap_max_inactivity);
+                                      * 0 = never */
 } ap_config;
 void ap_config_default(ap_config *c);
 

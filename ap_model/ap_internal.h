@@ -5,6 +5,8 @@
  * ap_sta.c      the station table and its state machine (802.11-2016 11.3),
  *               authentication, association, the receive path
  * ap_wpa_auth.c the authenticator's 4-way handshake (12.7.6, 12.7.10)
+ * ap_ps.c       power save (buffering, TIM, PS-Poll; 11.2.3) and inactivity
+ *               ageing (hostapd's ap_handle_timer)
  *
  * Nothing here is part of the contract in ap.h. */
 #ifndef LINKRIG_AP_MODEL_AP_INTERNAL_H
@@ -98,7 +100,18 @@ typedef struct ap_sta {
     uint64_t rx_pn[AP_REPLAY_COUNTERS];
     bool rx_seq_valid;
     uint16_t rx_seq_ctrl; /* Sequence Control (9.2.4.4) of the last data frame, for retries */
+
+    /* Power save and ageing (ap_ps.c). */
+    bool ps;                       /* in power save: frames are buffered */
+    struct ap_ps_frame *ps_head, *ps_tail;
+    int ps_count;
+    sim_time last_rx;              /* last frame heard from it (or ACK of the poll) */
+    enum { AP_AGE_POLL, AP_AGE_DISASSOC, AP_AGE_DEAUTH } age_step;
+    sim_time poll_at;
+    sim_timer_id age_timer;
 } ap_sta;
+
+#define AP_PS_BUFFER_MAX 64 /* mac80211 STA_MAX_TX_BUFFER */
 
 struct ap {
     sim *s;
@@ -138,6 +151,8 @@ struct ap {
     uint32_t refuse_comeback_tu;
     uint8_t mgmt_rate;
     uint8_t data_rate;
+    uint8_t dtim_period;
+    uint32_t max_inactivity_s;
 
     bool enabled;
     sim_time created_at;
@@ -166,6 +181,8 @@ uint16_t ap_next_seq(ap *a);
 /* Hands a finished frame to the air port. The port only queues it; it must
  * not call back into ap_receive from inside transmit. */
 int64_t ap_tx(ap *a, const uint8_t *frame, int len, uint8_t rate);
+/* The same with the MAC's options (rate adaptation, a status report). */
+int64_t ap_tx_ex(ap *a, const uint8_t *frame, int len, const dot11_tx_params *p);
 void ap_mgmt_hdr(ap *a, struct dot11_mgmt_hdr *h, const uint8_t *da);
 uint16_t ap_capability(const ap *a);
 void ap_mac_str(const uint8_t mac[6], char out[18]);
@@ -221,6 +238,17 @@ void ap_pmf_send_leave(ap *a, ap_sta *sta, uint8_t subtype, uint16_t reason);
  * is answered here (true is returned with *len 0). */
 bool ap_pmf_rx(ap *a, const struct dot11_hdr *hdr, const uint8_t **frame, size_t *len,
                uint8_t *buf, size_t cap);
+/* ap_ps.c */
+/* Buffers the frame when the station is in power save (true: held). */
+bool ap_ps_hold(ap_sta *sta, const uint8_t *frame, int len, const dot11_tx_params *p);
+/* Every frame heard from an associated station: its PM bit, its activity. */
+void ap_ps_rx(ap_sta *sta, const struct dot11_hdr *hdr);
+void ap_ps_poll(ap *a, const struct dot11_hdr *hdr);
+void ap_ps_tim(const ap *a, uint8_t bitmap[DOT11_TIM_BITMAP_LEN], bool *any);
+/* Association accepted: power save off, the ageing timer armed. */
+void ap_age_start(ap_sta *sta);
+void ap_ps_disassociated(ap_sta *sta);
+void ap_ps_forget(ap_sta *sta);
 
 /* ap_wpa_auth.c */
 void ap_wpa_start(ap_sta *sta);

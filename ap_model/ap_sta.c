@@ -54,6 +54,7 @@ void ap_sta_forget(ap_sta *sta)
     if (a->dot1x)
         ap_8021x_forget(a->dot1x, sta->mac);
     ap_sae_forget(sta);
+    ap_ps_forget(sta);
     /* Keys and nonces go with the slot. */
     memset(sta, 0, sizeof(*sta));
     sta->owner = a;
@@ -230,6 +231,7 @@ void ap_send_disassoc(ap *a, const uint8_t *da, uint16_t reason)
 void ap_sta_disassoc(ap_sta *sta, uint16_t reason)
 {
     ap_pmf_send_leave(sta->owner, sta, DOT11_STYPE_DISASSOC, reason);
+    ap_ps_disassociated(sta); /* its buffered frames used the keys that go now */
     ap_sta_fire(sta, STA_EV_DISASSOC);
 }
 
@@ -466,6 +468,7 @@ static void ap_rx_assoc(ap *a, const struct dot11_mgmt *m, bool reassoc)
     sta->mfp = mfp;
     sta->rx_mgmt_pn = 0;
     ap_sta_fire(sta, a->rsn ? STA_EV_ASSOC_RSNA : STA_EV_ASSOC);
+    ap_age_start(sta);
 }
 
 /* ------------------------------------------------------------------ */

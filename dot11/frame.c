@@ -410,6 +410,20 @@ int dot11_ie_write(uint8_t *buf, size_t cap, uint8_t id, const uint8_t *data, si
     return wr_result(&w);
 }
 
+int dot11_ie_tim_aid(const uint8_t *ies, size_t len, uint16_t aid, bool *buffered)
+{
+    struct dot11_ie ie;
+    int rc = dot11_ie_find(ies, len, DOT11_EID_TIM, &ie);
+    if (rc != DOT11_OK)
+        return rc;
+    if (ie.len < 4)
+        return DOT11_E_MALFORMED;
+    size_t n1 = (size_t)(ie.data[2] & 0xfe);
+    size_t octet = aid / 8u;
+    *buffered = octet >= n1 && octet - n1 < (size_t)ie.len - 3 && (ie.data[3 + octet - n1] >> (aid % 8u)) & 1u;
+    return DOT11_OK;
+}
+
 int dot11_ie_get_ssid(const uint8_t *ies, size_t len, const uint8_t **ssid,
                       size_t *ssid_len)
 {
@@ -709,10 +723,28 @@ static int build_bss_frame(uint8_t *buf, size_t cap, const struct dot11_mgmt_hdr
     wr_supp_rates(&w, bss->rates, bss->n_rates);
     wr_ie(&w, DOT11_EID_DS_PARAMS, &bss->channel, 1);
     if (subtype == DOT11_STYPE_BEACON) {
-        /* 9.4.2.6: DTIM Count, DTIM Period, Bitmap Control, and a
-         * one-octet Partial Virtual Bitmap with no traffic buffered. */
-        const uint8_t tim[4] = {bss->dtim_count, bss->dtim_period, 0, 0};
-        wr_ie(&w, DOT11_EID_TIM, tim, sizeof(tim));
+        /* 9.4.2.5: DTIM Count, DTIM Period, Bitmap Control (the offset
+         * N1/2 in bits 1-7), and the Partial Virtual Bitmap: octets N1..N2
+         * of the traffic indication virtual bitmap, N1 the largest even
+         * number with octets 0..N1-1 all zero, N2 the last nonzero octet;
+         * one zero octet when nothing is buffered. */
+        uint8_t tim[3 + DOT11_TIM_BITMAP_LEN] = {bss->dtim_count, bss->dtim_period, 0, 0};
+        size_t tim_len = 4;
+        if (bss->tim_bitmap != NULL) {
+            int n1 = -1, n2 = -1;
+            for (int i = 0; i < DOT11_TIM_BITMAP_LEN; i++)
+                if (bss->tim_bitmap[i] != 0) {
+                    if (n1 < 0)
+                        n1 = i & ~1;
+                    n2 = i;
+                }
+            if (n1 >= 0) {
+                tim[2] = (uint8_t)n1; /* N1/2 in bits 1-7 is N1 itself */
+                memcpy(tim + 3, bss->tim_bitmap + n1, (size_t)(n2 - n1 + 1));
+                tim_len = 3 + (size_t)(n2 - n1 + 1);
+            }
+        }
+        wr_ie(&w, DOT11_EID_TIM, tim, tim_len);
     }
     wr_ext_supp_rates(&w, bss->rates, bss->n_rates);
     if (bss->rsn)

@@ -239,6 +239,9 @@ int dot11_ie_find(const uint8_t *ies, size_t len, uint8_t id, struct dot11_ie *o
 int dot11_ie_write(uint8_t *buf, size_t cap, uint8_t id, const uint8_t *data, size_t len);
 
 /* SSID element (0..32 octets; length 0 is the wildcard SSID). */
+/* The TIM element's bit for aid (9.4.2.5): frames are buffered for it. */
+#define DOT11_TIM_BITMAP_LEN 32 /* AIDs 0..255 */
+int dot11_ie_tim_aid(const uint8_t *ies, size_t len, uint16_t aid, bool *buffered);
 int dot11_ie_get_ssid(const uint8_t *ies, size_t len, const uint8_t **ssid,
                       size_t *ssid_len);
 /* DS Parameter Set: Current Channel. */
@@ -307,6 +310,8 @@ struct dot11_bss_desc {
     uint8_t channel;           /* DS Parameter Set */
     uint8_t dtim_count;        /* TIM, beacons only */
     uint8_t dtim_period;       /* TIM, beacons only; >= 1 */
+    const uint8_t *tim_bitmap; /* TIM: DOT11_TIM_BITMAP_LEN octets, bit n = AID n has
+                                * frames buffered (9.4.2.5); NULL: none */
     const struct dot11_rsn *rsn; /* NULL: open network */
     const uint8_t *extra_ies;  /* appended verbatim (may be NULL) */
     size_t extra_ies_len;

@@ -545,6 +545,26 @@ static int drv_wifi_get_tx_power(void *vb, int *dbm)
     return chip_note(c, CHIP_POLL_NONE, "wifi_get_tx_power", map_err(radio_tx_power(c->r, dbm)), NULL, 0, NULL, 0);
 }
 
+/* cyw43_wifi_pm: the "PM" ioctl and the pm2_sleep_ret / bcn_li_* iovars. */
+static int drv_wifi_pm(void *vb, uint32_t pm)
+{
+    struct chip *c = board_driver(vb);
+    if (c == NULL)
+        return CHIP_EPERM;
+    return chip_note(c, CHIP_POLL_NONE, "wifi_pm", map_err(radio_set_pm(c->r, pm)), "pm", (int64_t)pm, NULL, 0);
+}
+
+static int drv_wifi_get_pm(void *vb, uint32_t *pm)
+{
+    struct chip *c = board_driver(vb);
+    if (c == NULL)
+        return CHIP_EPERM;
+    if (pm == NULL)
+        return chip_note(c, CHIP_POLL_NONE, "wifi_get_pm", CHIP_EINVAL, NULL, 0, NULL, 0);
+    *pm = radio_pm(c->r);
+    return chip_note(c, CHIP_POLL_NONE, "wifi_get_pm", CHIP_OK, NULL, 0, NULL, 0);
+}
+
 COSTED(int, drv_wifi_set_up, CHIP_COST_IOCTL, (void *vb, int itf, bool up), (vb, itf, up))
 COSTED(bool, drv_wifi_is_up, CHIP_COST_STATUS, (void *vb, int itf), (vb, itf))
 COSTED(int, drv_wifi_scan, CHIP_COST_IOCTL, (void *vb, const chip_scan_options *opts, void *env, chip_scan_result_fn cb),
@@ -567,6 +587,8 @@ COSTED(int, drv_wifi_ap_set_config, CHIP_COST_IOCTL,
        (vb, ssid_len, ssid, key_len, key, auth_type, channel))
 COSTED(int, drv_wifi_ap_get_stas, CHIP_COST_IOCTL, (void *vb, int *num_stas, uint8_t *macs, int max_stas),
        (vb, num_stas, macs, max_stas))
+COSTED(int, drv_wifi_pm, CHIP_COST_IOCTL, (void *vb, uint32_t pm), (vb, pm))
+COSTED(int, drv_wifi_get_pm, CHIP_COST_IOCTL, (void *vb, uint32_t *pm), (vb, pm))
 
 void chip_driver_fill_ops(linkrig_board_ops *o);
 void chip_driver_fill_ops(linkrig_board_ops *o)
@@ -589,4 +611,6 @@ void chip_driver_fill_ops(linkrig_board_ops *o)
     o->chip_wifi_ap_set_config = drv_wifi_ap_set_config_costed;
     o->chip_wifi_ap_get_stas = drv_wifi_ap_get_stas_costed;
     o->chip_wifi_ap_get_max_stas = drv_wifi_ap_get_max_stas;
+    o->chip_wifi_pm = drv_wifi_pm_costed;
+    o->chip_wifi_get_pm = drv_wifi_get_pm_costed;
 }

@@ -65,6 +65,30 @@
 #define LOSS_SLOPE_DB 1.5
 /* Radiotap with flags, rate, channel, signal, noise, antenna is 17 bytes. */
 #define RADIOTAP_CAP 32
+#define MEDIUM_CHANNELS 200 /* channel numbers 1..196 index chan_busy */
+
+/* ---- MAC timing (IEEE 802.11-2020) ----
+ * ERP (clause 18/19) with the short slot the AP advertises, and the OFDM
+ * PHY (clause 17) in 5 GHz:
+ *   aSlotTime 9 us; aSIFSTime 10 us in 2.4 GHz, 16 us in 5 GHz; an ERP-OFDM
+ *   frame is followed by a 6 us signal extension (19.3.2.4), so the SIFS
+ *   after it ends 16 us after its last symbol, as in 5 GHz;
+ *   DIFS = aSIFSTime + 2 aSlotTime (10.3.2.3.7);
+ *   aCWmin 15, aCWmax 1023 (the OFDM/ERP PHY characteristics);
+ *   ACKTimeout = aSIFSTime + aSlotTime + aRxPHYStartDelay (10.3.2.9),
+ *   aRxPHYStartDelay 25 us for OFDM (17.4.5), 192 us for DSSS with the long
+ *   preamble (15.4.4);
+ *   dot11ShortRetryLimit 7 attempts (10.3.4.4; no RTS: dot11RTSThreshold
+ *   keeps its default, so every frame counts against the short limit and
+ *   dot11LongRetryLimit 4 never applies). */
+#define MAC_SLOT SIM_US(9)
+#define MAC_SIFS_24 SIM_US(10)
+#define MAC_SIFS_5 SIM_US(16)
+#define MAC_SIGNAL_EXT SIM_US(6)
+#define MAC_CW_MIN 15
+#define MAC_CW_MAX 1023
+#define MAC_SHORT_RETRY_LIMIT 7
+#define MAC_ACK_LEN 10 /* FC, Duration, RA; + FCS on the air */
 
 struct medium_tx {
     medium *m;
@@ -76,9 +100,33 @@ struct medium_tx {
     int channel;
     uint8_t rate;
     bool aborted;
-    size_t pending; /* deliveries still to make */
+    size_t pending; /* deliveries still to make, and the status report */
+    dot11_tx_params p;
+    sim_timer_id status_timer;
+    bool acked;
+    bool deliver_retry; /* the copy the receiver got was a retransmission */
     size_t len;
     uint8_t frame[];
+};
+
+/* Rate adaptation state of one transmitter towards one receiver (AARF). */
+struct rc_peer {
+    uint8_t mac[6];
+    int idx;        /* into RC_LADDER */
+    int success;    /* consecutive acknowledged attempts */
+    int fail;       /* consecutive unacknowledged attempts */
+    int threshold;  /* successes before trying the next rate up */
+    bool probing;   /* the attempt after a step up: one failure steps back */
+};
+
+/* A capture record waiting for virtual time to reach it: an exchange is
+ * decided when it starts, so its retries and ACKs are known before other
+ * frames that go on the air in between. */
+struct cap_rec {
+    struct cap_rec *next;
+    sim_time t;
+    size_t len;
+    uint8_t bytes[];
 };
 
 struct medium_delivery {
@@ -104,9 +152,12 @@ struct medium_node {
     bool enabled;
     bool attached;
     uint64_t rx_epoch;
-    sim_time busy_until;
+    sim_time busy_until;  /* end of its current exchange */
+    sim_time next_access; /* end of its post-backoff (10.3.4.3) */
     struct medium_tx *q_head, *q_tail;
     struct medium_tx *last_tx; /* latest frame put on the air, while it lives */
+    struct rc_peer *rc;
+    size_t nrc, cap_rc;
 };
 
 struct medium {
@@ -120,6 +171,8 @@ struct medium {
     struct medium_tx *txs;
     struct medium_delivery *deliveries;
     medium_stats stats;
+    sim_time chan_busy[MEDIUM_CHANNELS]; /* end of the last exchange per channel */
+    struct cap_rec *caps;               /* pending capture records, by time */
     uint8_t capbuf[RADIOTAP_CAP + MEDIUM_MAX_FRAME];
 };
 
@@ -272,6 +325,8 @@ static void delivery_unlink(medium *m, struct medium_delivery *d)
     d->prev = d->next = NULL;
 }
 
+static void cap_flush(medium *m, sim_time upto);
+
 /* ---- create / destroy ---- */
 
 static bool real_num(double v)
@@ -323,6 +378,8 @@ medium *medium_create(sim *s, const medium_config *cfg, sim_err *err)
     m->cfg = *cfg;
     m->rng = sim_rng_stream(s, "medium");
     m->monitor_rng = sim_rng_stream(s, "medium.monitor");
+    for (size_t i = 0; i < MEDIUM_CHANNELS; i++)
+        m->chan_busy[i] = INT64_MIN / 4; /* idle since long before the start */
     return m;
 }
 
@@ -341,9 +398,20 @@ void medium_destroy(medium *m)
         struct medium_tx *tx = m->txs;
         if (tx->start_timer != 0)
             sim_cancel(m->s, tx->start_timer);
+        if (tx->status_timer != 0)
+            sim_cancel(m->s, tx->status_timer);
         tx_free(tx);
     }
+    /* Records of exchanges decided past the end of the run: a sniffer
+     * stopped now would have seen the ones up to now only. */
+    cap_flush(m, sim_now(m->s));
+    while (m->caps != NULL) {
+        struct cap_rec *c = m->caps;
+        m->caps = c->next;
+        free(c);
+    }
     for (size_t i = 0; i < m->nnodes; i++) {
+        free(m->nodes[i]->rc);
         free(m->nodes[i]->name);
         free(m->nodes[i]);
     }
@@ -456,9 +524,10 @@ static void node_off_air(medium_node *n)
         tx_free(tx);
     }
     n->q_tail = NULL;
-    if (n->last_tx != NULL && n->last_tx->end > now)
+    if (n->last_tx != NULL && n->busy_until > now)
         n->last_tx->aborted = true;
     n->busy_until = now;
+    n->next_access = now;
 }
 
 void medium_detach(medium_node *n)
@@ -549,6 +618,7 @@ bool medium_node_enabled(const medium_node *n)
 /* ---- transmission ---- */
 
 static void delivery_fire(void *arg);
+static void tx_start_fire(void *arg);
 
 static int8_t dbm_i8(double v)
 {
@@ -559,18 +629,165 @@ static int8_t dbm_i8(double v)
     return (int8_t)lround(v);
 }
 
-/* What the capture's monitor receives of this frame: the same rules as
- * any receiver (shadowing, sensitivity, the SNR loss draw; medium.h), drawn
- * from the monitor's own stream. Returns false when it cannot hear it. */
-static bool monitor_hears(medium *m, const struct medium_tx *tx, const struct rate_info *ri, double *signal)
+static bool is_5ghz(int channel)
 {
+    return channel > 14;
+}
+
+static sim_time mac_sifs(int channel)
+{
+    return is_5ghz(channel) ? MAC_SIFS_5 : MAC_SIFS_24;
+}
+
+static sim_time mac_difs(int channel)
+{
+    return mac_sifs(channel) + 2 * MAC_SLOT;
+}
+
+/* The air's quiet time after a frame at rate before the SIFS starts: the
+ * ERP-OFDM signal extension. */
+static sim_time signal_ext(int channel, uint8_t rate)
+{
+    const struct rate_info *ri = rate_lookup(rate);
+    return (!is_5ghz(channel) && ri != NULL && !ri->dsss) ? MAC_SIGNAL_EXT : 0;
+}
+
+static sim_time ack_timeout(int channel, uint8_t rate)
+{
+    const struct rate_info *ri = rate_lookup(rate);
+    sim_time rx_start = (ri != NULL && ri->dsss) ? SIM_US(192) : SIM_US(25);
+    return signal_ext(channel, rate) + mac_sifs(channel) + MAC_SLOT + rx_start;
+}
+
+/* The rate of a control response (ACK): the highest rate of the BSS's
+ * basic rate set, or of the PHY's mandatory rates, not faster than the
+ * frame it answers and of the same modulation (10.6.6.5.2). An 11b/g BSS's
+ * basic set is 1, 2, 5.5, 11 Mb/s; the ERP-OFDM mandatory rates are 6, 12
+ * and 24 Mb/s. */
+static uint8_t ack_rate(uint8_t rate)
+{
+    static const uint8_t dsss[] = {22, 11, 4, 2}, ofdm[] = {48, 24, 12};
+    const struct rate_info *ri = rate_lookup(rate);
+    const uint8_t *set = (ri != NULL && ri->dsss) ? dsss : ofdm;
+    size_t n = (ri != NULL && ri->dsss) ? sizeof dsss : sizeof ofdm;
+    for (size_t i = 0; i < n; i++)
+        if (set[i] <= rate)
+            return set[i];
+    return set[n - 1];
+}
+
+/* Airtime of an MPDU of len bytes as handed over. The 4-octet FCS is not
+ * counted (32 us at 1 Mb/s, under 1 us at 54 Mb/s), as before the MAC was
+ * modelled, so a frame's airtime is medium_airtime of what the capture
+ * shows. */
+static sim_time frame_airtime(size_t len, uint8_t rate)
+{
+    return medium_airtime(len, rate);
+}
+
+/* ---- rate adaptation: AARF ----
+ * Adaptive ARF (Lacage, Manshaei, Turletti, "IEEE 802.11 Rate Adaptation: A
+ * Practical Approach", MSWiM 2004; ns-3's AarfWifiManager), over ARF
+ * (Kamerman and Monteban, WaveLAN-II, 1997): every attempt is reported;
+ * two failures in a row step one rate down; `threshold` successes in a row
+ * step one rate up, and that first attempt is a probe: if it fails the rate
+ * steps back and the threshold doubles (10 .. 50), which keeps a link on a
+ * rate that works from probing a rate that does not every 10 frames.
+ * The ladder holds the rates in order of the SNR they need (the snr50
+ * column): 11b's 5.5 and 11 Mb/s are left out because 6, 9 and 12 Mb/s
+ * OFDM carry more for less SNR; 1 and 2 Mb/s stay at the bottom for range.
+ * 5 GHz has no DSSS rates: there the ladder starts at 6 Mb/s. */
+static const uint8_t RC_LADDER[] = {2, 4, 12, 18, 24, 36, 48, 72, 96, 108};
+#define RC_N ((int)(sizeof RC_LADDER / sizeof RC_LADDER[0]))
+#define RC_THRESHOLD_MIN 10
+#define RC_THRESHOLD_MAX 50
+#define RC_FAILS_DOWN 2
+
+static struct rc_peer *rc_find(medium_node *n, const uint8_t mac[6], uint8_t start_rate)
+{
+    for (size_t i = 0; i < n->nrc; i++)
+        if (memcmp(n->rc[i].mac, mac, 6) == 0)
+            return &n->rc[i];
+    if (n->nrc == n->cap_rc) {
+        size_t ncap = n->cap_rc ? 2 * n->cap_rc : 4;
+        struct rc_peer *grown = realloc(n->rc, ncap * sizeof *grown);
+        if (grown == NULL)
+            return NULL;
+        n->rc = grown;
+        n->cap_rc = ncap;
+    }
+    struct rc_peer *p = &n->rc[n->nrc++];
+    memset(p, 0, sizeof *p);
+    memcpy(p->mac, mac, 6);
+    p->idx = 0;
+    for (int i = 0; i < RC_N; i++)
+        if (RC_LADDER[i] <= start_rate)
+            p->idx = i;
+    p->threshold = RC_THRESHOLD_MIN;
+    return p;
+}
+
+static uint8_t rc_rate(const struct rc_peer *p, int channel)
+{
+    int idx = p->idx;
+    if (is_5ghz(channel) && idx < 2)
+        idx = 2;
+    return RC_LADDER[idx];
+}
+
+static void rc_report(struct rc_peer *p, bool acked)
+{
+    if (acked) {
+        p->fail = 0;
+        p->probing = false;
+        if (++p->success >= p->threshold && p->idx < RC_N - 1) {
+            p->idx++;
+            p->success = 0;
+            p->probing = true;
+        }
+        return;
+    }
+    p->success = 0;
+    p->fail++;
+    if (p->probing) {
+        p->probing = false;
+        p->threshold = p->threshold * 2 > RC_THRESHOLD_MAX ? RC_THRESHOLD_MAX : p->threshold * 2;
+        if (p->idx > 0)
+            p->idx--;
+        p->fail = 0;
+    } else if (p->fail >= RC_FAILS_DOWN) {
+        p->threshold = RC_THRESHOLD_MIN;
+        if (p->idx > 0)
+            p->idx--;
+        p->fail = 0;
+    }
+}
+
+/* ---- capture ---- */
+
+static void cap_flush(medium *m, sim_time upto)
+{
+    while (m->caps != NULL && m->caps->t <= upto) {
+        struct cap_rec *c = m->caps;
+        m->caps = c->next;
+        capture_write(m->cfg.air, c->t, c->bytes, c->len);
+        free(c);
+    }
+}
+
+/* What the capture's monitor receives of a frame sent by `from`: the same
+ * rules as any receiver (shadowing, sensitivity, the SNR loss draw;
+ * medium.h), drawn from the monitor's own stream. Returns false when it
+ * cannot hear it. */
+static bool monitor_hears(medium *m, const medium_node *from, uint8_t rate, double *signal)
+{
+    const struct rate_info *ri = rate_lookup(rate);
     double mx = m->cfg.monitor_x, my = m->cfg.monitor_y, mz = m->cfg.monitor_z;
     if (!m->cfg.monitor_fixed && m->monitor_at != NULL) {
         mx = m->monitor_at->x;
         my = m->monitor_at->y;
         mz = m->monitor_at->z;
     }
-    const medium_node *from = tx->from;
     double dx = from->x - mx, dy = from->y - my, dz = from->z - mz;
     double rssi = from->tx_power_dbm - path_loss_db(&m->cfg, sqrt(dx * dx + dy * dy + dz * dz));
     if (m->cfg.shadowing_sigma_db > 0)
@@ -585,11 +802,19 @@ static bool monitor_hears(medium *m, const struct medium_tx *tx, const struct ra
     return true;
 }
 
-/* One radiotap + frame record at the start of the frame, with the signal
- * the monitor measured. */
-static void capture_tx(medium *m, const struct medium_tx *tx, double signal)
+/* One radiotap + frame record at time t, with the signal the monitor
+ * measured, when the monitor hears it. */
+static void capture_frame(medium *m, sim_time t, const medium_node *from, int channel, uint8_t rate,
+                          const uint8_t *frame, size_t len)
 {
-    int freq = dot11_channel_to_freq((unsigned)tx->channel);
+    double signal;
+    if (m->cfg.air == NULL)
+        return;
+    if (!monitor_hears(m, from, rate, &signal)) {
+        m->stats.capture_unheard++;
+        return;
+    }
+    int freq = dot11_channel_to_freq((unsigned)channel);
     struct dot11_radiotap rt;
     memset(&rt, 0, sizeof rt);
     rt.present = DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_FLAGS) | DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_RATE) |
@@ -598,9 +823,9 @@ static void capture_tx(medium *m, const struct medium_tx *tx, double signal)
                  DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_DBM_ANTNOISE) |
                  DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_ANTENNA);
     rt.flags = 0; /* long preamble, no FCS */
-    rt.rate = tx->rate;
+    rt.rate = rate;
     rt.chan_freq = (uint16_t)freq;
-    rt.chan_flags = dot11_radiotap_chan_flags((unsigned)freq, tx->rate);
+    rt.chan_flags = dot11_radiotap_chan_flags((unsigned)freq, rate);
     rt.dbm_antsignal = dbm_i8(signal);
     rt.dbm_antnoise = dbm_i8(m->cfg.noise_floor_dbm);
     rt.antenna = 0;
@@ -609,19 +834,207 @@ static void capture_tx(medium *m, const struct medium_tx *tx, double signal)
         sim_fail(m->s, MEDIUM_COMP, "radiotap header did not fit (%d)", hl);
         return;
     }
-    memcpy(m->capbuf + hl, tx->frame, tx->len);
-    capture_write(m->cfg.air, sim_now(m->s), m->capbuf, (size_t)hl + tx->len);
+    size_t total = (size_t)hl + len;
+    struct cap_rec *c = malloc(sizeof *c + total);
+    if (c == NULL) {
+        sim_fail(m->s, MEDIUM_COMP, "out of memory capturing a frame");
+        return;
+    }
+    c->t = t;
+    c->len = total;
+    memcpy(c->bytes, m->capbuf, (size_t)hl);
+    memcpy(c->bytes + hl, frame, len);
+    struct cap_rec **pp = &m->caps; /* after every record at or before t */
+    while (*pp != NULL && (*pp)->t <= t)
+        pp = &(*pp)->next;
+    c->next = *pp;
+    *pp = c;
 }
 
+/* One receiver's draw for one frame (medium.h): shadowing, then the SNR
+ * loss draw, always both. */
+static bool hears(medium *m, const medium_node *from, const medium_node *to, uint8_t rate, double *rssi_out,
+                  double *snr_out)
+{
+    const struct rate_info *ri = rate_lookup(rate);
+    double rssi = from->tx_power_dbm - path_loss_db(&m->cfg, distance_m(from, to));
+    if (m->cfg.shadowing_sigma_db > 0)
+        rssi += m->cfg.shadowing_sigma_db * sim_rng_normal(m->rng);
+    double u = sim_rng_uniform(m->rng);
+    double snr = rssi - m->cfg.noise_floor_dbm;
+    *rssi_out = rssi;
+    *snr_out = snr;
+    if (rssi < to->sensitivity_dbm) {
+        m->stats.lost_sensitivity++;
+        return false;
+    }
+    if (u < 1.0 / (1.0 + exp((snr - ri->snr50) / LOSS_SLOPE_DB))) {
+        m->stats.lost_snr++;
+        return false;
+    }
+    return true;
+}
+
+static sim_time backoff(medium *m, int cw)
+{
+    return (sim_time)sim_rng_below(m->rng, (uint64_t)cw + 1) * MAC_SLOT;
+}
+
+/* The earliest time from t at which n may start: its post-backoff over and
+ * the channel idle for DIFS; a node that finds the channel busy defers and
+ * backs off from CWmin (10.3.4.3). */
+static sim_time access_time(medium *m, medium_node *n, sim_time t)
+{
+    sim_time a = t > n->next_access ? t : n->next_access;
+    int ch = n->channel;
+    if (ch > 0 && ch < MEDIUM_CHANNELS && m->chan_busy[ch] + mac_difs(ch) > a)
+        a = m->chan_busy[ch] + mac_difs(ch) + backoff(m, MAC_CW_MIN);
+    return a;
+}
+
+static struct medium_delivery *deliver_at(medium *m, struct medium_tx *tx, medium_node *to, sim_time t,
+                                          double rssi, double snr)
+{
+    struct medium_delivery *dv = calloc(1, sizeof *dv);
+    if (dv == NULL) {
+        /* A silently lost delivery would change the run unnoticed. */
+        sim_fail(m->s, MEDIUM_COMP, "out of memory delivering a frame to %s", to->name);
+        return NULL;
+    }
+    dv->tx = tx;
+    dv->to = to;
+    dv->rx_epoch = to->rx_epoch;
+    dv->rssi_dbm = rssi;
+    dv->snr_db = snr;
+    delivery_link(m, dv);
+    tx->pending++;
+    dv->timer = sim_at(m->s, t, delivery_fire, dv);
+    return dv;
+}
+
+static void status_fire(void *arg)
+{
+    struct medium_tx *tx = arg;
+    tx->status_timer = 0;
+    if (!tx->aborted && tx->p.status != NULL)
+        tx->p.status(tx->p.status_ctx, tx->frame + 4, tx->acked);
+    if (--tx->pending == 0)
+        tx_free(tx);
+}
+
+/* Individually addressed data and management frames, and PS-Poll, are
+ * acknowledged (10.3.2.9); group-addressed frames and other control frames
+ * are not. */
+static bool wants_ack(const uint8_t *f, size_t len)
+{
+    if (len < 10 || (f[4] & 0x01))
+        return false;
+    unsigned type = (f[0] >> 2) & 3, subtype = (f[0] >> 4) & 15;
+    if (type == DOT11_FTYPE_MGMT || type == DOT11_FTYPE_DATA)
+        return len >= 24;
+    return type == 1 && subtype == 10; /* PS-Poll */
+}
+
+/* The frame exchange of one individually addressed frame (10.3.2.9,
+ * 10.3.4.4), decided as a whole when it starts: each attempt at the rate
+ * adaptation's (or the fixed) rate, the addressee's draw, its ACK a SIFS
+ * later and the transmitter's draw of that ACK; a missing ACK costs the
+ * ACKTimeout, then DIFS and a backoff from a doubled contention window,
+ * and the next attempt carries the Retry bit, up to dot11ShortRetryLimit
+ * attempts. The addressee gets the first copy it hears, once (the duplicate
+ * filtering of 10.3.2.14 drops the others). Every attempt and ACK the
+ * monitor hears is captured at its own time. Returns the exchange's end. */
+static sim_time exchange(medium *m, struct medium_tx *tx, sim_time t)
+{
+    medium_node *from = tx->from;
+    int ch = tx->channel;
+    medium_node *to = NULL;
+    for (size_t i = 0; i < m->nnodes; i++) {
+        medium_node *c = m->nodes[i];
+        if (c != from && c->attached && c->enabled && c->channel == ch && memcmp(c->mac, tx->frame + 4, 6) == 0) {
+            to = c;
+            break;
+        }
+    }
+    struct rc_peer *rc = tx->p.rate_ctl ? rc_find(from, tx->frame + 4, tx->rate) : NULL;
+    bool is_ctl = ((tx->frame[0] >> 2) & 3) == 1;
+    int cw = MAC_CW_MIN;
+    bool delivered = false;
+    sim_time end = t;
+    uint8_t sent[MEDIUM_MAX_FRAME];
+    memcpy(sent, tx->frame, tx->len);
+    for (int k = 0; k < MAC_SHORT_RETRY_LIMIT; k++) {
+        uint8_t rate = rc != NULL ? rc_rate(rc, ch) : tx->rate;
+        uint8_t arate = ack_rate(rate);
+        sim_time air = frame_airtime(tx->len, rate);
+        sim_time ack_air = frame_airtime(MAC_ACK_LEN, arate);
+        sim_time sifs = signal_ext(ch, rate) + mac_sifs(ch);
+        if (k > 0) {
+            sent[1] |= DOT11_FC_RETRY;
+            m->stats.retries++;
+        }
+        if (!is_ctl) {
+            /* Duration: the SIFS and the ACK that follow (9.2.5.2). */
+            int64_t us = (sifs + ack_air + signal_ext(ch, arate) + SIM_US(1) - 1) / SIM_US(1);
+            sent[2] = (uint8_t)(us & 0xff);
+            sent[3] = (uint8_t)((us >> 8) & 0x7f);
+        }
+        capture_frame(m, t, from, ch, rate, sent, tx->len);
+        double rssi = 0, snr = 0;
+        bool got = to != NULL && hears(m, from, to, rate, &rssi, &snr);
+        bool acked = false;
+        if (got) {
+            if (!delivered) {
+                memcpy(tx->frame, sent, tx->len);
+                tx->rate = rate;
+                tx->start = t;
+                tx->end = t + air;
+                deliver_at(m, tx, to, t + air + propagation_ns(distance_m(from, to)), rssi, snr);
+                delivered = true;
+            }
+            sim_time ack_t = t + air + sifs;
+            uint8_t ack[MAC_ACK_LEN] = {0xd4, 0x00, 0, 0};
+            memcpy(ack + 4, from->mac, 6);
+            capture_frame(m, ack_t, to, ch, arate, ack, sizeof ack);
+            m->stats.acks++;
+            double ar, as;
+            acked = hears(m, to, from, arate, &ar, &as);
+            end = ack_t + ack_air + signal_ext(ch, arate);
+        } else {
+            end = t + air + ack_timeout(ch, rate);
+        }
+        if (rc != NULL)
+            rc_report(rc, acked);
+        if (acked) {
+            tx->acked = true;
+            return end;
+        }
+        cw = 2 * cw + 1 > MAC_CW_MAX ? MAC_CW_MAX : 2 * cw + 1;
+        if (k + 1 < MAC_SHORT_RETRY_LIMIT)
+            t = end + mac_difs(ch) + backoff(m, cw);
+    }
+    m->stats.tx_failed++;
+    if (!delivered) {
+        memcpy(tx->frame, sent, tx->len);
+        tx->end = end;
+    }
+    return end;
+}
+
+/* A frame goes on the air now: decides who hears it (a group-addressed
+ * frame: every node on the channel; an individually addressed one: its
+ * exchange), books the channel to the exchange's end and schedules the
+ * node's next queued frame. */
 static void go_on_air(struct medium_tx *tx)
 {
     medium *m = tx->m;
     medium_node *from = tx->from;
-    const struct rate_info *ri = rate_lookup(tx->rate);
-    double sigma = m->cfg.shadowing_sigma_db;
+    sim_time now = sim_now(m->s);
 
+    cap_flush(m, now);
     tx->start_timer = 0;
     tx->channel = from->channel;
+    tx->start = now;
     from->last_tx = tx;
     m->stats.tx_frames++;
 
@@ -633,49 +1046,36 @@ static void go_on_air(struct medium_tx *tx)
             want_capture = false;
     }
 
-    for (size_t i = 0; i < m->nnodes; i++) {
-        medium_node *to = m->nodes[i];
-        if (to == from || !to->attached || !to->enabled || to->channel != tx->channel)
-            continue;
-        double d = distance_m(from, to);
-        double rssi = from->tx_power_dbm - path_loss_db(&m->cfg, d);
-        if (sigma > 0)
-            rssi += sigma * sim_rng_normal(m->rng);
-        double u = sim_rng_uniform(m->rng);
-        double snr = rssi - m->cfg.noise_floor_dbm;
-        if (rssi < to->sensitivity_dbm) {
-            m->stats.lost_sensitivity++;
-            continue;
+    sim_time end;
+    tx->pending++; /* held while deciding: a delivery may be made below */
+    if (wants_ack(tx->frame, tx->len)) {
+        end = exchange(m, tx, now);
+        if (tx->p.status != NULL) {
+            tx->pending++;
+            tx->status_timer = sim_at(m->s, end, status_fire, tx);
         }
-        double p_loss = 1.0 / (1.0 + exp((snr - ri->snr50) / LOSS_SLOPE_DB));
-        if (u < p_loss) {
-            m->stats.lost_snr++;
-            continue;
+    } else {
+        tx->end = now + frame_airtime(tx->len, tx->rate);
+        end = tx->end;
+        if (want_capture)
+            capture_frame(m, now, from, tx->channel, tx->rate, tx->frame, tx->len);
+        for (size_t i = 0; i < m->nnodes; i++) {
+            medium_node *to = m->nodes[i];
+            if (to == from || !to->attached || !to->enabled || to->channel != tx->channel)
+                continue;
+            double rssi, snr;
+            if (hears(m, from, to, tx->rate, &rssi, &snr))
+                deliver_at(m, tx, to, tx->end + propagation_ns(distance_m(from, to)), rssi, snr);
         }
-        struct medium_delivery *dv = calloc(1, sizeof *dv);
-        if (dv == NULL) {
-            /* A silently lost delivery would change the run unnoticed. */
-            sim_fail(m->s, MEDIUM_COMP, "out of memory delivering a frame to %s", to->name);
-            continue;
-        }
-        dv->tx = tx;
-        dv->to = to;
-        dv->rx_epoch = to->rx_epoch;
-        dv->rssi_dbm = rssi;
-        dv->snr_db = snr;
-        delivery_link(m, dv);
-        tx->pending++;
-        dv->timer = sim_at(m->s, tx->end + propagation_ns(d), delivery_fire, dv);
     }
-
-    double signal;
-    if (want_capture) {
-        if (monitor_hears(m, tx, ri, &signal))
-            capture_tx(m, tx, signal);
-        else
-            m->stats.capture_unheard++;
-    }
-    if (tx->pending == 0)
+    from->busy_until = end;
+    from->next_access = end + mac_difs(tx->channel) + backoff(m, MAC_CW_MIN);
+    if (tx->channel > 0 && tx->channel < MEDIUM_CHANNELS && m->chan_busy[tx->channel] < end)
+        m->chan_busy[tx->channel] = end;
+    cap_flush(m, now);
+    if (from->q_head != NULL && from->q_head->start_timer == 0)
+        from->q_head->start_timer = sim_at(m->s, access_time(m, from, end), tx_start_fire, from->q_head);
+    if (--tx->pending == 0)
         tx_free(tx);
 }
 
@@ -683,6 +1083,15 @@ static void tx_start_fire(void *arg)
 {
     struct medium_tx *tx = arg;
     medium_node *from = tx->from;
+    medium *m = tx->m;
+    sim_time now = sim_now(m->s);
+    tx->start_timer = 0;
+    /* Someone took the channel while this frame waited: defer again. */
+    sim_time a = access_time(m, from, now);
+    if (a > now) {
+        tx->start_timer = sim_at(m->s, a, tx_start_fire, tx);
+        return;
+    }
     /* Frames leave the queue in order; this one is its head. */
     from->q_head = tx->qnext;
     if (from->q_head == NULL)
@@ -698,6 +1107,7 @@ static void delivery_fire(void *arg)
     medium *m = tx->m;
     medium_node *to = d->to;
 
+    cap_flush(m, sim_now(m->s));
     delivery_unlink(m, d);
     bool still_there = to->attached && to->enabled && to->channel == tx->channel &&
                        to->rx_epoch == d->rx_epoch;
@@ -721,11 +1131,11 @@ static void delivery_fire(void *arg)
         tx_free(tx);
 }
 
-sim_time medium_transmit(medium_node *n, const uint8_t *frame, size_t len, uint8_t rate)
+sim_time medium_transmit_ex(medium_node *n, const uint8_t *frame, size_t len, const dot11_tx_params *p)
 {
-    if (n == NULL || frame == NULL || len == 0 || len > MEDIUM_MAX_FRAME)
+    if (n == NULL || frame == NULL || p == NULL || len == 0 || len > MEDIUM_MAX_FRAME)
         return SIM_EINVAL;
-    sim_time airtime = medium_airtime(len, rate);
+    sim_time airtime = frame_airtime(len, p->rate);
     if (airtime < 0)
         return SIM_EINVAL;
     if (!n->attached || !n->enabled)
@@ -736,28 +1146,37 @@ sim_time medium_transmit(medium_node *n, const uint8_t *frame, size_t len, uint8
         return SIM_ENOMEM;
     memset(tx, 0, sizeof *tx);
     sim_time now = sim_now(m->s);
+    cap_flush(m, now);
     tx->m = m;
     tx->from = n;
-    tx->rate = rate;
+    tx->rate = p->rate;
+    tx->p = *p;
     tx->len = len;
     memcpy(tx->frame, frame, len);
-    tx->start = n->busy_until > now ? n->busy_until : now;
-    tx->end = tx->start + airtime;
     tx->channel = n->channel;
-    n->busy_until = tx->end;
     tx_link(m, tx);
-    sim_time end = tx->end; /* tx is freed at once when nobody hears it */
-    if (tx->start == now) {
-        go_on_air(tx);
-    } else {
-        if (n->q_tail != NULL)
-            n->q_tail->qnext = tx;
-        else
-            n->q_head = tx;
-        n->q_tail = tx;
-        tx->start_timer = sim_at(m->s, tx->start, tx_start_fire, tx);
+    if (n->q_head == NULL) {
+        sim_time start = access_time(m, n, now);
+        if (start == now) {
+            sim_time end = now + airtime; /* tx may be freed at once */
+            go_on_air(tx);
+            return end;
+        }
+        n->q_head = n->q_tail = tx;
+        tx->start_timer = sim_at(m->s, start, tx_start_fire, tx);
+        return start + airtime;
     }
-    return end;
+    /* Behind the node's own queue: started when its predecessor is done. */
+    n->q_tail->qnext = tx;
+    n->q_tail = tx;
+    sim_time after = n->busy_until > now ? n->busy_until : now;
+    return after + mac_difs(n->channel) + airtime;
+}
+
+sim_time medium_transmit(medium_node *n, const uint8_t *frame, size_t len, uint8_t rate)
+{
+    dot11_tx_params p = {.rate = rate};
+    return medium_transmit_ex(n, frame, len, &p);
 }
 
 /* ---- air port ---- */
@@ -765,6 +1184,11 @@ sim_time medium_transmit(medium_node *n, const uint8_t *frame, size_t len, uint8
 static int64_t port_transmit(void *ctx, const uint8_t *frame, size_t len, uint8_t rate)
 {
     return medium_transmit(ctx, frame, len, rate);
+}
+
+static int64_t port_transmit_ex(void *ctx, const uint8_t *frame, size_t len, const dot11_tx_params *p)
+{
+    return medium_transmit_ex(ctx, frame, len, p);
 }
 
 static int port_set_channel(void *ctx, int channel)
@@ -786,6 +1210,7 @@ void medium_node_air_port(medium_node *n, dot11_air_port *port)
 {
     port->ctx = n;
     port->transmit = port_transmit;
+    port->transmit_ex = port_transmit_ex;
     port->set_channel = port_set_channel;
     port->set_enabled = port_set_enabled;
     port->set_tx_power = port_set_tx_power;

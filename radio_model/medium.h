@@ -17,17 +17,29 @@
  *
  * Time: a frame occupies the air for its airtime (802.11b long preamble for
  * 1/2/5.5/11 Mb/s, OFDM for the rest) and is delivered to each receiver at the
- * end of it, plus propagation delay. A node sends one frame at a time: a frame
- * queued while the node is still on the air starts when the previous one ends.
- * Not modelled: collisions, carrier sense between nodes, MAC ACKs/retries.
+ * end of it, plus propagation delay.
+ *
+ * MAC (IEEE 802.11-2020 clause 10, radio_model/README.md has the table): a
+ * node sends one frame at a time, after DIFS of idle channel, deferring
+ * and backing off (CWmin 15) when another node's exchange holds the
+ * channel, and backing off again after each exchange. A group-addressed
+ * frame is sent once to every node on the channel. An individually
+ * addressed data or management frame (or PS-Poll) is one exchange with its
+ * addressee (the node whose mac is Address 1): the addressee's ACK a SIFS
+ * later, retransmissions with the Retry bit after the ACK timeout, DIFS and
+ * a backoff from a doubling window, at most 7 attempts; the addressee gets
+ * the first copy it hears, once; other nodes get nothing. With rate_ctl
+ * (medium_transmit_ex) each attempt's rate comes from AARF per transmitter
+ * and addressee. The exchange is decided when it starts. Not modelled:
+ * collisions, hidden nodes, RTS/CTS, fragmentation, the FCS's airtime.
  *
  * Reception is decided at the start of a transmission (position, channel,
  * enabled) and confirmed at its end: a receiver that left the channel, was
  * disabled or detached in between gets nothing.
  *
  * Capture: the air capture is what a monitor at one position hears (a
- * sniffer that listens on every channel at once). Each transmission is
- * written at its start, as radiotap + the frame (channel frequency and
+ * sniffer that listens on every channel at once). Each transmission (each
+ * attempt, each ACK) is written at its start, in time order, as radiotap + the frame (channel frequency and
  * flags, rate, noise floor, and the signal as the monitor receives it:
  * P_tx - PL(d_monitor) + X, with its own shadowing draw), when the monitor
  * hears it by the same rules as any receiver: at or above the monitor's
@@ -122,6 +134,10 @@ bool medium_node_enabled(const medium_node *n);
  * transmission ends, or a negative SIM_E* code: empty or oversize frame, rate
  * not one of 2,4,11,22,12,18,24,36,48,72,96,108, node disabled or detached. */
 sim_time medium_transmit(medium_node *n, const uint8_t *frame, size_t len, uint8_t rate);
+/* The same with the MAC's options (dot11/air.h): rate adaptation for
+ * unicast data, and the exchange's outcome reported at its end. The
+ * returned end is an estimate when the frame must wait for the air. */
+sim_time medium_transmit_ex(medium_node *n, const uint8_t *frame, size_t len, const dot11_tx_params *p);
 
 /* Mean received power (no shadowing) from one node at another. */
 double medium_mean_rssi(const medium_node *from, const medium_node *to);
@@ -135,6 +151,9 @@ typedef struct medium_stats {
     uint64_t lost_snr;         /* cleared sensitivity, lost to the SNR draw */
     uint64_t lost_moved;       /* receiver left the channel / was disabled mid-frame */
     uint64_t capture_unheard;  /* frames the capture's monitor could not hear (not written) */
+    uint64_t retries;          /* retransmissions (attempts after the first) */
+    uint64_t acks;             /* ACK frames sent */
+    uint64_t tx_failed;        /* unicast frames given up after the retry limit */
 } medium_stats;
 void medium_get_stats(const medium *m, medium_stats *out);
 

@@ -140,6 +140,11 @@ struct radio {
     struct bss seen[MAX_SEEN];
     int nseen;
 
+    /* power save (radio_set_pm) */
+    uint32_t pm;             /* cyw43 pm value: mode in bits 0-3 */
+    bool ps_dozing;          /* the AP was told PM=1 */
+    sim_timer_id ps_timer;   /* PM2: back to doze after pm2_sleep_ret */
+
     /* the join */
     radio_join_params join;
     int badauth_left;
@@ -259,10 +264,14 @@ static const char *wedge_name(radio_wedge_mode m)
     }
 }
 
+static void ps_reset(radio *r);
+
 static void set_state(radio *r, enum radio_state st)
 {
     if (r->state == st)
         return;
+    if (r->state == ST_JOINED)
+        ps_reset(r);
     sim_trace_rec *t = sim_trace_begin(r->tr, SIM_LOG_DEBUG, r->name, "state");
     sim_trace_str(t, "from", state_names[r->state]);
     sim_trace_str(t, "to", state_names[st]);
@@ -294,6 +303,22 @@ static void transmit(radio *r, const uint8_t *frame, int len, uint8_t rate)
         return;
     }
     r->air.transmit(r->air.ctx, frame, (size_t)len, rate);
+}
+
+/* Unicast data at the rate the MAC's rate adaptation picks, starting from
+ * cfg.data_rate (radio_model/medium.c: AARF). */
+static void transmit_data(radio *r, const uint8_t *frame, int len, uint8_t rate)
+{
+    if (len <= 0 || r->air.transmit_ex == NULL || rate != r->cfg.data_rate) {
+        transmit(r, frame, len, rate);
+        return;
+    }
+    if (frames_hung(r)) {
+        r->stats.wedge_tx_dropped++;
+        return;
+    }
+    dot11_tx_params p = {.rate = rate, .rate_ctl = true};
+    r->air.transmit_ex(r->air.ctx, frame, (size_t)len, &p);
 }
 
 static void mgmt_hdr(radio *r, struct dot11_mgmt_hdr *h, const uint8_t *da, const uint8_t *bssid)
@@ -398,6 +423,7 @@ radio *radio_create(sim *s, const dot11_air_port *air, const radio_config *cfg, 
     r->last_result = RADIO_LINK_DOWN;
     r->tx_power_dbm = 20;
     r->air.set_enabled(r->air.ctx, false);
+    r->pm = r->cfg.pm;
     return r;
 }
 
@@ -419,6 +445,7 @@ void radio_destroy(radio *r)
     cancel_all(r);
     roam_cancel(r);
     sim_cancel(r->s, r->down_event);
+    sim_cancel(r->s, r->ps_timer);
     dot11_ccm_free(r->ccm);
     eap_peer_free(r->eap);
     free(r->ca_pem);
@@ -948,6 +975,151 @@ static void handshake_timeout(void *arg)
 }
 
 static void roam_done(radio *r);
+/* ---- power save -------------------------------------------------------------
+ * The chip's power-management modes as cyw43_wifi_pm sets them (the pm
+ * value of cyw43-driver src/cyw43.h, cyw43_pm_value: mode in bits 0-3, the
+ * PM2 sleep return in bits 4-11 in 10 ms units, listen intervals above):
+ *   0 CYW43_NO_POWERSAVE_MODE  awake: the AP sends at once.
+ *   1 CYW43_PM1_POWERSAVE_MODE (CYW43_AGGRESSIVE_PM) legacy power save: the
+ *     station tells the AP PM=1 (a Null frame) and stays dozing; a beacon
+ *     whose TIM has its AID set is answered with a PS-Poll, which the AP
+ *     answers with one buffered frame (More Data: poll again); its own data
+ *     goes out with PM=1 (IEEE 802.11-2020 11.2.3.2, 11.2.3.3 and 11.2.3.7).
+ *   2 CYW43_PM2_POWERSAVE_MODE (CYW43_PERFORMANCE_PM, the driver's
+ *     CYW43_DEFAULT_PM) Broadcom's "fast PS": awake (Null with PM=0) when
+ *     it has traffic or the TIM names it, back to doze (Null with PM=1)
+ *     after pm2_sleep_ret ms without traffic (200 ms by default).
+ * Simplifications: a dozing station still hears every beacon (the listen
+ * interval and DTIM skipping change only its power, not what the AP does,
+ * except that group traffic is not buffered for DTIMs either). */
+static unsigned ps_mode(const radio *r)
+{
+    return r->pm & 0xfu;
+}
+
+static void send_null(radio *r, bool pm)
+{
+    struct dot11_data_hdr_params p;
+    memset(&p, 0, sizeof p);
+    p.dir = DOT11_DIR_TO_DS;
+    memcpy(p.bssid, r->target.bssid, 6);
+    memcpy(p.da, r->target.bssid, 6);
+    memcpy(p.sa, r->cfg.mac, 6);
+    p.seq_num = next_seq(r);
+    p.fc_flags = pm ? DOT11_FC_PWR_MGT : 0;
+    uint8_t frame[64];
+    transmit_data(r, frame, dot11_build_null_data(frame, sizeof frame, &p), r->cfg.data_rate);
+}
+
+static void ps_doze(radio *r)
+{
+    if (r->state != ST_JOINED || ps_mode(r) == 0 || r->ps_dozing)
+        return;
+    r->ps_dozing = true;
+    trace_state(r, SIM_LOG_DEBUG, "ps", "state", "doze");
+    send_null(r, true);
+}
+
+static void ps_timer_fire(void *arg)
+{
+    radio *r = arg;
+    r->ps_timer = 0;
+    ps_doze(r);
+}
+
+/* PM2: awake now, and back to doze after the sleep return time without
+ * traffic. */
+static void ps_activity(radio *r)
+{
+    if (r->state != ST_JOINED || ps_mode(r) != 2)
+        return;
+    if (r->ps_dozing) {
+        r->ps_dozing = false;
+        trace_state(r, SIM_LOG_DEBUG, "ps", "state", "awake");
+        send_null(r, false);
+    }
+    sim_cancel(r->s, r->ps_timer);
+    uint32_t ret_ms = ((r->pm >> 4) & 0xffu) * 10u;
+    r->ps_timer = sim_after(r->s, SIM_MS(ret_ms ? ret_ms : 10), ps_timer_fire, r);
+}
+
+static void ps_start(radio *r)
+{
+    if (ps_mode(r) == 1)
+        ps_doze(r);
+    else if (ps_mode(r) == 2)
+        ps_activity(r);
+}
+
+static void ps_reset(radio *r)
+{
+    sim_cancel(r->s, r->ps_timer);
+    r->ps_timer = 0;
+    r->ps_dozing = false;
+}
+
+/* PS-Poll (9.3.1.5): AID with its two top bits set, BSSID, TA; PM=1. */
+static void send_ps_poll(radio *r)
+{
+    uint8_t f[16] = {0xa4, DOT11_FC_PWR_MGT};
+    uint16_t aid = (uint16_t)(r->aid | 0xc000u);
+    f[2] = (uint8_t)(aid & 0xff);
+    f[3] = (uint8_t)(aid >> 8);
+    memcpy(f + 4, r->target.bssid, 6);
+    memcpy(f + 10, r->cfg.mac, 6);
+    transmit(r, f, sizeof f, robust_rate(r));
+}
+
+/* A beacon of our BSS while joined: is anything buffered for us? */
+static void ps_beacon(radio *r, const struct dot11_mgmt *m)
+{
+    if (!r->ps_dozing || r->aid == 0)
+        return;
+    bool buffered = false;
+    if (dot11_ie_tim_aid(m->ies, m->ies_len, r->aid, &buffered) != DOT11_OK || !buffered)
+        return;
+    if (ps_mode(r) == 1)
+        send_ps_poll(r);
+    else
+        ps_activity(r);
+}
+
+int radio_set_pm(radio *r, uint32_t pm)
+{
+    if (r->state == ST_OFF)
+        return RADIO_EPERM;
+    if (commands_hung(r))
+        return RADIO_ETIMEDOUT;
+    unsigned mode = pm & 0xfu;
+    if (mode > 2)
+        return RADIO_EINVAL;
+    r->pm = pm;
+    trace_int(r, SIM_LOG_INFO, "pm", "mode", (int64_t)mode);
+    if (r->state != ST_JOINED)
+        return RADIO_OK;
+    if (mode == 0) {
+        bool was = r->ps_dozing;
+        ps_reset(r);
+        if (was)
+            send_null(r, false);
+    } else {
+        if (r->ps_dozing && mode == 2) {
+            ps_activity(r);
+        } else {
+            ps_reset(r);
+            if (mode == 1)
+                ps_doze(r);
+            else
+                ps_activity(r);
+        }
+    }
+    return RADIO_OK;
+}
+
+uint32_t radio_pm(const radio *r)
+{
+    return r->pm;
+}
 
 static void link_established(radio *r)
 {
@@ -973,6 +1145,7 @@ static void link_established(radio *r)
     sim_trace_int(t, "aid", r->aid);
     sim_trace_bool(t, "wpa2", r->join.auth != RADIO_AUTH_OPEN);
     sim_trace_end(t);
+    ps_start(r);
     if (r->host.link_up)
         r->host.link_up(r->host.ctx);
 }
@@ -1608,12 +1781,14 @@ static void send_data(radio *r, const uint8_t *da, uint16_t ethertype, const uin
     memcpy(p.da, da, 6);
     memcpy(p.sa, r->cfg.mac, 6);
     p.seq_num = next_seq(r);
+    if (r->ps_dozing)
+        p.fc_flags = DOT11_FC_PWR_MGT; /* PM1: the station stays in power save (11.2.3.2) */
     uint8_t frame[FRAME_MAX];
     if (!protect) {
-        transmit(r, frame, dot11_build_data(frame, sizeof frame, &p, ethertype, payload, len), rate);
+        transmit_data(r, frame, dot11_build_data(frame, sizeof frame, &p, ethertype, payload, len), rate);
         return;
     }
-    p.fc_flags = DOT11_FC_PROTECTED;
+    p.fc_flags |= DOT11_FC_PROTECTED;
     int hl = dot11_build_data_hdr(frame, sizeof frame, &p);
     uint8_t body[FRAME_MAX];
     int bl = dot11_build_llc_snap(body, sizeof body, ethertype, payload, len);
@@ -1624,7 +1799,7 @@ static void send_data(radio *r, const uint8_t *da, uint16_t ethertype, const uin
     if (dot11_ccmp_encrypt_with(r->ccm, dot11_ptk_tk(r->ptk), frame, (size_t)hl, r->tx_pn, 0, body, (size_t)bl,
                            frame + hl, sizeof frame - (size_t)hl, &out_len) != 0)
         return;
-    transmit(r, frame, hl + (int)out_len, rate);
+    transmit_data(r, frame, hl + (int)out_len, rate);
 }
 
 int radio_pmk(const radio *r, uint8_t pmk[32])
@@ -1654,6 +1829,7 @@ int radio_send_ethernet(radio *r, const uint8_t *eth, size_t len)
         r->stats.wedge_tx_dropped++;
         return RADIO_OK;
     }
+    ps_activity(r); /* PM2 wakes for its own traffic */
     send_data(r, e.dst, e.ethertype, e.payload, e.payload_len, r->join.auth != RADIO_AUTH_OPEN,
               r->cfg.data_rate);
     r->stats.tx_data++;
@@ -1666,6 +1842,12 @@ static void handle_data(radio *r, const struct dot11_hdr *h, const uint8_t *fram
         return;
     if (!h->from_ds || h->to_ds || memcmp(h->addr2, r->target.bssid, 6) != 0)
         return;
+    if (r->state == ST_JOINED && memcmp(h->addr1, r->cfg.mac, 6) == 0) {
+        if (ps_mode(r) == 2)
+            ps_activity(r);
+        else if (ps_mode(r) == 1 && r->ps_dozing && h->more_data)
+            send_ps_poll(r); /* 11.2.3.7: More Data: poll again */
+    }
     const uint8_t *body = frame + h->hdr_len;
     size_t body_len = len - h->hdr_len;
     uint8_t plain[FRAME_MAX];
@@ -1899,6 +2081,7 @@ static void handle_bss_frame(radio *r, const struct dot11_mgmt *m, const dot11_r
         if (r->state == ST_JOINED) {
             loss_rearm(r);
             roam_check(r, info->rssi_dbm);
+            ps_beacon(r, m);
         }
     }
 }

@@ -197,6 +197,7 @@ typedef struct radio_config {
     int nchannels;
     uint8_t mgmt_rate;           /* default 2 (1 Mb/s); before a BSS's basic rates are known */
     uint8_t data_rate;           /* default 48 (24 Mb/s) */
+    uint32_t pm;                 /* power management at creation (radio_set_pm); default 0 */
 } radio_config;
 void radio_config_default(radio_config *c);
 
@@ -276,6 +277,14 @@ int radio_send_ethernet(radio *r, const uint8_t *eth, size_t len);
  * power control. */
 int radio_set_tx_power(radio *r, int dbm);
 int radio_tx_power(const radio *r, int *dbm);
+
+/* Power management as cyw43_wifi_pm sets it (the cyw43-driver's pm value:
+ * mode in bits 0-3 — 0 none, 1 PM1, 2 PM2 — PM2's sleep return in bits
+ * 4-11 in 10 ms units; radio.c's power-save section says what each does).
+ * Applies at once when joined, else from the next join. RADIO_EINVAL for a
+ * mode above 2. Traced "pm" (mode), and "ps" (state doze/awake) at DEBUG. */
+int radio_set_pm(radio *r, uint32_t pm);
+uint32_t radio_pm(const radio *r);
 
 /* The radio wedge fault (see the top of this file). NONE and an invalid mode
  * change nothing: only a power cycle clears a wedge. A negative

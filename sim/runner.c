@@ -1431,6 +1431,8 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         ac->ap.max_stations = a->max_stations;
         ac->ap.hidden = a->hidden;
         ac->ap.gtk_rekey_s = (uint32_t)(a->gtk_rekey / SIM_SEC(1));
+        ac->ap.dtim_period = (uint8_t)a->dtim_period;
+        ac->ap.max_inactivity_s = (uint32_t)(a->max_inactivity / SIM_SEC(1));
     }
     wc.ndevices = s->ndevices;
     for (int i = 0; i < s->ndevices; i++) {
@@ -1441,6 +1443,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         dc->y = d->pos.y;
         dc->z = d->pos.z;
         dc->tx_power_dbm = d->tx_power_dbm;
+        dc->radio.pm = d->pm;
         dc->lan = d->lan;
         dc->board.watchdog_ms = o->watchdog_ms;
     }

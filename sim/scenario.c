@@ -1232,8 +1232,9 @@ static int scn_pool(scn_ctx *c, const scn_node *n, const char *path, uint32_t *s
 static int scn_do_ap(scn_ctx *c, const scn_node *n, const char *path, scn_ap *ap)
 {
     static const char *const keys[] = {"name",     "ssid", "passphrase",   "channel",   "position", "tx_power",
-                                       "dhcp",     "max_stations", "hidden", "gtk_rekey", "network", NULL};
-    const scn_node *v[11];
+                                       "dhcp",     "max_stations", "hidden", "gtk_rekey", "network", "dtim_period",
+                                       "max_inactivity", NULL};
+    const scn_node *v[13];
     char p[SCN_PATH];
     int rc = scn_fields(c, n, path, "", keys, v);
     if (rc != 0)
@@ -1261,6 +1262,8 @@ static int scn_do_ap(scn_ctx *c, const scn_node *n, const char *path, scn_ap *ap
     ap->tx_power_dbm = 20;
     ap->lease = SIM_SEC(3600);
     ap->max_stations = 16;
+    ap->dtim_period = 2;
+    ap->max_inactivity = SIM_SEC(300);
     if (v[0] == NULL)
         return scn_missing(c, n, path, "name", "a unique name such as ap1");
     scn_path(p, path, "name");
@@ -1305,6 +1308,20 @@ static int scn_do_ap(scn_ctx *c, const scn_node *n, const char *path, scn_ap *ap
         if (ap->passphrase[0] == '\0')
             return scn_fail(c, v[9], "%s: an open network has no group key to rekey (give a passphrase)", p);
     }
+    scn_path(p, path, "dtim_period");
+    if (v[11] != NULL) {
+        if ((rc = scn_int(c, v[11], p, 1, 255, " beacons", &x)) != 0)
+            return rc;
+        ap->dtim_period = (int)x;
+    }
+    scn_path(p, path, "max_inactivity");
+    if (v[12] != NULL) {
+        if ((rc = scn_dur(c, v[12], p, 0, "must be >= 0 (0 = never)", &ap->max_inactivity)) != 0)
+            return rc;
+        if (ap->max_inactivity % SIM_SEC(1) != 0)
+            return scn_fail(c, v[12], "%s: %s is not a whole number of seconds (hostapd's ap_max_inactivity is in "
+                                      "seconds)", p, v[12]->text);
+    }
     const scn_node *dhcp = scn_section(keys, v, "dhcp");
     if (dhcp != NULL) {
         static const char *const dkeys[] = {"lease", "pool", NULL};
@@ -1326,11 +1343,43 @@ static int scn_do_ap(scn_ctx *c, const scn_node *n, const char *path, scn_ap *ap
     return 0;
 }
 
+/* The chip's power management as cyw43_wifi_pm takes it: a name of the
+ * cyw43-driver's presets (src/cyw43.h: CYW43_NONE_PM, CYW43_AGGRESSIVE_PM,
+ * CYW43_PERFORMANCE_PM = CYW43_DEFAULT_PM, from cyw43_pm_value) or a raw
+ * pm value whose mode (bits 0-3) is 0, 1 or 2. */
+static int scn_pm(scn_ctx *c, const scn_node *n, const char *path, uint32_t *out)
+{
+    static const struct {
+        const char *name;
+        uint32_t pm;
+    } presets[] = {
+        {"none", 0x000010u},        /* CYW43_NONE_PM: mode 0 */
+        {"aggressive", 0x000011u},  /* CYW43_AGGRESSIVE_PM: PM1 */
+        {"performance", 0xa11142u}, /* CYW43_PERFORMANCE_PM: PM2, 200 ms, li 1/1/10 */
+        {"default", 0xa11142u},     /* CYW43_DEFAULT_PM */
+    };
+    int rc = scn_scalar(c, n, path, "none, aggressive, performance, default or a cyw43 pm value");
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+        if (n->len == strlen(presets[i].name) && memcmp(n->text, presets[i].name, n->len) == 0) {
+            *out = presets[i].pm;
+            return 0;
+        }
+    long long x;
+    if ((rc = scn_int(c, n, path, 0, 0xffffff, "", &x)) != 0)
+        return rc;
+    if ((x & 0xf) > 2)
+        return scn_fail(c, n, "%s: pm mode %lld (bits 0-3) is not one of 0 (none), 1 (PM1), 2 (PM2)", path, x & 0xf);
+    *out = (uint32_t)x;
+    return 0;
+}
+
 static int scn_do_device(scn_ctx *c, const scn_node *n, const char *path, scn_device *d, bool named)
 {
-    static const char *const keys[] = {"position", "tx_power", "lan", "firmware", "name", "settings", NULL};
-    static const char *const one_keys[] = {"position", "tx_power", "lan", "firmware", NULL};
-    const scn_node *dv[6] = {0};
+    static const char *const keys[] = {"position", "tx_power", "lan", "firmware", "name", "settings", "pm", NULL};
+    static const char *const one_keys[] = {"position", "tx_power", "lan", "firmware", "pm", NULL};
+    const scn_node *dv[7] = {0};
     char p[SCN_PATH];
     int rc;
     if ((rc = scn_fields(c, n, path, "", named ? keys : one_keys, dv)) != 0)
@@ -1352,6 +1401,10 @@ static int scn_do_device(scn_ctx *c, const scn_node *n, const char *path, scn_de
         return rc;
     scn_path(p, path, "lan");
     if (dv[2] != NULL && (rc = scn_bool(c, dv[2], p, &d->lan)) != 0)
+        return rc;
+    scn_path(p, path, "pm");
+    const scn_node *pmn = named ? dv[6] : dv[4];
+    if (pmn != NULL && (rc = scn_pm(c, pmn, p, &d->pm)) != 0)
         return rc;
     if (dv[3] != NULL) {
         char rel[512];

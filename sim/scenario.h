@@ -51,6 +51,14 @@
  *         gtk_rekey: 10m            # (never) group rekey period, whole seconds, WPA2 only
  *                                   #   (hostapd's wpa_group_rekey): see "Group rekeying" below
  *         network: home             # (its own network) a name from world.networks; then no dhcp:
+ *         dtim_period: 2            # (2, hostapd's dtim_period) 1..255 beacons per DTIM (TIM element)
+ *         max_inactivity: 5m        # (5m, hostapd's ap_max_inactivity) whole seconds; 0 = never.
+ *                                   #   A station the AP heard nothing from for this long is
+ *                                   #   polled with a Null frame; unanswered (no ACK, no frame)
+ *                                   #   within 3 s it is disassociated with reason 4
+ *                                   #   (inactivity), and deauthenticated with reason 2 a
+ *                                   #   second later (hostapd's ap_handle_timer). A dozing
+ *                                   #   station gets the poll through the TIM and answers it.
  *         dhcp:                     # optional: its own network's server
  *           lease: 1h               # (1h) >= 1s
  *           pool: [10.0.2.15, 10.0.2.99]   # (ap 0: 10.0.2.15-99; ap n: 10.0.(2+n).15-99)
@@ -58,10 +66,18 @@
  *       position: [0, 0]            # ([0, 0])
  *       tx_power: 20                # (20)
  *       lan: false                  # (false) a wired interface, which the camera then uses
+ *       pm: none                    # (none) the chip's power management, as cyw43_wifi_pm sets
+ *                                   #   it (cyw43-driver src/cyw43.h): none (CYW43_NONE_PM),
+ *                                   #   aggressive (CYW43_AGGRESSIVE_PM: PM1, PS-Poll on the
+ *                                   #   TIM), performance or default (CYW43_PERFORMANCE_PM =
+ *                                   #   CYW43_DEFAULT_PM: PM2, awake on traffic, doze after
+ *                                   #   200 ms), or a raw pm value (mode in bits 0-3: 0..2).
+ *                                   #   The firmware's own cyw43_wifi_pm / chip_wifi_pm
+ *                                   #   changes it later (the Pico W layer's set_up does).
  *       firmware: build/my.so       # (--firmware, else the bundled camera) relative to this file
  *     devices:                      # instead of device: 1..128 devices in one world
  *       - name: cam1                # required, unique; names the device in trace and verdict
- *         position: [0, 0]          # tx_power, lan, firmware: as for device
+ *         position: [0, 0]          # tx_power, lan, firmware, pm: as for device
  *         settings: {camera.period_ms: 500}   # this device's own firmware settings
  *                                   # (after firmware: below, before --set)
  *   clients:                        # client stations (a phone, a laptop): devices running the
@@ -573,6 +589,8 @@ typedef struct scn_ap {
     bool hidden;          /* empty SSID in beacons */
     sim_time gtk_rekey;   /* 0 = never */
     int network;          /* index into networks; -1 = its own network (dhcp: above) */
+    int dtim_period;      /* beacons per DTIM (2) */
+    sim_time max_inactivity; /* ageing: poll, then disassociate reason 4 (5m); 0 = never */
     int line;             /* where it was declared, for later messages */
 } scn_ap;
 
@@ -592,6 +610,7 @@ typedef struct scn_device {
     char name[32];
     scn_pos pos;
     double tx_power_dbm;
+    uint32_t pm;          /* the chip's power management, a cyw43 pm value (0: none) */
     bool lan;
     char firmware[512];   /* an image path, relative to the scenario's folder
                            * resolved here ("" = --firmware or the bundled camera) */

@@ -413,21 +413,25 @@ static void test_queueing(void **state)
     sim_time e1 = send_tagged(a, 1, 2);
     sim_time e2 = send_tagged(a, 2, 108);
     assert_int_equal(e1, at1);
-    assert_int_equal(e2, at1 + at2);
-    /* another node is not held up by a's queue */
-    sim_time eb = send_tagged(b, 3, 108);
-    assert_int_equal(eb, at2);
+    assert_true(e2 > at1 + at2); /* an estimate: the post-backoff is drawn when e1 starts */
+    /* another node on the channel defers to a's frame (carrier sense,
+     * 10.3.2.3) and backs off; the two waiting frames never overlap */
+    send_tagged(b, 3, 108);
     sim_run_until(w.s, SIM_MS(1) + SIM_US(500));
     assert_int_equal(w.nrec, 3);
-    assert_int_equal(w.recs[0].tag, 3); /* b's frame, at at2 */
-    assert_int_equal(w.recs[0].t, at2);
-    assert_int_equal(w.recs[1].tag, 1);
-    assert_int_equal(w.recs[1].t, e1);
-    assert_int_equal(w.recs[1].tx_start, 0);
-    assert_int_equal(w.recs[2].tag, 2);
-    assert_int_equal(w.recs[2].t, e2);
-    assert_int_equal(w.recs[2].tx_start, e1);
-    assert_int_equal(w.recs[2].rate, 108);
+    assert_int_equal(w.recs[0].tag, 1);
+    assert_int_equal(w.recs[0].t, e1);
+    assert_int_equal(w.recs[0].tx_start, 0);
+    const struct rec *r2 = w.recs[1].tag == 2 ? &w.recs[1] : &w.recs[2];
+    const struct rec *r3 = w.recs[1].tag == 3 ? &w.recs[1] : &w.recs[2];
+    assert_int_equal(r2->tag, 2);
+    assert_int_equal(r3->tag, 3);
+    for (const struct rec *r = &w.recs[1]; r <= &w.recs[2]; r++) {
+        assert_true(r->tx_start >= e1 + SIM_US(28) && r->tx_start <= e1 + SIM_US(28 + 2 * 15 * 9) + at2);
+        assert_int_equal(r->t, r->tx_start + at2);
+        assert_int_equal(r->rate, 108);
+    }
+    assert_true(w.recs[2].tx_start >= w.recs[1].t + SIM_US(28));
     /* once idle, a frame starts at once */
     const sim_time t3 = sim_now(w.s);
     assert_int_equal(send_tagged(a, 4, 2), t3 + at1);
@@ -808,57 +812,74 @@ static void test_capture(void **state)
     /* The monitor listens beside "near", 2 m from the AP, on every channel. */
     medium_set_monitor_node(w.m, near);
 
-    uint8_t beacon[256], nul[64], deauth[64];
+    uint8_t beacon[256], nul[64], bnul[64], deauth[64];
     size_t blen = build_beacon(beacon, sizeof beacon, 1);
     size_t nlen = build_null_to(nul, sizeof nul, STA_MAC);
-    size_t dlen = build_deauth_to(deauth, sizeof deauth, NOBODY);
+    size_t bnlen = build_null_to(bnul, sizeof bnul, BCAST);
+    size_t dlen = build_deauth_to(deauth, sizeof deauth, BCAST);
+    const sim_time difs24 = SIM_US(28), difs5 = SIM_US(34), slot = SIM_US(9);
 
     /* 1: beacon at 1 Mb/s: the signal at the monitor (2 m) */
     sim_run_until(w.s, SIM_MS(10));
     const sim_time t1 = sim_now(w.s);
     assert_true(medium_transmit(ap, beacon, blen, 2) > 0);
     /* 2: queued behind it, null data to the station at 24 Mb/s: still the
-     * monitor's signal, not the addressed station's */
-    const sim_time t2 = medium_transmit(ap, nul, nlen, 48);
-    assert_true(t2 > 0);
-    const sim_time t2_start = t1 + medium_airtime(blen, 2);
+     * monitor's signal, not the addressed station's; it starts after the
+     * beacon, DIFS and the post-backoff (10.3.4.3), and the station's ACK
+     * follows a SIFS and the signal extension later (10.3.2.9) */
+    assert_true(medium_transmit(ap, nul, nlen, 48) > 0);
     /* 3: on channel 36, where no node listens: the monitor still hears it */
     sim_run_until(w.s, SIM_MS(20));
     assert_int_equal(medium_node_set_channel(ap, 36), SIM_OK);
     const sim_time t3 = sim_now(w.s);
     assert_true(medium_transmit(ap, deauth, dlen, 12) > 0);
-    const sim_time t4 = medium_transmit(ap, nul, nlen, 12) - medium_airtime(nlen, 12);
+    assert_true(medium_transmit(ap, bnul, bnlen, 12) > 0);
     /* 5: from 398 m away: -94 dBm at the monitor, below its -88 dBm: not written */
-    assert_true(medium_transmit(far, nul, nlen, 2) > 0);
+    assert_true(medium_transmit(far, bnul, bnlen, 2) > 0);
     sim_run_until(w.s, SIM_SEC(1));
     medium_stats st;
     medium_get_stats(w.m, &st);
     assert_int_equal(st.capture_unheard, 1);
+    assert_int_equal(st.acks, 1);
+    assert_int_equal(st.retries, 0);
     medium_destroy(w.m);
     w.m = NULL;
-    assert_int_equal(capture_packets(cap), 4);
+    assert_int_equal(capture_packets(cap), 5);
     capture_close(cap);
 
     size_t len;
     uint8_t *file = read_file(path, &len);
     struct pcap_rec recs[8];
     size_t n = parse_pcap(file, len, recs, 8);
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 5);
     const int64_t epoch_ns = CAPTURE_DEFAULT_EPOCH_S * 1000000000LL;
     assert_int_equal(recs[0].ts_ns, epoch_ns + t1);
-    assert_int_equal(recs[1].ts_ns, epoch_ns + t2_start);
-    assert_int_equal(recs[2].ts_ns, epoch_ns + t3);
-    assert_int_equal(recs[3].ts_ns, epoch_ns + t4);
+    const sim_time t2 = recs[1].ts_ns - epoch_ns, b_end = t1 + medium_airtime(blen, 2);
+    assert_true(t2 >= b_end + difs24 && t2 <= b_end + difs24 + 15 * slot);
+    /* ACK: SIFS 10 us + 6 us signal extension after the null's last symbol */
+    assert_int_equal(recs[2].ts_ns - epoch_ns, t2 + medium_airtime(nlen, 48) + SIM_US(16));
+    assert_int_equal(recs[3].ts_ns, epoch_ns + t3);
+    const sim_time t4 = recs[4].ts_ns - epoch_ns, d_end = t3 + medium_airtime(dlen, 12);
+    assert_true(t4 >= d_end + difs5 && t4 <= d_end + difs5 + 15 * slot);
     const uint16_t g_cck = DOT11_RADIOTAP_CHAN_2GHZ | DOT11_RADIOTAP_CHAN_CCK;
     const uint16_t g_ofdm = DOT11_RADIOTAP_CHAN_2GHZ | DOT11_RADIOTAP_CHAN_OFDM;
     const uint16_t a_ofdm = DOT11_RADIOTAP_CHAN_5GHZ | DOT11_RADIOTAP_CHAN_OFDM;
-    /* 2 m: 20 - 40.05 - 9.03 = -29.08 */
+    /* The null as sent carries its Duration: SIFS + signal extension + the
+     * ACK at 24 Mb/s (28 us) + its signal extension = 50 us (9.2.5.2). */
+    uint8_t nul_sent[64];
+    memcpy(nul_sent, nul, nlen);
+    nul_sent[2] = 50;
+    nul_sent[3] = 0;
+    const uint8_t ack[10] = {0xd4, 0, 0, 0, AP_MAC[0], AP_MAC[1], AP_MAC[2], AP_MAC[3], AP_MAC[4], AP_MAC[5]};
+    /* 2 m: 20 - 40.05 - 9.03 = -29.08; the ACK from the station, 8 m from
+     * the monitor: 20 - 40.05 - 27.09 = -47.1 */
     check_radiotap(&recs[0], beacon, blen, 2, 2412, g_cck, -29);
-    check_radiotap(&recs[1], nul, nlen, 48, 2412, g_ofdm, -29);
-    check_radiotap(&recs[2], deauth, dlen, 12, 5180, a_ofdm, -29);
-    check_radiotap(&recs[3], nul, nlen, 12, 5180, a_ofdm, -29);
+    check_radiotap(&recs[1], nul_sent, nlen, 48, 2412, g_ofdm, -29);
+    check_radiotap(&recs[2], ack, sizeof ack, 48, 2412, g_ofdm, -47);
+    check_radiotap(&recs[3], deauth, dlen, 12, 5180, a_ofdm, -29);
+    check_radiotap(&recs[4], bnul, bnlen, 12, 5180, a_ofdm, -29);
     free(file);
-    tshark_clean(path, 4);
+    tshark_clean(path, 5);
 
     sim_destroy(w.s);
     free(w.recs);
@@ -894,8 +915,9 @@ static void test_capture_without_beacons(void **state)
     uint8_t *file = read_file(path, &len);
     struct pcap_rec recs[4];
     assert_int_equal(parse_pcap(file, len, recs, 4), 1);
-    assert_int_equal(recs[0].ts_ns,
-                     CAPTURE_DEFAULT_EPOCH_S * 1000000000LL + medium_airtime(blen, 2));
+    /* after the beacon, DIFS (28 us) and the post-backoff (0..15 slots) */
+    const sim_time t = recs[0].ts_ns - CAPTURE_DEFAULT_EPOCH_S * 1000000000LL;
+    assert_true(t >= medium_airtime(blen, 2) + SIM_US(28) && t <= medium_airtime(blen, 2) + SIM_US(28 + 15 * 9));
     /* the monitor sits beside the first node attached, the AP: PL(d0) */
     check_radiotap(&recs[0], nul, nlen, 2, 2412, DOT11_RADIOTAP_CHAN_2GHZ | DOT11_RADIOTAP_CHAN_CCK,
                    (int)lround(20 - 40.05));
@@ -919,6 +941,7 @@ static void test_air_port(void **state)
     medium_node_air_port(a, &port);
     assert_ptr_equal(port.ctx, a);
     uint8_t f[30] = {0x08};
+    f[4] = 0xff; /* group-addressed: no ACK exchange */
     f[29] = 77;
     assert_int_equal(port.transmit(port.ctx, f, sizeof f, 2), medium_airtime(30, 2));
     assert_true(port.transmit(port.ctx, f, sizeof f, 5) < 0);

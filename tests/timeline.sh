@@ -19,8 +19,8 @@ for want in \
     '1m00.804s  cam          firmware sees tcpip_link_status = CONNECTING' \
     '1m20.000s  scenario     fault entry 0 ap_reboot ap1 ends' \
     'cam          joined 02:a0:00:00:00:01' \
-    'cam          data at the sink again after 37.242s of silence' \
-    '1m39.500s  cam          ONLINE (associated and leased)' \
+    'cam          data at the sink again after 37.254s of silence' \
+    '1m39.501s  cam          ONLINE (associated and leased)' \
     'verdict: PASS; drops 1'; do
     grep -qF -- "$want" "$out/timeline.txt" || { echo "missing: $want"; fail=1; }
 done

@@ -404,6 +404,16 @@ int chip_wifi_ap_get_max_stas(int *max_stas)
     return ops ? ops->chip_wifi_ap_get_max_stas(ops->b, max_stas) : CHIP_EPERM;
 }
 
+int chip_wifi_pm(uint32_t pm)
+{
+    return ops ? ops->chip_wifi_pm(ops->b, pm) : CHIP_EPERM;
+}
+
+int chip_wifi_get_pm(uint32_t *pm)
+{
+    return ops ? ops->chip_wifi_get_pm(ops->b, pm) : CHIP_EPERM;
+}
+
 /* ---- eth_chip.h ---- */
 
 void eth_set_callbacks(const eth_callbacks *cb)

@@ -85,6 +85,8 @@ typedef struct linkrig_board_ops {
     int (*chip_send_ethernet)(void *b, int itf, size_t len, const void *frame);
     int (*chip_wifi_set_tx_power)(void *b, int dbm);
     int (*chip_wifi_get_tx_power)(void *b, int *dbm);
+    int (*chip_wifi_pm)(void *b, uint32_t pm);
+    int (*chip_wifi_get_pm)(void *b, uint32_t *pm);
 
     /* ---- Ethernet port ---- */
     void (*eth_set_callbacks)(void *b, const eth_callbacks *cb);

@@ -21,6 +21,8 @@
  *   chip_wifi_get_rssi        cyw43_wifi_get_rssi           — (RSSI of the last beacon from the AP)
  *   chip_send_ethernet        cyw43_send_ethernet           802.11 data frame to the AP, CCMP on WPA2
  *   chip_wifi_set_tx_power    cyw43_ioctl "qtxpower"        transmit power of every later frame
+ *   chip_wifi_pm              cyw43_wifi_pm                 power management: none, PM1, PM2 (the AP
+ *                                                           buffers for the dozing chip; TIM, PS-Poll)
  *   callbacks.process_ethernet  cyw43_cb_process_ethernet   a data frame arrived (decrypted)
  *   callbacks.link_up/down      cyw43_cb_tcpip_set_link_up/down  join completed (also the chip's own
  *                                                                rejoin) / link lost
@@ -169,6 +171,13 @@ int chip_send_ethernet(int itf, size_t len, const void *frame);
 /* Transmit power in dBm (cyw43: the "qtxpower" iovar). */
 int chip_wifi_set_tx_power(int dbm);
 int chip_wifi_get_tx_power(int *dbm);
+/* Power management, the cyw43-driver's pm value (src/cyw43.h,
+ * cyw43_pm_value): mode in bits 0-3 (0 none, 1 PM1, 2 PM2), PM2's sleep
+ * return in bits 4-11 (10 ms units), listen intervals in bits 12-23.
+ * CHIP_EINVAL for a mode above 2. The chip starts with the scenario's `pm`
+ * (none by default). */
+int chip_wifi_pm(uint32_t pm);
+int chip_wifi_get_pm(uint32_t *pm);
 
 /* The AP interface (cyw43's CYW43_ITF_AP): the device hosts its own
  * network (beacons, open or WPA2-PSK authentication of stations; the rig's

@@ -32,10 +32,10 @@
  * Not modelled, and failing rather than pretending:
  *  - raw ioctls (cyw43_ioctl): -CYW43_EIO, logged once;
  *  - Bluetooth: not declared.
- * Accepted with no effect on the model, and logged once: power management
- * (cyw43_wifi_pm; the rig's radio never dozes, as with CYW43_NONE_PM) — the
- * value is kept and cyw43_wifi_get_pm returns it. The multicast filter is
- * accepted: the rig's chip passes every group frame. */
+ * Power management (cyw43_wifi_pm) reaches the chip model (chip_wifi_pm):
+ * PM1 and PM2 doze, the AP buffers for them (radio_model/README.md); as in
+ * the driver, cyw43_wifi_set_up starts the chip in CYW43_DEFAULT_PM. The
+ * multicast filter is accepted: the rig's chip passes every group frame. */
 #ifndef LINKRIG_CYW43_H
 #define LINKRIG_CYW43_H
 

@@ -27,7 +27,7 @@ uint32_t cyw43_sleep;
 static struct {
     bool chip_on;
     uint32_t pm;
-    bool pm_noted, ioctl_noted;
+    bool ioctl_noted;
     bool gpio[CYW43_WL_GPIO_COUNT];
 } drv;
 
@@ -356,15 +356,10 @@ int cyw43_wifi_pm(cyw43_t *self, uint32_t pm)
     int rc = ensure_up();
     if (rc != 0)
         return rc;
-    drv.pm = pm;
-    if (!drv.pm_noted) {
-        drv.pm_noted = true;
-        hal_log(HAL_LOG_INFO,
-                "cyw43_wifi_pm(0x%06x): power save is not modelled by linkrig; the radio stays awake "
-                "(as with CYW43_NONE_PM)",
-                (unsigned)pm);
-    }
-    return 0;
+    rc = from_chip(chip_wifi_pm(pm));
+    if (rc == 0)
+        drv.pm = pm;
+    return rc;
 }
 
 int cyw43_wifi_get_pm(cyw43_t *self, uint32_t *pm)
@@ -372,7 +367,7 @@ int cyw43_wifi_get_pm(cyw43_t *self, uint32_t *pm)
     (void)self;
     int rc = ensure_up();
     if (rc == 0)
-        *pm = drv.pm;
+        rc = from_chip(chip_wifi_get_pm(pm));
     return rc;
 }
 
@@ -428,7 +423,9 @@ void cyw43_wifi_set_up(cyw43_t *self, int itf, bool up, uint32_t country)
          * so joins fail with -CYW43_EPERM. */
         if (ensure_up() != 0)
             return;
-        drv.pm = CYW43_DEFAULT_PM;
+        /* As cyw43-driver's cyw43_wifi_set_up: the chip comes up in
+         * CYW43_DEFAULT_PM (PM2, CYW43_PERFORMANCE_PM). */
+        cyw43_wifi_pm(self, CYW43_DEFAULT_PM);
     }
     if (!sta_added(self)) {
         cyw43_cb_tcpip_init(self, itf);
