@@ -174,7 +174,8 @@ static radio_join_params params(fixture *f, int method, const char *id, const ch
     return p;
 }
 
-/* One tshark pass over a capture: how many frames carry each value. */
+/* One tshark pass over a capture: how many frames carry each value, first
+ * transmissions only (the MAC's retries repeat a frame with the Retry bit). */
 typedef struct {
     int eap_type[64];
     int eap_code[8];
@@ -189,7 +190,7 @@ static decoded tshark_decode(const char *pcap)
     memset(&d, 0, sizeof d);
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
-             "'%s' -r '%s' -T fields -E separator=/t -E occurrence=f -e eap.type -e eap.code "
+             "'%s' -r '%s' -Y 'wlan.fc.retry == 0' -T fields -E separator=/t -E occurrence=f -e eap.type -e eap.code "
              "-e eapol.keydes.type -e wlan.fixed.reason_code -e _ws.malformed -e _ws.expert.severity 2>/dev/null",
              LINKRIG_TSHARK, pcap);
     FILE *p = popen(cmd, "r");
