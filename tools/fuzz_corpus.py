@@ -174,6 +174,16 @@ def main():
         d = run(linkrig, work, s)
         from_air(c, os.path.join(d, "air.pcap"))
         from_wire(c, os.path.join(d, "wire.pcap"))
+        # One line of each kind of event, and the verdict's lines.
+        kinds = set()
+        for name in ("trace.jsonl", "result.jsonl"):
+            with open(os.path.join(d, name), "rb") as f:
+                for line in f:
+                    m = re.search(rb'"event":"([^"]*)"|"kind":"([^"]*)"', line)
+                    k = m.group(0) if m else line[:16]
+                    if k not in kinds:
+                        kinds.add(k)
+                        c.add("trace_line", line.rstrip(b"\n"))
     d = run(linkrig, work, SCENARIO_WIRED)
     from_wire(c, os.path.join(d, "wire.pcap"))
     d = run(linkrig, work, SCENARIO_SERVICES, "--firmware", os.path.join(testfw, "svcprobe.so"))
