@@ -2,7 +2,8 @@
  * for the fuzz targets of their receive paths.
  *
  * The rig builds what sim/world.c builds for one AP and one device (a
- * medium, an AP on channel 6 with WPA2-PSK, a radio 3 m away) without a
+ * medium, an AP on channel 6 with WPA2-PSK beaconing every 500 TU, a
+ * radio 3 m away) without a
  * firmware, and lets the real join run up to a stage: the number of
  * non-beacon frames the air has delivered, or the end of the 4-way
  * handshake (FUZZ_AIR_KEYED). A fuzz input then goes to ap_receive or
@@ -43,8 +44,9 @@ typedef struct fuzz_air {
  * a set-up failure: that is a bug of the rig, not a finding. */
 void fuzz_air_open(fuzz_air *f, unsigned stage);
 /* Feeds the records of data[0..len) to rx (ap_receive with the AP, or
- * radio_receive with the radio), then runs 3 s of virtual time so that
- * every timer the frames started fires. to_ap: the receiver is the AP. */
+ * radio_receive with the radio), then runs 2.6 s of virtual time so that
+ * the timers the frames started fire (EAPOL retries, the radio's 2.5 s
+ * handshake timeout). to_ap: the receiver is the AP. */
 void fuzz_air_feed(fuzz_air *f, int to_ap, const uint8_t *data, size_t len);
 void fuzz_air_close(fuzz_air *f);
 
