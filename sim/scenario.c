@@ -595,9 +595,14 @@ static int scn_num(scn_ctx *c, const scn_node *n, const char *path, double min, 
     if (!n->plain)
         return scn_fail(c, n, "%s: expected %s, not the quoted string '%s' (write numbers without quotes)", path,
                         want, scn_show(n, shown, sizeof shown));
-    if (!scn_text_double(n->text, &v))
+    if (!scn_text_double(n->text, &v)) {
+        /* Digits and an exponent too large for a double: a number, out of range. */
+        if (strspn(n->text, "+-0123456789.eE") == strlen(n->text) && strlen(n->text) == n->len &&
+            isinf(strtod(n->text, NULL)))
+            return scn_fail(c, n, "%s: %s is out of range (%s)", path, scn_show(n, shown, sizeof shown), range);
         return scn_fail(c, n, "%s: '%s' is not a number (expected %s)", path, scn_show(n, shown, sizeof shown),
                         want);
+    }
     if (v < min || v > max)
         return scn_fail(c, n, "%s: %s is out of range (%s)", path, scn_show(n, shown, sizeof shown), range);
     *out = v;
