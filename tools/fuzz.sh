@@ -12,6 +12,9 @@
 #                                 coverage; commit them)
 #   LWIP_DIR=/path                as for tools/test.sh
 #
+# Each target starts from tests/fuzz/corpus/<target>/ and the inputs of past
+# findings in tests/fuzz/regress/<target>/. LeakSanitizer reads
+# tests/fuzz/lsan.supp (libslirp's own leaks at clean-up).
 # Targets run two at a time (or $(nproc)); new inputs go to a scratch corpus
 # in build-fuzz/run/<target>/, never into the committed one (unless merged).
 # A crash, leak, timeout or sanitizer report leaves its input in
@@ -39,6 +42,8 @@ rm -rf "$run"
 mkdir -p "$run"
 # A report must stop the run (libFuzzer then writes the input); leaks too.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+# libslirp's own leaks at clean-up are not the rig's (see the file).
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/fuzz/lsan.supp}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 dict_of() {
@@ -54,7 +59,10 @@ one() {
     mkdir -p "$run/$t"
     local args=(-max_total_time="$secs" -timeout=30 -print_final_stats=1 -artifact_prefix="$run/$t-")
     [ -n "$d" ] && args+=(-dict="$d")
-    if "$dir/fuzz/fuzz_$t" "${args[@]}" "$run/$t" "tests/fuzz/corpus/$t" >"$run/$t.log" 2>&1; then
+    # tests/fuzz/regress/<target>/: inputs of past findings, run first with the corpus.
+    local dirs=("$run/$t" "tests/fuzz/corpus/$t")
+    [ -d "tests/fuzz/regress/$t" ] && dirs+=("tests/fuzz/regress/$t")
+    if "$dir/fuzz/fuzz_$t" "${args[@]}" "${dirs[@]}" >"$run/$t.log" 2>&1; then
         echo ok >"$run/$t.status"
     else
         echo FAILED >"$run/$t.status"
