@@ -61,8 +61,15 @@ int sim_clock_wait_until(sim_clock *c, sim_time t)
 {
     if (c->rate <= 0)
         return 0;
+    /* Wall time grows as virtual time over the rate: a slow rate over a long
+     * run exceeds int64_t nanoseconds (about 292 years). Such a wait is
+     * capped there: it never ends in practice, but it is defined behaviour
+     * and the idle hook and signals still run. */
+    double span = (double)(t - c->virt_anchor) / c->rate;
+    const double cap = 4e18; /* < INT64_MAX - any monotonic clock reading */
+    int64_t step = span >= cap ? (int64_t)cap : span <= 0 ? 0 : (int64_t)span;
+    int64_t due = c->wall_anchor > INT64_MAX - step ? INT64_MAX : c->wall_anchor + step;
     for (;;) {
-        int64_t due = c->wall_anchor + (int64_t)((double)(t - c->virt_anchor) / c->rate);
         int64_t left = due - wall_ns();
         if (left <= 0)
             return 0;
@@ -101,7 +108,7 @@ int sim_time_parse(const char *text, sim_time *out)
         bool digits = false;
         while (*p >= '0' && *p <= '9') {
             if (whole > INT64_MAX / 10 - 9)
-                return -1;
+                return SIM_TIME_RANGE;
             whole = whole * 10 + (*p++ - '0');
             digits = true;
         }
@@ -136,10 +143,14 @@ int sim_time_parse(const char *text, sim_time *out)
             unit = 1000000000; /* bare number: seconds */
         }
         if (whole > INT64_MAX / unit)
-            return -1;
-        sim_time part = whole * unit + (sim_time)((double)frac / (double)frac_div * (double)unit);
+            return SIM_TIME_RANGE;
+        /* frac < frac_div, so this is below unit (at most a day in ns) */
+        sim_time fpart = (sim_time)((double)frac / (double)frac_div * (double)unit);
+        if (whole * unit > INT64_MAX - fpart)
+            return SIM_TIME_RANGE;
+        sim_time part = whole * unit + fpart;
         if (total > INT64_MAX - part)
-            return -1;
+            return SIM_TIME_RANGE;
         total += part;
         any = true;
         p += ulen;

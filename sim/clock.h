@@ -53,8 +53,10 @@ void sim_clock_set(sim_clock *c, sim_time t);
 #define LINKRIG_SIM_TIME_TEXT
 #include <stddef.h>
 /* Durations as people write them: "250ms", "30s", "5m", "2h", "1h30m",
- * "1.5s", "100us", "10ns"; a bare number is seconds. Returns 0, or -1 when the
- * text is not a duration (negative, empty, unknown unit, overflow). */
+ * "1.5s", "100us", "10ns"; a bare number is seconds. Returns 0, -1 when the
+ * text is not a duration (negative, empty, unknown unit), or SIM_TIME_RANGE
+ * (-2) when it is one but does not fit a sim_time (about 292 years). */
+#define SIM_TIME_RANGE (-2)
 int sim_time_parse(const char *text, sim_time *out);
 /* "1h02m03.250s"-style text for summaries; returns buf. */
 char *sim_time_format(sim_time t, char *buf, size_t len);

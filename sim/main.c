@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,14 +57,15 @@ static const char usage_text[] =
     "                  terminals and CI logs (DIR: OUTDIR/<name>)\n"
     "\n"
     "Options of demo:\n"
-    "  --duration D    virtual time to run (default 10m; e.g. 90s, 2h, 1h30m)\n"
+    "  --duration D    virtual time to run (default 10m; e.g. 90s, 2h, 1h30m; at most 365d)\n"
     "  --seed N        seed of the run's random streams (default 1)\n"
     "  --out DIR       output folder (default out/): DIR/demo/ as for run (README, \"The\n"
     "                  output folder\"), so that linkrig report DIR and timeline DIR/demo work\n"
     "  --log-level L   stderr log level: debug, info, warn, error, off (default warn)\n"
     "  --verbose       same as --log-level info\n"
     "  --quiet         no summary, errors only\n"
-    "  --realtime[=R]  pace virtual time to the wall clock (R times real time)\n"
+    "  --realtime[=R]  pace virtual time to the wall clock (R times real time,\n"
+    "                  0.001..1000000)\n"
     "  --firmware IMG  the firmware image (default: the bundled camera.so)\n"
     "\n"
     "Options of run:\n"
@@ -75,6 +78,7 @@ static const char usage_text[] =
     "                  (default 10s; 0 = never): exit 1 naming device, task and time\n"
     "  --seed N        seed for every scenario (default: each file's own)\n"
     "  --out DIR       output folder (default out/): DIR/<name>/air.pcap, wire.pcap, trace.jsonl\n"
+    "                  (at most 900 characters)\n"
     "  --junit FILE    JUnit XML: a testsuite per scenario (properties: seed, firmware,\n"
     "                  --set, version), a testcase per expectation named as the file\n"
     "                  writes it, and the command that reproduces the run\n"
@@ -88,7 +92,8 @@ static const char usage_text[] =
     "  --ring-mb N     keep only the last N MB of each capture in all, across its ring of\n"
     "                  files (capture.ring_files); air-events.pcap and wire-events.pcap\n"
     "                  keep every management, EAPOL, DHCP and ARP frame of the run\n"
-    "  --realtime[=R]  pace virtual time to the wall clock (R times real time)\n"
+    "  --realtime[=R]  pace virtual time to the wall clock (R times real time,\n"
+    "                  0.001..1000000)\n"
     "  --sample P      trace each device's position and RSSI to each AP every P of\n"
     "                  virtual time (default 1s; 0 = off): docs/trace-schema.md\n"
     "  --report        then write the HTML reports, as `linkrig report OUTDIR` does\n"
@@ -124,7 +129,7 @@ static const char usage_text[] =
     "  --no-hostfwd    none\n"
     "  --console-socket PATH   the fault console on a Unix socket too\n"
     "  --no-console    do not read commands from stdin\n"
-    "  --realtime=R    R times real time (default 1); --out, --seed, --set, --firmware,\n"
+    "  --realtime=R    R times real time (default 1; 0.001..1000000); --out, --seed, --set, --firmware,\n"
     "                  --watchdog as for run\n"
     "  Console commands: help, status, quit, ap reboot [AP] DURATION, ap off|on [AP],\n"
     "  ap passphrase [AP] PASS, ap power [AP] DBM, move camera X [Y] [speed M/S],\n"
@@ -158,6 +163,76 @@ static int bad_input(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\n(see linkrig --help)\n");
     return EXIT_BAD_INPUT;
+}
+
+/* Numeric options: each has an explicit range and says which was broken
+ * (not a number, or a number out of range). */
+#define REALTIME_MIN 0.001 /* slower than this, a second takes over 16 minutes */
+#define REALTIME_MAX 1e6
+#define CLI_DUR_MAX SIM_SEC(365LL * 86400) /* as the scenario format's durations */
+
+/* --realtime=R: a finite rate in REALTIME_MIN..REALTIME_MAX. */
+static int parse_realtime(const char *v, double *out)
+{
+    char *end;
+    double r = strtod(v, &end);
+    if (*v == '\0' || *end || isnan(r))
+        return bad_input("--realtime=R: '%s' is not a number (a rate such as 1, 10 or 0.5)", v);
+    if (!(r >= REALTIME_MIN && r <= REALTIME_MAX))
+        return bad_input("--realtime=R: %s is out of range (0.001..1000000 times real time)", v);
+    *out = r;
+    return 0;
+}
+
+/* --seed N: 0..2^64-1. */
+static int parse_seed(const char *v, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long s = strtoull(v, &end, 0);
+    if (*end || *v == '\0' || *v == '-' || (errno != 0 && errno != ERANGE))
+        return bad_input("--seed: '%s' is not an unsigned integer", v);
+    if (errno == ERANGE)
+        return bad_input("--seed: %s is out of range (0..18446744073709551615)", v);
+    *out = s;
+    return 0;
+}
+
+/* A duration option: 0 = "not a duration", 1 = "out of range" (beyond a
+ * sim_time, or beyond max), both reported by the caller with its own words. */
+static int cli_duration(const char *v, sim_time max, sim_time *out)
+{
+    int rc = sim_time_parse(v, out);
+    if (rc == SIM_TIME_RANGE || (rc == 0 && *out > max))
+        return 1;
+    return rc == 0 ? -1 : 0;
+}
+
+/* --out DIR: the folders and files made below it (DIR/SCENARIO/trace.jsonl,
+ * DIR/.sweep-work/...) must fit the paths the runner builds and the
+ * system's limits, or outputs would land elsewhere. */
+#define OUT_DIR_MAX 900
+static int check_out_dir(const char *v)
+{
+    size_t len = strlen(v);
+    if (len == 0)
+        return bad_input("--out: %s", "the path is empty");
+    if (len > OUT_DIR_MAX) {
+        fprintf(stderr, "linkrig: --out: the path is %zu characters long (at most %d, so that the outputs' paths "
+                "below it fit)\n(see linkrig --help)\n", len, OUT_DIR_MAX);
+        return EXIT_BAD_INPUT;
+    }
+    for (const char *p = v; *p;) {
+        size_t n = strcspn(p, "/");
+        if (n > NAME_MAX) {
+            fprintf(stderr, "linkrig: --out: a folder name in the path is %zu characters long (the system allows "
+                    "%d)\n(see linkrig --help)\n", n, NAME_MAX);
+            return EXIT_BAD_INPUT;
+        }
+        p += n;
+        p += *p == '/';
+    }
+    return 0;
 }
 
 /* "--opt=value" gives the name "--opt" (copied into name) and *val "value";
@@ -222,7 +297,10 @@ static const char *default_firmware(void)
 static int parse_watchdog(const char *val, unsigned *out)
 {
     sim_time t;
-    if (sim_time_parse(val, &t) != 0 || t < 0 || t > SIM_SEC(86400))
+    int rc = cli_duration(val, SIM_SEC(86400), &t);
+    if (rc == 1)
+        return bad_input("--watchdog: %s is out of range (0..24h)", val);
+    if (rc == 0)
         return bad_input("--watchdog: '%s' is not a duration of 0..24h (e.g. 10s, 500ms; 0 = off)", val);
     *out = (unsigned)(t / SIM_MS(1));
     if (t > 0 && *out == 0)
@@ -292,18 +370,19 @@ static int parse_demo(int argc, char **argv, struct demo_opts *o)
         const char *a = split_option(argv[i], name, &val);
         if (strcmp(a, "--duration") == 0) {
             OPTION_VALUE();
-            if (sim_time_parse(val, &o->duration) != 0 || o->duration <= 0)
+            int rc = cli_duration(val, CLI_DUR_MAX, &o->duration);
+            if (rc == 1)
+                return bad_input("--duration: %s is out of range (at most 365d)", val);
+            if (rc == 0 || o->duration <= 0)
                 return bad_input("--duration: '%s' is not a positive duration (e.g. 90s, 10m, 2h)", val);
         } else if (strcmp(a, "--seed") == 0) {
             OPTION_VALUE();
-            char *end;
-            errno = 0;
-            unsigned long long s = strtoull(val, &end, 0);
-            if (errno || *end || *val == '\0' || *val == '-')
-                return bad_input("--seed: '%s' is not an unsigned integer", val);
-            o->seed = s;
+            if (parse_seed(val, &o->seed) != 0)
+                return EXIT_BAD_INPUT;
         } else if (strcmp(a, "--out") == 0) {
             OPTION_VALUE();
+            if (check_out_dir(val) != 0)
+                return EXIT_BAD_INPUT;
             o->out = val;
         } else if (strcmp(a, "--firmware") == 0) {
             OPTION_VALUE();
@@ -321,10 +400,8 @@ static int parse_demo(int argc, char **argv, struct demo_opts *o)
         } else if (strncmp(a, "--realtime", 10) == 0 && (a[10] == '\0' || a[10] == '=')) {
             o->pacing = 1.0;
             if (a[10] == '=') {
-                char *end;
-                o->pacing = strtod(a + 11, &end);
-                if (*end || o->pacing <= 0)
-                    return bad_input("--realtime=R: '%s' is not a positive rate", a + 11);
+                if (parse_realtime(a + 11, &o->pacing) != 0)
+                    return EXIT_BAD_INPUT;
             }
         } else {
             return bad_input("unknown option '%s' for demo", argv[i]);
@@ -518,7 +595,11 @@ static int parse_uint(const char *opt, const char *v, unsigned long long max, un
     char *end;
     errno = 0;
     unsigned long long n = strtoull(v, &end, 0);
-    if (errno || *end || *v == '\0' || *v == '-' || n > max) {
+    if (*end == '\0' && *v != '\0' && *v != '-' && (errno == ERANGE || n > max)) {
+        fprintf(stderr, "linkrig: %s: %s is out of range (0..%llu)\n(see linkrig --help)\n", opt, v, max);
+        return -1;
+    }
+    if (errno || *end || *v == '\0' || *v == '-') {
         fprintf(stderr, "linkrig: %s: '%s' is not a number in 0..%llu\n(see linkrig --help)\n", opt, v, max);
         return -1;
     }
@@ -656,6 +737,8 @@ static int cmd_run(int argc, char **argv)
             o.seed = n;
         } else if (strcmp(a, "--out") == 0) {
             OPTION_VALUE();
+            if (check_out_dir(val) != 0)
+                return EXIT_BAD_INPUT;
             o.out_dir = val;
         } else if (strcmp(a, "--junit") == 0) {
             OPTION_VALUE();
@@ -671,7 +754,10 @@ static int cmd_run(int argc, char **argv)
         } else if (strcmp(a, "--sample") == 0) {
             OPTION_VALUE();
             sim_time t;
-            if (sim_time_parse(val, &t) != 0 || t < 0 || (t > 0 && t < SIM_MS(1)))
+            int rc = cli_duration(val, CLI_DUR_MAX, &t);
+            if (rc == 1)
+                return bad_input("--sample: %s is out of range (at most 365d)", val);
+            if (rc == 0 || (t > 0 && t < SIM_MS(1)))
                 return bad_input("--sample: '%s' is not a period of at least 1ms (e.g. 1s, 250ms; 0 = off)", val);
             o.sample_period = t;
         } else if (strcmp(a, "--report") == 0) {
@@ -698,10 +784,8 @@ static int cmd_run(int argc, char **argv)
         } else if (strncmp(a, "--realtime", 10) == 0 && (a[10] == '\0' || a[10] == '=')) {
             o.pacing = 1.0;
             if (a[10] == '=') {
-                char *end;
-                o.pacing = strtod(a + 11, &end);
-                if (*end || o.pacing <= 0)
-                    return bad_input("--realtime=R: '%s' is not a positive rate", a + 11);
+                if (parse_realtime(a + 11, &o.pacing) != 0)
+                    return EXIT_BAD_INPUT;
             }
         } else if (a[0] == '-' && a[1] != '\0') {
             return bad_input("unknown option '%s' for run", argv[i]);
@@ -958,14 +1042,13 @@ static int cmd_live(int argc, char **argv)
                 return bad_input("--duration: '%s' is not a positive duration (e.g. 30s, 10m)", val);
         } else if (strcmp(a, "--out") == 0) {
             OPTION_VALUE();
+            if (check_out_dir(val) != 0)
+                return EXIT_BAD_INPUT;
             o.out_dir = val;
         } else if (strcmp(a, "--seed") == 0) {
             OPTION_VALUE();
-            char *end;
-            errno = 0;
-            o.seed = strtoull(val, &end, 0);
-            if (errno || *end || *val == '\0' || *val == '-')
-                return bad_input("--seed: '%s' is not an unsigned integer", val);
+            if (parse_seed(val, &o.seed) != 0)
+                return EXIT_BAD_INPUT;
             o.has_seed = true;
         } else if (strcmp(a, "--set") == 0) {
             OPTION_VALUE();
@@ -973,10 +1056,8 @@ static int cmd_live(int argc, char **argv)
                 return bad_input("--set '%s': expected KEY=VALUE", val);
             o.sets[o.nsets++] = val;
         } else if (strncmp(a, "--realtime=", 11) == 0) {
-            char *end;
-            o.pacing = strtod(a + 11, &end);
-            if (*end || o.pacing <= 0)
-                return bad_input("--realtime=R: '%s' is not a positive rate", a + 11);
+            if (parse_realtime(a + 11, &o.pacing) != 0)
+                return EXIT_BAD_INPUT;
         } else if (strcmp(a, "--log-level") == 0) {
             OPTION_VALUE();
             o.log_level = sim_log_level_parse(val);
@@ -1087,6 +1168,8 @@ static int cmd_sweep(int argc, char **argv)
             so.max_shrink_runs = (int)n;
         } else if (strcmp(a, "--out") == 0) {
             OPTION_VALUE();
+            if (check_out_dir(val) != 0)
+                return EXIT_BAD_INPUT;
             so.out_dir = val;
         } else if (strcmp(a, "--junit") == 0) {
             OPTION_VALUE();

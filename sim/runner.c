@@ -267,7 +267,10 @@ static void fault_start_cb(void *arg)
         FOR_TARGETS(w, f, i) {
             medium_node_position(world_device_node(w, i), &fe->from[i][0], &fe->from[i][1], &fe->from[i][2]);
             double dx = f->to.x - fe->from[i][0], dy = f->to.y - fe->from[i][1], dz = f->to.z - fe->from[i][2];
-            sim_time end = fe->start + (sim_time)(sqrt(dx * dx + dy * dy + dz * dz) / f->speed * 1e9);
+            /* The scenario format bounds speed and positions so that this
+             * fits (scn_do_fault); the cap keeps any other caller defined. */
+            double walk_ns = sqrt(dx * dx + dy * dy + dz * dz) / f->speed * 1e9;
+            sim_time end = fe->start + (walk_ns < 1e18 ? (sim_time)walk_ns : (sim_time)1e18);
             if (end > fe->end)
                 fe->end = end; /* the walk ends when the last device arrives */
         }
@@ -1382,7 +1385,8 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     }
 
     char dir[1024], air[1100], wire[1100], trace[1100], air_ev[1100], wire_ev[1100], air_dec[1100];
-    snprintf(dir, sizeof dir, "%s/%s", o->out_dir, s->name);
+    if (snprintf(dir, sizeof dir, "%s/%s", o->out_dir, s->name) >= (int)sizeof dir)
+        return sim_err_set(err, SIM_EINVAL, "output path too long: %s/%s", o->out_dir, s->name);
     int rc = runner_make_dirs(dir, err);
     if (rc != SIM_OK)
         return rc;

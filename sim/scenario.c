@@ -31,7 +31,8 @@
  *   a folder, so "." and ".." are refused too.
  * - Unspecified ranges: capture.snaplen 0..262144, capture.ring_mb
  *   0..1048576, capture.ring_files 2..1000, device tx_power -10..30 dBm,
- *   positions within +-100 km, move_device speed 0..1000 m/s,
+ *   positions within +-100 km, move_device speed 0 (a jump) or 0.001..1000
+ *   m/s (a slower walk across +-100 km would outlast int64 nanoseconds),
  *   radio_wedge survives_power_cycles 0..1000.
  * - Fault keys: ap is required for every ap_* fault and dhcp; dhcp and
  *   radio_wedge need mode; a dhcp pool may come with netmask (default
@@ -59,6 +60,7 @@
 #include "dot11/frame.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -67,6 +69,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "sim/capture.h"
@@ -74,6 +78,7 @@
 #define SCN_MAX_INPUT (1u << 20)
 #define SCN_MAX_DEPTH 16
 #define SCN_DUR_MAX ((sim_time)365 * 86400 * 1000000000)
+#define SCN_SPEED_MIN 0.001 /* m/s */
 #define SCN_PATH 128
 
 /* ------------------------------------------------------------------ */
@@ -452,6 +457,19 @@ static bool scn_text_ll(const char *t, long long *out)
     return true;
 }
 
+/* [+-] digits: an integer by its syntax, whether or not it fits. */
+static bool scn_text_is_int(const char *t)
+{
+    if (*t == '+' || *t == '-')
+        t++;
+    if (*t == '\0')
+        return false;
+    for (; *t; t++)
+        if (*t < '0' || *t > '9')
+            return false;
+    return true;
+}
+
 /* [+-] digits [. digits] [e [+-] digits], or [+-] . digits [...]: what
  * people write for a real number, and nothing strtod would add (inf, nan,
  * hex floats). */
@@ -504,6 +522,9 @@ static int scn_int_text(scn_ctx *c, const scn_node *n, const char *path, const c
         return scn_fail(c, n, "%s: expected %s, not the quoted string '%s' (write numbers without quotes)", path,
                         want, scn_show(n, shown, sizeof shown));
     if (!scn_text_ll(n->text, out)) {
+        if (scn_text_is_int(n->text) && strlen(n->text) == n->len)
+            return scn_fail(c, n, "%s: %s is out of range (expected %s)", path, scn_show(n, shown, sizeof shown),
+                            want);
         if (scn_text_double(n->text, &d))
             return scn_fail(c, n, "%s: %s is not a whole number (expected %s)", path,
                             scn_show(n, shown, sizeof shown), want);
@@ -553,6 +574,8 @@ static int scn_u64(scn_ctx *c, const scn_node *n, const char *path, uint64_t *ou
         else
             v = v * 10 + (uint64_t)(*t - '0');
     }
+    if (!ok && scn_text_is_int(n->text) && n->text[0] != '-' && strlen(n->text) == n->len)
+        return scn_fail(c, n, "%s: %s is out of range (expected %s)", path, scn_show(n, shown, sizeof shown), want);
     if (!ok)
         return scn_fail(c, n, "%s: '%s' is not %s", path, scn_show(n, shown, sizeof shown), want);
     *out = v;
@@ -567,6 +590,11 @@ int scn_value_number(const char *text, const char *shown, double min, double max
     snprintf(want, sizeof want, "a number, %s", range);
     double v;
     if (!scn_text_double(text, &v)) {
+        /* Digits and an exponent too large for a double: a number, out of range. */
+        if (strspn(text, "+-0123456789.eE") == strlen(text) && isinf(strtod(text, NULL))) {
+            snprintf(msg, cap, "%s is out of range (%s)", shown, range);
+            return -1;
+        }
         snprintf(msg, cap, "'%s' is not a number (expected %s)", shown, want);
         return -1;
     }
@@ -623,7 +651,12 @@ int scn_value_duration(const char *text, size_t len, const char *shown, sim_time
         snprintf(msg, cap, "%s is negative (%s)", shown, allowed);
         return -1;
     }
-    if (strlen(text) != len || sim_time_parse(text, &v) != 0) {
+    int prc = strlen(text) != len ? -1 : sim_time_parse(text, &v);
+    if (prc == SIM_TIME_RANGE) {
+        snprintf(msg, cap, "%s is out of range (365d is the most any duration may be)", shown);
+        return -1;
+    }
+    if (prc != 0) {
         snprintf(msg, cap,
                  "'%s' is not a duration (write a number with a unit: ns, us, ms, s, m, h or d, "
                  "e.g. 250ms, 30s, 5m, 1h30m; a bare number is seconds)",
@@ -2285,6 +2318,9 @@ static int scn_code(scn_ctx *c, const scn_node *n, const char *path, bool reason
         *out = (int)v;
         return 0;
     }
+    if (scn_text_is_int(n->text))
+        return scn_fail(c, n, "%s: %s is out of range (a %s code is 1..65535: IEEE 802.11 %s)", path,
+                        scn_show(n, shown, sizeof shown), what, reason ? "9.4.1.7" : "9.4.1.9");
     int code = reason ? scn_reason_value(n->text) : scn_status_code_value(n->text);
     if (code > 0 && strlen(n->text) == n->len) {
         *out = code;
@@ -2760,6 +2796,13 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
             scn_path(p, path, "speed");
             if ((rc = scn_num(c, x, p, 0, SCN_SPEED_MAX, " m/s; 0 = jump", &f->speed)) != 0)
                 return rc;
+            /* A slower walk across the widest world would not end within
+             * the range of virtual time (scn_position's +-100 km). */
+            if (f->speed > 0 && f->speed < SCN_SPEED_MIN) {
+                char shown[64];
+                return scn_fail(c, x, "%s: %s is out of range (0 to jump, or 0.001..1000 m/s)", p,
+                                scn_show(x, shown, sizeof shown));
+            }
         }
         break;
     case SCN_F_DHCP: {
@@ -3953,9 +3996,33 @@ scenario *scn_parse(const char *path, const char *text, size_t len, sim_err *err
 
 scenario *scn_load(const char *path, sim_err *err)
 {
-    FILE *f = fopen(path, "rb");
+    /* Only a regular file: a directory would fail at its first read, and a
+     * FIFO with no writer would block the open (O_NONBLOCK) and the read
+     * forever. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        sim_err_set(err, SIM_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        sim_err_set(err, SIM_EIO, "%s: cannot read: %s", path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        const char *what = S_ISDIR(st.st_mode)    ? "is a directory"
+                           : S_ISFIFO(st.st_mode) ? "is a FIFO (named pipe)"
+                           : S_ISSOCK(st.st_mode) ? "is a socket"
+                                                  : "is not a regular file";
+        sim_err_set(err, SIM_EINVAL, "%s: %s, not a scenario file (give the path of a .yaml file)", path, what);
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
     if (f == NULL) {
         sim_err_set(err, SIM_EIO, "%s: cannot open: %s", path, strerror(errno));
+        close(fd);
         return NULL;
     }
     /* One byte past the limit is enough to know the file is too large. */

@@ -135,7 +135,7 @@
  *     - {at: 3m, fault: ap_on, ap: ap1}
  *     - {at: 5m, fault: ap_passphrase, ap: ap1, passphrase: "other pass"}
  *     - {at: 5m, fault: ap_tx_power, ap: ap1, tx_power: -5}
- *     - {at: 5m, fault: move_device, to: [200, 0], speed: 2}   # speed m/s; none = jump
+ *     - {at: 5m, fault: move_device, to: [200, 0], speed: 2}   # speed 0.001..1000 m/s; none or 0 = jump
  *     - {at: 5m, fault: dhcp, ap: ap1, mode: ignore_renewals}  # normal | ignore_renewals |
  *                                   #   nak_renewals | silent | empty_pool; optional lease: 60s;
  *                                   #   optional pool: [a, b] with netmask/router ("Moving a
@@ -680,7 +680,7 @@ typedef struct scn_fault {
     char passphrase[64];  /* ap_passphrase ("" = open) */
     double tx_power_dbm;  /* ap_tx_power */
     scn_pos to;           /* move_device */
-    double speed;         /* move_device: m/s, 0 = jump */
+    double speed;         /* move_device: m/s, 0 = jump, else 0.001..1000 */
     scn_dhcp_mode dhcp_mode;
     sim_time lease;       /* dhcp: 0 = unchanged */
     bool has_pool;        /* dhcp, cable_move: move the pool */

@@ -1514,10 +1514,55 @@ void uplink_destroy(uplink *u)
     free(u);
 }
 
+/* libslirp trusts the headers of what it is given more than a rig may
+ * trust a firmware: an IPv4 fragment with a nonzero offset and no first
+ * fragment before it crashes libslirp 4.7.0 inside slirp_input (ip_reass),
+ * and a firmware under test may send anything. So every guest frame is
+ * checked here first, and what fails is dropped with a "guest_drop" trace
+ * event naming why:
+ *  - "arp_short": an ARP frame shorter than its Ethernet/IPv4 body (28 bytes,
+ *    RFC 826);
+ *  - "ip_header": an IPv4 header that is not one (version, IHL < 5, the
+ *    header or the total length beyond the frame, total length < IHL;
+ *    RFC 791 §3.1);
+ *  - "ip_fragment": any fragment (MF set or a nonzero offset). The rig does
+ *    not reassemble: the in-rig services never did (parse_ip4), and slirp's
+ *    reassembly is what crashed. A firmware's datagram larger than the MTU
+ *    is lost, and the trace says so.
+ * IPv6 passes unchecked: slirp has it turned off (in6_enabled) and drops it
+ * before reading a header. */
+static const char *guest_frame_fault(const uint8_t *eth, size_t len)
+{
+    uint16_t type = rd16(eth + 12);
+    if (type == 0x0806)
+        return len < 14 + 28 ? "arp_short" : NULL;
+    if (type != 0x0800)
+        return NULL;
+    if (len < 14 + 20)
+        return "ip_header";
+    const uint8_t *ip = eth + 14;
+    size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+    size_t total = rd16(ip + 2);
+    if ((ip[0] >> 4) != 4 || ihl < 20 || ihl > len - 14 || total < ihl || total > len - 14)
+        return "ip_header";
+    if ((rd16(ip + 6) & 0x3fff) != 0)
+        return "ip_fragment";
+    return NULL;
+}
+
 void uplink_input(uplink *u, const uint8_t *eth, size_t len)
 {
     if (len < 14 || len > 65535)
         return;
+    const char *fault = guest_frame_fault(eth, len);
+    if (fault != NULL) {
+        sim_trace_rec *r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_WARN, u->name, "guest_drop");
+        sim_trace_str(r, "why", fault);
+        trace_mac(r, "mac", eth + 6);
+        sim_trace_int(r, "bytes", (int64_t)len);
+        sim_trace_end(r);
+        return;
+    }
     if (arp_for_routers(u, eth, len))
         return;
     if (services_intercept(u, eth, len)) {

@@ -72,7 +72,10 @@ typedef void (*uplink_send_fn)(void *ctx, const uint8_t *eth, size_t len);
 uplink *uplink_create(sim *s, const uplink_config *cfg, uplink_send_fn send, void *ctx, sim_err *err);
 void uplink_destroy(uplink *u);
 
-/* An Ethernet frame from the bridge into the uplink's network. */
+/* An Ethernet frame from the bridge into the uplink's network. Frames are
+ * untrusted: an ARP frame cut short, a malformed IPv4 header or any IPv4
+ * fragment (not reassembled) is dropped before slirp sees it, with a
+ * "guest_drop" trace event (why: arp_short, ip_header, ip_fragment). */
 void uplink_input(uplink *u, const uint8_t *eth, size_t len);
 
 /* "tcp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT" (udp: too). */

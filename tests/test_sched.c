@@ -288,7 +288,15 @@ static void test_time_parse(void **state)
     assert_int_equal(sim_time_parse("5x", &t), -1);
     assert_int_equal(sim_time_parse("5sec", &t), -1);
     assert_int_equal(sim_time_parse("1m5", &t), -1);
-    assert_int_equal(sim_time_parse("99999999999999999999h", &t), -1);
+    /* Durations that do not fit int64 nanoseconds are out of range, not
+     * malformed; the fraction alone can push past the limit (issue 18). */
+    assert_int_equal(sim_time_parse("99999999999999999999h", &t), SIM_TIME_RANGE);
+    assert_int_equal(sim_time_parse("9223372036.9", &t), SIM_TIME_RANGE);
+    assert_int_equal(sim_time_parse("9223372036s1s", &t), SIM_TIME_RANGE);
+    assert_int_equal(sim_time_parse("106752d", &t), SIM_TIME_RANGE);
+    assert_int_equal(sim_time_parse("9223372036.854775807", &t), 0);
+    assert_int_equal(t, INT64_MAX);
+    assert_int_equal(sim_time_parse("106751d", &t), 0);
 }
 
 int main(void)

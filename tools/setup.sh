@@ -20,7 +20,8 @@ pkgs=(build-essential cmake pkg-config dpkg-dev
       libslirp-dev libglib2.0-dev libdeflate-dev libpcap-dev libcmocka-dev libyaml-dev libssl-dev tshark curl python3
       libxml2-utils python3-junitparser  # the JUnit checks: xmllint against tests/junit.xsd, a real JUnit reader
       freeradius  # the RADIUS server of Enterprise networks (eap/freeradius.c)
-      chromium)  # headless: tests/report_browser.sh loads the HTML reports
+      chromium   # headless: tests/report_browser.sh loads the HTML reports
+      clang libclang-rt-14-dev llvm-14)  # the fuzz targets (tools/fuzz.sh): libFuzzer, its sanitizers, llvm-symbolizer
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: set-up, then two builds — plain
-# and with AddressSanitizer + UBSan — each running every test with ctest.
+# and with AddressSanitizer + UBSan — each running every test with ctest,
+# then the Release build and the fuzz targets (tools/fuzz.sh).
 #   LWIP_DIR=/path   use that lwIP checkout instead of Debian's source package
 #   LINKRIG_QUICK=1  skip the sanitizer build (local iterations only; CI never sets it)
 set -euo pipefail
@@ -41,4 +42,9 @@ if [ "${LINKRIG_QUICK:-0}" != 1 ]; then
     echo "== build build-release (Release, warnings as errors)"
     cmake -S . -B build-release "${lwip_arg[@]}" -DCMAKE_BUILD_TYPE=Release -DLINKRIG_WERROR=ON >/dev/null
     cmake --build build-release -j"$jobs"
+    # Every fuzz target (tests/fuzz/) from its committed corpus, 20 s each,
+    # $(nproc) at a time (11 targets: about 2 minutes on 2 cores, plus the
+    # clang build); any crash, leak or sanitizer report fails CI. A longer
+    # campaign: tools/fuzz.sh SECONDS.
+    bash tools/fuzz.sh 20
 fi
