@@ -24,7 +24,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-20}
 shift || true
-all=(dot11_frame eapol_key radiotap ap_rx sta_rx dhcps uplink scenario duration services fwimage trace_line)
+all=(dot11_frame eapol_key radiotap ap_rx sta_rx dhcps uplink scenario duration services fwimage trace_line
+     radius eap_peer sae_pmf)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 case "$secs" in ''|*[!0-9]*) echo "fuzz.sh: '$secs' is not a number of seconds" >&2; exit 2 ;; esac
