@@ -1234,7 +1234,9 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     for (int i = 0; i < CONSOLE_CLIENTS; i++)
         r.peers[i].fd = -1;
     r.faults = calloc((size_t)s->nfaults + 1, sizeof *r.faults);
-    if (r.faults == NULL || sim_trace_open(tr, trace, err) != SIM_OK) {
+    /* the trace is bounded as the captures are */
+    if (r.faults == NULL || sim_trace_open(tr, trace, err) != SIM_OK ||
+        sim_trace_set_ring(tr, wc.capture_ring_bytes, wc.capture_ring_files, err) != SIM_OK) {
         free(r.faults);
         world_destroy(w);
         images_close(&imgs);
@@ -1351,6 +1353,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     }
     sim_trace_int(t, "sample_ns", o->sample_period);
     sim_trace_end(t);
+    sim_trace_keep_header(tr); /* every file of a trace ring says whose run it is */
     if (o->sample_period > 0)
         sim_every(sm, o->sample_period, o->sample_period, sample_cb, &r);
     if (o->progress && !o->live)
