@@ -234,3 +234,14 @@ const char *capture_error(const capture *c)
 {
     return c->broken ? c->err.msg : NULL;
 }
+
+int capture_finish(capture *c, sim_err *err)
+{
+    if (c == NULL)
+        return SIM_OK;
+    if (!c->broken && c->dumper != NULL && (pcap_dump_flush(c->dumper) != 0 || ferror(c->f)))
+        capture_break(c, "writing capture");
+    if (c->broken)
+        return sim_err_set(err, SIM_EIO, "%s", c->err.msg);
+    return SIM_OK;
+}
