@@ -17,8 +17,9 @@
  *   duration: 10m                   # required, > 0
  *   capture:
  *     snaplen: 0                    # (0: whole frames)
- *     ring_mb: 0                    # (0: one unbounded file) keep the last N MB per capture
- *     ring_files: 4                 # (4) files in the ring when ring_mb > 0
+ *     ring_mb: 0                    # (0: one unbounded file) keep the last N MB per capture,
+ *                                   # and of the trace (trace.jsonl.N, docs/trace-schema.md)
+ *     ring_files: 4                 # (4) files in each ring when ring_mb > 0
  *     beacons: true                 # (true) beacons in the air capture
  *     monitor: [0, 0]               # (beside the first device, moving with it) where the
  *                                   # air capture listens: [x, y] or [x, y, z] metres; a
