@@ -1236,11 +1236,16 @@ int report_html(const char *scn_dir, FILE *diag, sim_err *err)
         return sim_err_set(err, SIM_EIO, "%s: %s", tmp, strerror(errno));
     }
     int w = write_html(&m, f);
+    int e = w != 0 || fflush(f) != 0 ? errno : 0;
     model_free(&m);
     /* written whole or not at all: a half page would load and mislead */
-    if (fclose(f) != 0 || w != 0 || rename(tmp, path) != 0) {
+    if (fclose(f) != 0 && e == 0)
+        e = errno;
+    if (e == 0 && rename(tmp, path) != 0)
+        e = errno;
+    if (e != 0 || w != 0) {
         remove(tmp);
-        return sim_err_set(err, SIM_EIO, "%s: cannot write", path);
+        return sim_err_set(err, SIM_EIO, "%s: cannot write: %s", path, strerror(e ? e : EIO));
     }
     return SIM_OK;
 }

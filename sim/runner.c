@@ -1169,7 +1169,10 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     }
 
     char dir[1024], air[1100], wire[1100], trace[1100];
-    snprintf(dir, sizeof dir, "%s/%s", o->out_dir, s->name);
+    /* cut short, the outputs would land in another folder */
+    if (snprintf(dir, sizeof dir, "%s/%s", o->out_dir, s->name) >= (int)sizeof dir)
+        return sim_err_set(err, SIM_EINVAL, "output folder path too long (at most %zu characters): %.60s...",
+                           sizeof dir - 1, o->out_dir);
     int rc = runner_make_dirs(dir, err);
     if (rc != SIM_OK)
         return rc;

@@ -5,7 +5,7 @@
 # trace on /dev/full (ENOSPC at once), with the JUnit file on /dev/full, and
 # with the summary on /dev/full, `linkrig run` exits 4 with a message naming
 # the file and the system's reason, and never prints PASS for the scenario
-# whose evidence is missing.
+# whose evidence is missing. An --out path too long to hold is exit 2.
 set -u
 linkrig=$1; scenario=$2; out=$3
 rm -rf "$out"; mkdir -p "$out"
@@ -47,6 +47,14 @@ st=$?
 [ $st -eq 4 ] || bad "exit status $st, expected 4"
 grep -q "writing the summary to standard output failed: No space left on device" "$out/$case.err" ||
     bad "no message about the summary: $(cat "$out/$case.err")"
+
+case=out_path_too_long
+# an --out path the rig cannot hold whole is refused, never cut short
+long=$(printf "$out/%0200d/%0200d/%0200d/%0200d/%0200d/%0200d" 0 0 0 0 0 0)
+"$linkrig" run --quiet --out "$long" "$scenario" >"$out/$case.out" 2>"$out/$case.err"
+st=$?
+[ $st -eq 2 ] || bad "exit status $st, expected 2"
+grep -q "output folder path too long" "$out/$case.err" || bad "no message: $(cat "$out/$case.err")"
 
 [ $fail -eq 0 ] && echo "ok: a file size limit, a trace, a JUnit file and a summary on a full device each exit 4 with the file and the reason"
 exit $fail
