@@ -29,6 +29,7 @@ struct capture {
     uint64_t file_bytes, file_packets; /* the current file */
     uint64_t bytes, packets;           /* the whole capture */
     bool broken;
+    int broken_errno;
     sim_err err;
     char *buf; /* the file's stdio buffer (not for flush_each captures) */
     int linktype;
@@ -155,6 +156,7 @@ static void capture_break(capture *c, const char *what)
     if (c->broken)
         return;
     c->broken = true;
+    c->broken_errno = errno;
     sim_err_set(&c->err, SIM_EIO, "%s %s failed: %s", what, c->path, strerror(errno));
 }
 
@@ -306,4 +308,17 @@ bool capture_broken(const capture *c)
 const char *capture_error(const capture *c)
 {
     return c->broken ? c->err.msg : NULL;
+}
+
+int capture_finish(capture *c, sim_err *err)
+{
+    if (c == NULL)
+        return SIM_OK;
+    if (!c->broken && c->dumper != NULL && (pcap_dump_flush(c->dumper) != 0 || ferror(c->f)))
+        capture_break(c, "writing capture");
+    /* a FIFO's reader that went away is the documented end of a live
+     * capture (the header), not a lost file */
+    if (c->broken && c->broken_errno != EPIPE)
+        return sim_err_set(err, SIM_EIO, "%s", c->err.msg);
+    return SIM_OK;
 }

@@ -83,6 +83,10 @@ capture *capture_open(const char *path, const capture_config *cfg, sim_err *err)
 void capture_write(capture *c, sim_time t, const uint8_t *frame, size_t len);
 /* Flushes and closes; the file stays valid up to the last packet. */
 void capture_close(capture *c);
+/* Flushes what is buffered and says whether every write so far reached the
+ * file: SIM_EIO with the file's name and the system's reason otherwise. A
+ * FIFO whose reader went away (EPIPE) is not an error here. */
+int capture_finish(capture *c, sim_err *err);
 /* Every packet written, across all files of a ring. */
 uint64_t capture_packets(const capture *c);
 /* Bytes written to disk (file headers included), across all files of a ring. */

@@ -23,8 +23,8 @@ struct junit_doc {
     size_t props_len, cases_len;
     char *suite_name;
     double suite_time;
-    int suite_tests, suite_failures;
-    int tests, failures;
+    int suite_tests, suite_failures, suite_errors, suite_skipped;
+    int tests, failures, errors, skipped;
     double time;
     bool failed; /* out of memory somewhere: the write reports it */
 };
@@ -80,7 +80,7 @@ void junit_suite_begin(junit_doc *j, const char *name, double time_s)
     if (j->props == NULL || j->cases == NULL || j->suite_name == NULL)
         j->failed = true;
     j->suite_time = time_s;
-    j->suite_tests = j->suite_failures = 0;
+    j->suite_tests = j->suite_failures = j->suite_errors = j->suite_skipped = 0;
 }
 
 void junit_prop(junit_doc *j, const char *name, const char *value)
@@ -97,8 +97,21 @@ void junit_prop(junit_doc *j, const char *name, const char *value)
 void junit_case(junit_doc *j, const char *classname, const char *name, double time_s, const char *failure,
                 const char *failure_text, const char *out)
 {
+    junit_case_kind(j, classname, name, time_s, failure != NULL ? JUNIT_FAILURE : JUNIT_PASSED, failure,
+                    failure_text, out);
+}
+
+void junit_case_kind(junit_doc *j, const char *classname, const char *name, double time_s, junit_outcome kind,
+                     const char *failure, const char *failure_text, const char *out)
+{
+    static const char *const element[] = {[JUNIT_FAILURE] = "failure", [JUNIT_ERROR] = "error",
+                                          [JUNIT_SKIPPED] = "skipped"};
     if (j->cases == NULL)
         return;
+    if (kind == JUNIT_PASSED)
+        failure = NULL;
+    else if (failure == NULL)
+        failure = element[kind];
     FILE *f = j->cases;
     j->suite_tests++;
     fputs("    <testcase classname=\"", f);
@@ -112,14 +125,16 @@ void junit_case(junit_doc *j, const char *classname, const char *name, double ti
     }
     fputs(">\n", f);
     if (failure != NULL) {
-        j->suite_failures++;
-        fputs("      <failure message=\"", f);
+        j->suite_failures += kind == JUNIT_FAILURE;
+        j->suite_errors += kind == JUNIT_ERROR;
+        j->suite_skipped += kind == JUNIT_SKIPPED;
+        fprintf(f, "      <%s message=\"", element[kind]);
         xml_text(f, failure);
         fputs("\" type=\"", f);
-        fputs(failure_text != NULL ? "expectation" : "failure", f);
+        fputs(kind != JUNIT_FAILURE ? failure : failure_text != NULL ? "expectation" : "failure", f);
         fputs("\">", f);
         xml_body(f, failure_text != NULL ? failure_text : failure);
-        fputs("</failure>\n", f);
+        fprintf(f, "</%s>\n", element[kind]);
     }
     if (out != NULL) {
         fputs("      <system-out>", f);
@@ -140,8 +155,8 @@ void junit_suite_end(junit_doc *j, const char *out)
         FILE *f = j->body;
         fputs("  <testsuite name=\"", f);
         xml_text(f, j->suite_name);
-        fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"0\" time=\"%.3f\">\n", j->suite_tests,
-                j->suite_failures, j->suite_time);
+        fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
+                j->suite_tests, j->suite_failures, j->suite_errors, j->suite_skipped, j->suite_time);
         if (j->props_len > 0) {
             fputs("    <properties>\n", f);
             fwrite(j->props_buf, 1, j->props_len, f);
@@ -156,6 +171,8 @@ void junit_suite_end(junit_doc *j, const char *out)
         fputs("  </testsuite>\n", f);
         j->tests += j->suite_tests;
         j->failures += j->suite_failures;
+        j->errors += j->suite_errors;
+        j->skipped += j->suite_skipped;
         j->time += j->suite_time;
     }
     if (j->props != NULL)
@@ -202,13 +219,16 @@ int junit_doc_write(junit_doc *j, const char *path, sim_err *err)
     }
     fprintf(f,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            "<testsuites name=\"linkrig\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"0\" time=\"%.3f\">\n",
-            j->tests, j->failures, j->time);
+            "<testsuites name=\"linkrig\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
+            j->tests, j->failures, j->errors, j->skipped, j->time);
     fwrite(j->body_buf, 1, j->body_len, f);
     fputs("</testsuites>\n", f);
     junit_doc_free(j);
-    if (ferror(f) | (fclose(f) != 0))
-        return sim_err_set(err, SIM_EIO, "cannot write %s", path);
+    int e = fflush(f) != 0 || ferror(f) ? errno : 0;
+    if (fclose(f) != 0 && e == 0)
+        e = errno;
+    if (e != 0)
+        return sim_err_set(err, SIM_EIO, "writing %s failed: %s", path, strerror(e));
     return SIM_OK;
 }
 
@@ -325,9 +345,16 @@ int junit_write_run(const char *path, const scenario *const *scns, const runner_
         if (info->shard != NULL)
             junit_prop(j, "shard", info->shard);
         /* The run itself: the world was built and the firmware did not crash. */
-        bool run_failed = !r->ran || r->failure[0] != '\0';
-        junit_case(j, cls, "run", r->wall_s, run_failed ? (r->failure[0] ? r->failure : "did not run") : NULL, NULL,
-                   run_failed ? cmd : NULL);
+        bool run_failed = !r->ran || r->failure[0] != '\0' || r->output_error[0] != '\0';
+        if (r->interrupted) /* neither passed nor failed: stopped by a signal (the text says which) */
+            junit_case_kind(j, cls, "run", r->wall_s, JUNIT_ERROR, "interrupted", r->failure, cmd);
+        else
+            junit_case(j, cls, "run", r->wall_s,
+                       run_failed ? (r->failure[0]        ? r->failure
+                                     : r->output_error[0] ? r->output_error
+                                                          : "did not run")
+                                  : NULL,
+                       NULL, run_failed ? cmd : NULL);
         for (int k = 0; k < r->nchecks; k++) {
             const runner_check *c = &r->checks[k];
             /* A test name must be unique in its class; the same expectation
@@ -342,7 +369,10 @@ int junit_write_run(const char *path, const scenario *const *scns, const runner_
                 snprintf(name, sizeof name, "%s", c->test);
             char text[700];
             snprintf(text, sizeof text, "%s: %s", c->name, c->message);
-            junit_case(j, cls, name, 0.0, c->ok ? NULL : c->message, c->ok ? NULL : text, c->ok ? NULL : cmd);
+            if (r->interrupted) /* judged on a run cut short: not a verdict */
+                junit_case_kind(j, cls, name, 0.0, JUNIT_SKIPPED, "interrupted", text, NULL);
+            else
+                junit_case(j, cls, name, 0.0, c->ok ? NULL : c->message, c->ok ? NULL : text, c->ok ? NULL : cmd);
         }
         junit_suite_end(j, cmd);
     }

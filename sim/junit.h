@@ -38,6 +38,13 @@ junit_doc *junit_doc_new(void);
 void junit_suite_begin(junit_doc *j, const char *name, double time_s);
 void junit_prop(junit_doc *j, const char *name, const char *value);
 /* failure NULL: the case passed. out NULL: no <system-out>. */
+/* A case that passed, failed (<failure>), could not be judged because the
+ * run was stopped (<error>), or was not judged (<skipped>); message is the
+ * element's message attribute (for error and skipped also its type), text
+ * its content (NULL: the message). */
+typedef enum { JUNIT_PASSED, JUNIT_FAILURE, JUNIT_ERROR, JUNIT_SKIPPED } junit_outcome;
+void junit_case_kind(junit_doc *j, const char *classname, const char *name, double time_s, junit_outcome kind,
+                     const char *message, const char *text, const char *out);
 void junit_case(junit_doc *j, const char *classname, const char *name, double time_s, const char *failure,
                 const char *failure_text, const char *out);
 void junit_suite_end(junit_doc *j, const char *out);

@@ -4,7 +4,8 @@
  *   linkrig --help | --version
  *
  * Exit status: 0 the run passed its checks, 1 a check failed (or the firmware
- * failed), 2 bad input (options, files). */
+ * failed), 2 bad input (options, files), 4 an output could not be written,
+ * 128 + the signal's number when SIGHUP, SIGINT or SIGTERM stopped a run. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
@@ -29,11 +30,14 @@
 #include "sim/sweep.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
+#include <sys/select.h>
 #include <sys/wait.h>
 
 #define EXIT_PASS 0
 #define EXIT_CHECK_FAILED 1
 #define EXIT_BAD_INPUT 2
+#define EXIT_WRITE_FAILED 4 /* an output (capture, trace, result, JUnit, report, summary) not written in full */
+#define EXIT_SIGNAL_BASE 128 /* + SIGHUP (129), SIGINT (130), SIGTERM (143), as shells report it */
 
 static const char usage_text[] =
     "usage: linkrig <command> [options]\n"
@@ -96,6 +100,11 @@ static const char usage_text[] =
     "                  0.001..1000000)\n"
     "  --sample P      trace each device's position and RSSI to each AP every P of\n"
     "                  virtual time (default 1s; 0 = off): docs/trace-schema.md\n"
+    "  --mem-sample P  write the process's resident memory every P of virtual time\n"
+    "                  to DIR/<name>/mem.tsv (<virtual ns> TAB <kB>; default off)\n"
+    "  SIGINT, SIGTERM or SIGHUP (to linkrig, its process group or the scenario's\n"
+    "                  process) stop the run between two events: captures and trace\n"
+    "                  end complete, the summary and JUnit say \"interrupted\"\n"
     "  --report        then write the HTML reports, as `linkrig report OUTDIR` does\n"
     "  --decrypted     also write air-decrypted.pcap: the air capture with every CCMP data\n"
     "                  frame decrypted (Protected bit cleared) from the handshakes it\n"
@@ -142,7 +151,10 @@ static const char usage_text[] =
     "  --version       version of linkrig and the board ABI its images must speak\n"
     "\n"
     "Exit status: 0 every expectation held, 1 one failed (or the firmware failed),\n"
-    "2 bad input (options, scenario files: file:line:col: message).\n";
+    "2 bad input (options, scenario files: file:line:col: message), 4 an output\n"
+    "(capture, trace, result, JUnit, report, summary) could not be written in full\n"
+    "(the message names the file and the reason), 128+N stopped by signal N\n"
+    "(129 SIGHUP, 130 SIGINT, 143 SIGTERM).\n";
 
 struct demo_opts {
     sim_time duration;
@@ -709,6 +721,15 @@ static int runner_option(const char *a, const char *val, int argc, char **argv, 
     return 1;
 }
 
+/* The signal that stops `linkrig run` (0: none); in a scenario's process
+ * runner_run reads it between events (runner_opts.stop). */
+static volatile int run_signal;
+
+static void on_run_signal(int sig)
+{
+    run_signal = sig;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     runner_opts o;
@@ -760,6 +781,12 @@ static int cmd_run(int argc, char **argv)
             if (rc == 0 || (t > 0 && t < SIM_MS(1)))
                 return bad_input("--sample: '%s' is not a period of at least 1ms (e.g. 1s, 250ms; 0 = off)", val);
             o.sample_period = t;
+        } else if (strcmp(a, "--mem-sample") == 0) {
+            OPTION_VALUE();
+            sim_time t;
+            if (sim_time_parse(val, &t) != 0 || t < 0 || (t > 0 && t < SIM_MS(1)))
+                return bad_input("--mem-sample: '%s' is not a period of at least 1ms (e.g. 1h; 0 = off)", val);
+            o.mem_sample_period = t;
         } else if (strcmp(a, "--report") == 0) {
             want_report = 1;
         } else if (strcmp(a, "--decrypted") == 0) {
@@ -863,7 +890,29 @@ static int cmd_run(int argc, char **argv)
     const scenario **ran = calloc((size_t)nfiles, sizeof *ran);
     int nran = 0;
     int status_all = EXIT_PASS;
-    for (int i = 0; i < nfiles; i++) {
+    /* SIGINT, SIGTERM, SIGHUP: the scenario's process stops between two
+     * events and reports as usual; this process passes the signal on, then
+     * writes the summary and JUnit and exits 128 + the signal. The signals
+     * stay blocked here except while waiting for a child (pselect), so that
+     * none is missed between the check and the wait. */
+    sigset_t stop_sigs, old_mask;
+    sigemptyset(&stop_sigs);
+    sigaddset(&stop_sigs, SIGINT);
+    sigaddset(&stop_sigs, SIGTERM);
+    sigaddset(&stop_sigs, SIGHUP);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_run_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigprocmask(SIG_BLOCK, &stop_sigs, &old_mask);
+    sigdelset(&old_mask, SIGINT);
+    sigdelset(&old_mask, SIGTERM);
+    sigdelset(&old_mask, SIGHUP);
+    o.stop = &run_signal;
+    int stopped_by = 0;
+    for (int i = 0; i < nfiles && stopped_by == 0; i++) {
         if (!mine[i])
             continue;
         /* One process per scenario: the firmware's lwIP is global state,
@@ -877,24 +926,54 @@ static int cmd_run(int argc, char **argv)
         pid_t pid = fork();
         if (pid == 0) {
             close(fds[0]);
-            runner_result r;
+            sigprocmask(SIG_SETMASK, &old_mask, NULL);
+            runner_result *r = malloc(sizeof *r);
+            if (r == NULL)
+                _exit(3);
             sim_err err = {0};
-            int rc = runner_run(scns[i], &o, &r, &err);
-            if (rc != SIM_OK && r.failure[0] == '\0')
-                snprintf(r.failure, sizeof r.failure, "%s", err.msg);
-            runner_result_write(fds[1], &r);
+            int rc = runner_run(scns[i], &o, r, &err);
+            if (rc != SIM_OK && r->failure[0] == '\0')
+                snprintf(r->failure, sizeof r->failure, "%s", err.msg);
+            runner_result_write(fds[1], r);
             close(fds[1]);
-            fflush(NULL);
+            int interrupted = r->interrupted;
+            free(r);
+            for (int k = 0; k < nfiles; k++)
+                scn_free(scns[k]);
+            free(scns);
+            free(results);
+            free(ran);
+            free(mine);
+            /* exit, not _exit: LeakSanitizer checks the scenario's process
+             * at exit (the parent flushed stdio before the fork) */
+            if (interrupted)
+                exit(EXIT_SIGNAL_BASE + interrupted);
             /* a folder that cannot be written or a setting that cannot be set is bad input */
-            _exit(rc == SIM_OK ? 0 : (rc == SIM_EINVAL || rc == SIM_EIO) ? 2 : 3);
+            exit(rc == SIM_OK ? 0 : (rc == SIM_EINVAL || rc == SIM_EIO) ? 2 : 3);
         }
         close(fds[1]);
         runner_result *r = &results[nran];
         ran[nran++] = scns[i];
+        /* Wait for the result; a signal meanwhile goes on to the child
+         * (which may have had it already: the process group's Ctrl-C). */
+        int forwarded = 0;
+        for (;;) {
+            if (run_signal != 0 && forwarded == 0) {
+                kill(pid, run_signal);
+                forwarded = run_signal;
+            }
+            fd_set rd;
+            FD_ZERO(&rd);
+            FD_SET(fds[0], &rd);
+            int n = pselect(fds[0] + 1, &rd, NULL, NULL, NULL, &old_mask);
+            if (n > 0 || (n < 0 && errno != EINTR))
+                break;
+        }
         int got = runner_result_read(fds[0], r);
         close(fds[0]);
         int st = 0;
-        waitpid(pid, &st, 0);
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+        }
         if (got != SIM_OK) {
             memset(r, 0, sizeof *r);
             snprintf(r->name, sizeof r->name, "%s", scns[i]->name);
@@ -908,16 +987,30 @@ static int cmd_run(int argc, char **argv)
         }
         if (!quiet || !r->passed)
             runner_print_summary(stdout, r);
+        if (r->output_error[0] != '\0') {
+            fprintf(stderr, "linkrig: %s: %s\n", files[i], r->output_error);
+            status_all = EXIT_WRITE_FAILED;
+        }
         if (!r->passed && status_all == EXIT_PASS)
             status_all = EXIT_CHECK_FAILED;
+        /* the child's own signal (sent to it alone) stops the whole run too */
+        if (r->interrupted != 0 || run_signal != 0)
+            stopped_by = run_signal != 0 ? run_signal : r->interrupted;
+    }
+    if (stopped_by != 0) {
+        int left = 0;
+        for (int i = 0; i < nfiles; i++)
+            left += mine[i];
+        left -= nran;
+        if (left > 0)
+            printf("%d scenario(s) not run: interrupted\n", left);
     }
     if (junit != NULL) {
         sim_err err = {0};
         junit_run_info info = {.program = program_name, .opts = &o, .shard = shard_text};
         if (junit_write_run(junit, ran, results, nran, &info, &err) != SIM_OK) {
             fprintf(stderr, "linkrig: %s\n", err.msg);
-            if (status_all == EXIT_PASS)
-                status_all = EXIT_BAD_INPUT;
+            status_all = EXIT_WRITE_FAILED;
         }
     }
     if (want_report && nran > 0) {
@@ -925,8 +1018,8 @@ static int cmd_run(int argc, char **argv)
         const char *names[256];
         for (int i = 0; i < nran; i++)
             names[i] = results[i].name;
-        if (report_write_run(o.out_dir, names, nran, quiet ? NULL : stdout) != 0 && status_all == EXIT_PASS)
-            status_all = EXIT_BAD_INPUT;
+        if (report_write_run(o.out_dir, names, nran, quiet ? NULL : stdout) != 0)
+            status_all = EXIT_WRITE_FAILED;
     }
     int passed = 0;
     for (int i = 0; i < nran; i++)
@@ -934,6 +1027,15 @@ static int cmd_run(int argc, char **argv)
     if (!quiet || status_all != EXIT_PASS)
         printf("%d of %d scenario(s) passed%s%s%s\n", passed, nran, shard_text ? " (shard " : "",
                shard_text ? shard_text : "", shard_text ? ")" : "");
+    /* The summary is evidence too: a full disk or a closed pipe fails the run. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "linkrig: writing the summary to standard output failed: %s\n", strerror(errno));
+        status_all = EXIT_WRITE_FAILED;
+    }
+    if (stopped_by == 0)
+        stopped_by = run_signal;
+    if (stopped_by != 0)
+        status_all = EXIT_SIGNAL_BASE + stopped_by;
     for (int i = 0; i < nfiles; i++)
         scn_free(scns[i]);
     free(scns);
@@ -1310,8 +1412,10 @@ static void print_command_help(const char *cmd)
 
 int main(int argc, char **argv)
 {
-    /* A capture FIFO whose reader went away must not kill the run. */
+    /* A capture FIFO whose reader went away must not kill the run, nor a
+     * file size limit (ulimit -f): both become write errors with a message. */
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
     program_name = argv[0];
     if (argc < 2) {
         fputs(usage_text, stderr);

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim/trace.h"
 
 /* ---- the parser ---- */
 
@@ -512,8 +515,10 @@ static void on_event(struct model *m, const rpt_obj *o)
     int64_t t = fnum(o, "t", 0);
     const char *comp = fstr(o, "comp"), *ev = fstr(o, "event");
     if (strcmp(comp, "scenario") == 0) {
-        if (strcmp(ev, "start") == 0)
-            on_start(m, o);
+        if (strcmp(ev, "start") == 0) {
+            if (m->dev == NULL) /* a ring file's copy of the start line (sim/trace.h) is not a new run */
+                on_start(m, o);
+        }
         else if (strcmp(ev, "fault") == 0)
             on_fault(m, o, t);
         else if (strcmp(ev, "end") == 0) {
@@ -749,7 +754,17 @@ static int model_load(const char *dir, struct model *m, FILE *diag, sim_err *err
     char path[4200];
     if (snprintf(path, sizeof path, "%s/trace.jsonl", dir) >= (int)sizeof path)
         return sim_err_set(err, SIM_EINVAL, "output folder path too long: %.200s...", dir);
-    int rc = read_lines(path, m, diag, false, err);
+    /* A bounded trace (sim/trace.h) is a ring: trace.jsonl.N (oldest) ..
+     * trace.jsonl.1, then trace.jsonl. */
+    int rc = SIM_OK;
+    for (int n = SIM_TRACE_RING_FILES_MAX - 1; n >= 1 && rc == SIM_OK; n--) {
+        char ring[4300];
+        snprintf(ring, sizeof ring, "%s.%d", path, n);
+        if (access(ring, F_OK) == 0)
+            rc = read_lines(ring, m, diag, false, err);
+    }
+    if (rc == SIM_OK)
+        rc = read_lines(path, m, diag, false, err);
     if (rc != SIM_OK)
         return rc;
     if (m->schema < 0 || m->dev == NULL)
@@ -1324,11 +1339,16 @@ int report_html(const char *scn_dir, FILE *diag, sim_err *err)
         return sim_err_set(err, SIM_EIO, "%s: %s", tmp, strerror(errno));
     }
     int w = write_html(&m, f);
+    int e = w != 0 || fflush(f) != 0 ? errno : 0;
     model_free(&m);
     /* written whole or not at all: a half page would load and mislead */
-    if (fclose(f) != 0 || w != 0 || rename(tmp, path) != 0) {
+    if (fclose(f) != 0 && e == 0)
+        e = errno;
+    if (e == 0 && rename(tmp, path) != 0)
+        e = errno;
+    if (e != 0 || w != 0) {
         remove(tmp);
-        return sim_err_set(err, SIM_EIO, "%s: cannot write", path);
+        return sim_err_set(err, SIM_EIO, "%s: cannot write: %s", path, strerror(e ? e : EIO));
     }
     return SIM_OK;
 }

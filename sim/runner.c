@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <inttypes.h>
@@ -76,6 +77,9 @@ struct run {
     size_t ninjected;
     FILE *conlog[SCN_MAX_DEVICES]; /* each device's console.log */
     report_feed *feed;           /* live: the event lines on the console */
+    FILE *mem;                   /* mem.tsv (runner_opts.mem_sample_period) */
+    char mem_path[1100];
+    int mem_errno;               /* its first failed write */
 };
 
 static double wall_now(void)
@@ -1269,6 +1273,38 @@ static void sample_cb(void *arg)
     }
 }
 
+/* The resident set size in kB, from the second field of /proc/self/statm
+ * (pages), as proc(5) defines it; -1 when it cannot be read. */
+static long long rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f == NULL)
+        return -1;
+    long long size, resident;
+    int n = fscanf(f, "%lld %lld", &size, &resident);
+    fclose(f);
+    long page = sysconf(_SC_PAGESIZE);
+    return n == 2 && page > 0 ? resident * (page / 1024) : -1;
+}
+
+static void mem_cb(void *arg)
+{
+    struct run *r = arg;
+    if (r->mem == NULL || r->mem_errno != 0)
+        return;
+    if (fprintf(r->mem, "%" PRId64 "\t%lld\n", (int64_t)sim_now(world_sim(r->w)), rss_kb()) < 0 ||
+        fflush(r->mem) != 0)
+        r->mem_errno = errno ? errno : EIO;
+}
+
+/* Records an output's failure (the first one counts) and fails the run. */
+static void output_failed(runner_result *out, const char *msg)
+{
+    if (out->output_error[0] == '\0')
+        snprintf(out->output_error, sizeof out->output_error, "%s", msg);
+    out->passed = false;
+}
+
 /* A JSON string, escaped as the trace escapes: the result file is read by
  * the same parser (sim/report.c). */
 static void json_str(FILE *f, const char *s)
@@ -1289,13 +1325,13 @@ static void json_str(FILE *f, const char *s)
  * JSON objects, one a line; docs/trace-schema.md), so `linkrig report` and
  * `timeline` need no second parser and never re-judge a run. Written by the
  * child that ran the scenario, while the verdicts still exist. */
-static void write_result_file(const char *dir, const runner_result *out, const struct run *r)
+static int write_result_file(const char *dir, const runner_result *out, const struct run *r, sim_err *err)
 {
     char path[1100];
     snprintf(path, sizeof path, "%s/result.jsonl", dir);
     FILE *f = fopen(path, "w");
     if (f == NULL)
-        return; /* the report then says the verdict is missing; the run's own result stands */
+        return sim_err_set(err, SIM_EIO, "cannot create %s: %s", path, strerror(errno));
     fprintf(f, "{\"kind\":\"result\",\"schema\":%d,\"name\":", RUNNER_TRACE_SCHEMA);
     json_str(f, out->name);
     fprintf(f, ",\"passed\":%s,\"seed\":%" PRIu64 ",\"end\":%" PRId64 ",\"failure\":", out->passed ? "true" : "false",
@@ -1327,7 +1363,12 @@ static void write_result_file(const char *dir, const runner_result *out, const s
                     (int64_t)(to < 0 ? out->virtual_end : to));
         }
     }
-    fclose(f);
+    int e = fflush(f) != 0 || ferror(f) ? errno : 0;
+    if (fclose(f) != 0 && e == 0)
+        e = errno;
+    if (e != 0)
+        return sim_err_set(err, SIM_EIO, "writing %s failed: %s", path, strerror(e));
+    return SIM_OK;
 }
 
 /* When expectation e can be judged at the earliest (a live run stopped
@@ -1385,8 +1426,10 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     }
 
     char dir[1024], air[1100], wire[1100], trace[1100], air_ev[1100], wire_ev[1100], air_dec[1100];
+    /* cut short, the outputs would land in another folder */
     if (snprintf(dir, sizeof dir, "%s/%s", o->out_dir, s->name) >= (int)sizeof dir)
-        return sim_err_set(err, SIM_EINVAL, "output path too long: %s/%s", o->out_dir, s->name);
+        return sim_err_set(err, SIM_EINVAL, "output folder path too long (at most %zu characters): %.60s...",
+                           sizeof dir - 1, o->out_dir);
     int rc = runner_make_dirs(dir, err);
     if (rc != SIM_OK)
         return rc;
@@ -1535,7 +1578,10 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     for (int i = 0; i < CONSOLE_CLIENTS; i++)
         r.peers[i].fd = -1;
     r.faults = calloc((size_t)s->nfaults + 1, sizeof *r.faults);
-    if (r.faults == NULL || sim_trace_open(tr, trace, err) != SIM_OK || console_logs_open(&r, dir, err) != SIM_OK) {
+    /* the trace is bounded as the captures are */
+    if (r.faults == NULL || sim_trace_open(tr, trace, err) != SIM_OK ||
+        sim_trace_set_ring(tr, wc.capture_ring_bytes, wc.capture_ring_files, err) != SIM_OK ||
+        console_logs_open(&r, dir, err) != SIM_OK) {
         console_logs_close(&r);
         free(r.faults);
         world_destroy(w);
@@ -1670,8 +1716,19 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     }
     sim_trace_int(t, "sample_ns", o->sample_period);
     sim_trace_end(t);
+    sim_trace_keep_header(tr); /* every file of a trace ring says whose run it is */
     if (o->sample_period > 0)
         sim_every(sm, o->sample_period, o->sample_period, sample_cb, &r);
+    if (o->mem_sample_period > 0) {
+        snprintf(r.mem_path, sizeof r.mem_path, "%s/mem.tsv", dir);
+        r.mem = fopen(r.mem_path, "w");
+        if (r.mem == NULL)
+            r.mem_errno = errno;
+        else
+            sim_every(sm, o->mem_sample_period, o->mem_sample_period, mem_cb, &r);
+    }
+    if (!o->live && o->stop != NULL)
+        sim_set_interrupt(sm, o->stop);
     if (o->progress && !o->live)
         sim_every(sm, SIM_SEC(1), SIM_SEC(1), progress_cb, &r);
     if (o->live) {
@@ -1696,6 +1753,14 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     out->virtual_end = sim_now(sm);
     if (res == SIM_RUN_FAILED)
         snprintf(out->failure, sizeof out->failure, "%s", sim_failure(sm));
+    if (res == SIM_RUN_STOPPED && !o->live && o->stop != NULL && *o->stop) {
+        out->interrupted = *o->stop;
+        char at[32];
+        sim_time_format(out->virtual_end, at, sizeof at);
+        int sig = out->interrupted;
+        snprintf(out->failure, sizeof out->failure, "interrupted by %s at %s virtual",
+                 sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal", at);
+    }
 
     /* The verdict, from what the rig saw. The sink's last upload ends now.
      * A firmware crash fails the scenario whatever else held. */
@@ -1764,9 +1829,22 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
             all = all && c->ok;
         }
     }
-    out->passed = all;
+    out->passed = all && out->interrupted == 0;
     verdict_metrics(r.v[0], &refs, out);
-    write_result_file(dir, out, &r);
+    /* Nothing claims a pass over missing evidence: the captures and the
+     * trace so far must be on disk before the verdict is. */
+    sim_err oerr = {0};
+    if (world_finish_captures(w, &oerr) != SIM_OK)
+        output_failed(out, oerr.msg);
+    sim_trace_flush(tr);
+    if (sim_trace_broken(tr))
+        output_failed(out, sim_trace_error(tr));
+    if (r.mem_errno != 0) {
+        sim_err_set(&oerr, SIM_EIO, "writing %s failed: %s", r.mem_path, strerror(r.mem_errno));
+        output_failed(out, oerr.msg);
+    }
+    if (write_result_file(dir, out, &r, &oerr) != SIM_OK)
+        output_failed(out, oerr.msg);
     free(starts);
     free(ends);
     free(occ);
@@ -1774,6 +1852,12 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     t = sim_trace_begin(tr, SIM_LOG_INFO, "scenario", "end");
     sim_trace_bool(t, "passed", out->passed);
     sim_trace_end(t);
+    if (sim_trace_close(tr, &oerr) != SIM_OK)
+        output_failed(out, oerr.msg);
+    if (r.mem != NULL && fclose(r.mem) != 0 && r.mem_errno == 0) {
+        sim_err_set(&oerr, SIM_EIO, "writing %s failed: %s", r.mem_path, strerror(errno));
+        output_failed(out, oerr.msg);
+    }
     for (int i = 0; i < s->nfaults; i++) {
         sim_cancel(sm, r.faults[i].walk_timer);
         free(r.faults[i].from);
@@ -1866,7 +1950,7 @@ void runner_print_summary(FILE *f, const runner_result *r)
         unjudged += r->checks[i].not_reached;
     /* PASS only when something was judged: a run with no expectation (or
      * none reached) says so instead */
-    const char *head = !r->passed                         ? "FAIL"
+    const char *head = !r->passed                         ? (r->interrupted ? "INTERRUPTED" : "FAIL")
                           : r->nchecks == 0                  ? "NO EXPECTATIONS (nothing judged)"
                           : unjudged == r->nchecks           ? "NOT JUDGED (stopped before any expectation was due)"
                                                              : "PASS";
@@ -1875,8 +1959,12 @@ void runner_print_summary(FILE *f, const runner_result *r)
         snprintf(partial, sizeof partial, "; %d not reached", unjudged);
     fprintf(f, "%s: %s (seed %" PRIu64 ", %s virtual in %.2f s wall%s)\n", r->name, head, r->seed,
             verdict_fmt_time(r->virtual_end, a, sizeof a), r->wall_s, partial);
-    if (r->failure[0])
+    if (r->interrupted)
+        fprintf(f, "  %s: the expectations below are what had happened by then, not a verdict\n", r->failure);
+    else if (r->failure[0])
         fprintf(f, "  firmware failed: %s\n", r->failure);
+    if (r->output_error[0])
+        fprintf(f, "  output failed: %s\n", r->output_error);
     for (int i = 0; i < r->nchecks; i++)
         fprintf(f, "  [%s] %s: %s\n", r->checks[i].not_reached ? "not reached" : r->checks[i].ok ? "ok" : "FAIL",
                 r->checks[i].name,

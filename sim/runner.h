@@ -54,6 +54,8 @@ typedef struct runner_opts {
      * run stops when *stop becomes nonzero (the CLI's SIGINT handler) or a
      * console says "quit". Expectations are judged when it stops. */
     bool live;
+    /* Live mode, and `run` too: nonzero (the signal's number, from the
+     * CLI's handler) stops the run between two events. */
     volatile int *stop;
     const char *pcap_air;      /* capture paths (a FIFO is fine); NULL: in the output folder */
     const char *pcap_wire;
@@ -75,6 +77,11 @@ typedef struct runner_opts {
      * per device (position, mean RSSI and SNR to each AP): what a report
      * plots. 0: none. Default 1 s. docs/trace-schema.md. */
     sim_time sample_period;
+    /* Every mem_sample_period of virtual time, the process's resident set
+     * size (from /proc/self/statm) as a line "<virtual ns>\t<kB>" in
+     * mem.tsv beside the trace: how a long run's memory is watched without
+     * touching the trace, which must stay reproducible. 0: none (default). */
+    sim_time mem_sample_period;
 } runner_opts;
 
 typedef struct runner_check {
@@ -91,6 +98,15 @@ typedef struct runner_result {
     bool ran;          /* false: the world could not be built (see failure) */
     bool passed;
     char failure[512]; /* a firmware crash or build error, "" otherwise */
+    /* The signal (SIGINT, SIGTERM, SIGHUP) that stopped the run between two
+     * events (runner_opts.stop), 0 otherwise: the outputs are complete up to
+     * there, the expectations were judged on what had happened (and are
+     * reported as not judged), and the run did not pass. */
+    int interrupted;
+    /* An output that could not be written in full (a capture, the trace,
+     * result.jsonl, mem.tsv): its name and the system's reason. A run with
+     * one never passes. "" otherwise. */
+    char output_error[600];
     double wall_s;
     sim_time virtual_end;
     uint64_t seed;

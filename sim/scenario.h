@@ -21,7 +21,9 @@
  *     ring_mb: 0                    # (0: one unbounded file) keep the last N MB of each
  *                                   #   capture in all: ring_files files of N/ring_files MB each;
  *                                   #   air-events.pcap and wire-events.pcap beside the ring keep
- *                                   #   every management (but beacons), EAPOL, DHCP and ARP frame
+ *                                   #   every management (but beacons), EAPOL, DHCP and ARP frame;
+ *                                   #   the trace is bounded the same way (trace.jsonl.N,
+ *                                   #   docs/trace-schema.md)
  *     ring_files: 4                 # (4) files in the ring when ring_mb > 0
  *     beacons: true                 # (true) beacons in the air capture
  *     monitor: [0, 0]               # (beside the first device, moving with it) where the

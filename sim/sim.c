@@ -19,6 +19,7 @@ struct sim {
     struct rng_entry *rngs;
     size_t nrngs;
     bool stop;
+    const volatile int *interrupt; /* sim_set_interrupt */
     bool failed;
     sim_time run_end; /* of the sim_run_until in progress */
     char failure[512];
@@ -137,6 +138,10 @@ sim_run_result sim_run_until(sim *s, sim_time end)
     s->run_end = end;
     for (;;) {
         while (!s->stop && !s->failed) {
+            if (s->interrupt != NULL && *s->interrupt) {
+                s->stop = true;
+                break;
+            }
             sim_time when;
             if (!sim_sched_peek(s->sched, &when) || when > end)
                 break;
@@ -161,6 +166,11 @@ sim_run_result sim_run_until(sim *s, sim_time end)
 void sim_stop(sim *s)
 {
     s->stop = true;
+}
+
+void sim_set_interrupt(sim *s, const volatile int *flag)
+{
+    s->interrupt = flag;
 }
 
 void sim_fail(sim *s, const char *comp, const char *fmt, ...)

@@ -54,6 +54,9 @@ sim_rng *sim_rng_stream(sim *s, const char *name);
 
 sim_run_result sim_run_until(sim *s, sim_time end);
 void sim_stop(sim *s);
+/* While *flag is nonzero (a signal handler's flag), the run stops as with
+ * sim_stop, between two events: nothing is left half done. NULL: none. */
+void sim_set_interrupt(sim *s, const volatile int *flag);
 /* Records the first failure (later ones are traced but not kept) and stops
  * the run at the end of the current event. */
 void sim_fail(sim *s, const char *comp, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -1,9 +1,13 @@
+#define _DEFAULT_SOURCE
 #include "sim/trace.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_FIELDS 48
 
@@ -37,6 +41,15 @@ struct sim_trace {
     FILE *out;
     bool own_out;
     bool flush_each; /* live: each line reaches the file whole, as it happens */
+    /* A file opened by sim_trace_open: its path, its ring (sim_trace_set_ring),
+     * the line every ring file starts with, and the first write error. */
+    char *path;
+    uint64_t ring_bytes, file_bytes;
+    int ring_files;
+    char *header;
+    size_t header_len;
+    bool broken;
+    sim_err err;
     FILE *log;
     sim_log_level log_level;
     struct trace_sink {
@@ -144,14 +157,45 @@ sim_trace *sim_trace_create(const sim_clock *clock)
     return t;
 }
 
+static void trace_break(sim_trace *t, const char *what, int e)
+{
+    if (t->broken)
+        return;
+    t->broken = true;
+    sim_err_set(&t->err, SIM_EIO, "%s trace %s failed: %s", what, t->path ? t->path : "(stream)", strerror(e));
+}
+
+int sim_trace_close(sim_trace *t, sim_err *err)
+{
+    if (t == NULL || t->out == NULL)
+        return t != NULL && t->broken ? sim_err_set(err, SIM_EIO, "%s", t->err.msg) : SIM_OK;
+    if (fflush(t->out) != 0 || ferror(t->out))
+        trace_break(t, "writing", errno);
+    if (t->own_out && fclose(t->out) != 0)
+        trace_break(t, "closing", errno);
+    t->out = NULL;
+    if (t->broken)
+        return sim_err_set(err, SIM_EIO, "%s", t->err.msg);
+    return SIM_OK;
+}
+
+bool sim_trace_broken(const sim_trace *t)
+{
+    return t->broken;
+}
+
+const char *sim_trace_error(const sim_trace *t)
+{
+    return t->broken ? t->err.msg : NULL;
+}
+
 void sim_trace_destroy(sim_trace *t)
 {
     if (t == NULL)
         return;
-    if (t->out != NULL && t->own_out)
-        fclose(t->out);
-    else if (t->out != NULL)
-        fflush(t->out);
+    sim_trace_close(t, NULL);
+    free(t->path);
+    free(t->header);
     free(t->rec.json.p);
     free(t->rec.human.p);
     free(t->rec.arena.p);
@@ -163,17 +207,113 @@ int sim_trace_open(sim_trace *t, const char *path, sim_err *err)
 {
     FILE *f = fopen(path, "w");
     if (f == NULL)
-        return sim_err_set(err, SIM_EIO, "cannot create trace file %s", path);
+        return sim_err_set(err, SIM_EIO, "cannot create trace file %s: %s", path, strerror(errno));
+    char *p = strdup(path);
+    if (p == NULL) {
+        fclose(f);
+        return sim_err_set(err, SIM_ENOMEM, "out of memory opening trace %s", path);
+    }
     if (t->out != NULL && t->own_out)
         fclose(t->out);
+    free(t->path);
+    t->path = p;
     t->out = f;
     t->own_out = true;
+    t->file_bytes = 0;
     return SIM_OK;
 }
 
 void sim_trace_set_flush_each(sim_trace *t, bool on)
 {
     t->flush_each = on;
+}
+
+static void ring_name(const sim_trace *t, char *buf, size_t cap, int n)
+{
+    snprintf(buf, cap, "%s.%d", t->path, n);
+}
+
+int sim_trace_set_ring(sim_trace *t, uint64_t ring_bytes, int ring_files, sim_err *err)
+{
+    if (ring_bytes == 0)
+        return SIM_OK;
+    if (ring_files < 2 || ring_files > SIM_TRACE_RING_FILES_MAX)
+        return sim_err_set(err, SIM_EINVAL, "trace: a ring needs 2..%d files, not %d", SIM_TRACE_RING_FILES_MAX,
+                           ring_files);
+    struct stat st;
+    /* as the captures: a FIFO or a device is one unbounded stream */
+    if (t->out == NULL || !t->own_out || fstat(fileno(t->out), &st) != 0 || !S_ISREG(st.st_mode))
+        return SIM_OK;
+    t->ring_bytes = ring_bytes;
+    t->ring_files = ring_files;
+    size_t cap = strlen(t->path) + 16;
+    char *name = malloc(cap);
+    if (name == NULL)
+        return sim_err_set(err, SIM_ENOMEM, "out of memory for the trace's ring");
+    int rc = SIM_OK;
+    /* leftovers of an earlier run would read as this run's older events */
+    for (int i = 1; i < SIM_TRACE_RING_FILES_MAX && rc == SIM_OK; i++) {
+        ring_name(t, name, cap, i);
+        if (unlink(name) != 0) {
+            if (errno != ENOENT)
+                rc = sim_err_set(err, SIM_EIO, "cannot remove old ring file %s: %s", name, strerror(errno));
+            else if (i >= ring_files)
+                break;
+        }
+    }
+    free(name);
+    return rc;
+}
+
+void sim_trace_keep_header(sim_trace *t)
+{
+    if (t == NULL || t->rec.json.p == NULL)
+        return;
+    char *h = malloc(t->rec.json.len + 1);
+    if (h == NULL)
+        return; /* ring files then start without it; readers still take the lines */
+    memcpy(h, t->rec.json.p, t->rec.json.len);
+    h[t->rec.json.len] = '\n';
+    free(t->header);
+    t->header = h;
+    t->header_len = t->rec.json.len + 1;
+}
+
+/* PATH -> PATH.1 -> ... -> PATH.<ring_files-1> (replaced), then a new PATH
+ * that starts with the header line. */
+static void trace_rotate(sim_trace *t)
+{
+    if (fflush(t->out) != 0 || ferror(t->out)) {
+        trace_break(t, "writing", errno);
+        return;
+    }
+    if (fclose(t->out) != 0) {
+        t->out = NULL;
+        trace_break(t, "closing", errno);
+        return;
+    }
+    t->out = NULL;
+    size_t cap = strlen(t->path) + 16;
+    char a[cap], b[cap];
+    for (int i = t->ring_files - 2; i >= 1; i--) {
+        ring_name(t, a, cap, i);
+        ring_name(t, b, cap, i + 1);
+        if (rename(a, b) != 0 && errno != ENOENT) {
+            trace_break(t, "rotating", errno);
+            return;
+        }
+    }
+    ring_name(t, a, cap, 1);
+    if (rename(t->path, a) != 0 || (t->out = fopen(t->path, "w")) == NULL) {
+        trace_break(t, "rotating", errno);
+        return;
+    }
+    t->file_bytes = 0;
+    if (t->header != NULL) {
+        if (fwrite(t->header, 1, t->header_len, t->out) != t->header_len)
+            trace_break(t, "writing", errno);
+        t->file_bytes = t->header_len;
+    }
 }
 
 void sim_trace_set_stream(sim_trace *t, FILE *f)
@@ -359,11 +499,18 @@ void sim_trace_end(sim_trace_rec *r)
         return;
     sim_trace *t = r->t;
     buf_puts(&r->json, "}");
-    if (t->out != NULL) {
-        fwrite(r->json.p, 1, r->json.len, t->out);
-        fputc('\n', t->out);
-        if (t->flush_each)
-            fflush(t->out);
+    if (t->out != NULL && !t->broken) {
+        uint64_t line = r->json.len + 1;
+        if (t->ring_bytes > 0 && t->file_bytes > t->header_len && t->file_bytes + line > t->ring_bytes)
+            trace_rotate(t);
+        if (t->out != NULL && !t->broken) {
+            /* a failed write is recorded, and nothing more is written */
+            if (fwrite(r->json.p, 1, r->json.len, t->out) != r->json.len || fputc('\n', t->out) == EOF)
+                trace_break(t, "writing", errno);
+            t->file_bytes += line;
+            if (t->flush_each && fflush(t->out) != 0)
+                trace_break(t, "writing", errno);
+        }
     }
     if (r->want_log) {
         fwrite(r->human.p, 1, r->human.len, t->log);
@@ -419,8 +566,8 @@ uint64_t sim_trace_count(const sim_trace *t)
 
 void sim_trace_flush(sim_trace *t)
 {
-    if (t->out != NULL)
-        fflush(t->out);
+    if (t->out != NULL && fflush(t->out) != 0)
+        trace_break(t, "writing", errno);
     if (t->log != NULL)
         fflush(t->log);
 }

@@ -68,6 +68,25 @@ int sim_trace_open(sim_trace *t, const char *path, sim_err *err);
  * report) always sees whole lines: live mode. Off by default (a run's
  * trace is written in large blocks). */
 void sim_trace_set_flush_each(sim_trace *t, bool on);
+/* Bounds the file opened by sim_trace_open as the captures' ring does
+ * (sim/capture.h): when the next line would take PATH past ring_bytes, PATH
+ * becomes PATH.1 (PATH.1 becomes PATH.2, ..., PATH.<ring_files-1> is
+ * replaced) and a new PATH starts. Each new file starts with the header
+ * line (sim_trace_keep_header), so that every file says which run it
+ * belongs to; lines are never split across files. Ring files PATH.N left by
+ * an earlier run are removed. Not for a FIFO or a device (left unbounded).
+ * ring_bytes 0: unbounded. */
+#define SIM_TRACE_RING_FILES_MAX 1000
+int sim_trace_set_ring(sim_trace *t, uint64_t ring_bytes, int ring_files, sim_err *err);
+/* The event just ended becomes the header line of every later ring file. */
+void sim_trace_keep_header(sim_trace *t);
+/* Flushes and closes the file or stream (a stream is flushed, not closed);
+ * SIM_EIO with the file's name and the system's reason if any write, flush,
+ * rotation or close failed. Writes stop at the first failure, so the file
+ * ends on a complete line. sim_trace_destroy closes too, silently. */
+int sim_trace_close(sim_trace *t, sim_err *err);
+bool sim_trace_broken(const sim_trace *t);
+const char *sim_trace_error(const sim_trace *t); /* NULL while fine */
 /* JSON lines go to an already open stream (not closed by the trace). */
 void sim_trace_set_stream(sim_trace *t, FILE *f);
 /* Readable log lines at or above level go to f (NULL: none). Default:

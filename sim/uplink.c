@@ -57,12 +57,22 @@
  *    its connections, and the echo answers correctly only one connection at
  *    a time;
  *  - a guestfwd socket has no fd, so slirp never learns that the "service
- *    side" closed: after the guest's FIN slirp ACKs it and stays in
- *    CLOSE_WAIT for good. The guest sees its FIN acknowledged but never gets
- *    a FIN back (it sits in FIN_WAIT_2 until its own timeout), and slirp
- *    keeps the socket until uplink_destroy. The only way 4.7 offers to make
- *    slirp close one is an error path of slirp_socket_recv that also logs a
- *    glib critical, which we do not use;
+ *    side" closed: after the guest's FIN slirp ACKs it and would stay in
+ *    CLOSE_WAIT for good, with both socket buffers (about 260 KB), until
+ *    uplink_destroy. The only way 4.7 offers to make slirp close one itself
+ *    is an error path of slirp_socket_recv that also logs a glib critical,
+ *    and it reaches only the newest connection to the service. So the
+ *    uplink ends slirp's side itself: UPLINK_CLOSE_LINGER after the guest's
+ *    FIN (once a TCP service has nothing left to send), it hands slirp a
+ *    reset in the guest's name, at the sequence number after that FIN —
+ *    RFC 9293 §3.10.7.4: a reset in the window closes the connection in any
+ *    synchronized state — and slirp frees the socket. The reset never
+ *    reaches the wire or the captures; the guest, which has closed, sees
+ *    what it saw before (its FIN acknowledged, no FIN back: it leaves
+ *    FIN_WAIT_2 by its own timeout), and the linger keeps slirp's side
+ *    there to acknowledge a FIN whose first ACK was lost on the air. A
+ *    connection that a DOWN service resets is ended in slirp the same way,
+ *    at once;
  *  - the callback's return value is ignored and slirp never stops reading
  *    from the guest, so the echo cannot push back: it keeps at most 4 MiB
  *    the guest has not taken yet and drops (and traces) the rest.
@@ -112,6 +122,11 @@
 #define PACING_HOLD SIM_MS(250)
 #define SLIRP_NOTHING_DUE_MS 1000u /* slirp_pollfds_fill's cap when no timer is pending */
 #define ECHO_BACKLOG_MAX ((size_t)4 << 20)
+/* How long slirp's side of a connection the guest closed stays (see the top
+ * of the file): well past a station's FIN retransmissions over a lossy air
+ * (lwIP's RTO starts at 3 s and doubles) and lwIP's 20 s FIN_WAIT_2 timeout,
+ * the same order as TCP's 2 MSL (RFC 9293 §3.4.2). */
+#define UPLINK_CLOSE_LINGER SIM_SEC(60)
 #define SLIRP_CONFIG_VERSION_USED 4 /* disable_dhcp and timer_new_opaque need 4 */
 
 #define TCP_FIN 0x01
@@ -171,6 +186,19 @@ struct hostfd {
     sim_time last; /* datagram sockets: last traffic */
 };
 
+/* A connection the guest closed (its FIN), whose slirp side ends at `due`
+ * with a reset at `seq` (the sequence number after the FIN). */
+struct closing {
+    uplink *u;
+    struct service *sv;
+    uint32_t ip;
+    uint16_t port;
+    uint32_t seq;
+    uint8_t guest_mac[6], slirp_mac[6];
+    sim_timer_id ev;
+    struct closing *prev, *next;
+};
+
 /* A frame held back by a SLOW service: to slirp (the guest's segment) or
  * to the guest (a UDP service's reply). */
 struct delayed {
@@ -222,12 +250,15 @@ struct uplink {
     uint64_t frames_out;
     uint16_t ip_id;       /* IPv4 identification of the frames services build */
     struct delayed *delayed;
+    struct closing *closing;
     /* The guest segment slirp_input is handling: the write callbacks of
      * guestfwd carry no connection identity, and they run inside it. */
     struct service *cur_sv;
     uint32_t cur_ip;
     uint16_t cur_port;
     uint8_t cur_flags;
+    uint32_t cur_fin_next;          /* a FIN's: the sequence number after it */
+    uint8_t cur_dst_mac[6];         /* where the guest sent it: slirp's MAC */
 };
 
 /* ------------------------------------------------------------------ */
@@ -736,10 +767,16 @@ static struct flow *flow_find(const struct service *sv, uint32_t ip, uint16_t po
     return NULL;
 }
 
+static void closing_add(uplink *u, struct service *sv, uint32_t ip, uint16_t port, uint32_t seq,
+                        const uint8_t guest_mac[6], const uint8_t slirp_mac[6]);
+static void closing_drop(uplink *u, const struct service *sv, uint32_t ip, uint16_t port);
+
 static void flow_syn(uplink *u, struct service *sv, uint32_t ip, uint16_t port, const uint8_t mac[6])
 {
     if (flow_find(sv, ip, port) != NULL)
         return; /* a retransmitted SYN, not a new connection */
+    /* the port reused: what slirp had of the old connection is its own now */
+    closing_drop(u, sv, ip, port);
     if (!grow((void **)&sv->flows, &sv->capflows, sv->nflows + 1, sizeof *sv->flows))
         return;
     sv->stats.connections++;
@@ -764,6 +801,10 @@ static void flow_syn(uplink *u, struct service *sv, uint32_t ip, uint16_t port, 
 static void flow_end(uplink *u, struct service *sv, uint32_t ip, uint16_t port, bool reset)
 {
     struct flow *f = flow_find(sv, ip, port);
+    if (reset)
+        closing_drop(u, sv, ip, port); /* slirp has freed it already */
+    else if (f != NULL)
+        closing_add(u, sv, ip, port, u->cur_fin_next, f->mac, u->cur_dst_mac);
     if (f != NULL) {
         upload_end(u, sv, &f->up, f->mac);
         sim_trace_rec *r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_INFO, u->name, "service_close");
@@ -842,6 +883,10 @@ static void inspect_guest_frame(uplink *u, const uint8_t *eth, size_t len)
         /* A FIN may carry the last bytes: the flow ends after slirp_input
          * has delivered them (uplink_input). */
         u->cur_flags = flags & (TCP_FIN | TCP_RST);
+        size_t doff = (size_t)(tcp[12] >> 4) * 4;
+        size_t payload = doff >= 20 && doff <= total - ihl ? total - ihl - doff : 0;
+        u->cur_fin_next = rd32(tcp + 4) + (uint32_t)payload + 1;
+        memcpy(u->cur_dst_mac, eth, 6);
     }
 }
 
@@ -1195,6 +1240,90 @@ int uplink_add_router(uplink *u, uint32_t ip, sim_err *err)
     return SIM_OK;
 }
 
+/* ---- ending slirp's side of closed connections (top of the file) ---- */
+
+/* A reset from the guest's address and port to the service, at seq, fed to
+ * slirp only. */
+static void slirp_reset(uplink *u, const struct service *sv, uint32_t ip, uint16_t port, uint32_t seq,
+                        const uint8_t guest_mac[6], const uint8_t slirp_mac[6])
+{
+    uint8_t f[14 + 20 + 20];
+    memset(f, 0, sizeof f);
+    memcpy(f, slirp_mac, 6);
+    memcpy(f + 6, guest_mac, 6);
+    wr16(f + 12, 0x0800);
+    uint8_t *ip4 = f + 14, *tcp = f + 34;
+    ip4[0] = 0x45;
+    wr16(ip4 + 2, 40);
+    ip4[8] = 64;
+    ip4[9] = 6;
+    wr32(ip4 + 12, ip);
+    wr32(ip4 + 16, sv->ip);
+    wr16(ip4 + 10, (uint16_t)~fold(sum16(ip4, 20, 0)));
+    wr16(tcp, port);
+    wr16(tcp + 2, sv->port);
+    wr32(tcp + 4, seq);
+    tcp[12] = 5 << 4;
+    tcp[13] = TCP_RST;
+    wr16(tcp + 16, (uint16_t)~fold(sum16(tcp, 20, pseudo_sum(ip, sv->ip, 6, 20))));
+    slirp_sync(u);
+    slirp_input(u->slirp, f, (int)sizeof f);
+}
+
+static void closing_unlink(uplink *u, struct closing *c)
+{
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        u->closing = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+}
+
+static void closing_fire(void *arg)
+{
+    struct closing *c = arg;
+    uplink *u = c->u;
+    c->ev = 0;
+    /* an echo or greeter still owes bytes (its backlog is per service) */
+    if (c->sv->blen > 0 && (c->ev = sim_after(u->s, UPLINK_CLOSE_LINGER, closing_fire, c)) != 0)
+        return;
+    closing_unlink(u, c);
+    slirp_reset(u, c->sv, c->ip, c->port, c->seq, c->guest_mac, c->slirp_mac);
+    free(c);
+    after_slirp(u);
+}
+
+static void closing_add(uplink *u, struct service *sv, uint32_t ip, uint16_t port, uint32_t seq,
+                        const uint8_t guest_mac[6], const uint8_t slirp_mac[6])
+{
+    struct closing *c = malloc(sizeof *c);
+    if (c == NULL)
+        return; /* slirp keeps the socket until uplink_destroy, as it would anyway */
+    *c = (struct closing){.u = u, .sv = sv, .ip = ip, .port = port, .seq = seq, .next = u->closing};
+    memcpy(c->guest_mac, guest_mac, 6);
+    memcpy(c->slirp_mac, slirp_mac, 6);
+    c->ev = u->in_idle ? 0 : sim_after(u->s, UPLINK_CLOSE_LINGER, closing_fire, c);
+    if (c->ev == 0) {
+        free(c);
+        return;
+    }
+    if (u->closing != NULL)
+        u->closing->prev = c;
+    u->closing = c;
+}
+
+static void closing_drop(uplink *u, const struct service *sv, uint32_t ip, uint16_t port)
+{
+    for (struct closing *c = u->closing; c != NULL; c = c->next)
+        if (c->sv == sv && c->ip == ip && c->port == port) {
+            sim_cancel(u->s, c->ev);
+            closing_unlink(u, c);
+            free(c);
+            return;
+        }
+}
+
 /* Takes the frames services handle before slirp; true when it took it. */
 static bool services_intercept(uplink *u, const uint8_t *eth, size_t len)
 {
@@ -1227,6 +1356,14 @@ static bool services_intercept(uplink *u, const uint8_t *eth, size_t len)
         return false;
     if (sv->mode == UPLINK_SVC_DOWN) {
         send_rst(u, sv, eth, &p);
+        /* An open connection the reset ends: slirp's side ends with it,
+         * at the segment's own sequence number (what slirp expects next). */
+        uint16_t sport = rd16(p.l4);
+        if ((p.l4[13] & TCP_RST) == 0 && flow_find(sv, p.src, sport) != NULL) {
+            slirp_reset(u, sv, p.src, sport, rd32(p.l4 + 4), eth + 6, eth);
+            flow_end(u, sv, p.src, sport, true);
+            after_slirp(u);
+        }
         return true;
     }
     if (sv->mode == UPLINK_SVC_SLOW || sv->pending > 0) {
@@ -1497,6 +1634,12 @@ void uplink_destroy(uplink *u)
         u->delayed = d->next;
         sim_cancel(u->s, d->ev);
         free(d);
+    }
+    while (u->closing != NULL) {
+        struct closing *c = u->closing;
+        u->closing = c->next;
+        sim_cancel(u->s, c->ev);
+        free(c);
     }
     slirp_cleanup(u->slirp); /* may still call timer_free and unregister_poll_fd */
     while (u->timers != NULL)

@@ -22,7 +22,11 @@
  *    with the bytes it delivered) and each upload ("upload": a run of bytes
  *    on one connection with no pause of UPLINK_UPLOAD_PAUSE or more, with
  *    its first and last arrival times and its size), so a verdict can say
- *    when data arrived without one event per segment.
+ *    when data arrived without one event per segment. Once the guest has
+ *    closed a connection to a TCP service (its FIN) and the service has
+ *    nothing left to send, slirp's side of it is ended a minute later and
+ *    its buffers freed (sim/uplink.c explains how), so a long run's memory
+ *    stays flat.
  *
  * Time: while slirp has host sockets that carry data (connections through
  * the NAT or accepted port forwards), the uplink turns on the clock's pacing

@@ -512,6 +512,14 @@ void world_destroy(world *w)
     free(w);
 }
 
+int world_finish_captures(world *w, sim_err *err)
+{
+    int rc = capture_finish(w->air, err);
+    sim_err second = {0};
+    int rc2 = capture_finish(w->wire, rc == SIM_OK ? err : &second);
+    return rc != SIM_OK ? rc : rc2;
+}
+
 sim *world_sim(world *w) { return w->s; }
 medium *world_medium(world *w) { return w->m; }
 int world_device_count(const world *w) { return w->ndev; }

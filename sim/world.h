@@ -140,6 +140,8 @@ typedef struct world world;
 world *world_create(const world_config *cfg, sim_err *err);
 /* Closes the captures (valid files up to the last frame). */
 void world_destroy(world *w);
+/* Flushes both captures: SIM_EIO naming the first whose writes failed. */
+int world_finish_captures(world *w, sim_err *err);
 
 sim *world_sim(world *w);
 medium *world_medium(world *w);

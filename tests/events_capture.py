@@ -54,19 +54,23 @@ if res.returncode != 0:
 d = os.path.join(work, "events_capture")
 air_ev, wire_ev = os.path.join(d, "air-events.pcap"), os.path.join(d, "wire-events.pcap")
 
-# the faults, from the trace: (kind, start, end) in seconds since the epoch
-faults = []
-with open(os.path.join(d, "trace.jsonl")) as f:
-    for line in f:
-        e = json.loads(line)
-        if e.get("comp") == "scenario" and e.get("event") == "fault":
-            t = EPOCH + e["t"] / 1e9
-            if e["phase"] == "start":
-                faults.append([e["fault"], t, t])
-            else:
-                for x in faults:
-                    if x[0] == e["fault"] and x[2] == x[1]:
-                        x[2] = t
+# the faults: the scenario's timeline (the trace is a ring like the
+# captures, so its oldest events are gone by the end, as the ring's are):
+# reboots at 5m + 10m k for 20 s, deauthentications at 10m + 10m k
+faults = [["ap_reboot", EPOCH + 300 + 600 * k, EPOCH + 320 + 600 * k] for k in range(4)]
+faults += [["ap_deauth", EPOCH + 600 + 600 * k, EPOCH + 600 + 600 * k] for k in range(3)]
+# ...and the trace's ring holds the last of them, in files that all parse
+ring_names = sorted((n for n in os.listdir(d) if n.startswith("trace.jsonl.")),
+                    key=lambda n: -int(n.rsplit(".", 1)[1])) + ["trace.jsonl"]
+seen = []
+for name in ring_names:
+    with open(os.path.join(d, name)) as f:
+        for line in f:
+            e = json.loads(line)
+            if e.get("comp") == "scenario" and e.get("event") == "fault" and e.get("phase") == "start":
+                seen.append((e["fault"], round(e["t"] / 1e9)))
+if ("ap_reboot", 2100) not in seen or ("ap_deauth", 1800) not in seen:
+    fail("the trace ring lost its newest faults: %s" % seen)
 reboots = [x for x in faults if x[0] == "ap_reboot"]
 kicks = [x for x in faults if x[0] == "ap_deauth"]
 if len(reboots) != 4 or len(kicks) != 3:
