@@ -549,7 +549,8 @@ static void on_event(struct model *m, const rpt_obj *o)
             add_mark(m, t, d, MK_LINK_UP, dv->name, "joined %s (aid %" PRId64 ")", fstr(o, "bssid"),
                      fnum(o, "aid", 0));
         } else if (strcmp(ev, "link_down") == 0) {
-            if (rpt_get(o, "reason") != NULL)
+            /* "why" often names the reason already ("deauthenticated reason 4") */
+            if (rpt_get(o, "reason") != NULL && strstr(fstr(o, "why"), "reason") == NULL)
                 add_mark(m, t, d, MK_LINK_DOWN, dv->name, "link down: %s (reason %" PRId64 ")", fstr(o, "why"),
                          fnum(o, "reason", 0));
             else

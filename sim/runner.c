@@ -575,7 +575,7 @@ static const char console_help[] =
     "  ap rekey [AP] | move camera X [Y] [speed M/S] | radio wedge [commands|frames|both] |\n"
     "  dhcp [AP] normal|ignore|nak|silent|empty | cable pull | cable plug |\n"
     "  console DEVICE LINE (a line to the device's serial console; its output is printed as DEVICE> LINE) |\n"
-    "  help | quit\n";
+    "  help | quit   (with several APs, AP is required)\n";
 
 /* Values typed at the console go through the scenario parser's own
  * validators (scenario.h, scn_value_*): what a file refuses, the console
@@ -682,8 +682,24 @@ static void console_exec(struct run *r, const char *line, char *reply, size_t ca
     } else if (strcmp(tok[0], "ap") == 0 && n >= 2) {
         int i = 2;
         f.ap = 0;
-        if (n > 2 && find_ap(r, tok[2]) >= 0)
+        if (n > 2 && find_ap(r, tok[2]) >= 0) {
             f.ap = find_ap(r, tok[i++]);
+        } else if (r->s->naps > 1 || ((strcmp(tok[1], "off") == 0 || strcmp(tok[1], "on") == 0 ||
+                                        strcmp(tok[1], "rekey") == 0) && n > 2)) {
+            /* With several APs the command must say which (a wrong name
+             * must never fall back on the first); with one, a word where
+             * none is expected is a wrong name too. */
+            char names[256] = "";
+            for (int k = 0; k < r->s->naps; k++) {
+                size_t len = strlen(names);
+                snprintf(names + len, sizeof names - len, "%s%s", k ? ", " : "", r->s->aps[k].name);
+            }
+            if (n > 2)
+                snprintf(reply, cap, "error: no access point named '%s' (there: %s)\n", tok[2], names);
+            else
+                snprintf(reply, cap, "error: name the access point: ap %s AP ... (there: %s)\n", tok[1], names);
+            return;
+        }
         const char *apn = r->s->aps[f.ap].name;
         if (strcmp(tok[1], "reboot") == 0) {
             if (i >= n) {

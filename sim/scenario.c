@@ -737,9 +737,17 @@ static int scn_name(scn_ctx *c, const scn_node *n, const char *path, size_t maxl
         char ch = n->text[i];
         bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' ||
                   ch == '.' || ch == '-';
-        if (!ok)
-            return scn_fail(c, n, "%s: '%s' has '%c' at position %zu (expected %s)", path,
-                            scn_show(n, shown, sizeof shown), (ch > 0x20 && ch < 0x7f) ? ch : '?', i + 1, what);
+        if (!ok) {
+            char what_ch[16];
+            if (ch == ' ')
+                snprintf(what_ch, sizeof what_ch, "a space");
+            else if (ch > 0x20 && ch < 0x7f)
+                snprintf(what_ch, sizeof what_ch, "'%c'", ch);
+            else
+                snprintf(what_ch, sizeof what_ch, "byte 0x%02x", (unsigned char)ch);
+            return scn_fail(c, n, "%s: '%s' has %s at position %zu (expected %s)", path,
+                            scn_show(n, shown, sizeof shown), what_ch, i + 1, what);
+        }
     }
     if (strcmp(buf, ".") == 0 || strcmp(buf, "..") == 0)
         return scn_fail(c, n, "%s: '%s' is not a usable name (expected %s)", path, buf, what);
@@ -1400,6 +1408,11 @@ static int scn_pm(scn_ctx *c, const scn_node *n, const char *path, uint32_t *out
             return 0;
         }
     long long x;
+    /* Not a preset and not a number: name the presets, not just the range. */
+    if (n->len == 0 || strspn(n->text, "0123456789xXabcdefABCDEF") != n->len)
+        return scn_fail(c, n, "%s: '%s' is not a power-management mode (none, aggressive, performance, default, or "
+                              "a cyw43 pm value 0..16777215)",
+                        path, n->text);
     if ((rc = scn_int(c, n, path, 0, 0xffffff, "", &x)) != 0)
         return rc;
     if ((x & 0xf) > 2)
@@ -1453,6 +1466,10 @@ static int scn_do_device(scn_ctx *c, const scn_node *n, const char *path, scn_de
         else if (snprintf(d->firmware, sizeof d->firmware, "%.*s/%s", (int)(slash - s->path), s->path, rel) >=
                  (int)sizeof d->firmware)
             return scn_fail(c, dv[3], "%s: path too long", p);
+        /* Checked here, with the file's position, so that nothing runs. */
+        if (access(d->firmware, R_OK) != 0)
+            return scn_fail(c, dv[3], "%s: cannot read the image %s (%s; a relative path is relative to this file)",
+                            p, d->firmware, strerror(errno));
     }
     if (named && dv[5] != NULL) {
         scn_path(p, path, "settings");
