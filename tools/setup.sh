@@ -18,6 +18,7 @@ fi
 
 pkgs=(build-essential cmake pkg-config dpkg-dev
       libslirp-dev libglib2.0-dev libdeflate-dev libpcap-dev libcmocka-dev libyaml-dev libssl-dev tshark curl python3
+      libboost-context-dev  # fiber switches (jump_fcontext) in firmware_shim/board.c
       libxml2-utils python3-junitparser  # the JUnit checks: xmllint against tests/junit.xsd, a real JUnit reader
       chromium)  # headless: tests/report_browser.sh loads the HTML reports
 
