@@ -33,10 +33,12 @@ struct capture {
     char *buf; /* the file's stdio buffer (not for flush_each captures) */
 };
 
-/* Frames are written in bursts of a few hundred bytes; a large buffer turns
- * them into few write calls (glibc picks 4 KiB for a file by itself, and
- * ignores a size given with a NULL buffer). */
-#define CAPTURE_BUF (256 * 1024)
+/* Frames are written in bursts of a few hundred bytes; a large buffer of
+ * our own turns them into few write calls (glibc picks 4 KiB for a file by
+ * itself, and ignores a size given with a NULL buffer). One buffer per
+ * capture: a ring's next file takes it over once the previous file is
+ * closed (its last bytes flushed), and it is freed after the last close. */
+#define CAPTURE_BUF (1024 * 1024)
 
 static void ring_name(const capture *c, char *buf, int n)
 {

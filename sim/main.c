@@ -84,6 +84,7 @@ static const char usage_text[] =
     "                  checked against the settings the image declares (linkrig info IMAGE)\n"
     "  --snaplen N     cut captured frames to N bytes\n"
     "  --ring-mb N     keep only the last N MB of each capture (in a ring of files)\n"
+    "  --no-capture    write neither air.pcap nor wire.pcap (verdict and trace only)\n"
     "  --realtime[=R]  pace virtual time to the wall clock (R times real time)\n"
     "  --sample P      trace each device's position and RSSI to each AP every P of\n"
     "                  virtual time (default 1s; 0 = off): docs/trace-schema.md\n"
@@ -617,6 +618,8 @@ static int cmd_run(int argc, char **argv)
                 return EXIT_BAD_INPUT;
             o.has_snaplen = true;
             o.snaplen = (uint32_t)n;
+        } else if (strcmp(a, "--no-capture") == 0) {
+            o.no_capture = true;
         } else if (strcmp(a, "--ring-mb") == 0) {
             OPTION_VALUE();
             if (parse_uint(a, val, 1 << 20, &n) != 0)

@@ -24,6 +24,10 @@
  *                                   # air capture listens: [x, y] or [x, y, z] metres; a
  *                                   # frame it cannot hear there is not written, and the
  *                                   # radiotap signal is what it receives there
+ *     air: true                     # (true) write air.pcap; false: no air capture at all
+ *     wire: true                    # (true) write wire.pcap; false: no wire capture
+ *                                   # (for runs that need only the verdict; --no-capture
+ *                                   # turns both off for any scenario)
  *   world:
  *     aps:                          # 1..8 entries
  *       - name: ap1                 # required, unique
@@ -680,6 +684,7 @@ typedef struct scenario {
     uint32_t ring_mb;
     int ring_files;
     bool capture_beacons;
+    bool capture_air, capture_wire; /* capture.air / capture.wire (true) */
     bool has_monitor;     /* capture.monitor given */
     scn_pos monitor;
     scn_ap aps[SCN_MAX_APS];
