@@ -49,6 +49,7 @@
  *   frame being delivered would be freed under the caller).
  */
 #include "radio_model/medium.h"
+#include "radio_model/medium_index.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -107,6 +108,7 @@ struct medium_node {
     sim_time busy_until;
     struct medium_tx *q_head, *q_tail;
     struct medium_tx *last_tx; /* latest frame put on the air, while it lives */
+    size_t order;              /* attach index: its place in the channel index */
 };
 
 struct medium {
@@ -117,6 +119,7 @@ struct medium {
     medium_config cfg;
     medium_node **nodes; /* attach order */
     size_t nnodes, cap_nodes;
+    medium_index *by_channel; /* attached nodes per channel (medium_index.h) */
     struct medium_tx *txs;
     struct medium_delivery *deliveries;
     medium_stats stats;
@@ -323,6 +326,12 @@ medium *medium_create(sim *s, const medium_config *cfg, sim_err *err)
     m->cfg = *cfg;
     m->rng = sim_rng_stream(s, "medium");
     m->monitor_rng = sim_rng_stream(s, "medium.monitor");
+    m->by_channel = medium_index_create();
+    if (m->by_channel == NULL) {
+        free(m);
+        sim_err_set(err, SIM_ENOMEM, "medium: out of memory");
+        return NULL;
+    }
     return m;
 }
 
@@ -348,6 +357,7 @@ void medium_destroy(medium *m)
         free(m->nodes[i]);
     }
     free(m->nodes);
+    medium_index_destroy(m->by_channel);
     free(m);
 }
 
@@ -429,6 +439,13 @@ medium_node *medium_attach(medium *m, const medium_node_config *nc, sim_err *err
     n->enabled = true;
     n->attached = true;
     n->busy_until = sim_now(m->s);
+    n->order = m->nnodes;
+    if (medium_index_add(m->by_channel, n->channel, n, n->order) != 0) {
+        free(n);
+        free(name_copy);
+        sim_err_set(err, SIM_ENOMEM, "medium: out of memory attaching %s", name);
+        return NULL;
+    }
     m->nodes[m->nnodes++] = n;
     if (m->monitor_at == NULL)
         m->monitor_at = n; /* beside the first node until told otherwise */
@@ -469,6 +486,7 @@ void medium_detach(medium_node *n)
         node_off_air(n);
     n->enabled = false;
     n->attached = false;
+    medium_index_remove(n->m->by_channel, n->channel, n->order);
     trace_node(n, "detach");
 }
 
@@ -506,6 +524,12 @@ int medium_node_set_channel(medium_node *n, int channel)
         return SIM_ESTATE;
     if (channel == n->channel)
         return SIM_OK;
+    medium_index_remove(n->m->by_channel, n->channel, n->order);
+    if (medium_index_add(n->m->by_channel, channel, n, n->order) != 0) {
+        /* A node missing from the index would silently hear nothing. */
+        sim_fail(n->m->s, MEDIUM_COMP, "out of memory retuning %s", n->name);
+        return SIM_ENOMEM;
+    }
     n->channel = channel;
     n->rx_epoch++;
     trace_node(n, "channel");
@@ -633,8 +657,13 @@ static void go_on_air(struct medium_tx *tx)
             want_capture = false;
     }
 
-    for (size_t i = 0; i < m->nnodes; i++) {
-        medium_node *to = m->nodes[i];
+    /* Only the nodes on the channel, in attach order: the same receivers
+     * and the same random draws as a scan of every node, without the cost
+     * of every node in a large world. */
+    size_t n_on_channel;
+    void *const *on_channel = medium_index_nodes(m->by_channel, tx->channel, &n_on_channel);
+    for (size_t i = 0; i < n_on_channel; i++) {
+        medium_node *to = on_channel[i];
         if (to == from || !to->attached || !to->enabled || to->channel != tx->channel)
             continue;
         double d = distance_m(from, to);

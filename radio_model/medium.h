@@ -40,7 +40,11 @@
  * Randomness: the run's "medium" stream, drawn in a fixed order (receivers in
  * the order they were attached), so runs are deterministic. The monitor
  * draws from a stream of its own ("medium.monitor"), so whether and where a
- * capture listens never changes what the nodes hear. */
+ * capture listens never changes what the nodes hear.
+ *
+ * Cost: a frame visits only the nodes on its channel (medium_index.h keeps
+ * them per channel, in attach order, so the draws are the same as a scan of
+ * every node): O(nodes on the channel) per frame, not O(nodes in the world). */
 #ifndef LINKRIG_RADIO_MODEL_MEDIUM_H
 #define LINKRIG_RADIO_MODEL_MEDIUM_H
 
