@@ -197,7 +197,15 @@ void capture_write(capture *c, sim_time t, const uint8_t *frame, size_t len)
     uint64_t rec = PCAP_REC_HDR + h.caplen;
     if (c->rotate && c->file_packets > 0 && c->file_bytes + rec > c->ring_bytes && capture_rotate(c) != SIM_OK)
         return;
-    pcap_dump((u_char *)c->dumper, &h, frame);
+    /* The record as libpcap's pcap_dump lays it out (a pcap_sf_pkthdr: 32-bit
+     * seconds, nanoseconds, caplen, len, in host order, then the bytes),
+     * written here with the stream's lock taken once: pcap_dump takes it
+     * three times a packet (ferror and two fwrite calls). */
+    uint32_t rh[4] = {(uint32_t)h.ts.tv_sec, (uint32_t)h.ts.tv_usec, h.caplen, h.len};
+    flockfile(c->f);
+    fwrite_unlocked(rh, sizeof rh, 1, c->f);
+    fwrite_unlocked(frame, 1, h.caplen, c->f);
+    funlockfile(c->f);
     c->packets++;
     c->file_packets++;
     c->file_bytes += rec;
