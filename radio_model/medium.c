@@ -102,6 +102,7 @@ struct medium_node {
     double sensitivity_dbm;
     dot11_rx_fn rx;
     void *rx_ctx;
+    bool rx_addressed_only;
     bool enabled;
     bool attached;
     uint64_t rx_epoch;
@@ -436,6 +437,7 @@ medium_node *medium_attach(medium *m, const medium_node_config *nc, sim_err *err
     n->sensitivity_dbm = nc->sensitivity_dbm;
     n->rx = nc->rx;
     n->rx_ctx = nc->rx_ctx;
+    n->rx_addressed_only = nc->rx_addressed_only;
     n->enabled = true;
     n->attached = true;
     n->busy_until = sim_now(m->s);
@@ -657,6 +659,11 @@ static void go_on_air(struct medium_tx *tx)
             want_capture = false;
     }
 
+    /* Whom the frame is for, for receivers that want only their own. */
+    struct dot11_hdr ah;
+    bool a1_parsed = dot11_parse_header(tx->frame, tx->len, &ah) > 0;
+    bool a1_group = a1_parsed && ah.n_addr >= 2 && (ah.addr1[0] & 1u) != 0;
+
     /* Only the nodes on the channel, in attach order: the same receivers
      * and the same random draws as a scan of every node, without the cost
      * of every node in a large world. */
@@ -681,6 +688,9 @@ static void go_on_air(struct medium_tx *tx)
             m->stats.lost_snr++;
             continue;
         }
+        if (to->rx_addressed_only && a1_parsed && !a1_group &&
+            (ah.n_addr < 2 || memcmp(ah.addr1, to->mac, sizeof to->mac) != 0))
+            continue; /* it would drop the frame unseen */
         struct medium_delivery *dv = calloc(1, sizeof *dv);
         if (dv == NULL) {
             /* A silently lost delivery would change the run unnoticed. */

@@ -91,6 +91,13 @@ typedef struct medium_node_config {
     double sensitivity_dbm;
     dot11_rx_fn rx;          /* may be set later with medium_node_set_rx */
     void *rx_ctx;
+    /* Deliver only what this receiver acts on: frames whose A1 is its mac or
+     * a group address (and any frame whose header does not parse). For a
+     * receiver that drops everything else unseen, as a station's radio does
+     * (radio_receive: "not for us"); the receiver's draws (shadowing, loss)
+     * are made all the same, so nothing else changes, but a bystander costs
+     * no delivery event. false: every frame it hears. */
+    bool rx_addressed_only;
 } medium_node_config;
 /* tx 20 dBm, sensitivity -88 dBm, channel 1, at the origin. */
 void medium_node_config_default(medium_node_config *c);
