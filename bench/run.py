@@ -184,6 +184,9 @@ def main():
                            "sh", b, out] + what
                     m = measure(cmd)
                 results.setdefault((bname, key), []).append(m)
+                # Each sample as it comes, so a long run cut short still tells.
+                print(f"  sample {bname} {key}: cpu {m[0]:.3f} s, wall {m[1]:.3f} s, rss {m[2]} KiB",
+                      file=sys.stderr, flush=True)
                 shutil.rmtree(out, ignore_errors=True)
             print(f"  rep {rep + 1}/{reps} {key} done", file=sys.stderr, flush=True)
 

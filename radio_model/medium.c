@@ -526,12 +526,11 @@ int medium_node_set_channel(medium_node *n, int channel)
         return SIM_ESTATE;
     if (channel == n->channel)
         return SIM_OK;
-    medium_index_remove(n->m->by_channel, n->channel, n->order);
-    if (medium_index_add(n->m->by_channel, channel, n, n->order) != 0) {
-        /* A node missing from the index would silently hear nothing. */
-        sim_fail(n->m->s, MEDIUM_COMP, "out of memory retuning %s", n->name);
+    /* Added to the new channel before leaving the old one: out of memory,
+     * the node stays where it was. */
+    if (medium_index_add(n->m->by_channel, channel, n, n->order) != 0)
         return SIM_ENOMEM;
-    }
+    medium_index_remove(n->m->by_channel, n->channel, n->order);
     n->channel = channel;
     n->rx_epoch++;
     trace_node(n, "channel");

@@ -120,7 +120,7 @@ void medium_node_air_port(medium_node *n, dot11_air_port *port);
 
 void medium_node_move(medium_node *n, double x, double y, double z);
 void medium_node_position(const medium_node *n, double *x, double *y, double *z);
-int medium_node_set_channel(medium_node *n, int channel); /* SIM_EINVAL for a channel that does not exist */
+int medium_node_set_channel(medium_node *n, int channel); /* SIM_EINVAL for a channel that does not exist, SIM_ENOMEM (node unchanged) */
 int medium_node_channel(const medium_node *n);
 void medium_node_set_tx_power(medium_node *n, double dbm);
 double medium_node_tx_power(const medium_node *n);

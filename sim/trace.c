@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,6 +164,8 @@ int sim_trace_open(sim_trace *t, const char *path, sim_err *err)
     FILE *f = fopen(path, "w");
     if (f == NULL)
         return sim_err_set(err, SIM_EIO, "cannot create trace file %s", path);
+    /* Written by the simulation thread alone: no stdio lock per event. */
+    __fsetlocking(f, FSETLOCKING_BYCALLER);
     if (t->out != NULL && t->own_out)
         fclose(t->out);
     t->out = f;
