@@ -420,7 +420,8 @@ ap *ap_create(sim *s, const dot11_air_port *air, const ap_config *cfg, sim_err *
     a->nslots = max_stations + AP_AUTH_SPARE_SLOTS;
     a->stas = calloc((size_t)a->nslots, sizeof(*a->stas));
     a->ccm = dot11_ccm_new();
-    if (a->name == NULL || a->stas == NULL || a->ccm == NULL) {
+    a->sta_ccm = calloc((size_t)a->nslots, sizeof(*a->sta_ccm));
+    if (a->name == NULL || a->stas == NULL || a->ccm == NULL || a->sta_ccm == NULL) {
         ap_destroy(a);
         sim_err_set(err, SIM_ENOMEM, "ap: out of memory");
         return NULL;
@@ -502,6 +503,10 @@ void ap_destroy(ap *a)
     ap_8021x_destroy(a->dot1x);
     memset(a->pmk, 0, sizeof(a->pmk));
     memset(a->gtk, 0, sizeof(a->gtk));
+    if (a->sta_ccm != NULL)
+        for (int i = 0; i < a->nslots; i++)
+            dot11_ccm_free(a->sta_ccm[i]);
+    free(a->sta_ccm);
     free(a->stas);
     free(a->name);
     dot11_ccm_free(a->ccm);
@@ -642,7 +647,7 @@ void ap_set_bridge(ap *a, ap_bridge_rx_fn fn, void *ctx)
 
 /* A FromDS data frame (9.3.2.1: A1 DA, A2 BSSID, A3 SA) carrying `e`,
  * CCMP-protected with tk when tk is not NULL (12.5.3.3). */
-static int ap_build_from_ds(ap *a, uint8_t *buf, size_t cap, const struct dot11_ether *e,
+static int ap_build_from_ds(ap *a, dot11_ccm *ccm, uint8_t *buf, size_t cap, const struct dot11_ether *e,
                             const uint8_t *tk, uint64_t pn, int key_id)
 {
     struct dot11_data_hdr_params p;
@@ -663,7 +668,7 @@ static int ap_build_from_ds(ap *a, uint8_t *buf, size_t cap, const struct dot11_
                                   e->payload_len);
     if (hl < 0 || bl < 0)
         return DOT11_E_INVAL;
-    int rc = dot11_ccmp_encrypt_with(a->ccm, tk, buf, (size_t)hl, pn, key_id, plain, (size_t)bl,
+    int rc = dot11_ccmp_encrypt_with(ccm, tk, buf, (size_t)hl, pn, key_id, plain, (size_t)bl,
                                      buf + hl, cap - (size_t)hl, &out_len);
     memset(plain, 0, (size_t)bl);
     if (rc != 0)
@@ -684,7 +689,7 @@ static int ap_send_group(ap *a, const struct dot11_ether *e)
     if (a->rsn && a->group_pn >= DOT11_CCMP_PN_MAX)
         return SIM_ELIMIT;
     uint64_t pn = a->rsn ? a->group_pn + 1 : 0;
-    int n = ap_build_from_ds(a, buf, sizeof(buf), e, a->rsn ? a->gtk[a->gtx] : NULL, pn, a->gtx);
+    int n = ap_build_from_ds(a, a->ccm, buf, sizeof(buf), e, a->rsn ? a->gtk[a->gtx] : NULL, pn, a->gtx);
     if (n < 0)
         return SIM_EINVAL;
     if (a->rsn)
@@ -707,7 +712,7 @@ static int ap_send_unicast(ap *a, ap_sta *sta, const struct dot11_ether *e, uint
         tk = dot11_ptk_tk(sta->ptk);
         pn = sta->tx_pn + 1;
     }
-    int n = ap_build_from_ds(a, buf, sizeof(buf), e, tk, pn, 0);
+    int n = ap_build_from_ds(a, ap_sta_ccm(a, sta), buf, sizeof(buf), e, tk, pn, 0);
     if (n < 0)
         return SIM_EINVAL;
     if (tk != NULL)
@@ -743,7 +748,7 @@ int ap_send_eapol_clear(ap *a, const uint8_t sta_mac[6], const uint8_t *eapol, s
     e.ethertype = DOT11_ETHERTYPE_EAPOL;
     e.payload = eapol;
     e.payload_len = len;
-    int n = ap_build_from_ds(a, buf, sizeof(buf), &e, NULL, 0, 0);
+    int n = ap_build_from_ds(a, NULL, buf, sizeof(buf), &e, NULL, 0, 0);
     if (n < 0)
         return SIM_EINVAL;
     return ap_tx(a, buf, n, a->mgmt_rate) < 0 ? SIM_EIO : SIM_OK;

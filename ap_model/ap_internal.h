@@ -116,7 +116,8 @@ typedef struct ap_sta {
 struct ap {
     sim *s;
     dot11_air_port port;
-    dot11_ccm *ccm; /* reused for every protected frame */
+    dot11_ccm *ccm; /* the group key's engine (dot11/crypto.h: one engine per key) */
+    dot11_ccm **sta_ccm; /* per station slot, made on first use: each keyed once per PTK */
     char *name;
     uint8_t ssid[DOT11_SSID_MAX_LEN];
     size_t ssid_len;
@@ -205,6 +206,9 @@ uint64_t ap_gtk_rsc(const ap *a, int key_id);
 void ap_trace_sta(ap *a, sim_log_level lvl, const char *event, const uint8_t *mac,
                   const char *key, int64_t val, const char *dir);
 ap_sta *ap_sta_find(const ap *a, const uint8_t mac[6]);
+/* The CCMP engine of sta's slot (NULL when out of memory: the frame is then
+ * protected through a temporary context, correct but slower). */
+dot11_ccm *ap_sta_ccm(ap *a, const ap_sta *sta);
 size_t ap_sta_count(const ap *a);
 void ap_sta_forget(ap_sta *sta);
 /* Sends a Deauthentication (reason) to the station, traces it and forgets it. */

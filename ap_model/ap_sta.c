@@ -29,6 +29,16 @@ size_t ap_sta_count(const ap *a)
     return n;
 }
 
+dot11_ccm *ap_sta_ccm(ap *a, const ap_sta *sta)
+{
+    size_t i = (size_t)(sta - a->stas);
+    /* Slots outlive stations; the engine re-keys itself when the slot's
+     * next station brings another TK. */
+    if (a->sta_ccm[i] == NULL)
+        a->sta_ccm[i] = dot11_ccm_new();
+    return a->sta_ccm[i];
+}
+
 /* A fresh slot in State 1; NULL when the table is full. */
 static ap_sta *ap_sta_alloc(ap *a, const uint8_t mac[6])
 {
@@ -599,7 +609,7 @@ void ap_rx_data(ap *a, const uint8_t *frame, size_t len, const struct dot11_hdr 
             ap_trace_drop(a, sa, "no_key");
             return;
         }
-        if (dot11_ccmp_decrypt_with(a->ccm, dot11_ptk_tk(sta->ptk), frame, hdr->hdr_len, body, body_len,
+        if (dot11_ccmp_decrypt_with(ap_sta_ccm(a, sta), dot11_ptk_tk(sta->ptk), frame, hdr->hdr_len, body, body_len,
                                     &pn, &key_id, plain, sizeof(plain), &plain_len) != 0) {
             ap_trace_drop(a, sa, "ccmp");
             return;

@@ -448,34 +448,89 @@ static int ccmp_aad_nonce(const uint8_t *hdr, size_t hdr_len, uint64_t pn,
 /*
  * AES-128-CCM with M = 8 and L = 2, as CCMP uses it. For decryption tag is
  * the received MIC and a mismatch is reported as DOT11_CRYPTO_EAUTH.
+ *
+ * An engine keeps one EVP context per direction (transmit = encrypt,
+ * receive = decrypt), each keyed once per temporal key: the AES key
+ * schedule and the cipher's parameters (nonce and MIC length) are set when
+ * the TK changes, and each MPDU only loads its nonce (and, receiving, its
+ * MIC). Re-keying and re-parameterising a context for every MPDU cost
+ * more than the AES work itself for short frames. The directions never
+ * share a context: CCM keeps per-message state (the expected tag, the
+ * length block) that one direction must not leave behind for the other.
  */
-struct dot11_ccm {
-	EVP_CIPHER *cipher; /* fetched once */
-	EVP_CIPHER_CTX *ctx;
+struct ccm_dir {
+	EVP_CIPHER_CTX *ctx; /* NULL: this engine does not work this way */
+	uint8_t tk[DOT11_TK_LEN];
+	int keyed;
 };
 
-dot11_ccm *dot11_ccm_new(void)
-{
-	dot11_ccm *c = calloc(1, sizeof(*c));
+struct dot11_ccm {
+	EVP_CIPHER *cipher; /* fetched once */
+	struct ccm_dir dir[2]; /* [0] receive (decrypt), [1] transmit */
+};
 
+dot11_ccm *dot11_ccm_new_dir(int directions)
+{
+	dot11_ccm *c;
+	int i;
+
+	if (directions < DOT11_CCM_RX || directions > DOT11_CCM_BOTH)
+		return NULL;
+	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
 	c->cipher = EVP_CIPHER_fetch(NULL, "AES-128-CCM", NULL);
-	c->ctx = EVP_CIPHER_CTX_new();
-	if (c->cipher == NULL || c->ctx == NULL) {
+	if (c->cipher == NULL) {
 		dot11_ccm_free(c);
 		return NULL;
+	}
+	for (i = 0; i < 2; i++) {
+		if ((directions & (i ? DOT11_CCM_TX : DOT11_CCM_RX)) == 0)
+			continue;
+		c->dir[i].ctx = EVP_CIPHER_CTX_new();
+		if (c->dir[i].ctx == NULL) {
+			dot11_ccm_free(c);
+			return NULL;
+		}
 	}
 	return c;
 }
 
+dot11_ccm *dot11_ccm_new(void)
+{
+	return dot11_ccm_new_dir(DOT11_CCM_BOTH);
+}
+
 void dot11_ccm_free(dot11_ccm *c)
 {
+	int i;
+
 	if (c == NULL)
 		return;
-	EVP_CIPHER_CTX_free(c->ctx);
+	for (i = 0; i < 2; i++) {
+		EVP_CIPHER_CTX_free(c->dir[i].ctx);
+		OPENSSL_cleanse(c->dir[i].tk, sizeof(c->dir[i].tk));
+	}
 	EVP_CIPHER_free(c->cipher);
 	free(c);
+}
+
+/* Sets cipher, nonce length, MIC length and key: once per TK. */
+static int ccm_key(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *cipher, int enc,
+		   const uint8_t tk[16])
+{
+	if (EVP_CipherInit_ex(ctx, cipher, NULL, NULL, NULL, enc) != 1)
+		return DOT11_CRYPTO_ELIB;
+	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN,
+				(int)CCMP_NONCE_LEN, NULL) != 1)
+		return DOT11_CRYPTO_ELIB;
+	/* CCM fixes the tag length before the key goes in. */
+	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG,
+				(int)DOT11_CCMP_MIC_LEN, NULL) != 1)
+		return DOT11_CRYPTO_ELIB;
+	if (EVP_CipherInit_ex(ctx, NULL, NULL, tk, NULL, enc) != 1)
+		return DOT11_CRYPTO_ELIB;
+	return 0;
 }
 
 static int ccm_run(dot11_ccm *c, int enc, const uint8_t tk[16],
@@ -484,25 +539,37 @@ static int ccm_run(dot11_ccm *c, int enc, const uint8_t tk[16],
 		   uint8_t *out, uint8_t tag[DOT11_CCMP_MIC_LEN])
 {
 	EVP_CIPHER_CTX *ctx;
+	struct ccm_dir *d = NULL;
 	int n, ret = DOT11_CRYPTO_ELIB;
 
-	ctx = c ? c->ctx : EVP_CIPHER_CTX_new();
-	if (ctx == NULL)
-		return DOT11_CRYPTO_ELIB;
-	/* Initialising with the cipher again resets every per-message state
-	 * of a reused context. */
-	if (EVP_CipherInit_ex(ctx, c ? c->cipher : EVP_aes_128_ccm(), NULL,
-			      NULL, NULL, enc) != 1)
+	if (c != NULL) {
+		d = &c->dir[enc ? 1 : 0];
+		/* An engine made for the other direction only is refused
+		 * rather than silently borrowing that direction's context. */
+		if (d->ctx == NULL)
+			return DOT11_CRYPTO_EINVAL;
+		ctx = d->ctx;
+		if (!d->keyed ||
+		    CRYPTO_memcmp(d->tk, tk, DOT11_TK_LEN) != 0) {
+			d->keyed = 0;
+			if (ccm_key(ctx, c->cipher, enc, tk) != 0)
+				return DOT11_CRYPTO_ELIB;
+			memcpy(d->tk, tk, DOT11_TK_LEN);
+			d->keyed = 1;
+		}
+	} else {
+		ctx = EVP_CIPHER_CTX_new();
+		if (ctx == NULL)
+			return DOT11_CRYPTO_ELIB;
+		if (ccm_key(ctx, EVP_aes_128_ccm(), enc, tk) != 0)
+			goto out;
+	}
+	/* Receiving, the expected MIC goes in before the data. */
+	if (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG,
+					(int)DOT11_CCMP_MIC_LEN, tag) != 1)
 		goto out;
-	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN,
-				(int)CCMP_NONCE_LEN, NULL) != 1)
-		goto out;
-	/* CCM fixes the tag length (and, decrypting, the expected tag)
-	 * before the key and nonce go in. */
-	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG,
-				(int)DOT11_CCMP_MIC_LEN, enc ? NULL : tag) != 1)
-		goto out;
-	if (EVP_CipherInit_ex(ctx, NULL, NULL, tk, nonce, enc) != 1)
+	/* The nonce alone: the key schedule stays. */
+	if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, nonce, enc) != 1)
 		goto out;
 	/* CCM's B0 block holds the message length, so it must be known
 	 * before the AAD is fed. */
@@ -532,6 +599,8 @@ static int ccm_run(dot11_ccm *c, int enc, const uint8_t tk[16],
 out:
 	if (c == NULL)
 		EVP_CIPHER_CTX_free(ctx);
+	else if (ret == DOT11_CRYPTO_ELIB)
+		d->keyed = 0; /* unknown state: key it afresh next time */
 	return ret;
 }
 

@@ -140,13 +140,24 @@ int dot11_aes_unwrap(const uint8_t *kek, size_t kek_len,
 		     const uint8_t *wrapped, size_t len, uint8_t *out);
 
 /*
- * A reusable AES-128-CCM engine. With OpenSSL 3 every cipher set-up by name
- * costs a provider lookup (locks, string compares); a station or an AP that
- * protects thousands of frames a second keeps one of these and passes it to
- * the _with variants below. The plain functions make a temporary one.
+ * A reusable AES-128-CCM engine for one temporal key at a time. It holds
+ * one libcrypto context per direction - transmit (encrypt) and receive
+ * (decrypt) - each keyed once per TK: a call with the TK the context
+ * already holds only loads the MPDU's nonce; a call with another TK keys
+ * that direction afresh. So keep one engine per key in use (a station's
+ * pairwise key, its group key; an AP's key per station and its group key):
+ * alternating TKs on one engine re-keys on every frame, which is correct
+ * but slow. dot11_ccm_new_dir makes an engine for one direction only
+ * (DOT11_CCM_TX or DOT11_CCM_RX); used the other way it returns
+ * DOT11_CRYPTO_EINVAL. NULL when out of memory or libcrypto lacks CCM.
+ * The plain functions below make a temporary context per call.
  */
 typedef struct dot11_ccm dot11_ccm;
-dot11_ccm *dot11_ccm_new(void);
+#define DOT11_CCM_RX   1 /* decrypt only */
+#define DOT11_CCM_TX   2 /* encrypt only */
+#define DOT11_CCM_BOTH 3
+dot11_ccm *dot11_ccm_new(void); /* both directions */
+dot11_ccm *dot11_ccm_new_dir(int directions);
 void dot11_ccm_free(dot11_ccm *c);
 
 /*

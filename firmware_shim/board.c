@@ -1,6 +1,7 @@
 /* The board: firmware tasks as fibers on virtual time, and the HAL.
  *
- * Tasks are ucontext fibers with mmap'd stacks behind a guard page. Only the
+ * Tasks are fibers (Boost.Context's fcontext: a switch is a few register
+ * moves, no system call) with mmap'd stacks behind a guard page. Only the
  * engine's own (main) context switches into a task, and a task only ever
  * switches back to the main context, so there is never a task-to-task switch
  * to reason about: every resumption is a scheduler event, ordered like any
@@ -10,6 +11,7 @@
  * ASan tracks which stack is live (ARCHITECTURE.md rule 2). */
 #define _GNU_SOURCE
 #include "firmware_shim/board.h"
+#include "firmware_shim/fcontext.h"
 
 #include <pthread.h>
 #include <setjmp.h>
@@ -21,7 +23,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
-#include <ucontext.h>
 #include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -60,7 +61,7 @@ struct task {
     char name[32];
     hal_task_fn fn;
     void *arg;
-    ucontext_t ctx;
+    fcontext_t ctx; /* the suspended task */
     void *map;
     size_t map_len;
     void *stack;
@@ -94,7 +95,7 @@ struct board {
     linkrig_board_ops ops;
     volatile sig_atomic_t in_rig; /* inside a HAL call: the watchdog waits */
     board_config cfg;
-    ucontext_t main_ctx;
+    fcontext_t main_ctx; /* the engine's side while a task runs */
     struct task *current;
     struct task *tasks;
     int call_depth;
@@ -299,11 +300,23 @@ static void run_task(struct task *t)
     watchdog_arm(b);
     atomic_store_explicit(&crash_board, b, memory_order_relaxed);
     fiber_start(&b->main_fake, t->stack, t->stack_size);
-    swapcontext(&b->main_ctx, &t->ctx);
+    fcontext_transfer tr = jump_fcontext(t->ctx, t);
+    t->ctx = tr.fctx;
     fiber_finish(b->main_fake, NULL, NULL);
     atomic_store_explicit(&crash_board, NULL, memory_order_relaxed);
     watchdog_arm(NULL);
     b->current = NULL;
+    if (t->state == TASK_FAILED) {
+        /* A watchdog stop longjmps out of the SIGALRM handler with the
+         * signal still blocked; swapcontext used to restore the engine's
+         * mask on the way back, fcontext keeps none, so unblock it here
+         * for the next watchdog (only on this rare path: no system call
+         * per switch). */
+        sigset_t alrm;
+        sigemptyset(&alrm);
+        sigaddset(&alrm, SIGALRM);
+        pthread_sigmask(SIG_UNBLOCK, &alrm, NULL);
+    }
     if (t->state == TASK_DONE || t->state == TASK_FAILED) {
         task_unlink(b, t);
         b->stats.tasks_live--;
@@ -318,7 +331,8 @@ static void task_switch_out(struct task *t)
 {
     board *b = t->b;
     fiber_start(&t->asan_fake, b->main_bottom, b->main_size);
-    swapcontext(&t->ctx, &b->main_ctx);
+    fcontext_transfer tr = jump_fcontext(b->main_ctx, NULL);
+    b->main_ctx = tr.fctx;
     fiber_finish(t->asan_fake, &b->main_bottom, &b->main_size);
 }
 
@@ -333,10 +347,11 @@ static const char *hal_error_name(int err)
     }
 }
 
-static void task_entry(unsigned hi, unsigned lo)
+static void task_entry(fcontext_transfer tr)
 {
-    struct task *t = (struct task *)(((uintptr_t)hi << 32) | (uintptr_t)lo);
+    struct task *t = tr.data;
     board *b = t->b;
+    b->main_ctx = tr.fctx;
     fiber_finish(NULL, &b->main_bottom, &b->main_size);
     if (setjmp(t->guard) == 0) {
         sim_trace_rec *r = sim_trace_begin(b->trace, SIM_LOG_DEBUG, b->name, "task_start");
@@ -357,8 +372,8 @@ static void task_entry(unsigned hi, unsigned lo)
     }
     /* NULL: this fiber is finished, so ASan may drop its fake stack. */
     fiber_start(NULL, b->main_bottom, b->main_size);
-    setcontext(&b->main_ctx);
-    abort(); /* setcontext does not return */
+    jump_fcontext(b->main_ctx, NULL);
+    abort(); /* a finished task is never resumed */
 }
 
 static void start_cb(void *arg)
@@ -409,12 +424,8 @@ int board_spawn(board *b, const char *name, hal_task_fn fn, void *arg, size_t st
     t->fn = fn;
     t->arg = arg;
     t->state = TASK_NEW;
-    getcontext(&t->ctx);
-    t->ctx.uc_stack.ss_sp = t->stack;
-    t->ctx.uc_stack.ss_size = t->stack_size;
-    t->ctx.uc_link = NULL;
-    uintptr_t p = (uintptr_t)t;
-    makecontext(&t->ctx, (void (*)(void))task_entry, 2, (unsigned)(p >> 32), (unsigned)(p & 0xffffffffu));
+    /* The stack grows down from its top. */
+    t->ctx = make_fcontext((char *)t->stack + t->stack_size, t->stack_size, task_entry);
     t->next = b->tasks;
     b->tasks = t;
     b->stats.tasks_live++;

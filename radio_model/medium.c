@@ -49,6 +49,7 @@
  *   frame being delivered would be freed under the caller).
  */
 #include "radio_model/medium.h"
+#include "radio_model/medium_index.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -149,6 +150,7 @@ struct medium_node {
     double sensitivity_dbm;
     dot11_rx_fn rx;
     void *rx_ctx;
+    bool rx_addressed_only;
     bool enabled;
     bool attached;
     uint64_t rx_epoch;
@@ -158,6 +160,7 @@ struct medium_node {
     struct medium_tx *last_tx; /* latest frame put on the air, while it lives */
     struct rc_peer *rc;
     size_t nrc, cap_rc;
+    size_t order;              /* attach index: its place in the channel index */
 };
 
 struct medium {
@@ -168,6 +171,7 @@ struct medium {
     medium_config cfg;
     medium_node **nodes; /* attach order */
     size_t nnodes, cap_nodes;
+    medium_index *by_channel; /* attached nodes per channel (medium_index.h) */
     struct medium_tx *txs;
     struct medium_delivery *deliveries;
     medium_stats stats;
@@ -380,6 +384,12 @@ medium *medium_create(sim *s, const medium_config *cfg, sim_err *err)
     m->monitor_rng = sim_rng_stream(s, "medium.monitor");
     for (size_t i = 0; i < MEDIUM_CHANNELS; i++)
         m->chan_busy[i] = INT64_MIN / 4; /* idle since long before the start */
+    m->by_channel = medium_index_create();
+    if (m->by_channel == NULL) {
+        free(m);
+        sim_err_set(err, SIM_ENOMEM, "medium: out of memory");
+        return NULL;
+    }
     return m;
 }
 
@@ -416,6 +426,7 @@ void medium_destroy(medium *m)
         free(m->nodes[i]);
     }
     free(m->nodes);
+    medium_index_destroy(m->by_channel);
     free(m);
 }
 
@@ -494,9 +505,17 @@ medium_node *medium_attach(medium *m, const medium_node_config *nc, sim_err *err
     n->sensitivity_dbm = nc->sensitivity_dbm;
     n->rx = nc->rx;
     n->rx_ctx = nc->rx_ctx;
+    n->rx_addressed_only = nc->rx_addressed_only;
     n->enabled = true;
     n->attached = true;
     n->busy_until = sim_now(m->s);
+    n->order = m->nnodes;
+    if (medium_index_add(m->by_channel, n->channel, n, n->order) != 0) {
+        free(n);
+        free(name_copy);
+        sim_err_set(err, SIM_ENOMEM, "medium: out of memory attaching %s", name);
+        return NULL;
+    }
     m->nodes[m->nnodes++] = n;
     if (m->monitor_at == NULL)
         m->monitor_at = n; /* beside the first node until told otherwise */
@@ -538,6 +557,7 @@ void medium_detach(medium_node *n)
         node_off_air(n);
     n->enabled = false;
     n->attached = false;
+    medium_index_remove(n->m->by_channel, n->channel, n->order);
     trace_node(n, "detach");
 }
 
@@ -575,6 +595,11 @@ int medium_node_set_channel(medium_node *n, int channel)
         return SIM_ESTATE;
     if (channel == n->channel)
         return SIM_OK;
+    /* Added to the new channel before leaving the old one: out of memory,
+     * the node stays where it was. */
+    if (medium_index_add(n->m->by_channel, channel, n, n->order) != 0)
+        return SIM_ENOMEM;
+    medium_index_remove(n->m->by_channel, n->channel, n->order);
     n->channel = channel;
     n->rx_epoch++;
     trace_node(n, "channel");
@@ -949,8 +974,11 @@ static sim_time exchange(medium *m, struct medium_tx *tx, sim_time t)
     medium_node *from = tx->from;
     int ch = tx->channel;
     medium_node *to = NULL;
-    for (size_t i = 0; i < m->nnodes; i++) {
-        medium_node *c = m->nodes[i];
+    /* the channel's nodes only, in attach order (medium_index.h) */
+    size_t n_on;
+    void *const *on = medium_index_nodes(m->by_channel, ch, &n_on);
+    for (size_t i = 0; i < n_on; i++) {
+        medium_node *c = on[i];
         if (c != from && c->attached && c->enabled && c->channel == ch && memcmp(c->mac, tx->frame + 4, 6) == 0) {
             to = c;
             break;
@@ -1059,8 +1087,12 @@ static void go_on_air(struct medium_tx *tx)
         end = tx->end;
         if (want_capture)
             capture_frame(m, now, from, tx->channel, tx->rate, tx->frame, tx->len);
-        for (size_t i = 0; i < m->nnodes; i++) {
-            medium_node *to = m->nodes[i];
+        /* the channel's nodes only, in attach order: the same receivers and
+         * the same random draws as a scan of every node */
+        size_t n_on;
+        void *const *on = medium_index_nodes(m->by_channel, tx->channel, &n_on);
+        for (size_t i = 0; i < n_on; i++) {
+            medium_node *to = on[i];
             if (to == from || !to->attached || !to->enabled || to->channel != tx->channel)
                 continue;
             double rssi, snr;

@@ -52,7 +52,11 @@
  * Randomness: the run's "medium" stream, drawn in a fixed order (receivers in
  * the order they were attached), so runs are deterministic. The monitor
  * draws from a stream of its own ("medium.monitor"), so whether and where a
- * capture listens never changes what the nodes hear. */
+ * capture listens never changes what the nodes hear.
+ *
+ * Cost: a frame visits only the nodes on its channel (medium_index.h keeps
+ * them per channel, in attach order, so the draws are the same as a scan of
+ * every node): O(nodes on the channel) per frame, not O(nodes in the world). */
 #ifndef LINKRIG_RADIO_MODEL_MEDIUM_H
 #define LINKRIG_RADIO_MODEL_MEDIUM_H
 
@@ -99,6 +103,13 @@ typedef struct medium_node_config {
     double sensitivity_dbm;
     dot11_rx_fn rx;          /* may be set later with medium_node_set_rx */
     void *rx_ctx;
+    /* Deliver only what this receiver acts on: frames whose A1 is its mac or
+     * a group address (and any frame whose header does not parse). For a
+     * receiver that drops everything else unseen, as a station's radio does
+     * (radio_receive: "not for us"); the receiver's draws (shadowing, loss)
+     * are made all the same, so nothing else changes, but a bystander costs
+     * no delivery event. false: every frame it hears. */
+    bool rx_addressed_only;
 } medium_node_config;
 /* tx 20 dBm, sensitivity -88 dBm, channel 1, at the origin. */
 void medium_node_config_default(medium_node_config *c);
@@ -121,7 +132,7 @@ void medium_node_air_port(medium_node *n, dot11_air_port *port);
 
 void medium_node_move(medium_node *n, double x, double y, double z);
 void medium_node_position(const medium_node *n, double *x, double *y, double *z);
-int medium_node_set_channel(medium_node *n, int channel); /* SIM_EINVAL for a channel that does not exist */
+int medium_node_set_channel(medium_node *n, int channel); /* SIM_EINVAL for a channel that does not exist, SIM_ENOMEM (node unchanged) */
 int medium_node_channel(const medium_node *n);
 void medium_node_set_tx_power(medium_node *n, double dbm);
 double medium_node_tx_power(const medium_node *n);

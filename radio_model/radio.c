@@ -111,7 +111,8 @@ struct radio {
     radio_config cfg;
     dot11_air_port air;
     radio_host_ops host;
-    dot11_ccm *ccm; /* reused for every protected frame */
+    dot11_ccm *ccm; /* the pairwise key's engine, both directions (dot11/crypto.h) */
+    dot11_ccm *ccm_group; /* the group keys' engine, receive only */
 
     enum radio_state state;
     enum radio_state after_scan; /* where a host scan returns to */
@@ -414,7 +415,10 @@ radio *radio_create(sim *s, const dot11_air_port *air, const radio_config *cfg, 
     r->rng = sim_rng_stream(s, r->name);
     r->air = *air;
     r->ccm = dot11_ccm_new();
-    if (r->ccm == NULL) {
+    r->ccm_group = dot11_ccm_new_dir(DOT11_CCM_RX);
+    if (r->ccm == NULL || r->ccm_group == NULL) {
+        dot11_ccm_free(r->ccm);
+        dot11_ccm_free(r->ccm_group);
         free(r);
         sim_err_set(err, SIM_ENOMEM, "radio: cannot set up AES-CCM");
         return NULL;
@@ -452,6 +456,7 @@ void radio_destroy(radio *r)
     free(r->cert_pem);
     free(r->key_pem);
     dot11_sae_free(r->sae);
+    dot11_ccm_free(r->ccm_group);
     free(r);
 }
 
@@ -1866,7 +1871,7 @@ static void handle_data(radio *r, const struct dot11_hdr *h, const uint8_t *fram
             return;
         }
         const uint8_t *key = group ? gs->key : dot11_ptk_tk(r->ptk);
-        if (dot11_ccmp_decrypt_with(r->ccm, key, frame, h->hdr_len, body, body_len, &pn, &key_id, plain, sizeof plain, &plen) !=
+        if (dot11_ccmp_decrypt_with(group ? r->ccm_group : r->ccm, key, frame, h->hdr_len, body, body_len, &pn, &key_id, plain, sizeof plain, &plen) !=
             0) {
             r->stats.rx_dropped++;
             trace_state(r, SIM_LOG_DEBUG, "drop", "why", "CCMP MIC failure");

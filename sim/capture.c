@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -38,10 +39,12 @@ struct capture {
     void *tap_ctx;
 };
 
-/* Frames are written in bursts of a few hundred bytes; a large buffer turns
- * them into few write calls (glibc picks 4 KiB for a file by itself, and
- * ignores a size given with a NULL buffer). */
-#define CAPTURE_BUF (256 * 1024)
+/* Frames are written in bursts of a few hundred bytes; a large buffer of
+ * our own turns them into few write calls (glibc picks 4 KiB for a file by
+ * itself, and ignores a size given with a NULL buffer). One buffer per
+ * capture: a ring's next file takes it over once the previous file is
+ * closed (its last bytes flushed), and it is freed after the last close. */
+#define CAPTURE_BUF (1024 * 1024)
 
 static void ring_name(const capture *c, char *buf, int n)
 {
@@ -55,6 +58,9 @@ static int capture_start_file(capture *c, sim_err *err)
     c->f = fopen(c->path, "wb");
     if (c->f == NULL)
         return sim_err_set(err, SIM_EIO, "cannot create capture file %s: %s", c->path, strerror(errno));
+    /* Only the simulation thread writes a capture: no lock per call (the
+     * watchdog's thread makes glibc lock every stdio call otherwise). */
+    __fsetlocking(c->f, FSETLOCKING_BYCALLER);
     if (!c->flush_each) {
         if (c->buf == NULL)
             c->buf = malloc(CAPTURE_BUF);
@@ -212,7 +218,12 @@ void capture_write(capture *c, sim_time t, const uint8_t *frame, size_t len)
     uint64_t rec = PCAP_REC_HDR + h.caplen;
     if (c->rotate && c->file_packets > 0 && c->file_bytes + rec > c->ring_bytes && capture_rotate(c) != SIM_OK)
         return;
-    pcap_dump((u_char *)c->dumper, &h, frame);
+    /* The record as libpcap's pcap_dump lays it out (a pcap_sf_pkthdr: 32-bit
+     * seconds, nanoseconds, caplen, len, in host order, then the bytes),
+     * written here without pcap_dump's ferror call per packet. */
+    uint32_t rh[4] = {(uint32_t)h.ts.tv_sec, (uint32_t)h.ts.tv_usec, h.caplen, h.len};
+    fwrite_unlocked(rh, sizeof rh, 1, c->f);
+    fwrite_unlocked(frame, 1, h.caplen, c->f);
     c->packets++;
     c->file_packets++;
     c->file_bytes += rec;

@@ -96,6 +96,7 @@ static const char usage_text[] =
     "  --ring-mb N     keep only the last N MB of each capture in all, across its ring of\n"
     "                  files (capture.ring_files); air-events.pcap and wire-events.pcap\n"
     "                  keep every management, EAPOL, DHCP and ARP frame of the run\n"
+    "  --no-capture    write no capture at all (verdict and trace only)\n"
     "  --realtime[=R]  pace virtual time to the wall clock (R times real time,\n"
     "                  0.001..1000000)\n"
     "  --sample P      trace each device's position and RSSI to each AP every P of\n"
@@ -798,6 +799,8 @@ static int cmd_run(int argc, char **argv)
                 return EXIT_BAD_INPUT;
             o.has_snaplen = true;
             o.snaplen = (uint32_t)n;
+        } else if (strcmp(a, "--no-capture") == 0) {
+            o.no_capture = true;
         } else if (strcmp(a, "--ring-mb") == 0) {
             OPTION_VALUE();
             if (parse_uint(a, val, 1 << 20, &n) != 0)

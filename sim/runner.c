@@ -1523,13 +1523,26 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     wc.capture_ring_bytes = (uint64_t)ring_mb * 1024 * 1024 / (uint64_t)(s->ring_files > 0 ? s->ring_files : 1);
     wc.capture_ring_files = s->ring_files;
     wc.air_pcap = o->pcap_air ? o->pcap_air : air;
-    snprintf(out->air_pcap, sizeof out->air_pcap, "%s", wc.air_pcap);
     wc.wire_pcap = o->pcap_wire ? o->pcap_wire : wire;
     /* always in the output folder, whatever the captures' paths */
     wc.air_events_pcap = air_ev;
     wc.wire_events_pcap = wire_ev;
     wc.air_decrypted_pcap = o->decrypted ? air_dec : NULL;
-    snprintf(out->wire_pcap, sizeof out->wire_pcap, "%s", wc.wire_pcap);
+    /* capture.air/wire: false, or --no-capture: a verdict-only run (a path
+     * given on the command line still wins over the scenario's false); the
+     * events and decrypted copies go with their capture. */
+    if (o->no_capture || (!s->capture_air && o->pcap_air == NULL)) {
+        wc.air_pcap = NULL;
+        wc.air_events_pcap = NULL;
+        wc.air_decrypted_pcap = NULL;
+    }
+    if (o->no_capture || (!s->capture_wire && o->pcap_wire == NULL)) {
+        wc.wire_pcap = NULL;
+        wc.wire_events_pcap = NULL;
+    }
+    snprintf(out->air_pcap, sizeof out->air_pcap, "%s", wc.air_pcap ? wc.air_pcap : "");
+    snprintf(out->wire_pcap, sizeof out->wire_pcap, "%s", wc.wire_pcap ? wc.wire_pcap : "");
+    out->captures_set = true;
     /* Live captures are read as they grow (a FIFO into Wireshark). */
     wc.air_flush_each = wc.wire_flush_each = o->live;
     /* Scenarios use in-rig services only, so runs are reproducible; live
@@ -2001,8 +2014,11 @@ void runner_print_summary(FILE *f, const runner_result *r)
         fprintf(f, "  sink: %lld uploads, %" PRIu64 " bytes over %lld connection(s); it never received data\n",
                 r->uploads, r->sink_bytes, r->connections);
     print_totals(f, r);
+    /* "off": capture.air/wire false or --no-capture. */
+    if (r->captures_set)
+        fprintf(f, "  captures: %s (air), %s (wire)\n", r->air_pcap[0] ? r->air_pcap : "off",
+                r->wire_pcap[0] ? r->wire_pcap : "off");
     if (r->air_pcap[0] != '\0') {
-        fprintf(f, "  captures: %s (air), %s (wire)\n", r->air_pcap, r->wire_pcap);
         /* Wireshark and tshark decrypt the air with the networks' keys. */
         for (int i = 0; i < r->nkeys; i++)
             fprintf(f, "  decrypt: tshark -o wlan.enable_decryption:TRUE -o 'uat:80211_keys:\"wpa-pwd\",\"%s\"' -r %s\n",

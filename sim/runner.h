@@ -50,6 +50,7 @@ typedef struct runner_opts {
     uint32_t snaplen;
     bool has_ring;
     uint32_t ring_mb;
+    bool no_capture;        /* --no-capture: neither capture, whatever the scenario says */
     /* Live mode ("linkrig live"): paced to the wall clock, no end time; the
      * run stops when *stop becomes nonzero (the CLI's SIGINT handler) or a
      * console says "quit". Expectations are judged when it stops. */
@@ -140,6 +141,7 @@ typedef struct runner_result {
     char air_pcap[1100], wire_pcap[1100];
     char keys[SCN_MAX_APS][100];
     int nkeys;
+    bool captures_set; /* the paths above were decided (empty then means off) */
 } runner_result;
 
 void runner_opts_default(runner_opts *o);

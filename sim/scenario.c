@@ -1198,8 +1198,8 @@ const char *scn_status_name(int value)
 
 static int scn_do_capture(scn_ctx *c, const scn_node *n)
 {
-    static const char *const keys[] = {"snaplen", "ring_mb", "ring_files", "beacons", "monitor", NULL};
-    const scn_node *v[5];
+    static const char *const keys[] = {"snaplen", "ring_mb", "ring_files", "beacons", "monitor", "air", "wire", NULL};
+    const scn_node *v[7];
     scenario *s = c->s;
     long long x;
     int rc = scn_fields(c, n, "capture", "", keys, v);
@@ -1228,6 +1228,11 @@ static int scn_do_capture(scn_ctx *c, const scn_node *n)
             return rc;
         s->has_monitor = true;
     }
+    /* Verdict-only runs: no file at all for a capture turned off. */
+    if (v[5] != NULL && (rc = scn_bool(c, v[5], "capture.air", &s->capture_air)) != 0)
+        return rc;
+    if (v[6] != NULL && (rc = scn_bool(c, v[6], "capture.wire", &s->capture_wire)) != 0)
+        return rc;
     return 0;
 }
 
@@ -3968,6 +3973,8 @@ static void scn_defaults(scenario *s)
     s->seed = 1;
     s->ring_files = 4;
     s->capture_beacons = true;
+    s->capture_air = true;
+    s->capture_wire = true;
     s->ndevices = 1;
     snprintf(s->devices[0].name, sizeof s->devices[0].name, "cam");
     s->devices[0].tx_power_dbm = 20;

@@ -30,6 +30,10 @@
  *                                   # air capture listens: [x, y] or [x, y, z] metres; a
  *                                   # frame it cannot hear there is not written, and the
  *                                   # radiotap signal is what it receives there
+ *     air: true                     # (true) write air.pcap; false: no air capture at all
+ *     wire: true                    # (true) write wire.pcap; false: no wire capture
+ *                                   # (for runs that need only the verdict; --no-capture
+ *                                   # turns both off for any scenario)
  *   world:
  *     networks:                     # optional, 0..8: LANs that several APs share ("Networks")
  *       - name: home                # required, unique
@@ -809,6 +813,7 @@ typedef struct scenario {
     uint32_t ring_mb;
     int ring_files;
     bool capture_beacons;
+    bool capture_air, capture_wire; /* capture.air / capture.wire (true) */
     bool has_monitor;     /* capture.monitor given */
     scn_pos monitor;
     scn_ap aps[SCN_MAX_APS];

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -213,6 +214,8 @@ int sim_trace_open(sim_trace *t, const char *path, sim_err *err)
         fclose(f);
         return sim_err_set(err, SIM_ENOMEM, "out of memory opening trace %s", path);
     }
+    /* Written by the simulation thread alone: no stdio lock per event. */
+    __fsetlocking(f, FSETLOCKING_BYCALLER);
     if (t->out != NULL && t->own_out)
         fclose(t->out);
     free(t->path);
@@ -308,6 +311,7 @@ static void trace_rotate(sim_trace *t)
         trace_break(t, "rotating", errno);
         return;
     }
+    __fsetlocking(t->out, FSETLOCKING_BYCALLER);
     t->file_bytes = 0;
     if (t->header != NULL) {
         if (fwrite(t->header, 1, t->header_len, t->out) != t->header_len)

@@ -429,6 +429,8 @@ world *world_create(const world_config *cfg, sim_err *err)
         medium_node_config_default(&nc);
         nc.name = d->radio_name;
         memcpy(nc.mac, dc->radio.mac, 6);
+        /* radio_receive drops frames for other stations unseen. */
+        nc.rx_addressed_only = true;
         nc.x = dc->x;
         nc.y = dc->y;
         nc.z = dc->z;

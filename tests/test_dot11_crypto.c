@@ -1022,6 +1022,194 @@ static void roundtrip_with_changes(const uint8_t *hdr, size_t hdr_len,
 	}
 }
 
+/*
+ * The reusable engine (one context per direction, keyed once per TK) on
+ * the published vectors above (802.11-2016 J.6.4, D7.0 I.7.4 mpdus 2/6/7,
+ * M.9.2): each vector encrypted with a transmit-only engine and decrypted
+ * with a receive-only engine, and with one two-direction engine, over two
+ * passes in opposite orders, so that both the "new TK: key it" and the
+ * "same TK: nonce only" paths meet every vector.
+ */
+static void ccmp_engine_kat(dot11_ccm *tx, dot11_ccm *rx,
+			    const struct ccmp_vector *v)
+{
+	uint8_t tk[16], plain[128], prot[128], out[128], back[128];
+	size_t plain_len, prot_len, body_len, out_len, back_len;
+	uint64_t pn = 0;
+	int key_id = -1;
+
+	assert_int_equal(unhex(v->tk, tk, sizeof(tk)), 16);
+	plain_len = unhex(v->plain_mpdu, plain, sizeof(plain));
+	prot_len = unhex(v->protected_mpdu, prot, sizeof(prot));
+	body_len = plain_len - v->hdr_len;
+
+	memset(out, 0xa5, sizeof(out));
+	assert_int_equal(dot11_ccmp_encrypt_with(tx, tk, plain, v->hdr_len,
+						 v->pn, v->key_id,
+						 plain + v->hdr_len, body_len,
+						 out, sizeof(out), &out_len),
+			 0);
+	assert_int_equal(out_len, prot_len - v->hdr_len);
+	assert_memory_equal(out, prot + v->hdr_len, out_len);
+
+	memset(back, 0xa5, sizeof(back));
+	assert_int_equal(dot11_ccmp_decrypt_with(rx, tk, prot, v->hdr_len,
+						 prot + v->hdr_len,
+						 prot_len - v->hdr_len, &pn,
+						 &key_id, back, sizeof(back),
+						 &back_len),
+			 0);
+	assert_int_equal(back_len, body_len);
+	assert_memory_equal(back, plain + v->hdr_len, body_len);
+	assert_true(pn == v->pn);
+	assert_int_equal(key_id, v->key_id);
+}
+
+static void test_ccmp_engine_vectors(void **state)
+{
+	const size_t n = sizeof(ccmp_vectors) / sizeof(ccmp_vectors[0]);
+	dot11_ccm *tx = dot11_ccm_new_dir(DOT11_CCM_TX);
+	dot11_ccm *rx = dot11_ccm_new_dir(DOT11_CCM_RX);
+	dot11_ccm *both = dot11_ccm_new();
+	size_t i;
+	int rep;
+
+	(void)state;
+	assert_non_null(tx);
+	assert_non_null(rx);
+	assert_non_null(both);
+	for (i = 0; i < 2 * n; i++) {
+		const struct ccmp_vector *v =
+			&ccmp_vectors[i < n ? i : 2 * n - 1 - i];
+		/* Twice in a row: the second time the TK is unchanged. */
+		for (rep = 0; rep < 2; rep++) {
+			ccmp_engine_kat(tx, rx, v);
+			ccmp_engine_kat(both, both, v);
+		}
+	}
+	assert_null(dot11_ccm_new_dir(0));
+	assert_null(dot11_ccm_new_dir(4));
+	dot11_ccm_free(tx);
+	dot11_ccm_free(rx);
+	dot11_ccm_free(both);
+}
+
+/*
+ * Directions: a pairwise TK protects both directions, and the MIC binds
+ * each frame to its own (12.5.3.3.3/4: A1-A3 and the ToDS/FromDS bits are
+ * in the AAD, the transmitter A2 in the nonce). A station's transmit and
+ * receive contexts, interleaved frame by frame, must each give what a
+ * fresh context gives (no state left behind by the other direction); a
+ * MIC computed for the uplink and presented as a downlink frame is
+ * rejected; an engine made for one direction refuses the other; and a MIC
+ * made with the context of a superseded TK is rejected after re-keying.
+ */
+static void test_ccmp_engine_directions(void **state)
+{
+	static const uint8_t sta[6] = {0x02, 0, 0, 0, 0, 0x01};
+	static const uint8_t bss[6] = {0x02, 0, 0, 0, 0, 0xaa};
+	static const uint8_t dst[6] = {0x02, 0, 0, 0, 0, 0x77};
+	uint8_t tk[16], tk2[16], up[24], down[24], data[300];
+	uint8_t a[400], b[400], back[400];
+	size_t alen, blen, backlen;
+	uint64_t pn;
+	dot11_ccm *sta_e = dot11_ccm_new(), *ap_tx = dot11_ccm_new_dir(DOT11_CCM_TX);
+	dot11_ccm *ap_rx = dot11_ccm_new_dir(DOT11_CCM_RX);
+	size_t i, len;
+
+	(void)state;
+	assert_non_null(sta_e);
+	assert_non_null(ap_tx);
+	assert_non_null(ap_rx);
+	for (i = 0; i < 16; i++) {
+		tk[i] = (uint8_t)(0x10 + i);
+		tk2[i] = (uint8_t)(0x80 + i);
+	}
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7);
+	/* Uplink: ToDS, A1 BSSID, A2 SA (the station), A3 DA. */
+	memset(up, 0, sizeof(up));
+	up[0] = 0x08;
+	up[1] = 0x41;
+	memcpy(up + 4, bss, 6);
+	memcpy(up + 10, sta, 6);
+	memcpy(up + 16, dst, 6);
+	/* Downlink: FromDS, A1 DA (the station), A2 BSSID, A3 SA. */
+	memset(down, 0, sizeof(down));
+	down[0] = 0x08;
+	down[1] = 0x42;
+	memcpy(down + 4, sta, 6);
+	memcpy(down + 10, bss, 6);
+	memcpy(down + 16, dst, 6);
+
+	for (i = 1; i <= 40; i++) {
+		len = 1 + (i * 37) % sizeof(data);
+		/* Station transmits (its engine's transmit side). */
+		assert_int_equal(dot11_ccmp_encrypt_with(sta_e, tk, up, 24, i, 0, data, len, a, sizeof(a), &alen),
+				 0);
+		assert_int_equal(dot11_ccmp_encrypt(tk, up, 24, i, 0, data, len, b, sizeof(b), &blen), 0);
+		assert_int_equal(alen, blen);
+		assert_memory_equal(a, b, alen);
+		assert_int_equal(dot11_ccmp_decrypt_with(ap_rx, tk, up, 24, a, alen, &pn, NULL, back, sizeof(back),
+							 &backlen),
+				 0);
+		assert_memory_equal(back, data, len);
+		/* The same bytes claimed as a downlink frame: the AAD
+		 * (direction bits, addresses) and nonce (A2) differ. */
+		assert_int_equal(dot11_ccmp_decrypt_with(sta_e, tk, down, 24, a, alen, &pn, NULL, back, sizeof(back),
+							 &backlen),
+				 DOT11_CRYPTO_EAUTH);
+		/* AP transmits; the station's receive side opens it. */
+		assert_int_equal(dot11_ccmp_encrypt_with(ap_tx, tk, down, 24, i, 0, data, len, a, sizeof(a), &alen),
+				 0);
+		assert_int_equal(dot11_ccmp_encrypt(tk, down, 24, i, 0, data, len, b, sizeof(b), &blen), 0);
+		assert_memory_equal(a, b, alen);
+		assert_int_equal(dot11_ccmp_decrypt_with(sta_e, tk, down, 24, a, alen, &pn, NULL, back, sizeof(back),
+							 &backlen),
+				 0);
+		assert_memory_equal(back, data, len);
+		assert_true(pn == i);
+		assert_int_equal(dot11_ccmp_decrypt_with(ap_rx, tk, up, 24, a, alen, &pn, NULL, back, sizeof(back),
+							 &backlen),
+				 DOT11_CRYPTO_EAUTH);
+	}
+
+	/* A one-direction engine used the other way is refused. */
+	assert_int_equal(dot11_ccmp_encrypt_with(ap_rx, tk, up, 24, 1, 0, data, 10, a, sizeof(a), &alen),
+			 DOT11_CRYPTO_EINVAL);
+	assert_int_equal(dot11_ccmp_encrypt_with(ap_tx, tk, down, 24, 1, 0, data, 10, a, sizeof(a), &alen), 0);
+	assert_int_equal(dot11_ccmp_decrypt_with(ap_tx, tk, down, 24, a, alen, &pn, NULL, back, sizeof(back),
+						 &backlen),
+			 DOT11_CRYPTO_EINVAL);
+
+	/* Re-keying: frames under the old TK no longer verify, and the new
+	 * TK's output is what a fresh context gives. */
+	assert_int_equal(dot11_ccmp_encrypt_with(sta_e, tk, up, 24, 99, 0, data, 64, a, sizeof(a), &alen), 0);
+	assert_int_equal(dot11_ccmp_decrypt_with(ap_rx, tk2, up, 24, a, alen, &pn, NULL, back, sizeof(back),
+						 &backlen),
+			 DOT11_CRYPTO_EAUTH);
+	assert_int_equal(dot11_ccmp_encrypt_with(sta_e, tk2, up, 24, 100, 0, data, 64, a, sizeof(a), &alen), 0);
+	assert_int_equal(dot11_ccmp_encrypt(tk2, up, 24, 100, 0, data, 64, b, sizeof(b), &blen), 0);
+	assert_memory_equal(a, b, alen);
+	assert_int_equal(dot11_ccmp_decrypt_with(ap_rx, tk2, up, 24, a, alen, &pn, NULL, back, sizeof(back),
+						 &backlen),
+			 0);
+	/* A failed check leaves the context usable. */
+	a[10] ^= 1;
+	assert_int_equal(dot11_ccmp_decrypt_with(ap_rx, tk2, up, 24, a, alen, &pn, NULL, back, sizeof(back),
+						 &backlen),
+			 DOT11_CRYPTO_EAUTH);
+	a[10] ^= 1;
+	assert_int_equal(dot11_ccmp_decrypt_with(ap_rx, tk2, up, 24, a, alen, &pn, NULL, back, sizeof(back),
+						 &backlen),
+			 0);
+	assert_memory_equal(back, data, 64);
+
+	dot11_ccm_free(sta_e);
+	dot11_ccm_free(ap_tx);
+	dot11_ccm_free(ap_rx);
+}
+
 static void test_ccmp_header_shapes(void **state)
 {
 	uint8_t h[64];
@@ -1252,6 +1440,8 @@ int main(void)
 		cmocka_unit_test(test_ccmp_vectors),
 		cmocka_unit_test(test_ccmp_computed_kats),
 		cmocka_unit_test(test_ccmp_tamper),
+		cmocka_unit_test(test_ccmp_engine_vectors),
+		cmocka_unit_test(test_ccmp_engine_directions),
 		cmocka_unit_test(test_ccmp_header_shapes),
 		cmocka_unit_test(test_ccmp_bounds),
 	};

@@ -5,6 +5,7 @@
 #
 #   tools/setup.sh            install packages + fetch lwIP
 #   LWIP_DIR=/path tools/setup.sh   use an existing lwIP checkout, fetch nothing
+#   LINKRIG_BENCH_NS3=1 tools/setup.sh   also ns-3, for bench/run.sh's ns-3 ratios
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,10 +19,14 @@ fi
 
 pkgs=(build-essential cmake pkg-config dpkg-dev
       libslirp-dev libglib2.0-dev libdeflate-dev libpcap-dev libcmocka-dev libyaml-dev libssl-dev tshark curl python3
+      libboost-context-dev  # fiber switches (jump_fcontext) in firmware_shim/board.c
       libxml2-utils python3-junitparser  # the JUnit checks: xmllint against tests/junit.xsd, a real JUnit reader
       freeradius  # the RADIUS server of Enterprise networks (eap/freeradius.c)
       chromium   # headless: tests/report_browser.sh loads the HTML reports
       clang libclang-rt-14-dev llvm-14)  # the fuzz targets (tools/fuzz.sh): libFuzzer, its sanitizers, llvm-symbolizer
+
+# ns-3 for bench/run.sh's side-by-side figures only (large; opt-in).
+if [ "${LINKRIG_BENCH_NS3:-0}" = 1 ]; then pkgs+=(libns3-dev ns3); fi
 
 missing=()
 for p in "${pkgs[@]}"; do
