@@ -251,6 +251,11 @@ lm_state lm_step(lm *l)
             l->send_failed = false;
             l->attempt = 0;
             next_wait(l);
+            /* The drop itself was seen as "not GOT_IP": if the chip is back
+             * with an address before the wait ends (its own rejoin), that
+             * is a recovery, not a stale state to walk the table for. */
+            if (st != STAT_GOT_IP)
+                l->seen_down = true;
         }
         break;
     }
