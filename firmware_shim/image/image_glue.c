@@ -404,6 +404,12 @@ int chip_wifi_ap_get_max_stas(int *max_stas)
     return ops ? ops->chip_wifi_ap_get_max_stas(ops->b, max_stas) : CHIP_EPERM;
 }
 
+int chip_wifi_join_enterprise(size_t ssid_len, const uint8_t *ssid, const chip_eap_params *eap, const uint8_t *bssid,
+                              uint32_t channel)
+{
+    return ops ? ops->chip_wifi_join_enterprise(ops->b, ssid_len, ssid, eap, bssid, channel) : CHIP_EPERM;
+}
+
 /* ---- eth_chip.h ---- */
 
 void eth_set_callbacks(const eth_callbacks *cb)
