@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sim/runner.h"
+#include "sim/enterprise.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1409,6 +1410,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         ac->ap.max_stations = a->max_stations;
         ac->ap.hidden = a->hidden;
         ac->ap.gtk_rekey_s = (uint32_t)(a->gtk_rekey / SIM_SEC(1));
+        enterprise_ap_config(a, i, ac);
     }
     wc.ndevices = s->ndevices;
     for (int i = 0; i < s->ndevices; i++) {
@@ -1567,8 +1569,14 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         rc = runner_services(w, s, err);
     if (rc == SIM_OK)
         rc = check_sets(o, w, err);
+    /* the RADIUS servers first: the devices' settings carry their CA */
+    if (rc == SIM_OK)
+        rc = enterprise_start(s, w, dir, err);
     for (int i = 0; rc == SIM_OK && i < s->ndevices; i++)
         rc = apply_settings(s, o, i, world_device_board(w, i), err);
+    for (int i = 0; rc == SIM_OK && i < s->ndevices; i++)
+        if (!s->devices[i].client)
+            rc = enterprise_settings(s, w, world_device_board(w, i), err);
     /* Port forwards: the scenario's, then --hostfwd (run and live). */
     for (int i = 0; rc == SIM_OK && i < s->nforwards; i++)
         rc = uplink_add_hostfwd(world_uplink(w), s->forwards[i], err);

@@ -33,6 +33,17 @@
  *       - name: ap1                 # required, unique
  *         ssid: camnet              # required, 1..32 bytes
  *         passphrase: "..."         # (none: open network) 8..63 characters
+ *         security: wpa2            # (wpa2 with a passphrase, else open) open | wpa2 | wpa3
+ *                                   #   (SAE with the passphrase as password, PMF required) |
+ *                                   #   wpa3-transition (WPA2-PSK and SAE, PMF capable) |
+ *                                   #   wpa2-enterprise (802.1X; needs radius:, no passphrase)
+ *         radius:                   # wpa2-enterprise: a FreeRADIUS started for the run on
+ *                                   #   127.0.0.1 with files in OUTDIR/<name>/radius/<ap>/
+ *           secret: linkrig         # (linkrig) the RADIUS shared secret
+ *           latency: 2ms            # (2ms) virtual time per RADIUS reply
+ *           server_cert: ok         # (ok) ok | expired | untrusted (signed by another CA)
+ *           users: [{name: alice, password: "..."}]     # PEAP / TTLS accounts, 0..16
+ *           client_certs: [{cn: cam, revoked: false}]   # EAP-TLS certificates, 0..8
  *         channel: 6                # (6) 1..13
  *         position: [10, 0]         # ([0, 0]) metres: [x, y] or [x, y, z]
  *         tx_power: 20              # (20) dBm, -10..30
@@ -74,6 +85,15 @@
  *   firmware:                       # the device's settings (hal_config keys in brackets)
  *     ssid: camnet                  # [wlan.ssid] (the first AP's SSID)
  *     key: "..."                    # [wlan.key] (the first AP's passphrase, or none)
+ *     security: wpa3                # [wlan.security] auto | wpa2 | wpa-wpa2 | wpa3 | wpa2-wpa3
+ *                                   #   (wpa3 when the first AP is wpa3, else the image's: auto)
+ *     eap:                          # WPA2-Enterprise credentials [wlan.eap.*]
+ *       method: peap                # required: peap | ttls | tls
+ *       identity: alice             # required
+ *       anonymous_identity: anon    # (none: the identity goes out in clear)
+ *       password: "..."             # peap, ttls
+ *       ca_cert: true               # (true) the device trusts the RADIUS server's CA
+ *       client_cert: cam            # tls: the CN of a radius.client_certs entry (its key too)
  *     connect_timeout: 10s          # [lm.connect_timeout_ms] (10s); 0 = wait forever
  *     attempt_timeout: 10s          # [lm.attempt_timeout_ms] (10s); 0 = wait forever
  *     backoff: [1s, 2s, 4s, 8s, 16s, 32s, 60s]   # [lm.backoff_ms] 0..16 entries
@@ -527,10 +547,35 @@ typedef struct scn_pos {
     double x, y, z;
 } scn_pos;
 
+/* world.aps[].security */
+enum { SCN_SEC_DEFAULT, SCN_SEC_OPEN, SCN_SEC_WPA2, SCN_SEC_WPA3, SCN_SEC_WPA3_TRANSITION, SCN_SEC_WPA2_ENTERPRISE };
+/* radius.server_cert */
+enum { SCN_CERT_OK, SCN_CERT_EXPIRED, SCN_CERT_UNTRUSTED };
+#define SCN_MAX_RADIUS_USERS 16
+#define SCN_MAX_CLIENT_CERTS 8
+
+/* The FreeRADIUS server of a wpa2-enterprise AP (world.aps[].radius). */
+typedef struct scn_radius {
+    char secret[64];      /* ("linkrig") the AP's RADIUS shared secret */
+    sim_time latency;     /* (2ms) virtual time each RADIUS reply takes */
+    int server_cert;      /* SCN_CERT_* */
+    struct {
+        char name[64], password[64];
+    } users[SCN_MAX_RADIUS_USERS];
+    int nusers;
+    struct {
+        char cn[64];
+        bool revoked;
+    } client_certs[SCN_MAX_CLIENT_CERTS];
+    int nclient_certs;
+} scn_radius;
+
 typedef struct scn_ap {
     char name[32];
     char ssid[33];
     char passphrase[64]; /* "" = open */
+    int security;        /* SCN_SEC_* (DEFAULT: wpa2 with a passphrase, else open) */
+    scn_radius radius;   /* security wpa2-enterprise */
     int channel;
     scn_pos pos;
     double tx_power_dbm;
@@ -755,6 +800,11 @@ typedef struct scenario {
     char fw_ssid[33];
     char fw_key[64];
     bool fw_key_set;      /* key given explicitly (may be "") */
+    char fw_security[16]; /* [wlan.security] "" = the image's default */
+    char fw_eap_method[8]; /* [wlan.eap.method] "" = not Enterprise */
+    char fw_eap_identity[128], fw_eap_anonymous[128], fw_eap_password[128];
+    bool fw_eap_ca;       /* (true) give the device the RADIUS server's CA [wlan.eap.ca_cert] */
+    char fw_eap_client_cert[64]; /* CN of a radius.client_certs entry [wlan.eap.client_cert/_key] */
     sim_time connect_timeout, attempt_timeout;
     sim_time backoff[SCN_MAX_BACKOFF];
     int nbackoff;
