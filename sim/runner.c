@@ -1361,6 +1361,25 @@ static sim_time expect_due(const scn_expect *e, const struct run *r, const scena
     return s->duration;
 }
 
+/* A PMK from SAE or EAP cannot be derived from anything in the scenario:
+ * the chip's is given with the verdict, so a capture can be decrypted. */
+static void runner_pmks(const scenario *s, world *w, runner_result *out)
+{
+    bool wanted = false;
+    for (int i = 0; i < s->naps; i++)
+        wanted |= s->aps[i].security == SCN_SEC_WPA3 || s->aps[i].security == SCN_SEC_WPA3_TRANSITION ||
+                  s->aps[i].security == SCN_SEC_WPA2_ENTERPRISE;
+    for (int d = 0; wanted && d < s->ndevices && out->npmks < 8; d++) {
+        uint8_t pmk[32];
+        if (s->devices[d].client || radio_pmk(world_device_radio(w, d), pmk) != RADIO_OK)
+            continue;
+        char *o = out->pmks[out->npmks++];
+        for (int k = 0; k < 32; k++)
+            snprintf(o + 2 * k, 3, "%02x", pmk[k]);
+        snprintf(o + 64, sizeof out->pmks[0] - 64, " %s", s->devices[d].name);
+    }
+}
+
 int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -1757,6 +1776,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     }
     for (size_t i = 0; i < r.ninjected; i++)
         sim_cancel(sm, r.injected[i]->walk_timer);
+    runner_pmks(s, w, out);
     world_destroy(w);
     console_logs_close(&r);
     images_close(&imgs);
@@ -1879,6 +1899,10 @@ void runner_print_summary(FILE *f, const runner_result *r)
         for (int i = 0; i < r->nkeys; i++)
             fprintf(f, "  decrypt: tshark -o wlan.enable_decryption:TRUE -o 'uat:80211_keys:\"wpa-pwd\",\"%s\"' -r %s\n",
                     r->keys[i], r->air_pcap);
+        for (int i = 0; i < r->npmks; i++)
+            fprintf(f, "  decrypt: tshark -o wlan.enable_decryption:TRUE -o 'uat:80211_keys:\"wpa-psk\",\"%.64s\"' -r %s"
+                       "   # PMK of %s\n",
+                    r->pmks[i], r->air_pcap, r->pmks[i] + 65);
     }
 }
 

@@ -124,6 +124,10 @@ typedef struct runner_result {
     char air_pcap[1100], wire_pcap[1100];
     char keys[SCN_MAX_APS][100];
     int nkeys;
+    /* With a WPA3 or Enterprise AP: the PMK of each device joined at the end
+     * of the run ("wpa-psk" entries, 64 hex digits), after the verdict. */
+    char pmks[8][100];
+    int npmks;
 } runner_result;
 
 void runner_opts_default(runner_opts *o);
