@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sim/runner.h"
 #include "sim/enterprise.h"
+#include "dot11/frame.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -150,6 +151,12 @@ static void fault_end_cb(void *arg)
             if (f->device < 0 || f->device == i)
                 radio_set_group_key_miss(world_device_radio(w, i), false);
         break;
+    case SCN_F_RADIUS_DOWN:
+        enterprise_set_down(w, f->ap, false);
+        break;
+    case SCN_F_RADIUS_SLOW:
+        enterprise_set_latency(w, f->ap, r->s->aps[f->ap].radius.latency);
+        break;
     case SCN_F_CABLE_MOVE:
         for (int i = 0; i < world_device_count(w); i++)
             if ((f->device < 0 || f->device == i) && world_device_ethphy(w, i) != NULL)
@@ -189,6 +196,27 @@ static void kick(world *w, const scn_fault *f)
         ap_deauth(a, mac, f->code);
     else
         ap_disassoc(a, mac, f->code);
+}
+
+/* A Deauthentication forged with the AP's address (what deauth attack
+ * tools send): unprotected, from the AP's position, to the device or to
+ * broadcast. A station with PMF ignores it (802.11w-2009 11.13: an
+ * unprotected robust management frame on a protected link is dropped;
+ * the radio traces pmf_unprotected_ignored); one without drops its link. */
+static void spoofed_deauth(world *w, const scn_fault *f)
+{
+    struct dot11_mgmt_hdr h;
+    memset(&h, 0, sizeof h);
+    memset(h.da, 0xff, 6);
+    if (f->device >= 0)
+        radio_get_mac(world_device_radio(w, f->device), h.da);
+    memcpy(h.sa, ap_bssid(world_ap(w, f->ap)), 6);
+    memcpy(h.bssid, h.sa, 6);
+    h.seq_num = 0x0abc; /* the forger does not know the AP's sequence */
+    uint8_t frame[64];
+    int len = dot11_build_deauth(frame, sizeof frame, &h, f->code);
+    if (len > 0)
+        medium_transmit(world_ap_node(w, f->ap), frame, (size_t)len, 2 /* 1 Mb/s */);
 }
 
 /* The devices a device fault acts on: the one it names, or every one. */
@@ -340,6 +368,18 @@ static void fault_start_cb(void *arg)
         if (f->duration > 0)
             sim_at(s, fe->end, fault_end_cb, fe);
         break;
+    case SCN_F_RADIUS_DOWN:
+    case SCN_F_RADIUS_SLOW:
+        if (f->kind == SCN_F_RADIUS_DOWN)
+            enterprise_set_down(w, f->ap, true);
+        else
+            enterprise_set_latency(w, f->ap, f->delay);
+        if (f->duration > 0)
+            sim_at(s, fe->end, fault_end_cb, fe);
+        break;
+    case SCN_F_SPOOFED_DEAUTH:
+        spoofed_deauth(w, f);
+        break;
     case SCN_F_CONSOLE:
         /* a refusal (the firmware left its receive buffer full) is traced
          * by the board, and the console_line that waited for an answer
@@ -361,6 +401,8 @@ static sim_time fault_end_time(const scn_fault *f)
     case SCN_F_AP_REFUSE:
     case SCN_F_SERVICE:        /* duration 0: it never ends by itself */
     case SCN_F_GROUP_KEY_MISS: /* likewise */
+    case SCN_F_RADIUS_DOWN:    /* likewise */
+    case SCN_F_RADIUS_SLOW:    /* likewise */
         return f->at + f->duration;
     default:
         return f->at;

@@ -975,7 +975,8 @@ static const char *const scn_fault_names[] = {
     [SCN_F_AP_PASSPHRASE] = "ap_passphrase", [SCN_F_AP_TX_POWER] = "ap_tx_power", [SCN_F_MOVE_DEVICE] = "move_device",
     [SCN_F_DHCP] = "dhcp",               [SCN_F_RADIO_WEDGE] = "radio_wedge", [SCN_F_CABLE_PULL] = "cable_pull",
     [SCN_F_SERVICE] = "service",         [SCN_F_AP_DEAUTH] = "ap_deauth",   [SCN_F_AP_DISASSOC] = "ap_disassoc",
-    [SCN_F_AP_REFUSE] = "ap_refuse",     [SCN_F_GROUP_KEY_MISS] = "group_key_miss",
+    [SCN_F_AP_REFUSE] = "ap_refuse",     [SCN_F_GROUP_KEY_MISS] = "group_key_miss", [SCN_F_RADIUS_DOWN] = "radius_down",
+    [SCN_F_RADIUS_SLOW] = "radius_slow", [SCN_F_SPOOFED_DEAUTH] = "spoofed_deauth",
     [SCN_F_CABLE_MOVE] = "cable_move",  [SCN_F_CONSOLE] = "console",
 };
 #define SCN_NFAULTS ((int)(sizeof scn_fault_names / sizeof scn_fault_names[0]))
@@ -1692,6 +1693,9 @@ static const char *const *scn_fault_keys(scn_fault_kind k)
     static const char *const cable[] = {"at", "fault", "duration", "device", NULL};
     static const char *const service[] = {"at", "fault", "service", "mode", "delay", "duration", NULL};
     static const char *const console[] = {"at", "console", "device", NULL};
+    static const char *const rdown[] = {"at", "fault", "ap", "duration", NULL};
+    static const char *const rslow[] = {"at", "fault", "ap", "delay", "duration", NULL};
+    static const char *const spoof[] = {"at", "fault", "ap", "device", "reason", NULL};
     switch (k) {
     case SCN_F_CONSOLE: return console;
     case SCN_F_SERVICE: return service;
@@ -1709,6 +1713,9 @@ static const char *const *scn_fault_keys(scn_fault_kind k)
     case SCN_F_AP_REFUSE: return refuse;
     case SCN_F_GROUP_KEY_MISS: return gkmiss;
     case SCN_F_CABLE_MOVE: return cmove;
+    case SCN_F_RADIUS_DOWN: return rdown;
+    case SCN_F_RADIUS_SLOW: return rslow;
+    case SCN_F_SPOOFED_DEAUTH: return spoof;
     }
     return onoff;
 }
@@ -2753,6 +2760,33 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
         }
         break;
     }
+    case SCN_F_RADIUS_DOWN:
+    case SCN_F_RADIUS_SLOW:
+        if (s->aps[f->ap].security != SCN_SEC_WPA2_ENTERPRISE)
+            return scn_fail(c, fn, "%s: %s needs a wpa2-enterprise AP (%s is not)", path, fname, s->aps[f->ap].name);
+        if (f->kind == SCN_F_RADIUS_SLOW) {
+            if ((x = scn_get(keys, v, "delay")) == NULL)
+                return scn_missing(c, n, path, "delay", "how long each RADIUS reply takes, e.g. delay: 4s");
+            scn_path(p, path, "delay");
+            if ((rc = scn_dur(c, x, p, 0, "must be >= 0", &f->delay)) != 0)
+                return rc;
+        }
+        if ((x = scn_get(keys, v, "duration")) != NULL) {
+            scn_path(p, path, "duration");
+            if ((rc = scn_dur(c, x, p, 1, "must be > 0", &f->duration)) != 0)
+                return rc;
+        }
+        break;
+    case SCN_F_SPOOFED_DEAUTH:
+        f->code = 7; /* class 3 frame from a nonassociated STA: what deauth attack tools send */
+        if ((x = scn_get(keys, v, "reason")) != NULL) {
+            int code;
+            scn_path(p, path, "reason");
+            if ((rc = scn_code(c, x, p, true, &code)) != 0)
+                return rc;
+            f->code = (uint16_t)code;
+        }
+        break;
     case SCN_F_SERVICE:
     case SCN_F_AP_DEAUTH:
     case SCN_F_AP_DISASSOC:

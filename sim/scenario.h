@@ -153,6 +153,15 @@
  *     - {at: 5m, fault: cable_move, pool: [192.168.50.100, 192.168.50.150], router: 192.168.50.1,
  *        pause: 5s}                 # cable out, and after pause (1s) into another network:
  *                                   #   netmask, router, lease optional as for dhcp; needs lan
+ *     - {at: 5m, fault: radius_down, ap: ap1, duration: 1m}   # a wpa2-enterprise AP's RADIUS
+ *                                   #   server stops answering (duration optional: to the end);
+ *                                   #   the AP retransmits, then gives the station up
+ *     - {at: 5m, fault: radius_slow, ap: ap1, delay: 4s, duration: 1m}   # each RADIUS reply
+ *                                   #   takes delay (virtual); radius.latency again after duration
+ *     - {at: 5m, fault: spoofed_deauth, ap: ap1, device: cam, reason: 7}   # a Deauthentication
+ *                                   #   forged with the AP's address (sent unprotected from the
+ *                                   #   AP's position; without device: broadcast): a PMF link
+ *                                   #   ignores it (802.11w), a link without PMF drops
  *     - {at: 5m, fault: radio_wedge, mode: both, survives_power_cycles: 0}  # commands | frames | both
  *     - {at: 5m, fault: cable_pull, duration: 30s}     # needs device.lan
  *     - {at: 5m, fault: service, service: dns, mode: wrong, duration: 1m}
@@ -620,6 +629,9 @@ typedef enum {
     SCN_F_AP_REFUSE,
     SCN_F_GROUP_KEY_MISS,
     SCN_F_CABLE_MOVE,
+    SCN_F_RADIUS_DOWN,    /* an Enterprise AP's RADIUS server unreachable */
+    SCN_F_RADIUS_SLOW,    /* its replies take `delay` of virtual time */
+    SCN_F_SPOOFED_DEAUTH, /* an unprotected Deauthentication forged with the AP's address */
     SCN_F_CONSOLE,        /* not a fault: a line written to a device's console (console: TEXT) */
 } scn_fault_kind;
 
