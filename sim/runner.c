@@ -606,7 +606,8 @@ static void status_line(struct run *r, char *reply, size_t cap)
 static const char console_help[] =
     "commands: status | ap reboot [AP] DURATION | ap off [AP] | ap on [AP] | ap passphrase [AP] PASS |\n"
     "  ap power [AP] DBM | ap deauth|disassoc [AP] REASON [DEVICE] | ap refuse [AP] STATUS DURATION |\n"
-    "  ap rekey [AP] | move camera X [Y] [speed M/S] | radio wedge [commands|frames|both] |\n"
+    "  ap rekey [AP] | ap radius [AP] down|up|slow DELAY | ap spoof-deauth [AP] [REASON] [DEVICE] |\n"
+    "  move camera X [Y] [speed M/S] | radio wedge [commands|frames|both] |\n"
     "  dhcp [AP] normal|ignore|nak|silent|empty | cable pull | cable plug |\n"
     "  console DEVICE LINE (a line to the device's serial console; its output is printed as DEVICE> LINE) |\n"
     "  help | quit\n";
@@ -787,6 +788,44 @@ static void console_exec(struct run *r, const char *line, char *reply, size_t ca
                 return;
             f.kind = SCN_F_AP_REFUSE;
             snprintf(what, sizeof what, "%s refuses associations with status %u for %s", apn, f.code, tok[i + 1]);
+        } else if (strcmp(tok[1], "radius") == 0) {
+            if (r->s->aps[f.ap].security != SCN_SEC_WPA2_ENTERPRISE) {
+                snprintf(reply, cap, "error: %s is not a wpa2-enterprise AP: it has no RADIUS server\n", apn);
+                return;
+            }
+            if (i < n && strcmp(tok[i], "up") == 0) {
+                enterprise_set_down(r->w, f.ap, false);
+                enterprise_set_latency(r->w, f.ap, r->s->aps[f.ap].radius.latency);
+                snprintf(reply, cap, "ok: %s's RADIUS server answers again\n", apn);
+                return;
+            } else if (i < n && strcmp(tok[i], "down") == 0) {
+                f.kind = SCN_F_RADIUS_DOWN;
+                snprintf(what, sizeof what, "%s's RADIUS server is unreachable", apn);
+            } else if (i + 1 < n && strcmp(tok[i], "slow") == 0) {
+                if (console_duration("ap radius slow", tok[i + 1], &f.delay, reply, cap) != 0)
+                    return;
+                f.kind = SCN_F_RADIUS_SLOW;
+                snprintf(what, sizeof what, "%s's RADIUS replies take %s", apn, tok[i + 1]);
+            } else {
+                snprintf(reply, cap, "error: ap radius [AP] down|up|slow DELAY\n");
+                return;
+            }
+        } else if (strcmp(tok[1], "spoof-deauth") == 0) {
+            f.kind = SCN_F_SPOOFED_DEAUTH;
+            f.code = 7;
+            f.device = -1;
+            if (i < n && world_device_index(r->w, tok[i]) < 0 && console_code(tok, n, i, true, &f.code) != 0) {
+                snprintf(reply, cap, "error: ap spoof-deauth [AP] [REASON] [DEVICE]\n");
+                return;
+            }
+            if (i < n && world_device_index(r->w, tok[i]) < 0)
+                i++; /* the reason */
+            if (i < n && (f.device = world_device_index(r->w, tok[i])) < 0) {
+                snprintf(reply, cap, "error: no device named '%s'\n", tok[i]);
+                return;
+            }
+            snprintf(what, sizeof what, "a forged deauthentication from %s's address, reason %u, to %s", apn, f.code,
+                     f.device < 0 ? "broadcast" : tok[i]);
         } else if (strcmp(tok[1], "rekey") == 0) {
             if (ap_gtk_rekey(world_ap(r->w, f.ap)) != SIM_OK)
                 snprintf(reply, cap, "error: %s has no group key to rekey (open network, or off)\n", apn);
@@ -795,7 +834,7 @@ static void console_exec(struct run *r, const char *line, char *reply, size_t ca
             return;
         } else {
             snprintf(reply, cap, "error: unknown ap command '%s' (reboot, off, on, passphrase, power, deauth, "
-                                 "disassoc, refuse, rekey)\n", tok[1]);
+                                 "disassoc, refuse, rekey, radius, spoof-deauth)\n", tok[1]);
             return;
         }
         inject(r, &f, reply, cap, what);

@@ -22,7 +22,8 @@
  * line). Commands: help, status, quit, ap reboot [AP] DURATION, ap off [AP],
  * ap on [AP], ap passphrase [AP] PASS, ap power [AP] DBM, move camera X [Y]
  * [speed M/S], radio wedge [commands|frames|both], dhcp [AP]
- * normal|ignore|nak|silent|empty, cable pull, cable plug. */
+ * normal|ignore|nak|silent|empty, cable pull, cable plug, ap radius [AP]
+ * down|up|slow DELAY, ap spoof-deauth [AP] [REASON] [DEVICE]. */
 #ifndef LINKRIG_SIM_RUNNER_H
 #define LINKRIG_SIM_RUNNER_H
 
