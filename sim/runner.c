@@ -1474,7 +1474,9 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
             dup = dup || (strcmp(s->aps[k].ssid, net->ssid) == 0 && strcmp(s->aps[k].passphrase, net->passphrase) == 0);
         /* The key entry quotes with '"' and the shell with '\'': such
          * passphrases are left for the user to type. */
-        if (net->passphrase[0] == '\0' || dup || strpbrk(net->passphrase, "\"'\\:") ||
+        /* An SAE PMK is not derived from the password alone: an SAE-only
+         * network gets the PMK line (runner_pmks) instead. */
+        if (net->passphrase[0] == '\0' || dup || net->security == SCN_SEC_WPA3 || strpbrk(net->passphrase, "\"'\\:") ||
             strpbrk(net->ssid, "\"'\\:"))
             continue;
         snprintf(out->keys[out->nkeys++], sizeof out->keys[0], "%s:%s", net->passphrase, net->ssid);
