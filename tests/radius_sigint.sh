@@ -11,16 +11,22 @@ command -v freeradius >/dev/null || [ -x /usr/sbin/freeradius ] || { echo "freer
 command -v pgrep >/dev/null || { echo "pgrep not found: skipped"; exit 77; }
 rm -rf "$out"; mkdir -p "$out"
 name=$(sed -n 's/^name: *//p' "$scenario")
-"$linkrig" run --realtime=1 --out "$out" "$scenario" >"$out/log.txt" 2>&1 &
+# As Ctrl-C does: SIGINT to the run's whole process group. A shell without
+# job control starts background commands with SIGINT ignored, so the run
+# gets its own group with SIGINT restored first.
+python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.setpgrp()
+os.execvp(sys.argv[1], sys.argv[1:])' "$linkrig" run --realtime=1 --out "$out" "$scenario" >"$out/log.txt" 2>&1 &
 pid=$!
 log="$out/$name/radius/ap1/radius.log"
 i=0
 while [ $i -lt 100 ] && ! grep -q "Ready to process requests" "$log" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-grep -q "Ready to process requests" "$log" || { echo "FAIL: FreeRADIUS never came up"; kill $pid; cat "$out/log.txt"; exit 1; }
+grep -q "Ready to process requests" "$log" || { echo "FAIL: FreeRADIUS never came up"; kill -$pid; cat "$out/log.txt"; exit 1; }
 servers=$(pgrep -f -- "-d $out/$name/radius" | tr '\n' ' ')
 echo "FreeRADIUS running: ${servers:-none}"
-[ -n "$servers" ] || { echo "FAIL: no FreeRADIUS process found while the run was on"; kill $pid; exit 1; }
-kill -INT $pid
+[ -n "$servers" ] || { echo "FAIL: no FreeRADIUS process found while the run was on"; kill -$pid; exit 1; }
+kill -INT -$pid
 wait $pid
 echo "linkrig exited $?"
 i=0
