@@ -17,7 +17,7 @@
  *    scenario's firmware section, with the server's CA and client
  *    certificates as PEM.
  *  Runs with an Enterprise AP are not byte-identical: FreeRADIUS's TLS
- *  randoms are its own. */
+ *  randoms are its own (nor are SAE runs: dot11/sae.c draws from OpenSSL). */
 #ifndef LINKRIG_SIM_ENTERPRISE_H
 #define LINKRIG_SIM_ENTERPRISE_H
 
