@@ -154,6 +154,9 @@ static void fault_end_cb(void *arg)
     case SCN_F_RADIUS_DOWN:
         enterprise_set_down(w, f->ap, false);
         break;
+    case SCN_F_SAE_ANTI_CLOGGING:
+        ap_set_sae_anti_clogging(world_ap(w, f->ap), false);
+        break;
     case SCN_F_RADIUS_SLOW:
         enterprise_set_latency(w, f->ap, r->s->aps[f->ap].radius.latency);
         break;
@@ -380,6 +383,11 @@ static void fault_start_cb(void *arg)
     case SCN_F_SPOOFED_DEAUTH:
         spoofed_deauth(w, f);
         break;
+    case SCN_F_SAE_ANTI_CLOGGING:
+        ap_set_sae_anti_clogging(world_ap(w, f->ap), true);
+        if (f->duration > 0)
+            sim_at(s, fe->end, fault_end_cb, fe);
+        break;
     case SCN_F_CONSOLE:
         /* a refusal (the firmware left its receive buffer full) is traced
          * by the board, and the console_line that waited for an answer
@@ -403,6 +411,7 @@ static sim_time fault_end_time(const scn_fault *f)
     case SCN_F_GROUP_KEY_MISS: /* likewise */
     case SCN_F_RADIUS_DOWN:    /* likewise */
     case SCN_F_RADIUS_SLOW:    /* likewise */
+    case SCN_F_SAE_ANTI_CLOGGING: /* likewise */
         return f->at + f->duration;
     default:
         return f->at;
@@ -607,6 +616,7 @@ static const char console_help[] =
     "commands: status | ap reboot [AP] DURATION | ap off [AP] | ap on [AP] | ap passphrase [AP] PASS |\n"
     "  ap power [AP] DBM | ap deauth|disassoc [AP] REASON [DEVICE] | ap refuse [AP] STATUS DURATION |\n"
     "  ap rekey [AP] | ap radius [AP] down|up|slow DELAY | ap spoof-deauth [AP] [REASON] [DEVICE] |\n"
+    "  ap sae-anti-clogging [AP] [off] |\n"
     "  move camera X [Y] [speed M/S] | radio wedge [commands|frames|both] |\n"
     "  dhcp [AP] normal|ignore|nak|silent|empty | cable pull | cable plug |\n"
     "  console DEVICE LINE (a line to the device's serial console; its output is printed as DEVICE> LINE) |\n"
@@ -810,6 +820,18 @@ static void console_exec(struct run *r, const char *line, char *reply, size_t ca
                 snprintf(reply, cap, "error: ap radius [AP] down|up|slow DELAY\n");
                 return;
             }
+        } else if (strcmp(tok[1], "sae-anti-clogging") == 0) {
+            if (r->s->aps[f.ap].security != SCN_SEC_WPA3 && r->s->aps[f.ap].security != SCN_SEC_WPA3_TRANSITION) {
+                snprintf(reply, cap, "error: %s does not offer SAE\n", apn);
+                return;
+            }
+            if (i < n && strcmp(tok[i], "off") == 0) {
+                ap_set_sae_anti_clogging(world_ap(r->w, f.ap), false);
+                snprintf(reply, cap, "ok: %s asks for tokens only beyond its threshold again\n", apn);
+                return;
+            }
+            f.kind = SCN_F_SAE_ANTI_CLOGGING;
+            snprintf(what, sizeof what, "%s asks every SAE Commit for an anti-clogging token", apn);
         } else if (strcmp(tok[1], "spoof-deauth") == 0) {
             f.kind = SCN_F_SPOOFED_DEAUTH;
             f.code = 7;
@@ -834,7 +856,7 @@ static void console_exec(struct run *r, const char *line, char *reply, size_t ca
             return;
         } else {
             snprintf(reply, cap, "error: unknown ap command '%s' (reboot, off, on, passphrase, power, deauth, "
-                                 "disassoc, refuse, rekey, radius, spoof-deauth)\n", tok[1]);
+                                 "disassoc, refuse, rekey, radius, spoof-deauth, sae-anti-clogging)\n", tok[1]);
             return;
         }
         inject(r, &f, reply, cap, what);

@@ -977,6 +977,7 @@ static const char *const scn_fault_names[] = {
     [SCN_F_SERVICE] = "service",         [SCN_F_AP_DEAUTH] = "ap_deauth",   [SCN_F_AP_DISASSOC] = "ap_disassoc",
     [SCN_F_AP_REFUSE] = "ap_refuse",     [SCN_F_GROUP_KEY_MISS] = "group_key_miss", [SCN_F_RADIUS_DOWN] = "radius_down",
     [SCN_F_RADIUS_SLOW] = "radius_slow", [SCN_F_SPOOFED_DEAUTH] = "spoofed_deauth",
+    [SCN_F_SAE_ANTI_CLOGGING] = "sae_anti_clogging",
     [SCN_F_CABLE_MOVE] = "cable_move",  [SCN_F_CONSOLE] = "console",
 };
 #define SCN_NFAULTS ((int)(sizeof scn_fault_names / sizeof scn_fault_names[0]))
@@ -1713,7 +1714,8 @@ static const char *const *scn_fault_keys(scn_fault_kind k)
     case SCN_F_AP_REFUSE: return refuse;
     case SCN_F_GROUP_KEY_MISS: return gkmiss;
     case SCN_F_CABLE_MOVE: return cmove;
-    case SCN_F_RADIUS_DOWN: return rdown;
+    case SCN_F_RADIUS_DOWN:
+    case SCN_F_SAE_ANTI_CLOGGING: return rdown;
     case SCN_F_RADIUS_SLOW: return rslow;
     case SCN_F_SPOOFED_DEAUTH: return spoof;
     }
@@ -2760,6 +2762,16 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
         }
         break;
     }
+    case SCN_F_SAE_ANTI_CLOGGING:
+        if (s->aps[f->ap].security != SCN_SEC_WPA3 && s->aps[f->ap].security != SCN_SEC_WPA3_TRANSITION)
+            return scn_fail(c, fn, "%s: sae_anti_clogging needs a wpa3 or wpa3-transition AP (%s is not)", path,
+                            s->aps[f->ap].name);
+        if ((x = scn_get(keys, v, "duration")) != NULL) {
+            scn_path(p, path, "duration");
+            if ((rc = scn_dur(c, x, p, 1, "must be > 0", &f->duration)) != 0)
+                return rc;
+        }
+        break;
     case SCN_F_RADIUS_DOWN:
     case SCN_F_RADIUS_SLOW:
         if (s->aps[f->ap].security != SCN_SEC_WPA2_ENTERPRISE)

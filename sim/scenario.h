@@ -162,6 +162,8 @@
  *                                   #   forged with the AP's address (sent unprotected from the
  *                                   #   AP's position; without device: broadcast): a PMF link
  *                                   #   ignores it (802.11w), a link without PMF drops
+ *     - {at: 5m, fault: sae_anti_clogging, ap: ap1, duration: 1m}   # a wpa3 AP asks every SAE
+ *                                   #   Commit for a token (status 76) as under a flood
  *     - {at: 5m, fault: radio_wedge, mode: both, survives_power_cycles: 0}  # commands | frames | both
  *     - {at: 5m, fault: cable_pull, duration: 30s}     # needs device.lan
  *     - {at: 5m, fault: service, service: dns, mode: wrong, duration: 1m}
@@ -632,6 +634,7 @@ typedef enum {
     SCN_F_RADIUS_DOWN,    /* an Enterprise AP's RADIUS server unreachable */
     SCN_F_RADIUS_SLOW,    /* its replies take `delay` of virtual time */
     SCN_F_SPOOFED_DEAUTH, /* an unprotected Deauthentication forged with the AP's address */
+    SCN_F_SAE_ANTI_CLOGGING, /* every SAE Commit must carry an anti-clogging token */
     SCN_F_CONSOLE,        /* not a fault: a line written to a device's console (console: TEXT) */
 } scn_fault_kind;
 
