@@ -130,6 +130,7 @@ static const char usage_text[] =
     "  ap passphrase [AP] PASS, ap power [AP] DBM, move camera X [Y] [speed M/S],\n"
     "  radio wedge [commands|frames|both], dhcp [AP] normal|ignore|nak|silent|empty,\n"
     "  cable pull|plug, ap radius [AP] down|up|slow DELAY, ap spoof-deauth [AP] [REASON] [DEVICE],\n"
+    "  ap sae-anti-clogging [AP] [off], ap downgrade TWIN [off],\n"
     "  console DEVICE LINE (a line to the device's serial console;\n"
     "  its output is printed as DEVICE> LINE). Ctrl-C stops: captures stay valid,\n"
     "  a summary is printed.\n"

@@ -123,6 +123,16 @@ static void service_fault(struct run *r, const scn_fault *f, bool start)
                             f->delay, NULL);
 }
 
+/* The twin (f->ap) on and the transition APs of its SSID off, or back. */
+static void downgrade(struct run *r, const scn_fault *f, bool on)
+{
+    const scenario *s = r->s;
+    ap_set_enabled(world_ap(r->w, f->ap), on);
+    for (int i = 0; i < s->naps; i++)
+        if (i != f->ap && s->aps[i].security == SCN_SEC_WPA3_TRANSITION && strcmp(s->aps[i].ssid, s->aps[f->ap].ssid) == 0)
+            ap_set_enabled(world_ap(r->w, i), !on);
+}
+
 static void fault_end_cb(void *arg)
 {
     struct fault_ev *fe = arg;
@@ -156,6 +166,9 @@ static void fault_end_cb(void *arg)
         break;
     case SCN_F_SAE_ANTI_CLOGGING:
         ap_set_sae_anti_clogging(world_ap(w, f->ap), false);
+        break;
+    case SCN_F_DOWNGRADE:
+        downgrade(r, f, false);
         break;
     case SCN_F_RADIUS_SLOW:
         enterprise_set_latency(w, f->ap, r->s->aps[f->ap].radius.latency);
@@ -383,6 +396,11 @@ static void fault_start_cb(void *arg)
     case SCN_F_SPOOFED_DEAUTH:
         spoofed_deauth(w, f);
         break;
+    case SCN_F_DOWNGRADE:
+        downgrade(r, f, true);
+        if (f->duration > 0)
+            sim_at(s, fe->end, fault_end_cb, fe);
+        break;
     case SCN_F_SAE_ANTI_CLOGGING:
         ap_set_sae_anti_clogging(world_ap(w, f->ap), true);
         if (f->duration > 0)
@@ -412,6 +430,7 @@ static sim_time fault_end_time(const scn_fault *f)
     case SCN_F_RADIUS_DOWN:    /* likewise */
     case SCN_F_RADIUS_SLOW:    /* likewise */
     case SCN_F_SAE_ANTI_CLOGGING: /* likewise */
+    case SCN_F_DOWNGRADE:         /* likewise */
         return f->at + f->duration;
     default:
         return f->at;
@@ -616,7 +635,7 @@ static const char console_help[] =
     "commands: status | ap reboot [AP] DURATION | ap off [AP] | ap on [AP] | ap passphrase [AP] PASS |\n"
     "  ap power [AP] DBM | ap deauth|disassoc [AP] REASON [DEVICE] | ap refuse [AP] STATUS DURATION |\n"
     "  ap rekey [AP] | ap radius [AP] down|up|slow DELAY | ap spoof-deauth [AP] [REASON] [DEVICE] |\n"
-    "  ap sae-anti-clogging [AP] [off] |\n"
+    "  ap sae-anti-clogging [AP] [off] | ap downgrade TWIN [off] |\n"
     "  move camera X [Y] [speed M/S] | radio wedge [commands|frames|both] |\n"
     "  dhcp [AP] normal|ignore|nak|silent|empty | cable pull | cable plug |\n"
     "  console DEVICE LINE (a line to the device's serial console; its output is printed as DEVICE> LINE) |\n"
@@ -820,6 +839,23 @@ static void console_exec(struct run *r, const char *line, char *reply, size_t ca
                 snprintf(reply, cap, "error: ap radius [AP] down|up|slow DELAY\n");
                 return;
             }
+        } else if (strcmp(tok[1], "downgrade") == 0) {
+            bool genuine = false;
+            for (int k = 0; k < r->s->naps; k++)
+                genuine |= k != f.ap && r->s->aps[k].security == SCN_SEC_WPA3_TRANSITION &&
+                           strcmp(r->s->aps[k].ssid, r->s->aps[f.ap].ssid) == 0;
+            if (!genuine || r->s->aps[f.ap].passphrase[0] == '\0' || r->s->aps[f.ap].security > SCN_SEC_WPA2) {
+                snprintf(reply, cap, "error: ap downgrade TWIN: a wpa2 AP with the SSID of a wpa3-transition AP\n");
+                return;
+            }
+            if (i < n && strcmp(tok[i], "off") == 0) {
+                downgrade(r, &f, false);
+                snprintf(reply, cap, "ok: %s off, the transition network back\n", apn);
+                return;
+            }
+            f.kind = SCN_F_DOWNGRADE;
+            snprintf(what, sizeof what, "%s (WPA2 only) replaces the transition network %s", apn,
+                     r->s->aps[f.ap].ssid);
         } else if (strcmp(tok[1], "sae-anti-clogging") == 0) {
             if (r->s->aps[f.ap].security != SCN_SEC_WPA3 && r->s->aps[f.ap].security != SCN_SEC_WPA3_TRANSITION) {
                 snprintf(reply, cap, "error: %s does not offer SAE\n", apn);
@@ -856,7 +892,7 @@ static void console_exec(struct run *r, const char *line, char *reply, size_t ca
             return;
         } else {
             snprintf(reply, cap, "error: unknown ap command '%s' (reboot, off, on, passphrase, power, deauth, "
-                                 "disassoc, refuse, rekey, radius, spoof-deauth, sae-anti-clogging)\n", tok[1]);
+                                 "disassoc, refuse, rekey, radius, spoof-deauth, sae-anti-clogging, downgrade)\n", tok[1]);
             return;
         }
         inject(r, &f, reply, cap, what);
@@ -1693,6 +1729,10 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         rc = runner_services(w, s, err);
     if (rc == SIM_OK)
         rc = check_sets(o, w, err);
+    /* a downgrade's twin is off until its fault */
+    for (int i = 0; rc == SIM_OK && i < s->nfaults; i++)
+        if (s->faults[i].kind == SCN_F_DOWNGRADE)
+            ap_set_enabled(world_ap(w, s->faults[i].ap), false);
     /* the RADIUS servers first: the devices' settings carry their CA */
     if (rc == SIM_OK)
         rc = enterprise_start(s, w, dir, err);

@@ -23,7 +23,8 @@
  * ap on [AP], ap passphrase [AP] PASS, ap power [AP] DBM, move camera X [Y]
  * [speed M/S], radio wedge [commands|frames|both], dhcp [AP]
  * normal|ignore|nak|silent|empty, cable pull, cable plug, ap radius [AP]
- * down|up|slow DELAY, ap spoof-deauth [AP] [REASON] [DEVICE]. */
+ * down|up|slow DELAY, ap spoof-deauth [AP] [REASON] [DEVICE], ap
+ * sae-anti-clogging [AP] [off], ap downgrade TWIN [off]. */
 #ifndef LINKRIG_SIM_RUNNER_H
 #define LINKRIG_SIM_RUNNER_H
 

@@ -977,7 +977,7 @@ static const char *const scn_fault_names[] = {
     [SCN_F_SERVICE] = "service",         [SCN_F_AP_DEAUTH] = "ap_deauth",   [SCN_F_AP_DISASSOC] = "ap_disassoc",
     [SCN_F_AP_REFUSE] = "ap_refuse",     [SCN_F_GROUP_KEY_MISS] = "group_key_miss", [SCN_F_RADIUS_DOWN] = "radius_down",
     [SCN_F_RADIUS_SLOW] = "radius_slow", [SCN_F_SPOOFED_DEAUTH] = "spoofed_deauth",
-    [SCN_F_SAE_ANTI_CLOGGING] = "sae_anti_clogging",
+    [SCN_F_SAE_ANTI_CLOGGING] = "sae_anti_clogging", [SCN_F_DOWNGRADE] = "downgrade",
     [SCN_F_CABLE_MOVE] = "cable_move",  [SCN_F_CONSOLE] = "console",
 };
 #define SCN_NFAULTS ((int)(sizeof scn_fault_names / sizeof scn_fault_names[0]))
@@ -1715,6 +1715,7 @@ static const char *const *scn_fault_keys(scn_fault_kind k)
     case SCN_F_GROUP_KEY_MISS: return gkmiss;
     case SCN_F_CABLE_MOVE: return cmove;
     case SCN_F_RADIUS_DOWN:
+    case SCN_F_DOWNGRADE:
     case SCN_F_SAE_ANTI_CLOGGING: return rdown;
     case SCN_F_RADIUS_SLOW: return rslow;
     case SCN_F_SPOOFED_DEAUTH: return spoof;
@@ -2759,6 +2760,22 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
             if ((rc = scn_int(c, x, p, 0, 1000, "", &k)) != 0)
                 return rc;
             f->survives_power_cycles = (int)k;
+        }
+        break;
+    }
+    case SCN_F_DOWNGRADE: {
+        const scn_ap *twin = &s->aps[f->ap];
+        bool genuine = false;
+        for (int i = 0; i < s->naps; i++)
+            genuine |= i != f->ap && s->aps[i].security == SCN_SEC_WPA3_TRANSITION && strcmp(s->aps[i].ssid, twin->ssid) == 0;
+        if ((twin->security != SCN_SEC_WPA2 && twin->security != SCN_SEC_DEFAULT) || twin->passphrase[0] == '\0' ||
+            !genuine)
+            return scn_fail(c, fn, "%s: downgrade needs ap: a wpa2 AP with the SSID of a wpa3-transition AP (%s is not)",
+                            path, twin->name);
+        if ((x = scn_get(keys, v, "duration")) != NULL) {
+            scn_path(p, path, "duration");
+            if ((rc = scn_dur(c, x, p, 1, "must be > 0", &f->duration)) != 0)
+                return rc;
         }
         break;
     }

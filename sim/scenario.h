@@ -164,6 +164,11 @@
  *                                   #   ignores it (802.11w), a link without PMF drops
  *     - {at: 5m, fault: sae_anti_clogging, ap: ap1, duration: 1m}   # a wpa3 AP asks every SAE
  *                                   #   Commit for a token (status 76) as under a flood
+ *     - {at: 5m, fault: downgrade, ap: twin, duration: 1m}   # twin: a wpa2 AP with the SSID of a
+ *                                   #   wpa3-transition AP, off until this fault; then the twin
+ *                                   #   comes on and the transition AP(s) of that SSID go off for
+ *                                   #   duration (out of reach): a wpa2-wpa3 device rejoins the
+ *                                   #   twin with WPA2-PSK (the downgrade transition mode allows)
  *     - {at: 5m, fault: radio_wedge, mode: both, survives_power_cycles: 0}  # commands | frames | both
  *     - {at: 5m, fault: cable_pull, duration: 30s}     # needs device.lan
  *     - {at: 5m, fault: service, service: dns, mode: wrong, duration: 1m}
@@ -635,6 +640,7 @@ typedef enum {
     SCN_F_RADIUS_SLOW,    /* its replies take `delay` of virtual time */
     SCN_F_SPOOFED_DEAUTH, /* an unprotected Deauthentication forged with the AP's address */
     SCN_F_SAE_ANTI_CLOGGING, /* every SAE Commit must carry an anti-clogging token */
+    SCN_F_DOWNGRADE,      /* a WPA2-only twin of a transition network replaces it */
     SCN_F_CONSOLE,        /* not a fault: a line written to a device's console (console: TEXT) */
 } scn_fault_kind;
 
