@@ -411,8 +411,12 @@
  *   group_key_miss  from the start to start + duration (the end; without
  *                duration the end is the start and it lasts to the end of
  *                the run).
+ *   radius_down, radius_slow, sae_anti_clogging, downgrade
+ *                from the start to start + duration (the end; without
+ *                duration the end is the start and it lasts to the end of
+ *                the run).
  *   ap_off, ap_on, ap_passphrase, ap_tx_power, dhcp, radio_wedge, ap_deauth,
- *   ap_disassoc, console
+ *   ap_disassoc, spoofed_deauth, console
  *                change the model at the start and have no end of their
  *                own: the change lasts until another entry undoes it (ap_on
  *                after ap_off, dhcp mode normal; a wedge until the power
