@@ -420,6 +420,9 @@ static int spawn(freeradius *s, const char *bin, char *err, size_t errlen)
 {
 	char log[4200];
 	snprintf(log, sizeof log, "%s/radius.log", s->dir);
+	/* A log left by an earlier run in the same folder holds READY_LINE
+	 * already: start a fresh one, or readiness would be seen too early. */
+	unlink(log);
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0)

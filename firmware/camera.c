@@ -34,6 +34,7 @@ static struct camera {
     dhcp_server *dhcps; /* on the setup network (AP mode), when configured */
     bool ap_wanted;
     uint32_t ap_lease_s;
+    wlan_eap eap; /* WPA2-Enterprise credentials from the settings (wlan.eap.*) */
 } cam;
 
 static void parse_backoff(lm_config *c, const char *text)
@@ -236,6 +237,26 @@ int app_main(void)
     lc.check_period_ms = (uint32_t)hal_config_int("lm.check_period_ms", 100);
     lc.stable_ms = (uint32_t)hal_config_int("lm.stable_ms", 30000);
     lc.lan = strcmp(hal_config_str("camera.interface", "wlan"), "lan") == 0;
+    if (!wlan_security(hal_config_str("wlan.security", "auto"), &lc.security)) {
+        hal_log(HAL_LOG_ERROR, "wlan.security: not one of auto, wpa2, wpa-wpa2, wpa3, wpa2-wpa3");
+        return HAL_EINVAL;
+    }
+    /* an Enterprise network when wlan.eap.method names a method */
+    const char *method = hal_config_str("wlan.eap.method", "");
+    if (method[0] != '\0') {
+        cam.eap.method = wlan_eap_method(method);
+        if (cam.eap.method == 0) {
+            hal_log(HAL_LOG_ERROR, "wlan.eap.method: not one of peap, ttls, tls");
+            return HAL_EINVAL;
+        }
+        cam.eap.identity = hal_config_str("wlan.eap.identity", "");
+        cam.eap.anonymous_identity = hal_config_str("wlan.eap.anonymous_identity", "");
+        cam.eap.password = hal_config_str("wlan.eap.password", "");
+        cam.eap.ca_cert = hal_config_str("wlan.eap.ca_cert", "");
+        cam.eap.client_cert = hal_config_str("wlan.eap.client_cert", "");
+        cam.eap.client_key = hal_config_str("wlan.eap.client_key", "");
+        lc.eap = &cam.eap;
+    }
     parse_backoff(&lc, hal_config_str("lm.backoff_ms", "1000,2000,4000,8000,16000,32000,60000"));
     cam.lm = lm_create(&lc);
     if (cam.lm == NULL)

@@ -97,8 +97,67 @@ static void cmd_scan(void)
                            e[i].bssid[5], e[i].channel, e[i].rssi, e[i].security);
 }
 
+/* connect SSID eap=peap|ttls|tls identity=ID [password=PW] [anonymous=ID]:
+ * a WPA2-Enterprise network. Words are name=value without spaces; the
+ * certificates (CA, client certificate and key) are PEM texts no console
+ * line carries, so they come from the settings wlan.eap.ca_cert,
+ * wlan.eap.client_cert and wlan.eap.client_key. */
+static void connect_eap(const char *ssid, char *args, uint32_t before)
+{
+    wlan_eap e = {
+        .ca_cert = hal_config_str("wlan.eap.ca_cert", ""),
+        .client_cert = hal_config_str("wlan.eap.client_cert", ""),
+        .client_key = hal_config_str("wlan.eap.client_key", ""),
+    };
+    for (char *p = args; *p != '\0';) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\0')
+            break;
+        char *w = p;
+        while (*p != '\0' && *p != ' ' && *p != '\t')
+            p++;
+        if (*p != '\0')
+            *p++ = '\0';
+        char *eq = strchr(w, '=');
+        if (eq == NULL) {
+            hal_console_printf("error: %s: words are name=value\n", w);
+            return;
+        }
+        *eq++ = '\0';
+        if (strcmp(w, "eap") == 0)
+            e.method = wlan_eap_method(eq);
+        else if (strcmp(w, "identity") == 0)
+            e.identity = eq;
+        else if (strcmp(w, "password") == 0)
+            e.password = eq;
+        else if (strcmp(w, "anonymous") == 0)
+            e.anonymous_identity = eq;
+        else {
+            hal_console_printf("error: %s: not one of eap, identity, password, anonymous\n", w);
+            return;
+        }
+    }
+    if (e.method == 0 || e.identity == NULL) {
+        hal_console_printf("error: connect SSID eap=peap|ttls|tls identity=ID [password=PW] [anonymous=ID]\n");
+        return;
+    }
+    if (lm_start_eap(con.lm, ssid, &e) != LM_OK) {
+        hal_console_printf("connect failed: %s\n", lm_error(con.lm));
+        return;
+    }
+    con.pending = true;
+    con.failures_before = before;
+    size_t sl = strlen(ssid);
+    memcpy(con.ssid, ssid, sl < sizeof con.ssid ? sl + 1 : sizeof con.ssid);
+    con.ssid[sizeof con.ssid - 1] = '\0';
+    hal_console_printf("connecting to %s (802.1X)\n", ssid);
+}
+
 /* connect SSID [KEY]: the key is the rest of the line, spaces and all (a
- * WPA2 passphrase may hold spaces); the SSID is one word. */
+ * WPA2 passphrase may hold spaces); the SSID is one word. The security
+ * (WPA2 or WPA3) is the setting wlan.security's. A rest of the line that
+ * starts with "eap=" is an Enterprise connect (connect_eap). */
 static void cmd_connect(char *args)
 {
     while (*args == ' ' || *args == '\t')
@@ -120,6 +179,10 @@ static void cmd_connect(char *args)
     }
     uint32_t before;
     lm_last_failure(con.lm, &before);
+    if (strncmp(key, "eap=", 4) == 0) {
+        connect_eap(ssid, key, before);
+        return;
+    }
     if (lm_start(con.lm, ssid, kl > 0 ? key : NULL) != LM_OK) {
         hal_console_printf("connect failed: %s\n", lm_error(con.lm));
         return;
@@ -150,7 +213,7 @@ static void run(char *line)
     if (n == 0)
         return;
     if (strcmp(tok[0], "help") == 0 && n == 1) {
-        hal_console_printf("commands: help | status | connect SSID [KEY] | disconnect | active 0|1 | scan\n");
+        hal_console_printf("commands: help | status | connect SSID [KEY] | connect SSID eap=METHOD identity=ID [password=PW] [anonymous=ID] | disconnect | active 0|1 | scan\n");
     } else if (strcmp(tok[0], "status") == 0 && n == 1) {
         cmd_status();
     } else if (strcmp(tok[0], "disconnect") == 0 && n == 1) {

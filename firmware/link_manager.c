@@ -24,6 +24,8 @@ struct lm {
     uint32_t up_since;
     lm_stats stats;
     char ssid[33], key[64];   /* lm_start's credentials (cfg points here then) */
+    wlan_eap eap;             /* lm_start_eap's (cfg.eap points here then) */
+    char eap_identity[128], eap_anonymous[128], eap_password[128];
     uint32_t failures;
     char last_failure[24];
 };
@@ -115,6 +117,13 @@ static bool due(const lm *l)
     return hal_ticks_diff(hal_ticks_ms(), l->until) >= 0;
 }
 
+/* One join with the configured credentials. */
+static int join(lm *l)
+{
+    wlan_connect_opts o = {.security = l->cfg.security, .eap = l->cfg.eap};
+    return wlan_connect_with(l->w, l->cfg.ssid, l->cfg.key, &o);
+}
+
 static void start_attempt(lm *l)
 {
     l->attempt++;
@@ -128,7 +137,7 @@ static void start_attempt(lm *l)
     }
     /* disconnect first: a chip stuck half-joined takes the new join cleanly */
     wlan_disconnect(l->w);
-    int rc = wlan_connect(l->w, l->cfg.ssid, l->cfg.key, NULL);
+    int rc = join(l);
     if (rc != NET_OK)
         HAL_TRACE("lm_connect_refused", HAL_INT("rc", rc), HAL_STR("why", net_last_error()));
     l->has_deadline = l->cfg.attempt_timeout_ms > 0;
@@ -192,7 +201,7 @@ int lm_connect(lm *l)
         return LM_EIO;
     }
     if (!l->cfg.lan)
-        rc = wlan_connect(l->w, l->cfg.ssid, l->cfg.key, NULL);
+        rc = join(l);
     if (rc != NET_OK) {
         snprintf(l->error, sizeof l->error, "connect: %s", net_last_error());
         l->until = hal_ticks_ms();
@@ -320,6 +329,20 @@ void lm_stop(lm *l)
     set_state(l, LM_IDLE);
 }
 
+static int start_now(lm *l)
+{
+    if (wlan_active(l->w, WLAN_QUERY) != 1 && wlan_active(l->w, 1) != NET_OK) {
+        snprintf(l->error, sizeof l->error, "connect: %s", net_last_error());
+        return LM_EIO;
+    }
+    set_health(l, false);
+    l->attempt = 0;
+    l->table_pos = 0;
+    l->down_since = hal_ticks_ms();
+    start_attempt(l);
+    return LM_OK;
+}
+
 int lm_start(lm *l, const char *ssid, const char *key)
 {
     if (l->cfg.lan)
@@ -334,16 +357,44 @@ int lm_start(lm *l, const char *ssid, const char *key)
     memcpy(l->key, key ? key : "", kl + 1);
     l->cfg.ssid = l->ssid;
     l->cfg.key = l->key;
-    if (wlan_active(l->w, WLAN_QUERY) != 1 && wlan_active(l->w, 1) != NET_OK) {
-        snprintf(l->error, sizeof l->error, "connect: %s", net_last_error());
-        return LM_EIO;
+    l->cfg.eap = NULL;
+    return start_now(l);
+}
+
+static bool copy_str(char *dst, size_t n, const char *src)
+{
+    size_t len = src ? strlen(src) : 0;
+    if (len >= n)
+        return false;
+    memcpy(dst, src ? src : "", len + 1);
+    return true;
+}
+
+int lm_start_eap(lm *l, const char *ssid, const wlan_eap *eap)
+{
+    if (l->cfg.lan || eap == NULL)
+        return LM_EINVAL;
+    size_t sl = strlen(ssid);
+    if (sl == 0 || sl >= sizeof l->ssid || eap->identity == NULL || eap->identity[0] == '\0' ||
+        strlen(eap->identity) >= sizeof l->eap_identity ||
+        (eap->anonymous_identity && strlen(eap->anonymous_identity) >= sizeof l->eap_anonymous) ||
+        (eap->password && strlen(eap->password) >= sizeof l->eap_password)) {
+        snprintf(l->error, sizeof l->error, "connect: SSID must be 1 to 32 bytes, identity and password 1 to 127");
+        return LM_EINVAL;
     }
-    set_health(l, false);
-    l->attempt = 0;
-    l->table_pos = 0;
-    l->down_since = hal_ticks_ms();
-    start_attempt(l);
-    return LM_OK;
+    memcpy(l->ssid, ssid, sl + 1);
+    l->key[0] = '\0';
+    copy_str(l->eap_identity, sizeof l->eap_identity, eap->identity);
+    copy_str(l->eap_anonymous, sizeof l->eap_anonymous, eap->anonymous_identity);
+    copy_str(l->eap_password, sizeof l->eap_password, eap->password);
+    l->eap = *eap;
+    l->eap.identity = l->eap_identity;
+    l->eap.anonymous_identity = l->eap_anonymous;
+    l->eap.password = l->eap_password;
+    l->cfg.ssid = l->ssid;
+    l->cfg.key = l->key;
+    l->cfg.eap = &l->eap;
+    return start_now(l);
 }
 
 const char *lm_last_failure(const lm *l, uint32_t *failures)

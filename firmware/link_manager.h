@@ -28,6 +28,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "network.h"
+
 #define LM_MAX_BACKOFF 16
 
 typedef struct lm_config {
@@ -42,6 +44,9 @@ typedef struct lm_config {
     uint32_t check_period_ms;        /* how often the link is checked; default 100 */
     uint32_t stable_ms;              /* healthy this long before the table starts over; default 30000 */
     bool lan;                        /* manage the wired interface (no join: watch the cable) */
+    uint32_t security;               /* WLAN_SEC_* (network.h); default WLAN_SEC_AUTO */
+    const wlan_eap *eap;             /* non-NULL: WPA2-Enterprise with these credentials (key
+                                      * ignored); must outlive the link manager */
 } lm_config;
 
 void lm_config_default(lm_config *c);
@@ -73,6 +78,10 @@ lm_state lm_step(lm *l);
  * LM_EIO when the network API refused the connect (lm_error says why). */
 void lm_stop(lm *l);
 int lm_start(lm *l, const char *ssid, const char *key);
+/* lm_start for a WPA2-Enterprise network: identity, anonymous identity and
+ * password are copied; the certificate and key texts are borrowed and must
+ * outlive the link manager (the camera's come from its settings). */
+int lm_start_eap(lm *l, const char *ssid, const wlan_eap *eap);
 /* The number of attempts that failed so far, and how the last one did
  * ("WRONG_PASSWORD", "NO_AP_FOUND", "timeout", ...; "" before any). */
 const char *lm_last_failure(const lm *l, uint32_t *failures);

@@ -6,6 +6,11 @@
  *   wlan = network.WLAN(STA_IF)       wlan *w = wlan_get(WLAN_IF_STA)
  *   wlan.active(True) / active()      wlan_active(w, 1) / wlan_active(w, WLAN_QUERY)
  *   wlan.connect(ssid, key[, bssid])  wlan_connect(w, ssid, key, bssid)   returns at once
+ *   wlan.connect(ssid, key, security=)   wlan_connect_with(w, ssid, key, &opts) (opts.security)
+ *   wlan.connect(ssid, eap_method=, identity=, anonymous_identity=, password=, ca_cert=,
+ *       client_cert=, client_key=)   wlan_connect_with(w, ssid, NULL, &opts) (opts.eap):
+ *                                     WPA2-Enterprise, as MicroPython's ESP32 port and the
+ *                                     WHD supplicant take them (rp2 has none)
  *   wlan.disconnect()                 wlan_disconnect(w)
  *   wlan.isconnected()                wlan_isconnected(w)   link up AND an IP address
  *   wlan.status() / status('rssi')    wlan_status(w) / wlan_rssi(w, &rssi)
@@ -25,7 +30,12 @@
  * Status values are MicroPython's (= CYW43_LINK_*): STAT_IDLE 0,
  * STAT_CONNECTING 1, STAT_GOT_IP 3, STAT_CONNECT_FAIL -1, STAT_NO_AP_FOUND -2,
  * STAT_WRONG_PASSWORD -3; the port also returns 2 (joined, no IP yet), named
- * STAT_NO_IP here. Errors are negative NET_E* codes; net_last_error() gives
+ * STAT_NO_IP here. STAT_WRONG_PASSWORD is every refusal of the credentials
+ * (the chip's CYW43_LINK_BADAUTH): a wrong WPA2 passphrase, an SAE password
+ * mismatch, and on an Enterprise network the authentication server's
+ * refusal (wrong identity or password, a revoked client certificate) or a
+ * server certificate the chip does not trust (expired, unknown CA). An
+ * Enterprise server that never answers (down) gives STAT_CONNECT_FAIL. Errors are negative NET_E* codes; net_last_error() gives
  * the message of the latest one, as MicroPython's OSError text would.
  * Blocking calls (scan) must run in a task. */
 #ifndef LINKRIG_FIRMWARE_NETWORK_H
@@ -65,6 +75,42 @@ enum {
     NET_ENOTCONN = -36,
 };
 
+/* connect(security=): the cyw43 auth types, as MicroPython's rp2 port takes
+ * them. WLAN_SEC_AUTO: a key means WPA2 (mixed), none means open. */
+#define WLAN_SEC_AUTO 0u
+#define WLAN_SEC_WPA2 0x00400004u      /* CYW43_AUTH_WPA2_AES_PSK */
+#define WLAN_SEC_WPA_WPA2 0x00400006u  /* CYW43_AUTH_WPA2_MIXED_PSK */
+#define WLAN_SEC_WPA3 0x01000004u      /* CYW43_AUTH_WPA3_SAE_AES_PSK: SAE, PMF required */
+#define WLAN_SEC_WPA2_WPA3 0x01400004u /* CYW43_AUTH_WPA3_WPA2_AES_PSK: transition mode */
+
+/* connect(eap_method=): the EAP type numbers */
+#define WLAN_EAP_TLS 13
+#define WLAN_EAP_TTLS 21 /* TTLS with PAP inside */
+#define WLAN_EAP_PEAP 25 /* PEAPv0 with EAP-MSCHAPv2 inside */
+
+/* WPA2-Enterprise credentials. Strings are NUL-terminated; certificates
+ * and the key are PEM text. ca_cert NULL or "": the server's certificate
+ * is not checked. */
+typedef struct wlan_eap {
+    int method; /* WLAN_EAP_* */
+    const char *identity;
+    const char *anonymous_identity; /* NULL or "": the identity goes out in clear */
+    const char *password;           /* PEAP, TTLS */
+    const char *ca_cert;
+    const char *client_cert, *client_key; /* TLS */
+} wlan_eap;
+
+typedef struct wlan_connect_opts {
+    uint32_t security;   /* WLAN_SEC_*; ignored with eap */
+    const wlan_eap *eap; /* non-NULL: WPA2-Enterprise (key ignored) */
+    const uint8_t *bssid; /* NULL: any */
+} wlan_connect_opts;
+
+/* "peap", "ttls", "tls" -> WLAN_EAP_*; 0 for anything else. */
+int wlan_eap_method(const char *name);
+/* "auto", "wpa2", "wpa-wpa2", "wpa3", "wpa2-wpa3" -> WLAN_SEC_*; false for anything else. */
+bool wlan_security(const char *name, uint32_t *out);
+
 typedef struct net_scan_entry {
     char ssid[33];
     uint8_t bssid[6];
@@ -87,6 +133,8 @@ wlan *wlan_get(int itf);
 int wlan_active(wlan *w, int on);
 /* key NULL or "": open network; otherwise WPA2-PSK. bssid may be NULL. */
 int wlan_connect(wlan *w, const char *ssid, const char *key, const uint8_t *bssid);
+/* opts NULL: as wlan_connect(w, ssid, key, NULL). */
+int wlan_connect_with(wlan *w, const char *ssid, const char *key, const wlan_connect_opts *opts);
 int wlan_disconnect(wlan *w);
 bool wlan_isconnected(wlan *w);
 int wlan_status(wlan *w);

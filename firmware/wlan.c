@@ -180,24 +180,99 @@ int wlan_active(wlan *w, int on)
     return NET_OK;
 }
 
-int wlan_connect(wlan *w, const char *ssid, const char *key, const uint8_t *bssid)
+int wlan_eap_method(const char *name)
+{
+    if (name == NULL)
+        return 0;
+    if (strcmp(name, "peap") == 0)
+        return WLAN_EAP_PEAP;
+    if (strcmp(name, "ttls") == 0)
+        return WLAN_EAP_TTLS;
+    if (strcmp(name, "tls") == 0)
+        return WLAN_EAP_TLS;
+    return 0;
+}
+
+bool wlan_security(const char *name, uint32_t *out)
+{
+    static const struct {
+        const char *name;
+        uint32_t sec;
+    } table[] = {{"auto", WLAN_SEC_AUTO},
+                 {"wpa2", WLAN_SEC_WPA2},
+                 {"wpa-wpa2", WLAN_SEC_WPA_WPA2},
+                 {"wpa3", WLAN_SEC_WPA3},
+                 {"wpa2-wpa3", WLAN_SEC_WPA2_WPA3}};
+    for (size_t i = 0; name != NULL && i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(name, table[i].name) == 0) {
+            *out = table[i].sec;
+            return true;
+        }
+    return false;
+}
+
+static int connect_eap(const char *ssid, size_t slen, const wlan_eap *e, const uint8_t *bssid)
+{
+    if (e->method != WLAN_EAP_PEAP && e->method != WLAN_EAP_TTLS && e->method != WLAN_EAP_TLS)
+        return net_set_error(NET_EINVAL, "connect: eap_method must be PEAP, TTLS or TLS");
+    if (e->identity == NULL || e->identity[0] == '\0')
+        return net_set_error(NET_EINVAL, "connect: an Enterprise network needs an identity");
+    if (e->method != WLAN_EAP_TLS && (e->password == NULL || e->password[0] == '\0'))
+        return net_set_error(NET_EINVAL, "connect: PEAP and TTLS need a password");
+    if (e->method == WLAN_EAP_TLS && (e->client_cert == NULL || e->client_cert[0] == '\0' ||
+                                      e->client_key == NULL || e->client_key[0] == '\0'))
+        return net_set_error(NET_EINVAL, "connect: EAP-TLS needs a client certificate and key");
+    chip_eap_params p = {
+        .method = (uint32_t)e->method,
+        .identity = e->identity,
+        .anonymous_identity = e->anonymous_identity,
+        .password = e->password,
+        .ca_cert = e->ca_cert,
+        .client_cert = e->client_cert,
+        .client_key = e->client_key,
+    };
+    int rc = chip_wifi_join_enterprise(slen, (const uint8_t *)ssid, &p, bssid, 0);
+    if (rc != CHIP_OK)
+        return chip_error(rc, "connect");
+    HAL_TRACE("wlan_connect", HAL_STR("ssid", ssid), HAL_INT("eap_method", e->method));
+    return NET_OK;
+}
+
+int wlan_connect_with(wlan *w, const char *ssid, const char *key, const wlan_connect_opts *opts)
 {
     if (w == NULL || ssid == NULL)
         return net_set_error(NET_EINVAL, "connect: no SSID");
     if (w->itf == WLAN_IF_AP)
         return ap_unsupported("connect");
+    const uint8_t *bssid = opts ? opts->bssid : NULL;
     size_t slen = strlen(ssid), klen = key ? strlen(key) : 0;
     if (slen == 0 || slen > 32)
         return net_set_error(NET_EINVAL, "connect: SSID must be 1 to 32 bytes");
+    if (opts != NULL && opts->eap != NULL)
+        return connect_eap(ssid, slen, opts->eap, bssid);
     if (klen != 0 && (klen < 8 || klen > 63))
         return net_set_error(NET_EINVAL, "connect: a WPA2 key is 8 to 63 characters");
-    /* As MicroPython's cyw43 binding: a key means WPA2 (mixed), none means open. */
-    uint32_t auth = klen ? CHIP_AUTH_WPA2_MIXED_PSK : CHIP_AUTH_OPEN;
+    /* As MicroPython's cyw43 binding: security= as given, else a key means
+     * WPA2 (mixed) and none means open. */
+    uint32_t auth = opts != NULL && opts->security != WLAN_SEC_AUTO ? opts->security
+                    : klen                                          ? CHIP_AUTH_WPA2_MIXED_PSK
+                                                                    : CHIP_AUTH_OPEN;
+    if (auth != CHIP_AUTH_OPEN && klen == 0)
+        return net_set_error(NET_EINVAL, "connect: this security needs a key");
     int rc = chip_wifi_join(slen, (const uint8_t *)ssid, klen, (const uint8_t *)key, auth, bssid, 0);
     if (rc != CHIP_OK)
         return chip_error(rc, "connect");
-    HAL_TRACE("wlan_connect", HAL_STR("ssid", ssid));
+    if (opts != NULL && opts->security != WLAN_SEC_AUTO)
+        HAL_TRACE("wlan_connect", HAL_STR("ssid", ssid), HAL_INT("security", (long long)auth));
+    else
+        HAL_TRACE("wlan_connect", HAL_STR("ssid", ssid));
     return NET_OK;
+}
+
+int wlan_connect(wlan *w, const char *ssid, const char *key, const uint8_t *bssid)
+{
+    wlan_connect_opts o = {.security = WLAN_SEC_AUTO, .bssid = bssid};
+    return wlan_connect_with(w, ssid, key, &o);
 }
 
 int wlan_disconnect(wlan *w)

@@ -442,14 +442,20 @@ static int drv_wifi_join(void *vb, size_t ssid_len, const uint8_t *ssid, size_t 
         break;
     case CHIP_AUTH_WPA2_AES_PSK:
     case CHIP_AUTH_WPA2_MIXED_PSK:
-        p.auth = RADIO_AUTH_WPA2_PSK;
-        /* A 64-hex-digit raw PSK is not accepted: passphrases only. */
+    case CHIP_AUTH_WPA3_SAE_AES_PSK:
+    case CHIP_AUTH_WPA3_WPA2_AES_PSK:
+        p.auth = auth_type == CHIP_AUTH_WPA3_SAE_AES_PSK    ? RADIO_AUTH_WPA3_SAE
+                 : auth_type == CHIP_AUTH_WPA3_WPA2_AES_PSK ? RADIO_AUTH_WPA3_WPA2
+                                                            : RADIO_AUTH_WPA2_PSK;
+        /* A 64-hex-digit raw PSK is not accepted: passphrases only (and
+         * the SAE password within the same limits). */
         if (key == NULL || key_len < 8 || key_len > 63)
             return chip_note(c, CHIP_POLL_NONE, "wifi_join", CHIP_EINVAL, "auth", auth_type, ssid, ssid ? ssid_len : 0);
         memcpy(p.passphrase, key, key_len);
         break;
     default:
-        return chip_note(c, CHIP_POLL_NONE, "wifi_join", CHIP_EINVAL, "auth", auth_type, ssid, ssid ? ssid_len : 0); /* WPA1/TKIP is not modelled */
+        /* WPA1/TKIP is not modelled; Enterprise goes through chip_wifi_join_enterprise */
+        return chip_note(c, CHIP_POLL_NONE, "wifi_join", CHIP_EINVAL, "auth", auth_type, ssid, ssid ? ssid_len : 0);
     }
     if (bssid != NULL) {
         p.has_bssid = true;
@@ -457,6 +463,60 @@ static int drv_wifi_join(void *vb, size_t ssid_len, const uint8_t *ssid, size_t 
         p.channel = (int)channel;
     }
     return chip_note(c, CHIP_POLL_NONE, "wifi_join", map_err(radio_join(c->r, &p)), "auth", auth_type, ssid, ssid_len);
+}
+
+/* Copies s into dst (size n) when it is 1..n-1 bytes (0.. with allow_empty). */
+static bool eap_str(char *dst, size_t n, const char *s, bool allow_empty)
+{
+    if (s == NULL)
+        return allow_empty;
+    size_t l = strlen(s);
+    if ((l == 0 && !allow_empty) || l >= n)
+        return false;
+    memcpy(dst, s, l + 1);
+    return true;
+}
+
+static int drv_wifi_join_enterprise(void *vb, size_t ssid_len, const uint8_t *ssid, const chip_eap_params *eap,
+                                    const uint8_t *bssid, uint32_t channel)
+{
+    struct chip *c = board_driver(vb);
+    if (c == NULL)
+        return CHIP_EPERM;
+    size_t sl = ssid != NULL && ssid_len <= 32 ? ssid_len : 0;
+    radio_join_params p;
+    memset(&p, 0, sizeof p);
+    bool ok = ssid != NULL && ssid_len >= 1 && ssid_len <= 32 && eap != NULL;
+    if (ok) {
+        p.ssid_len = (uint8_t)ssid_len;
+        memcpy(p.ssid, ssid, ssid_len);
+        p.auth = RADIO_AUTH_WPA2_ENTERPRISE;
+        switch (eap->method) {
+        case CHIP_EAP_TLS: p.eap_method = RADIO_EAP_TLS; break;
+        case CHIP_EAP_TTLS_PAP: p.eap_method = RADIO_EAP_TTLS_PAP; break;
+        case CHIP_EAP_PEAP_MSCHAPV2: p.eap_method = RADIO_EAP_PEAP_MSCHAPV2; break;
+        default: ok = false;
+        }
+    }
+    ok = ok && eap_str(p.identity, sizeof p.identity, eap->identity, false) &&
+         eap_str(p.anonymous_identity, sizeof p.anonymous_identity, eap->anonymous_identity, true);
+    if (ok && eap->method != CHIP_EAP_TLS)
+        ok = eap_str(p.eap_password, sizeof p.eap_password, eap->password, false);
+    if (ok && eap->method == CHIP_EAP_TLS)
+        ok = eap->client_cert != NULL && eap->client_key != NULL && eap->client_cert[0] && eap->client_key[0];
+    if (!ok)
+        return chip_note(c, CHIP_POLL_NONE, "wifi_join", CHIP_EINVAL, "auth", CHIP_AUTH_WPA2_AES_ENT, ssid, sl);
+    /* radio_join copies the PEM texts */
+    p.ca_cert_pem = eap->ca_cert != NULL && eap->ca_cert[0] ? eap->ca_cert : NULL;
+    p.client_cert_pem = eap->method == CHIP_EAP_TLS ? eap->client_cert : NULL;
+    p.client_key_pem = eap->method == CHIP_EAP_TLS ? eap->client_key : NULL;
+    if (bssid != NULL) {
+        p.has_bssid = true;
+        memcpy(p.bssid, bssid, 6);
+        p.channel = (int)channel;
+    }
+    return chip_note(c, CHIP_POLL_NONE, "wifi_join", map_err(radio_join(c->r, &p)), "auth", CHIP_AUTH_WPA2_AES_ENT,
+                     ssid, ssid_len);
 }
 
 static int drv_wifi_leave(void *vb, int itf)
@@ -574,6 +634,10 @@ COSTED(int, drv_wifi_join, CHIP_COST_IOCTL,
        (void *vb, size_t ssid_len, const uint8_t *ssid, size_t key_len, const uint8_t *key, uint32_t auth_type,
         const uint8_t *bssid, uint32_t channel),
        (vb, ssid_len, ssid, key_len, key, auth_type, bssid, channel))
+COSTED(int, drv_wifi_join_enterprise, CHIP_COST_IOCTL,
+       (void *vb, size_t ssid_len, const uint8_t *ssid, const chip_eap_params *eap, const uint8_t *bssid,
+        uint32_t channel),
+       (vb, ssid_len, ssid, eap, bssid, channel))
 COSTED(int, drv_wifi_leave, CHIP_COST_IOCTL, (void *vb, int itf), (vb, itf))
 COSTED(int, drv_wifi_link_status, CHIP_COST_STATUS, (void *vb, int itf), (vb, itf))
 COSTED(int, drv_tcpip_link_status, CHIP_COST_STATUS, (void *vb, int itf), (vb, itf))
@@ -613,4 +677,5 @@ void chip_driver_fill_ops(linkrig_board_ops *o)
     o->chip_wifi_ap_get_max_stas = drv_wifi_ap_get_max_stas;
     o->chip_wifi_pm = drv_wifi_pm_costed;
     o->chip_wifi_get_pm = drv_wifi_get_pm_costed;
+    o->chip_wifi_join_enterprise = drv_wifi_join_enterprise_costed;
 }

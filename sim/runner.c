@@ -1,5 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sim/runner.h"
+#include "sim/enterprise.h"
+#include "dot11/frame.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -125,6 +127,16 @@ static void service_fault(struct run *r, const scn_fault *f, bool start)
                             f->delay, NULL);
 }
 
+/* The twin (f->ap) on and the transition APs of its SSID off, or back. */
+static void downgrade(struct run *r, const scn_fault *f, bool on)
+{
+    const scenario *s = r->s;
+    ap_set_enabled(world_ap(r->w, f->ap), on);
+    for (int i = 0; i < s->naps; i++)
+        if (i != f->ap && s->aps[i].security == SCN_SEC_WPA3_TRANSITION && strcmp(s->aps[i].ssid, s->aps[f->ap].ssid) == 0)
+            ap_set_enabled(world_ap(r->w, i), !on);
+}
+
 static void fault_end_cb(void *arg)
 {
     struct fault_ev *fe = arg;
@@ -152,6 +164,18 @@ static void fault_end_cb(void *arg)
         for (int i = 0; i < world_device_count(w); i++)
             if (f->device < 0 || f->device == i)
                 radio_set_group_key_miss(world_device_radio(w, i), false);
+        break;
+    case SCN_F_RADIUS_DOWN:
+        enterprise_set_down(w, f->ap, false);
+        break;
+    case SCN_F_SAE_ANTI_CLOGGING:
+        ap_set_sae_anti_clogging(world_ap(w, f->ap), false);
+        break;
+    case SCN_F_DOWNGRADE:
+        downgrade(r, f, false);
+        break;
+    case SCN_F_RADIUS_SLOW:
+        enterprise_set_latency(w, f->ap, r->s->aps[f->ap].radius.latency);
         break;
     case SCN_F_CABLE_MOVE:
         for (int i = 0; i < world_device_count(w); i++)
@@ -192,6 +216,27 @@ static void kick(world *w, const scn_fault *f)
         ap_deauth(a, mac, f->code);
     else
         ap_disassoc(a, mac, f->code);
+}
+
+/* A Deauthentication forged with the AP's address (what deauth attack
+ * tools send): unprotected, from the AP's position, to the device or to
+ * broadcast. A station with PMF ignores it (802.11w-2009 11.13: an
+ * unprotected robust management frame on a protected link is dropped;
+ * the radio traces pmf_unprotected_ignored); one without drops its link. */
+static void spoofed_deauth(world *w, const scn_fault *f)
+{
+    struct dot11_mgmt_hdr h;
+    memset(&h, 0, sizeof h);
+    memset(h.da, 0xff, 6);
+    if (f->device >= 0)
+        radio_get_mac(world_device_radio(w, f->device), h.da);
+    memcpy(h.sa, ap_bssid(world_ap(w, f->ap)), 6);
+    memcpy(h.bssid, h.sa, 6);
+    h.seq_num = 0x0abc; /* the forger does not know the AP's sequence */
+    uint8_t frame[64];
+    int len = dot11_build_deauth(frame, sizeof frame, &h, f->code);
+    if (len > 0)
+        medium_transmit(world_ap_node(w, f->ap), frame, (size_t)len, 2 /* 1 Mb/s */);
 }
 
 /* The devices a device fault acts on: the one it names, or every one. */
@@ -348,6 +393,28 @@ static void fault_start_cb(void *arg)
         if (f->duration > 0)
             sim_at(s, fe->end, fault_end_cb, fe);
         break;
+    case SCN_F_RADIUS_DOWN:
+    case SCN_F_RADIUS_SLOW:
+        if (f->kind == SCN_F_RADIUS_DOWN)
+            enterprise_set_down(w, f->ap, true);
+        else
+            enterprise_set_latency(w, f->ap, f->delay);
+        if (f->duration > 0)
+            sim_at(s, fe->end, fault_end_cb, fe);
+        break;
+    case SCN_F_SPOOFED_DEAUTH:
+        spoofed_deauth(w, f);
+        break;
+    case SCN_F_DOWNGRADE:
+        downgrade(r, f, true);
+        if (f->duration > 0)
+            sim_at(s, fe->end, fault_end_cb, fe);
+        break;
+    case SCN_F_SAE_ANTI_CLOGGING:
+        ap_set_sae_anti_clogging(world_ap(w, f->ap), true);
+        if (f->duration > 0)
+            sim_at(s, fe->end, fault_end_cb, fe);
+        break;
     case SCN_F_CONSOLE:
         /* a refusal (the firmware left its receive buffer full) is traced
          * by the board, and the console_line that waited for an answer
@@ -369,6 +436,10 @@ static sim_time fault_end_time(const scn_fault *f)
     case SCN_F_AP_REFUSE:
     case SCN_F_SERVICE:        /* duration 0: it never ends by itself */
     case SCN_F_GROUP_KEY_MISS: /* likewise */
+    case SCN_F_RADIUS_DOWN:    /* likewise */
+    case SCN_F_RADIUS_SLOW:    /* likewise */
+    case SCN_F_SAE_ANTI_CLOGGING: /* likewise */
+    case SCN_F_DOWNGRADE:         /* likewise */
         return f->at + f->duration;
     default:
         return f->at;
@@ -572,7 +643,9 @@ static void status_line(struct run *r, char *reply, size_t cap)
 static const char console_help[] =
     "commands: status | ap reboot [AP] DURATION | ap off [AP] | ap on [AP] | ap passphrase [AP] PASS |\n"
     "  ap power [AP] DBM | ap deauth|disassoc [AP] REASON [DEVICE] | ap refuse [AP] STATUS DURATION |\n"
-    "  ap rekey [AP] | move camera X [Y] [speed M/S] | radio wedge [commands|frames|both] |\n"
+    "  ap rekey [AP] | ap radius [AP] down|up|slow DELAY | ap spoof-deauth [AP] [REASON] [DEVICE] |\n"
+    "  ap sae-anti-clogging [AP] [off] | ap downgrade TWIN [off] |\n"
+    "  move camera X [Y] [speed M/S] | radio wedge [commands|frames|both] |\n"
     "  dhcp [AP] normal|ignore|nak|silent|empty | cable pull | cable plug |\n"
     "  console DEVICE LINE (a line to the device's serial console; its output is printed as DEVICE> LINE) |\n"
     "  help | quit   (with several APs, AP is required)\n";
@@ -769,6 +842,73 @@ static void console_exec(struct run *r, const char *line, char *reply, size_t ca
                 return;
             f.kind = SCN_F_AP_REFUSE;
             snprintf(what, sizeof what, "%s refuses associations with status %u for %s", apn, f.code, tok[i + 1]);
+        } else if (strcmp(tok[1], "radius") == 0) {
+            if (r->s->aps[f.ap].security != SCN_SEC_WPA2_ENTERPRISE) {
+                snprintf(reply, cap, "error: %s is not a wpa2-enterprise AP: it has no RADIUS server\n", apn);
+                return;
+            }
+            if (i < n && strcmp(tok[i], "up") == 0) {
+                enterprise_set_down(r->w, f.ap, false);
+                enterprise_set_latency(r->w, f.ap, r->s->aps[f.ap].radius.latency);
+                snprintf(reply, cap, "ok: %s's RADIUS server answers again\n", apn);
+                return;
+            } else if (i < n && strcmp(tok[i], "down") == 0) {
+                f.kind = SCN_F_RADIUS_DOWN;
+                snprintf(what, sizeof what, "%s's RADIUS server is unreachable", apn);
+            } else if (i + 1 < n && strcmp(tok[i], "slow") == 0) {
+                if (console_duration("ap radius slow", tok[i + 1], &f.delay, reply, cap) != 0)
+                    return;
+                f.kind = SCN_F_RADIUS_SLOW;
+                snprintf(what, sizeof what, "%s's RADIUS replies take %s", apn, tok[i + 1]);
+            } else {
+                snprintf(reply, cap, "error: ap radius [AP] down|up|slow DELAY\n");
+                return;
+            }
+        } else if (strcmp(tok[1], "downgrade") == 0) {
+            bool genuine = false;
+            for (int k = 0; k < r->s->naps; k++)
+                genuine |= k != f.ap && r->s->aps[k].security == SCN_SEC_WPA3_TRANSITION &&
+                           strcmp(r->s->aps[k].ssid, r->s->aps[f.ap].ssid) == 0;
+            if (!genuine || r->s->aps[f.ap].passphrase[0] == '\0' || r->s->aps[f.ap].security > SCN_SEC_WPA2) {
+                snprintf(reply, cap, "error: ap downgrade TWIN: a wpa2 AP with the SSID of a wpa3-transition AP\n");
+                return;
+            }
+            if (i < n && strcmp(tok[i], "off") == 0) {
+                downgrade(r, &f, false);
+                snprintf(reply, cap, "ok: %s off, the transition network back\n", apn);
+                return;
+            }
+            f.kind = SCN_F_DOWNGRADE;
+            snprintf(what, sizeof what, "%s (WPA2 only) replaces the transition network %s", apn,
+                     r->s->aps[f.ap].ssid);
+        } else if (strcmp(tok[1], "sae-anti-clogging") == 0) {
+            if (r->s->aps[f.ap].security != SCN_SEC_WPA3 && r->s->aps[f.ap].security != SCN_SEC_WPA3_TRANSITION) {
+                snprintf(reply, cap, "error: %s does not offer SAE\n", apn);
+                return;
+            }
+            if (i < n && strcmp(tok[i], "off") == 0) {
+                ap_set_sae_anti_clogging(world_ap(r->w, f.ap), false);
+                snprintf(reply, cap, "ok: %s asks for tokens only beyond its threshold again\n", apn);
+                return;
+            }
+            f.kind = SCN_F_SAE_ANTI_CLOGGING;
+            snprintf(what, sizeof what, "%s asks every SAE Commit for an anti-clogging token", apn);
+        } else if (strcmp(tok[1], "spoof-deauth") == 0) {
+            f.kind = SCN_F_SPOOFED_DEAUTH;
+            f.code = 7;
+            f.device = -1;
+            if (i < n && world_device_index(r->w, tok[i]) < 0 && console_code(tok, n, i, true, &f.code) != 0) {
+                snprintf(reply, cap, "error: ap spoof-deauth [AP] [REASON] [DEVICE]\n");
+                return;
+            }
+            if (i < n && world_device_index(r->w, tok[i]) < 0)
+                i++; /* the reason */
+            if (i < n && (f.device = world_device_index(r->w, tok[i])) < 0) {
+                snprintf(reply, cap, "error: no device named '%s'\n", tok[i]);
+                return;
+            }
+            snprintf(what, sizeof what, "a forged deauthentication from %s's address, reason %u, to %s", apn, f.code,
+                     f.device < 0 ? "broadcast" : tok[i]);
         } else if (strcmp(tok[1], "rekey") == 0) {
             if (ap_gtk_rekey(world_ap(r->w, f.ap)) != SIM_OK)
                 snprintf(reply, cap, "error: %s has no group key to rekey (open network, or off)\n", apn);
@@ -777,7 +917,7 @@ static void console_exec(struct run *r, const char *line, char *reply, size_t ca
             return;
         } else {
             snprintf(reply, cap, "error: unknown ap command '%s' (reboot, off, on, passphrase, power, deauth, "
-                                 "disassoc, refuse, rekey)\n", tok[1]);
+                                 "disassoc, refuse, rekey, radius, spoof-deauth, sae-anti-clogging, downgrade)\n", tok[1]);
             return;
         }
         inject(r, &f, reply, cap, what);
@@ -1422,6 +1562,25 @@ static sim_time expect_due(const scn_expect *e, const struct run *r, const scena
     return s->duration;
 }
 
+/* A PMK from SAE or EAP cannot be derived from anything in the scenario:
+ * the chip's is given with the verdict, so a capture can be decrypted. */
+static void runner_pmks(const scenario *s, world *w, runner_result *out)
+{
+    bool wanted = false;
+    for (int i = 0; i < s->naps; i++)
+        wanted |= s->aps[i].security == SCN_SEC_WPA3 || s->aps[i].security == SCN_SEC_WPA3_TRANSITION ||
+                  s->aps[i].security == SCN_SEC_WPA2_ENTERPRISE;
+    for (int d = 0; wanted && d < s->ndevices && out->npmks < 8; d++) {
+        uint8_t pmk[32];
+        if (s->devices[d].client || radio_pmk(world_device_radio(w, d), pmk) != RADIO_OK)
+            continue;
+        char *o = out->pmks[out->npmks++];
+        for (int k = 0; k < 32; k++)
+            snprintf(o + 2 * k, 3, "%02x", pmk[k]);
+        snprintf(o + 64, sizeof out->pmks[0] - 64, " %s", s->devices[d].name);
+    }
+}
+
 int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -1435,7 +1594,9 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
             dup = dup || (strcmp(s->aps[k].ssid, net->ssid) == 0 && strcmp(s->aps[k].passphrase, net->passphrase) == 0);
         /* The key entry quotes with '"' and the shell with '\'': such
          * passphrases are left for the user to type. */
-        if (net->passphrase[0] == '\0' || dup || strpbrk(net->passphrase, "\"'\\:") ||
+        /* An SAE PMK is not derived from the password alone: an SAE-only
+         * network gets the PMK line (runner_pmks) instead. */
+        if (net->passphrase[0] == '\0' || dup || net->security == SCN_SEC_WPA3 || strpbrk(net->passphrase, "\"'\\:") ||
             strpbrk(net->ssid, "\"'\\:"))
             continue;
         snprintf(out->keys[out->nkeys++], sizeof out->keys[0], "%s:%s", net->passphrase, net->ssid);
@@ -1496,6 +1657,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         ac->ap.gtk_rekey_s = (uint32_t)(a->gtk_rekey / SIM_SEC(1));
         ac->ap.dtim_period = (uint8_t)a->dtim_period;
         ac->ap.max_inactivity_s = (uint32_t)(a->max_inactivity / SIM_SEC(1));
+        enterprise_ap_config(a, i, ac);
     }
     wc.ndevices = s->ndevices;
     for (int i = 0; i < s->ndevices; i++) {
@@ -1674,8 +1836,18 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         rc = runner_services(w, s, err);
     if (rc == SIM_OK)
         rc = check_sets(o, w, err);
+    /* a downgrade's twin is off until its fault */
+    for (int i = 0; rc == SIM_OK && i < s->nfaults; i++)
+        if (s->faults[i].kind == SCN_F_DOWNGRADE)
+            ap_set_enabled(world_ap(w, s->faults[i].ap), false);
+    /* the RADIUS servers first: the devices' settings carry their CA */
+    if (rc == SIM_OK)
+        rc = enterprise_start(s, w, dir, err);
     for (int i = 0; rc == SIM_OK && i < s->ndevices; i++)
         rc = apply_settings(s, o, i, world_device_board(w, i), err);
+    for (int i = 0; rc == SIM_OK && i < s->ndevices; i++)
+        if (!s->devices[i].client)
+            rc = enterprise_settings(s, w, world_device_board(w, i), err);
     /* Port forwards: the scenario's, then --hostfwd (run and live). */
     for (int i = 0; rc == SIM_OK && i < s->nforwards; i++)
         rc = uplink_add_hostfwd(world_uplink(w), s->forwards[i], err);
@@ -1894,6 +2066,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     }
     for (size_t i = 0; i < r.ninjected; i++)
         sim_cancel(sm, r.injected[i]->walk_timer);
+    runner_pmks(s, w, out);
     world_destroy(w);
     console_logs_close(&r);
     images_close(&imgs);
@@ -2023,6 +2196,10 @@ void runner_print_summary(FILE *f, const runner_result *r)
         for (int i = 0; i < r->nkeys; i++)
             fprintf(f, "  decrypt: tshark -o wlan.enable_decryption:TRUE -o 'uat:80211_keys:\"wpa-pwd\",\"%s\"' -r %s\n",
                     r->keys[i], r->air_pcap);
+        for (int i = 0; i < r->npmks; i++)
+            fprintf(f, "  decrypt: tshark -o wlan.enable_decryption:TRUE -o 'uat:80211_keys:\"wpa-psk\",\"%.64s\"' -r %s"
+                       "   # PMK of %s\n",
+                    r->pmks[i], r->air_pcap, r->pmks[i] + 65);
     }
 }
 

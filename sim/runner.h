@@ -22,7 +22,9 @@
  * line). Commands: help, status, quit, ap reboot [AP] DURATION, ap off [AP],
  * ap on [AP], ap passphrase [AP] PASS, ap power [AP] DBM, move camera X [Y]
  * [speed M/S], radio wedge [commands|frames|both], dhcp [AP]
- * normal|ignore|nak|silent|empty, cable pull, cable plug. */
+ * normal|ignore|nak|silent|empty, cable pull, cable plug, ap radius [AP]
+ * down|up|slow DELAY, ap spoof-deauth [AP] [REASON] [DEVICE], ap
+ * sae-anti-clogging [AP] [off], ap downgrade TWIN [off]. */
 #ifndef LINKRIG_SIM_RUNNER_H
 #define LINKRIG_SIM_RUNNER_H
 
@@ -142,6 +144,10 @@ typedef struct runner_result {
     char keys[SCN_MAX_APS][100];
     int nkeys;
     bool captures_set; /* the paths above were decided (empty then means off) */
+    /* With a WPA3 or Enterprise AP: the PMK of each device joined at the end
+     * of the run ("wpa-psk" entries, 64 hex digits), after the verdict. */
+    char pmks[8][100];
+    int npmks;
 } runner_result;
 
 void runner_opts_default(runner_opts *o);

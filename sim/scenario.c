@@ -1016,7 +1016,9 @@ static const char *const scn_fault_names[] = {
     [SCN_F_AP_PASSPHRASE] = "ap_passphrase", [SCN_F_AP_TX_POWER] = "ap_tx_power", [SCN_F_MOVE_DEVICE] = "move_device",
     [SCN_F_DHCP] = "dhcp",               [SCN_F_RADIO_WEDGE] = "radio_wedge", [SCN_F_CABLE_PULL] = "cable_pull",
     [SCN_F_SERVICE] = "service",         [SCN_F_AP_DEAUTH] = "ap_deauth",   [SCN_F_AP_DISASSOC] = "ap_disassoc",
-    [SCN_F_AP_REFUSE] = "ap_refuse",     [SCN_F_GROUP_KEY_MISS] = "group_key_miss",
+    [SCN_F_AP_REFUSE] = "ap_refuse",     [SCN_F_GROUP_KEY_MISS] = "group_key_miss", [SCN_F_RADIUS_DOWN] = "radius_down",
+    [SCN_F_RADIUS_SLOW] = "radius_slow", [SCN_F_SPOOFED_DEAUTH] = "spoofed_deauth",
+    [SCN_F_SAE_ANTI_CLOGGING] = "sae_anti_clogging", [SCN_F_DOWNGRADE] = "downgrade",
     [SCN_F_CABLE_MOVE] = "cable_move",  [SCN_F_CONSOLE] = "console",
 };
 #define SCN_NFAULTS ((int)(sizeof scn_fault_names / sizeof scn_fault_names[0]))
@@ -1275,12 +1277,124 @@ static int scn_pool(scn_ctx *c, const scn_node *n, const char *path, uint32_t *s
     return 0;
 }
 
+static int scn_pick(scn_ctx *c, const scn_node *n, const char *path, const char *what, const char *const *names,
+                    int nnames, int *out);
+
+static int scn_do_radius(scn_ctx *c, const scn_node *n, const char *path, scn_radius *r)
+{
+    static const char *const keys[] = {"secret", "latency", "server_cert", "users", "client_certs", NULL};
+    static const char *const certs[] = {"ok", "expired", "untrusted"};
+    const scn_node *v[5];
+    char p[SCN_PATH], q[SCN_PATH];
+    int rc = scn_fields(c, n, path, "", keys, v);
+    if (rc != 0)
+        return rc;
+    snprintf(r->secret, sizeof r->secret, "linkrig");
+    r->latency = SIM_MS(2);
+    scn_path(p, path, "secret");
+    if (v[0] != NULL && (rc = scn_str(c, v[0], p, 1, 63, "a shared secret of 1..63 bytes", r->secret,
+                                      sizeof r->secret)) != 0)
+        return rc;
+    scn_path(p, path, "latency");
+    if (v[1] != NULL && (rc = scn_dur(c, v[1], p, 0, "must be >= 0", &r->latency)) != 0)
+        return rc;
+    scn_path(p, path, "server_cert");
+    if (v[2] != NULL && (rc = scn_pick(c, v[2], p, "server certificate", certs, 3, &r->server_cert)) != 0)
+        return rc;
+    if (v[3] != NULL) {
+        scn_path(p, path, "users");
+        if ((rc = scn_seq(c, v[3], p, "a list of {name, password}")) != 0)
+            return rc;
+        for (const scn_node *e = v[3]->first; e != NULL; e = e->next) {
+            static const char *const ukeys[] = {"name", "password", NULL};
+            const scn_node *uv[2];
+            if (r->nusers == SCN_MAX_RADIUS_USERS)
+                return scn_fail(c, e, "%s: at most %d users", p, SCN_MAX_RADIUS_USERS);
+            scn_path_index(q, p, r->nusers);
+            if ((rc = scn_fields(c, e, q, "", ukeys, uv)) != 0)
+                return rc;
+            if (uv[0] == NULL || uv[1] == NULL)
+                return scn_missing(c, e, q, uv[0] == NULL ? "name" : "password", "a user needs both");
+            char k[SCN_PATH];
+            scn_path(k, q, "name");
+            if ((rc = scn_name(c, uv[0], k, 63, "a user name of 1..63 characters from A-Z a-z 0-9 _ . -",
+                               r->users[r->nusers].name, sizeof r->users[r->nusers].name)) != 0)
+                return rc;
+            scn_path(k, q, "password");
+            if ((rc = scn_str(c, uv[1], k, 1, 63, "a password of 1..63 bytes", r->users[r->nusers].password,
+                              sizeof r->users[r->nusers].password)) != 0)
+                return rc;
+            for (const char *ch = r->users[r->nusers].password; *ch; ch++)
+                if (*ch == '"' || *ch == '\\' || (unsigned char)*ch < 32)
+                    return scn_fail(c, uv[1], "%s: no quote, backslash or control character (FreeRADIUS's users "
+                                              "file)", k);
+            r->nusers++;
+        }
+    }
+    if (v[4] != NULL) {
+        scn_path(p, path, "client_certs");
+        if ((rc = scn_seq(c, v[4], p, "a list of {cn, revoked}")) != 0)
+            return rc;
+        for (const scn_node *e = v[4]->first; e != NULL; e = e->next) {
+            static const char *const ckeys[] = {"cn", "revoked", NULL};
+            const scn_node *cv[2];
+            if (r->nclient_certs == SCN_MAX_CLIENT_CERTS)
+                return scn_fail(c, e, "%s: at most %d client certificates", p, SCN_MAX_CLIENT_CERTS);
+            scn_path_index(q, p, r->nclient_certs);
+            if ((rc = scn_fields(c, e, q, "", ckeys, cv)) != 0)
+                return rc;
+            if (cv[0] == NULL)
+                return scn_missing(c, e, q, "cn", "the certificate's subject CN");
+            char k[SCN_PATH];
+            scn_path(k, q, "cn");
+            if ((rc = scn_name(c, cv[0], k, 63, "a CN of 1..63 characters from A-Z a-z 0-9 _ . -",
+                               r->client_certs[r->nclient_certs].cn, sizeof r->client_certs[r->nclient_certs].cn)) != 0)
+                return rc;
+            scn_path(k, q, "revoked");
+            if (cv[1] != NULL && (rc = scn_bool(c, cv[1], k, &r->client_certs[r->nclient_certs].revoked)) != 0)
+                return rc;
+            r->nclient_certs++;
+        }
+    }
+    return 0;
+}
+
+static int scn_ap_security(scn_ctx *c, const scn_node *n, const char *path, const scn_node *sec,
+                           const scn_node *radius, scn_ap *ap)
+{
+    static const char *const names[] = {"open", "wpa2", "wpa3", "wpa3-transition", "wpa2-enterprise"};
+    char p[SCN_PATH];
+    int rc, i = -1;
+    scn_path(p, path, "security");
+    if (sec != NULL && (rc = scn_pick(c, sec, p, "security", names, 5, &i)) != 0)
+        return rc;
+    ap->security = i < 0 ? SCN_SEC_DEFAULT : SCN_SEC_OPEN + i;
+    if (ap->security == SCN_SEC_OPEN && ap->passphrase[0] != '\0')
+        return scn_fail(c, sec, "%s: an open network has no passphrase", p);
+    if ((ap->security == SCN_SEC_WPA2 || ap->security == SCN_SEC_WPA3 || ap->security == SCN_SEC_WPA3_TRANSITION) &&
+        ap->passphrase[0] == '\0')
+        return scn_fail(c, sec, "%s: %s needs a passphrase (the SAE password for WPA3)", p, names[i]);
+    if (ap->security == SCN_SEC_WPA2_ENTERPRISE) {
+        if (ap->passphrase[0] != '\0')
+            return scn_fail(c, sec, "%s: wpa2-enterprise has no passphrase (the RADIUS server holds the accounts)", p);
+        if (radius == NULL)
+            return scn_missing(c, n, path, "radius", "wpa2-enterprise needs its RADIUS server");
+    }
+    if (radius != NULL) {
+        scn_path(p, path, "radius");
+        if (ap->security != SCN_SEC_WPA2_ENTERPRISE)
+            return scn_fail(c, radius, "%s: only a wpa2-enterprise AP has a RADIUS server", p);
+        return scn_do_radius(c, radius, p, &ap->radius);
+    }
+    return 0;
+}
+
 static int scn_do_ap(scn_ctx *c, const scn_node *n, const char *path, scn_ap *ap)
 {
     static const char *const keys[] = {"name",     "ssid", "passphrase",   "channel",   "position", "tx_power",
                                        "dhcp",     "max_stations", "hidden", "gtk_rekey", "network", "dtim_period",
-                                       "max_inactivity", NULL};
-    const scn_node *v[13];
+                                       "max_inactivity", "security", "radius", NULL};
+    const scn_node *v[15];
     char p[SCN_PATH];
     int rc = scn_fields(c, n, path, "", keys, v);
     if (rc != 0)
@@ -1386,7 +1500,7 @@ static int scn_do_ap(scn_ctx *c, const scn_node *n, const char *path, scn_ap *ap
         if (dv[1] != NULL && (rc = scn_pool(c, dv[1], p, &ap->pool_start, &ap->pool_end)) != 0)
             return rc;
     }
-    return 0;
+    return scn_ap_security(c, n, path, v[13], v[14], ap);
 }
 
 /* The chip's power management as cyw43_wifi_pm takes it: a name of the
@@ -1737,16 +1851,65 @@ static int scn_do_world(scn_ctx *c, const scn_node *n)
     return 0;
 }
 
+static int scn_do_eap(scn_ctx *c, const scn_node *n)
+{
+    static const char *const keys[] = {"method", "identity", "anonymous_identity", "password", "ca_cert",
+                                       "client_cert", NULL};
+    static const char *const methods[] = {"peap", "ttls", "tls"};
+    const scn_node *v[6];
+    scenario *s = c->s;
+    int rc = scn_fields(c, n, "firmware.eap", "", keys, v), m;
+    if (rc != 0)
+        return rc;
+    if (v[0] == NULL)
+        return scn_missing(c, n, "firmware.eap", "method", "peap, ttls or tls");
+    if ((rc = scn_pick(c, v[0], "firmware.eap.method", "EAP method", methods, 3, &m)) != 0)
+        return rc;
+    snprintf(s->fw_eap_method, sizeof s->fw_eap_method, "%s", methods[m]);
+    if (v[1] == NULL)
+        return scn_missing(c, n, "firmware.eap", "identity", "the user name");
+    if ((rc = scn_str(c, v[1], "firmware.eap.identity", 1, 127, "an identity of 1..127 bytes", s->fw_eap_identity,
+                      sizeof s->fw_eap_identity)) != 0)
+        return rc;
+    if (v[2] != NULL && (rc = scn_str(c, v[2], "firmware.eap.anonymous_identity", 1, 127,
+                                      "an identity of 1..127 bytes", s->fw_eap_anonymous, sizeof s->fw_eap_anonymous)) != 0)
+        return rc;
+    if (v[3] != NULL && (rc = scn_str(c, v[3], "firmware.eap.password", 1, 127, "a password of 1..127 bytes",
+                                      s->fw_eap_password, sizeof s->fw_eap_password)) != 0)
+        return rc;
+    if (m != 2 && v[3] == NULL)
+        return scn_missing(c, n, "firmware.eap", "password", "peap and ttls need one");
+    s->fw_eap_ca = true;
+    if (v[4] != NULL && (rc = scn_bool(c, v[4], "firmware.eap.ca_cert", &s->fw_eap_ca)) != 0)
+        return rc;
+    if (v[5] != NULL && (rc = scn_name(c, v[5], "firmware.eap.client_cert", 63,
+                                       "the CN of a radius.client_certs entry", s->fw_eap_client_cert,
+                                       sizeof s->fw_eap_client_cert)) != 0)
+        return rc;
+    if (m == 2 && v[5] == NULL)
+        return scn_missing(c, n, "firmware.eap", "client_cert", "tls needs a client certificate");
+    return 0;
+}
+
 static int scn_do_firmware(scn_ctx *c, const scn_node *n)
 {
     static const char *const keys[] = {"ssid",        "key",         "connect_timeout", "attempt_timeout",
                                        "backoff",     "power_cycle", "frame_period",    "frame_bytes",
-                                       NULL};
-    const scn_node *v[8];
+                                       "security",    "eap",         NULL};
+    const scn_node *v[10];
     scenario *s = c->s;
     long long x;
     int rc = scn_fields(c, n, "firmware", "", keys, v);
     if (rc != 0)
+        return rc;
+    if (v[8] != NULL) {
+        static const char *const secs[] = {"auto", "wpa2", "wpa-wpa2", "wpa3", "wpa2-wpa3"};
+        int i;
+        if ((rc = scn_pick(c, v[8], "firmware.security", "security", secs, 5, &i)) != 0)
+            return rc;
+        snprintf(s->fw_security, sizeof s->fw_security, "%s", secs[i]);
+    }
+    if (v[9] != NULL && (rc = scn_do_eap(c, v[9])) != 0)
         return rc;
     if (v[0] != NULL && (rc = scn_str(c, v[0], "firmware.ssid", 1, 32, "an SSID of 1..32 bytes", s->fw_ssid,
                                       sizeof s->fw_ssid)) != 0)
@@ -1805,6 +1968,9 @@ static const char *const *scn_fault_keys(scn_fault_kind k)
     static const char *const cable[] = {"at", "fault", "duration", "device", NULL};
     static const char *const service[] = {"at", "fault", "service", "mode", "delay", "duration", NULL};
     static const char *const console[] = {"at", "console", "device", NULL};
+    static const char *const rdown[] = {"at", "fault", "ap", "duration", NULL};
+    static const char *const rslow[] = {"at", "fault", "ap", "delay", "duration", NULL};
+    static const char *const spoof[] = {"at", "fault", "ap", "device", "reason", NULL};
     switch (k) {
     case SCN_F_CONSOLE: return console;
     case SCN_F_SERVICE: return service;
@@ -1822,6 +1988,11 @@ static const char *const *scn_fault_keys(scn_fault_kind k)
     case SCN_F_AP_REFUSE: return refuse;
     case SCN_F_GROUP_KEY_MISS: return gkmiss;
     case SCN_F_CABLE_MOVE: return cmove;
+    case SCN_F_RADIUS_DOWN:
+    case SCN_F_DOWNGRADE:
+    case SCN_F_SAE_ANTI_CLOGGING: return rdown;
+    case SCN_F_RADIUS_SLOW: return rslow;
+    case SCN_F_SPOOFED_DEAUTH: return spoof;
     }
     return onoff;
 }
@@ -2881,6 +3052,59 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
         }
         break;
     }
+    case SCN_F_DOWNGRADE: {
+        const scn_ap *twin = &s->aps[f->ap];
+        bool genuine = false;
+        for (int i = 0; i < s->naps; i++)
+            genuine |= i != f->ap && s->aps[i].security == SCN_SEC_WPA3_TRANSITION && strcmp(s->aps[i].ssid, twin->ssid) == 0;
+        if ((twin->security != SCN_SEC_WPA2 && twin->security != SCN_SEC_DEFAULT) || twin->passphrase[0] == '\0' ||
+            !genuine)
+            return scn_fail(c, fn, "%s: downgrade needs ap: a wpa2 AP with the SSID of a wpa3-transition AP (%s is not)",
+                            path, twin->name);
+        if ((x = scn_get(keys, v, "duration")) != NULL) {
+            scn_path(p, path, "duration");
+            if ((rc = scn_dur(c, x, p, 1, "must be > 0", &f->duration)) != 0)
+                return rc;
+        }
+        break;
+    }
+    case SCN_F_SAE_ANTI_CLOGGING:
+        if (s->aps[f->ap].security != SCN_SEC_WPA3 && s->aps[f->ap].security != SCN_SEC_WPA3_TRANSITION)
+            return scn_fail(c, fn, "%s: sae_anti_clogging needs a wpa3 or wpa3-transition AP (%s is not)", path,
+                            s->aps[f->ap].name);
+        if ((x = scn_get(keys, v, "duration")) != NULL) {
+            scn_path(p, path, "duration");
+            if ((rc = scn_dur(c, x, p, 1, "must be > 0", &f->duration)) != 0)
+                return rc;
+        }
+        break;
+    case SCN_F_RADIUS_DOWN:
+    case SCN_F_RADIUS_SLOW:
+        if (s->aps[f->ap].security != SCN_SEC_WPA2_ENTERPRISE)
+            return scn_fail(c, fn, "%s: %s needs a wpa2-enterprise AP (%s is not)", path, fname, s->aps[f->ap].name);
+        if (f->kind == SCN_F_RADIUS_SLOW) {
+            if ((x = scn_get(keys, v, "delay")) == NULL)
+                return scn_missing(c, n, path, "delay", "how long each RADIUS reply takes, e.g. delay: 4s");
+            scn_path(p, path, "delay");
+            if ((rc = scn_dur(c, x, p, 0, "must be >= 0", &f->delay)) != 0)
+                return rc;
+        }
+        if ((x = scn_get(keys, v, "duration")) != NULL) {
+            scn_path(p, path, "duration");
+            if ((rc = scn_dur(c, x, p, 1, "must be > 0", &f->duration)) != 0)
+                return rc;
+        }
+        break;
+    case SCN_F_SPOOFED_DEAUTH:
+        f->code = 7; /* class 3 frame from a nonassociated STA: what deauth attack tools send */
+        if ((x = scn_get(keys, v, "reason")) != NULL) {
+            int code;
+            scn_path(p, path, "reason");
+            if ((rc = scn_code(c, x, p, true, &code)) != 0)
+                return rc;
+            f->code = (uint16_t)code;
+        }
+        break;
     case SCN_F_SERVICE:
     case SCN_F_AP_DEAUTH:
     case SCN_F_AP_DISASSOC:
@@ -3941,6 +4165,9 @@ static int scn_do_top(scn_ctx *c, const scn_node *root)
         memcpy(s->fw_ssid, s->aps[0].ssid, sizeof s->fw_ssid);
     if (!s->fw_key_set)
         memcpy(s->fw_key, s->aps[0].passphrase, sizeof s->fw_key);
+    /* a device set up for an SAE-only first AP joins it with SAE */
+    if (s->fw_security[0] == '\0' && s->aps[0].security == SCN_SEC_WPA3)
+        snprintf(s->fw_security, sizeof s->fw_security, "wpa3");
 
     if ((rc = scn_do_forwards(c, scn_section(keys, v, "forwards"))) != 0)
         return rc;

@@ -45,6 +45,17 @@
  *       - name: ap1                 # required, unique
  *         ssid: camnet              # required, 1..32 bytes
  *         passphrase: "..."         # (none: open network) 8..63 characters
+ *         security: wpa2            # (wpa2 with a passphrase, else open) open | wpa2 | wpa3
+ *                                   #   (SAE with the passphrase as password, PMF required) |
+ *                                   #   wpa3-transition (WPA2-PSK and SAE, PMF capable) |
+ *                                   #   wpa2-enterprise (802.1X; needs radius:, no passphrase)
+ *         radius:                   # wpa2-enterprise: a FreeRADIUS started for the run on
+ *                                   #   127.0.0.1 with files in OUTDIR/<name>/radius/<ap>/
+ *           secret: linkrig         # (linkrig) the RADIUS shared secret
+ *           latency: 2ms            # (2ms) virtual time per RADIUS reply
+ *           server_cert: ok         # (ok) ok | expired | untrusted (signed by another CA)
+ *           users: [{name: alice, password: "..."}]     # PEAP / TTLS accounts, 0..16
+ *           client_certs: [{cn: cam, revoked: false}]   # EAP-TLS certificates, 0..8
  *         channel: 6                # (6) 1..13
  *         position: [10, 0]         # ([0, 0]) metres: [x, y] or [x, y, z]
  *         tx_power: 20              # (20) dBm, -10..30
@@ -103,6 +114,15 @@
  *   firmware:                       # the device's settings (hal_config keys in brackets)
  *     ssid: camnet                  # [wlan.ssid] (the first AP's SSID)
  *     key: "..."                    # [wlan.key] (the first AP's passphrase, or none)
+ *     security: wpa3                # [wlan.security] auto | wpa2 | wpa-wpa2 | wpa3 | wpa2-wpa3
+ *                                   #   (wpa3 when the first AP is wpa3, else the image's: auto)
+ *     eap:                          # WPA2-Enterprise credentials [wlan.eap.*]
+ *       method: peap                # required: peap | ttls | tls
+ *       identity: alice             # required
+ *       anonymous_identity: anon    # (none: the identity goes out in clear)
+ *       password: "..."             # peap, ttls
+ *       ca_cert: true               # (true) the device trusts the RADIUS server's CA
+ *       client_cert: cam            # tls: the CN of a radius.client_certs entry (its key too)
  *     connect_timeout: 10s          # [lm.connect_timeout_ms] (10s); 0 = wait forever
  *     attempt_timeout: 10s          # [lm.attempt_timeout_ms] (10s); 0 = wait forever
  *     backoff: [1s, 2s, 4s, 8s, 16s, 32s, 60s]   # [lm.backoff_ms] 0..16 entries
@@ -162,6 +182,22 @@
  *     - {at: 5m, fault: cable_move, pool: [192.168.50.100, 192.168.50.150], router: 192.168.50.1,
  *        pause: 5s}                 # cable out, and after pause (1s) into another network:
  *                                   #   netmask, router, lease optional as for dhcp; needs lan
+ *     - {at: 5m, fault: radius_down, ap: ap1, duration: 1m}   # a wpa2-enterprise AP's RADIUS
+ *                                   #   server stops answering (duration optional: to the end);
+ *                                   #   the AP retransmits, then gives the station up
+ *     - {at: 5m, fault: radius_slow, ap: ap1, delay: 4s, duration: 1m}   # each RADIUS reply
+ *                                   #   takes delay (virtual); radius.latency again after duration
+ *     - {at: 5m, fault: spoofed_deauth, ap: ap1, device: cam, reason: 7}   # a Deauthentication
+ *                                   #   forged with the AP's address (sent unprotected from the
+ *                                   #   AP's position; without device: broadcast): a PMF link
+ *                                   #   ignores it (802.11w), a link without PMF drops
+ *     - {at: 5m, fault: sae_anti_clogging, ap: ap1, duration: 1m}   # a wpa3 AP asks every SAE
+ *                                   #   Commit for a token (status 76) as under a flood
+ *     - {at: 5m, fault: downgrade, ap: twin, duration: 1m}   # twin: a wpa2 AP with the SSID of a
+ *                                   #   wpa3-transition AP, off until this fault; then the twin
+ *                                   #   comes on and the transition AP(s) of that SSID go off for
+ *                                   #   duration (out of reach): a wpa2-wpa3 device rejoins the
+ *                                   #   twin with WPA2-PSK (the downgrade transition mode allows)
  *     - {at: 5m, fault: radio_wedge, mode: both, survives_power_cycles: 0}  # commands | frames | both
  *     - {at: 5m, fault: cable_pull, duration: 30s}     # needs device.lan
  *     - {at: 5m, fault: service, service: dns, mode: wrong, duration: 1m}
@@ -429,8 +465,12 @@
  *   group_key_miss  from the start to start + duration (the end; without
  *                duration the end is the start and it lasts to the end of
  *                the run).
+ *   radius_down, radius_slow, sae_anti_clogging, downgrade
+ *                from the start to start + duration (the end; without
+ *                duration the end is the start and it lasts to the end of
+ *                the run).
  *   ap_off, ap_on, ap_passphrase, ap_tx_power, dhcp, radio_wedge, ap_deauth,
- *   ap_disassoc, console
+ *   ap_disassoc, spoofed_deauth, console
  *                change the model at the start and have no end of their
  *                own: the change lasts until another entry undoes it (ap_on
  *                after ap_off, dhcp mode normal; a wedge until the power
@@ -582,10 +622,35 @@ typedef struct scn_pos {
     double x, y, z;
 } scn_pos;
 
+/* world.aps[].security */
+enum { SCN_SEC_DEFAULT, SCN_SEC_OPEN, SCN_SEC_WPA2, SCN_SEC_WPA3, SCN_SEC_WPA3_TRANSITION, SCN_SEC_WPA2_ENTERPRISE };
+/* radius.server_cert */
+enum { SCN_CERT_OK, SCN_CERT_EXPIRED, SCN_CERT_UNTRUSTED };
+#define SCN_MAX_RADIUS_USERS 16
+#define SCN_MAX_CLIENT_CERTS 8
+
+/* The FreeRADIUS server of a wpa2-enterprise AP (world.aps[].radius). */
+typedef struct scn_radius {
+    char secret[64];      /* ("linkrig") the AP's RADIUS shared secret */
+    sim_time latency;     /* (2ms) virtual time each RADIUS reply takes */
+    int server_cert;      /* SCN_CERT_* */
+    struct {
+        char name[64], password[64];
+    } users[SCN_MAX_RADIUS_USERS];
+    int nusers;
+    struct {
+        char cn[64];
+        bool revoked;
+    } client_certs[SCN_MAX_CLIENT_CERTS];
+    int nclient_certs;
+} scn_radius;
+
 typedef struct scn_ap {
     char name[32];
     char ssid[33];
     char passphrase[64]; /* "" = open */
+    int security;        /* SCN_SEC_* (DEFAULT: wpa2 with a passphrase, else open) */
+    scn_radius radius;   /* security wpa2-enterprise */
     int channel;
     scn_pos pos;
     double tx_power_dbm;
@@ -645,6 +710,11 @@ typedef enum {
     SCN_F_AP_REFUSE,
     SCN_F_GROUP_KEY_MISS,
     SCN_F_CABLE_MOVE,
+    SCN_F_RADIUS_DOWN,    /* an Enterprise AP's RADIUS server unreachable */
+    SCN_F_RADIUS_SLOW,    /* its replies take `delay` of virtual time */
+    SCN_F_SPOOFED_DEAUTH, /* an unprotected Deauthentication forged with the AP's address */
+    SCN_F_SAE_ANTI_CLOGGING, /* every SAE Commit must carry an anti-clogging token */
+    SCN_F_DOWNGRADE,      /* a WPA2-only twin of a transition network replaces it */
     SCN_F_CONSOLE,        /* not a fault: a line written to a device's console (console: TEXT) */
 } scn_fault_kind;
 
@@ -828,6 +898,11 @@ typedef struct scenario {
     char fw_ssid[33];
     char fw_key[64];
     bool fw_key_set;      /* key given explicitly (may be "") */
+    char fw_security[16]; /* [wlan.security] "" = the image's default */
+    char fw_eap_method[8]; /* [wlan.eap.method] "" = not Enterprise */
+    char fw_eap_identity[128], fw_eap_anonymous[128], fw_eap_password[128];
+    bool fw_eap_ca;       /* (true) give the device the RADIUS server's CA [wlan.eap.ca_cert] */
+    char fw_eap_client_cert[64]; /* CN of a radius.client_certs entry [wlan.eap.client_cert/_key] */
     sim_time connect_timeout, attempt_timeout;
     sim_time backoff[SCN_MAX_BACKOFF];
     int nbackoff;

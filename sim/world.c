@@ -63,6 +63,8 @@ struct world {
         softap *ap;  /* the chip's AP interface (silent until the firmware starts it) */
     } dev[WORLD_MAX_DEVICES];
     dhcps *lan_dh; /* the LAN segment's DHCP server */
+    void (*on_destroy)(void *ctx); /* world_on_destroy */
+    void *on_destroy_ctx;
 };
 
 void world_config_default(world_config *c)
@@ -486,6 +488,8 @@ void world_destroy(world *w)
 {
     if (w == NULL)
         return;
+    if (w->on_destroy != NULL)
+        w->on_destroy(w->on_destroy_ctx); /* while the sim and the APs still exist */
     for (int i = 0; i < w->ndev; i++) {
         board_destroy(w->dev[i].b);
         softap_destroy(w->dev[i].ap);
@@ -523,6 +527,13 @@ int world_finish_captures(world *w, sim_err *err)
 }
 
 sim *world_sim(world *w) { return w->s; }
+capture *world_wire_capture(world *w) { return w->wire; }
+void *world_on_destroy_ctx(world *w) { return w->on_destroy_ctx; }
+void world_on_destroy(world *w, void (*fn)(void *ctx), void *ctx)
+{
+    w->on_destroy = fn;
+    w->on_destroy_ctx = ctx;
+}
 medium *world_medium(world *w) { return w->m; }
 int world_device_count(const world *w) { return w->ndev; }
 board *world_device_board(world *w, int i) { return i >= 0 && i < w->ndev ? w->dev[i].b : NULL; }

@@ -144,6 +144,12 @@ void world_destroy(world *w);
 int world_finish_captures(world *w, sim_err *err);
 
 sim *world_sim(world *w);
+/* The wire capture (NULL when none), for frames the rig adds to it (RADIUS). */
+struct capture *world_wire_capture(world *w);
+/* fn(ctx) runs first in world_destroy, while the sim and the APs exist
+ * (one hook: the runner's Enterprise servers, sim/enterprise.h). */
+void world_on_destroy(world *w, void (*fn)(void *ctx), void *ctx);
+void *world_on_destroy_ctx(world *w);
 medium *world_medium(world *w);
 int world_device_count(const world *w);
 /* Device i's parts (NULL when i is out of range; ethphy NULL without a port). */

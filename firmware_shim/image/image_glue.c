@@ -414,6 +414,12 @@ int chip_wifi_get_pm(uint32_t *pm)
     return ops ? ops->chip_wifi_get_pm(ops->b, pm) : CHIP_EPERM;
 }
 
+int chip_wifi_join_enterprise(size_t ssid_len, const uint8_t *ssid, const chip_eap_params *eap, const uint8_t *bssid,
+                              uint32_t channel)
+{
+    return ops ? ops->chip_wifi_join_enterprise(ops->b, ssid_len, ssid, eap, bssid, channel) : CHIP_EPERM;
+}
+
 /* ---- eth_chip.h ---- */
 
 void eth_set_callbacks(const eth_callbacks *cb)

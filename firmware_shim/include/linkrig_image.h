@@ -28,7 +28,7 @@
 #include "hal.h"
 #include "wifi_chip.h"
 
-#define LINKRIG_BOARD_ABI 3u
+#define LINKRIG_BOARD_ABI 4u
 #define LINKRIG_IMAGE_SYMBOL "linkrig_firmware_image"
 
 /* The rig's side, called by the image. `b` is the rig's handle of the device
@@ -106,6 +106,9 @@ typedef struct linkrig_board_ops {
                                    uint32_t auth_type, uint32_t channel);
     int (*chip_wifi_ap_get_stas)(void *b, int *num_stas, uint8_t *macs, int max_stas);
     int (*chip_wifi_ap_get_max_stas)(void *b, int *max_stas);
+    /* ---- Wi-Fi chip, Enterprise join (ABI 4) ---- */
+    int (*chip_wifi_join_enterprise)(void *b, size_t ssid_len, const uint8_t *ssid, const chip_eap_params *eap,
+                                     const uint8_t *bssid, uint32_t channel);
 } linkrig_board_ops;
 
 /* The image's side, read by the rig. */

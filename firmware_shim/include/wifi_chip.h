@@ -14,7 +14,10 @@
  *                                                           responses and beacons for the dwell time
  *   chip_wifi_join            cyw43_wifi_join               scan for the SSID (or tune to bssid/channel),
  *                                                           open-system authentication, association,
- *                                                           then the WPA2-PSK 4-way handshake (supplicant)
+ *                                                           then the WPA2-PSK 4-way handshake (supplicant);
+ *                                                           WPA3: SAE authentication first
+ *   chip_wifi_join_enterprise (WHD whd_wifi_join, ENT)      as join, then EAP over EAPOL with the AP's
+ *                                                           RADIUS server, then the 4-way handshake
  *   chip_wifi_leave           cyw43_wifi_leave              deauthentication (reason 3) to the AP
  *   chip_wifi_link_status     cyw43_wifi_link_status        — (the join state: table below)
  *   chip_tcpip_link_status    cyw43_tcpip_link_status       — (adds the IP state of the host's netif)
@@ -98,13 +101,47 @@
 #define CHIP_LINK_UP 3       /* joined with an IP address (tcpip level) */
 #define CHIP_LINK_FAIL (-1)  /* join failed: AP refused auth/assoc, or lost during join */
 #define CHIP_LINK_NONET (-2) /* no matching SSID heard */
-#define CHIP_LINK_BADAUTH (-3) /* 4-way handshake failed (wrong passphrase) */
+#define CHIP_LINK_BADAUTH (-3) /* credentials refused: 4-way handshake failed (wrong passphrase),
+                                  * SAE Confirm did not verify, or the Enterprise exchange ended
+                                  * in EAP-Failure / a server certificate the chip rejected */
 
 /* Auth types: same values as CYW43_AUTH_*. */
 #define CHIP_AUTH_OPEN 0u
 #define CHIP_AUTH_WPA_TKIP_PSK 0x00200002u
 #define CHIP_AUTH_WPA2_AES_PSK 0x00400004u
 #define CHIP_AUTH_WPA2_MIXED_PSK 0x00400006u
+/* WPA3-Personal (SAE, with protected management frames required) and the
+ * WPA2/WPA3 transition mode (SAE where the BSS offers it, else PSK; PMF
+ * capable): cyw43-driver's CYW43_AUTH_WPA3_SAE_AES_PSK and
+ * CYW43_AUTH_WPA3_WPA2_AES_PSK. The key is the SAE password (8..63 here, as
+ * for WPA2: the chip's own limit). */
+#define CHIP_AUTH_WPA3_SAE_AES_PSK 0x01000004u
+#define CHIP_AUTH_WPA3_WPA2_AES_PSK 0x01400004u
+/* WPA2-Enterprise (802.1X, AKM 00-0F-AC:1). The cyw43-driver's public API
+ * has none; Infineon's WHD (whd_types.h) names it WHD_SECURITY_WPA2_AES_ENT.
+ * Only chip_wifi_join_enterprise takes it; chip_wifi_join answers EINVAL. */
+#define CHIP_AUTH_WPA2_AES_ENT 0x02400004u
+
+/* EAP methods of an Enterprise join: the EAP type numbers (IANA), as the
+ * supplicant's configuration names them (WHD's WHD_EAP_TYPE_*, MicroPython
+ * ESP32's eap_method). */
+#define CHIP_EAP_TLS 13u          /* client certificate and key (RFC 5216) */
+#define CHIP_EAP_TTLS_PAP 21u     /* identity and password inside TLS (RFC 5281) */
+#define CHIP_EAP_PEAP_MSCHAPV2 25u /* PEAPv0 with EAP-MSCHAPv2: identity and password (eduroam) */
+
+/* The credentials of an Enterprise join (chip_wifi_join_enterprise). The
+ * strings are copied before the call returns. PEM texts are NUL-terminated;
+ * ca_cert NULL means the server's certificate is not checked (as
+ * wpa_supplicant without ca_cert: accepted, and unsafe). */
+typedef struct chip_eap_params {
+    uint32_t method;                /* CHIP_EAP_* */
+    const char *identity;           /* inner identity (user name); 1..127 bytes */
+    const char *anonymous_identity; /* outer identity sent in clear; NULL or "" = identity */
+    const char *password;           /* PEAP / TTLS; up to 127 bytes */
+    const char *ca_cert;            /* PEM: the CA that signed the server's certificate */
+    const char *client_cert;        /* PEM, EAP-TLS */
+    const char *client_key;         /* PEM (unencrypted), EAP-TLS */
+} chip_eap_params;
 
 /* Scan result auth_mode bits (as the cyw43 scan results report them). */
 #define CHIP_SCAN_AUTH_WEP 1u
@@ -162,6 +199,21 @@ bool chip_wifi_scan_active(void);
 /* bssid may be NULL; channel is used only with a bssid (0: any). */
 int chip_wifi_join(size_t ssid_len, const uint8_t *ssid, size_t key_len, const uint8_t *key,
                    uint32_t auth_type, const uint8_t *bssid, uint32_t channel);
+/* WPA2-Enterprise join (ABI 4): as chip_wifi_join with auth
+ * CHIP_AUTH_WPA2_AES_ENT, then the chip's supplicant runs eap->method with
+ * the access point's authentication server (EAPOL-EAP), takes the PMK from
+ * the MSK and runs the 4-way handshake. In the style of WHD's
+ * whd_wifi_join with an Enterprise security and the supplicant's
+ * configuration, and of MicroPython's wlan.connect(ssid, eap_method=...,
+ * identity=..., password=..., ca_cert=...). A server that refuses the
+ * credentials (EAP-Failure), a server certificate the chip does not trust
+ * or a client certificate the server revoked end the join in
+ * CHIP_LINK_BADAUTH, as a wrong passphrase does; no EAP answer within 30 s
+ * (the server down) ends it in CHIP_LINK_FAIL. CHIP_EINVAL: bad SSID, an
+ * unknown method, an identity missing or too long, a password missing for
+ * PEAP/TTLS, a certificate or key missing for EAP-TLS. */
+int chip_wifi_join_enterprise(size_t ssid_len, const uint8_t *ssid, const chip_eap_params *eap, const uint8_t *bssid,
+                              uint32_t channel);
 int chip_wifi_leave(int itf);
 int chip_wifi_link_status(int itf);
 int chip_tcpip_link_status(int itf);
