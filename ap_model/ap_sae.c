@@ -115,6 +115,13 @@ static void rx_commit(ap *a, const struct dot11_mgmt *m)
     /* A new Commit starts the exchange over (the station retried). */
     ap_sae_forget(sta);
     sta->sae = dot11_sae_new(a->bssid, sa, a->sae_password, NULL);
+    if (sta->sae != NULL) {
+        /* rand and mask from the run's stream: byte-identical reruns */
+        uint8_t rm[64];
+        sim_rng_bytes(a->rng, rm, sizeof rm);
+        dot11_sae_set_rand_mask(sta->sae, rm, rm + 32);
+        memset(rm, 0, sizeof rm);
+    }
     int rc = sta->sae ? dot11_sae_process_commit(sta->sae, body, len, token_len) : DOT11_SAE_ELIB;
     if (rc != 0) {
         ap_sae_forget(sta);

@@ -180,7 +180,20 @@ int dot11_sae_set_rand_mask(dot11_sae *s, const uint8_t rand[32], const uint8_t 
 	BN_clear_free(s->mask);
 	s->rand = BN_bin2bn(rand, 32, NULL);
 	s->mask = BN_bin2bn(mask, 32, NULL);
-	return s->rand && s->mask ? 0 : DOT11_SAE_ELIB;
+	if (!s->rand || !s->mask)
+		return DOT11_SAE_ELIB;
+	/* Any 32 octets will do (a simulation's random stream): reduced into
+	 * [2, r) as 12.4.5.2 draws them. Values already there are kept as
+	 * given (the known-answer test). */
+	BIGNUM *range = BN_new();
+	int ok = range && BN_copy(range, s->r) && BN_sub_word(range, 2);
+	for (int i = 0; ok && i < 2; i++) {
+		BIGNUM *v = i ? s->mask : s->rand;
+		if (BN_cmp(v, s->r) >= 0 || BN_cmp(v, BN_value_one()) <= 0)
+			ok = BN_mod(v, v, range, s->bn) && BN_add_word(v, 2);
+	}
+	BN_free(range);
+	return ok ? 0 : DOT11_SAE_ELIB;
 }
 
 /* 12.4.5.2: scalar = (rand + mask) mod r, element = inverse(mask * PWE);

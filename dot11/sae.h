@@ -53,8 +53,10 @@ dot11_sae *dot11_sae_new(const uint8_t own[6], const uint8_t peer[6],
 			 const char *password, const char *identifier);
 void dot11_sae_free(dot11_sae *s);
 
-/* Fix rand and mask (32 octets each, big-endian) instead of drawing them:
- * for the Annex J.10 known-answer test only. */
+/* Fix rand and mask (32 octets each, big-endian) instead of drawing them
+ * from OpenSSL: the Annex J.10 known-answer test, and the models, which
+ * draw them from the run's random stream so that a run is reproducible.
+ * Values outside [2, r) are reduced into it. */
 int dot11_sae_set_rand_mask(dot11_sae *s, const uint8_t rand[32], const uint8_t mask[32]);
 
 /* Our Commit, with the token the peer asked for (status 76), if any. */

@@ -854,8 +854,14 @@ static void send_auth(radio *r)
         /* Each attempt is a new exchange (12.4.8.6.1: a new Commit). */
         dot11_sae_free(r->sae);
         r->sae = dot11_sae_new(r->cfg.mac, r->target.bssid, r->join.passphrase, NULL);
-        if (r->sae != NULL)
+        if (r->sae != NULL) {
+            /* rand and mask from the run's stream: byte-identical reruns */
+            uint8_t rm[64];
+            sim_rng_bytes(r->rng, rm, sizeof rm);
+            dot11_sae_set_rand_mask(r->sae, rm, rm + 32);
+            memset(rm, 0, sizeof rm);
             send_sae_commit(r);
+        }
         r->attempts++;
         r->timer = sim_after(r->s, SIM_MS(r->cfg.auth_timeout_ms), auth_timeout, r);
         return;
