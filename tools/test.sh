@@ -43,7 +43,7 @@ if [ "${LINKRIG_QUICK:-0}" != 1 ]; then
     cmake -S . -B build-release "${lwip_arg[@]}" -DCMAKE_BUILD_TYPE=Release -DLINKRIG_WERROR=ON >/dev/null
     cmake --build build-release -j"$jobs"
     # Every fuzz target (tests/fuzz/) from its committed corpus, 12 s each,
-    # $(nproc) at a time (11 targets: about 2 minutes on 2 cores, plus the
+    # $(nproc) at a time (15 targets: about 100 s on 2 cores, plus the
     # clang build); any crash, leak or sanitizer report fails CI. A longer
     # campaign: tools/fuzz.sh SECONDS.
     bash tools/fuzz.sh 12
