@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hal.h"
+#include "link_manager.h"
 #include "network.h"
 
 static struct {
@@ -53,20 +54,6 @@ int camera_console_start(lm *l)
     return hal_task_create("console", reader_task, NULL, 16 * 1024);
 }
 
-static const char *status_name(int s)
-{
-    switch (s) {
-    case STAT_IDLE: return "IDLE";
-    case STAT_CONNECTING: return "CONNECTING";
-    case STAT_NO_IP: return "NO_IP";
-    case STAT_GOT_IP: return "GOT_IP";
-    case STAT_CONNECT_FAIL: return "CONNECT_FAIL";
-    case STAT_NO_AP_FOUND: return "NO_AP_FOUND";
-    case STAT_WRONG_PASSWORD: return "WRONG_PASSWORD";
-    default: return "?";
-    }
-}
-
 static void cmd_status(void)
 {
     wlan *w = wlan_get(WLAN_IF_STA);
@@ -77,7 +64,7 @@ static void cmd_status(void)
     char rs[16] = "n/a";
     if (wlan_rssi(w, &rssi) == NET_OK)
         snprintf(rs, sizeof rs, "%d", rssi);
-    hal_console_printf("status %s ip %s rssi %s lm %s\n", status_name(wlan_status(w)), ifc.ip[0] ? ifc.ip : "none",
+    hal_console_printf("status %s ip %s rssi %s lm %s\n", lm_status_name(wlan_status(w)), ifc.ip[0] ? ifc.ip : "none",
                        rs, lm_state_name(lm_get_state(con.lm)));
 }
 

@@ -30,7 +30,7 @@ struct lm {
     char last_failure[24];
 };
 
-static const char *status_name(int s)
+const char *lm_status_name(int s)
 {
     switch (s) {
     case STAT_IDLE: return "IDLE";
@@ -105,7 +105,7 @@ static int poll_status(lm *l)
 {
     int st = l->cfg.lan ? lan_status(lan_get()) : wlan_status(l->w);
     if (st != l->last_status) {
-        HAL_TRACE("wlan_status", HAL_INT("status", st), HAL_STR("name", status_name(st)),
+        HAL_TRACE("wlan_status", HAL_INT("status", st), HAL_STR("name", lm_status_name(st)),
                   HAL_INT("was", l->last_status));
         l->last_status = st;
     }
@@ -224,8 +224,8 @@ int lm_connect(lm *l)
     }
     int st = poll_status(l);
     snprintf(l->error, sizeof l->error, "connect to '%s' timed out after %u ms (status %s)", l->cfg.ssid,
-             (unsigned)l->cfg.connect_timeout_ms, status_name(st));
-    HAL_TRACE("lm_connect_timeout", HAL_INT("status", st), HAL_STR("status_name", status_name(st)),
+             (unsigned)l->cfg.connect_timeout_ms, lm_status_name(st));
+    HAL_TRACE("lm_connect_timeout", HAL_INT("status", st), HAL_STR("status_name", lm_status_name(st)),
               HAL_INT("timeout_ms", l->cfg.connect_timeout_ms));
     /* carry on in the background: the first reconnect after the first backoff */
     l->attempt = 0;
@@ -278,7 +278,7 @@ lm_state lm_step(lm *l)
                       st == STAT_IDLE;
         bool timed_out = l->has_deadline && due(l);
         if (failed || timed_out) {
-            const char *why = timed_out && !failed ? "timeout" : status_name(st);
+            const char *why = timed_out && !failed ? "timeout" : lm_status_name(st);
             HAL_TRACE("lm_attempt_failed", HAL_INT("n", l->attempt), HAL_INT("status", st), HAL_STR("why", why));
             l->failures++;
             snprintf(l->last_failure, sizeof l->last_failure, "%s", why);

@@ -93,6 +93,8 @@ lm_state lm_get_state(const lm *l);
 /* Milliseconds until lm_step has something to do (for the loop's sleep). */
 uint32_t lm_next_due_ms(const lm *l);
 const char *lm_error(const lm *l);
+/* The network API's status (STAT_*) by its MicroPython name; "?" if unknown. */
+const char *lm_status_name(int status);
 const char *lm_state_name(lm_state s);
 
 typedef struct lm_stats {
