@@ -182,6 +182,9 @@ int enterprise_start(const scenario *s, world *w, const char *dir, sim_err *err)
             .nclient_certs = (size_t)a->radius.nclient_certs,
             .server_cert_expired = a->radius.server_cert == SCN_CERT_EXPIRED,
             .server_cert_untrusted = a->radius.server_cert == SCN_CERT_UNTRUSTED,
+            /* another FreeRADIUS binary (README, "Enterprise and WPA3 networks") */
+            .binary = getenv("LINKRIG_FREERADIUS") && *getenv("LINKRIG_FREERADIUS") ? getenv("LINKRIG_FREERADIUS")
+                                                                                 : NULL,
         };
         int code = 0;
         char msg[512];
