@@ -3444,16 +3444,13 @@ static int scn_do_expect(scn_ctx *c, const scn_node *n, const char *path, scn_ex
         keys[nk++] = "after";
         break;
     case SCN_E_STATUS_REACHES:
+    case SCN_E_CONSOLE_LINE:
         keys[nk++] = "after";
         keys[nk++] = "within";
         break;
     case SCN_E_MARKER:
         keys[nk++] = "min";
         keys[nk++] = "max";
-        keys[nk++] = "after";
-        keys[nk++] = "within";
-        break;
-    case SCN_E_CONSOLE_LINE:
         keys[nk++] = "after";
         keys[nk++] = "within";
         break;
