@@ -261,6 +261,18 @@ static int ap_enterprise_init(ap *a, const ap_config *cfg, sim_err *err)
     return a->dot1x ? SIM_OK : SIM_EINVAL;
 }
 
+/* AKM SAE in the RSNE: after PSK when there is a passphrase (transition
+ * mode), else alone. The PSK part is what ap_apply_passphrase left. */
+static void ap_sae_rsne(ap *a)
+{
+    if (a->passphrase[0] == '\0') {
+        dot11_rsn_init_wpa2_psk_ccmp(&a->rsn_desc, 0);
+        a->rsn_desc.n_akm = 0;
+    }
+    a->rsn = true;
+    a->rsn_desc.akm[a->rsn_desc.n_akm++] = DOT11_AKM_SAE;
+}
+
 /* WPA3-Personal: AKM SAE in the RSNE, alone or after PSK (transition
  * mode). Management frame protection is not offered yet (RSN Capabilities
  * 0), so a WPA3-only BSS here is SAE without PMF: see README. */
@@ -273,10 +285,7 @@ static int ap_sae_init(ap *a, const ap_config *cfg, sim_err *err)
         return sim_err_set(err, SIM_EINVAL, "ap: the SAE password must be 1..255 characters");
     snprintf(a->sae_password, sizeof a->sae_password, "%s", cfg->sae_password);
     a->sae = true;
-    a->rsn = true;
-    if (a->passphrase[0] == '\0')
-        dot11_rsn_init_wpa2_psk_ccmp(&a->rsn_desc, 0), a->rsn_desc.n_akm = 0;
-    a->rsn_desc.akm[a->rsn_desc.n_akm++] = DOT11_AKM_SAE;
+    ap_sae_rsne(a);
     a->sae_threshold_cfg = cfg->sae_anti_clogging_threshold > 0 ? cfg->sae_anti_clogging_threshold : 5;
     a->sae_threshold = a->sae_threshold_cfg;
     return SIM_OK;
@@ -847,14 +856,8 @@ int ap_set_passphrase(ap *a, const char *passphrase, sim_err *err)
     if (rc != SIM_OK)
         return rc;
     /* The RSNE was rebuilt for the PSK: SAE and PMF go back in. */
-    if (a->sae) {
-        if (!a->rsn) {
-            a->rsn = true;
-            dot11_rsn_init_wpa2_psk_ccmp(&a->rsn_desc, 0);
-            a->rsn_desc.n_akm = 0;
-        }
-        a->rsn_desc.akm[a->rsn_desc.n_akm++] = DOT11_AKM_SAE;
-    }
+    if (a->sae)
+        ap_sae_rsne(a);
     ap_pmf_configure(a, a->pmf_cfg);
     /* Open <-> WPA2 changes the RSNE every associated station agreed to;
      * like hostapd reloading its security settings, start everyone over.
