@@ -968,13 +968,13 @@ static void assoc_timeout(void *arg)
  * WLC_SET_SSID again (cyw43_ll_wifi_rejoin) and the join state is ACTIVE,
  * so the host reads CHIP_LINK_JOIN, never BADAUTH. The rejoin is a join
  * like the host's: its NONET or FAIL are reported. */
-static void handshake_timeout(void *arg)
+/* The key exchange (802.1X, then the 4-way handshake) waited in vain: the
+ * driver rejoins and the host keeps reading JOIN (above); during a roam it
+ * is the roam's failure. */
+static void key_exchange_timeout(radio *r, const char *roam_why)
 {
-    radio *r = arg;
-    r->timer = 0;
-    trace_state(r, SIM_LOG_INFO, "4way_timeout", "waiting_for", r->have_ptk ? "3" : "1");
     if (r->roam_active) {
-        join_failed(r, RADIO_LINK_JOIN, "4-way handshake timeout after a reassociation");
+        join_failed(r, RADIO_LINK_JOIN, roam_why);
         return;
     }
     cancel_all(r);
@@ -983,6 +983,14 @@ static void handshake_timeout(void *arg)
     r->last_result = RADIO_LINK_JOIN;
     r->passes = r->cfg.join_scan_passes;
     join_restart(r);
+}
+
+static void handshake_timeout(void *arg)
+{
+    radio *r = arg;
+    r->timer = 0;
+    trace_state(r, SIM_LOG_INFO, "4way_timeout", "waiting_for", r->have_ptk ? "3" : "1");
+    key_exchange_timeout(r, "4-way handshake timeout after a reassociation");
 }
 
 static void roam_done(radio *r);
@@ -1673,11 +1681,7 @@ static void eap_timeout(void *arg)
     radio *r = arg;
     r->timer = 0;
     trace_state(r, SIM_LOG_INFO, "eap_timeout", "method", r->eap ? "started" : "no request");
-    cancel_all(r);
-    wipe_keys(r);
-    r->last_result = RADIO_LINK_JOIN; /* as a key-exchange timeout: the chip rejoins */
-    r->passes = r->cfg.join_scan_passes;
-    join_restart(r);
+    key_exchange_timeout(r, "802.1X timeout after a reassociation");
 }
 
 static void eap_begin(radio *r)
@@ -2216,8 +2220,8 @@ static bool pmf_rx(radio *r, const uint8_t **frame, size_t *len, uint8_t *buf, s
     return true;
 }
 
-/* The AP's SAE frames (12.4.8.6): its Commit gets our Confirm; its
- * Confirm, verified, ends authentication with SAE's PMK. */
+/* Authentication succeeded (Open System, or SAE's verified Confirm): on
+ * to (re)association. */
 static void authenticated(radio *r)
 {
     /* cyw43_ctrl.c, CYW43_EV_AUTH status 0: "A good-auth follows a
@@ -2229,6 +2233,8 @@ static void authenticated(radio *r)
     send_assoc(r);
 }
 
+/* The AP's SAE frames (12.4.8.6): its Commit gets our Confirm; its
+ * Confirm, verified, ends authentication with SAE's PMK. */
 static void handle_sae(radio *r, const struct dot11_mgmt *m)
 {
     uint16_t seq = m->u.auth.transaction_seq, status = m->u.auth.status;
@@ -2314,13 +2320,7 @@ static void handle_mgmt(radio *r, const uint8_t *frame, size_t len, const dot11_
             join_failed(r, RADIO_LINK_FAIL, why);
             return;
         }
-        /* cyw43_ctrl.c, CYW43_EV_AUTH status 0: "A good-auth follows a
-         * bad-auth, so change the join state back to active." */
-        if (r->last_result == RADIO_LINK_BADAUTH)
-            r->last_result = RADIO_LINK_JOIN;
-        set_state(r, ST_ASSOCIATING);
-        r->attempts = 0;
-        send_assoc(r);
+        authenticated(r);
         return;
     case DOT11_STYPE_ASSOC_RESP:
     case DOT11_STYPE_REASSOC_RESP:
