@@ -851,13 +851,29 @@ int ap_set_passphrase(ap *a, const char *passphrase, sim_err *err)
         return sim_err_set(err, SIM_EINVAL, "ap: no AP");
     if (a->enterprise)
         return sim_err_set(err, SIM_EINVAL, "ap: %s is WPA2-Enterprise: it has no passphrase", a->name);
+    if (a->sae) {
+        /* WPA3: the passphrase is the SAE password too (the scenario's one
+         * word for both); SAE only stays SAE only, and transition mode
+         * changes both. Like hostapd reloading sae_password, current PTKSAs
+         * stay: the mismatch shows at a station's next SAE. */
+        if (passphrase == NULL || passphrase[0] == '\0')
+            return sim_err_set(err, SIM_EINVAL, "ap: %s offers SAE: it cannot become an open network", a->name);
+        int rc = ap_check_passphrase(passphrase, err);
+        if (rc != SIM_OK)
+            return rc;
+        if (a->passphrase[0] != '\0') {
+            if ((rc = ap_apply_passphrase(a, passphrase, err)) != SIM_OK)
+                return rc;
+            ap_sae_rsne(a);
+            ap_pmf_configure(a, a->pmf_cfg);
+        }
+        snprintf(a->sae_password, sizeof a->sae_password, "%s", passphrase);
+        return SIM_OK;
+    }
     bool was_rsn = a->rsn;
     int rc = ap_apply_passphrase(a, passphrase, err);
     if (rc != SIM_OK)
         return rc;
-    /* The RSNE was rebuilt for the PSK: SAE and PMF go back in. */
-    if (a->sae)
-        ap_sae_rsne(a);
     ap_pmf_configure(a, a->pmf_cfg);
     /* Open <-> WPA2 changes the RSNE every associated station agreed to;
      * like hostapd reloading its security settings, start everyone over.

@@ -98,7 +98,9 @@ void ap_set_enabled(ap *a, bool on);
 bool ap_enabled(const ap *a);
 /* Moves the BSS to another channel (beacons' DS parameter set follows). */
 int ap_set_channel(ap *a, int channel, sim_err *err);
-/* Takes effect for the next handshake; NULL or "" makes the network open. */
+/* Takes effect for the next handshake; NULL or "" makes the network open.
+ * On a WPA3 AP it is the SAE password (and the PSK in transition mode):
+ * the next SAE uses it; such an AP cannot be made open (SIM_EINVAL). */
 int ap_set_passphrase(ap *a, const char *passphrase, sim_err *err);
 
 /* WPA2-Enterprise: where Access-Requests go (sim/radius_link.c's

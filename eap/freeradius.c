@@ -38,9 +38,15 @@ struct freeradius {
 	pid_t pid;
 	uint16_t port;
 	char dir[4096];
+	char bin[4096];
 	char *ca_pem;
 	client_cert clients[MAX_CLIENT_CERTS];
 	size_t nclients;
+	/* Kept for freeradius_reconfigure: the devices were given this CA and
+	 * these client certificates, so a new server certificate or CRL must
+	 * come from the same keys. */
+	EVP_PKEY *ca_key, *rogue_key, *srv_key;
+	X509 *ca, *rogue;
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -214,80 +220,80 @@ static int safe_word(const char *s)
 	return 1;
 }
 
-static int make_certs(freeradius *s, const freeradius_config *cfg, char *err, size_t errlen)
+/* The authorities, the server's key and the client certificates: made once
+ * per server, as the devices are given the CA and client keys at start. */
+static int make_authorities(freeradius *s, const freeradius_config *cfg, char *err, size_t errlen)
 {
-	int rc = FREERADIUS_EFAIL;
-	EVP_PKEY *ca_key = new_key(), *rogue_key = new_key(), *srv_key = new_key();
-	X509 *ca = NULL, *rogue = NULL, *srv = NULL;
-	X509_CRL *crl = NULL;
-	char *ca_txt = NULL, *crl_txt = NULL, *srv_txt = NULL, *srv_key_txt = NULL;
-	long revoked[MAX_CLIENT_CERTS];
-	size_t nrevoked = 0;
-
-	if (!ca_key || !rogue_key || !srv_key)
-		goto out;
-	ca = make_cert("linkrig test CA", ca_key, NULL, NULL, 1, 0, -1, 365);
-	rogue = make_cert("unknown CA", rogue_key, NULL, NULL, 1, 0, -1, 365);
-	if (!ca || !rogue)
-		goto out;
-	X509 *srv_issuer = cfg->server_cert_untrusted ? rogue : ca;
-	EVP_PKEY *srv_issuer_key = cfg->server_cert_untrusted ? rogue_key : ca_key;
-	srv = cfg->server_cert_expired
-		? make_cert("radius.linkrig", srv_key, srv_issuer, srv_issuer_key, 2, 1, -60, -1)
-		: make_cert("radius.linkrig", srv_key, srv_issuer, srv_issuer_key, 2, 1, -1, 365);
-	if (!srv)
-		goto out;
+	s->ca_key = new_key();
+	s->rogue_key = new_key();
+	s->srv_key = new_key();
+	if (!s->ca_key || !s->rogue_key || !s->srv_key)
+		return fail(err, errlen, "cannot make the RADIUS keys (OpenSSL)");
+	s->ca = make_cert("linkrig test CA", s->ca_key, NULL, NULL, 1, 0, -1, 365);
+	s->rogue = make_cert("unknown CA", s->rogue_key, NULL, NULL, 1, 0, -1, 365);
+	s->ca_pem = s->ca ? cert_pem(s->ca) : NULL;
+	if (!s->ca || !s->rogue || !s->ca_pem)
+		return fail(err, errlen, "cannot make the RADIUS certificate authorities (OpenSSL)");
 	for (size_t i = 0; i < cfg->nclient_certs; i++) {
 		const freeradius_client_cert *c = &cfg->client_certs[i];
-		if (!safe_word(c->cn) || strlen(c->cn) >= sizeof s->clients[0].cn) {
-			rc = fail(err, errlen, "client certificate name '%s' is empty, too long or has quotes", c->cn ? c->cn : "");
-			goto out;
-		}
+		if (!safe_word(c->cn) || strlen(c->cn) >= sizeof s->clients[0].cn)
+			return fail(err, errlen, "client certificate name '%s' is empty, too long or has quotes",
+				    c->cn ? c->cn : "");
 		EVP_PKEY *k = new_key();
-		X509 *x = k ? make_cert(c->cn, k, ca, ca_key, 100 + (long)i, 2, -1, 365) : NULL;
+		X509 *x = k ? make_cert(c->cn, k, s->ca, s->ca_key, 100 + (long)i, 2, -1, 365) : NULL;
 		client_cert *cc = &s->clients[s->nclients];
 		snprintf(cc->cn, sizeof cc->cn, "%s", c->cn);
 		cc->cert_pem = x ? cert_pem(x) : NULL;
 		cc->key_pem = k ? key_pem(k) : NULL;
 		X509_free(x);
 		EVP_PKEY_free(k);
-		if (!cc->cert_pem || !cc->key_pem)
-			goto out;
 		s->nclients++;
-		if (c->revoked)
-			revoked[nrevoked++] = 100 + (long)i;
+		if (!cc->cert_pem || !cc->key_pem)
+			return fail(err, errlen, "cannot make the client certificate '%s' (OpenSSL)", c->cn);
 	}
-	crl = make_crl(ca, ca_key, revoked, nrevoked);
-	ca_txt = crl ? cert_pem(ca) : NULL;
+	return 0;
+}
+
+/* What the server presents and checks now: its certificate (valid, expired,
+ * or from the CA the devices lack) and the CRL of the revoked client
+ * certificates (serial 100 + their index, as made). */
+static int write_server_files(freeradius *s, const freeradius_config *cfg, char *err, size_t errlen)
+{
+	int rc = FREERADIUS_EFAIL;
+	X509 *srv = NULL;
+	X509_CRL *crl = NULL;
+	char *crl_txt = NULL, *srv_txt = NULL, *srv_key_txt = NULL;
+	long revoked[MAX_CLIENT_CERTS];
+	size_t nrevoked = 0;
+
+	X509 *srv_issuer = cfg->server_cert_untrusted ? s->rogue : s->ca;
+	EVP_PKEY *srv_issuer_key = cfg->server_cert_untrusted ? s->rogue_key : s->ca_key;
+	srv = cfg->server_cert_expired
+		? make_cert("radius.linkrig", s->srv_key, srv_issuer, srv_issuer_key, 2, 1, -60, -1)
+		: make_cert("radius.linkrig", s->srv_key, srv_issuer, srv_issuer_key, 2, 1, -1, 365);
+	for (size_t i = 0; i < cfg->nclient_certs && i < s->nclients; i++)
+		if (cfg->client_certs[i].revoked)
+			revoked[nrevoked++] = 100 + (long)i;
+	crl = make_crl(s->ca, s->ca_key, revoked, nrevoked);
 	crl_txt = crl ? crl_pem(crl) : NULL;
-	srv_txt = cert_pem(srv);
-	srv_key_txt = key_pem(srv_key);
-	if (!ca_txt || !crl_txt || !srv_txt || !srv_key_txt)
+	srv_txt = srv ? cert_pem(srv) : NULL;
+	srv_key_txt = key_pem(s->srv_key);
+	if (!crl_txt || !srv_txt || !srv_key_txt)
 		goto out;
 	/* The server's trust file holds the CA and its CRL: OpenSSL loads both
 	 * from one PEM file, and check_crl needs a CRL for every CA. */
-	if (write_file(s->dir, "ca.pem", ca_txt, NULL, err, errlen) ||
-	    write_file(s->dir, "ca-crl.pem", ca_txt, crl_txt, err, errlen) ||
+	if (write_file(s->dir, "ca.pem", s->ca_pem, NULL, err, errlen) ||
+	    write_file(s->dir, "ca-crl.pem", s->ca_pem, crl_txt, err, errlen) ||
 	    write_file(s->dir, "server.pem", srv_txt, NULL, err, errlen) ||
-	    write_file(s->dir, "server.key", srv_key_txt, NULL, err, errlen)) {
-		rc = FREERADIUS_EFAIL;
+	    write_file(s->dir, "server.key", srv_key_txt, NULL, err, errlen))
 		goto out;
-	}
-	s->ca_pem = ca_txt;
-	ca_txt = NULL;
 	rc = 0;
 out:
 	if (rc && err && errlen && !err[0])
 		fail(err, errlen, "cannot make the RADIUS certificates (OpenSSL)");
 	ERR_clear_error();
-	EVP_PKEY_free(ca_key);
-	EVP_PKEY_free(rogue_key);
-	EVP_PKEY_free(srv_key);
-	X509_free(ca);
-	X509_free(rogue);
 	X509_free(srv);
 	X509_CRL_free(crl);
-	free(ca_txt);
 	free(crl_txt);
 	free(srv_txt);
 	if (srv_key_txt)
@@ -391,20 +397,24 @@ static const char *find_binary(const char *want, char *buf, size_t cap)
 	return NULL;
 }
 
-static int log_has(const char *path, const char *needle, off_t *scanned)
+/* Whether the log holds needle past byte `from` (a restarted server's
+ * lines follow the earlier one's). */
+static int log_has(const char *path, const char *needle, off_t from)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return 0;
 	char line[1024];
 	int found = 0;
+	if (from > 0 && fseeko(f, from, SEEK_SET) != 0) {
+		fclose(f);
+		return 0;
+	}
 	while (fgets(line, sizeof line, f))
 		if (strstr(line, needle)) {
 			found = 1;
 			break;
 		}
-	if (scanned)
-		*scanned = ftello(f);
 	fclose(f);
 	return found;
 }
@@ -416,13 +426,21 @@ static void sleep_ms(long ms)
 		;
 }
 
-static int spawn(freeradius *s, const char *bin, char *err, size_t errlen)
+/* fresh: a new log (a first start); else the log goes on, and readiness is
+ * looked for in what this process writes. */
+static int spawn(freeradius *s, int fresh, char *err, size_t errlen)
 {
 	char log[4200];
 	snprintf(log, sizeof log, "%s/radius.log", s->dir);
 	/* A log left by an earlier run in the same folder holds READY_LINE
 	 * already: start a fresh one, or readiness would be seen too early. */
-	unlink(log);
+	off_t from = 0;
+	struct stat st_log;
+	if (fresh)
+		unlink(log);
+	else if (stat(log, &st_log) == 0)
+		from = st_log.st_size;
+	const char *bin = s->bin;
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0)
@@ -444,7 +462,7 @@ static int spawn(freeradius *s, const char *bin, char *err, size_t errlen)
 	}
 	s->pid = pid;
 	for (long waited = 0; waited < START_WAIT_MS; waited += 20) {
-		if (log_has(log, READY_LINE, NULL))
+		if (log_has(log, READY_LINE, from))
 			return 0;
 		int st;
 		if (waitpid(pid, &st, WNOHANG) == pid) {
@@ -456,6 +474,53 @@ static int spawn(freeradius *s, const char *bin, char *err, size_t errlen)
 		sleep_ms(20);
 	}
 	return fail(err, errlen, "FreeRADIUS did not report ready within %d s; see %s", START_WAIT_MS / 1000, log);
+}
+
+/* SIGTERM, then SIGKILL after a second; waits for the process. */
+static void end_process(freeradius *s)
+{
+	if (s->pid <= 0)
+		return;
+	kill(s->pid, SIGTERM);
+	int st;
+	int done = 0;
+	for (int i = 0; i < 100 && !done; i++) {
+		pid_t r = waitpid(s->pid, &st, WNOHANG);
+		if (r == s->pid || (r < 0 && errno == ECHILD))
+			done = 1;
+		else
+			sleep_ms(10);
+	}
+	if (!done) {
+		kill(s->pid, SIGKILL);
+		while (waitpid(s->pid, &st, 0) < 0 && errno == EINTR)
+			;
+	}
+	s->pid = 0;
+}
+
+/* Config and process on s->port, else (the port taken meanwhile) on a few
+ * other free ports. */
+static int launch(freeradius *s, const freeradius_config *cfg, int fresh, char *err, size_t errlen)
+{
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if (attempt > 0 || !s->port)
+			s->port = free_udp_port();
+		if (!s->port)
+			return fail(err, errlen, "no free UDP port on 127.0.0.1");
+		if (write_config(s, cfg, err, errlen))
+			return FREERADIUS_EFAIL;
+		if (spawn(s, fresh, err, errlen) == 0)
+			return 0;
+		fresh = 0;
+		if (s->pid > 0) {
+			kill(s->pid, SIGKILL);
+			while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			s->pid = 0;
+		}
+	}
+	return FREERADIUS_EFAIL;
 }
 
 freeradius *freeradius_start(const freeradius_config *cfg, int *code, char *err, size_t errlen)
@@ -487,68 +552,55 @@ freeradius *freeradius_start(const freeradius_config *cfg, int *code, char *err,
 		fail(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (strlen(cfg->dir) >= sizeof s->dir - 64) {
-		fail(err, errlen, "RADIUS folder path too long");
+	if (strlen(cfg->dir) >= sizeof s->dir - 64 || strlen(bin) >= sizeof s->bin) {
+		fail(err, errlen, "RADIUS folder or binary path too long");
 		free(s);
 		return NULL;
 	}
 	snprintf(s->dir, sizeof s->dir, "%s", cfg->dir);
+	snprintf(s->bin, sizeof s->bin, "%s", bin);
 	if (mkdir(s->dir, 0700) != 0 && errno != EEXIST) {
 		fail(err, errlen, "%s: %s", s->dir, strerror(errno));
 		freeradius_stop(s);
 		return NULL;
 	}
 	chmod(s->dir, 0700);
-	if (make_certs(s, cfg, err, errlen)) {
+	if (make_authorities(s, cfg, err, errlen) || write_server_files(s, cfg, err, errlen) ||
+	    launch(s, cfg, 1, err, errlen)) {
 		freeradius_stop(s);
 		return NULL;
 	}
-	/* The free port can be taken between our probe and the server's bind:
-	 * try a few. */
-	for (int attempt = 0; attempt < 3; attempt++) {
-		s->port = free_udp_port();
-		if (!s->port) {
-			fail(err, errlen, "no free UDP port on 127.0.0.1");
-			break;
-		}
-		if (write_config(s, cfg, err, errlen))
-			break;
-		if (spawn(s, bin, err, errlen) == 0) {
-			*code = 0;
-			return s;
-		}
-		if (s->pid > 0) {
-			kill(s->pid, SIGKILL);
-			while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
-				;
-			s->pid = 0;
-		}
-	}
-	freeradius_stop(s);
-	return NULL;
+	*code = 0;
+	return s;
+}
+
+int freeradius_reconfigure(freeradius *s, const freeradius_config *cfg, char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = 0;
+	if (!s || !cfg || !safe_word(cfg->secret))
+		return fail(err, errlen, "RADIUS: a server and a shared secret (printable, no quotes) are required");
+	if (cfg->nclient_certs != s->nclients)
+		return fail(err, errlen, "RADIUS: the client certificates are the ones made at start (%zu, not %zu)",
+			    s->nclients, cfg->nclient_certs);
+	for (size_t i = 0; i < s->nclients; i++)
+		if (!cfg->client_certs[i].cn || strcmp(cfg->client_certs[i].cn, s->clients[i].cn) != 0)
+			return fail(err, errlen, "RADIUS: client certificate %zu is '%s', made at start",
+				    i, s->clients[i].cn);
+	/* FreeRADIUS reads its certificates, CRL and users once: a new set
+	 * takes a new process (a HUP reloads neither the eap module's TLS
+	 * context nor its CRL). The port stays when it can. */
+	end_process(s);
+	if (write_server_files(s, cfg, err, errlen))
+		return FREERADIUS_EFAIL;
+	return launch(s, cfg, 0, err, errlen);
 }
 
 void freeradius_stop(freeradius *s)
 {
 	if (!s)
 		return;
-	if (s->pid > 0) {
-		kill(s->pid, SIGTERM);
-		int st;
-		int done = 0;
-		for (int i = 0; i < 100 && !done; i++) {
-			pid_t r = waitpid(s->pid, &st, WNOHANG);
-			if (r == s->pid || (r < 0 && errno == ECHILD))
-				done = 1;
-			else
-				sleep_ms(10);
-		}
-		if (!done) {
-			kill(s->pid, SIGKILL);
-			while (waitpid(s->pid, &st, 0) < 0 && errno == EINTR)
-				;
-		}
-	}
+	end_process(s);
 	free(s->ca_pem);
 	for (size_t i = 0; i < s->nclients; i++) {
 		free(s->clients[i].cert_pem);
@@ -556,6 +608,11 @@ void freeradius_stop(freeradius *s)
 			OPENSSL_cleanse(s->clients[i].key_pem, strlen(s->clients[i].key_pem));
 		free(s->clients[i].key_pem);
 	}
+	EVP_PKEY_free(s->ca_key);
+	EVP_PKEY_free(s->rogue_key);
+	EVP_PKEY_free(s->srv_key);
+	X509_free(s->ca);
+	X509_free(s->rogue);
 	free(s);
 }
 

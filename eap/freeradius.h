@@ -54,6 +54,14 @@ typedef struct freeradius freeradius;
 
 freeradius *freeradius_start(const freeradius_config *cfg, int *code,
 			     char *err, size_t errlen);
+/* What the server presents and accepts from now on (the credential faults):
+ * cfg's users, server_cert_* and client_certs[].revoked; the client
+ * certificates must be the ones given at start (same CNs, same order), and
+ * the CA and keys stay, so devices keep what they were given. The process
+ * is restarted with the new files (FreeRADIUS reads certificates, CRL and
+ * users only at start), on the same port when it is still free, else on
+ * another: read freeradius_port() again. On failure no server runs. */
+int freeradius_reconfigure(freeradius *s, const freeradius_config *cfg, char *err, size_t errlen);
 /* SIGTERM, then SIGKILL after a second; waits for the process. NULL is a no-op. */
 void freeradius_stop(freeradius *s);
 

@@ -10,6 +10,7 @@
 #include "eap/freeradius.h"
 #include "sim/capture.h"
 #include "sim/radius_link.h"
+#include "sim/trace.h"
 
 #define RADIUS_PORT 1812     /* RFC 2865 3: the authentication port */
 #define NAS_UDP_PORT 32768   /* the AP's source port as the capture shows it */
@@ -21,7 +22,46 @@ struct ent_ap {
     freeradius *srv;
     radius_link *link;
     uint16_t ip_id;
+    /* What the server presents and accepts now (the credential faults):
+     * the scenario's radius: block, changed by radius_server_cert,
+     * radius_revoke and radius_user. */
+    const scn_ap *sa;
+    int server_cert;
+    bool revoked[SCN_MAX_CLIENT_CERTS];
+    bool removed[SCN_MAX_RADIUS_USERS];
+    char password[SCN_MAX_RADIUS_USERS][64];
 };
+
+/* The server's files as x's state says: removed users left out. */
+struct ent_conf {
+    freeradius_user users[SCN_MAX_RADIUS_USERS];
+    freeradius_client_cert certs[SCN_MAX_CLIENT_CERTS];
+    freeradius_config fc;
+};
+
+static void ent_config(const struct ent_ap *x, const char *dir, struct ent_conf *c)
+{
+    const scn_radius *r = &x->sa->radius;
+    size_t nusers = 0;
+    memset(c, 0, sizeof *c);
+    for (int k = 0; k < r->nusers; k++)
+        if (!x->removed[k])
+            c->users[nusers++] = (freeradius_user){r->users[k].name, x->password[k]};
+    for (int k = 0; k < r->nclient_certs; k++)
+        c->certs[k] = (freeradius_client_cert){r->client_certs[k].cn, x->revoked[k]};
+    c->fc = (freeradius_config){
+        .dir = dir,
+        .secret = r->secret,
+        .users = c->users,
+        .nusers = nusers,
+        .client_certs = c->certs,
+        .nclient_certs = (size_t)r->nclient_certs,
+        .server_cert_expired = x->server_cert == SCN_CERT_EXPIRED,
+        .server_cert_untrusted = x->server_cert == SCN_CERT_UNTRUSTED,
+        /* another FreeRADIUS binary (README, "Enterprise and WPA3 networks") */
+        .binary = getenv("LINKRIG_FREERADIUS") && *getenv("LINKRIG_FREERADIUS") ? getenv("LINKRIG_FREERADIUS") : NULL,
+    };
+}
 
 typedef struct enterprise {
     world *w;
@@ -167,28 +207,17 @@ int enterprise_start(const scenario *s, world *w, const char *dir, sim_err *err)
         x->a = world_ap(w, i);
         char rdir[1200];
         snprintf(rdir, sizeof rdir, "%s/%s", top, a->name);
-        freeradius_user users[SCN_MAX_RADIUS_USERS];
-        freeradius_client_cert certs[SCN_MAX_CLIENT_CERTS];
-        for (int k = 0; k < a->radius.nusers; k++)
-            users[k] = (freeradius_user){a->radius.users[k].name, a->radius.users[k].password};
+        x->sa = a;
+        x->server_cert = a->radius.server_cert;
         for (int k = 0; k < a->radius.nclient_certs; k++)
-            certs[k] = (freeradius_client_cert){a->radius.client_certs[k].cn, a->radius.client_certs[k].revoked};
-        freeradius_config fc = {
-            .dir = rdir,
-            .secret = a->radius.secret,
-            .users = users,
-            .nusers = (size_t)a->radius.nusers,
-            .client_certs = certs,
-            .nclient_certs = (size_t)a->radius.nclient_certs,
-            .server_cert_expired = a->radius.server_cert == SCN_CERT_EXPIRED,
-            .server_cert_untrusted = a->radius.server_cert == SCN_CERT_UNTRUSTED,
-            /* another FreeRADIUS binary (README, "Enterprise and WPA3 networks") */
-            .binary = getenv("LINKRIG_FREERADIUS") && *getenv("LINKRIG_FREERADIUS") ? getenv("LINKRIG_FREERADIUS")
-                                                                                 : NULL,
-        };
+            x->revoked[k] = a->radius.client_certs[k].revoked;
+        for (int k = 0; k < a->radius.nusers; k++)
+            snprintf(x->password[k], sizeof x->password[k], "%s", a->radius.users[k].password);
+        struct ent_conf conf;
+        ent_config(x, rdir, &conf);
         int code = 0;
         char msg[512];
-        x->srv = freeradius_start(&fc, &code, msg, sizeof msg);
+        x->srv = freeradius_start(&conf.fc, &code, msg, sizeof msg);
         if (x->srv == NULL)
             return sim_err_set(err, SIM_EINVAL, "%s:%d: world.aps[%s] is wpa2-enterprise: %s%s", s->path, a->line,
                                a->name, msg,
@@ -228,6 +257,76 @@ bool enterprise_set_latency(world *w, int ap_index, sim_time latency)
     if (x != NULL)
         radius_link_set_latency(x->link, latency);
     return x != NULL;
+}
+
+/* The server restarted with x's state (freeradius_reconfigure; virtual time
+ * stands still meanwhile). A server that cannot restart stays down: the
+ * AP's requests go unanswered, and the trace says why. */
+static int ent_apply(struct ent_ap *x, sim_err *err)
+{
+    char msg[512];
+    struct ent_conf conf;
+    ent_config(x, NULL, &conf); /* the folder is the server's own: freeradius keeps it */
+    int rc = freeradius_reconfigure(x->srv, &conf.fc, msg, sizeof msg);
+    sim *s = world_sim(x->e->w);
+    char comp[48];
+    snprintf(comp, sizeof comp, "%s.radius", x->sa->name);
+    sim_trace_rec *t = sim_trace_begin(sim_trace_of(s), rc == 0 ? SIM_LOG_INFO : SIM_LOG_ERROR, comp,
+                                       rc == 0 ? "radius_restart" : "radius_restart_failed");
+    if (t != NULL) {
+        static const char *const certs[] = {"ok", "expired", "untrusted"};
+        sim_trace_str(t, "server_cert", certs[x->server_cert]);
+        if (rc != 0)
+            sim_trace_str(t, "msg", msg);
+        sim_trace_end(t);
+    }
+    if (rc != 0)
+        return sim_err_set(err, SIM_EIO, "%s's RADIUS server did not restart: %s", x->sa->name, msg);
+    return radius_link_set_port(x->link, freeradius_port(x->srv), err);
+}
+
+int enterprise_set_server_cert(world *w, int ap_index, int cert, sim_err *err)
+{
+    struct ent_ap *x = find_ap(w, ap_index);
+    if (x == NULL || cert < SCN_CERT_OK || cert > SCN_CERT_UNTRUSTED)
+        return sim_err_set(err, SIM_EINVAL, "no RADIUS server, or no such certificate");
+    if (x->server_cert == cert)
+        return SIM_OK;
+    x->server_cert = cert;
+    return ent_apply(x, err);
+}
+
+int enterprise_set_revoked(world *w, int ap_index, const char *cn, bool revoked, sim_err *err)
+{
+    struct ent_ap *x = find_ap(w, ap_index);
+    if (x == NULL)
+        return sim_err_set(err, SIM_EINVAL, "no RADIUS server");
+    for (int k = 0; k < x->sa->radius.nclient_certs; k++)
+        if (strcmp(x->sa->radius.client_certs[k].cn, cn) == 0) {
+            if (x->revoked[k] == revoked)
+                return SIM_OK;
+            x->revoked[k] = revoked;
+            return ent_apply(x, err);
+        }
+    return sim_err_set(err, SIM_EINVAL, "%s's RADIUS server made no client certificate '%s'", x->sa->name, cn);
+}
+
+int enterprise_set_user(world *w, int ap_index, const char *name, const char *password, sim_err *err)
+{
+    struct ent_ap *x = find_ap(w, ap_index);
+    if (x == NULL)
+        return sim_err_set(err, SIM_EINVAL, "no RADIUS server");
+    for (int k = 0; k < x->sa->radius.nusers; k++)
+        if (strcmp(x->sa->radius.users[k].name, name) == 0) {
+            bool removed = password == NULL;
+            if (x->removed[k] == removed && (removed || strcmp(x->password[k], password) == 0))
+                return SIM_OK;
+            x->removed[k] = removed;
+            if (!removed)
+                snprintf(x->password[k], sizeof x->password[k], "%s", password);
+            return ent_apply(x, err);
+        }
+    return sim_err_set(err, SIM_EINVAL, "%s's RADIUS server has no user '%s'", x->sa->name, name);
 }
 
 int enterprise_settings(const scenario *s, world *w, board *b, sim_err *err)

@@ -35,5 +35,17 @@ int enterprise_settings(const scenario *s, world *w, board *b, sim_err *err);
 /* The fault hooks (radius_down, radius_slow) for AP index i; false when it has no server. */
 bool enterprise_set_down(world *w, int ap_index, bool down);
 bool enterprise_set_latency(world *w, int ap_index, sim_time latency);
+/* The credential faults (radius_server_cert, radius_revoke, radius_user):
+ * what AP i's server presents and accepts from now on. A change restarts
+ * its FreeRADIUS with new files (the same CA and client keys, so devices
+ * keep what they were given); the restart costs wall time only, virtual
+ * time waits, and an EAP conversation under way is lost with the old
+ * process. No change: nothing restarts. cert: SCN_CERT_*; password NULL:
+ * the user is removed (the server knows no such identity). A server that
+ * cannot restart stays down (trace radius_restart_failed) and the error
+ * says why. Unknown AP, CN or user: SIM_EINVAL. */
+int enterprise_set_server_cert(world *w, int ap_index, int cert, sim_err *err);
+int enterprise_set_revoked(world *w, int ap_index, const char *cn, bool revoked, sim_err *err);
+int enterprise_set_user(world *w, int ap_index, const char *name, const char *password, sim_err *err);
 
 #endif

@@ -147,6 +147,7 @@ static const char usage_text[] =
     "  radio wedge [commands|frames|both], dhcp [AP] normal|ignore|nak|silent|empty,\n"
     "  cable pull|plug, ap radius [AP] down|up|slow DELAY, ap spoof-deauth [AP] [REASON] [DEVICE],\n"
     "  ap sae-anti-clogging [AP] [off], ap downgrade TWIN [off],\n"
+    "  ap radius [AP] cert ok|expired|untrusted|revoke CN|unrevoke CN|password USER NEWPASS|remove USER,\n"
     "  console DEVICE LINE (a line to the device's serial console; its output is printed\n"
     "  as DEVICE> LINE). With several APs, AP is required. Ctrl-C stops: captures stay\n"
     "  valid, a summary is printed.\n"

@@ -109,6 +109,19 @@ void radius_link_set_latency(radius_link *l, sim_time latency)
         l->latency = latency;
 }
 
+int radius_link_set_port(radius_link *l, uint16_t port, sim_err *err)
+{
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (!l || !port)
+        return sim_err_set(err, SIM_EINVAL, "radius link: a port is required");
+    /* connect() again on a datagram socket changes its peer: from now on
+     * only the new server's datagrams arrive */
+    if (connect(l->fd, (struct sockaddr *)&to, sizeof to) != 0)
+        return sim_err_set(err, SIM_EIO, "radius link: socket to 127.0.0.1:%u: %s", port, strerror(errno));
+    return SIM_OK;
+}
+
 void radius_link_set_wall_timeout(radius_link *l, int ms)
 {
     if (ms > 0)

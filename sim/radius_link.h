@@ -35,6 +35,8 @@ void radius_link_destroy(radius_link *l);
 void radius_link_set_capture(radius_link *l, radius_link_capture_fn fn, void *ctx);
 void radius_link_set_down(radius_link *l, bool down);
 void radius_link_set_latency(radius_link *l, sim_time latency);
+/* The server moved (restarted on another port): later requests go there. */
+int radius_link_set_port(radius_link *l, uint16_t port, sim_err *err);
 /* Send one request (a radius_send op for ap_8021x). */
 void radius_link_send(void *link, const uint8_t *pkt, size_t len);
 /* Wall milliseconds to wait for a reply before calling it lost; default 2000. */

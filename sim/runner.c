@@ -137,6 +137,37 @@ static void downgrade(struct run *r, const scn_fault *f, bool on)
             ap_set_enabled(world_ap(r->w, i), !on);
 }
 
+/* The credential faults' start (the fault's value) or end (the scenario's
+ * radius: block again for what the fault changed): enterprise.h restarts
+ * the AP's server with the new files. */
+static void radius_credentials(struct run *r, const scn_fault *f, bool start, sim_err *err)
+{
+    const scn_radius *rad = &r->s->aps[f->ap].radius;
+    switch (f->kind) {
+    case SCN_F_RADIUS_SERVER_CERT:
+        enterprise_set_server_cert(r->w, f->ap, start ? f->server_cert : rad->server_cert, err);
+        break;
+    case SCN_F_RADIUS_REVOKE: {
+        bool was = false;
+        for (int k = 0; k < rad->nclient_certs; k++)
+            if (strcmp(rad->client_certs[k].cn, f->cn) == 0)
+                was = rad->client_certs[k].revoked;
+        enterprise_set_revoked(r->w, f->ap, f->cn, start ? f->revoked : was, err);
+        break;
+    }
+    case SCN_F_RADIUS_USER: {
+        const char *was = NULL;
+        for (int k = 0; k < rad->nusers; k++)
+            if (strcmp(rad->users[k].name, f->user) == 0)
+                was = rad->users[k].password;
+        enterprise_set_user(r->w, f->ap, f->user, start ? (f->removed ? NULL : f->password) : was, err);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
 static void fault_end_cb(void *arg)
 {
     struct fault_ev *fe = arg;
@@ -176,6 +207,11 @@ static void fault_end_cb(void *arg)
         break;
     case SCN_F_RADIUS_SLOW:
         enterprise_set_latency(w, f->ap, r->s->aps[f->ap].radius.latency);
+        break;
+    case SCN_F_RADIUS_SERVER_CERT:
+    case SCN_F_RADIUS_REVOKE:
+    case SCN_F_RADIUS_USER:
+        radius_credentials(r, f, false, NULL);
         break;
     case SCN_F_CABLE_MOVE:
         for (int i = 0; i < world_device_count(w); i++)
@@ -405,6 +441,15 @@ static void fault_start_cb(void *arg)
     case SCN_F_SPOOFED_DEAUTH:
         spoofed_deauth(w, f);
         break;
+    case SCN_F_RADIUS_SERVER_CERT:
+    case SCN_F_RADIUS_REVOKE:
+    case SCN_F_RADIUS_USER:
+        /* a timeline entry has no one to tell: the trace has
+         * radius_restart_failed, and the server stays down */
+        radius_credentials(r, f, true, fe->err);
+        if (f->duration > 0)
+            sim_at(s, fe->end, fault_end_cb, fe);
+        break;
     case SCN_F_DOWNGRADE:
         downgrade(r, f, true);
         if (f->duration > 0)
@@ -440,6 +485,9 @@ static sim_time fault_end_time(const scn_fault *f)
     case SCN_F_RADIUS_SLOW:    /* likewise */
     case SCN_F_SAE_ANTI_CLOGGING: /* likewise */
     case SCN_F_DOWNGRADE:         /* likewise */
+    case SCN_F_RADIUS_SERVER_CERT: /* likewise */
+    case SCN_F_RADIUS_REVOKE:     /* likewise */
+    case SCN_F_RADIUS_USER:       /* likewise */
         return f->at + f->duration;
     default:
         return f->at;
@@ -644,6 +692,8 @@ static const char console_help[] =
     "commands: status | ap reboot [AP] DURATION | ap off [AP] | ap on [AP] | ap passphrase [AP] PASS |\n"
     "  ap power [AP] DBM | ap deauth|disassoc [AP] REASON [DEVICE] | ap refuse [AP] STATUS DURATION |\n"
     "  ap rekey [AP] | ap radius [AP] down|up|slow DELAY | ap spoof-deauth [AP] [REASON] [DEVICE] |\n"
+    "  ap radius [AP] cert ok|expired|untrusted | ap radius [AP] revoke|unrevoke CN |\n"
+    "  ap radius [AP] password USER NEWPASS | ap radius [AP] remove USER |\n"
     "  ap sae-anti-clogging [AP] [off] | ap downgrade TWIN [off] |\n"
     "  move camera X [Y] [speed M/S] | radio wedge [commands|frames|both] |\n"
     "  dhcp [AP] normal|ignore|nak|silent|empty | cable pull | cable plug |\n"
@@ -860,8 +910,84 @@ static void console_exec(struct run *r, const char *line, char *reply, size_t ca
                     return;
                 f.kind = SCN_F_RADIUS_SLOW;
                 snprintf(what, sizeof what, "%s's RADIUS replies take %s", apn, tok[i + 1]);
+            } else if (i < n && strcmp(tok[i], "cert") == 0) {
+                static const char *const certs[] = {"ok", "expired", "untrusted"};
+                f.server_cert = -1;
+                for (int k = 0; k < 3; k++)
+                    if (i + 1 < n && strcmp(tok[i + 1], certs[k]) == 0)
+                        f.server_cert = k;
+                if (f.server_cert < 0 || i + 2 < n) {
+                    snprintf(reply, cap, "error: ap radius [AP] cert ok|expired|untrusted\n");
+                    return;
+                }
+                f.kind = SCN_F_RADIUS_SERVER_CERT;
+                snprintf(what, sizeof what, "%s's RADIUS server presents %s certificate", apn,
+                         f.server_cert == SCN_CERT_OK ? "a valid" : f.server_cert == SCN_CERT_EXPIRED
+                                                                        ? "an expired"
+                                                                        : "an untrusted CA's");
+            } else if (i < n && (strcmp(tok[i], "revoke") == 0 || strcmp(tok[i], "unrevoke") == 0)) {
+                const scn_radius *rad = &r->s->aps[f.ap].radius;
+                int k = rad->nclient_certs;
+                if (i + 1 < n)
+                    for (k = 0; k < rad->nclient_certs && strcmp(rad->client_certs[k].cn, tok[i + 1]) != 0; k++)
+                        ;
+                if (i + 2 != n || k == rad->nclient_certs) {
+                    char cns[300] = "";
+                    for (int q = 0; q < rad->nclient_certs; q++) {
+                        size_t len = strlen(cns);
+                        snprintf(cns + len, sizeof cns - len, "%s%s", q ? ", " : "", rad->client_certs[q].cn);
+                    }
+                    snprintf(reply, cap, "error: ap radius [AP] %s CN: the CN of a client certificate of %s "
+                                         "(there: %s)\n", tok[i], apn, cns[0] ? cns : "none");
+                    return;
+                }
+                f.kind = SCN_F_RADIUS_REVOKE;
+                f.revoked = tok[i][0] == 'r';
+                snprintf(f.cn, sizeof f.cn, "%s", rad->client_certs[k].cn);
+                snprintf(what, sizeof what, "%s's RADIUS server %s %s's certificate", apn,
+                         f.revoked ? "revokes" : "accepts again", f.cn);
+            } else if (i < n && (strcmp(tok[i], "password") == 0 || strcmp(tok[i], "remove") == 0)) {
+                const scn_radius *rad = &r->s->aps[f.ap].radius;
+                bool remove = tok[i][1] == 'e';
+                int k = rad->nusers;
+                if (i + 1 < n)
+                    for (k = 0; k < rad->nusers && strcmp(rad->users[k].name, tok[i + 1]) != 0; k++)
+                        ;
+                const char *pass = NULL;
+                size_t len = 0;
+                if (!remove && i + 2 < n) {
+                    /* the rest of the line: a password may hold spaces */
+                    pass = line + (tok[i + 2] - buf);
+                    len = strlen(pass);
+                    while (len > 0 && (pass[len - 1] == ' ' || pass[len - 1] == '\t' || pass[len - 1] == '\r'))
+                        len--;
+                }
+                bool bad = k == rad->nusers || (remove ? i + 2 != n : pass == NULL || len >= sizeof f.password);
+                for (size_t q = 0; !bad && q < len; q++)
+                    bad = pass[q] == '"' || pass[q] == '\\' || (unsigned char)pass[q] < 32;
+                if (bad) {
+                    char users[300] = "";
+                    for (int q = 0; q < rad->nusers; q++) {
+                        size_t ul = strlen(users);
+                        snprintf(users + ul, sizeof users - ul, "%s%s", q ? ", " : "", rad->users[q].name);
+                    }
+                    snprintf(reply, cap, "error: ap radius [AP] password USER NEWPASS | remove USER: USER one of "
+                                         "%s's RADIUS users (there: %s); NEWPASS 1..63 bytes, no quote, backslash "
+                                         "or control character\n", apn, users[0] ? users : "none");
+                    return;
+                }
+                f.kind = SCN_F_RADIUS_USER;
+                f.removed = remove;
+                snprintf(f.user, sizeof f.user, "%s", rad->users[k].name);
+                if (!remove) {
+                    memcpy(f.password, pass, len);
+                    f.password[len] = '\0';
+                }
+                snprintf(what, sizeof what, "%s's RADIUS server %s %s", apn,
+                         remove ? "no longer knows" : "has a new password for", f.user);
             } else {
-                snprintf(reply, cap, "error: ap radius [AP] down|up|slow DELAY\n");
+                snprintf(reply, cap, "error: ap radius [AP] down|up|slow DELAY|cert ok|expired|untrusted|"
+                                     "revoke CN|unrevoke CN|password USER NEWPASS|remove USER\n");
                 return;
             }
         } else if (strcmp(tok[1], "downgrade") == 0) {

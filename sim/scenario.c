@@ -1020,6 +1020,8 @@ static const char *const scn_fault_names[] = {
     [SCN_F_RADIUS_SLOW] = "radius_slow", [SCN_F_SPOOFED_DEAUTH] = "spoofed_deauth",
     [SCN_F_SAE_ANTI_CLOGGING] = "sae_anti_clogging", [SCN_F_DOWNGRADE] = "downgrade",
     [SCN_F_CABLE_MOVE] = "cable_move",  [SCN_F_CONSOLE] = "console",
+    [SCN_F_RADIUS_SERVER_CERT] = "radius_server_cert", [SCN_F_RADIUS_REVOKE] = "radius_revoke",
+    [SCN_F_RADIUS_USER] = "radius_user",
 };
 #define SCN_NFAULTS ((int)(sizeof scn_fault_names / sizeof scn_fault_names[0]))
 
@@ -1971,7 +1973,13 @@ static const char *const *scn_fault_keys(scn_fault_kind k)
     static const char *const rdown[] = {"at", "fault", "ap", "duration", NULL};
     static const char *const rslow[] = {"at", "fault", "ap", "delay", "duration", NULL};
     static const char *const spoof[] = {"at", "fault", "ap", "device", "reason", NULL};
+    static const char *const rcert[] = {"at", "fault", "ap", "cert", "duration", NULL};
+    static const char *const rrevoke[] = {"at", "fault", "ap", "cn", "revoked", "duration", NULL};
+    static const char *const ruser[] = {"at", "fault", "ap", "user", "password", "removed", "duration", NULL};
     switch (k) {
+    case SCN_F_RADIUS_SERVER_CERT: return rcert;
+    case SCN_F_RADIUS_REVOKE: return rrevoke;
+    case SCN_F_RADIUS_USER: return ruser;
     case SCN_F_CONSOLE: return console;
     case SCN_F_SERVICE: return service;
     case SCN_F_AP_REBOOT: return reboot;
@@ -2628,6 +2636,92 @@ static int scn_moved_pool(scn_ctx *c, const char *path, const scn_node *pool, co
 }
 
 /* ap_deauth, ap_disassoc, ap_refuse, group_key_miss, cable_move. */
+/* The credential faults of an Enterprise AP's server (scenario.h: the
+ * timeline): radius_server_cert, radius_revoke, radius_user. */
+static int scn_radius_fault(scn_ctx *c, const scn_node *n, const scn_node *fn, const char *path,
+                            const char *const *keys, const scn_node **v, scn_fault *f)
+{
+    const scn_ap *a = &c->s->aps[f->ap];
+    const char *fname = scn_fault_names[f->kind];
+    char p[SCN_PATH];
+    const scn_node *x;
+    int rc;
+    if (a->security != SCN_SEC_WPA2_ENTERPRISE)
+        return scn_fail(c, fn, "%s: %s needs a wpa2-enterprise AP (%s is not)", path, fname, a->name);
+    switch (f->kind) {
+    case SCN_F_RADIUS_SERVER_CERT: {
+        static const char *const certs[] = {"ok", "expired", "untrusted"};
+        if ((x = scn_get(keys, v, "cert")) == NULL)
+            return scn_missing(c, n, path, "cert", "the certificate the server presents: ok, expired or untrusted");
+        scn_path(p, path, "cert");
+        if ((rc = scn_pick(c, x, p, "server certificate", certs, 3, &f->server_cert)) != 0)
+            return rc;
+        break;
+    }
+    case SCN_F_RADIUS_REVOKE: {
+        const char *names[SCN_MAX_CLIENT_CERTS];
+        int k = 0;
+        for (int i = 0; i < a->radius.nclient_certs; i++)
+            names[i] = a->radius.client_certs[i].cn;
+        if ((x = scn_get(keys, v, "cn")) == NULL)
+            return scn_missing(c, n, path, "cn", "the CN of one of the AP's radius.client_certs");
+        scn_path(p, path, "cn");
+        if ((rc = scn_name_ref(c, x, p, names, a->radius.nclient_certs, "the CN of a radius.client_certs entry",
+                               "client certificate", " in the AP's radius.client_certs", &k)) != 0)
+            return rc;
+        snprintf(f->cn, sizeof f->cn, "%s", names[k]);
+        f->revoked = true;
+        if ((x = scn_get(keys, v, "revoked")) != NULL) {
+            scn_path(p, path, "revoked");
+            if ((rc = scn_bool(c, x, p, &f->revoked)) != 0)
+                return rc;
+        }
+        break;
+    }
+    case SCN_F_RADIUS_USER: {
+        const char *names[SCN_MAX_RADIUS_USERS];
+        int k = 0;
+        for (int i = 0; i < a->radius.nusers; i++)
+            names[i] = a->radius.users[i].name;
+        if ((x = scn_get(keys, v, "user")) == NULL)
+            return scn_missing(c, n, path, "user", "the name of one of the AP's radius.users");
+        scn_path(p, path, "user");
+        if ((rc = scn_name_ref(c, x, p, names, a->radius.nusers, "the name of a radius.users entry", "user",
+                               " in the AP's radius.users", &k)) != 0)
+            return rc;
+        snprintf(f->user, sizeof f->user, "%s", names[k]);
+        const scn_node *pw = scn_get(keys, v, "password"), *rm = scn_get(keys, v, "removed");
+        if (rm != NULL) {
+            scn_path(p, path, "removed");
+            if ((rc = scn_bool(c, rm, p, &f->removed)) != 0)
+                return rc;
+        }
+        if ((pw != NULL) == f->removed || (rm != NULL && !f->removed))
+            return scn_fail(c, pw != NULL && rm != NULL ? rm : fn,
+                            "%s: radius_user takes the server's new password (password: \"...\") or removed: true, "
+                            "one of them", path);
+        if (pw != NULL) {
+            scn_path(p, path, "password");
+            if ((rc = scn_str(c, pw, p, 1, 63, "a password of 1..63 bytes", f->password, sizeof f->password)) != 0)
+                return rc;
+            for (const char *ch = f->password; *ch; ch++)
+                if (*ch == '"' || *ch == '\\' || (unsigned char)*ch < 32)
+                    return scn_fail(c, pw, "%s: no quote, backslash or control character (FreeRADIUS's users file)",
+                                    p);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    if ((x = scn_get(keys, v, "duration")) != NULL) {
+        scn_path(p, path, "duration");
+        if ((rc = scn_dur(c, x, p, 1, "must be > 0", &f->duration)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
 static int scn_more_fault(scn_ctx *c, const scn_node *n, const scn_node *fn, const char *path,
                           const char *const *keys, const scn_node **v, scn_fault *f)
 {
@@ -2971,6 +3065,13 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
         scn_path(p, path, "passphrase");
         if ((rc = scn_passphrase(c, x, p, f->passphrase, sizeof f->passphrase)) != 0)
             return rc;
+        /* a wpa3 AP's passphrase is its SAE password (ap_set_passphrase) */
+        if (s->aps[f->ap].security == SCN_SEC_WPA2_ENTERPRISE)
+            return scn_fail(c, x, "%s: %s is wpa2-enterprise: it has no passphrase (radius_user changes a user's "
+                                  "password on its server)", p, s->aps[f->ap].name);
+        if ((s->aps[f->ap].security == SCN_SEC_WPA3 || s->aps[f->ap].security == SCN_SEC_WPA3_TRANSITION) &&
+            f->passphrase[0] == '\0')
+            return scn_fail(c, x, "%s: %s offers SAE: it cannot become an open network", p, s->aps[f->ap].name);
         break;
     case SCN_F_AP_TX_POWER:
         if ((x = scn_get(keys, v, "tx_power")) == NULL)
@@ -3104,6 +3205,12 @@ static int scn_do_fault(scn_ctx *c, const scn_node *n, const char *path, scn_fau
                 return rc;
             f->code = (uint16_t)code;
         }
+        break;
+    case SCN_F_RADIUS_SERVER_CERT:
+    case SCN_F_RADIUS_REVOKE:
+    case SCN_F_RADIUS_USER:
+        if ((rc = scn_radius_fault(c, n, fn, path, keys, v, f)) != 0)
+            return rc;
         break;
     case SCN_F_SERVICE:
     case SCN_F_AP_DEAUTH:

@@ -198,6 +198,26 @@
  *                                   #   comes on and the transition AP(s) of that SSID go off for
  *                                   #   duration (out of reach): a wpa2-wpa3 device rejoins the
  *                                   #   twin with WPA2-PSK (the downgrade transition mode allows)
+ *     - {at: 5m, fault: radius_server_cert, ap: ap1, cert: expired, duration: 1m}   # a
+ *                                   #   wpa2-enterprise AP's server presents a certificate
+ *                                   #   ok | expired | untrusted (signed by a CA the devices do
+ *                                   #   not trust); radius.server_cert again after duration
+ *     - {at: 5m, fault: radius_revoke, ap: ap1, cn: cam, duration: 1m}   # the server's CRL
+ *                                   #   lists the radius.client_certs entry cn (revoked: false
+ *                                   #   takes it out instead); as radius.client_certs again after
+ *                                   #   duration
+ *     - {at: 5m, fault: radius_user, ap: ap1, user: alice, password: "new pass 2", duration: 1m}
+ *                                   # the server's password for a radius.users entry changes
+ *                                   #   (or removed: true instead of password: the server knows
+ *                                   #   no such identity); as radius.users again after duration.
+ *                                   #   These three restart the AP's FreeRADIUS with new files
+ *                                   #   (the same CA and client keys): wall time only, virtual
+ *                                   #   time waits; an EAP exchange under way is lost with it.
+ *                                   #   A station already joined keeps its keys: the fault shows
+ *                                   #   at its next authentication (after an ap_deauth, an
+ *                                   #   ap_reboot, a roam). An SAE password mismatch is
+ *                                   #   ap_passphrase on a wpa3 AP (the SAE password changes;
+ *                                   #   joined stations keep their keys likewise).
  *     - {at: 5m, fault: radio_wedge, mode: both, survives_power_cycles: 0}  # commands | frames | both
  *     - {at: 5m, fault: cable_pull, duration: 30s}     # needs device.lan
  *     - {at: 5m, fault: service, service: dns, mode: wrong, duration: 1m}
@@ -465,7 +485,8 @@
  *   group_key_miss  from the start to start + duration (the end; without
  *                duration the end is the start and it lasts to the end of
  *                the run).
- *   radius_down, radius_slow, sae_anti_clogging, downgrade
+ *   radius_down, radius_slow, sae_anti_clogging, downgrade, radius_server_cert,
+ *   radius_revoke, radius_user
  *                from the start to start + duration (the end; without
  *                duration the end is the start and it lasts to the end of
  *                the run).
@@ -715,6 +736,9 @@ typedef enum {
     SCN_F_SPOOFED_DEAUTH, /* an unprotected Deauthentication forged with the AP's address */
     SCN_F_SAE_ANTI_CLOGGING, /* every SAE Commit must carry an anti-clogging token */
     SCN_F_DOWNGRADE,      /* a WPA2-only twin of a transition network replaces it */
+    SCN_F_RADIUS_SERVER_CERT, /* an Enterprise AP's server presents another certificate */
+    SCN_F_RADIUS_REVOKE,  /* its CRL lists a client certificate (or no longer does) */
+    SCN_F_RADIUS_USER,    /* its user's password changes, or the user is removed */
     SCN_F_CONSOLE,        /* not a fault: a line written to a device's console (console: TEXT) */
 } scn_fault_kind;
 
@@ -775,6 +799,12 @@ typedef struct scn_fault {
     int service;          /* service: index into services */
     scn_service_mode service_mode;
     sim_time delay;       /* service, mode slow */
+    int server_cert;      /* radius_server_cert: SCN_CERT_* */
+    char cn[64];          /* radius_revoke: a radius.client_certs CN */
+    bool revoked;         /* radius_revoke: (true) in the CRL; false takes it out */
+    char user[64];        /* radius_user: a radius.users name */
+    char password[64];    /* radius_user: the server's new password for it */
+    bool removed;         /* radius_user: the server no longer knows the user */
     int line;             /* the entry's line in the file */
     /* Any entry: its name and how it repeats (the timeline above). */
     char id[32];          /* "" = none */
