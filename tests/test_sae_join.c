@@ -266,6 +266,38 @@ static void psk_station_cannot_join_wpa3_only(void **state)
     done(&x);
 }
 
+/* The timeline's ap_passphrase on a wpa3 AP (the SAE password mismatch
+ * fault): the new word is the SAE password; the old one ends in BADAUTH;
+ * the AP stays SAE only (a PSK station still cannot join); it cannot be
+ * made open. */
+static void passphrase_change_is_the_sae_password(void **state)
+{
+    (void)state;
+    static w x;
+    sim_err err = {0};
+    const char *pw2 = "another horse battery";
+    build(&x, OUT "sae_change_old.pcap", NULL, PW, 0);
+    assert_int_equal(ap_set_passphrase(x.a, pw2, &err), SIM_OK);
+    assert_int_equal(ap_set_passphrase(x.a, "", &err), SIM_EINVAL);
+    join(&x, RADIO_AUTH_WPA3_SAE, PW, SIM_SEC(4));
+    assert_int_equal(x.ups, 0);
+    assert_int_equal(radio_link_status(x.r), RADIO_LINK_BADAUTH);
+    assert_true(x.mismatches >= 1);
+    done(&x);
+    build(&x, OUT "sae_change_new.pcap", NULL, PW, 0);
+    assert_int_equal(ap_set_passphrase(x.a, pw2, &err), SIM_OK);
+    join(&x, RADIO_AUTH_WPA3_SAE, pw2, SIM_SEC(4));
+    assert_int_equal(x.ups, 1);
+    assert_int_equal(x.bridge_rx, 1);
+    done(&x);
+    build(&x, OUT "sae_change_psk.pcap", NULL, PW, 0);
+    assert_int_equal(ap_set_passphrase(x.a, pw2, &err), SIM_OK);
+    join(&x, RADIO_AUTH_WPA2_PSK, pw2, SIM_SEC(4));
+    assert_int_equal(x.ups, 0);
+    assert_int_equal(radio_link_status(x.r), RADIO_LINK_FAIL);
+    done(&x);
+}
+
 /* An unprotected deauthentication, reason 7, with the AP's addresses. */
 static void spoof_deauth(void *arg)
 {
@@ -333,6 +365,7 @@ int main(void)
         cmocka_unit_test(transition_mode_serves_both),
         cmocka_unit_test(anti_clogging_token),
         cmocka_unit_test(psk_station_cannot_join_wpa3_only),
+        cmocka_unit_test(passphrase_change_is_the_sae_password),
         cmocka_unit_test(pmf_ignores_spoofed_deauth),
         cmocka_unit_test(without_pmf_a_spoof_drops_the_link),
     };
