@@ -56,6 +56,8 @@
  *           server_cert: ok         # (ok) ok | expired | untrusted (signed by another CA)
  *           users: [{name: alice, password: "..."}]     # PEAP / TTLS accounts, 0..16
  *           client_certs: [{cn: cam, revoked: false}]   # EAP-TLS certificates, 0..8
+ *                                   #   (the state at the start: the timeline's radius_server_cert,
+ *                                   #   radius_revoke and radius_user change it during the run)
  *         channel: 6                # (6) 1..13
  *         position: [10, 0]         # ([0, 0]) metres: [x, y] or [x, y, z]
  *         tx_power: 20              # (20) dBm, -10..30
