@@ -440,7 +440,14 @@
  * drawn uniformly from [0, J] from the scenario's seed (random stream
  * "scenario.timeline.<id or entry number>", so adding an entry or a
  * component shifts no other numbers); an occurrence pushed past the end of
- * the run does not happen. A timed fault (ap_reboot, cable_pull) must be over
+ * the run does not happen. Every entry must be due before the end of the
+ * run (at, and with every the last occurrence, < duration), and a fault with
+ * a duration (or cable_move's pause) must be over by the end: the last
+ * occurrence's start + duration <= duration of the run; both are errors
+ * (file:line:col) naming the end, because a fault the end cuts short has no
+ * end for after: and exclude: to measure from. A fault meant to last to the
+ * end is written without one (ap_off; a service, group_key_miss or radius
+ * fault without duration). A timed fault (ap_reboot, cable_pull) must be over
  * before its next occurrence is due: duration + jitter < every. The whole
  * timeline may expand to at most SCN_MAX_OCCURRENCES occurrences; the 256
  * entries of SCN_MAX_FAULTS count lines, not occurrences. `id: NAME`
