@@ -85,7 +85,8 @@ static const char usage_text[] =
     "                  (at most 900 characters)\n"
     "  --junit FILE    JUnit XML: a testsuite per scenario (properties: seed, firmware,\n"
     "                  --set, version), a testcase per expectation named as the file\n"
-    "                  writes it, and the command that reproduces the run\n"
+    "                  writes it, and the command that reproduces the run; a path that\n"
+    "                  cannot be written (no such folder, read-only) is exit 2 before any run\n"
     "  --shard K/N     run only shard K of N (1 <= K <= N): the files sorted by path,\n"
     "                  every Nth from the Kth. Without it, TEST_SHARD_INDEX (0-based)\n"
     "                  and TEST_TOTAL_SHARDS are read when set (Bazel's convention)\n"
@@ -264,6 +265,46 @@ static const char *split_option(const char *arg, char name[64], const char **val
     name[eq - arg] = '\0';
     *val = eq + 1;
     return name;
+}
+
+/* An output file written only after the runs (--junit): a path that
+ * cannot be written is refused before anything runs, with the system's
+ * reason, rather than after an hour of scenarios. The probe opens the file
+ * without truncating it, or creates it and removes it again, so that it
+ * leaves nothing behind; a full disk is still found when the file is
+ * written (exit 4). */
+static int check_output_file(const char *opt, const char *path)
+{
+    struct stat st;
+    if (path[0] == '\0')
+        return bad_input("%s: the path is empty", opt);
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "linkrig: %s %s: is a folder, not a file (give a file name, e.g. %s/junit.xml); nothing "
+                "was run\n", opt, path, path);
+        return EXIT_BAD_INPUT;
+    }
+    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    bool created = false;
+    if (fd < 0 && errno == ENOENT) {
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        created = fd >= 0;
+    }
+    if (fd < 0) {
+        int e = errno;
+        const char *slash = strrchr(path, '/');
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%.*s", slash != NULL ? (int)(slash - path) : 0, path);
+        if (e == ENOENT && slash != NULL && slash != path && stat(dir, &st) != 0)
+            fprintf(stderr, "linkrig: %s %s: cannot write there: the folder %.*s does not exist; nothing was run\n",
+                    opt, path, (int)(slash - path), path);
+        else
+            fprintf(stderr, "linkrig: %s %s: cannot write there: %s; nothing was run\n", opt, path, strerror(e));
+        return EXIT_BAD_INPUT;
+    }
+    close(fd);
+    if (created)
+        unlink(path);
+    return 0;
 }
 
 /* An option's value: after '=' or the next argument (uses i, argc, argv, a, val). */
@@ -830,6 +871,8 @@ static int cmd_run(int argc, char **argv)
     }
     if (nfiles == 0)
         return bad_input("run needs at least one scenario file%s", "");
+    if (junit != NULL && check_output_file("--junit", junit) != 0)
+        return EXIT_BAD_INPUT;
     int shard_index, shard_total;
     char shard_buf[32];
     const char *shard_text;
@@ -1299,6 +1342,8 @@ static int cmd_sweep(int argc, char **argv)
     }
     if (file == NULL)
         return bad_input("sweep needs a scenario file with a sweep: section%s", "");
+    if (so.junit != NULL && check_output_file("--junit", so.junit) != 0)
+        return EXIT_BAD_INPUT;
     char shard_buf[32];
     if (shard_select(shard_arg, &so.shard_index, &so.shard_total, shard_buf, &so.shard_text) != 0)
         return EXIT_BAD_INPUT;
