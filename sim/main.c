@@ -890,6 +890,11 @@ static int cmd_run(int argc, char **argv)
             bad = 1;
             continue;
         }
+        /* a scenario for another image never runs the bundled camera */
+        if (o.firmware == NULL && scns[i]->firmware_missing[0] != '\0') {
+            fprintf(stderr, "%s\n", scns[i]->firmware_missing);
+            bad = 1;
+        }
         for (int k = 0; k < i; k++)
             if (scns[k] && strcmp(scns[k]->name, scns[i]->name) == 0) {
                 fprintf(stderr, "%s: scenario name '%s' is also used by %s (their outputs would collide)\n",
@@ -1351,6 +1356,11 @@ static int cmd_sweep(int argc, char **argv)
     scenario *s = scn_load(file, &err);
     if (s == NULL) {
         fprintf(stderr, "%s\n", err.msg);
+        return EXIT_BAD_INPUT;
+    }
+    if (so.run.firmware == NULL && s->firmware_missing[0] != '\0') {
+        fprintf(stderr, "%s\n", s->firmware_missing);
+        scn_free(s);
         return EXIT_BAD_INPUT;
     }
     so.run.default_firmware = default_firmware();

@@ -1729,6 +1729,8 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     if (o->default_firmware != NULL && strrchr(o->default_firmware, '/') != NULL)
         snprintf(client_fw, sizeof client_fw, "%.*s/client.so",
                  (int)(strrchr(o->default_firmware, '/') - o->default_firmware), o->default_firmware);
+    if (o->firmware == NULL && s->firmware_missing[0] != '\0')
+        return sim_err_set(err, SIM_EINVAL, "%s", s->firmware_missing);
     for (int i = 0; i < s->ndevices; i++) {
         const char *fw_path = s->devices[i].client  ? client_fw
                               : o->firmware           ? o->firmware

@@ -1585,10 +1585,16 @@ static int scn_do_device(scn_ctx *c, const scn_node *n, const char *path, scn_de
         else if (snprintf(d->firmware, sizeof d->firmware, "%.*s/%s", (int)(slash - s->path), s->path, rel) >=
                  (int)sizeof d->firmware)
             return scn_fail(c, dv[3], "%s: path too long", p);
-        /* Checked here, with the file's position, so that nothing runs. */
-        if (access(d->firmware, R_OK) != 0)
-            return scn_fail(c, dv[3], "%s: cannot read the image %s (%s; a relative path is relative to this file)",
-                            p, d->firmware, strerror(errno));
+        /* The image the scenario is for may be built later or elsewhere
+         * (--firmware then names it), so an unreadable one is not a parse
+         * error; a run that needs it refuses with this position
+         * (scenario.firmware_missing) and never runs the bundled camera
+         * in its place. */
+        if (access(d->firmware, R_OK) != 0 && c->s->firmware_missing[0] == '\0')
+            snprintf(c->s->firmware_missing, sizeof c->s->firmware_missing,
+                     "%s:%d:%d: %s: cannot read the image %s this scenario is for (%s; a relative path is relative "
+                     "to this file): build it, or give --firmware IMAGE.so; the bundled camera is not run in its "
+                     "place", c->path, dv[3]->line, dv[3]->col, p, d->firmware, strerror(errno));
     }
     if (named && dv[5] != NULL) {
         scn_path(p, path, "settings");

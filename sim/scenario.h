@@ -91,7 +91,10 @@
  *                                   #   200 ms), or a raw pm value (mode in bits 0-3: 0..2).
  *                                   #   The firmware's own cyw43_wifi_pm / chip_wifi_pm
  *                                   #   changes it later (the Pico W layer's set_up does).
- *       firmware: build/my.so       # (--firmware, else the bundled camera) relative to this file
+ *       firmware: build/my.so       # (--firmware, else the bundled camera) relative to this file;
+ *                                   #   the image the scenario is for: a run without --firmware
+ *                                   #   refuses (exit 2, file:line:col) when it cannot be read,
+ *                                   #   rather than run the bundled camera in its place
  *     devices:                      # instead of device: 1..128 devices in one world
  *       - name: cam1                # required, unique; names the device in trace and verdict
  *         position: [0, 0]          # tx_power, lan, firmware, pm: as for device
@@ -923,6 +926,11 @@ typedef struct scenario {
     scn_expect expects[SCN_MAX_EXPECT];
     int nexpects;
     scn_sweep sweep;
+    /* "file:line:col: message" about the first device whose firmware:
+     * image cannot be read, "" when every named image can. Not a parse
+     * error (--firmware may name the image instead), but a run without
+     * --firmware refuses with it (exit 2) rather than run another image. */
+    char firmware_missing[1200];
 } scenario;
 
 /* Reads and validates path. On error returns NULL and err->msg is
