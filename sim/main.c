@@ -67,7 +67,9 @@ static const char usage_text[] =
     "                  output folder\"), so that linkrig report DIR and timeline DIR/demo work\n"
     "  --log-level L   stderr log level: debug, info, warn, error, off (default warn)\n"
     "  --verbose       same as --log-level info\n"
-    "  --quiet         no summary, errors only\n"
+    "  --quiet         errors only, log level error: nothing when the run passed (the exit\n"
+    "                  status says so); one that failed prints its verdict line and each\n"
+    "                  expectation that failed (run: no totals line)\n"
     "  --realtime[=R]  pace virtual time to the wall clock (R times real time,\n"
     "                  0.001..1000000)\n"
     "  --firmware IMG  the firmware image (default: the bundled camera.so)\n"
@@ -619,7 +621,9 @@ static int cmd_demo(int argc, char **argv)
     sim_trace_end(r);
     demo_result_file(result_path, &o, sim_now(s), pass, why, &sink);
 
-    if (!o.quiet || !pass) {
+    if (o.quiet && !pass) /* errors only: the verdict and why */
+        printf("verdict: FAIL%s%s\n", why ? " - " : "", why ? why : "");
+    if (!o.quiet) {
         char vt[64];
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
@@ -1039,8 +1043,10 @@ static int cmd_run(int argc, char **argv)
             status_all = EXIT_BAD_INPUT;
             continue;
         }
-        if (!quiet || !r->passed)
+        if (!quiet)
             runner_print_summary(stdout, r);
+        else
+            runner_print_failures(stdout, r);
         if (r->output_error[0] != '\0') {
             fprintf(stderr, "linkrig: %s: %s\n", files[i], r->output_error);
             status_all = EXIT_WRITE_FAILED;
@@ -1078,7 +1084,7 @@ static int cmd_run(int argc, char **argv)
     int passed = 0;
     for (int i = 0; i < nran; i++)
         passed += results[i].passed;
-    if (!quiet || status_all != EXIT_PASS)
+    if (!quiet)
         printf("%d of %d scenario(s) passed%s%s%s\n", passed, nran, shard_text ? " (shard " : "",
                shard_text ? shard_text : "", shard_text ? ")" : "");
     /* The summary is evidence too: a full disk or a closed pipe fails the run. */

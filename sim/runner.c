@@ -1350,7 +1350,7 @@ static int check_sets(const runner_opts *o, world *w, sim_err *err)
         }
         if (declared && !known)
             return sim_err_set(err, SIM_EINVAL, "--set %s: %s", o->sets[i], first.msg);
-        if (!declared)
+        if (!declared && o->log_level <= SIM_LOG_WARN) /* --quiet: errors only */
             fprintf(stderr, "linkrig: warning: --set %s: the firmware image declares no settings, so the key "
                             "cannot be checked\n",
                     o->sets[i]);
@@ -2203,6 +2203,30 @@ void runner_print_summary(FILE *f, const runner_result *r)
                        "   # PMK of %s\n",
                     r->pmks[i], r->air_pcap, r->pmks[i] + 65);
     }
+}
+
+/* --quiet: a run that did not pass says so, with why (its failure and each
+ * expectation that failed), and nothing else; one that passed says nothing. */
+void runner_print_failures(FILE *f, const runner_result *r)
+{
+    char a[32];
+    if (r->passed)
+        return;
+    if (!r->ran) {
+        fprintf(f, "%s: could not run: %s\n", r->name, r->failure);
+        return;
+    }
+    fprintf(f, "%s: %s (seed %" PRIu64 ", %s virtual)\n", r->name, r->interrupted ? "INTERRUPTED" : "FAIL", r->seed,
+            verdict_fmt_time(r->virtual_end, a, sizeof a));
+    if (r->interrupted)
+        fprintf(f, "  %s\n", r->failure);
+    else if (r->failure[0])
+        fprintf(f, "  firmware failed: %s\n", r->failure);
+    if (r->output_error[0])
+        fprintf(f, "  output failed: %s\n", r->output_error);
+    for (int i = 0; i < r->nchecks && !r->interrupted; i++)
+        if (!r->checks[i].ok)
+            fprintf(f, "  [FAIL] %s: %s\n", r->checks[i].name, r->checks[i].message);
 }
 
 int runner_result_write(int fd, const runner_result *r)

@@ -167,6 +167,9 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
 
 /* The per-scenario summary a person reads. */
 void runner_print_summary(FILE *f, const runner_result *r);
+/* What --quiet prints of a run: nothing when it passed; else its verdict
+ * line, its failure and the expectations that failed. */
+void runner_print_failures(FILE *f, const runner_result *r);
 /* Child -> parent: a flat binary record through a pipe. */
 int runner_result_write(int fd, const runner_result *r);
 int runner_result_read(int fd, runner_result *r);
