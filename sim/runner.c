@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "firmware_shim/fwimage.h"
+#include "radio_model/softap.h"
 #include "sim/report.h"
 #include "sim/verdict.h"
 #include "sim/world.h"
@@ -1581,6 +1582,27 @@ static void runner_pmks(const scenario *s, world *w, runner_result *out)
     }
 }
 
+/* A device in AP mode hosts its own network (the firmware's
+ * chip_wifi_ap_set_config, whatever settings it was given): its key goes
+ * with the verdict beside the scenario's APs', so its clients' traffic
+ * decrypts too. Same rules as the APs' keys (runner_run). */
+static void runner_softap_keys(const scenario *s, world *w, runner_result *out)
+{
+    for (int d = 0; d < s->ndevices && out->nkeys < SCN_MAX_APS; d++) {
+        const char *ssid, *pass;
+        if (s->devices[d].client || !softap_last_network(world_device_softap(w, d), &ssid, &pass) ||
+            pass[0] == '\0' || strlen(pass) > 63 || strpbrk(pass, "\"'\\:") || strpbrk(ssid, "\"'\\:"))
+            continue;
+        char key[sizeof out->keys[0]];
+        snprintf(key, sizeof key, "%s:%s", pass, ssid);
+        bool dup = false;
+        for (int k = 0; k < out->nkeys; k++)
+            dup = dup || strcmp(out->keys[k], key) == 0;
+        if (!dup)
+            snprintf(out->keys[out->nkeys++], sizeof out->keys[0], "%s", key);
+    }
+}
+
 int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -2069,6 +2091,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     for (size_t i = 0; i < r.ninjected; i++)
         sim_cancel(sm, r.injected[i]->walk_timer);
     runner_pmks(s, w, out);
+    runner_softap_keys(s, w, out);
     world_destroy(w);
     console_logs_close(&r);
     images_close(&imgs);

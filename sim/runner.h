@@ -139,7 +139,8 @@ typedef struct runner_result {
     double availability;                   /* 0..1: the share of the run from the first delivery on
                                             * outside every drop's down time; 0: nothing delivered */
     /* Where the captures went, and the Wireshark key of each WPA2 network
-     * ("wpa-pwd" entries: passphrase:SSID), printed after the verdict. */
+     * ("wpa-pwd" entries: passphrase:SSID), printed after the verdict: the
+     * scenario's APs', then each AP-mode device's own network's. */
     char air_pcap[1100], wire_pcap[1100];
     char keys[SCN_MAX_APS][100];
     int nkeys;
