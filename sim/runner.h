@@ -96,6 +96,30 @@ typedef struct runner_check {
     char message[400]; /* expected vs seen */
 } runner_check;
 
+/* One device's recovery figures (scenario.h, "The summary"), as the top
+ * level of runner_result holds them for the first device: in a world of
+ * several devices the summary, result.jsonl, JUnit and the report give
+ * each device's own. The drop list is shorter than the top level's; the
+ * totals count every drop. */
+#define RUNNER_MAX_DEV_SUMMARIES 16
+#define RUNNER_DEV_DROPS 16
+typedef struct runner_dev_summary {
+    char name[32];
+    sim_time first_link;                /* -1: never */
+    int ndrops;                         /* listed below, at most RUNNER_DEV_DROPS */
+    sim_time drop_at[RUNNER_DEV_DROPS], drop_react[RUNNER_DEV_DROPS], drop_down[RUNNER_DEV_DROPS];
+    sim_time detect[RUNNER_DEV_DROPS], recover[RUNNER_DEV_DROPS];
+    char drop_fault[RUNNER_DEV_DROPS][64];
+    char drop_cause[RUNNER_DEV_DROPS][40];
+    long long attempts, power_cycles, uploads, connections;
+    uint64_t sink_bytes;
+    sim_time longest_gap;               /* -1: no data */
+    long long drops_total, drops_unrecovered;
+    sim_time down_longest, down_median; /* -1: no drops */
+    sim_time first_delivery;            /* -1: nothing delivered */
+    double availability;
+} runner_dev_summary;
+
 typedef struct runner_result {
     char name[64];
     bool ran;          /* false: the world could not be built (see failure) */
@@ -149,6 +173,11 @@ typedef struct runner_result {
      * of the run ("wpa-psk" entries, 64 hex digits), after the verdict. */
     char pmks[8][100];
     int npmks;
+    /* Each device's figures (not the clients'), in the scenario's order:
+     * the first is the top level's. ndevs_total counts the devices beyond
+     * RUNNER_MAX_DEV_SUMMARIES too, which are not summarised. */
+    runner_dev_summary devs[RUNNER_MAX_DEV_SUMMARIES];
+    int ndevs, ndevs_total;
 } runner_result;
 
 void runner_opts_default(runner_opts *o);

@@ -598,6 +598,11 @@
  * the number of drops, the longest and median down time, and the
  * availability: the share of the run, from the first delivery to its end,
  * that lies outside every drop's down time (0 when nothing was delivered).
+ * These figures are a device's: with several devices (clients aside) the
+ * summary gives each device's under its name (its own drops, joins and
+ * deliveries at the sink), as do result.jsonl (a "device" line each), the
+ * JUnit properties (summary.<device>) and the HTML report (a row each);
+ * the first 16 devices are summarised.
  *
  * The parsed scenario is plain data, read-only for the runner. */
 #ifndef LINKRIG_SIM_SCENARIO_H
