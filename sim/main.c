@@ -87,8 +87,8 @@ static const char usage_text[] =
     "                  (at most 900 characters)\n"
     "  --junit FILE    JUnit XML: a testsuite per scenario (properties: seed, firmware,\n"
     "                  --set, version), a testcase per expectation named as the file\n"
-    "                  writes it, and the command that reproduces the run; a path that\n"
-    "                  cannot be written (no such folder, read-only) is exit 2 before any run\n"
+    "                  writes it, and the command that reproduces the run; its folder is\n"
+    "                  made, and a path that cannot be written is exit 2 before any run\n"
     "  --shard K/N     run only shard K of N (1 <= K <= N): the files sorted by path,\n"
     "                  every Nth from the Kth. Without it, TEST_SHARD_INDEX (0-based)\n"
     "                  and TEST_TOTAL_SHARDS are read when set (Bazel's convention)\n"
@@ -269,12 +269,13 @@ static const char *split_option(const char *arg, char name[64], const char **val
     return name;
 }
 
-/* An output file written only after the runs (--junit): a path that
- * cannot be written is refused before anything runs, with the system's
- * reason, rather than after an hour of scenarios. The probe opens the file
- * without truncating it, or creates it and removes it again, so that it
- * leaves nothing behind; a full disk is still found when the file is
- * written (exit 4). */
+/* An output file written only after the runs (--junit): its folder is made
+ * as --out's is, and a path that still cannot be written is refused before
+ * anything runs, with the system's reason, rather than after an hour of
+ * scenarios. Called once the scenarios are read, so that bad input makes
+ * nothing. The probe opens the file without truncating it, or creates it
+ * and removes it again, so that it leaves no file behind; a full disk is
+ * still found when the file is written (exit 4). */
 static int check_output_file(const char *opt, const char *path)
 {
     struct stat st;
@@ -285,6 +286,16 @@ static int check_output_file(const char *opt, const char *path)
                 "was run\n", opt, path, path);
         return EXIT_BAD_INPUT;
     }
+    const char *slash = strrchr(path, '/');
+    if (slash != NULL && slash != path) {
+        char dir[4096];
+        sim_err err = {0};
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+        if (runner_make_dirs(dir, &err) != SIM_OK) {
+            fprintf(stderr, "linkrig: %s %s: cannot write there: %s; nothing was run\n", opt, path, err.msg);
+            return EXIT_BAD_INPUT;
+        }
+    }
     int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
     bool created = false;
     if (fd < 0 && errno == ENOENT) {
@@ -292,15 +303,7 @@ static int check_output_file(const char *opt, const char *path)
         created = fd >= 0;
     }
     if (fd < 0) {
-        int e = errno;
-        const char *slash = strrchr(path, '/');
-        char dir[4096];
-        snprintf(dir, sizeof dir, "%.*s", slash != NULL ? (int)(slash - path) : 0, path);
-        if (e == ENOENT && slash != NULL && slash != path && stat(dir, &st) != 0)
-            fprintf(stderr, "linkrig: %s %s: cannot write there: the folder %.*s does not exist; nothing was run\n",
-                    opt, path, (int)(slash - path), path);
-        else
-            fprintf(stderr, "linkrig: %s %s: cannot write there: %s; nothing was run\n", opt, path, strerror(e));
+        fprintf(stderr, "linkrig: %s %s: cannot write there: %s; nothing was run\n", opt, path, strerror(errno));
         return EXIT_BAD_INPUT;
     }
     close(fd);
@@ -875,8 +878,7 @@ static int cmd_run(int argc, char **argv)
     }
     if (nfiles == 0)
         return bad_input("run needs at least one scenario file%s", "");
-    if (junit != NULL && check_output_file("--junit", junit) != 0)
-        return EXIT_BAD_INPUT;
+
     int shard_index, shard_total;
     char shard_buf[32];
     const char *shard_text;
@@ -906,7 +908,7 @@ static int cmd_run(int argc, char **argv)
                 bad = 1;
             }
     }
-    if (bad) {
+    if (bad || (junit != NULL && check_output_file("--junit", junit) != 0)) {
         for (int i = 0; i < nfiles; i++)
             scn_free(scns[i]);
         free(scns);
@@ -1353,8 +1355,7 @@ static int cmd_sweep(int argc, char **argv)
     }
     if (file == NULL)
         return bad_input("sweep needs a scenario file with a sweep: section%s", "");
-    if (so.junit != NULL && check_output_file("--junit", so.junit) != 0)
-        return EXIT_BAD_INPUT;
+
     char shard_buf[32];
     if (shard_select(shard_arg, &so.shard_index, &so.shard_total, shard_buf, &so.shard_text) != 0)
         return EXIT_BAD_INPUT;
@@ -1364,8 +1365,10 @@ static int cmd_sweep(int argc, char **argv)
         fprintf(stderr, "%s\n", err.msg);
         return EXIT_BAD_INPUT;
     }
-    if (so.run.firmware == NULL && s->firmware_missing[0] != '\0') {
+    bool refused = so.run.firmware == NULL && s->firmware_missing[0] != '\0';
+    if (refused)
         fprintf(stderr, "%s\n", s->firmware_missing);
+    if (refused || (so.junit != NULL && check_output_file("--junit", so.junit) != 0)) {
         scn_free(s);
         return EXIT_BAD_INPUT;
     }

@@ -46,22 +46,30 @@ has "$work/pd1.out" "  time to first link: 0.5"
 lacks "$work/pd1.out" "  cam: time to first link"
 
 case=junit_path
-"$linkrig" run --out "$work/jp" --junit "$work/no/such/folder/j.xml" "$scn/ap_reboot.yaml" >"$work/jp.out" 2>&1
+# a folder that cannot be made (under a file): exit 2 before any run
+: >"$work/afile"
+"$linkrig" run --out "$work/jp" --junit "$work/afile/j.xml" "$scn/ap_reboot.yaml" >"$work/jp.out" 2>&1
 st=$?
-[ $st -eq 2 ] || bad "a missing folder: exit $st, expected 2"
-has "$work/jp.out" "--junit $work/no/such/folder/j.xml: cannot write there: the folder $work/no/such/folder does not exist; nothing was run"
+[ $st -eq 2 ] || bad "a folder that cannot be made: exit $st, expected 2"
+has "$work/jp.out" "--junit $work/afile/j.xml: cannot write there: Not a directory"
+has "$work/jp.out" "; nothing was run"
 [ -e "$work/jp/ap_reboot" ] && bad "the scenario ran before the JUnit path was refused"
 "$linkrig" run --out "$work/jp" --junit "$work" "$scn/ap_reboot.yaml" >"$work/jp2.out" 2>&1
 st=$?
 [ $st -eq 2 ] || bad "a folder as the file: exit $st, expected 2"
 has "$work/jp2.out" "is a folder, not a file"
-# a bad scenario after a good path: exit 2, and the probe left no file
-"$linkrig" run --out "$work/jp" --junit "$work/jp.xml" "$src/tests/bad_scenarios/fault_at_end.yaml" >/dev/null 2>&1
-[ -e "$work/jp.xml" ] && bad "the probe left $work/jp.xml behind"
-"$linkrig" sweep -n 1 --out "$work/jp" --junit "$work/no/j.xml" "$src/tests/sweep/ap_reboot_sweep.yaml" \
+[ -e "$work/jp/ap_reboot" ] && bad "the scenario ran before the JUnit path was refused"
+# a bad scenario with a good path: exit 2, and neither file nor folder made
+"$linkrig" run --out "$work/jp" --junit "$work/new/jp.xml" "$src/tests/bad_scenarios/fault_at_end.yaml" >/dev/null 2>&1
+[ -e "$work/new" ] && bad "a refused scenario left $work/new behind"
+# a folder not there yet is made, as --out's is (README: --junit out/junit.xml)
+"$linkrig" run --quiet --out "$work/jp" --junit "$work/new/sub/jp.xml" "$scn/ap_reboot.yaml" >/dev/null 2>&1 ||
+    bad "--junit in a new folder: the run failed"
+has "$work/new/sub/jp.xml" '<testsuite name="ap_reboot"'
+"$linkrig" sweep -n 1 --out "$work/jp" --junit "$work/afile/j.xml" "$src/tests/sweep/ap_reboot_sweep.yaml" \
     >"$work/jp3.out" 2>&1
 st=$?
-[ $st -eq 2 ] || bad "sweep, a missing folder: exit $st, expected 2"
+[ $st -eq 2 ] || bad "sweep, a folder that cannot be made: exit $st, expected 2"
 
 case=ap_mode_key
 "$linkrig" run --out "$work/am" "$scn/ap_mode/ap_mode_setup.yaml" >"$work/am.out" 2>&1 || bad "the run failed"
