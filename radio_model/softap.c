@@ -15,6 +15,10 @@ struct softap {
     char name[48];     /* "<device>.ap" */
     uint8_t bssid[6];
     softap_host host;
+    /* the network it last brought up, for the run's decryption hint */
+    char last_ssid[33];
+    char last_passphrase[65];
+    bool started;
 };
 
 /* The AP's port: the medium node's, with the device's position copied in
@@ -139,7 +143,19 @@ int softap_start(softap *a, const uint8_t *ssid, size_t ssid_len, const char *pa
     }
     medium_node_set_rx(a->node, ap_receive, a->ap);
     ap_set_bridge(a->ap, from_ap, a);
+    snprintf(a->last_ssid, sizeof a->last_ssid, "%s", text);
+    snprintf(a->last_passphrase, sizeof a->last_passphrase, "%s", passphrase != NULL ? passphrase : "");
+    a->started = true;
     return SIM_OK;
+}
+
+bool softap_last_network(const softap *a, const char **ssid, const char **passphrase)
+{
+    if (a == NULL || !a->started)
+        return false;
+    *ssid = a->last_ssid;
+    *passphrase = a->last_passphrase;
+    return true;
 }
 
 bool softap_running(const softap *a) { return a != NULL && a->ap != NULL; }

@@ -65,6 +65,10 @@ int softap_start(softap *a, const uint8_t *ssid, size_t ssid_len, const char *pa
  * bsscfg going down). */
 void softap_stop(softap *a);
 bool softap_running(const softap *a);
+/* The network the firmware last brought up (its SSID and passphrase, ""
+ * when open), running or not; false when it never did. What the run's
+ * decryption hint gives for the device's own network. */
+bool softap_last_network(const softap *a, const char **ssid, const char **passphrase);
 void softap_bssid(const softap *a, uint8_t bssid[6]);
 /* An Ethernet frame from the host to a station (or to all when group
  * addressed). SIM_ESTATE when the network is down or the station is not

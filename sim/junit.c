@@ -1,6 +1,7 @@
 /* sim/junit.c — JUnit XML out, and several shards' files joined (junit.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "sim/junit.h"
+#include "sim/verdict.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -344,6 +345,19 @@ int junit_write_run(const char *path, const scenario *const *scns, const runner_
         junit_prop(j, "watchdog", v);
         if (info->shard != NULL)
             junit_prop(j, "shard", info->shard);
+        /* each device's recovery figures, named (README, "JUnit") */
+        for (int d = 0; d < r->ndevs; d++) {
+            const runner_dev_summary *ds = &r->devs[d];
+            char pname[64], text[400], a[32], b[32];
+            snprintf(pname, sizeof pname, "summary.%s", ds->name);
+            snprintf(text, sizeof text,
+                     "first link %s; drops %lld (%lld not recovered), down longest %s; availability %.2f%%; "
+                     "joins %lld, power cycles %lld; sink %lld uploads, %" PRIu64 " bytes",
+                     ds->first_link >= 0 ? verdict_fmt_time(ds->first_link, a, sizeof a) : "never", ds->drops_total,
+                     ds->drops_unrecovered, ds->down_longest >= 0 ? verdict_fmt_time(ds->down_longest, b, sizeof b) : "-",
+                     100.0 * ds->availability, ds->attempts, ds->power_cycles, ds->uploads, ds->sink_bytes);
+            junit_prop(j, pname, text);
+        }
         /* The run itself: the world was built and the firmware did not crash. */
         bool run_failed = !r->ran || r->failure[0] != '\0' || r->output_error[0] != '\0';
         if (r->interrupted) /* neither passed nor failed: stopped by a signal (the text says which) */

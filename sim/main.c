@@ -67,7 +67,9 @@ static const char usage_text[] =
     "                  output folder\"), so that linkrig report DIR and timeline DIR/demo work\n"
     "  --log-level L   stderr log level: debug, info, warn, error, off (default warn)\n"
     "  --verbose       same as --log-level info\n"
-    "  --quiet         no summary, errors only\n"
+    "  --quiet         errors only, log level error: nothing when the run passed (the exit\n"
+    "                  status says so); one that failed prints its verdict line and each\n"
+    "                  expectation that failed (run: no totals line)\n"
     "  --realtime[=R]  pace virtual time to the wall clock (R times real time,\n"
     "                  0.001..1000000)\n"
     "  --firmware IMG  the firmware image (default: the bundled camera.so)\n"
@@ -85,7 +87,8 @@ static const char usage_text[] =
     "                  (at most 900 characters)\n"
     "  --junit FILE    JUnit XML: a testsuite per scenario (properties: seed, firmware,\n"
     "                  --set, version), a testcase per expectation named as the file\n"
-    "                  writes it, and the command that reproduces the run\n"
+    "                  writes it, and the command that reproduces the run; its folder is\n"
+    "                  made, and a path that cannot be written is exit 2 before any run\n"
     "  --shard K/N     run only shard K of N (1 <= K <= N): the files sorted by path,\n"
     "                  every Nth from the Kth. Without it, TEST_SHARD_INDEX (0-based)\n"
     "                  and TEST_TOTAL_SHARDS are read when set (Bazel's convention)\n"
@@ -265,6 +268,49 @@ static const char *split_option(const char *arg, char name[64], const char **val
     name[eq - arg] = '\0';
     *val = eq + 1;
     return name;
+}
+
+/* An output file written only after the runs (--junit): its folder is made
+ * as --out's is, and a path that still cannot be written is refused before
+ * anything runs, with the system's reason, rather than after an hour of
+ * scenarios. Called once the scenarios are read, so that bad input makes
+ * nothing. The probe opens the file without truncating it, or creates it
+ * and removes it again, so that it leaves no file behind; a full disk is
+ * still found when the file is written (exit 4). */
+static int check_output_file(const char *opt, const char *path)
+{
+    struct stat st;
+    if (path[0] == '\0')
+        return bad_input("%s: the path is empty", opt);
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "linkrig: %s %s: is a folder, not a file (give a file name, e.g. %s/junit.xml); nothing "
+                "was run\n", opt, path, path);
+        return EXIT_BAD_INPUT;
+    }
+    const char *slash = strrchr(path, '/');
+    if (slash != NULL && slash != path) {
+        char dir[4096];
+        sim_err err = {0};
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+        if (runner_make_dirs(dir, &err) != SIM_OK) {
+            fprintf(stderr, "linkrig: %s %s: cannot write there: %s; nothing was run\n", opt, path, err.msg);
+            return EXIT_BAD_INPUT;
+        }
+    }
+    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    bool created = false;
+    if (fd < 0 && errno == ENOENT) {
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        created = fd >= 0;
+    }
+    if (fd < 0) {
+        fprintf(stderr, "linkrig: %s %s: cannot write there: %s; nothing was run\n", opt, path, strerror(errno));
+        return EXIT_BAD_INPUT;
+    }
+    close(fd);
+    if (created)
+        unlink(path);
+    return 0;
 }
 
 /* An option's value: after '=' or the next argument (uses i, argc, argv, a, val). */
@@ -579,7 +625,9 @@ static int cmd_demo(int argc, char **argv)
     sim_trace_end(r);
     demo_result_file(result_path, &o, sim_now(s), pass, why, &sink);
 
-    if (!o.quiet || !pass) {
+    if (o.quiet && !pass) /* errors only: the verdict and why */
+        printf("verdict: FAIL%s%s\n", why ? " - " : "", why ? why : "");
+    if (!o.quiet) {
         char vt[64];
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
@@ -831,6 +879,7 @@ static int cmd_run(int argc, char **argv)
     }
     if (nfiles == 0)
         return bad_input("run needs at least one scenario file%s", "");
+
     int shard_index, shard_total;
     char shard_buf[32];
     const char *shard_text;
@@ -848,6 +897,11 @@ static int cmd_run(int argc, char **argv)
             bad = 1;
             continue;
         }
+        /* a scenario for another image never runs the bundled camera */
+        if (o.firmware == NULL && scns[i]->firmware_missing[0] != '\0') {
+            fprintf(stderr, "%s\n", scns[i]->firmware_missing);
+            bad = 1;
+        }
         for (int k = 0; k < i; k++)
             if (scns[k] && strcmp(scns[k]->name, scns[i]->name) == 0) {
                 fprintf(stderr, "%s: scenario name '%s' is also used by %s (their outputs would collide)\n",
@@ -855,7 +909,7 @@ static int cmd_run(int argc, char **argv)
                 bad = 1;
             }
     }
-    if (bad) {
+    if (bad || (junit != NULL && check_output_file("--junit", junit) != 0)) {
         for (int i = 0; i < nfiles; i++)
             scn_free(scns[i]);
         free(scns);
@@ -992,8 +1046,10 @@ static int cmd_run(int argc, char **argv)
             status_all = EXIT_BAD_INPUT;
             continue;
         }
-        if (!quiet || !r->passed)
+        if (!quiet)
             runner_print_summary(stdout, r);
+        else
+            runner_print_failures(stdout, r);
         if (r->output_error[0] != '\0') {
             fprintf(stderr, "linkrig: %s: %s\n", files[i], r->output_error);
             status_all = EXIT_WRITE_FAILED;
@@ -1031,7 +1087,7 @@ static int cmd_run(int argc, char **argv)
     int passed = 0;
     for (int i = 0; i < nran; i++)
         passed += results[i].passed;
-    if (!quiet || status_all != EXIT_PASS)
+    if (!quiet)
         printf("%d of %d scenario(s) passed%s%s%s\n", passed, nran, shard_text ? " (shard " : "",
                shard_text ? shard_text : "", shard_text ? ")" : "");
     /* The summary is evidence too: a full disk or a closed pipe fails the run. */
@@ -1300,6 +1356,7 @@ static int cmd_sweep(int argc, char **argv)
     }
     if (file == NULL)
         return bad_input("sweep needs a scenario file with a sweep: section%s", "");
+
     char shard_buf[32];
     if (shard_select(shard_arg, &so.shard_index, &so.shard_total, shard_buf, &so.shard_text) != 0)
         return EXIT_BAD_INPUT;
@@ -1307,6 +1364,13 @@ static int cmd_sweep(int argc, char **argv)
     scenario *s = scn_load(file, &err);
     if (s == NULL) {
         fprintf(stderr, "%s\n", err.msg);
+        return EXIT_BAD_INPUT;
+    }
+    bool refused = so.run.firmware == NULL && s->firmware_missing[0] != '\0';
+    if (refused)
+        fprintf(stderr, "%s\n", s->firmware_missing);
+    if (refused || (so.junit != NULL && check_output_file("--junit", so.junit) != 0)) {
+        scn_free(s);
         return EXIT_BAD_INPUT;
     }
     so.run.default_firmware = default_firmware();

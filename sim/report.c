@@ -325,6 +325,12 @@ struct model {
     char *result_line;
     struct check *check;
     size_t ncheck, capcheck;
+    /* result.jsonl's device lines: each device's own figures */
+    struct devsum {
+        rpt_obj o;
+        char *line; /* the fields point into it */
+    } *devsum;
+    size_t ndevsum, capdevsum;
 };
 
 /* Grows an array to hold n+1 elements; aborts on memory exhaustion since a
@@ -650,6 +656,12 @@ static void on_result(struct model *m, rpt_obj *o, char *line)
         m->result_line = line; /* the fields point into it: keep it */
         return;
     }
+    if (strcmp(kind, "device") == 0) {
+        m->devsum = grow(m->devsum, &m->capdevsum, m->ndevsum, sizeof *m->devsum);
+        m->devsum[m->ndevsum].o = *o;
+        m->devsum[m->ndevsum++].line = line;
+        return;
+    }
     if (strcmp(kind, "check") == 0) {
         m->check = grow(m->check, &m->capcheck, m->ncheck, sizeof *m->check);
         struct check *c = &m->check[m->ncheck++];
@@ -738,6 +750,9 @@ static void model_free(struct model *m)
     }
     free(m->check);
     free(m->result_line);
+    for (size_t i = 0; i < m->ndevsum; i++)
+        free(m->devsum[i].line);
+    free(m->devsum);
 }
 
 static int mark_cmp(const void *a, const void *b)
@@ -810,7 +825,13 @@ int report_timeline(const char *scn_dir, FILE *out, FILE *diag, sim_err *err)
     }
     if (m.have_result) {
         const rpt_obj *r = &m.result;
-        if (rpt_get(r, "availability_ppm") != NULL)
+        if (m.ndevsum > 1) { /* several devices: each one's own */
+            fprintf(out, "verdict: %s", fnum(r, "passed", 0) ? "PASS" : "FAIL");
+            for (size_t i = 0; i < m.ndevsum; i++)
+                fprintf(out, "; %s drops %" PRId64 ", availability %.2f%%", fstr(&m.devsum[i].o, "dev"),
+                        fnum(&m.devsum[i].o, "drops", 0), (double)fnum(&m.devsum[i].o, "availability_ppm", 0) / 1e4);
+            fputc('\n', out);
+        } else if (rpt_get(r, "availability_ppm") != NULL)
             fprintf(out, "verdict: %s; drops %" PRId64 ", availability %.2f%%\n", fnum(r, "passed", 0) ? "PASS" : "FAIL",
                     fnum(r, "drops", 0), (double)fnum(r, "availability_ppm", 0) / 1e4);
         else /* a run that measures no outages (the demo) */
@@ -1041,6 +1062,8 @@ static const char *mark_color(enum mark_kind k)
     }
 }
 
+static void write_outages(FILE *f, const rpt_obj *r, const char *dev);
+
 static void write_summary(FILE *f, const struct model *m)
 {
     char a[32];
@@ -1066,8 +1089,27 @@ static void write_summary(FILE *f, const struct model *m)
         html_esc(f, m->check[i].message);
         fputs("</td></tr>\n", f);
     }
+    if (m->ndevsum > 1) {
+        /* several devices: a row of figures for each, named */
+        for (size_t i = 0; i < m->ndevsum; i++)
+            write_outages(f, &m->devsum[i].o, fstr(&m->devsum[i].o, "dev"));
+    } else {
+        write_outages(f, r, NULL);
+    }
+    fputs("</table>\n", f);
+}
+
+/* One row of recovery figures: the run's (dev NULL) or a device's. */
+static void write_outages(FILE *f, const rpt_obj *r, const char *dev)
+{
+    char a[32];
     int64_t fl = fnum(r, "first_link", -1), lg = fnum(r, "longest_gap", -1);
-    fprintf(f, "<tr><th>outages</th><td colspan=2>first link %s; drops %" PRId64, fl >= 0 ? fmt_time(fl, a, sizeof a) : "never",
+    fputs("<tr><th>outages", f);
+    if (dev != NULL) {
+        fputs(": ", f);
+        html_esc(f, dev);
+    }
+    fprintf(f, "</th><td colspan=2>first link %s; drops %" PRId64, fl >= 0 ? fmt_time(fl, a, sizeof a) : "never",
             fnum(r, "drops", 0));
     if (fnum(r, "unrecovered", 0) > 0)
         fprintf(f, " (%" PRId64 " not recovered)", fnum(r, "unrecovered", 0));
@@ -1079,7 +1121,6 @@ static void write_summary(FILE *f, const struct model *m)
                " uploads, %" PRId64 " bytes, longest silence %s</td></tr>\n",
             (double)fnum(r, "availability_ppm", 0) / 1e4, fnum(r, "attempts", 0), fnum(r, "power_cycles", 0),
             fnum(r, "uploads", 0), fnum(r, "bytes", 0), lg >= 0 ? fmt_time(lg, a, sizeof a) : "n/a");
-    fputs("</table>\n", f);
 }
 
 static const char report_css[] =
@@ -1380,9 +1421,25 @@ static int write_index(const char *outdir, const char *const *names, int n)
         fputs("</a></td>", f);
         if (ok) {
             bool pass = fnum(&m.result, "passed", 0) != 0;
-            fprintf(f, "<td class=\"%s\">%s</td><td>%.2f%%</td><td>%" PRId64 "</td></tr>\n", pass ? "ok" : "bad",
-                    pass ? "PASS" : "FAIL", (double)fnum(&m.result, "availability_ppm", 0) / 1e4,
-                    fnum(&m.result, "drops", 0));
+            if (m.ndevsum > 1) {
+                /* several devices: the lowest availability (whose), all their drops */
+                size_t low = 0;
+                int64_t drops = 0;
+                for (size_t k = 0; k < m.ndevsum; k++) {
+                    drops += fnum(&m.devsum[k].o, "drops", 0);
+                    if (fnum(&m.devsum[k].o, "availability_ppm", 0) < fnum(&m.devsum[low].o, "availability_ppm", 0))
+                        low = k;
+                }
+                fprintf(f, "<td class=\"%s\">%s</td><td>%.2f%% (lowest of %zu devices: ", pass ? "ok" : "bad",
+                        pass ? "PASS" : "FAIL", (double)fnum(&m.devsum[low].o, "availability_ppm", 0) / 1e4,
+                        m.ndevsum);
+                html_esc(f, fstr(&m.devsum[low].o, "dev"));
+                fprintf(f, ")</td><td>%" PRId64 " (all devices)</td></tr>\n", drops);
+            } else {
+                fprintf(f, "<td class=\"%s\">%s</td><td>%.2f%%</td><td>%" PRId64 "</td></tr>\n", pass ? "ok" : "bad",
+                        pass ? "PASS" : "FAIL", (double)fnum(&m.result, "availability_ppm", 0) / 1e4,
+                        fnum(&m.result, "drops", 0));
+            }
         } else {
             fputs("<td colspan=3>no verdict</td></tr>\n", f);
         }

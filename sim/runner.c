@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "firmware_shim/fwimage.h"
+#include "radio_model/softap.h"
 #include "sim/report.h"
 #include "sim/verdict.h"
 #include "sim/world.h"
@@ -1476,7 +1477,7 @@ static int check_sets(const runner_opts *o, world *w, sim_err *err)
         }
         if (declared && !known)
             return sim_err_set(err, SIM_EINVAL, "--set %s: %s", o->sets[i], first.msg);
-        if (!declared)
+        if (!declared && o->log_level <= SIM_LOG_WARN) /* --quiet: errors only */
             fprintf(stderr, "linkrig: warning: --set %s: the firmware image declares no settings, so the key "
                             "cannot be checked\n",
                     o->sets[i]);
@@ -1623,11 +1624,32 @@ static int write_result_file(const char *dir, const runner_result *out, const st
             ",\"first_link\":%" PRId64 ",\"first_delivery\":%" PRId64 ",\"drops\":%lld,\"unrecovered\":%lld,"
             "\"down_longest\":%" PRId64 ",\"down_median\":%" PRId64 ",\"longest_gap\":%" PRId64
             ",\"availability_ppm\":%lld,\"attempts\":%lld,\"power_cycles\":%lld,\"uploads\":%lld,"
-            "\"bytes\":%" PRIu64 "}\n",
+            "\"bytes\":%" PRIu64,
             (int64_t)out->first_link, (int64_t)out->first_delivery, out->drops_total, out->drops_unrecovered,
             (int64_t)out->down_longest, (int64_t)out->down_median, (int64_t)out->longest_gap,
             (long long)llround(out->availability * 1e6), out->attempts, out->power_cycles, out->uploads,
             out->sink_bytes);
+    if (out->ndevs > 0) { /* whose figures these are */
+        fputs(",\"dev\":", f);
+        json_str(f, out->devs[0].name);
+    }
+    fputs("}\n", f);
+    /* each device's own figures (docs/trace-schema.md): the result line's
+     * are the first device's */
+    for (int d = 0; d < out->ndevs; d++) {
+        const runner_dev_summary *ds = &out->devs[d];
+        fputs("{\"kind\":\"device\",\"dev\":", f);
+        json_str(f, ds->name);
+        fprintf(f,
+                ",\"first_link\":%" PRId64 ",\"first_delivery\":%" PRId64 ",\"drops\":%lld,\"unrecovered\":%lld,"
+                "\"down_longest\":%" PRId64 ",\"down_median\":%" PRId64 ",\"longest_gap\":%" PRId64
+                ",\"availability_ppm\":%lld,\"attempts\":%lld,\"power_cycles\":%lld,\"uploads\":%lld,"
+                "\"bytes\":%" PRIu64 "}\n",
+                (int64_t)ds->first_link, (int64_t)ds->first_delivery, ds->drops_total, ds->drops_unrecovered,
+                (int64_t)ds->down_longest, (int64_t)ds->down_median, (int64_t)ds->longest_gap,
+                (long long)llround(ds->availability * 1e6), ds->attempts, ds->power_cycles, ds->uploads,
+                ds->sink_bytes);
+    }
     for (int i = 0; i < out->nchecks; i++) {
         fputs("{\"kind\":\"check\",\"name\":", f);
         json_str(f, out->checks[i].name);
@@ -1704,6 +1726,79 @@ static void runner_pmks(const scenario *s, world *w, runner_result *out)
         for (int k = 0; k < 32; k++)
             snprintf(o + 2 * k, 3, "%02x", pmk[k]);
         snprintf(o + 64, sizeof out->pmks[0] - 64, " %s", s->devices[d].name);
+    }
+}
+
+/* The recovery figures of each device (not of the clients, which are the
+ * scenario's instruments): devs[] for each, and the top level for the
+ * first, as a one-device world always had them. */
+static void runner_dev_summaries(const scenario *s, verdict *const *v, int ndev, const verdict_refs *refs,
+                                 runner_result *out)
+{
+    runner_result *m = malloc(sizeof *m);
+    if (m == NULL)
+        abort(); /* a summary without its figures would mislead */
+    bool first = true;
+    for (int d = 0; d < ndev; d++) {
+        if (s->devices[d].client)
+            continue;
+        if (first) {
+            verdict_metrics(v[d], refs, out);
+            first = false;
+        }
+        out->ndevs_total++;
+        if (out->ndevs == RUNNER_MAX_DEV_SUMMARIES)
+            continue;
+        verdict_metrics(v[d], refs, m);
+        runner_dev_summary *ds = &out->devs[out->ndevs++];
+        snprintf(ds->name, sizeof ds->name, "%s", s->devices[d].name);
+        ds->first_link = m->first_link;
+        ds->ndrops = m->ndrops < RUNNER_DEV_DROPS ? m->ndrops : RUNNER_DEV_DROPS;
+        for (int i = 0; i < ds->ndrops; i++) {
+            ds->drop_at[i] = m->drop_at[i];
+            ds->drop_react[i] = m->drop_react[i];
+            ds->drop_down[i] = m->drop_down[i];
+            ds->detect[i] = m->detect[i];
+            ds->recover[i] = m->recover[i];
+            memcpy(ds->drop_fault[i], m->drop_fault[i], sizeof ds->drop_fault[i]);
+            memcpy(ds->drop_cause[i], m->drop_cause[i], sizeof ds->drop_cause[i]);
+        }
+        ds->attempts = m->attempts;
+        ds->power_cycles = m->power_cycles;
+        ds->uploads = m->uploads;
+        ds->connections = m->connections;
+        ds->sink_bytes = m->sink_bytes;
+        ds->longest_gap = m->longest_gap;
+        ds->drops_total = m->drops_total;
+        ds->drops_unrecovered = m->drops_unrecovered;
+        ds->down_longest = m->down_longest;
+        ds->down_median = m->down_median;
+        ds->first_delivery = m->first_delivery;
+        ds->availability = m->availability;
+    }
+    if (first && ndev > 0) /* clients only: the figures are the first's, as they always were */
+        verdict_metrics(v[0], refs, out);
+    free(m);
+}
+
+/* A device in AP mode hosts its own network (the firmware's
+ * chip_wifi_ap_set_config, whatever settings it was given): its key goes
+ * with the verdict beside the scenario's APs', so its clients' traffic
+ * decrypts too. Same rules as the APs' keys (runner_run). */
+static void runner_softap_keys(const scenario *s, world *w, runner_result *out)
+{
+    for (int d = 0; d < s->ndevices && out->nkeys < SCN_MAX_APS; d++) {
+        const char *ssid, *pass;
+        if (s->devices[d].client || !softap_last_network(world_device_softap(w, d), &ssid, &pass) ||
+            pass[0] == '\0' || strlen(pass) > 63 || strpbrk(pass, "\"'\\:") || strpbrk(ssid, "\"'\\:"))
+            continue;
+        char key[sizeof out->keys[0]];
+        snprintf(key, sizeof key, "%s:%s", pass, ssid);
+        bool dup = false;
+        for (int k = 0; k < out->nkeys; k++)
+            dup = dup || strcmp(out->keys[k], key) == 0;
+        if (!dup)
+            snprintf(out->keys[out->nkeys++], sizeof out->keys[0], "%s", key);
     }
 }
 
@@ -1855,6 +1950,8 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     if (o->default_firmware != NULL && strrchr(o->default_firmware, '/') != NULL)
         snprintf(client_fw, sizeof client_fw, "%.*s/client.so",
                  (int)(strrchr(o->default_firmware, '/') - o->default_firmware), o->default_firmware);
+    if (o->firmware == NULL && s->firmware_missing[0] != '\0')
+        return sim_err_set(err, SIM_EINVAL, "%s", s->firmware_missing);
     for (int i = 0; i < s->ndevices; i++) {
         const char *fw_path = s->devices[i].client  ? client_fw
                               : o->firmware           ? o->firmware
@@ -2157,7 +2254,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         }
     }
     out->passed = all && out->interrupted == 0;
-    verdict_metrics(r.v[0], &refs, out);
+    runner_dev_summaries(s, r.v, r.ndev, &refs, out);
     /* Nothing claims a pass over missing evidence: the captures and the
      * trace so far must be on disk before the verdict is. */
     sim_err oerr = {0};
@@ -2193,6 +2290,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     for (size_t i = 0; i < r.ninjected; i++)
         sim_cancel(sm, r.injected[i]->walk_timer);
     runner_pmks(s, w, out);
+    runner_softap_keys(s, w, out);
     world_destroy(w);
     console_logs_close(&r);
     images_close(&imgs);
@@ -2218,52 +2316,115 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
 /* ---- reporting ---- */
 
 /* One drop (scenario.h, "The summary"): when, after which fault, why, the
- * firmware's reaction, and how long the sink heard nothing. */
-static void print_drop(FILE *f, const runner_result *r, int i)
+ * firmware's reaction, and how long the sink heard nothing. ind: the
+ * line's indentation (deeper under a device's name). */
+struct drop_view {
+    sim_time at, react, detect, recover, down;
+    const char *fault, *cause;
+};
+
+static void print_drop_view(FILE *f, const char *ind, int i, const struct drop_view *d)
 {
     char at[32], a[32], b[32], fault[96], react[96], down[96];
-    verdict_fmt_time(r->drop_at[i], at, sizeof at);
-    if (r->drop_fault[i][0] != '\0')
-        snprintf(fault, sizeof fault, "after %s", r->drop_fault[i]);
+    verdict_fmt_time(d->at, at, sizeof at);
+    if (d->fault[0] != '\0')
+        snprintf(fault, sizeof fault, "after %s", d->fault);
     else
         snprintf(fault, sizeof fault, "before any timeline fault");
-    if (r->drop_react[i] < 0)
+    if (d->react < 0)
         snprintf(react, sizeof react, "the firmware never reacted");
-    else if (r->detect[i] >= 0)
-        snprintf(react, sizeof react, "detected %s after the fault", verdict_fmt_time(r->detect[i], a, sizeof a));
+    else if (d->detect >= 0)
+        snprintf(react, sizeof react, "detected %s after the fault", verdict_fmt_time(d->detect, a, sizeof a));
     else
-        snprintf(react, sizeof react, "the firmware reacted at %s", verdict_fmt_time(r->drop_react[i], a, sizeof a));
-    if (r->drop_down[i] < 0)
+        snprintf(react, sizeof react, "the firmware reacted at %s", verdict_fmt_time(d->react, a, sizeof a));
+    if (d->down < 0)
         snprintf(down, sizeof down, "not recovered by the end of the run (no data at the sink after the loss)");
-    else if (r->recover[i] >= 0)
+    else if (d->recover >= 0)
         snprintf(down, sizeof down, "data at the sink again %s after the reaction; down %s",
-                 verdict_fmt_time(r->recover[i], a, sizeof a), verdict_fmt_time(r->drop_down[i], b, sizeof b));
+                 verdict_fmt_time(d->recover, a, sizeof a), verdict_fmt_time(d->down, b, sizeof b));
     else
-        snprintf(down, sizeof down, "down %s", verdict_fmt_time(r->drop_down[i], b, sizeof b));
-    fprintf(f, "  drop %d at %s %s: %s; %s; %s\n", i + 1, at, fault, r->drop_cause[i], react, down);
+        snprintf(down, sizeof down, "down %s", verdict_fmt_time(d->down, b, sizeof b));
+    fprintf(f, "%sdrop %d at %s %s: %s; %s; %s\n", ind, i + 1, at, fault, d->cause, react, down);
+}
+
+static void print_drop(FILE *f, const runner_result *r, int i)
+{
+    struct drop_view d = {r->drop_at[i], r->drop_react[i], r->detect[i], r->recover[i], r->drop_down[i],
+                          r->drop_fault[i], r->drop_cause[i]};
+    print_drop_view(f, "  ", i, &d);
 }
 
 /* The totals over every drop; availability as scenario.h defines it. */
-static void print_totals(FILE *f, const runner_result *r)
+struct totals_view {
+    sim_time first_delivery, down_longest, down_median;
+    long long drops_total, drops_unrecovered;
+    double availability;
+};
+
+static void print_totals_view(FILE *f, const char *ind, const struct totals_view *r)
 {
     char a[32], b[32], c[32];
     if (r->first_delivery < 0) {
-        fprintf(f, "  drops: %lld; availability 0%% (the sink never received data)\n", r->drops_total);
+        fprintf(f, "%sdrops: %lld; availability 0%% (the sink never received data)\n", ind, r->drops_total);
         return;
     }
     verdict_fmt_time(r->first_delivery, c, sizeof c);
     if (r->drops_total == 0) {
-        fprintf(f, "  drops: 0; availability %.2f%% (of the run from the first delivery at %s)\n",
+        fprintf(f, "%sdrops: 0; availability %.2f%% (of the run from the first delivery at %s)\n", ind,
                 100.0 * r->availability, c);
         return;
     }
     char unrec[64] = "";
     if (r->drops_unrecovered > 0)
         snprintf(unrec, sizeof unrec, ", %lld not recovered by the end", r->drops_unrecovered);
-    fprintf(f, "  drops: %lld%s; down time longest %s, median %s; availability %.2f%% (of the run from the first "
+    fprintf(f, "%sdrops: %lld%s; down time longest %s, median %s; availability %.2f%% (of the run from the first "
                "delivery at %s, the share outside every drop's down time)\n",
-            r->drops_total, unrec, verdict_fmt_time(r->down_longest, a, sizeof a),
+            ind, r->drops_total, unrec, verdict_fmt_time(r->down_longest, a, sizeof a),
             verdict_fmt_time(r->down_median, b, sizeof b), 100.0 * r->availability, c);
+}
+
+static void print_totals(FILE *f, const runner_result *r)
+{
+    struct totals_view t = {r->first_delivery, r->down_longest, r->down_median, r->drops_total,
+                            r->drops_unrecovered, r->availability};
+    print_totals_view(f, "  ", &t);
+}
+
+/* The link, sink and drop figures of a sink's view of one device. */
+static void print_link_sink(FILE *f, const char *ind, long long attempts, long long power_cycles, long long uploads,
+                            uint64_t bytes, long long connections, sim_time longest_gap)
+{
+    char a[32];
+    fprintf(f, "%sreconnect attempts: %lld, power cycles: %lld\n", ind, attempts, power_cycles);
+    if (longest_gap >= 0)
+        fprintf(f, "%ssink: %lld uploads, %" PRIu64 " bytes over %lld connection(s); longest silence %s\n", ind,
+                uploads, bytes, connections, verdict_fmt_time(longest_gap, a, sizeof a));
+    else
+        fprintf(f, "%ssink: %lld uploads, %" PRIu64 " bytes over %lld connection(s); it never received data\n", ind,
+                uploads, bytes, connections);
+}
+
+/* Several devices: each one's figures under its name (the sink's uploads
+ * are the device's own: verdict.h attributes them by address). */
+static void print_dev_summary(FILE *f, const runner_dev_summary *d)
+{
+    char a[32];
+    if (d->first_link >= 0)
+        fprintf(f, "  %s: time to first link: %s\n", d->name, verdict_fmt_time(d->first_link, a, sizeof a));
+    else
+        fprintf(f, "  %s: time to first link: never\n", d->name);
+    for (int i = 0; i < d->ndrops; i++) {
+        struct drop_view dv = {d->drop_at[i], d->drop_react[i], d->detect[i], d->recover[i], d->drop_down[i],
+                               d->drop_fault[i], d->drop_cause[i]};
+        print_drop_view(f, "    ", i, &dv);
+    }
+    if (d->drops_total > d->ndrops)
+        fprintf(f, "    (%lld more drops not listed; the totals below count them all)\n", d->drops_total - d->ndrops);
+    print_link_sink(f, "    ", d->attempts, d->power_cycles, d->uploads, d->sink_bytes, d->connections,
+                    d->longest_gap);
+    struct totals_view t = {d->first_delivery, d->down_longest, d->down_median, d->drops_total,
+                            d->drops_unrecovered, d->availability};
+    print_totals_view(f, "    ", &t);
 }
 
 void runner_print_summary(FILE *f, const runner_result *r)
@@ -2297,22 +2458,27 @@ void runner_print_summary(FILE *f, const runner_result *r)
         fprintf(f, "  [%s] %s: %s\n", r->checks[i].not_reached ? "not reached" : r->checks[i].ok ? "ok" : "FAIL",
                 r->checks[i].name,
                 r->checks[i].not_reached ? "the run stopped before it was due" : r->checks[i].message);
-    if (r->first_link >= 0)
-        fprintf(f, "  time to first link: %s\n", verdict_fmt_time(r->first_link, a, sizeof a));
-    else
-        fprintf(f, "  time to first link: never\n");
-    for (int i = 0; i < r->ndrops; i++)
-        print_drop(f, r, i);
-    if (r->drops_total > r->ndrops)
-        fprintf(f, "  (%lld more drops not listed; the totals below count them all)\n", r->drops_total - r->ndrops);
-    fprintf(f, "  reconnect attempts: %lld, power cycles: %lld\n", r->attempts, r->power_cycles);
-    if (r->longest_gap >= 0)
-        fprintf(f, "  sink: %lld uploads, %" PRIu64 " bytes over %lld connection(s); longest silence %s\n",
-                r->uploads, r->sink_bytes, r->connections, verdict_fmt_time(r->longest_gap, a, sizeof a));
-    else
-        fprintf(f, "  sink: %lld uploads, %" PRIu64 " bytes over %lld connection(s); it never received data\n",
-                r->uploads, r->sink_bytes, r->connections);
-    print_totals(f, r);
+    if (r->ndevs_total > 1) {
+        /* several devices: each one's own figures, named */
+        for (int i = 0; i < r->ndevs; i++)
+            print_dev_summary(f, &r->devs[i]);
+        if (r->ndevs_total > r->ndevs)
+            fprintf(f, "  (%d more devices not summarised; result.jsonl's online lines and the trace have them)\n",
+                    r->ndevs_total - r->ndevs);
+    } else {
+        if (r->first_link >= 0)
+            fprintf(f, "  time to first link: %s\n", verdict_fmt_time(r->first_link, a, sizeof a));
+        else
+            fprintf(f, "  time to first link: never\n");
+        for (int i = 0; i < r->ndrops; i++)
+            print_drop(f, r, i);
+        if (r->drops_total > r->ndrops)
+            fprintf(f, "  (%lld more drops not listed; the totals below count them all)\n",
+                    r->drops_total - r->ndrops);
+        print_link_sink(f, "  ", r->attempts, r->power_cycles, r->uploads, r->sink_bytes, r->connections,
+                        r->longest_gap);
+        print_totals(f, r);
+    }
     /* "off": capture.air/wire false or --no-capture. */
     if (r->captures_set)
         fprintf(f, "  captures: %s (air), %s (wire)\n", r->air_pcap[0] ? r->air_pcap : "off",
@@ -2327,6 +2493,30 @@ void runner_print_summary(FILE *f, const runner_result *r)
                        "   # PMK of %s\n",
                     r->pmks[i], r->air_pcap, r->pmks[i] + 65);
     }
+}
+
+/* --quiet: a run that did not pass says so, with why (its failure and each
+ * expectation that failed), and nothing else; one that passed says nothing. */
+void runner_print_failures(FILE *f, const runner_result *r)
+{
+    char a[32];
+    if (r->passed)
+        return;
+    if (!r->ran) {
+        fprintf(f, "%s: could not run: %s\n", r->name, r->failure);
+        return;
+    }
+    fprintf(f, "%s: %s (seed %" PRIu64 ", %s virtual)\n", r->name, r->interrupted ? "INTERRUPTED" : "FAIL", r->seed,
+            verdict_fmt_time(r->virtual_end, a, sizeof a));
+    if (r->interrupted)
+        fprintf(f, "  %s\n", r->failure);
+    else if (r->failure[0])
+        fprintf(f, "  firmware failed: %s\n", r->failure);
+    if (r->output_error[0])
+        fprintf(f, "  output failed: %s\n", r->output_error);
+    for (int i = 0; i < r->nchecks && !r->interrupted; i++)
+        if (!r->checks[i].ok)
+            fprintf(f, "  [FAIL] %s: %s\n", r->checks[i].name, r->checks[i].message);
 }
 
 int runner_result_write(int fd, const runner_result *r)

@@ -96,6 +96,30 @@ typedef struct runner_check {
     char message[400]; /* expected vs seen */
 } runner_check;
 
+/* One device's recovery figures (scenario.h, "The summary"), as the top
+ * level of runner_result holds them for the first device: in a world of
+ * several devices the summary, result.jsonl, JUnit and the report give
+ * each device's own. The drop list is shorter than the top level's; the
+ * totals count every drop. */
+#define RUNNER_MAX_DEV_SUMMARIES 16
+#define RUNNER_DEV_DROPS 16
+typedef struct runner_dev_summary {
+    char name[32];
+    sim_time first_link;                /* -1: never */
+    int ndrops;                         /* listed below, at most RUNNER_DEV_DROPS */
+    sim_time drop_at[RUNNER_DEV_DROPS], drop_react[RUNNER_DEV_DROPS], drop_down[RUNNER_DEV_DROPS];
+    sim_time detect[RUNNER_DEV_DROPS], recover[RUNNER_DEV_DROPS];
+    char drop_fault[RUNNER_DEV_DROPS][64];
+    char drop_cause[RUNNER_DEV_DROPS][40];
+    long long attempts, power_cycles, uploads, connections;
+    uint64_t sink_bytes;
+    sim_time longest_gap;               /* -1: no data */
+    long long drops_total, drops_unrecovered;
+    sim_time down_longest, down_median; /* -1: no drops */
+    sim_time first_delivery;            /* -1: nothing delivered */
+    double availability;
+} runner_dev_summary;
+
 typedef struct runner_result {
     char name[64];
     bool ran;          /* false: the world could not be built (see failure) */
@@ -139,7 +163,8 @@ typedef struct runner_result {
     double availability;                   /* 0..1: the share of the run from the first delivery on
                                             * outside every drop's down time; 0: nothing delivered */
     /* Where the captures went, and the Wireshark key of each WPA2 network
-     * ("wpa-pwd" entries: passphrase:SSID), printed after the verdict. */
+     * ("wpa-pwd" entries: passphrase:SSID), printed after the verdict: the
+     * scenario's APs', then each AP-mode device's own network's. */
     char air_pcap[1100], wire_pcap[1100];
     char keys[SCN_MAX_APS][100];
     int nkeys;
@@ -148,6 +173,11 @@ typedef struct runner_result {
      * of the run ("wpa-psk" entries, 64 hex digits), after the verdict. */
     char pmks[8][100];
     int npmks;
+    /* Each device's figures (not the clients'), in the scenario's order:
+     * the first is the top level's. ndevs_total counts the devices beyond
+     * RUNNER_MAX_DEV_SUMMARIES too, which are not summarised. */
+    runner_dev_summary devs[RUNNER_MAX_DEV_SUMMARIES];
+    int ndevs, ndevs_total;
 } runner_result;
 
 void runner_opts_default(runner_opts *o);
@@ -167,6 +197,9 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
 
 /* The per-scenario summary a person reads. */
 void runner_print_summary(FILE *f, const runner_result *r);
+/* What --quiet prints of a run: nothing when it passed; else its verdict
+ * line, its failure and the expectations that failed. */
+void runner_print_failures(FILE *f, const runner_result *r);
 /* Child -> parent: a flat binary record through a pipe. */
 int runner_result_write(int fd, const runner_result *r);
 int runner_result_read(int fd, runner_result *r);

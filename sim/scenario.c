@@ -1587,10 +1587,16 @@ static int scn_do_device(scn_ctx *c, const scn_node *n, const char *path, scn_de
         else if (snprintf(d->firmware, sizeof d->firmware, "%.*s/%s", (int)(slash - s->path), s->path, rel) >=
                  (int)sizeof d->firmware)
             return scn_fail(c, dv[3], "%s: path too long", p);
-        /* Checked here, with the file's position, so that nothing runs. */
-        if (access(d->firmware, R_OK) != 0)
-            return scn_fail(c, dv[3], "%s: cannot read the image %s (%s; a relative path is relative to this file)",
-                            p, d->firmware, strerror(errno));
+        /* The image the scenario is for may be built later or elsewhere
+         * (--firmware then names it), so an unreadable one is not a parse
+         * error; a run that needs it refuses with this position
+         * (scenario.firmware_missing) and never runs the bundled camera
+         * in its place. */
+        if (access(d->firmware, R_OK) != 0 && c->s->firmware_missing[0] == '\0')
+            snprintf(c->s->firmware_missing, sizeof c->s->firmware_missing,
+                     "%s:%d:%d: %s: cannot read the image %s this scenario is for (%s; a relative path is relative "
+                     "to this file): build it, or give --firmware IMAGE.so; the bundled camera is not run in its "
+                     "place", c->path, dv[3]->line, dv[3]->col, p, d->firmware, strerror(errno));
     }
     if (named && dv[5] != NULL) {
         scn_path(p, path, "settings");
@@ -2403,6 +2409,43 @@ static bool scn_all_digits(const char *t)
 }
 
 /* id, every, until, count, jitter (scenario.h, "The timeline"). */
+/* Every occurrence of an entry must start before the run ends, and a fault
+ * with a duration must be over by then: a fault cut short by the end has no
+ * end for after: and exclude: to measure from, so the expectations about it
+ * would fail for a reason the scenario's author did not mean (scenario.h,
+ * "The timeline"). A fault meant to last to the end is written without an
+ * end (ap_off, a service down with no duration). Jitter is left out: an
+ * occurrence it pushes past the end does not happen. */
+static int scn_fits_run(scn_ctx *c, const char *path, const char *const *keys, const scn_node **v,
+                        const scn_fault *f)
+{
+    const scenario *s = c->s;
+    char a[32], b[32], e[32];
+    const scn_node *at = scn_get(keys, v, "at");
+    const scn_node *rep = scn_get(keys, v, "until") ? scn_get(keys, v, "until") : scn_get(keys, v, "count");
+    sim_time last = f->at + (sim_time)(f->count > 0 ? f->count - 1 : 0) * f->every;
+    if (f->at >= s->duration && at != NULL)
+        return scn_fail(c, at, "%s.at: %s is the end of the run (duration: %s, line %d): the %s would never %s",
+                        path, at->text, c->duration->text, c->duration->line,
+                        f->kind == SCN_F_CONSOLE ? "line" : "fault", f->kind == SCN_F_CONSOLE ? "be written" : "happen");
+    if (last >= s->duration && rep != NULL)
+        return scn_fail(c, rep, "%s.%s: the last occurrence would be due at %s, the end of the run (duration: %s, "
+                                "line %d), and never happen", path, rep == scn_get(keys, v, "until") ? "until" : "count",
+                        sim_time_format(last, a, sizeof a), c->duration->text, c->duration->line);
+    if (f->duration <= 0 || f->kind == SCN_F_CONSOLE)
+        return 0;
+    const scn_node *dn = scn_get(keys, v, "duration") ? scn_get(keys, v, "duration") : scn_get(keys, v, "pause");
+    if (dn == NULL || last + f->duration <= s->duration)
+        return 0;
+    return scn_fail(c, dn,
+                    "%s.%s: %s from %s%s ends at %s, after the end of the run at %s (duration: %s, line %d): "
+                    "nothing after it could be judged; shorten it, start it earlier or lengthen the run",
+                    path, dn == scn_get(keys, v, "duration") ? "duration" : "pause", dn->text,
+                    sim_time_format(last, a, sizeof a), f->count > 1 ? " (the last occurrence)" : "",
+                    sim_time_format(last + f->duration, b, sizeof b), sim_time_format(s->duration, e, sizeof e),
+                    c->duration->text, c->duration->line);
+}
+
 static int scn_do_repeat(scn_ctx *c, const scn_node *n, const char *path, const char *const *keys,
                          const scn_node **v, scn_fault *f)
 {
@@ -2432,7 +2475,7 @@ static int scn_do_repeat(scn_ctx *c, const scn_node *n, const char *path, const 
         if (x != NULL)
             return scn_fail(c, x, "%s.%s: only meaningful with every (an entry that repeats, e.g. every: 5m)", path,
                             x == until ? "until" : x == count ? "count" : "jitter");
-        return 0;
+        return scn_fits_run(c, path, keys, v, f);
     }
     scn_path(p, path, "every");
     if ((rc = scn_dur(c, every, p, SIM_MS(1), "must be >= 1ms", &f->every)) != 0)
@@ -2488,7 +2531,7 @@ static int scn_do_repeat(scn_ctx *c, const scn_node *n, const char *path, const 
                               "%s: the timeline would expand to %lld occurrences (at most %d in all; this entry "
                               "has %lld at every %s)", path, total, SCN_MAX_OCCURRENCES, f->count,
                               sim_time_format(f->every, b, sizeof b));
-    return 0;
+    return scn_fits_run(c, path, keys, v, f);
 }
 
 /* True when device (or any device, with -1) has a wired interface. */

@@ -93,7 +93,10 @@
  *                                   #   200 ms), or a raw pm value (mode in bits 0-3: 0..2).
  *                                   #   The firmware's own cyw43_wifi_pm / chip_wifi_pm
  *                                   #   changes it later (the Pico W layer's set_up does).
- *       firmware: build/my.so       # (--firmware, else the bundled camera) relative to this file
+ *       firmware: build/my.so       # (--firmware, else the bundled camera) relative to this file;
+ *                                   #   the image the scenario is for: a run without --firmware
+ *                                   #   refuses (exit 2, file:line:col) when it cannot be read,
+ *                                   #   rather than run the bundled camera in its place
  *     devices:                      # instead of device: 1..128 devices in one world
  *       - name: cam1                # required, unique; names the device in trace and verdict
  *         position: [0, 0]          # tx_power, lan, firmware, pm: as for device
@@ -462,7 +465,14 @@
  * drawn uniformly from [0, J] from the scenario's seed (random stream
  * "scenario.timeline.<id or entry number>", so adding an entry or a
  * component shifts no other numbers); an occurrence pushed past the end of
- * the run does not happen. A timed fault (ap_reboot, cable_pull) must be over
+ * the run does not happen. Every entry must be due before the end of the
+ * run (at, and with every the last occurrence, < duration), and a fault with
+ * a duration (or cable_move's pause) must be over by the end: the last
+ * occurrence's start + duration <= duration of the run; both are errors
+ * (file:line:col) naming the end, because a fault the end cuts short has no
+ * end for after: and exclude: to measure from. A fault meant to last to the
+ * end is written without one (ap_off; a service, group_key_miss or radius
+ * fault without duration). A timed fault (ap_reboot, cable_pull) must be over
  * before its next occurrence is due: duration + jitter < every. The whole
  * timeline may expand to at most SCN_MAX_OCCURRENCES occurrences; the 256
  * entries of SCN_MAX_FAULTS count lines, not occurrences. `id: NAME`
@@ -611,6 +621,11 @@
  * the number of drops, the longest and median down time, and the
  * availability: the share of the run, from the first delivery to its end,
  * that lies outside every drop's down time (0 when nothing was delivered).
+ * These figures are a device's: with several devices (clients aside) the
+ * summary gives each device's under its name (its own drops, joins and
+ * deliveries at the sink), as do result.jsonl (a "device" line each), the
+ * JUnit properties (summary.<device>) and the HTML report (a row each);
+ * the first 16 devices are summarised.
  *
  * The parsed scenario is plain data, read-only for the runner. */
 #ifndef LINKRIG_SIM_SCENARIO_H
@@ -948,6 +963,11 @@ typedef struct scenario {
     scn_expect expects[SCN_MAX_EXPECT];
     int nexpects;
     scn_sweep sweep;
+    /* "file:line:col: message" about the first device whose firmware:
+     * image cannot be read, "" when every named image can. Not a parse
+     * error (--firmware may name the image instead), but a run without
+     * --firmware refuses with it (exit 2) rather than run another image. */
+    char firmware_missing[1200];
 } scenario;
 
 /* Reads and validates path. On error returns NULL and err->msg is

@@ -111,10 +111,15 @@ static void draw(const scenario *s, uint64_t seed, int k, sched *out)
             dur_bounds(sw, src, &lo, &hi);
             d = draw_ms(r, lo, hi);
         }
-        if (t + d > sw->window_end) {
+        /* a fault must start before the run ends (scenario.h, "The
+         * timeline"), or its reproducer would not parse */
+        sim_time end = sw->window_end;
+        if (d == 0 && end >= s->duration)
+            end = s->duration - SIM_MS(1);
+        if (t + d > end) {
             if (i > 0)
                 break; /* the window is full: a shorter schedule */
-            t = sw->window_end - d; /* the parser made sure it fits */
+            t = end - d; /* the parser made sure it fits */
         }
         f.at = t;
         f.duration = d;

@@ -35,6 +35,18 @@ struct sim_trace_rec {
     struct field_slot fields[MAX_FIELDS];
     size_t nfields;
     size_t comp_off, event_off;
+    size_t human_rest; /* where the log line's text after its time stamp starts */
+};
+
+/* A warning logged again word for word (the same component, event and
+ * fields at another time: a wrong passphrase fails every 4-way handshake's
+ * MIC) is counted instead of printed, and the count is printed when the
+ * trace closes; the trace keeps every one. At most LOG_REPEAT_KEYS distinct
+ * lines are tracked, later ones always print. */
+#define LOG_REPEAT_KEYS 64
+struct log_repeat {
+    char *text;
+    uint64_t more;
 };
 
 struct sim_trace {
@@ -53,6 +65,8 @@ struct sim_trace {
     sim_err err;
     FILE *log;
     sim_log_level log_level;
+    struct log_repeat repeats[LOG_REPEAT_KEYS];
+    size_t nrepeats;
     struct trace_sink {
         sim_trace_sink_fn fn;
         void *ctx;
@@ -166,8 +180,35 @@ static void trace_break(sim_trace *t, const char *what, int e)
     sim_err_set(&t->err, SIM_EIO, "%s trace %s failed: %s", what, t->path ? t->path : "(stream)", strerror(e));
 }
 
+/* The warnings held back as repeats: one line each, with how many. */
+static void log_repeats_flush(sim_trace *t)
+{
+    for (size_t i = 0; i < t->nrepeats; i++) {
+        if (t->repeats[i].more > 0 && t->log != NULL)
+            fprintf(t->log, "W (%" PRIu64 " more like this: %s; each is in the trace)\n", t->repeats[i].more,
+                    t->repeats[i].text);
+        free(t->repeats[i].text);
+    }
+    t->nrepeats = 0;
+}
+
+/* true: the line was logged before (counted, not to be printed). */
+static bool log_repeat_seen(sim_trace *t, const char *text)
+{
+    for (size_t i = 0; i < t->nrepeats; i++)
+        if (strcmp(t->repeats[i].text, text) == 0) {
+            t->repeats[i].more++;
+            return true;
+        }
+    if (t->nrepeats < LOG_REPEAT_KEYS && (t->repeats[t->nrepeats].text = strdup(text)) != NULL)
+        t->repeats[t->nrepeats++].more = 0;
+    return false;
+}
+
 int sim_trace_close(sim_trace *t, sim_err *err)
 {
+    if (t != NULL)
+        log_repeats_flush(t);
     if (t == NULL || t->out == NULL)
         return t != NULL && t->broken ? sim_err_set(err, SIM_EIO, "%s", t->err.msg) : SIM_OK;
     if (fflush(t->out) != 0 || ferror(t->out))
@@ -395,9 +436,12 @@ sim_trace_rec *sim_trace_begin(sim_trace *t, sim_log_level level, const char *co
     json_string(&r->json, comp);
     buf_puts(&r->json, ",\"event\":");
     json_string(&r->json, event);
-    if (want_log)
-        buf_printf(&r->human, "%s %6" PRId64 ".%09" PRId64 " %-8s %s", level_tag(level),
-                   now / 1000000000, now % 1000000000, comp, event);
+    if (want_log) {
+        buf_printf(&r->human, "%s %6" PRId64 ".%09" PRId64 " ", level_tag(level), now / 1000000000,
+                   now % 1000000000);
+        r->human_rest = r->human.len;
+        buf_printf(&r->human, "%-8s %s", comp, event);
+    }
     r->comp_off = arena_add(&r->arena, comp, strlen(comp));
     r->event_off = arena_add(&r->arena, event, strlen(event));
     return r;
@@ -516,6 +560,11 @@ void sim_trace_end(sim_trace_rec *r)
                 trace_break(t, "writing", errno);
         }
     }
+    /* repeats are held back at the default level only: --verbose and
+     * --log-level debug show every line */
+    if (r->want_log && r->level == SIM_LOG_WARN && t->log_level == SIM_LOG_WARN &&
+        log_repeat_seen(t, r->human.p + r->human_rest))
+        r->want_log = false;
     if (r->want_log) {
         fwrite(r->human.p, 1, r->human.len, t->log);
         fputc('\n', t->log);

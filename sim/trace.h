@@ -90,7 +90,9 @@ const char *sim_trace_error(const sim_trace *t); /* NULL while fine */
 /* JSON lines go to an already open stream (not closed by the trace). */
 void sim_trace_set_stream(sim_trace *t, FILE *f);
 /* Readable log lines at or above level go to f (NULL: none). Default:
- * stderr at SIM_LOG_WARN. */
+ * stderr at SIM_LOG_WARN. At SIM_LOG_WARN a warning identical to an earlier
+ * one but for its time is counted, not printed, and sim_trace_close prints
+ * the count ("W (N more like this: ...)"); the JSON lines keep every one. */
 void sim_trace_set_log(sim_trace *t, FILE *f, sim_log_level level);
 int sim_trace_add_sink(sim_trace *t, sim_trace_sink_fn fn, void *ctx);
 /* Parses "debug", "info", "warn", "error", "off"; -1 if unknown. */

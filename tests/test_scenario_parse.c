@@ -160,7 +160,7 @@ static const char full_text[] =
     "  - {at: 11m, fault: radio_wedge, mode: frames, survives_power_cycles: 2}\n"
     "  - {at: 12m, fault: radio_wedge, mode: commands}\n"
     "  - {at: 0, fault: cable_pull, duration: 1m}\n"
-    "  - {at: 1h30m, fault: dhcp, ap: ap_2, mode: silent}\n"
+    "  - {at: 1h29m59s, fault: dhcp, ap: ap_2, mode: silent}\n"
     "  - {at: 13m, fault: dhcp, ap: ap1, mode: normal}\n"
     "  - {at: 14m, fault: radio_wedge, mode: both}\n"
     "expect:\n"
@@ -293,7 +293,7 @@ static void test_full_scenario(void **state)
     assert_int_equal(f[13].at, 0);
     assert_int_equal(f[13].duration, SIM_SEC(60));
     assert_int_equal(f[13].ap, -1);
-    assert_int_equal(f[14].at, SIM_SEC(5400)); /* exactly at the end is within the run */
+    assert_int_equal(f[14].at, SIM_SEC(5399)); /* the last second is within the run (at the end: refused) */
     assert_int_equal(f[14].ap, 1);
     assert_int_equal(f[14].dhcp_mode, SCN_DHCP_SILENT);
     assert_int_equal(f[15].dhcp_mode, SCN_DHCP_NORMAL);
@@ -885,9 +885,9 @@ static void test_repeats_and_refs(void **state)
 
     /* a repeating entry expands beyond SCN_MAX_FAULTS: the limit counts lines */
     const char *big = "name: x\nduration: 24h\nworld: {aps: [{name: a, ssid: s}]}\n"
-                      "timeline: [{at: 0, every: 1s, until: 24h, fault: ap_tx_power, ap: a, tx_power: 1}]\n";
+                      "timeline: [{at: 0, every: 1s, until: 23h59m59s, fault: ap_tx_power, ap: a, tx_power: 1}]\n";
     s = parse_ok(big);
-    assert_int_equal(s->faults[0].count, 86401);
+    assert_int_equal(s->faults[0].count, 86400);
     scn_free(s);
 }
 
