@@ -7,6 +7,7 @@
 #include "radio_model/softap.h"
 #include "sim/airdecrypt.h"
 #include "sim/capture.h"
+#include "sim/router_arp.h"
 
 struct world;
 
@@ -33,6 +34,7 @@ struct world {
     capture *air_dec;                  /* likewise, through dec */
     airdecrypt *dec;
     uplink *up;
+    router_arp *rarp; /* the router's ARP cache before libslirp's (router_arp.h) */
     dhcps *dh[WORLD_MAX_APS];   /* AP i's network's server (shared; owned by servers[]) */
     int ap_net[WORLD_MAX_APS];  /* AP i's network: index into servers[] */
     dhcps *servers[WORLD_MAX_SERVERS]; /* one per network (NULL: that network has none) */
@@ -211,6 +213,8 @@ static void from_ap(void *ctx, const uint8_t *eth, size_t len)
     capture_write(w->wire, sim_now(w->s), eth, len);
     if (len >= 12)
         learn(w, eth + 6, p->ap);
+    if (w->rarp != NULL)
+        router_arp_learn(w->rarp, eth, len);
     if (w->dh[p->ap] != NULL && dhcps_input(w->dh[p->ap], eth, len))
         return;
     /* Broadcasts reach the other APs' stations too, as on a real LAN. */
@@ -228,11 +232,20 @@ static void from_dhcps(void *ctx, const uint8_t *eth, size_t len)
     to_stations(p->w, eth, len, p->net, -1);
 }
 
+/* The router's ARP cache answering its own stack. */
+static void to_router(void *ctx, const uint8_t *eth, size_t len)
+{
+    struct world *w = ctx;
+    uplink_input(w->up, eth, len);
+}
+
 /* A frame from the network beyond. */
 static void from_uplink(void *ctx, const uint8_t *eth, size_t len)
 {
     struct bridge_port *p = ctx;
     struct world *w = p->w;
+    if (w->rarp != NULL && router_arp_answer(w->rarp, eth, len))
+        return; /* answered inside the router: never on the wire */
     capture_write(w->wire, sim_now(w->s), eth, len);
     for (int i = 0; i < w->nservers; i++)
         if (w->servers[i] != NULL && dhcps_input(w->servers[i], eth, len))
@@ -251,6 +264,8 @@ static void from_phy(void *ctx, const uint8_t *eth, size_t len)
     struct device *d = ctx;
     struct world *w = d->w;
     capture_write(w->wire, sim_now(w->s), eth, len);
+    if (w->rarp != NULL)
+        router_arp_learn(w->rarp, eth, len);
     if (w->lan_dh != NULL && dhcps_input(w->lan_dh, eth, len))
         return;
     /* The segment's switch floods: the other ports' MACs filter. */
@@ -343,6 +358,11 @@ world *world_create(const world_config *cfg, sim_err *err)
         w->up = uplink_create(w->s, &cfg->up, from_uplink, &w->up_port, err);
         if (w->up == NULL)
             goto fail;
+        w->rarp = router_arp_create(w->s, to_router, w);
+        if (w->rarp == NULL) {
+            sim_err_set(err, SIM_ENOMEM, "out of memory for the router's ARP cache");
+            goto fail;
+        }
     }
     w->m = medium_create(w->s, &mc, err);
     if (w->m == NULL)
@@ -506,6 +526,7 @@ void world_destroy(world *w)
             ap_destroy(w->aps[i]);
     if (w->m != NULL)
         medium_destroy(w->m);
+    router_arp_destroy(w->rarp);
     if (w->up != NULL)
         uplink_destroy(w->up);
     capture_close(w->air);
