@@ -161,6 +161,15 @@ struct medium_node {
     struct rc_peer *rc;
     size_t nrc, cap_rc;
     size_t order;              /* attach index: its place in the channel index */
+    uint64_t pos_ver;          /* changes with every move (medium.pos_ver) */
+    /* The path loss from the last few transmitters heard, while neither
+     * moved: the same value path_loss_db computes, without its log10. */
+    struct pl_cache {
+        const medium_node *from;
+        uint64_t from_ver, to_ver;
+        double d, pl;
+    } plc[4];
+    unsigned plc_next;
 };
 
 struct medium {
@@ -170,6 +179,7 @@ struct medium {
     const medium_node *monitor_at; /* the node the monitor sits beside */
     medium_config cfg;
     medium_node **nodes; /* attach order */
+    uint64_t pos_ver;    /* the last position version handed out */
     size_t nnodes, cap_nodes;
     medium_index *by_channel; /* attached nodes per channel (medium_index.h) */
     struct medium_tx *txs;
@@ -252,6 +262,35 @@ static double path_loss_db(const medium_config *c, double d)
     if (!(d > c->ref_distance_m)) /* also catches NaN: counts as d0 */
         d = c->ref_distance_m;
     return c->ref_loss_db + 10.0 * c->path_loss_exponent * log10(d / c->ref_distance_m);
+}
+
+/* from's distance to `to` and the path loss between them, from to's cache
+ * while neither has moved (the same doubles: the same computation). */
+static const struct pl_cache *pair_loss(const medium_config *c, const medium_node *from, medium_node *to)
+{
+    for (size_t i = 0; i < sizeof to->plc / sizeof to->plc[0]; i++) {
+        const struct pl_cache *e = &to->plc[i];
+        if (e->from == from && e->from_ver == from->pos_ver && e->to_ver == to->pos_ver)
+            return e;
+    }
+    struct pl_cache *e = &to->plc[to->plc_next++ % (sizeof to->plc / sizeof to->plc[0])];
+    e->from = from;
+    e->from_ver = from->pos_ver;
+    e->to_ver = to->pos_ver;
+    e->d = distance_m(from, to);
+    e->pl = path_loss_db(c, e->d);
+    return e;
+}
+
+/* lost to the SNR draw u: u < 1 / (1 + exp(z)), z = (snr - snr50) / slope.
+ * 1 / (1 + exp(z)) < exp(-z) < 1e-6 for z > 14, so a u of at least 1e-6
+ * is not lost, and exp is needed only otherwise: the same answer. */
+static bool snr_lost(double u, double snr, double snr50)
+{
+    double z = (snr - snr50) / LOSS_SLOPE_DB;
+    if (z > 14.0 && u >= 1e-6)
+        return false;
+    return u < 1.0 / (1.0 + exp(z));
 }
 
 static sim_time propagation_ns(double d)
@@ -499,6 +538,7 @@ medium_node *medium_attach(medium *m, const medium_node_config *nc, sim_err *err
     memcpy(n->mac, nc->mac, sizeof n->mac);
     n->x = nc->x;
     n->y = nc->y;
+    n->pos_ver = ++m->pos_ver;
     n->z = nc->z;
     n->channel = nc->channel;
     n->tx_power_dbm = nc->tx_power_dbm;
@@ -575,6 +615,7 @@ void medium_node_move(medium_node *n, double x, double y, double z)
     n->x = x;
     n->y = y;
     n->z = z;
+    n->pos_ver = ++n->m->pos_ver;
 }
 
 void medium_node_position(const medium_node *n, double *x, double *y, double *z)
@@ -821,7 +862,7 @@ static bool monitor_hears(medium *m, const medium_node *from, uint8_t rate, doub
     if (rssi < m->cfg.monitor_sensitivity_dbm)
         return false;
     double snr = rssi - m->cfg.noise_floor_dbm;
-    if (u < 1.0 / (1.0 + exp((snr - ri->snr50) / LOSS_SLOPE_DB)))
+    if (snr_lost(u, snr, ri->snr50))
         return false;
     *signal = rssi;
     return true;
@@ -878,11 +919,11 @@ static void capture_frame(medium *m, sim_time t, const medium_node *from, int ch
 
 /* One receiver's draw for one frame (medium.h): shadowing, then the SNR
  * loss draw, always both. */
-static bool hears(medium *m, const medium_node *from, const medium_node *to, uint8_t rate, double *rssi_out,
+static bool hears(medium *m, const medium_node *from, medium_node *to, uint8_t rate, double *rssi_out,
                   double *snr_out)
 {
     const struct rate_info *ri = rate_lookup(rate);
-    double rssi = from->tx_power_dbm - path_loss_db(&m->cfg, distance_m(from, to));
+    double rssi = from->tx_power_dbm - pair_loss(&m->cfg, from, to)->pl;
     if (m->cfg.shadowing_sigma_db > 0)
         rssi += m->cfg.shadowing_sigma_db * sim_rng_normal(m->rng);
     double u = sim_rng_uniform(m->rng);
@@ -893,7 +934,7 @@ static bool hears(medium *m, const medium_node *from, const medium_node *to, uin
         m->stats.lost_sensitivity++;
         return false;
     }
-    if (u < 1.0 / (1.0 + exp((snr - ri->snr50) / LOSS_SLOPE_DB))) {
+    if (snr_lost(u, snr, ri->snr50)) {
         m->stats.lost_snr++;
         return false;
     }
