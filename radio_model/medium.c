@@ -180,6 +180,11 @@ struct medium {
     medium_config cfg;
     medium_node **nodes; /* attach order */
     uint64_t pos_ver;    /* the last position version handed out */
+    /* Every node ever attached, by MAC (open addressing, power-of-two
+     * size, at most half full): an exchange finds its addressee without a
+     * scan of the channel's nodes. */
+    medium_node **by_mac;
+    size_t cap_by_mac;
     size_t nnodes, cap_nodes;
     medium_index *by_channel; /* attached nodes per channel (medium_index.h) */
     struct medium_tx *txs;
@@ -250,6 +255,56 @@ void medium_node_config_default(medium_node_config *c)
 }
 
 /* ---- geometry ---- */
+
+static size_t mac_hash(const uint8_t mac[6])
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (int i = 0; i < 6; i++)
+        h = (h ^ mac[i]) * 1099511628211ull;
+    return (size_t)h;
+}
+
+static void by_mac_put(medium_node **tab, size_t cap, medium_node *n)
+{
+    size_t i = mac_hash(n->mac) & (cap - 1);
+    while (tab[i] != NULL)
+        i = (i + 1) & (cap - 1);
+    tab[i] = n;
+}
+
+/* Room for one more node in by_mac; -1: out of memory. */
+static int by_mac_reserve(medium *m)
+{
+    if (2 * (m->nnodes + 1) <= m->cap_by_mac)
+        return 0;
+    size_t cap = m->cap_by_mac ? 2 * m->cap_by_mac : 64;
+    medium_node **tab = calloc(cap, sizeof *tab);
+    if (tab == NULL)
+        return -1;
+    for (size_t i = 0; i < m->nnodes; i++)
+        by_mac_put(tab, cap, m->nodes[i]);
+    free(m->by_mac);
+    m->by_mac = tab;
+    m->cap_by_mac = cap;
+    return 0;
+}
+
+/* The node an exchange on ch from `from` is addressed to: of the attached,
+ * enabled nodes on ch whose mac is a1, the first attached (as a scan of the
+ * channel's index, which keeps attach order, would find), or NULL. */
+static medium_node *addressee(medium *m, const medium_node *from, int ch, const uint8_t *a1)
+{
+    medium_node *best = NULL;
+    if (m->cap_by_mac == 0)
+        return NULL;
+    for (size_t i = mac_hash(a1) & (m->cap_by_mac - 1); m->by_mac[i] != NULL; i = (i + 1) & (m->cap_by_mac - 1)) {
+        medium_node *c = m->by_mac[i];
+        if (c != from && c->attached && c->enabled && c->channel == ch && memcmp(c->mac, a1, 6) == 0 &&
+            (best == NULL || c->order < best->order))
+            best = c;
+    }
+    return best;
+}
 
 static double distance_m(const medium_node *a, const medium_node *b)
 {
@@ -465,6 +520,7 @@ void medium_destroy(medium *m)
         free(m->nodes[i]);
     }
     free(m->nodes);
+    free(m->by_mac);
     medium_index_destroy(m->by_channel);
     free(m);
 }
@@ -550,13 +606,14 @@ medium_node *medium_attach(medium *m, const medium_node_config *nc, sim_err *err
     n->attached = true;
     n->busy_until = sim_now(m->s);
     n->order = m->nnodes;
-    if (medium_index_add(m->by_channel, n->channel, n, n->order) != 0) {
+    if (by_mac_reserve(m) != 0 || medium_index_add(m->by_channel, n->channel, n, n->order) != 0) {
         free(n);
         free(name_copy);
         sim_err_set(err, SIM_ENOMEM, "medium: out of memory attaching %s", name);
         return NULL;
     }
     m->nodes[m->nnodes++] = n;
+    by_mac_put(m->by_mac, m->cap_by_mac, n);
     if (m->monitor_at == NULL)
         m->monitor_at = n; /* beside the first node until told otherwise */
     trace_node(n, "attach");
@@ -1014,17 +1071,7 @@ static sim_time exchange(medium *m, struct medium_tx *tx, sim_time t)
 {
     medium_node *from = tx->from;
     int ch = tx->channel;
-    medium_node *to = NULL;
-    /* the channel's nodes only, in attach order (medium_index.h) */
-    size_t n_on;
-    void *const *on = medium_index_nodes(m->by_channel, ch, &n_on);
-    for (size_t i = 0; i < n_on; i++) {
-        medium_node *c = on[i];
-        if (c != from && c->attached && c->enabled && c->channel == ch && memcmp(c->mac, tx->frame + 4, 6) == 0) {
-            to = c;
-            break;
-        }
-    }
+    medium_node *to = addressee(m, from, ch, tx->frame + 4);
     struct rc_peer *rc = tx->p.rate_ctl ? rc_find(from, tx->frame + 4, tx->rate) : NULL;
     bool is_ctl = ((tx->frame[0] >> 2) & 3) == 1;
     int cw = MAC_CW_MIN;

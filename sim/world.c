@@ -46,6 +46,9 @@ struct world {
         int ap;
     } learned[WORLD_MAX_LEARNED];
     int nlearned;
+    /* learned[] by MAC: index + 1, 0 empty (open addressing; entries are
+     * never removed). A scan of learned[] per frame was O(stations). */
+    uint16_t learned_by_mac[4 * WORLD_MAX_LEARNED];
     struct bridge_port ports[WORLD_MAX_APS];
     struct bridge_port up_port;
     medium *m;
@@ -166,26 +169,41 @@ static void to_aps(struct world *w, const uint8_t *eth, size_t len, int except)
 }
 
 /* The AP that last carried a frame from mac, or -1. */
+/* The slot of mac in learned_by_mac: its entry's, or the empty one where it
+ * would go. */
+static size_t learned_slot(const struct world *w, const uint8_t *mac)
+{
+    const size_t n = sizeof w->learned_by_mac / sizeof w->learned_by_mac[0];
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (int i = 0; i < 6; i++)
+        h = (h ^ mac[i]) * 1099511628211ull;
+    for (size_t i = (size_t)(h % n);; i = (i + 1) % n) {
+        uint16_t k = w->learned_by_mac[i];
+        if (k == 0 || memcmp(w->learned[k - 1].mac, mac, 6) == 0)
+            return i;
+    }
+}
+
 static int learned_ap(const struct world *w, const uint8_t *mac)
 {
-    for (int i = 0; i < w->nlearned; i++)
-        if (memcmp(w->learned[i].mac, mac, 6) == 0)
-            return w->learned[i].ap;
-    return -1;
+    uint16_t k = w->learned_by_mac[learned_slot(w, mac)];
+    return k != 0 ? w->learned[k - 1].ap : -1;
 }
 
 static void learn(struct world *w, const uint8_t *mac, int port)
 {
     if (mac[0] & 1)
         return;
-    for (int i = 0; i < w->nlearned; i++)
-        if (memcmp(w->learned[i].mac, mac, 6) == 0) {
-            w->learned[i].ap = port;
-            return;
-        }
+    size_t slot = learned_slot(w, mac);
+    uint16_t k = w->learned_by_mac[slot];
+    if (k != 0) {
+        w->learned[k - 1].ap = port;
+        return;
+    }
     if (w->nlearned < WORLD_MAX_LEARNED) {
         memcpy(w->learned[w->nlearned].mac, mac, 6);
         w->learned[w->nlearned++].ap = port;
+        w->learned_by_mac[slot] = (uint16_t)w->nlearned;
     }
 }
 
