@@ -14,12 +14,7 @@ struct node {
     uint8_t state;
 };
 
-/* The heap holds the sort key inline so that sifting touches one array.
- * It is 4-ary: half the levels of a binary heap, and a node's children
- * share a cache line or two, so a pop (the hot path: one per event) costs
- * fewer misses. (when, seq) is a total order, so any heap pops the same
- * sequence. */
-#define HEAP_ARITY 4
+/* The heap holds the sort key inline so that sifting touches one array. */
 struct heap_ent {
     sim_time when;
     uint64_t seq;
@@ -94,7 +89,7 @@ static void sift_up(sim_sched *s, uint32_t pos)
 {
     struct heap_ent e = s->heap[pos];
     while (pos > 0) {
-        uint32_t parent = (pos - 1) / HEAP_ARITY;
+        uint32_t parent = (pos - 1) / 2;
         if (!before(&e, &s->heap[parent]))
             break;
         heap_place(s, pos, s->heap[parent]);
@@ -107,14 +102,11 @@ static void sift_down(sim_sched *s, uint32_t pos)
 {
     struct heap_ent e = s->heap[pos];
     for (;;) {
-        uint32_t first = HEAP_ARITY * pos + 1;
-        if (first >= s->heap_len)
+        uint32_t child = 2 * pos + 1;
+        if (child >= s->heap_len)
             break;
-        uint32_t child = first;
-        uint32_t end = first + HEAP_ARITY < s->heap_len ? first + HEAP_ARITY : s->heap_len;
-        for (uint32_t c = first + 1; c < end; c++)
-            if (before(&s->heap[c], &s->heap[child]))
-                child = c;
+        if (child + 1 < s->heap_len && before(&s->heap[child + 1], &s->heap[child]))
+            child++;
         if (!before(&s->heap[child], &e))
             break;
         heap_place(s, pos, s->heap[child]);
@@ -129,7 +121,7 @@ static void heap_remove(sim_sched *s, uint32_t pos)
     if (pos == s->heap_len)
         return;
     heap_place(s, pos, s->heap[s->heap_len]);
-    if (pos > 0 && before(&s->heap[pos], &s->heap[(pos - 1) / HEAP_ARITY]))
+    if (pos > 0 && before(&s->heap[pos], &s->heap[(pos - 1) / 2]))
         sift_up(s, pos);
     else
         sift_down(s, pos);
