@@ -161,6 +161,15 @@ struct medium_node {
     struct rc_peer *rc;
     size_t nrc, cap_rc;
     size_t order;              /* attach index: its place in the channel index */
+    uint64_t pos_ver;          /* changes with every move (medium.pos_ver) */
+    /* The path loss from the last few transmitters heard, while neither
+     * moved: the same value path_loss_db computes, without its log10. */
+    struct pl_cache {
+        const medium_node *from;
+        uint64_t from_ver, to_ver;
+        double d, pl;
+    } plc[4];
+    unsigned plc_next;
 };
 
 struct medium {
@@ -170,6 +179,12 @@ struct medium {
     const medium_node *monitor_at; /* the node the monitor sits beside */
     medium_config cfg;
     medium_node **nodes; /* attach order */
+    uint64_t pos_ver;    /* the last position version handed out */
+    /* Every node ever attached, by MAC (open addressing, power-of-two
+     * size, at most half full): an exchange finds its addressee without a
+     * scan of the channel's nodes. */
+    medium_node **by_mac;
+    size_t cap_by_mac;
     size_t nnodes, cap_nodes;
     medium_index *by_channel; /* attached nodes per channel (medium_index.h) */
     struct medium_tx *txs;
@@ -241,6 +256,56 @@ void medium_node_config_default(medium_node_config *c)
 
 /* ---- geometry ---- */
 
+static size_t mac_hash(const uint8_t mac[6])
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (int i = 0; i < 6; i++)
+        h = (h ^ mac[i]) * 1099511628211ull;
+    return (size_t)h;
+}
+
+static void by_mac_put(medium_node **tab, size_t cap, medium_node *n)
+{
+    size_t i = mac_hash(n->mac) & (cap - 1);
+    while (tab[i] != NULL)
+        i = (i + 1) & (cap - 1);
+    tab[i] = n;
+}
+
+/* Room for one more node in by_mac; -1: out of memory. */
+static int by_mac_reserve(medium *m)
+{
+    if (2 * (m->nnodes + 1) <= m->cap_by_mac)
+        return 0;
+    size_t cap = m->cap_by_mac ? 2 * m->cap_by_mac : 64;
+    medium_node **tab = calloc(cap, sizeof *tab);
+    if (tab == NULL)
+        return -1;
+    for (size_t i = 0; i < m->nnodes; i++)
+        by_mac_put(tab, cap, m->nodes[i]);
+    free(m->by_mac);
+    m->by_mac = tab;
+    m->cap_by_mac = cap;
+    return 0;
+}
+
+/* The node an exchange on ch from `from` is addressed to: of the attached,
+ * enabled nodes on ch whose mac is a1, the first attached (as a scan of the
+ * channel's index, which keeps attach order, would find), or NULL. */
+static medium_node *addressee(medium *m, const medium_node *from, int ch, const uint8_t *a1)
+{
+    medium_node *best = NULL;
+    if (m->cap_by_mac == 0)
+        return NULL;
+    for (size_t i = mac_hash(a1) & (m->cap_by_mac - 1); m->by_mac[i] != NULL; i = (i + 1) & (m->cap_by_mac - 1)) {
+        medium_node *c = m->by_mac[i];
+        if (c != from && c->attached && c->enabled && c->channel == ch && memcmp(c->mac, a1, 6) == 0 &&
+            (best == NULL || c->order < best->order))
+            best = c;
+    }
+    return best;
+}
+
 static double distance_m(const medium_node *a, const medium_node *b)
 {
     double dx = a->x - b->x, dy = a->y - b->y, dz = a->z - b->z;
@@ -252,6 +317,35 @@ static double path_loss_db(const medium_config *c, double d)
     if (!(d > c->ref_distance_m)) /* also catches NaN: counts as d0 */
         d = c->ref_distance_m;
     return c->ref_loss_db + 10.0 * c->path_loss_exponent * log10(d / c->ref_distance_m);
+}
+
+/* from's distance to `to` and the path loss between them, from to's cache
+ * while neither has moved (the same doubles: the same computation). */
+static const struct pl_cache *pair_loss(const medium_config *c, const medium_node *from, medium_node *to)
+{
+    for (size_t i = 0; i < sizeof to->plc / sizeof to->plc[0]; i++) {
+        const struct pl_cache *e = &to->plc[i];
+        if (e->from == from && e->from_ver == from->pos_ver && e->to_ver == to->pos_ver)
+            return e;
+    }
+    struct pl_cache *e = &to->plc[to->plc_next++ % (sizeof to->plc / sizeof to->plc[0])];
+    e->from = from;
+    e->from_ver = from->pos_ver;
+    e->to_ver = to->pos_ver;
+    e->d = distance_m(from, to);
+    e->pl = path_loss_db(c, e->d);
+    return e;
+}
+
+/* lost to the SNR draw u: u < 1 / (1 + exp(z)), z = (snr - snr50) / slope.
+ * 1 / (1 + exp(z)) < exp(-z) < 1e-6 for z > 14, so a u of at least 1e-6
+ * is not lost, and exp is needed only otherwise: the same answer. */
+static bool snr_lost(double u, double snr, double snr50)
+{
+    double z = (snr - snr50) / LOSS_SLOPE_DB;
+    if (z > 14.0 && u >= 1e-6)
+        return false;
+    return u < 1.0 / (1.0 + exp(z));
 }
 
 static sim_time propagation_ns(double d)
@@ -426,6 +520,7 @@ void medium_destroy(medium *m)
         free(m->nodes[i]);
     }
     free(m->nodes);
+    free(m->by_mac);
     medium_index_destroy(m->by_channel);
     free(m);
 }
@@ -499,6 +594,7 @@ medium_node *medium_attach(medium *m, const medium_node_config *nc, sim_err *err
     memcpy(n->mac, nc->mac, sizeof n->mac);
     n->x = nc->x;
     n->y = nc->y;
+    n->pos_ver = ++m->pos_ver;
     n->z = nc->z;
     n->channel = nc->channel;
     n->tx_power_dbm = nc->tx_power_dbm;
@@ -510,13 +606,14 @@ medium_node *medium_attach(medium *m, const medium_node_config *nc, sim_err *err
     n->attached = true;
     n->busy_until = sim_now(m->s);
     n->order = m->nnodes;
-    if (medium_index_add(m->by_channel, n->channel, n, n->order) != 0) {
+    if (by_mac_reserve(m) != 0 || medium_index_add(m->by_channel, n->channel, n, n->order) != 0) {
         free(n);
         free(name_copy);
         sim_err_set(err, SIM_ENOMEM, "medium: out of memory attaching %s", name);
         return NULL;
     }
     m->nodes[m->nnodes++] = n;
+    by_mac_put(m->by_mac, m->cap_by_mac, n);
     if (m->monitor_at == NULL)
         m->monitor_at = n; /* beside the first node until told otherwise */
     trace_node(n, "attach");
@@ -575,6 +672,7 @@ void medium_node_move(medium_node *n, double x, double y, double z)
     n->x = x;
     n->y = y;
     n->z = z;
+    n->pos_ver = ++n->m->pos_ver;
 }
 
 void medium_node_position(const medium_node *n, double *x, double *y, double *z)
@@ -821,7 +919,7 @@ static bool monitor_hears(medium *m, const medium_node *from, uint8_t rate, doub
     if (rssi < m->cfg.monitor_sensitivity_dbm)
         return false;
     double snr = rssi - m->cfg.noise_floor_dbm;
-    if (u < 1.0 / (1.0 + exp((snr - ri->snr50) / LOSS_SLOPE_DB)))
+    if (snr_lost(u, snr, ri->snr50))
         return false;
     *signal = rssi;
     return true;
@@ -878,11 +976,11 @@ static void capture_frame(medium *m, sim_time t, const medium_node *from, int ch
 
 /* One receiver's draw for one frame (medium.h): shadowing, then the SNR
  * loss draw, always both. */
-static bool hears(medium *m, const medium_node *from, const medium_node *to, uint8_t rate, double *rssi_out,
+static bool hears(medium *m, const medium_node *from, medium_node *to, uint8_t rate, double *rssi_out,
                   double *snr_out)
 {
     const struct rate_info *ri = rate_lookup(rate);
-    double rssi = from->tx_power_dbm - path_loss_db(&m->cfg, distance_m(from, to));
+    double rssi = from->tx_power_dbm - pair_loss(&m->cfg, from, to)->pl;
     if (m->cfg.shadowing_sigma_db > 0)
         rssi += m->cfg.shadowing_sigma_db * sim_rng_normal(m->rng);
     double u = sim_rng_uniform(m->rng);
@@ -893,7 +991,7 @@ static bool hears(medium *m, const medium_node *from, const medium_node *to, uin
         m->stats.lost_sensitivity++;
         return false;
     }
-    if (u < 1.0 / (1.0 + exp((snr - ri->snr50) / LOSS_SLOPE_DB))) {
+    if (snr_lost(u, snr, ri->snr50)) {
         m->stats.lost_snr++;
         return false;
     }
@@ -973,17 +1071,7 @@ static sim_time exchange(medium *m, struct medium_tx *tx, sim_time t)
 {
     medium_node *from = tx->from;
     int ch = tx->channel;
-    medium_node *to = NULL;
-    /* the channel's nodes only, in attach order (medium_index.h) */
-    size_t n_on;
-    void *const *on = medium_index_nodes(m->by_channel, ch, &n_on);
-    for (size_t i = 0; i < n_on; i++) {
-        medium_node *c = on[i];
-        if (c != from && c->attached && c->enabled && c->channel == ch && memcmp(c->mac, tx->frame + 4, 6) == 0) {
-            to = c;
-            break;
-        }
-    }
+    medium_node *to = addressee(m, from, ch, tx->frame + 4);
     struct rc_peer *rc = tx->p.rate_ctl ? rc_find(from, tx->frame + 4, tx->rate) : NULL;
     bool is_ctl = ((tx->frame[0] >> 2) & 3) == 1;
     int cw = MAC_CW_MIN;

@@ -54,9 +54,13 @@
  * draws from a stream of its own ("medium.monitor"), so whether and where a
  * capture listens never changes what the nodes hear.
  *
- * Cost: a frame visits only the nodes on its channel (medium_index.h keeps
- * them per channel, in attach order, so the draws are the same as a scan of
- * every node): O(nodes on the channel) per frame, not O(nodes in the world). */
+ * Cost: a group-addressed frame visits only the nodes on its channel
+ * (medium_index.h keeps them per channel, in attach order, so the draws are
+ * the same as a scan of every node): O(nodes on the channel) per frame, not
+ * O(nodes in the world); each of them receives it, so each draw is needed.
+ * An individually addressed frame finds its addressee by MAC (a hash of
+ * every node) and draws for it alone: O(1) per attempt. A receiver keeps
+ * the path loss from its last transmitters while neither moves. */
 #ifndef LINKRIG_RADIO_MODEL_MEDIUM_H
 #define LINKRIG_RADIO_MODEL_MEDIUM_H
 

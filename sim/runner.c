@@ -21,6 +21,7 @@
 #include "radio_model/softap.h"
 #include "sim/report.h"
 #include "sim/verdict.h"
+#include "sim/verdict_route.h"
 #include "sim/world.h"
 
 #define WALK_STEP SIM_MS(100)
@@ -66,6 +67,7 @@ struct run {
     struct fault_ev *faults;
     const char *dev;             /* the device's name (its board's trace component) */
     verdict *v[SCN_MAX_DEVICES]; /* what the rig saw of each device */
+    verdict_route *route;        /* the one trace sink over them (verdict_route.h) */
     int ndev;
     double wall0;
     double last_progress;
@@ -2042,8 +2044,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         if (world_device_ethphy(w, d) != NULL)
             ethphy_get_mac(world_device_ethphy(w, d), vc.macs[vc.nmacs++]);
         r.v[d] = verdict_create(&vc);
-        if (r.v[d] == NULL || sim_trace_add_sink(tr, verdict_observe, r.v[d]) != SIM_OK) {
-            verdict_free(r.v[d]);
+        if (r.v[d] == NULL) {
             for (int k = 0; k < d; k++)
                 verdict_free(r.v[k]);
             free(r.faults);
@@ -2052,6 +2053,19 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
             images_close(&imgs);
             return sim_err_set(err, SIM_ENOMEM, "out of memory for the verdict");
         }
+    }
+    /* One sink for all of them: each event reaches only the verdicts it
+     * concerns (every verdict per event would be O(devices^2) a second). */
+    r.route = verdict_route_create(r.v, r.ndev);
+    if (r.route == NULL || sim_trace_add_sink(tr, verdict_route_observe, r.route) != SIM_OK) {
+        verdict_route_free(r.route);
+        for (int k = 0; k < r.ndev; k++)
+            verdict_free(r.v[k]);
+        free(r.faults);
+        world_destroy(w);
+        console_logs_close(&r);
+        images_close(&imgs);
+        return sim_err_set(err, SIM_ENOMEM, "out of memory for the verdict");
     }
     r.dev = board_name(world_board(w));
     rc = runner_sink_settings(w, err);
@@ -2087,6 +2101,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         images_close(&imgs);
         for (int d = 0; d < r.ndev; d++)
             verdict_free(r.v[d]);
+        verdict_route_free(r.route);
         return rc;
     }
     for (int i = 0; i < s->nfaults; i++) {
@@ -2297,6 +2312,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
     report_feed_free(r.feed);
     for (int d = 0; d < r.ndev; d++)
         verdict_free(r.v[d]);
+    verdict_route_free(r.route);
     free(r.faults);
     for (size_t i = 0; i < r.ninjected; i++) {
         free(r.injected[i]->from);

@@ -383,6 +383,17 @@ static bool is_dhcp(const verdict *v, const char *comp)
     return false;
 }
 
+int verdict_interest(const verdict *v, const char *comp)
+{
+    /* the components verdict_observe compares, in its order */
+    if (strcmp(comp, v->dev) == 0 || strcmp(comp, v->console) == 0 || strcmp(comp, v->fw) == 0 ||
+        strcmp(comp, v->radio) == 0 || (v->phy[0] && strcmp(comp, v->phy) == 0))
+        return 2;
+    if (strcmp(comp, v->uplink) == 0 || is_dhcp(v, comp) || ap_index(v, comp) >= 0)
+        return 1;
+    return 0;
+}
+
 void verdict_observe(void *ctx, const sim_trace_event *ev)
 {
     verdict *v = ctx;

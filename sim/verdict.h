@@ -72,6 +72,11 @@ verdict *verdict_create(const verdict_config *c);
 void verdict_free(verdict *v);
 /* The trace sink (sim_trace_add_sink(tr, verdict_observe, v)). */
 void verdict_observe(void *ctx, const sim_trace_event *ev);
+/* What verdict_observe does with events of component comp: 2 it may act on
+ * them as the device's own (its board, firmware, console, radio, PHY), 1 it
+ * may act on them as a shared part's (the uplink, a DHCP server, an AP),
+ * 0 it ignores them all. For sim/verdict_route.h. */
+int verdict_interest(const verdict *v, const char *comp);
 
 void verdict_check(const verdict *v, const scn_expect *e, const verdict_refs *refs, runner_check *out);
 /* The recovery metrics of the summary. */

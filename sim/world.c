@@ -7,6 +7,7 @@
 #include "radio_model/softap.h"
 #include "sim/airdecrypt.h"
 #include "sim/capture.h"
+#include "sim/router_arp.h"
 
 struct world;
 
@@ -33,6 +34,7 @@ struct world {
     capture *air_dec;                  /* likewise, through dec */
     airdecrypt *dec;
     uplink *up;
+    router_arp *rarp; /* the router's ARP cache before libslirp's (router_arp.h) */
     dhcps *dh[WORLD_MAX_APS];   /* AP i's network's server (shared; owned by servers[]) */
     int ap_net[WORLD_MAX_APS];  /* AP i's network: index into servers[] */
     dhcps *servers[WORLD_MAX_SERVERS]; /* one per network (NULL: that network has none) */
@@ -44,6 +46,9 @@ struct world {
         int ap;
     } learned[WORLD_MAX_LEARNED];
     int nlearned;
+    /* learned[] by MAC: index + 1, 0 empty (open addressing; entries are
+     * never removed). A scan of learned[] per frame was O(stations). */
+    uint16_t learned_by_mac[4 * WORLD_MAX_LEARNED];
     struct bridge_port ports[WORLD_MAX_APS];
     struct bridge_port up_port;
     medium *m;
@@ -164,26 +169,41 @@ static void to_aps(struct world *w, const uint8_t *eth, size_t len, int except)
 }
 
 /* The AP that last carried a frame from mac, or -1. */
+/* The slot of mac in learned_by_mac: its entry's, or the empty one where it
+ * would go. */
+static size_t learned_slot(const struct world *w, const uint8_t *mac)
+{
+    const size_t n = sizeof w->learned_by_mac / sizeof w->learned_by_mac[0];
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (int i = 0; i < 6; i++)
+        h = (h ^ mac[i]) * 1099511628211ull;
+    for (size_t i = (size_t)(h % n);; i = (i + 1) % n) {
+        uint16_t k = w->learned_by_mac[i];
+        if (k == 0 || memcmp(w->learned[k - 1].mac, mac, 6) == 0)
+            return i;
+    }
+}
+
 static int learned_ap(const struct world *w, const uint8_t *mac)
 {
-    for (int i = 0; i < w->nlearned; i++)
-        if (memcmp(w->learned[i].mac, mac, 6) == 0)
-            return w->learned[i].ap;
-    return -1;
+    uint16_t k = w->learned_by_mac[learned_slot(w, mac)];
+    return k != 0 ? w->learned[k - 1].ap : -1;
 }
 
 static void learn(struct world *w, const uint8_t *mac, int port)
 {
     if (mac[0] & 1)
         return;
-    for (int i = 0; i < w->nlearned; i++)
-        if (memcmp(w->learned[i].mac, mac, 6) == 0) {
-            w->learned[i].ap = port;
-            return;
-        }
+    size_t slot = learned_slot(w, mac);
+    uint16_t k = w->learned_by_mac[slot];
+    if (k != 0) {
+        w->learned[k - 1].ap = port;
+        return;
+    }
     if (w->nlearned < WORLD_MAX_LEARNED) {
         memcpy(w->learned[w->nlearned].mac, mac, 6);
         w->learned[w->nlearned++].ap = port;
+        w->learned_by_mac[slot] = (uint16_t)w->nlearned;
     }
 }
 
@@ -211,6 +231,8 @@ static void from_ap(void *ctx, const uint8_t *eth, size_t len)
     capture_write(w->wire, sim_now(w->s), eth, len);
     if (len >= 12)
         learn(w, eth + 6, p->ap);
+    if (w->rarp != NULL)
+        router_arp_learn(w->rarp, eth, len);
     if (w->dh[p->ap] != NULL && dhcps_input(w->dh[p->ap], eth, len))
         return;
     /* Broadcasts reach the other APs' stations too, as on a real LAN. */
@@ -228,11 +250,20 @@ static void from_dhcps(void *ctx, const uint8_t *eth, size_t len)
     to_stations(p->w, eth, len, p->net, -1);
 }
 
+/* The router's ARP cache answering its own stack. */
+static void to_router(void *ctx, const uint8_t *eth, size_t len)
+{
+    struct world *w = ctx;
+    uplink_input(w->up, eth, len);
+}
+
 /* A frame from the network beyond. */
 static void from_uplink(void *ctx, const uint8_t *eth, size_t len)
 {
     struct bridge_port *p = ctx;
     struct world *w = p->w;
+    if (w->rarp != NULL && router_arp_answer(w->rarp, eth, len))
+        return; /* answered inside the router: never on the wire */
     capture_write(w->wire, sim_now(w->s), eth, len);
     for (int i = 0; i < w->nservers; i++)
         if (w->servers[i] != NULL && dhcps_input(w->servers[i], eth, len))
@@ -251,6 +282,8 @@ static void from_phy(void *ctx, const uint8_t *eth, size_t len)
     struct device *d = ctx;
     struct world *w = d->w;
     capture_write(w->wire, sim_now(w->s), eth, len);
+    if (w->rarp != NULL)
+        router_arp_learn(w->rarp, eth, len);
     if (w->lan_dh != NULL && dhcps_input(w->lan_dh, eth, len))
         return;
     /* The segment's switch floods: the other ports' MACs filter. */
@@ -343,6 +376,11 @@ world *world_create(const world_config *cfg, sim_err *err)
         w->up = uplink_create(w->s, &cfg->up, from_uplink, &w->up_port, err);
         if (w->up == NULL)
             goto fail;
+        w->rarp = router_arp_create(w->s, to_router, w);
+        if (w->rarp == NULL) {
+            sim_err_set(err, SIM_ENOMEM, "out of memory for the router's ARP cache");
+            goto fail;
+        }
     }
     w->m = medium_create(w->s, &mc, err);
     if (w->m == NULL)
@@ -506,6 +544,7 @@ void world_destroy(world *w)
             ap_destroy(w->aps[i]);
     if (w->m != NULL)
         medium_destroy(w->m);
+    router_arp_destroy(w->rarp);
     if (w->up != NULL)
         uplink_destroy(w->up);
     capture_close(w->air);

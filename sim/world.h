@@ -25,6 +25,9 @@
  * Update frame or the station's first frame after a roam), to every AP
  * while unknown; group frames to every AP. The wire capture records every
  * frame the bridge forwards, once, as a tap on the AP's LAN port would.
+ * The router keeps an ARP cache of its own in front of libslirp's 16
+ * entries (sim/router_arp.h): a request for a station it learnt is answered
+ * inside the router and is on neither the wire nor the air.
  *
  * Devices: any number up to WORLD_MAX_DEVICES, each its own board (with its
  * own firmware image instance), radio and medium node, named in the trace.

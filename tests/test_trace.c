@@ -18,6 +18,9 @@ static void at_1500ms(void *arg)
     sim_trace_str(r, "ssid", "cam \"net\"\n\\x");
     sim_trace_int(r, "rssi", -61);
     sim_trace_bool(r, "wpa2", true);
+    sim_trace_int(r, "zero", 0);
+    sim_trace_int(r, "min", INT64_MIN);
+    sim_trace_int(r, "max", INT64_MAX);
     const uint8_t mac[3] = {0x02, 0xab, 0x00};
     sim_trace_hex(r, "mac", mac, 3);
     sim_trace_end(r);
@@ -38,7 +41,8 @@ static void test_json_lines(void **state)
     fclose(f);
     assert_string_equal(text,
                         "{\"t\":1500000000,\"comp\":\"radio\",\"event\":\"join\","
-                        "\"ssid\":\"cam \\\"net\\\"\\n\\\\x\",\"rssi\":-61,\"wpa2\":true,\"mac\":\"02ab00\"}\n"
+                        "\"ssid\":\"cam \\\"net\\\"\\n\\\\x\",\"rssi\":-61,\"wpa2\":true,\"zero\":0,"
+                        "\"min\":-9223372036854775808,\"max\":9223372036854775807,\"mac\":\"02ab00\"}\n"
                         "{\"t\":1500000000,\"comp\":\"ap\",\"event\":\"tick\",\"msg\":\"n=3\"}\n");
     free(text);
     sim_destroy(s);

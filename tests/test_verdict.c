@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "sim/verdict.h"
+#include "sim/verdict_route.h"
 
 #define MAC "02:00:00:00:00:01"
 #define SINK "10.0.2.100:9000"
@@ -492,6 +493,71 @@ static void test_time_format_rounds(void **state)
     assert_string_equal(verdict_fmt_time(SIM_SEC(61) + SIM_MS(200), b, sizeof b), "1m01.200s");
 }
 
+/* The route hands each event to the verdicts it concerns only: a device's
+ * own components to its verdict, the shared parts' to every verdict, the
+ * rest to none; each verdict ends as it would as a sink of its own. */
+static verdict *make_dev(const char *dev, const char *radio, uint8_t last)
+{
+    verdict_config c = {.dev = dev, .radio = radio, .uplink = "uplink", .sink_ip = 0x0a000264u,
+                        .sink_port = 9000, .only_device = true};
+    c.aps[c.naps++] = "ap1";
+    c.dhcp[c.ndhcp++] = "dhcp";
+    const uint8_t mac[6] = {2, 0, 0, 0, 0, last};
+    memcpy(c.macs[c.nmacs++], mac, 6);
+    verdict *v = verdict_create(&c);
+    assert_non_null(v);
+    return v;
+}
+
+static void route_ev(verdict_route *r, verdict *direct[2], double t_s, const char *comp, const char *name,
+                     const char *key, const char *val)
+{
+    /* a DHCP ACK grants an address when it carries a lease */
+    sim_trace_field f[2] = {{.key = key, .type = SIM_TF_STR, .str = val}, {.key = "lease", .type = SIM_TF_INT, .num = 3600}};
+    sim_trace_event e = {.t = (sim_time)(t_s * 1e9), .comp = comp, .event = name, .fields = f, .nfields = key ? 2 : 0};
+    verdict_route_observe(r, &e);
+    for (int i = 0; i < 2; i++)
+        verdict_observe(direct[i], &e);
+}
+
+static void test_route(void **state)
+{
+    (void)state;
+    verdict *v[2] = {make_dev("cam1", "cam1.radio", 1), make_dev("cam2", "cam2.radio", 2)};
+    verdict *direct[2] = {make_dev("cam1", "cam1.radio", 1), make_dev("cam2", "cam2.radio", 2)};
+    assert_int_equal(verdict_interest(v[0], "cam1.radio"), 2);
+    assert_int_equal(verdict_interest(v[0], "cam1.fw"), 2);
+    assert_int_equal(verdict_interest(v[0], "cam2.radio"), 0);
+    assert_int_equal(verdict_interest(v[0], "ap1"), 1);
+    assert_int_equal(verdict_interest(v[0], "medium"), 0);
+    verdict_route *r = verdict_route_create(v, 2);
+    assert_non_null(r);
+    /* more components than the route's first table holds */
+    char comp[32];
+    for (int i = 0; i < 200; i++) {
+        snprintf(comp, sizeof comp, "other%d", i);
+        route_ev(r, direct, 0.1, comp, "link_up", NULL, NULL);
+    }
+    route_ev(r, direct, 0.5, "cam1.radio", "link_up", NULL, NULL);
+    route_ev(r, direct, 0.52, "dhcp", "ack", "mac", "02:00:00:00:00:01");
+    route_ev(r, direct, 0.6, "cam2.radio", "link_up", NULL, NULL);
+    route_ev(r, direct, 0.7, "cam2.radio", "link_down", NULL, NULL);
+    verdict_now now[2], want[2];
+    for (int i = 0; i < 2; i++) {
+        verdict_get_now(v[i], &now[i]);
+        verdict_get_now(direct[i], &want[i]);
+        assert_int_equal(now[i].online, want[i].online);
+        assert_int_equal(now[i].joins, want[i].joins);
+    }
+    assert_true(now[0].online);  /* its link_up and its lease */
+    assert_false(now[1].online); /* cam1's lease is not cam2's */
+    verdict_route_free(r);
+    for (int i = 0; i < 2; i++) {
+        verdict_free(v[i]);
+        verdict_free(direct[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -504,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_status_never_and_counts),
         cmocka_unit_test(test_associated_with),
         cmocka_unit_test(test_drop_metrics),
+        cmocka_unit_test(test_route),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
