@@ -1618,7 +1618,12 @@ static void keepalive_check(void *arg)
     sim_time now = sim_now(u->s);
     for (size_t i = 0; i < sv->nflows;) {
         struct flow *f = &sv->flows[i];
-        if (now < keepalive_due(f) || !f->sd.seen || !f->sd.acked) {
+        if (now < keepalive_due(f)) {
+            i++;
+            continue;
+        }
+        if (!f->sd.seen || !f->sd.acked) { /* slirp never answered: nothing to probe from */
+            f->last_rx = now;
             i++;
             continue;
         }
@@ -1900,8 +1905,10 @@ void uplink_destroy(uplink *u)
         return;
     sim_cancel(u->s, u->tick_ev);
     sim_cancel(u->s, u->flush_ev);
-    for (size_t i = 0; i < u->nsvcs; i++)
-        sim_cancel(u->s, u->svcs[i]->up_ev), sim_cancel(u->s, u->svcs[i]->ka_ev);
+    for (size_t i = 0; i < u->nsvcs; i++) {
+        sim_cancel(u->s, u->svcs[i]->up_ev);
+        sim_cancel(u->s, u->svcs[i]->ka_ev);
+    }
     while (u->delayed != NULL) {
         struct delayed *d = u->delayed;
         u->delayed = d->next;
