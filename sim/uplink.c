@@ -80,7 +80,8 @@
  *    after the guest's FIN slirp's side ends that way in any case (a guest
  *    that never acknowledges the FIN); until then slirp's side is there to
  *    acknowledge a FIN whose first ACK was lost on the air. A connection
- *    that a DOWN service resets is ended in slirp the same way, at once;
+ *    that a DOWN service resets is ended in slirp the same way, at once,
+ *    and so is one the guest abandoned (TCP keepalive, keepalive_check);
  *  - the callback's return value is ignored and slirp never stops reading
  *    from the guest, so the echo cannot push back: it keeps at most 4 MiB
  *    the guest has not taken yet and drops (and traces) the rest.
