@@ -33,6 +33,7 @@ struct capture {
     int broken_errno;
     sim_err err;
     char *buf; /* the file's stdio buffer (not for flush_each captures) */
+    size_t buf_size;
     int linktype;
     capture *events;
     void (*tap)(void *ctx, sim_time t, const uint8_t *frame, size_t len);
@@ -63,9 +64,9 @@ static int capture_start_file(capture *c, sim_err *err)
     __fsetlocking(c->f, FSETLOCKING_BYCALLER);
     if (!c->flush_each) {
         if (c->buf == NULL)
-            c->buf = malloc(CAPTURE_BUF);
+            c->buf = malloc(c->buf_size);
         if (c->buf != NULL)
-            setvbuf(c->f, c->buf, _IOFBF, CAPTURE_BUF);
+            setvbuf(c->f, c->buf, _IOFBF, c->buf_size);
     }
     c->dumper = pcap_dump_fopen(c->dead, c->f);
     if (c->dumper == NULL) {
@@ -125,6 +126,7 @@ capture *capture_open(const char *path, const capture_config *cfg, sim_err *err)
     c->ring_files = cfg->ring_files;
     c->linktype = cfg->linktype;
     c->events = cfg->events;
+    c->buf_size = cfg->buffer_bytes > 0 ? cfg->buffer_bytes : CAPTURE_BUF;
     c->tap = cfg->tap;
     c->tap_ctx = cfg->tap_ctx;
     /* the header's snap length is the largest frame in the file: with a

@@ -77,6 +77,10 @@ typedef struct capture_config {
     void *tap_ctx;
     struct capture *events; /* NULL, or where whole copies of management (but beacons), EAPOL,
                              * DHCP and ARP frames go too (not owned; same linktype) */
+    /* The write buffer; 0: 1 MiB. A capture that fills slowly (an events
+     * capture: about 1 MB a day) wants a small one, or its pages become
+     * resident one by one over days and the rig's memory seems to grow. */
+    size_t buffer_bytes;
 } capture_config;
 
 capture *capture_open(const char *path, const capture_config *cfg, sim_err *err);

@@ -497,6 +497,22 @@ static sim_time fault_end_time(const scn_fault *f)
     }
 }
 
+/* Tells every device's verdict the reference times an occurrence from
+ * start to end gives its checks (verdict_reference): its start, its end,
+ * and the end of each window a max_outage excludes around it. */
+static void note_references(struct run *r, sim_time start, sim_time end)
+{
+    for (int d = 0; d < r->ndev; d++) {
+        verdict_reference(r->v[d], start);
+        verdict_reference(r->v[d], end);
+        for (int i = 0; i < r->s->nexpects; i++) {
+            const scn_expect *e = &r->s->expects[i];
+            if (e->kind == SCN_E_MAX_OUTAGE && e->nexclude > 0)
+                verdict_reference(r->v[d], (end > start ? end : start) + e->grace);
+        }
+    }
+}
+
 /* When occurrence k (from 0) of an entry is due: its every-th step from
  * the entry's at, delayed by its own draw from [0, jitter]. */
 static sim_time occurrence_due(struct fault_ev *fe, long long k)
@@ -522,6 +538,7 @@ static void occur_cb(void *arg)
         fe->walk_timer = 0;
         trace_fault(r, fe, "end");
         fe->occ[fe->nocc - 1].end = sim_now(s);
+        note_references(r, fe->occ[fe->nocc - 1].start, sim_now(s));
     }
     fe->k++;
     fe->f.at = sim_now(s);
@@ -537,6 +554,7 @@ static void occur_cb(void *arg)
         fe->capocc = cap;
     }
     fe->occ[fe->nocc++] = (struct occ_rec){fe->start, fe->end};
+    note_references(r, fe->start, fe->end);
     if (fe->k < fe->f.count)
         sim_at(s, occurrence_due(fe, fe->k), occur_cb, fe);
 }
@@ -606,6 +624,7 @@ static int inject(struct run *r, const scn_fault *f, char *reply, size_t cap, co
     fe->err = &err;
     fault_start_cb(fe);
     fe->err = NULL;
+    note_references(r, fe->start, fe->end);
     if (err.code != SIM_OK) {
         snprintf(reply, cap, "error: %s\n", err.msg);
         return -1;
@@ -2112,6 +2131,8 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         fe->end = fault_end_time(&s->faults[i]);
         fe->entry = i;
         fe->at0 = s->faults[i].at;
+        /* what the checks use for an entry that never started */
+        note_references(&r, fe->at0, fe->end);
         if (fe->f.jitter > 0) {
             /* its own stream: no other component's numbers move */
             char name[64];

@@ -59,20 +59,29 @@
  *  - a guestfwd socket has no fd, so slirp never learns that the "service
  *    side" closed: after the guest's FIN slirp ACKs it and would stay in
  *    CLOSE_WAIT for good, with both socket buffers (about 260 KB), until
- *    uplink_destroy. The only way 4.7 offers to make slirp close one itself
- *    is an error path of slirp_socket_recv that also logs a glib critical,
- *    and it reaches only the newest connection to the service. So the
- *    uplink ends slirp's side itself: UPLINK_CLOSE_LINGER after the guest's
- *    FIN (once a TCP service has nothing left to send), it hands slirp a
- *    reset in the guest's name, at the sequence number after that FIN —
- *    RFC 9293 §3.10.7.4: a reset in the window closes the connection in any
- *    synchronized state — and slirp frees the socket. The reset never
- *    reaches the wire or the captures; the guest, which has closed, sees
- *    what it saw before (its FIN acknowledged, no FIN back: it leaves
- *    FIN_WAIT_2 by its own timeout), and the linger keeps slirp's side
- *    there to acknowledge a FIN whose first ACK was lost on the air. A
- *    connection that a DOWN service resets is ended in slirp the same way,
- *    at once;
+ *    uplink_destroy, and it never sends a FIN of its own. The only way 4.7
+ *    offers to make slirp close one itself (and send that FIN) is an error
+ *    path of slirp_socket_recv that also logs a glib critical, and it
+ *    reaches only the newest connection to the service, not the one the
+ *    guest closed. So the uplink closes the service's side itself, as a
+ *    real server's close() after reading EOF would: once slirp has
+ *    acknowledged the guest's FIN, the service owes nothing and the guest
+ *    has acknowledged all slirp sent, it sends the guest the service's FIN
+ *    (closing_send_fin: sequence number, acknowledgment and window taken
+ *    from the connection's segments both ways, checksums computed, resent
+ *    on the RTO until acknowledged). The guest's PCB then goes to TIME_WAIT
+ *    as with a real server (lwIP reuses those; a PCB left in FIN_WAIT_2
+ *    blocks a new connection for lwIP's 20 s). The guest's ACK of that FIN
+ *    is not given to slirp, which never sent it: the uplink hands slirp a
+ *    reset in the guest's name instead, at the sequence number after the
+ *    guest's FIN — RFC 9293 §3.10.7.4: a reset in the window closes the
+ *    connection in any synchronized state — and slirp frees the socket.
+ *    The reset never reaches the wire or the captures. UPLINK_CLOSE_LINGER
+ *    after the guest's FIN slirp's side ends that way in any case (a guest
+ *    that never acknowledges the FIN); until then slirp's side is there to
+ *    acknowledge a FIN whose first ACK was lost on the air. A connection
+ *    that a DOWN service resets is ended in slirp the same way, at once,
+ *    and so is one the guest abandoned (TCP keepalive, keepalive_check);
  *  - the callback's return value is ignored and slirp never stops reading
  *    from the guest, so the echo cannot push back: it keeps at most 4 MiB
  *    the guest has not taken yet and drops (and traces) the rest.
@@ -144,6 +153,19 @@ struct upload { /* a run of bytes on one connection (UPLINK_UPLOAD_PAUSE) */
     uint64_t bytes;
 };
 
+/* A connection's sequence space as the segments between the guest and
+ * slirp show it: what the service's FIN takes its numbers from (the top of
+ * the file). */
+struct tcp_side {
+    bool seen;           /* slirp has sent a segment */
+    uint32_t snd_max;    /* the sequence number after the last slirp sent */
+    uint16_t wnd;        /* the window slirp last advertised */
+    bool acked;
+    uint32_t ack;        /* the last acknowledgment slirp sent */
+    bool guest_acked;
+    uint32_t guest_ack;  /* the last acknowledgment the guest sent */
+};
+
 struct flow { /* a connection to a service the guest has not closed yet */
     uint32_t ip;
     uint16_t port;
@@ -153,6 +175,10 @@ struct flow { /* a connection to a service the guest has not closed yet */
     uint64_t bytes;  /* delivered to the service on it */
     sim_time opened; /* the guest's SYN */
     svc_greeter_conn *gc; /* greeter: the partial line */
+    struct tcp_side sd;
+    uint8_t slirp_mac[6]; /* where the guest sent its SYN */
+    sim_time last_rx;     /* the guest's last segment on it (keepalive) */
+    int probes;           /* keepalive probes unanswered */
 };
 
 struct service {
@@ -177,6 +203,7 @@ struct service {
     size_t boff, blen, bcap; /* they start at backlog + boff */
     struct upload up;  /* sink: bytes on no known connection (kept apart) */
     sim_timer_id up_ev; /* ends uploads after a pause */
+    sim_timer_id ka_ev; /* the keepalive check, while it has connections */
 };
 
 struct hostfd {
@@ -186,8 +213,10 @@ struct hostfd {
     sim_time last; /* datagram sockets: last traffic */
 };
 
-/* A connection the guest closed (its FIN), whose slirp side ends at `due`
- * with a reset at `seq` (the sequence number after the FIN). */
+/* A connection the guest closed (its FIN): the service closes too (its
+ * FIN at fin_seq, resent until the guest acknowledges it), then slirp's
+ * side ends with a reset at `seq` (the sequence number after the guest's
+ * FIN); ev ends it at the latest after UPLINK_CLOSE_LINGER. */
 struct closing {
     uplink *u;
     struct service *sv;
@@ -196,6 +225,11 @@ struct closing {
     uint32_t seq;
     uint8_t guest_mac[6], slirp_mac[6];
     sim_timer_id ev;
+    struct tcp_side sd;
+    bool fin_sent;
+    uint32_t fin_seq;
+    int fin_tries;
+    sim_timer_id fin_ev;
     struct closing *prev, *next;
 };
 
@@ -514,9 +548,12 @@ static void schedule_tick(uplink *u)
     u->tick_ev = sim_at(u->s, want, tick_event, u);
 }
 
+static void closings_consider(uplink *u);
+
 /* After anything that may have changed slirp's state; never from the idle hook. */
 static void after_slirp(uplink *u)
 {
+    closings_consider(u);
     slirp_fill(u);
     update_pacing(u);
     schedule_tick(u);
@@ -768,10 +805,13 @@ static struct flow *flow_find(const struct service *sv, uint32_t ip, uint16_t po
 }
 
 static void closing_add(uplink *u, struct service *sv, uint32_t ip, uint16_t port, uint32_t seq,
-                        const uint8_t guest_mac[6], const uint8_t slirp_mac[6]);
+                        const uint8_t guest_mac[6], const uint8_t slirp_mac[6], const struct tcp_side *sd);
 static void closing_drop(uplink *u, const struct service *sv, uint32_t ip, uint16_t port);
 
-static void flow_syn(uplink *u, struct service *sv, uint32_t ip, uint16_t port, const uint8_t mac[6])
+static void keepalive_schedule(uplink *u, struct service *sv);
+
+static void flow_syn(uplink *u, struct service *sv, uint32_t ip, uint16_t port, const uint8_t mac[6],
+                     const uint8_t slirp_mac[6])
 {
     if (flow_find(sv, ip, port) != NULL)
         return; /* a retransmitted SYN, not a new connection */
@@ -781,8 +821,11 @@ static void flow_syn(uplink *u, struct service *sv, uint32_t ip, uint16_t port, 
         return;
     sv->stats.connections++;
     struct flow *f = &sv->flows[sv->nflows++];
-    *f = (struct flow){.ip = ip, .port = port, .n = sv->stats.connections, .opened = sim_now(u->s)};
+    *f = (struct flow){.ip = ip, .port = port, .n = sv->stats.connections, .opened = sim_now(u->s),
+                       .last_rx = sim_now(u->s)};
     memcpy(f->mac, mac, 6);
+    memcpy(f->slirp_mac, slirp_mac, 6);
+    keepalive_schedule(u, sv);
     sim_trace_rec *r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_INFO, u->name, "service_conn");
     trace_addr(r, "service", sv->ip, sv->port);
     trace_addr(r, "from", ip, port);
@@ -804,7 +847,7 @@ static void flow_end(uplink *u, struct service *sv, uint32_t ip, uint16_t port, 
     if (reset)
         closing_drop(u, sv, ip, port); /* slirp has freed it already */
     else if (f != NULL)
-        closing_add(u, sv, ip, port, u->cur_fin_next, f->mac, u->cur_dst_mac);
+        closing_add(u, sv, ip, port, u->cur_fin_next, f->mac, u->cur_dst_mac, &f->sd);
     if (f != NULL) {
         upload_end(u, sv, &f->up, f->mac);
         sim_trace_rec *r = sim_trace_begin(sim_trace_of(u->s), SIM_LOG_INFO, u->name, "service_close");
@@ -818,6 +861,10 @@ static void flow_end(uplink *u, struct service *sv, uint32_t ip, uint16_t port, 
         sim_trace_end(r);
         free(f->gc);
         *f = sv->flows[--sv->nflows];
+        if (sv->nflows == 0) { /* no keepalive event left to keep the queue busy */
+            sim_cancel(u->s, sv->ka_ev);
+            sv->ka_ev = 0;
+        }
     }
     if (reset && sv->nflows == 0 && sv->blen > 0) {
         trace_echo_drop(u, sv, sv->blen, "connection reset");
@@ -878,7 +925,7 @@ static void inspect_guest_frame(uplink *u, const uint8_t *eth, size_t len)
         /* What slirp's tcp_input takes as a new connection; a SYN it would
          * drop for a bad checksum is not one. */
         if (tcp_checksum_ok(ip, tcp, total - ihl))
-            flow_syn(u, sv, src, sport, eth + 6);
+            flow_syn(u, sv, src, sport, eth + 6, eth);
     } else {
         /* A FIN may carry the last bytes: the flow ends after slirp_input
          * has delivered them (uplink_input). */
@@ -1280,6 +1327,163 @@ static void closing_unlink(uplink *u, struct closing *c)
         c->next->prev = c->prev;
 }
 
+/* slirp's side ends: a reset at the sequence number after the guest's FIN. */
+static void closing_end(uplink *u, struct closing *c)
+{
+    sim_cancel(u->s, c->ev);
+    sim_cancel(u->s, c->fin_ev);
+    closing_unlink(u, c);
+    slirp_reset(u, c->sv, c->ip, c->port, c->seq, c->guest_mac, c->slirp_mac);
+    free(c);
+}
+
+/* The service's FIN (RFC 9293 §3.6: the server's close after the client's
+ * FIN, CLOSE-WAIT to LAST-ACK), built here because libslirp 4.7 cannot
+ * close a guestfwd socket itself (see the top of the file). Its numbers are
+ * the connection's own, as slirp's segments and the guest's show them: the
+ * sequence number after the last slirp sent, the acknowledgment of the
+ * guest's FIN, slirp's last window. Resent after 1, 2, 4 and 8 s (RFC 6298
+ * §2.1's initial RTO, doubled) until the guest acknowledges it; the linger
+ * ends slirp's side in any case. */
+#define UPLINK_FIN_RTO SIM_SEC(1)
+#define UPLINK_FIN_TRIES 5
+
+static void closing_send_fin(void *arg)
+{
+    struct closing *c = arg;
+    uplink *u = c->u;
+    c->fin_ev = 0;
+    uint8_t seg[20] = {0};
+    wr16(seg, c->sv->port);
+    wr16(seg + 2, c->port);
+    wr32(seg + 4, c->sd.snd_max);
+    wr32(seg + 8, c->seq);
+    seg[12] = 5 << 4;
+    seg[13] = TCP_FIN | TCP_ACK;
+    wr16(seg + 14, c->sd.wnd);
+    uint8_t req[12]; /* send_ip4 answers a frame: from the guest to slirp */
+    memcpy(req, c->slirp_mac, 6);
+    memcpy(req + 6, c->guest_mac, 6);
+    send_ip4(u, c->sv, false, req, 6, c->sv->ip, c->ip, seg, sizeof seg, 16);
+    c->fin_sent = true;
+    c->fin_seq = c->sd.snd_max;
+    if (++c->fin_tries < UPLINK_FIN_TRIES)
+        c->fin_ev = sim_after(u->s, UPLINK_FIN_RTO << (c->fin_tries - 1), closing_send_fin, c);
+}
+
+/* The service closes once the guest's FIN is acknowledged, it owes nothing
+ * (an echo's backlog is empty) and the guest has acknowledged everything
+ * slirp sent: a real server's close() after reading EOF. */
+static void closing_consider(uplink *u, struct closing *c)
+{
+    const struct tcp_side *sd = &c->sd;
+    if (c->fin_sent || c->fin_ev != 0 || u->in_idle || c->sv->blen > 0 || !sd->seen || !sd->acked ||
+        sd->ack != c->seq || !sd->guest_acked || sd->guest_ack != sd->snd_max)
+        return;
+    c->fin_ev = sim_after(u->s, 0, closing_send_fin, c);
+}
+
+static struct closing *closing_find(const uplink *u, const struct service *sv, uint32_t ip, uint16_t port)
+{
+    for (struct closing *c = u->closing; c != NULL; c = c->next)
+        if (c->sv == sv && c->ip == ip && c->port == port)
+            return c;
+    return NULL;
+}
+
+static void closings_consider(uplink *u)
+{
+    for (struct closing *c = u->closing; c != NULL; c = c->next)
+        closing_consider(u, c);
+}
+
+/* A TCP segment in a checked IPv4 packet (parse_ip4), read as untrusted
+ * bytes. */
+struct tcp_seg {
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint8_t flags;
+    uint16_t wnd;
+    size_t payload;
+};
+
+static bool parse_tcp(const struct ip4 *p, struct tcp_seg *t)
+{
+    if (p->proto != 6 || p->l4len < 20)
+        return false;
+    size_t off = (size_t)(p->l4[12] >> 4) * 4;
+    if (off < 20 || off > p->l4len)
+        return false;
+    *t = (struct tcp_seg){.sport = rd16(p->l4), .dport = rd16(p->l4 + 2), .seq = rd32(p->l4 + 4),
+                          .ack = rd32(p->l4 + 8), .flags = p->l4[13], .wnd = rd16(p->l4 + 14),
+                          .payload = p->l4len - off};
+    return true;
+}
+
+/* The connection a segment between the guest (gip:gport) and a service
+ * belongs to: its flow, or its closing. */
+static struct tcp_side *side_of(uplink *u, struct service *sv, uint32_t gip, uint16_t gport, struct closing **cl)
+{
+    *cl = NULL;
+    struct flow *f = flow_find(sv, gip, gport);
+    if (f != NULL)
+        return &f->sd;
+    *cl = closing_find(u, sv, gip, gport);
+    return *cl != NULL ? &(*cl)->sd : NULL;
+}
+
+/* slirp's segment to the guest (cb_send_packet): its numbers. */
+static void note_slirp_segment(uplink *u, const uint8_t *eth, size_t len)
+{
+    struct ip4 p;
+    struct tcp_seg t;
+    if (u->nsvcs == 0 || !parse_ip4(eth, len, &p) || !parse_tcp(&p, &t))
+        return;
+    struct service *sv = service_find(u, p.src, t.sport);
+    struct closing *c;
+    struct tcp_side *sd = sv != NULL ? side_of(u, sv, p.dst, t.dport, &c) : NULL;
+    if (sd == NULL)
+        return;
+    uint32_t end = t.seq + (uint32_t)t.payload + ((t.flags & TCP_SYN) ? 1 : 0) + ((t.flags & TCP_FIN) ? 1 : 0);
+    if (!sd->seen || (int32_t)(end - sd->snd_max) > 0)
+        sd->snd_max = end;
+    sd->seen = true;
+    sd->wnd = t.wnd;
+    if (t.flags & TCP_ACK) {
+        sd->acked = true;
+        sd->ack = t.ack;
+    }
+}
+
+/* The guest's segment to a service, before slirp sees it: its
+ * acknowledgment; true when it is the guest's acknowledgment of the
+ * service's FIN, which ends the connection here (slirp, which never sent
+ * that FIN, would answer it as an acknowledgment of data not yet sent). */
+static bool note_guest_segment(uplink *u, const uint8_t *eth, size_t len)
+{
+    struct ip4 p;
+    struct tcp_seg t;
+    if (u->nsvcs == 0 || !parse_ip4(eth, len, &p) || !parse_tcp(&p, &t))
+        return false;
+    struct service *sv = service_find(u, p.dst, t.dport);
+    struct closing *c;
+    struct tcp_side *sd = sv != NULL ? side_of(u, sv, p.src, t.sport, &c) : NULL;
+    if (sd != NULL && c == NULL) { /* a flow: the guest is there */
+        struct flow *f = flow_find(sv, p.src, t.sport);
+        f->last_rx = sim_now(u->s);
+        f->probes = 0;
+    }
+    if (sd == NULL || !(t.flags & TCP_ACK))
+        return false;
+    sd->guest_acked = true;
+    sd->guest_ack = t.ack;
+    if (c == NULL || !c->fin_sent || (t.flags & (TCP_RST | TCP_SYN)) || t.ack != c->fin_seq + 1 ||
+        !tcp_checksum_ok(p.ip, p.l4, p.l4len))
+        return false;
+    closing_end(u, c);
+    return true;
+}
+
 static void closing_fire(void *arg)
 {
     struct closing *c = arg;
@@ -1288,19 +1492,17 @@ static void closing_fire(void *arg)
     /* an echo or greeter still owes bytes (its backlog is per service) */
     if (c->sv->blen > 0 && (c->ev = sim_after(u->s, UPLINK_CLOSE_LINGER, closing_fire, c)) != 0)
         return;
-    closing_unlink(u, c);
-    slirp_reset(u, c->sv, c->ip, c->port, c->seq, c->guest_mac, c->slirp_mac);
-    free(c);
+    closing_end(u, c);
     after_slirp(u);
 }
 
 static void closing_add(uplink *u, struct service *sv, uint32_t ip, uint16_t port, uint32_t seq,
-                        const uint8_t guest_mac[6], const uint8_t slirp_mac[6])
+                        const uint8_t guest_mac[6], const uint8_t slirp_mac[6], const struct tcp_side *sd)
 {
     struct closing *c = malloc(sizeof *c);
     if (c == NULL)
         return; /* slirp keeps the socket until uplink_destroy, as it would anyway */
-    *c = (struct closing){.u = u, .sv = sv, .ip = ip, .port = port, .seq = seq, .next = u->closing};
+    *c = (struct closing){.u = u, .sv = sv, .ip = ip, .port = port, .seq = seq, .sd = *sd, .next = u->closing};
     memcpy(c->guest_mac, guest_mac, 6);
     memcpy(c->slirp_mac, slirp_mac, 6);
     c->ev = u->in_idle ? 0 : sim_after(u->s, UPLINK_CLOSE_LINGER, closing_fire, c);
@@ -1315,13 +1517,13 @@ static void closing_add(uplink *u, struct service *sv, uint32_t ip, uint16_t por
 
 static void closing_drop(uplink *u, const struct service *sv, uint32_t ip, uint16_t port)
 {
-    for (struct closing *c = u->closing; c != NULL; c = c->next)
-        if (c->sv == sv && c->ip == ip && c->port == port) {
-            sim_cancel(u->s, c->ev);
-            closing_unlink(u, c);
-            free(c);
-            return;
-        }
+    struct closing *c = closing_find(u, sv, ip, port);
+    if (c == NULL)
+        return;
+    sim_cancel(u->s, c->ev);
+    sim_cancel(u->s, c->fin_ev);
+    closing_unlink(u, c);
+    free(c);
 }
 
 /* Takes the frames services handle before slirp; true when it took it. */
@@ -1377,9 +1579,86 @@ static bool services_intercept(uplink *u, const uint8_t *eth, size_t len)
 /* Slirp's other callbacks                                             */
 /* ------------------------------------------------------------------ */
 
+/* Keepalive (RFC 1122 §4.2.3.6), as a server with SO_KEEPALIVE on Linux
+ * (tcp_keepalive_time 7200 s, tcp_keepalive_intvl 75 s, tcp_keepalive_probes
+ * 9): a connection the guest has sent nothing on for two hours is probed
+ * (a segment at the sequence number before slirp's next, which a live peer
+ * answers with an ACK and a peer that forgot the connection with a reset,
+ * which ends it in slirp). Nine probes unanswered and slirp's side ends
+ * (a reset in the guest's name, as for a closed connection). Without it a
+ * connection the device abandoned out of range (its reset lost on the air)
+ * kept slirp's socket and buffers, about 260 KB, for the rest of the run. */
+#define UPLINK_KEEPALIVE_IDLE SIM_SEC(7200)
+#define UPLINK_KEEPALIVE_INTVL SIM_SEC(75)
+#define UPLINK_KEEPALIVE_PROBES 9
+
+static sim_time keepalive_due(const struct flow *f)
+{
+    return f->last_rx + UPLINK_KEEPALIVE_IDLE + (sim_time)f->probes * UPLINK_KEEPALIVE_INTVL;
+}
+
+static void keepalive_check(void *arg);
+
+static void keepalive_schedule(uplink *u, struct service *sv)
+{
+    if (u->in_idle || sv->nflows == 0)
+        return;
+    sim_time next = SIM_TIME_MAX;
+    for (size_t i = 0; i < sv->nflows; i++)
+        if (keepalive_due(&sv->flows[i]) < next)
+            next = keepalive_due(&sv->flows[i]);
+    sim_cancel(u->s, sv->ka_ev);
+    sv->ka_ev = sim_at(u->s, next, keepalive_check, sv);
+}
+
+static void keepalive_check(void *arg)
+{
+    struct service *sv = arg;
+    uplink *u = sv->u;
+    sv->ka_ev = 0;
+    sim_time now = sim_now(u->s);
+    for (size_t i = 0; i < sv->nflows;) {
+        struct flow *f = &sv->flows[i];
+        if (now < keepalive_due(f)) {
+            i++;
+            continue;
+        }
+        if (!f->sd.seen || !f->sd.acked) { /* slirp never answered: nothing to probe from */
+            f->last_rx = now;
+            i++;
+            continue;
+        }
+        if (f->probes < UPLINK_KEEPALIVE_PROBES) {
+            uint8_t seg[20] = {0};
+            wr16(seg, sv->port);
+            wr16(seg + 2, f->port);
+            wr32(seg + 4, f->sd.snd_max - 1);
+            wr32(seg + 8, f->sd.ack);
+            seg[12] = 5 << 4;
+            seg[13] = TCP_ACK;
+            wr16(seg + 14, f->sd.wnd);
+            uint8_t req[12]; /* send_ip4 answers a frame: from the guest to slirp */
+            memcpy(req, f->slirp_mac, 6);
+            memcpy(req + 6, f->mac, 6);
+            send_ip4(u, sv, false, req, 6, sv->ip, f->ip, seg, sizeof seg, 16);
+            f->probes++;
+            i++;
+            continue;
+        }
+        /* the peer is gone: slirp's side ends, and the flow with it */
+        uint32_t ip = f->ip;
+        uint16_t port = f->port;
+        slirp_reset(u, sv, ip, port, f->sd.ack, f->mac, f->slirp_mac);
+        flow_end(u, sv, ip, port, true); /* moves the last flow here */
+    }
+    keepalive_schedule(u, sv);
+    after_slirp(u);
+}
+
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
     uplink *u = opaque;
+    note_slirp_segment(u, buf, len);
     u->frames_out++;
     u->send(u->ctx, buf, len);
     return (ssize_t)len;
@@ -1627,8 +1906,10 @@ void uplink_destroy(uplink *u)
         return;
     sim_cancel(u->s, u->tick_ev);
     sim_cancel(u->s, u->flush_ev);
-    for (size_t i = 0; i < u->nsvcs; i++)
+    for (size_t i = 0; i < u->nsvcs; i++) {
         sim_cancel(u->s, u->svcs[i]->up_ev);
+        sim_cancel(u->s, u->svcs[i]->ka_ev);
+    }
     while (u->delayed != NULL) {
         struct delayed *d = u->delayed;
         u->delayed = d->next;
@@ -1639,6 +1920,7 @@ void uplink_destroy(uplink *u)
         struct closing *c = u->closing;
         u->closing = c->next;
         sim_cancel(u->s, c->ev);
+        sim_cancel(u->s, c->fin_ev);
         free(c);
     }
     slirp_cleanup(u->slirp); /* may still call timer_free and unregister_poll_fd */
@@ -1721,6 +2003,10 @@ void uplink_input(uplink *u, const uint8_t *eth, size_t len)
 /* A guest frame into slirp (now, or after a slow service's delay). */
 static void deliver(uplink *u, const uint8_t *eth, size_t len)
 {
+    if (note_guest_segment(u, eth, len)) {
+        after_slirp(u);
+        return;
+    }
     u->cur_sv = NULL;
     inspect_guest_frame(u, eth, len);
     /* Sockets this frame creates take their expiry times from curtime. */

@@ -6,6 +6,7 @@
  * lists of timed facts; the checks run once the run is over. */
 #define _POSIX_C_SOURCE 200809L
 #include "sim/verdict.h"
+#include "sim/upload_log.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -149,8 +150,9 @@ struct verdict {
     struct outage *out;
     size_t nout, capout;
 
-    /* the sink */
-    struct tlist uploads;   /* t = first byte, a = last byte, b = bytes */
+    /* the sink: its uploads (first and last byte), kept as the checks need
+     * them in memory that does not grow with their number (upload_log.h) */
+    upload_log *ul;
     long long bytes, connections;
 
     /* the firmware's markers */
@@ -291,6 +293,7 @@ static void lost(verdict *v, sim_time t, enum loss_kind kind, bool news, bool un
         v->online[v->nonline - 1].to = t;
         v->out = grow(v->out, &v->capout, v->nout + 1, sizeof *v->out);
         v->out[v->nout++] = (struct outage){.loss = t, .kind = kind, .news = news ? t : -1, .online = -1};
+        upload_log_mark(v->ul, t); /* recovery is measured from the loss */
         return;
     }
     struct outage *o = open_outage(v);
@@ -399,6 +402,7 @@ void verdict_observe(void *ctx, const sim_trace_event *ev)
     verdict *v = ctx;
     const char *e = ev->event;
     sim_time t = ev->t;
+    upload_log_advance(v->ul, t);
     /* The device's own component: the rig's record of its driver calls. */
     if (strcmp(ev->comp, v->dev) == 0 && (strcmp(e, "chip") == 0 || strcmp(e, "eth") == 0)) {
         observe_call(v, ev, e[0] == 'c');
@@ -463,7 +467,7 @@ void verdict_observe(void *ctx, const sim_trace_event *ev)
         if (strcmp(str(ev, "service"), v->sink) != 0 || !from_device(v, ev))
             return;
         if (strcmp(e, "upload") == 0) {
-            tl_add(&v->uploads, num(ev, "first"), num(ev, "last"), num(ev, "bytes"));
+            upload_log_add(v->ul, t, num(ev, "first"), num(ev, "last"));
             v->bytes += num(ev, "bytes");
         } else if (strcmp(e, "service_conn") == 0) {
             v->connections++;
@@ -511,6 +515,10 @@ verdict *verdict_create(const verdict_config *c)
     verdict *v = calloc(1, sizeof *v);
     if (v == NULL)
         return NULL;
+    if ((v->ul = upload_log_create()) == NULL) {
+        free(v);
+        return NULL;
+    }
     snprintf(v->dev, sizeof v->dev, "%s", c->dev);
     snprintf(v->fw, sizeof v->fw, VERDICT_FW_COMP, c->dev);
     snprintf(v->console, sizeof v->console, "%s.console", c->dev);
@@ -541,9 +549,10 @@ void verdict_free(verdict *v)
     if (v == NULL)
         return;
     struct tlist *all[] = {&v->joins,       &v->leaves,  &v->downs,  &v->cycles,
-                           &v->polls,       &v->join_failed, &v->uploads, &v->assocs, &v->deauths};
+                           &v->polls,       &v->join_failed, &v->assocs, &v->deauths};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free(all[i]->v);
+    upload_log_free(v->ul);
     free(v->online);
     free(v->out);
     free(v->markers);
@@ -596,13 +605,15 @@ static const struct outage *outage_at_or_after(const verdict *v, sim_time t, boo
     return NULL;
 }
 
-/* The first upload that began at or after t. */
-static const struct tev *upload_from(const verdict *v, sim_time t)
+/* The first byte of the first upload that began at or after t; -1: none. */
+static sim_time upload_from(const verdict *v, sim_time t)
 {
-    for (size_t i = 0; i < v->uploads.n; i++)
-        if (v->uploads.v[i].t >= t)
-            return &v->uploads.v[i];
-    return NULL;
+    return upload_log_first_from(v->ul, t);
+}
+
+void verdict_reference(verdict *v, sim_time t)
+{
+    upload_log_mark(v->ul, t);
 }
 
 /* The firmware's first reaction at or after t: a leave, join, power-down or
@@ -734,6 +745,16 @@ static verdict_occ *occ_list(const verdict_refs *r, int entry, size_t *n)
 /* ---- the expectations (definitions in scenario.h) ---- */
 
 #define MSG(...) snprintf(c->message, sizeof c->message, __VA_ARGS__)
+
+/* A reference time the verdict was not told of before it passed
+ * (verdict_reference): its uploads from then on are not kept. */
+static void unmarked(runner_check *c, sim_time t)
+{
+    char a[32];
+    c->ok = false;
+    MSG("internal error: the verdict was not told of the reference time %s in time, so it kept no record of the "
+        "uploads from then on", verdict_fmt_time(t, a, sizeof a));
+}
 
 static void check_link_up(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c,
                           sim_time *score)
@@ -984,9 +1005,13 @@ static void check_recovery(const verdict *v, const scn_expect *e, const verdict_
     sim_time rs = ref_start(r, e->after), re = ref_end(r, e->after);
     const struct outage *o = outage_at_or_after(v, rs, true);
     sim_time from = o ? o->loss : rs;
-    const struct tev *u = upload_from(v, from);
+    if (!upload_log_known(v->ul, from)) {
+        unmarked(c, from);
+        return;
+    }
+    sim_time u = upload_from(v, from);
     verdict_fmt_time(e->within, a, sizeof a);
-    if (u == NULL) {
+    if (u < 0) {
         if (o != NULL)
             MSG("expected data at the sink within %s of the fault's end at %s; the sink received nothing after the "
                 "loss at %s (%s)", a, verdict_fmt_time(re, b, sizeof b), verdict_fmt_time(o->loss, d, sizeof d),
@@ -996,24 +1021,36 @@ static void check_recovery(const verdict *v, const scn_expect *e, const verdict_
                 verdict_fmt_time(re, b, sizeof b), verdict_fmt_time(rs, d, sizeof d));
         return;
     }
-    sim_time took = u->t > re ? u->t - re : 0;
+    sim_time took = u > re ? u - re : 0;
     c->ok = took <= e->within;
     *score = took;
     MSG("expected data at the sink within %s of the fault's end at %s; it arrived again at %s, %s after%s", a,
-        verdict_fmt_time(re, b, sizeof b), verdict_fmt_time(u->t, d, sizeof d), verdict_fmt_time(took, x, sizeof x),
+        verdict_fmt_time(re, b, sizeof b), verdict_fmt_time(u, d, sizeof d), verdict_fmt_time(took, x, sizeof x),
         o ? "" : " (the device never lost its link)");
 }
 
 static void check_totals(const verdict *v, const scn_expect *e, runner_check *c)
 {
     bool up = e->kind == SCN_E_UPLOADS_MIN;
-    long long n = up ? (long long)v->uploads.n : v->bytes;
+    long long n = up ? upload_log_count(v->ul) : v->bytes;
     c->ok = n >= e->min;
     if (n == 0)
         MSG("expected at least %lld %s; the sink %s received nothing", e->min, up ? "uploads" : "bytes", v->sink);
     else
-        MSG("expected at least %lld %s; the sink %s received %lld bytes in %zu uploads over %lld connection(s)", e->min,
-            up ? "uploads" : "bytes", v->sink, v->bytes, v->uploads.n, v->connections);
+        MSG("expected at least %lld %s; the sink %s received %lld bytes in %lld uploads over %lld connection(s)", e->min,
+            up ? "uploads" : "bytes", v->sink, v->bytes, upload_log_count(v->ul), v->connections);
+}
+
+/* The first longest gap (upload_log_silences). */
+struct longest_gap {
+    sim_time len, from, to;
+};
+
+static void longest_gap_add(void *ctx, sim_time prev, sim_time t)
+{
+    struct longest_gap *g = ctx;
+    if (t - prev > g->len)
+        *g = (struct longest_gap){t - prev, prev, t};
 }
 
 static void check_gap(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c,
@@ -1021,21 +1058,15 @@ static void check_gap(const verdict *v, const scn_expect *e, const verdict_refs 
 {
     char a[32], b[32], d[32], x[32];
     sim_time from = e->after >= 0 ? ref_end(r, e->after) : -1;
-    sim_time prev = from, worst = -1, wfrom = 0, wto = 0;
-    size_t used = 0;
-    for (size_t i = 0; i < v->uploads.n; i++) {
-        const struct tev *u = &v->uploads.v[i];
-        if (from >= 0 && u->a < from)
-            continue;
-        if (prev >= 0 && u->t - prev > worst) {
-            worst = u->t - prev;
-            wfrom = prev;
-            wto = u->t;
-        }
-        if (prev < 0 || u->a > prev)
-            prev = u->a;
-        used++;
+    if (from >= 0 && !upload_log_known(v->ul, from)) {
+        unmarked(c, from);
+        return;
     }
+    struct longest_gap g = {.len = -1};
+    sim_time prev;
+    size_t used;
+    upload_log_silences(v->ul, from, longest_gap_add, &g, &prev, &used);
+    sim_time worst = g.len, wfrom = g.from, wto = g.to;
     verdict_fmt_time(e->within, a, sizeof a);
     if (used == 0) {
         MSG("expected silences of at most %s at the sink; it received nothing after %s", a,
@@ -1159,6 +1190,22 @@ static void silence_outside(sim_time a, sim_time b, const struct window *w, size
         *l = (struct longest){b - cur, cur, b};
 }
 
+/* upload_log_silences into silence_outside; the windows' ends are all
+ * references (verdict_reference), so a run's inner gaps are each inside
+ * or outside them whole and its longest stands for them. */
+struct outside {
+    const struct window *w;
+    size_t nw, wi;
+    struct longest l;
+};
+
+static void outside_add(void *ctx, sim_time prev, sim_time t)
+{
+    struct outside *o = ctx;
+    if (t > prev)
+        silence_outside(prev, t, o->w, o->nw, &o->wi, &o->l);
+}
+
 static void check_max_outage(const verdict *v, const scn_expect *e, const verdict_refs *r, runner_check *c,
                              sim_time *score)
 {
@@ -1190,23 +1237,18 @@ static void check_max_outage(const verdict *v, const scn_expect *e, const verdic
     if (e->nexclude > 0)
         snprintf(ex, sizeof ex, " outside %zu excluded window%s", nw, nw == 1 ? "" : "s");
     verdict_fmt_time(e->within, a, sizeof a);
-    if (v->uploads.n == 0) {
+    if (upload_log_count(v->ul) == 0) {
         MSG("expected no silence at the sink longer than %s%s; it received nothing", a, ex);
         free(w);
         return;
     }
-    struct longest l = {0, 0, 0};
-    size_t wi = 0;
-    sim_time prev = -1;
-    for (size_t i = 0; i < v->uploads.n; i++) {
-        const struct tev *u = &v->uploads.v[i];
-        if (prev >= 0 && u->t > prev)
-            silence_outside(prev, u->t, w, m, &wi, &l);
-        if (prev < 0 || u->a > prev)
-            prev = u->a;
-    }
+    struct outside os = {.w = w, .nw = m};
+    sim_time prev;
+    size_t used;
+    upload_log_silences(v->ul, -1, outside_add, &os, &prev, &used);
+    struct longest l = os.l;
     if (r->run_end > prev)
-        silence_outside(prev, r->run_end, w, m, &wi, &l);
+        silence_outside(prev, r->run_end, w, m, &os.wi, &l);
     free(w);
     c->ok = l.len <= e->within;
     *score = l.len;
@@ -1541,19 +1583,16 @@ static void drop_totals(const verdict *v, const verdict_refs *r, runner_result *
     out->drops_total = (long long)v->nout;
     out->drops_unrecovered = 0;
     out->down_longest = out->down_median = -1;
-    out->first_delivery = -1;
-    for (size_t i = 0; i < v->uploads.n; i++)
-        if (out->first_delivery < 0 || v->uploads.v[i].t < out->first_delivery)
-            out->first_delivery = v->uploads.v[i].t;
+    out->first_delivery = upload_log_earliest(v->ul);
     sim_time *down = malloc((v->nout ? v->nout : 1) * sizeof *down);
     if (down == NULL)
         abort(); /* as tl_add */
     sim_time covered = 0, cur_from = -1, cur_to = -1, from = out->first_delivery;
     for (size_t i = 0; i < v->nout; i++) {
         const struct outage *o = &v->out[i];
-        const struct tev *u = upload_from(v, o->loss);
-        sim_time end = u != NULL ? u->t : r->run_end;
-        out->drops_unrecovered += u == NULL;
+        sim_time u = upload_from(v, o->loss);
+        sim_time end = u >= 0 ? u : r->run_end;
+        out->drops_unrecovered += u < 0;
         down[i] = end - o->loss;
         /* the union of down times after the first delivery (they may overlap:
          * a second loss before any data came back) */
@@ -1591,12 +1630,12 @@ void verdict_metrics(const verdict *v, const verdict_refs *r, runner_result *out
         sim_time cause = cause_of(r, o->loss);
         sim_time react = first_reaction(v, o->loss, what, sizeof what);
         out->detect[i] = cause >= 0 && react >= 0 ? react - cause : -1;
-        const struct tev *u = upload_from(v, o->loss);
+        sim_time u = upload_from(v, o->loss);
         sim_time base = react >= 0 ? react : o->loss;
-        out->recover[i] = u != NULL && u->t >= base ? u->t - base : -1;
+        out->recover[i] = u >= 0 && u >= base ? u - base : -1;
         out->drop_at[i] = o->loss;
         out->drop_react[i] = react;
-        out->drop_down[i] = u != NULL ? u->t - o->loss : -1;
+        out->drop_down[i] = u >= 0 ? u - o->loss : -1;
         snprintf(out->drop_cause[i], sizeof out->drop_cause[i], "%s", loss_names[o->kind]);
         verdict_occ oc;
         out->drop_fault[i][0] = '\0';
@@ -1614,16 +1653,14 @@ void verdict_metrics(const verdict *v, const verdict_refs *r, runner_result *out
     drop_totals(v, r, out);
     out->attempts = (long long)v->joins.n;
     out->power_cycles = (long long)v->cycles.n;
-    out->uploads = (long long)v->uploads.n;
+    out->uploads = upload_log_count(v->ul);
     out->connections = v->connections;
     out->sink_bytes = (uint64_t)v->bytes;
-    sim_time prev = -1, worst = 0;
-    for (size_t i = 0; i < v->uploads.n; i++) {
-        if (prev >= 0 && v->uploads.v[i].t - prev > worst)
-            worst = v->uploads.v[i].t - prev;
-        if (v->uploads.v[i].a > prev)
-            prev = v->uploads.v[i].a;
-    }
+    struct longest_gap g = {.len = 0};
+    sim_time prev;
+    size_t used;
+    upload_log_silences(v->ul, -1, longest_gap_add, &g, &prev, &used);
+    sim_time worst = g.len;
     if (prev >= 0 && r->run_end - prev > worst)
         worst = r->run_end - prev;
     out->longest_gap = prev >= 0 ? worst : -1;
@@ -1634,6 +1671,6 @@ void verdict_get_now(const verdict *v, verdict_now *out)
     out->online = is_online(v);
     out->joins = (long long)v->joins.n;
     out->power_cycles = (long long)v->cycles.n;
-    out->uploads = (long long)v->uploads.n;
+    out->uploads = upload_log_count(v->ul);
     out->bytes = v->bytes;
 }

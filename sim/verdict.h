@@ -78,6 +78,13 @@ void verdict_observe(void *ctx, const sim_trace_event *ev);
  * 0 it ignores them all. For sim/verdict_route.h. */
 int verdict_interest(const verdict *v, const char *comp);
 
+/* t will be a reference time of the checks: the start or end of a timeline
+ * entry's occurrence, or the end of a window max_outage excludes. Told at
+ * or before t (the verdict keeps the uploads in bounded memory, cut at
+ * these times; sim/upload_log.h). A check from a time it was not told of
+ * fails and says so. */
+void verdict_reference(verdict *v, sim_time t);
+
 void verdict_check(const verdict *v, const scn_expect *e, const verdict_refs *refs, runner_check *out);
 /* The recovery metrics of the summary. */
 void verdict_metrics(const verdict *v, const verdict_refs *refs, runner_result *out);

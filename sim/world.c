@@ -25,6 +25,8 @@ struct server_port {
 
 #define WORLD_MAX_SERVERS (2 * WORLD_MAX_APS)
 #define WORLD_MAX_LEARNED 256
+/* An events capture fills at about 1 MB a day (capture_config.buffer_bytes). */
+#define WORLD_EVENTS_CAPTURE_BUF ((size_t)16 * 1024)
 
 struct world {
     sim *s;
@@ -317,13 +319,13 @@ world *world_create(const world_config *cfg, sim_err *err)
     medium_config mc = cfg->medium;
     if (cfg->air_pcap != NULL && cfg->air_events_pcap != NULL) {
         capture_config cc = {.linktype = CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP, .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
-                             .flush_each = cfg->air_flush_each};
+                             .flush_each = cfg->air_flush_each, .buffer_bytes = WORLD_EVENTS_CAPTURE_BUF};
         if ((w->air_events = capture_open(cfg->air_events_pcap, &cc, err)) == NULL)
             goto fail;
     }
     if (cfg->wire_pcap != NULL && cfg->wire_events_pcap != NULL) {
         capture_config cc = {.linktype = CAPTURE_LINKTYPE_ETHERNET, .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
-                             .flush_each = cfg->wire_flush_each};
+                             .flush_each = cfg->wire_flush_each, .buffer_bytes = WORLD_EVENTS_CAPTURE_BUF};
         if ((w->wire_events = capture_open(cfg->wire_events_pcap, &cc, err)) == NULL)
             goto fail;
     }

@@ -4,11 +4,16 @@
 # (tests/soak/soak_1d.yaml; each kind of fault happens in the first hour),
 # with the scenario process's resident memory sampled every virtual hour.
 # The bound: RSS at the end of the day is at most 5% above RSS after the
-# first hour, not counting the verdict's record of the uploads — kept on
-# purpose, 24 bytes each, in an array that doubles (so up to 48 bytes an
-# upload are allowed for it). Before the uplink ended slirp's side of closed
-# connections, each connection the camera closed kept ~260 KB (about 6 MB a
-# day here), which this bound fails.
+# first hour. Nothing the rig keeps may grow with the run's length: the
+# verdict keeps the uploads in bounded memory (sim/upload_log.c), the
+# uplink ends slirp's side of every connection the device closed or
+# abandoned, the captures and the trace are rings. What remains is what
+# grows with the number of faults (the verdict's outages and joins, a few
+# KB a day here) and the allocator's high-water marks. Measured: 12684 kB
+# after hour 1, 13144 kB at the end (+3.6%). Before the verdict's bounded
+# upload log (24 bytes an upload kept in an array that doubles, about 2 MB
+# a day) this failed at +18%; before the uplink ended slirp's side of
+# closed connections each kept ~260 KB (about 6 MB a day here).
 set -u
 linkrig=$1; scenario=$2; out=$3
 rm -rf "$out"
@@ -23,9 +28,8 @@ awk -v uploads="$uploads" '
     END {
         if (n < 24) { print "only " n " samples in mem.tsv"; exit 1 }
         first = kb[1]; last = kb[n]
-        evidence = uploads * 48 / 1024
-        limit = first * 1.05 + evidence
-        printf "RSS after hour 1: %d kB; at the end (%d h): %d kB (%+.1f%%); %d uploads (up to %d kB of evidence); limit %d kB\n",
-            first, t[n] / 3600e9, last, (last - first) * 100.0 / first, uploads, evidence, limit
+        limit = first * 1.05
+        printf "RSS after hour 1: %d kB; at the end (%d h): %d kB (%+.1f%%); %d uploads; limit %d kB (+5%%)\n",
+            first, t[n] / 3600e9, last, (last - first) * 100.0 / first, uploads, limit
         if (last > limit) { print "FAIL: the rig grows beyond the bound"; exit 1 }
     }' "$mem"

@@ -95,6 +95,23 @@ static runner_check judge(const verdict *v, const struct fixture *fx, scn_expect
     return c;
 }
 
+/* As the runner does (verdict_reference): every reference time of the
+ * checks before the events, so the verdict cuts its upload log there —
+ * each occurrence's start and end, and the end of each window the tests'
+ * max_outage exclusions make (grace 0 or 10 s). */
+static void tell(verdict *v, const verdict_refs *r)
+{
+    for (int i = 0; i < r->nfaults; i++) {
+        verdict_reference(v, r->start[i]);
+        verdict_reference(v, r->end[i]);
+    }
+    for (size_t i = 0; r->occ != NULL && i < r->nocc; i++) {
+        verdict_reference(v, r->occ[i].start);
+        verdict_reference(v, r->occ[i].end);
+        verdict_reference(v, r->occ[i].end + SIM_SEC(10));
+    }
+}
+
 /* An AP reboot as the rig sees it, while the firmware tells tall tales. */
 static void feed_reboot(verdict *v)
 {
@@ -131,6 +148,7 @@ static void test_judged_from_the_rig(void **state)
     struct fixture fx;
     refs_init(&fx, 60, 80);
     verdict *v = make();
+    tell(v, &fx.refs);
     feed_reboot(v);
 
     runner_check c = judge(v, &fx, (scn_expect){.kind = SCN_E_LINK_UP_WITHIN, .within = SIM_SEC(15), .after = -1});
@@ -196,6 +214,7 @@ static void test_words_are_not_evidence(void **state)
     struct fixture fx;
     refs_init(&fx, 10, 40);
     verdict *v = make();
+    tell(v, &fx.refs);
     ev(v, 0.6, "cam.fw", "wlan_status", "status", 'i', 3LL, NULL);
     ev(v, 0.6, "cam.fw", "lm_connected", NULL);
     for (int i = 1; i < 30; i++)
@@ -222,6 +241,7 @@ static void test_power_cycles(void **state)
     struct fixture fx;
     refs_init(&fx, 10, 40);
     verdict *v = make();
+    tell(v, &fx.refs);
     ev(v, 0, "cam", "chip", "call", 's', "wifi_set_up", "rc", 'i', 0LL, "up", 'i', 1LL, NULL); /* boot: no cycle */
     ev(v, 5, "cam", "chip", "call", 's', "wifi_set_up", "rc", 'i', 0LL, "up", 'i', 0LL, NULL);
     ev(v, 6, "cam", "chip", "call", 's', "wifi_set_up", "rc", 'i', 0LL, "up", 'i', 1LL, NULL);
@@ -302,6 +322,7 @@ static void test_each_occurrence(void **state)
     struct rep_fixture fx;
     rep_init(&fx);
     verdict *v = make();
+    tell(v, &fx.refs);
     feed_repeats(v);
 
     scn_expect e = {.kind = SCN_E_RECOVERY_WITHIN, .within = SIM_SEC(20), .after = 0};
@@ -346,6 +367,7 @@ static void test_max_outage(void **state)
     struct rep_fixture fx;
     rep_init(&fx);
     verdict *v = make();
+    tell(v, &fx.refs);
     feed_repeats(v);
     /* silences: 59.01 -> 90, 179.01 -> 215, 299.01 -> 345 (46 s) */
     scn_expect e = {.kind = SCN_E_MAX_OUTAGE, .within = SIM_SEC(45)};
@@ -374,6 +396,7 @@ static void test_max_outage(void **state)
     assert_non_null(strstr(c.message, "35.990s, from 2m59.010s to 3m35.000s"));
     /* a sink that heard nothing fails */
     verdict *quiet = make();
+    tell(quiet, &fx.refs);
     online_at(quiet, 1);
     c = judge_rep(quiet, &fx, (scn_expect){.kind = SCN_E_MAX_OUTAGE, .within = SIM_SEC(45)});
     assert_false(c.ok);
@@ -389,6 +412,7 @@ static void test_status_never_and_counts(void **state)
     struct rep_fixture fx;
     rep_init(&fx);
     verdict *v = make();
+    tell(v, &fx.refs);
     feed_repeats(v);
     /* three AP reboots, three losses while online */
     runner_check c = judge_rep(v, &fx, (scn_expect){.kind = SCN_E_DROPS, .min = 0, .max = 2});
@@ -404,6 +428,7 @@ static void test_status_never_and_counts(void **state)
     verdict_free(v);
 
     v = make();
+    tell(v, &fx.refs);
     assert_true(judge_rep(v, &fx, (scn_expect){.kind = SCN_E_STATUS_NEVER, .status = -3}).ok); /* never polled */
     online_at(v, 1);
     call(v, 100, "tcpip_link_status", 3);
@@ -425,6 +450,7 @@ static void test_associated_with(void **state)
     struct rep_fixture fx;
     rep_init(&fx);
     verdict *v = make();
+    tell(v, &fx.refs);
     feed_repeats(v);
     scn_expect e = {.kind = SCN_E_ASSOCIATED_WITH, .ap = 0, .at = SIM_SEC(100), .after = -1};
     runner_check c = judge_rep(v, &fx, e);
@@ -461,6 +487,7 @@ static void test_drop_metrics(void **state)
     struct rep_fixture fx;
     rep_init(&fx);
     verdict *v = make();
+    tell(v, &fx.refs);
     feed_repeats(v);
     runner_result *out = calloc(1, sizeof *out);
     assert_non_null(out);
