@@ -1366,12 +1366,9 @@ static void go_on_air(struct medium_tx *tx)
 static void tx_start_fire(void *arg)
 {
     struct medium_tx *tx = arg;
-    medium_node *from = tx->from;
     medium *m = tx->m;
-    sim_time now = sim_now(m->s);
     tx->start_timer = 0;
-    contend(m, tx, now);
-    (void)from;
+    contend(m, tx, sim_now(m->s));
 }
 
 static void delivery_fire(void *arg)
