@@ -106,6 +106,12 @@ struct medium_tx {
     sim_timer_id status_timer;
     bool acked;
     bool deliver_retry; /* the copy the receiver got was a retransmission */
+    /* Contending for a busy channel (struct chan_wait): its frozen backoff
+     * counter, in slots. */
+    bool waiting;
+    int wait_ch;
+    int slots;
+    struct medium_tx *wprev, *wnext;
     size_t len;
     uint8_t frame[];
 };
@@ -172,6 +178,22 @@ struct medium_node {
     unsigned plc_next;
 };
 
+/* The frames contending for one channel that found it busy (10.3.4.3): each
+ * node's backoff counter counts down only while the channel has been idle
+ * for DIFS and freezes while another node's exchange holds it; the smallest
+ * counter wins when it reaches 0 (ties: the first to contend; collisions are
+ * not modelled). One event per channel per exchange, however many nodes
+ * wait: a timer per waiting node that woke at every exchange's end, lost,
+ * drew again and slept, cost O(waiting nodes) events per frame. */
+struct chan_wait {
+    struct medium *m;
+    int ch;
+    struct medium_tx *head, *tail;
+    sim_timer_id timer;
+    sim_time timer_at;
+    sim_time idle_from; /* the counters are as of this time; they count on from it while idle */
+};
+
 struct medium {
     sim *s;
     sim_rng *rng;
@@ -191,6 +213,8 @@ struct medium {
     struct medium_delivery *deliveries;
     medium_stats stats;
     sim_time chan_busy[MEDIUM_CHANNELS]; /* end of the last exchange per channel */
+    sim_time chan_start[MEDIUM_CHANNELS]; /* start of the last exchange per channel */
+    struct chan_wait wait[MEDIUM_CHANNELS];
     struct cap_rec *caps;               /* pending capture records, by time */
     uint8_t capbuf[RADIOTAP_CAP + MEDIUM_MAX_FRAME];
 };
@@ -476,8 +500,11 @@ medium *medium_create(sim *s, const medium_config *cfg, sim_err *err)
     m->cfg = *cfg;
     m->rng = sim_rng_stream(s, "medium");
     m->monitor_rng = sim_rng_stream(s, "medium.monitor");
-    for (size_t i = 0; i < MEDIUM_CHANNELS; i++)
-        m->chan_busy[i] = INT64_MIN / 4; /* idle since long before the start */
+    for (size_t i = 0; i < MEDIUM_CHANNELS; i++) {
+        m->chan_busy[i] = m->chan_start[i] = INT64_MIN / 4; /* idle since long before the start */
+        m->wait[i].m = m;
+        m->wait[i].ch = (int)i;
+    }
     m->by_channel = medium_index_create();
     if (m->by_channel == NULL) {
         free(m);
@@ -498,6 +525,9 @@ void medium_destroy(medium *m)
         delivery_unlink(m, d);
         free(d);
     }
+    for (size_t i = 0; i < MEDIUM_CHANNELS; i++)
+        if (m->wait[i].timer != 0)
+            sim_cancel(m->s, m->wait[i].timer);
     while (m->txs != NULL) {
         struct medium_tx *tx = m->txs;
         if (tx->start_timer != 0)
@@ -626,6 +656,20 @@ void medium_set_monitor_node(medium *m, const medium_node *n)
         m->monitor_at = n;
 }
 
+static void wait_unlink(struct chan_wait *c, struct medium_tx *tx)
+{
+    if (tx->wprev != NULL)
+        tx->wprev->wnext = tx->wnext;
+    else
+        c->head = tx->wnext;
+    if (tx->wnext != NULL)
+        tx->wnext->wprev = tx->wprev;
+    else
+        c->tail = tx->wprev;
+    tx->wprev = tx->wnext = NULL;
+    tx->waiting = false;
+}
+
 /* Everything a node loses when it stops being on the air: what it was about
  * to hear, what it had queued, and the rest of the frame it is sending. */
 static void node_off_air(medium_node *n)
@@ -637,6 +681,8 @@ static void node_off_air(medium_node *n)
         struct medium_tx *tx = n->q_head;
         n->q_head = tx->qnext;
         sim_cancel(m->s, tx->start_timer);
+        if (tx->waiting)
+            wait_unlink(&m->wait[tx->wait_ch], tx);
         tx_free(tx);
     }
     n->q_tail = NULL;
@@ -1003,16 +1049,128 @@ static sim_time backoff(medium *m, int cw)
     return (sim_time)sim_rng_below(m->rng, (uint64_t)cw + 1) * MAC_SLOT;
 }
 
-/* The earliest time from t at which n may start: its post-backoff over and
- * the channel idle for DIFS; a node that finds the channel busy defers and
- * backs off from CWmin (10.3.4.3). */
-static sim_time access_time(medium *m, medium_node *n, sim_time t)
+static void go_on_air(struct medium_tx *tx);
+static void tx_start_fire(void *arg);
+static void wait_fire(void *arg);
+
+/* Brings c's counters to now: they counted down from idle_from until the
+ * channel was taken (if it was), and from DIFS after that exchange's end
+ * until now (10.3.4.3: the countdown runs only in idle slots after DIFS). */
+static void wait_sync(struct chan_wait *c, sim_time now)
 {
-    sim_time a = t > n->next_access ? t : n->next_access;
+    medium *m = c->m;
+    int ch = c->ch;
+    int64_t dec = 0;
+    if (m->chan_start[ch] >= c->idle_from) {
+        dec += (m->chan_start[ch] - c->idle_from) / MAC_SLOT;
+        c->idle_from = m->chan_busy[ch] + mac_difs(ch);
+    }
+    if (c->idle_from < m->chan_busy[ch] + mac_difs(ch))
+        c->idle_from = m->chan_busy[ch] + mac_difs(ch);
+    if (now > c->idle_from) {
+        int64_t k = (now - c->idle_from) / MAC_SLOT;
+        dec += k;
+        c->idle_from += k * MAC_SLOT;
+    }
+    if (dec > 0)
+        for (struct medium_tx *w = c->head; w != NULL; w = w->wnext)
+            w->slots = w->slots > dec ? w->slots - (int)dec : 0;
+}
+
+/* The channel's event at the smallest counter's end (after wait_sync). */
+static void wait_arm(struct chan_wait *c)
+{
+    medium *m = c->m;
+    if (c->head == NULL) {
+        if (c->timer != 0)
+            sim_cancel(m->s, c->timer);
+        c->timer = 0;
+        return;
+    }
+    int min = c->head->slots;
+    for (struct medium_tx *w = c->head->wnext; w != NULL; w = w->wnext)
+        if (w->slots < min)
+            min = w->slots;
+    sim_time at = c->idle_from + (sim_time)min * MAC_SLOT;
+    if (c->timer != 0 && c->timer_at == at)
+        return;
+    if (c->timer != 0)
+        sim_cancel(m->s, c->timer);
+    c->timer_at = at;
+    c->timer = sim_at(m->s, at, wait_fire, c);
+}
+
+/* tx (its node's queue head) contends for channel ch, which is busy: it
+ * draws its backoff from CWmin (10.3.4.3) and waits. Returns when it
+ * would start if no one else took the channel first. */
+static sim_time wait_join(medium *m, int ch, struct medium_tx *tx)
+{
+    struct chan_wait *c = &m->wait[ch];
+    wait_sync(c, sim_now(m->s));
+    tx->slots = (int)sim_rng_below(m->rng, (uint64_t)MAC_CW_MIN + 1);
+    /* counted from the next idle DIFS, as the others' are from idle_from */
+    tx->waiting = true;
+    tx->wait_ch = ch;
+    tx->wnext = NULL;
+    tx->wprev = c->tail;
+    if (c->tail != NULL)
+        c->tail->wnext = tx;
+    else
+        c->head = tx;
+    c->tail = tx;
+    wait_arm(c);
+    return c->idle_from + (sim_time)tx->slots * MAC_SLOT;
+}
+
+/* tx, its node's queue head, may start at t or later: on the air at once
+ * when t is now, the node's post-backoff is over and the channel has been
+ * idle for DIFS (10.3.4.2); when the channel is busy, it contends
+ * (wait_join); else at the end of its post-backoff. Returns the expected
+ * start (tx may be freed when it is now). */
+static sim_time contend(medium *m, struct medium_tx *tx, sim_time t)
+{
+    medium_node *n = tx->from;
     int ch = n->channel;
+    sim_time a = t > n->next_access ? t : n->next_access;
     if (ch > 0 && ch < MEDIUM_CHANNELS && m->chan_busy[ch] + mac_difs(ch) > a)
-        a = m->chan_busy[ch] + mac_difs(ch) + backoff(m, MAC_CW_MIN);
+        return wait_join(m, ch, tx);
+    if (a == sim_now(m->s)) {
+        /* Frames leave the queue in order; this one is its head. */
+        n->q_head = tx->qnext;
+        if (n->q_head == NULL)
+            n->q_tail = NULL;
+        tx->qnext = NULL;
+        go_on_air(tx);
+        return a;
+    }
+    tx->start_timer = sim_at(m->s, a, tx_start_fire, tx);
     return a;
+}
+
+static void wait_fire(void *arg)
+{
+    struct chan_wait *c = arg;
+    medium *m = c->m;
+    sim_time now = sim_now(m->s);
+    c->timer = 0;
+    wait_sync(c, now);
+    struct medium_tx *win = NULL;
+    if (m->chan_busy[c->ch] + mac_difs(c->ch) <= now)
+        for (struct medium_tx *w = c->head; w != NULL; w = w->wnext)
+            if (w->slots == 0) {
+                win = w;
+                break;
+            }
+    if (win == NULL) {
+        wait_arm(c);
+        return;
+    }
+    wait_unlink(c, win);
+    /* the others stay frozen while its exchange holds the channel; a node
+     * that moved to another channel meanwhile contends there */
+    contend(m, win, now);
+    wait_sync(c, now);
+    wait_arm(c);
 }
 
 static struct medium_delivery *deliver_at(medium *m, struct medium_tx *tx, medium_node *to, sim_time t,
@@ -1190,11 +1348,17 @@ static void go_on_air(struct medium_tx *tx)
     }
     from->busy_until = end;
     from->next_access = end + mac_difs(tx->channel) + backoff(m, MAC_CW_MIN);
-    if (tx->channel > 0 && tx->channel < MEDIUM_CHANNELS && m->chan_busy[tx->channel] < end)
-        m->chan_busy[tx->channel] = end;
+    if (tx->channel > 0 && tx->channel < MEDIUM_CHANNELS) {
+        struct chan_wait *c = &m->wait[tx->channel];
+        if (c->head != NULL)
+            wait_sync(c, now); /* the countdown up to now, before the channel is taken */
+        if (m->chan_busy[tx->channel] < end)
+            m->chan_busy[tx->channel] = end;
+        m->chan_start[tx->channel] = now;
+    }
     cap_flush(m, now);
-    if (from->q_head != NULL && from->q_head->start_timer == 0)
-        from->q_head->start_timer = sim_at(m->s, access_time(m, from, end), tx_start_fire, from->q_head);
+    if (from->q_head != NULL && from->q_head->start_timer == 0 && !from->q_head->waiting)
+        contend(m, from->q_head, end);
     if (--tx->pending == 0)
         tx_free(tx);
 }
@@ -1202,22 +1366,9 @@ static void go_on_air(struct medium_tx *tx)
 static void tx_start_fire(void *arg)
 {
     struct medium_tx *tx = arg;
-    medium_node *from = tx->from;
     medium *m = tx->m;
-    sim_time now = sim_now(m->s);
     tx->start_timer = 0;
-    /* Someone took the channel while this frame waited: defer again. */
-    sim_time a = access_time(m, from, now);
-    if (a > now) {
-        tx->start_timer = sim_at(m->s, a, tx_start_fire, tx);
-        return;
-    }
-    /* Frames leave the queue in order; this one is its head. */
-    from->q_head = tx->qnext;
-    if (from->q_head == NULL)
-        from->q_tail = NULL;
-    tx->qnext = NULL;
-    go_on_air(tx);
+    contend(m, tx, sim_now(m->s));
 }
 
 static void delivery_fire(void *arg)
@@ -1276,15 +1427,8 @@ sim_time medium_transmit_ex(medium_node *n, const uint8_t *frame, size_t len, co
     tx->channel = n->channel;
     tx_link(m, tx);
     if (n->q_head == NULL) {
-        sim_time start = access_time(m, n, now);
-        if (start == now) {
-            sim_time end = now + airtime; /* tx may be freed at once */
-            go_on_air(tx);
-            return end;
-        }
         n->q_head = n->q_tail = tx;
-        tx->start_timer = sim_at(m->s, start, tx_start_fire, tx);
-        return start + airtime;
+        return contend(m, tx, now) + airtime; /* tx may be freed at once */
     }
     /* Behind the node's own queue: started when its predecessor is done. */
     n->q_tail->qnext = tx;

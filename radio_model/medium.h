@@ -22,7 +22,9 @@
  * MAC (IEEE 802.11-2020 clause 10, radio_model/README.md has the table): a
  * node sends one frame at a time, after DIFS of idle channel, deferring
  * and backing off (CWmin 15) when another node's exchange holds the
- * channel, and backing off again after each exchange. A group-addressed
+ * channel, the counter frozen while others' exchanges hold it and resumed,
+ * not redrawn, after them (10.3.4.3), and backing off again after each
+ * exchange. A group-addressed
  * frame is sent once to every node on the channel. An individually
  * addressed data or management frame (or PS-Poll) is one exchange with its
  * addressee (the node whose mac is Address 1): the addressee's ACK a SIFS

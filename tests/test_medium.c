@@ -441,6 +441,54 @@ static void test_queueing(void **state)
     world_free(&w);
 }
 
+/* A node that loses the contention freezes its backoff counter while the
+ * winner's frame holds the channel and resumes it a DIFS after that frame
+ * (10.3.4.3), rather than drawing again: b and c, queued behind a's frame,
+ * draw w and l slots (0..15); the first starts w slots after a's frame and
+ * DIFS, the second l - w slots after the first's frame and DIFS, so the
+ * two waits add up to the second's one draw: at most 15 slots. A redraw
+ * after losing would make them add up to as many as 30. */
+static void test_frozen_backoff(void **state)
+{
+    (void)state;
+    const sim_time slot = SIM_US(9), difs = SIM_US(28), at = medium_airtime(100, 2);
+    int sum_max = 0;
+    for (uint64_t seed = 1; seed <= 200; seed++) {
+        medium_config mc = no_shadowing();
+        struct world w;
+        world_init(&w, seed, &mc);
+        medium_node *a = world_add(&w, "a", 0, 1);
+        medium_node *b = world_add(&w, "b", 1, 1);
+        medium_node *c = world_add(&w, "c", 2, 1);
+        sim_time ea = send_tagged(a, 1, 2);
+        sim_run_until(w.s, SIM_US(100));
+        send_tagged(b, 2, 2);
+        send_tagged(c, 3, 2);
+        sim_run_until(w.s, SIM_MS(10));
+        sim_time start[4] = {0};
+        size_t heard[4] = {0};
+        for (size_t i = 0; i < w.nrec; i++) {
+            assert_true(w.recs[i].tag >= 1 && w.recs[i].tag <= 3);
+            start[w.recs[i].tag] = w.recs[i].tx_start;
+            heard[w.recs[i].tag]++;
+        }
+        assert_int_equal(heard[1], 2);
+        assert_int_equal(heard[2], 2);
+        assert_int_equal(heard[3], 2);
+        sim_time first = start[2] < start[3] ? start[2] : start[3];
+        sim_time second = start[2] < start[3] ? start[3] : start[2];
+        sim_time wait1 = first - ea - difs, wait2 = second - (first + at) - difs;
+        assert_true(wait1 >= 0 && wait1 % slot == 0);
+        assert_true(wait2 >= 0 && wait2 % slot == 0);
+        int sum = (int)((wait1 + wait2) / slot);
+        assert_true(sum <= 15);
+        if (sum > sum_max)
+            sum_max = sum;
+        world_free(&w);
+    }
+    assert_true(sum_max >= 10); /* the draws do spread over the window */
+}
+
 /* ---- changes mid-frame ---- */
 
 static void mid_frame_changes(void *arg)
@@ -1081,6 +1129,7 @@ int main(void)
         cmocka_unit_test(test_loss_rises_with_distance),
         cmocka_unit_test(test_delivery_time_exact),
         cmocka_unit_test(test_queueing),
+        cmocka_unit_test(test_frozen_backoff),
         cmocka_unit_test(test_receiver_changes_mid_frame),
         cmocka_unit_test(test_transmitter_off_mid_frame),
         cmocka_unit_test(test_determinism),
