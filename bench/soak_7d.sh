@@ -15,10 +15,11 @@ st=$?
 t1=$(date +%s)
 mem="$out/soak_7d/mem.tsv"
 awk -v wall=$((t1 - t0)) -v st=$st '
-    { kb[int($1 / 3600e9 + 0.5)] = $2 }
+    { kb[int($1 / 3600e9 + 0.5)] = $2; heap[int($1 / 3600e9 + 0.5)] = $3 }
     END {
         printf "soak_7d: exit %d, wall %d s\n", st, wall
         printf "RSS after hour 1: %d kB\nRSS after day 1:  %d kB\nRSS after day 7:  %d kB\n", kb[1], kb[24], kb[168]
+        printf "live heap after hour 1: %d kB, day 1: %d kB, day 7: %d kB\n", heap[1], heap[24], heap[168]
     }' "$mem"
 grep -o '"uploads":[0-9]*' "$out/soak_7d/result.jsonl"
 exit $st
