@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -151,7 +152,8 @@ static const char usage_text[] =
     "  radio wedge [commands|frames|both], dhcp [AP] normal|ignore|nak|silent|empty,\n"
     "  cable pull|plug, ap radius [AP] down|up|slow DELAY, ap spoof-deauth [AP] [REASON] [DEVICE],\n"
     "  ap sae-anti-clogging [AP] [off], ap downgrade TWIN [off],\n"
-    "  ap radius [AP] cert ok|expired|untrusted|revoke CN|unrevoke CN|password USER NEWPASS|remove USER,\n"
+    "  ap radius [AP] cert ok|expired|untrusted, ap radius [AP] revoke|unrevoke CN,\n"
+    "  ap radius [AP] password USER NEWPASS, ap radius [AP] remove USER,\n"
     "  console DEVICE LINE (a line to the device's serial console; its output is printed\n"
     "  as DEVICE> LINE). With several APs, AP is required. Ctrl-C stops: captures stay\n"
     "  valid, a summary is printed.\n"
@@ -163,7 +165,7 @@ static const char usage_text[] =
     "2 bad input (options, scenario files: file:line:col: message), 4 an output\n"
     "(capture, trace, result, JUnit, report, summary) could not be written in full\n"
     "(the message names the file and the reason), 128+N stopped by signal N\n"
-    "(129 SIGHUP, 130 SIGINT, 143 SIGTERM).\n";
+    "(129 SIGHUP, 130 SIGINT, 143 SIGTERM; live ends on Ctrl-C with its verdict, 0 or 1).\n";
 
 struct demo_opts {
     sim_time duration;
@@ -271,6 +273,24 @@ static const char *split_option(const char *arg, char name[64], const char **val
     return name;
 }
 
+/* Whether an existing file may be overwritten by a JUnit file: it is empty
+ * or begins as XML does. A forgotten file name (`--junit *.yaml`, or
+ * `junit-merge *.xml` without OUT) would otherwise replace a scenario or a
+ * trace without a word. */
+static bool replaceable_by_junit(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return true;
+    char head[16] = {0};
+    size_t n = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    size_t i = 0;
+    while (i < n && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n'))
+        i++;
+    return i == n || head[i] == '<';
+}
+
 /* An output file written only after the runs (--junit): its folder is made
  * as --out's is, and a path that still cannot be written is refused before
  * anything runs, with the system's reason, rather than after an hour of
@@ -286,6 +306,11 @@ static int check_output_file(const char *opt, const char *path)
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         fprintf(stderr, "linkrig: %s %s: is a folder, not a file (give a file name, e.g. %s/junit.xml); nothing "
                 "was run\n", opt, path, path);
+        return EXIT_BAD_INPUT;
+    }
+    if (!replaceable_by_junit(path)) {
+        fprintf(stderr, "linkrig: %s %s: the file exists and is not XML (a scenario? a trace?): it would be "
+                "overwritten; give the JUnit file's own name; nothing was run\n", opt, path);
         return EXIT_BAD_INPUT;
     }
     const char *slash = strrchr(path, '/');
@@ -985,10 +1010,18 @@ static int cmd_run(int argc, char **argv)
             return EXIT_CHECK_FAILED;
         }
         fflush(NULL);
+        pid_t parent = getpid();
         pid_t pid = fork();
         if (pid == 0) {
             close(fds[0]);
+            /* A parent killed outright (SIGKILL) cannot stop its child: the
+             * kernel sends the child SIGTERM, which ends the run as an
+             * interrupted one (its FreeRADIUS goes with it), rather than
+             * leaving it to run to the end under init. */
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
             sigprocmask(SIG_SETMASK, &old_mask, NULL);
+            if (getppid() != parent)
+                raise(SIGTERM);
             runner_result *r = malloc(sizeof *r);
             if (r == NULL)
                 _exit(3);
@@ -1397,6 +1430,26 @@ static int cmd_junit_merge(int argc, char **argv)
     for (int i = 0; i < argc; i++)
         if (argv[i][0] == '-' && argv[i][1] != '\0')
             return bad_input("unknown option '%s' for junit-merge", argv[i]);
+    /* The output must not be an input, nor an input given twice: each would
+     * be read and lost, or counted twice, without a word. */
+    struct stat st_i, st_j;
+    for (int i = 0; i < argc; i++) {
+        if (stat(argv[i], &st_i) != 0)
+            continue;
+        for (int j = i + 1; j < argc; j++)
+            if (stat(argv[j], &st_j) == 0 && st_i.st_dev == st_j.st_dev && st_i.st_ino == st_j.st_ino) {
+                fprintf(stderr,
+                        i == 0 ? "linkrig: junit-merge: the output %s is also an input (%s): it would be "
+                                 "overwritten; the output comes first, then the inputs\n"
+                               : "linkrig: junit-merge: %s and %s are the same input file: its suites would "
+                                 "count twice\n",
+                        argv[i], argv[j]);
+                return EXIT_BAD_INPUT;
+            }
+    }
+    if (!replaceable_by_junit(argv[0]))
+        return bad_input("junit-merge: the output %s exists and is not XML: it would be overwritten (the "
+                         "output comes first, then the inputs)", argv[0]);
     sim_err err = {0};
     if (junit_merge(argv[0], (const char *const *)argv + 1, argc - 1, &err) != SIM_OK) {
         fprintf(stderr, "linkrig: %s\n", err.msg);

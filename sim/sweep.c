@@ -3,12 +3,14 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sim/sweep.h"
 
+#include <signal.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -367,7 +369,14 @@ static int run_batch(struct sweep *sw, const scenario *base, const sched *const 
                 k++;
             slots[k].done = 0;
             fflush(NULL);
+            pid_t parent = getpid();
             pid_t pid = fork();
+            if (pid == 0) {
+                /* as for run's children: a parent killed outright takes its runs along */
+                prctl(PR_SET_PDEATHSIG, SIGTERM);
+                if (getppid() != parent)
+                    raise(SIGTERM);
+            }
             if (pid < 0) {
                 if (running > 0)
                     break; /* wait for one to end, then try again */

@@ -36,4 +36,25 @@ left=$(pgrep -f -- "-d $out/$name/radius" | tr '\n' ' ')
 for f in radiusd.conf ca.pem server.pem users radius.log; do
     [ -f "$out/$name/radius/ap1/$f" ] || { echo "FAIL: $f is not in the output folder"; exit 1; }
 done
-echo "PASS: no FreeRADIUS left; its files stay in $out/$name/radius/ap1"
+# SIGKILL to linkrig itself (no chance to stop its child): the kernel
+# tells the scenario's process (PR_SET_PDEATHSIG), which ends the run, and
+# its FreeRADIUS goes with it rather than running on under init.
+out2=$out/kill
+mkdir -p "$out2"
+"$linkrig" run --realtime=1 --out "$out2" "$scenario" >"$out2/log.txt" 2>&1 &
+pid=$!
+log="$out2/$name/radius/ap1/radius.log"
+i=0
+while [ $i -lt 100 ] && ! grep -q "Ready to process requests" "$log" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+grep -q "Ready to process requests" "$log" || { echo "FAIL: FreeRADIUS never came up (SIGKILL case)"; kill $pid; exit 1; }
+kill -KILL $pid
+wait $pid 2>/dev/null
+i=0
+while [ $i -lt 50 ] && { pgrep -f -- "-d $out2/$name/radius" >/dev/null || pgrep -f -- "--out $out2 " >/dev/null; }; do
+    sleep 0.1; i=$((i + 1))
+done
+left=$(pgrep -f -- "--out $out2 " | tr '\n' ' ')
+[ -z "$left" ] || { echo "FAIL: the scenario's process outlived linkrig's SIGKILL: $left"; kill -KILL $left; exit 1; }
+left=$(pgrep -f -- "-d $out2/$name/radius" | tr '\n' ' ')
+[ -z "$left" ] || { echo "FAIL: FreeRADIUS outlived linkrig's SIGKILL: $left"; kill $left; exit 1; }
+echo "PASS: no FreeRADIUS left; its files stay in $out/$name/radius/ap1; nothing outlives a SIGKILL of linkrig"

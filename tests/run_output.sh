@@ -77,6 +77,23 @@ has "$work/new/sub/jp.xml" '<testsuite name="ap_reboot"'
     >"$work/jp3.out" 2>&1
 st=$?
 [ $st -eq 2 ] || bad "sweep, a folder that cannot be made: exit $st, expected 2"
+# a forgotten file name (--junit *.yaml): the first scenario is not overwritten
+cp "$scn/ap_reboot.yaml" "$work/s1.yaml"; cp "$scn/ap_reboot.yaml" "$work/s2.yaml"
+"$linkrig" run --quiet --out "$work/jp" --junit "$work/s1.yaml" "$work/s2.yaml" >"$work/jp4.out" 2>&1
+st=$?
+[ $st -eq 2 ] || bad "--junit over a scenario: exit $st, expected 2"
+cmp -s "$scn/ap_reboot.yaml" "$work/s1.yaml" || bad "--junit overwrote the scenario file"
+has "$work/jp4.out" "the file exists and is not XML"
+# junit-merge: the output among the inputs, or an input twice, is refused
+"$linkrig" junit-merge "$work/new/sub/jp.xml" "$work/new/sub/jp.xml" >"$work/jm.out" 2>&1
+[ $? -eq 2 ] || bad "junit-merge with the output as an input: not exit 2"
+has "$work/jm.out" "is also an input"
+"$linkrig" junit-merge "$work/m.xml" "$work/new/sub/jp.xml" "$work/new/sub/jp.xml" >"$work/jm2.out" 2>&1
+[ $? -eq 2 ] || bad "junit-merge with an input twice: not exit 2"
+has "$work/jm2.out" "are the same input file"
+"$linkrig" junit-merge "$work/s2.yaml" "$work/new/sub/jp.xml" >"$work/jm3.out" 2>&1
+[ $? -eq 2 ] || bad "junit-merge over a scenario: not exit 2"
+cmp -s "$scn/ap_reboot.yaml" "$work/s2.yaml" || bad "junit-merge overwrote the scenario file"
 
 case=ap_mode_key
 "$linkrig" run --out "$work/am" "$scn/ap_mode/ap_mode_setup.yaml" >"$work/am.out" 2>&1 || bad "the run failed"
