@@ -2414,8 +2414,10 @@ static bool scn_all_digits(const char *t)
  * end for after: and exclude: to measure from, so the expectations about it
  * would fail for a reason the scenario's author did not mean (scenario.h,
  * "The timeline"). A fault meant to last to the end is written without an
- * end (ap_off, a service down with no duration). Jitter is left out: an
- * occurrence it pushes past the end does not happen. */
+ * end (ap_off, a service down with no duration). A fault with a duration
+ * must be over by the end with its largest jitter too: otherwise the seed
+ * decides whether the run cuts it short. An occurrence without a duration
+ * that jitter pushes past the end does not happen. */
 static int scn_fits_run(scn_ctx *c, const char *path, const char *const *keys, const scn_node **v,
                         const scn_fault *f)
 {
@@ -2435,15 +2437,16 @@ static int scn_fits_run(scn_ctx *c, const char *path, const char *const *keys, c
     if (f->duration <= 0 || f->kind == SCN_F_CONSOLE)
         return 0;
     const scn_node *dn = scn_get(keys, v, "duration") ? scn_get(keys, v, "duration") : scn_get(keys, v, "pause");
-    if (dn == NULL || last + f->duration <= s->duration)
+    if (dn == NULL || last + f->jitter + f->duration <= s->duration)
         return 0;
     return scn_fail(c, dn,
-                    "%s.%s: %s from %s%s ends at %s, after the end of the run at %s (duration: %s, line %d): "
+                    "%s.%s: %s from %s%s%s ends at %s, after the end of the run at %s (duration: %s, line %d): "
                     "nothing after it could be judged; shorten it, start it earlier or lengthen the run",
                     path, dn == scn_get(keys, v, "duration") ? "duration" : "pause", dn->text,
                     sim_time_format(last, a, sizeof a), f->count > 1 ? " (the last occurrence)" : "",
-                    sim_time_format(last + f->duration, b, sizeof b), sim_time_format(s->duration, e, sizeof e),
-                    c->duration->text, c->duration->line);
+                    f->jitter > 0 ? " plus the largest jitter" : "",
+                    sim_time_format(last + f->jitter + f->duration, b, sizeof b),
+                    sim_time_format(s->duration, e, sizeof e), c->duration->text, c->duration->line);
 }
 
 static int scn_do_repeat(scn_ctx *c, const scn_node *n, const char *path, const char *const *keys,

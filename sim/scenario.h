@@ -468,7 +468,8 @@
  * the run does not happen. Every entry must be due before the end of the
  * run (at, and with every the last occurrence, < duration), and a fault with
  * a duration (or cable_move's pause) must be over by the end: the last
- * occurrence's start + duration <= duration of the run; both are errors
+ * occurrence's start + jitter + duration <= duration of the run (whatever
+ * the seed draws); both are errors
  * (file:line:col) naming the end, because a fault the end cuts short has no
  * end for after: and exclude: to measure from. A fault meant to last to the
  * end is written without one (ap_off; a service, group_key_miss or radius
