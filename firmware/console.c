@@ -85,7 +85,8 @@ static void cmd_scan(void)
 }
 
 /* connect SSID eap=peap|ttls|tls identity=ID [password=PW] [anonymous=ID]:
- * a WPA2-Enterprise network. Words are name=value without spaces; the
+ * a WPA2-Enterprise network. Words are name=value, or name="value" for a
+ * value with spaces (no quote inside it); the
  * certificates (CA, client certificate and key) are PEM texts no console
  * line carries, so they come from the settings wlan.eap.ca_cert,
  * wlan.eap.client_cert and wlan.eap.client_key. */
@@ -102,16 +103,32 @@ static void connect_eap(const char *ssid, char *args, uint32_t before)
         if (*p == '\0')
             break;
         char *w = p;
-        while (*p != '\0' && *p != ' ' && *p != '\t')
+        while (*p != '\0' && *p != ' ' && *p != '\t' && *p != '=')
             p++;
-        if (*p != '\0')
-            *p++ = '\0';
-        char *eq = strchr(w, '=');
-        if (eq == NULL) {
+        if (*p != '=') {
+            while (*p != '\0' && *p != ' ' && *p != '\t')
+                p++;
+            *p = '\0';
             hal_console_printf("error: %s: words are name=value\n", w);
             return;
         }
-        *eq++ = '\0';
+        *p++ = '\0';
+        char *eq = p;
+        if (*p == '"') {
+            /* name="value with spaces": an eduroam password may have them */
+            eq = ++p;
+            while (*p != '\0' && *p != '"')
+                p++;
+            if (*p != '"') {
+                hal_console_printf("error: %s: the quote is not closed\n", w);
+                return;
+            }
+        } else {
+            while (*p != '\0' && *p != ' ' && *p != '\t')
+                p++;
+        }
+        if (*p != '\0')
+            *p++ = '\0';
         if (strcmp(w, "eap") == 0)
             e.method = wlan_eap_method(eq);
         else if (strcmp(w, "identity") == 0)
