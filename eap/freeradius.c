@@ -32,6 +32,7 @@
 typedef struct {
 	char cn[64];
 	char *cert_pem, *key_pem;
+	long serial; /* what the CRL names when it is revoked */
 } client_cert;
 
 struct freeradius {
@@ -224,13 +225,27 @@ static int safe_word(const char *s)
  * per server, as the devices are given the CA and client keys at start. */
 static int make_authorities(freeradius *s, const freeradius_config *cfg, char *err, size_t errlen)
 {
-	s->ca_key = new_key();
-	s->rogue_key = new_key();
+	const freeradius *au = cfg->authority;
 	s->srv_key = new_key();
+	if (au) {
+		if (EVP_PKEY_up_ref(au->ca_key))
+			s->ca_key = au->ca_key;
+		if (EVP_PKEY_up_ref(au->rogue_key))
+			s->rogue_key = au->rogue_key;
+		if (X509_up_ref(au->ca))
+			s->ca = au->ca;
+		if (X509_up_ref(au->rogue))
+			s->rogue = au->rogue;
+	} else {
+		s->ca_key = new_key();
+		s->rogue_key = new_key();
+	}
 	if (!s->ca_key || !s->rogue_key || !s->srv_key)
 		return fail(err, errlen, "cannot make the RADIUS keys (OpenSSL)");
-	s->ca = make_cert("linkrig test CA", s->ca_key, NULL, NULL, 1, 0, -1, 365);
-	s->rogue = make_cert("unknown CA", s->rogue_key, NULL, NULL, 1, 0, -1, 365);
+	if (!au) {
+		s->ca = make_cert("linkrig test CA", s->ca_key, NULL, NULL, 1, 0, -1, 365);
+		s->rogue = make_cert("unknown CA", s->rogue_key, NULL, NULL, 1, 0, -1, 365);
+	}
 	s->ca_pem = s->ca ? cert_pem(s->ca) : NULL;
 	if (!s->ca || !s->rogue || !s->ca_pem)
 		return fail(err, errlen, "cannot make the RADIUS certificate authorities (OpenSSL)");
@@ -239,10 +254,31 @@ static int make_authorities(freeradius *s, const freeradius_config *cfg, char *e
 		if (!safe_word(c->cn) || strlen(c->cn) >= sizeof s->clients[0].cn)
 			return fail(err, errlen, "client certificate name '%s' is empty, too long or has quotes",
 				    c->cn ? c->cn : "");
+		const client_cert *same = NULL;
+		for (size_t j = 0; au && j < au->nclients && !same; j++)
+			if (strcmp(au->clients[j].cn, c->cn) == 0)
+				same = &au->clients[j];
+		if (same) {
+			client_cert *cc = &s->clients[s->nclients++];
+			snprintf(cc->cn, sizeof cc->cn, "%s", c->cn);
+			cc->serial = same->serial;
+			cc->cert_pem = same->cert_pem ? strdup(same->cert_pem) : NULL;
+			cc->key_pem = same->key_pem ? strdup(same->key_pem) : NULL;
+			if (!cc->cert_pem || !cc->key_pem)
+				return fail(err, errlen, "out of memory copying the client certificate '%s'", c->cn);
+			continue;
+		}
 		EVP_PKEY *k = new_key();
-		X509 *x = k ? make_cert(c->cn, k, s->ca, s->ca_key, 100 + (long)i, 2, -1, 365) : NULL;
+		/* The serial from the CN (FNV-1a), so that servers sharing a CA
+		 * give different names different serials and a CRL names one. */
+		uint32_t h = 2166136261u;
+		for (const char *p = c->cn; *p; p++)
+			h = (h ^ (uint8_t)*p) * 16777619u;
+		long serial = 100 + (long)(h & 0x3fffffff);
+		X509 *x = k ? make_cert(c->cn, k, s->ca, s->ca_key, serial, 2, -1, 365) : NULL;
 		client_cert *cc = &s->clients[s->nclients];
 		snprintf(cc->cn, sizeof cc->cn, "%s", c->cn);
+		cc->serial = serial;
 		cc->cert_pem = x ? cert_pem(x) : NULL;
 		cc->key_pem = k ? key_pem(k) : NULL;
 		X509_free(x);
@@ -256,7 +292,7 @@ static int make_authorities(freeradius *s, const freeradius_config *cfg, char *e
 
 /* What the server presents and checks now: its certificate (valid, expired,
  * or from the CA the devices lack) and the CRL of the revoked client
- * certificates (serial 100 + their index, as made). */
+ * certificates (by the serials they were made with). */
 static int write_server_files(freeradius *s, const freeradius_config *cfg, char *err, size_t errlen)
 {
 	int rc = FREERADIUS_EFAIL;
@@ -273,7 +309,7 @@ static int write_server_files(freeradius *s, const freeradius_config *cfg, char 
 		: make_cert("radius.linkrig", s->srv_key, srv_issuer, srv_issuer_key, 2, 1, -1, 365);
 	for (size_t i = 0; i < cfg->nclient_certs && i < s->nclients; i++)
 		if (cfg->client_certs[i].revoked)
-			revoked[nrevoked++] = 100 + (long)i;
+			revoked[nrevoked++] = s->clients[i].serial;
 	crl = make_crl(s->ca, s->ca_key, revoked, nrevoked);
 	crl_txt = crl ? crl_pem(crl) : NULL;
 	srv_txt = srv ? cert_pem(srv) : NULL;

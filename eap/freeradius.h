@@ -48,6 +48,11 @@ typedef struct {
 	int server_cert_expired;   /* fault: notAfter in the past */
 	int server_cert_untrusted; /* fault: signed by a CA the devices lack */
 	const char *binary;        /* NULL: `freeradius`, then `radiusd`, in PATH and /usr/sbin */
+	/* NULL: make a new CA (and the untrusted one) and new client keys. A
+	 * server: use its CA, untrusted CA and client certificates of the same
+	 * CN (an ESS whose APs share one PKI, so a device given one CA can roam
+	 * between them); the server's own key and certificate are still new. */
+	const struct freeradius *authority;
 } freeradius_config;
 
 typedef struct freeradius freeradius;

@@ -1967,12 +1967,17 @@ static void roam_back(radio *r)
 static void roam_scan_done(radio *r)
 {
     r->roam_scan = false;
-    bool wpa2 = r->join.auth == RADIO_AUTH_WPA2_PSK;
+    /* A candidate offers what the join asked for: an RSN for every secured
+     * join (PSK, 802.1X, SAE), AKM SAE for a WPA3-only join; an open join
+     * roams only to open BSSs (brcmfmac hands the roam to the firmware with
+     * the join's own security settings). */
+    bool rsn = r->join.auth != RADIO_AUTH_OPEN;
     int best = -1;
     for (int i = 0; i < r->nseen; i++) {
         const struct bss *b = &r->seen[i];
         if (b->ssid_len != r->join.ssid_len || memcmp(b->ssid, r->join.ssid, b->ssid_len) != 0 ||
-            memcmp(b->bssid, r->target.bssid, 6) == 0 || b->wpa2 != wpa2)
+            memcmp(b->bssid, r->target.bssid, 6) == 0 || b->wpa2 != rsn ||
+            (r->join.auth == RADIO_AUTH_WPA3_SAE && !b->sae))
             continue;
         if (b->rssi < r->rssi_avg + r->cfg.roam_delta_db)
             continue;

@@ -50,9 +50,11 @@
  * roam_period_ms, the chip scans every channel for its SSID (away from its
  * channel as for a host scan; the host sees no scan) and, if a BSS with the
  * same SSID and security is at least roam_delta_db stronger than the mean,
- * moves there: Open System authentication, a Reassociation Request naming
- * the current AP (802.11-2016 11.3.5.4), and a new 4-way handshake with a
- * new PTK, with the same join parameters (SSID, passphrase, PMK). The
+ * moves there: Open System authentication (SAE for a WPA3 join), a
+ * Reassociation Request naming the current AP (802.11-2016 11.3.5.4), an
+ * 802.1X exchange with the new AP's server for an Enterprise join (no PMK
+ * caching), and a new 4-way handshake with a new PTK, with the same join
+ * parameters (SSID, passphrase or credentials). The
  * defaults are Broadcom's: brcmfmac (Linux, drivers/net/wireless/broadcom/
  * brcm80211/brcmfmac/cfg80211.h) writes the "roam_trigger" iovar as
  * WL_ROAM_TRIGGER_LEVEL -75 dBm and "roam_delta" as WL_ROAM_DELTA 20 dB;

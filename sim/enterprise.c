@@ -215,6 +215,10 @@ int enterprise_start(const scenario *s, world *w, const char *dir, sim_err *err)
             snprintf(x->password[k], sizeof x->password[k], "%s", a->radius.users[k].password);
         struct ent_conf conf;
         ent_config(x, rdir, &conf);
+        /* One PKI for the world: a device is given one CA (the first
+         * Enterprise AP's server's) and must trust every AP's server to
+         * roam between them, as in an ESS behind one RADIUS service. */
+        conf.fc.authority = e->naps > 1 ? e->aps[0].srv : NULL;
         int code = 0;
         char msg[512];
         x->srv = freeradius_start(&conf.fc, &code, msg, sizeof msg);

@@ -100,6 +100,18 @@ echo "sae_password_change: $n SAE Confirm mismatches, the first at t=${early:-no
 # a forged deauthentication on a PMF link is dropped by the chip
 n=$(grep -c pmf_unprotected_ignored "$out/spoofed_deauth_pmf/trace.jsonl")
 [ "$n" -gt 0 ] || { echo "FAIL: no pmf_unprotected_ignored"; fail=1; }
+# roaming in an Enterprise and a WPA3 ESS: the chip roamed once, with a
+# whole PEAP exchange (or a new SAE exchange) with the second AP on the air
+for n in roam_enterprise roam_wpa3; do
+    r=$(grep -c '"event":"roamed"' "$out/$n/trace.jsonl")
+    [ "$r" -eq 1 ] || { echo "FAIL: $n: $r roams, expected 1"; fail=1; }
+done
+n=$(tshark -r "$out/roam_enterprise/air.pcap" -Y "eap.type == 25 && wlan.bssid == 02:a0:00:00:00:02" 2>/dev/null | wc -l)
+echo "roam_enterprise: $n PEAP frames with ap2"
+[ "$n" -gt 0 ] || { echo "FAIL: roam_enterprise: no PEAP exchange with ap2"; fail=1; }
+n=$(tshark -r "$out/roam_wpa3/air.pcap" -Y "wlan.fixed.auth.alg == 3 && wlan.bssid == 02:a0:00:00:00:02" 2>/dev/null | wc -l)
+echo "roam_wpa3: $n SAE Authentication frames with ap2"
+[ "$n" -ge 4 ] || { echo "FAIL: roam_wpa3: no SAE exchange with ap2"; fail=1; }
 # the RADIUS server's files stay in the output folder, and it is gone
 ls "$out/peap_join/radius/ap1/radiusd.conf" >/dev/null || fail=1
 if pgrep -f "radiusd -l stdout" | grep -q .; then
