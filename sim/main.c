@@ -279,6 +279,9 @@ static const char *split_option(const char *arg, char name[64], const char **val
  * trace without a word. */
 static bool replaceable_by_junit(const char *path)
 {
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+        return true; /* new, empty, or a device or pipe (/dev/full, a FIFO) */
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return true;
