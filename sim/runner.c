@@ -2041,9 +2041,10 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         }
     }
     /* What the rig sees of each device, by the names its parts trace under:
-     * one verdict per device, each fed by the whole trace. */
+     * one verdict per device, fed by the route below. */
     r.ndev = s->ndevices;
-    for (int d = 0; d < s->ndevices; d++) {
+    bool verdicts_made = true;
+    for (int d = 0; d < s->ndevices && verdicts_made; d++) {
         char radio_comp[48], phy_comp[48];
         snprintf(radio_comp, sizeof radio_comp, "%s.radio", board_name(world_device_board(w, d)));
         snprintf(phy_comp, sizeof phy_comp, "%s.eth", board_name(world_device_board(w, d)));
@@ -2068,19 +2069,12 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         if (world_device_ethphy(w, d) != NULL)
             ethphy_get_mac(world_device_ethphy(w, d), vc.macs[vc.nmacs++]);
         r.v[d] = verdict_create(&vc);
-        if (r.v[d] == NULL) {
-            for (int k = 0; k < d; k++)
-                verdict_free(r.v[k]);
-            free(r.faults);
-            world_destroy(w);
-            console_logs_close(&r);
-            images_close(&imgs);
-            return sim_err_set(err, SIM_ENOMEM, "out of memory for the verdict");
-        }
+        verdicts_made = r.v[d] != NULL;
     }
     /* One sink for all of them: each event reaches only the verdicts it
      * concerns (every verdict per event would be O(devices^2) a second). */
-    r.route = verdict_route_create(r.v, r.ndev);
+    if (verdicts_made)
+        r.route = verdict_route_create(r.v, r.ndev);
     if (r.route == NULL || sim_trace_add_sink(tr, verdict_route_observe, r.route) != SIM_OK) {
         verdict_route_free(r.route);
         for (int k = 0; k < r.ndev; k++)
