@@ -9,23 +9,8 @@
 # Every wait is bounded; nothing measures wall-clock time.
 set -u
 linkrig=$1; work=$2
-rm -rf "$work"; mkdir -p "$work"
-mkfifo "$work/console"
-fail() { echo "FAIL: $*"; tail -30 "$work/out.txt" 2>/dev/null; kill "$pid" 2>/dev/null; exit 1; }
-
-exec 3<>"$work/console"
-"$linkrig" live --out "$work/out" --no-hostfwd --realtime=4 <"$work/console" >"$work/out.txt" 2>&1 &
-pid=$!
-
-# wait_for TEXT: until out.txt holds TEXT (at most 30 s)
-wait_for() {
-    for i in $(seq 1 150); do
-        grep -qF -- "$1" "$work/out.txt" && return 0
-        kill -0 "$pid" 2>/dev/null || return 1
-        sleep 0.2
-    done
-    return 1
-}
+. "$(dirname "$0")/live_lib.sh"
+live_start
 
 echo "console camera status" >&3
 wait_for "cam> status" || fail "no answer from the camera's console ('camera': the one device)"
