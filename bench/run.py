@@ -14,10 +14,10 @@ Figures:
                CPU s and per wall s
   ns-3         linkrig / ns-3 CPU, 1 h of uploads and 24 h idle, both
                capturing: an ns-3 program of the same workload (not part
-               of this repository; its folder, with camlink.cc and build.sh,
-               is $LINKRIG_NS3_DIR, by default ../shared/peer/ns3 beside the
-               checkout), when Debian's libns3-dev is installed; skipped
-               otherwise)
+               of this repository: $LINKRIG_NS3_DIR names a folder whose
+               build.sh, run in an empty folder, builds ./camlink, taking
+               --hours=H --pcap=1 --idle=0|1 --std=g --realBytes=1), when
+               Debian's libns3-dev is installed; skipped otherwise)
   library      the scenario library (scenarios/*.yaml), two at a time: wall
   world N      N cameras (1, 10, 100) on 4 APs of one SSID, 20 KB/s each,
                1 h: CPU, wall, peak RSS; CPU per device-hour (the curve);
@@ -40,7 +40,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NS3_DIR = os.environ.get("LINKRIG_NS3_DIR") or os.path.join(ROOT, "..", "shared", "peer", "ns3")
+NS3_DIR = os.environ.get("LINKRIG_NS3_DIR", "")
 
 PASS = "correct horse battery"
 
@@ -154,8 +154,8 @@ def main():
 
     ns3 = None
     if want("ns3"):
-        ns3_src = os.path.join(NS3_DIR, "build.sh")
-        if os.path.exists(ns3_src) and any(d.startswith("ns3") for d in os.listdir("/usr/include")):
+        ns3_src = os.path.join(NS3_DIR, "build.sh") if NS3_DIR else ""
+        if ns3_src and os.path.exists(ns3_src) and any(d.startswith("ns3") for d in os.listdir("/usr/include")):
             nsb = os.path.join(work, "ns3")
             os.makedirs(nsb)
             r = subprocess.run(["sh", ns3_src], cwd=nsb, capture_output=True, text=True)
@@ -164,7 +164,7 @@ def main():
             else:
                 print(f"ns-3: build failed, ratios skipped: {r.stderr[-500:]}")
         else:
-            print("ns-3: not installed (apt-get install libns3-dev ns3) or no ns-3 program at %s (LINKRIG_NS3_DIR): ratios skipped" % NS3_DIR)
+            print("ns-3: not installed (apt-get install libns3-dev ns3) or no ns-3 program at %s (set LINKRIG_NS3_DIR): ratios skipped" % (NS3_DIR or "(LINKRIG_NS3_DIR not set)"))
         if ns3:
             cases.append(("ns3_upload_1h", "ns3", ["--hours=1", "--pcap=1", "--idle=0", "--std=g", "--realBytes=1"]))
             cases.append(("ns3_idle_24h", "ns3", ["--hours=24", "--pcap=1", "--idle=1", "--std=g", "--realBytes=1"]))
