@@ -57,12 +57,7 @@ echo "console nosuch status" >&3
 wait_for "error: no device named 'nosuch'" || fail "an unknown device was accepted"
 echo "camera driven through its console"
 
-echo quit >&3
-for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-kill -0 "$pid" 2>/dev/null && fail "linkrig live did not stop on quit"
-wait "$pid"
-rc=$?
-[ $rc -le 1 ] || fail "linkrig live exited $rc"
+live_quit
 log="$work/out/live/console.log"
 [ -s "$log" ] || fail "no console.log"
 grep -q " in  disconnect" "$log" && grep -q " out disconnected" "$log" || fail "console.log lacks the lines"

@@ -58,12 +58,7 @@ wait_for "ok: ap1's RADIUS server accepts again cam's certificate" || fail "no r
 echo "ap radius remove alice" >&3
 wait_for "ok: ap1's RADIUS server no longer knows alice" || fail "no reply to ap radius remove"
 
-echo quit >&3
-for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-kill -0 "$pid" 2>/dev/null && fail "linkrig live did not stop on quit"
-wait "$pid"
-rc=$?
-[ $rc -le 1 ] || fail "linkrig live exited $rc"
+live_quit
 n=$(grep -c "Ready to process requests" "$work/out/"*/radius/ap1/radius.log)
 # the restarted servers die with the run as the first one does
 if command -v pgrep >/dev/null; then
