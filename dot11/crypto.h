@@ -143,8 +143,9 @@ int dot11_aes_unwrap(const uint8_t *kek, size_t kek_len,
 
 /*
  * A reusable AES-128-CCM engine for one temporal key at a time. It holds
- * one libcrypto context per direction - transmit (encrypt) and receive
- * (decrypt) - each keyed once per TK: a call with the TK the context
+ * one context per direction - transmit (encrypt) and receive (decrypt);
+ * an AES-NI key schedule or a libcrypto context, see
+ * dot11_ccm_new_impl - each keyed once per TK: a call with the TK the context
  * already holds only loads the MPDU's nonce; a call with another TK keys
  * that direction afresh. So keep one engine per key in use (a station's
  * pairwise key, its group key; an AP's key per station and its group key):
