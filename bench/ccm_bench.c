@@ -91,16 +91,18 @@ int main(int argc, char **argv)
         printf("%12s", impls[k].name);
     printf("\n");
     for (s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        double v[2][99];
+        /* interleaved, so that other load on the machine hits both alike */
+        for (r = 0; r < reps; r++)
+            for (k = 0; k < 2; k++)
+                v[k][r] = run(impls[k].impl, sizes[s], frames);
         printf("%-8zu", sizes[s]);
-        for (k = 0; k < sizeof impls / sizeof impls[0]; k++) {
-            double v[99];
-            for (r = 0; r < reps; r++)
-                v[r] = run(impls[k].impl, sizes[s], frames);
-            qsort(v, (size_t)reps, sizeof v[0], cmp_double);
-            if (v[0] < 0)
+        for (k = 0; k < 2; k++) {
+            qsort(v[k], (size_t)reps, sizeof v[k][0], cmp_double);
+            if (v[k][0] < 0)
                 printf("%12s", "n/a");
             else
-                printf("%12.0f", v[reps / 2]);
+                printf("%12.0f", v[k][reps / 2]);
         }
         printf("\n");
     }

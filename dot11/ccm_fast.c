@@ -167,17 +167,75 @@ TARGET static inline __m128i load_part(const uint8_t *p, size_t n)
 	return _mm_loadu_si128((const __m128i *)(const void *)blk);
 }
 
+/* The rounds after the first AddRoundKey, for blocks already whitened
+ * with k[0]: the callers fold that XOR into values computed earlier. */
+TARGET static inline __attribute__((always_inline)) __m128i aes_rest1(const __m128i k[11], __m128i a)
+{
+	a = _mm_aesenc_si128(a, k[1]);
+	a = _mm_aesenc_si128(a, k[2]);
+	a = _mm_aesenc_si128(a, k[3]);
+	a = _mm_aesenc_si128(a, k[4]);
+	a = _mm_aesenc_si128(a, k[5]);
+	a = _mm_aesenc_si128(a, k[6]);
+	a = _mm_aesenc_si128(a, k[7]);
+	a = _mm_aesenc_si128(a, k[8]);
+	a = _mm_aesenc_si128(a, k[9]);
+	return _mm_aesenclast_si128(a, k[10]);
+}
+
+/* Rounds 1-9 of two whitened blocks side by side (the last is the
+ * caller's, which may fold more into its round key). */
+TARGET static inline __attribute__((always_inline)) void aes_mid2(const __m128i k[11], __m128i *a, __m128i *b)
+{
+	AES_ROUND2(1);
+	AES_ROUND2(2);
+	AES_ROUND2(3);
+	AES_ROUND2(4);
+	AES_ROUND2(5);
+	AES_ROUND2(6);
+	AES_ROUND2(7);
+	AES_ROUND2(8);
+	AES_ROUND2(9);
+}
+
+/* Block n (< 16 octets, or 16) of x ^ ks to out; returns the plaintext
+ * block as the MAC takes it, zero-padded (RFC 3610 2.2). */
+TARGET static inline __attribute__((always_inline)) __m128i last_block(int enc, const uint8_t *in, size_t n,
+								     __m128i ks, uint8_t *out)
+{
+	uint8_t blk[16];
+	__m128i x = load_part(in, n), y = _mm_xor_si128(x, ks), p;
+
+	if (n == 16) {
+		_mm_storeu_si128((__m128i *)(void *)out, y);
+		return enc ? x : y;
+	}
+	_mm_storeu_si128((__m128i *)(void *)blk, y);
+	memcpy(out, blk, n);
+	if (enc)
+		return x;
+	/* The MAC pads the plaintext with zeros, not with keystream. */
+	memset(blk + n, 0, 16 - n);
+	p = _mm_loadu_si128((const __m128i *)(const void *)blk);
+	OPENSSL_cleanse(blk, sizeof(blk));
+	return p;
+}
+
 /*
  * RFC 3610 2.2 (authentication) and 2.3 (encryption) in one pass. The MAC
  * covers the plaintext, which is in when encrypting and in ^ keystream
- * when decrypting; keystream block i+1 is computed beside MAC block i.
- * tag receives T ^ first octets of S_0, the value sent as the MIC.
+ * when decrypting. Each step runs MAC block i and keystream block i+1
+ * through the rounds together; the MAC chain is the critical path, so
+ * the XORs that feed it (k[0], the next input block) are folded into its
+ * last round key, computed off that path (AESENCLAST ends with an XOR of
+ * its key). tag receives T ^ first octets of S_0, the MIC as sent.
+ * enc is a constant at each (inlined) call.
  */
-TARGET static void ccm_pass(const ccm_fast *c, int enc, const uint8_t nonce[13], const uint8_t *aad,
-			    size_t aad_len, const uint8_t *in, size_t len, uint8_t *out,
-			    uint8_t tag[CCM_FAST_MIC_LEN])
+TARGET static inline __attribute__((always_inline)) void
+ccm_pass(const ccm_fast *c, int enc, const uint8_t nonce[13], const uint8_t *aad, size_t aad_len,
+	 const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[CCM_FAST_MIC_LEN])
 {
-	__m128i k[11], mac, s0, a0, ks, p, x;
+	__m128i k[11], mac, s0, ctr, ks, x, p, w, kl;
 	uint8_t blk[16];
 	size_t nblocks = (len + 15) / 16, i, pos, n;
 	int r;
@@ -194,8 +252,8 @@ TARGET static void ccm_pass(const ccm_fast *c, int enc, const uint8_t nonce[13],
 	blk[0] = (uint8_t)FLAGS_L;
 	blk[14] = 0;
 	blk[15] = 0;
-	a0 = _mm_loadu_si128((const __m128i *)(const void *)blk);
-	s0 = a0;
+	ctr = _mm_loadu_si128((const __m128i *)(const void *)blk);
+	s0 = ctr;
 	aes2(k, &mac, &s0);
 
 	/* The AAD: l(a) in two octets, a, zero padding. The last AAD block
@@ -219,50 +277,68 @@ TARGET static void ccm_pass(const ccm_fast *c, int enc, const uint8_t nonce[13],
 			pos += n;
 		}
 		if (nblocks > 0) {
-			ks = ctr_block(a0, 1);
+			ks = ctr_block(ctr, 1);
 			aes2(k, &mac, &ks);
 		} else {
 			mac = aes1(k, mac);
 		}
 	} else if (nblocks > 0) {
-		ks = aes1(k, ctr_block(a0, 1));
+		ks = aes1(k, ctr_block(ctr, 1));
+	}
+	if (nblocks == 0) {
+		w = mac;
+		goto tag_out;
 	}
 
-	for (i = 1; i <= nblocks; i++) {
-		n = i < nblocks ? 16 : len - 16 * (nblocks - 1);
-		x = load_part(in + 16 * (i - 1), n);
-		if (enc) {
-			p = x;
-			x = _mm_xor_si128(x, ks);
-		} else {
-			x = _mm_xor_si128(x, ks);
-			p = x;
-		}
-		if (n == 16) {
-			_mm_storeu_si128((__m128i *)(void *)(out + 16 * (i - 1)), x);
-		} else {
-			_mm_storeu_si128((__m128i *)(void *)blk, x);
-			memcpy(out + 16 * (i - 1), blk, n);
-			if (!enc) {
-				/* The MAC pads the plaintext with zeros, not
-				 * with keystream. */
-				memset(blk + n, 0, 16 - n);
-				p = _mm_loadu_si128((const __m128i *)(const void *)blk);
-			}
-		}
-		mac = _mm_xor_si128(mac, p);
-		if (i < nblocks) {
-			ks = ctr_block(a0, i + 1);
-			aes2(k, &mac, &ks);
-		} else {
-			mac = aes1(k, mac);
-		}
+	/* Block 1; w is the MAC's next AES input, already whitened. */
+	n = len < 16 ? len : 16;
+	p = last_block(enc, in, n, ks, out);
+	w = _mm_xor_si128(_mm_xor_si128(mac, p), k[0]);
+	/* Blocks 2 .. nblocks-1, all full: w and the keystream of the block
+	 * go through AES together, and the MAC's last round key already
+	 * holds k[0] ^ the block read (plaintext, or ciphertext whose
+	 * keystream is XORed in after). */
+	kl = _mm_xor_si128(k[10], k[0]);
+	for (i = 1; i + 1 < nblocks; i++) {
+		x = _mm_loadu_si128((const __m128i *)(const void *)(in + 16 * i));
+		ctr = ctr_block(ctr, i + 1);
+		ks = _mm_xor_si128(ctr, k[0]);
+		aes_mid2(k, &w, &ks);
+		w = _mm_aesenclast_si128(w, _mm_xor_si128(kl, x));
+		ks = _mm_aesenclast_si128(ks, k[10]);
+		_mm_storeu_si128((__m128i *)(void *)(out + 16 * i), _mm_xor_si128(x, ks));
+		if (!enc)
+			w = _mm_xor_si128(w, ks);
 	}
+	/* The last block, if it is not block 1. */
+	if (nblocks > 1) {
+		ctr = ctr_block(ctr, nblocks);
+		ks = _mm_xor_si128(ctr, k[0]);
+		aes_mid2(k, &w, &ks);
+		mac = _mm_aesenclast_si128(w, k[10]);
+		ks = _mm_aesenclast_si128(ks, k[10]);
+		p = last_block(enc, in + 16 * (nblocks - 1), len - 16 * (nblocks - 1), ks, out + 16 * (nblocks - 1));
+		w = _mm_xor_si128(_mm_xor_si128(mac, p), k[0]);
+	}
+	w = aes_rest1(k, w);
 
+tag_out:
 	/* U = T ^ first-M-octets(S_0) (RFC 3610 2.3). */
-	_mm_storeu_si128((__m128i *)(void *)blk, _mm_xor_si128(mac, s0));
+	_mm_storeu_si128((__m128i *)(void *)blk, _mm_xor_si128(w, s0));
 	memcpy(tag, blk, CCM_FAST_MIC_LEN);
 	OPENSSL_cleanse(blk, sizeof(blk));
+}
+
+TARGET static void ccm_pass_enc(const ccm_fast *c, const uint8_t nonce[13], const uint8_t *aad, size_t aad_len,
+				const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[CCM_FAST_MIC_LEN])
+{
+	ccm_pass(c, 1, nonce, aad, aad_len, in, len, out, tag);
+}
+
+TARGET static void ccm_pass_dec(const ccm_fast *c, const uint8_t nonce[13], const uint8_t *aad, size_t aad_len,
+				const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[CCM_FAST_MIC_LEN])
+{
+	ccm_pass(c, 0, nonce, aad, aad_len, in, len, out, tag);
 }
 
 #else /* no x86: never supported, dot11/crypto.c uses EVP */
@@ -288,11 +364,10 @@ void ccm_fast_set_key(ccm_fast *c, const uint8_t key[16])
 	(void)key;
 }
 
-static void ccm_pass(const ccm_fast *c, int enc, const uint8_t nonce[13], const uint8_t *aad, size_t aad_len,
-		     const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[CCM_FAST_MIC_LEN])
+static void ccm_pass_stub(const ccm_fast *c, const uint8_t nonce[13], const uint8_t *aad, size_t aad_len,
+			  const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[CCM_FAST_MIC_LEN])
 {
 	(void)c;
-	(void)enc;
 	(void)nonce;
 	(void)aad;
 	(void)aad_len;
@@ -301,6 +376,9 @@ static void ccm_pass(const ccm_fast *c, int enc, const uint8_t nonce[13], const 
 	(void)out;
 	memset(tag, 0, CCM_FAST_MIC_LEN);
 }
+
+#define ccm_pass_enc ccm_pass_stub
+#define ccm_pass_dec ccm_pass_stub
 
 #endif
 
@@ -317,7 +395,7 @@ int ccm_fast_encrypt(const ccm_fast *c, const uint8_t nonce[13], const uint8_t *
 {
 	if (len > MAX_LEN || aad_len > MAX_AAD)
 		return CCM_FAST_EINVAL;
-	ccm_pass(c, 1, nonce, aad, aad_len, in, len, out, mic);
+	ccm_pass_enc(c, nonce, aad, aad_len, in, len, out, mic);
 	return 0;
 }
 
@@ -329,7 +407,7 @@ int ccm_fast_decrypt(const ccm_fast *c, const uint8_t nonce[13], const uint8_t *
 
 	if (len > MAX_LEN || aad_len > MAX_AAD)
 		return CCM_FAST_EINVAL;
-	ccm_pass(c, 0, nonce, aad, aad_len, in, len, out, want);
+	ccm_pass_dec(c, nonce, aad, aad_len, in, len, out, want);
 	bad = CRYPTO_memcmp(want, mic, CCM_FAST_MIC_LEN);
 	OPENSSL_cleanse(want, sizeof(want));
 	if (bad != 0) {
