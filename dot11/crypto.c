@@ -3,6 +3,7 @@
  * CCMP and OpenSSL 3 libcrypto. See crypto.h for the contract.
  */
 #include "dot11/crypto.h"
+#include "dot11/ccm_fast.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -457,35 +458,66 @@ static int ccmp_aad_nonce(const uint8_t *hdr, size_t hdr_len, uint64_t pn,
  * more than the AES work itself for short frames. The directions never
  * share a context: CCM keeps per-message state (the expected tag, the
  * length block) that one direction must not leave behind for the other.
+ *
+ * Even so, EVP's per-MPDU parameter handling stayed a large share of a
+ * long scenario's CPU time, so where the CPU has AES-NI an engine uses
+ * dot11/ccm_fast.c instead (the same CCM, key schedule kept per direction,
+ * no per-MPDU set-up); EVP remains the portable path.
  */
 struct ccm_dir {
-	EVP_CIPHER_CTX *ctx; /* NULL: this engine does not work this way */
+	EVP_CIPHER_CTX *ctx; /* portable; NULL: not this direction */
+	ccm_fast *fast; /* AES-NI; NULL until keyed */
+	int used; /* this engine works this way */
 	uint8_t tk[DOT11_TK_LEN];
 	int keyed;
 };
 
 struct dot11_ccm {
-	EVP_CIPHER *cipher; /* fetched once */
+	int impl; /* DOT11_CCM_IMPL_PORTABLE or DOT11_CCM_IMPL_FAST */
+	EVP_CIPHER *cipher; /* fetched once (portable) */
 	struct ccm_dir dir[2]; /* [0] receive (decrypt), [1] transmit */
 };
 
-dot11_ccm *dot11_ccm_new_dir(int directions)
+/* DOT11_CCM_IMPL_AUTO resolved: AES-NI unless absent or refused. */
+static int ccm_auto_impl(void)
+{
+	const char *env = getenv("LINKRIG_CCM");
+
+	if (env != NULL && strcmp(env, "portable") == 0)
+		return DOT11_CCM_IMPL_PORTABLE;
+	return ccm_fast_supported() ? DOT11_CCM_IMPL_FAST
+				    : DOT11_CCM_IMPL_PORTABLE;
+}
+
+dot11_ccm *dot11_ccm_new_impl(int directions, int impl)
 {
 	dot11_ccm *c;
 	int i;
 
 	if (directions < DOT11_CCM_RX || directions > DOT11_CCM_BOTH)
 		return NULL;
+	if (impl == DOT11_CCM_IMPL_AUTO)
+		impl = ccm_auto_impl();
+	else if (impl == DOT11_CCM_IMPL_FAST && !ccm_fast_supported())
+		return NULL;
+	else if (impl != DOT11_CCM_IMPL_FAST && impl != DOT11_CCM_IMPL_PORTABLE)
+		return NULL;
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
-	c->cipher = EVP_CIPHER_fetch(NULL, "AES-128-CCM", NULL);
-	if (c->cipher == NULL) {
-		dot11_ccm_free(c);
-		return NULL;
+	c->impl = impl;
+	if (impl == DOT11_CCM_IMPL_PORTABLE) {
+		c->cipher = EVP_CIPHER_fetch(NULL, "AES-128-CCM", NULL);
+		if (c->cipher == NULL) {
+			dot11_ccm_free(c);
+			return NULL;
+		}
 	}
 	for (i = 0; i < 2; i++) {
 		if ((directions & (i ? DOT11_CCM_TX : DOT11_CCM_RX)) == 0)
+			continue;
+		c->dir[i].used = 1;
+		if (impl != DOT11_CCM_IMPL_PORTABLE)
 			continue;
 		c->dir[i].ctx = EVP_CIPHER_CTX_new();
 		if (c->dir[i].ctx == NULL) {
@@ -496,9 +528,19 @@ dot11_ccm *dot11_ccm_new_dir(int directions)
 	return c;
 }
 
+dot11_ccm *dot11_ccm_new_dir(int directions)
+{
+	return dot11_ccm_new_impl(directions, DOT11_CCM_IMPL_AUTO);
+}
+
 dot11_ccm *dot11_ccm_new(void)
 {
 	return dot11_ccm_new_dir(DOT11_CCM_BOTH);
+}
+
+int dot11_ccm_impl(const dot11_ccm *c)
+{
+	return c->impl;
 }
 
 void dot11_ccm_free(dot11_ccm *c)
@@ -509,6 +551,7 @@ void dot11_ccm_free(dot11_ccm *c)
 		return;
 	for (i = 0; i < 2; i++) {
 		EVP_CIPHER_CTX_free(c->dir[i].ctx);
+		ccm_fast_free(c->dir[i].fast);
 		OPENSSL_cleanse(c->dir[i].tk, sizeof(c->dir[i].tk));
 	}
 	EVP_CIPHER_free(c->cipher);
@@ -533,6 +576,55 @@ static int ccm_key(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *cipher, int enc,
 	return 0;
 }
 
+/*
+ * The AES-NI path: the key schedule is expanded when a direction's TK
+ * changes; a temporary engine (c == NULL) expands one for the call.
+ */
+static int ccm_run_fast(dot11_ccm *c, int enc, const uint8_t tk[16],
+			const uint8_t nonce[CCMP_NONCE_LEN],
+			const uint8_t *aad, size_t aad_len,
+			const uint8_t *in, size_t in_len, uint8_t *out,
+			uint8_t tag[DOT11_CCMP_MIC_LEN])
+{
+	struct ccm_dir *d = NULL;
+	ccm_fast *f;
+	int ret;
+
+	if (c != NULL) {
+		d = &c->dir[enc ? 1 : 0];
+		if (!d->used)
+			return DOT11_CRYPTO_EINVAL;
+		if (d->fast == NULL) {
+			d->fast = ccm_fast_new(tk);
+			if (d->fast == NULL)
+				return DOT11_CRYPTO_ELIB;
+			memcpy(d->tk, tk, DOT11_TK_LEN);
+			d->keyed = 1;
+		} else if (!d->keyed ||
+			   CRYPTO_memcmp(d->tk, tk, DOT11_TK_LEN) != 0) {
+			ccm_fast_set_key(d->fast, tk);
+			memcpy(d->tk, tk, DOT11_TK_LEN);
+			d->keyed = 1;
+		}
+		f = d->fast;
+	} else {
+		f = ccm_fast_new(tk);
+		if (f == NULL)
+			return DOT11_CRYPTO_ELIB;
+	}
+	if (enc)
+		ret = ccm_fast_encrypt(f, nonce, aad, aad_len, in, in_len, out,
+				       tag);
+	else
+		ret = ccm_fast_decrypt(f, nonce, aad, aad_len, in, in_len, tag,
+				       out);
+	if (c == NULL)
+		ccm_fast_free(f);
+	if (ret == CCM_FAST_EAUTH)
+		return DOT11_CRYPTO_EAUTH;
+	return ret == 0 ? 0 : DOT11_CRYPTO_EINVAL;
+}
+
 static int ccm_run(dot11_ccm *c, int enc, const uint8_t tk[16],
 		   const uint8_t nonce[CCMP_NONCE_LEN], const uint8_t *aad,
 		   size_t aad_len, const uint8_t *in, size_t in_len,
@@ -542,6 +634,10 @@ static int ccm_run(dot11_ccm *c, int enc, const uint8_t tk[16],
 	struct ccm_dir *d = NULL;
 	int n, ret = DOT11_CRYPTO_ELIB;
 
+	if (c != NULL ? c->impl == DOT11_CCM_IMPL_FAST
+		      : ccm_auto_impl() == DOT11_CCM_IMPL_FAST)
+		return ccm_run_fast(c, enc, tk, nonce, aad, aad_len, in,
+				    in_len, out, tag);
 	if (c != NULL) {
 		d = &c->dir[enc ? 1 : 0];
 		/* An engine made for the other direction only is refused

@@ -7,8 +7,10 @@
  *  - Every byte buffer is treated as untrusted: lengths are checked before
  *    anything is read, nothing is read past a stated length, and no structure
  *    is ever laid over a buffer.
- *  - No global state, no heap allocation of our own; the primitives come from
- *    OpenSSL 3 libcrypto (link with -lcrypto). Safe to call from any thread.
+ *  - No global state, no heap allocation of our own except the CCM engines;
+ *    the primitives come from OpenSSL 3 libcrypto (link with -lcrypto),
+ *    CCM from dot11/ccm_fast.h when the CPU has AES-NI. Safe to call from
+ *    any thread.
  *  - Input and output buffers must not overlap.
  *  - When a call fails after it may have written part of a secret or of a
  *    plaintext, the output is zeroed before returning, so a caller that
@@ -141,8 +143,9 @@ int dot11_aes_unwrap(const uint8_t *kek, size_t kek_len,
 
 /*
  * A reusable AES-128-CCM engine for one temporal key at a time. It holds
- * one libcrypto context per direction - transmit (encrypt) and receive
- * (decrypt) - each keyed once per TK: a call with the TK the context
+ * one context per direction - transmit (encrypt) and receive (decrypt);
+ * an AES-NI key schedule or a libcrypto context, see
+ * dot11_ccm_new_impl - each keyed once per TK: a call with the TK the context
  * already holds only loads the MPDU's nonce; a call with another TK keys
  * that direction afresh. So keep one engine per key in use (a station's
  * pairwise key, its group key; an AP's key per station and its group key):
@@ -159,6 +162,22 @@ typedef struct dot11_ccm dot11_ccm;
 dot11_ccm *dot11_ccm_new(void); /* both directions */
 dot11_ccm *dot11_ccm_new_dir(int directions);
 void dot11_ccm_free(dot11_ccm *c);
+
+/*
+ * Which AES-128-CCM an engine runs; both give the same bytes.
+ * DOT11_CCM_IMPL_FAST is dot11/ccm_fast.h (AES-NI, key schedule kept per
+ * direction, no per-MPDU library set-up); DOT11_CCM_IMPL_PORTABLE is
+ * OpenSSL's EVP CCM. DOT11_CCM_IMPL_AUTO - what dot11_ccm_new(_dir) and
+ * the plain functions use - picks FAST when the CPU has AES-NI and the
+ * environment does not set LINKRIG_CCM=portable. dot11_ccm_new_impl
+ * returns NULL when the implementation asked for is unavailable (FAST on
+ * a CPU or build without AES-NI). dot11_ccm_impl tells which one c runs.
+ */
+#define DOT11_CCM_IMPL_AUTO     0
+#define DOT11_CCM_IMPL_PORTABLE 1
+#define DOT11_CCM_IMPL_FAST     2
+dot11_ccm *dot11_ccm_new_impl(int directions, int impl);
+int dot11_ccm_impl(const dot11_ccm *c);
 
 /*
  * CCMP encapsulation (12.5.3.3). hdr is the plaintext MPDU's MAC header, and

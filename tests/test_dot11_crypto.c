@@ -5,15 +5,23 @@
  *
  * Clause numbers "J.x" are IEEE Std 802.11-2016 Annex J; the same vectors
  * are in 802.11-2012 Annex M and 802.11i-2004 Annex H.
+ *
+ * CCM has two implementations (crypto.h, DOT11_CCM_IMPL_*): the tests
+ * without an engine use whichever this CPU picks; test_ccmp_impl_* run
+ * both explicitly, and ctest runs this whole program a second time with
+ * LINKRIG_CCM=portable (the EVP path throughout).
  */
+#define _POSIX_C_SOURCE 200809L /* setenv */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "dot11/ccm_fast.h"
 #include "dot11/crypto.h"
 
 /* EAPOL-Key layout (12.7.2), kept local so the test needs only crypto.h. */
@@ -1424,6 +1432,273 @@ static void test_ccmp_bounds(void **state)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* Both CCM implementations: AES-NI (dot11/ccm_fast.c) and EVP         */
+/* ------------------------------------------------------------------ */
+
+static const int ccm_impls[] = { DOT11_CCM_IMPL_PORTABLE, DOT11_CCM_IMPL_FAST };
+
+/* An engine of that implementation, or NULL when this CPU lacks it
+ * (only FAST may be missing, and only without AES-NI). */
+static dot11_ccm *impl_engine(int directions, int impl)
+{
+	dot11_ccm *c = dot11_ccm_new_impl(directions, impl);
+
+	if (impl == DOT11_CCM_IMPL_FAST && !ccm_fast_supported()) {
+		assert_null(c);
+		return NULL;
+	}
+	assert_non_null(c);
+	assert_int_equal(dot11_ccm_impl(c), impl);
+	return c;
+}
+
+/*
+ * The published vectors (J.6.4, D7.0 I.7.4 mpdus 2/6/7, M.9.2) through
+ * each implementation, each direction: a transmit-only engine encrypts
+ * to the published MPDU, a receive-only one opens it, and so does one
+ * two-direction engine; then the same across implementations (FAST
+ * transmits, PORTABLE receives, and the other way round).
+ */
+static void test_ccmp_impl_vectors(void **state)
+{
+	const size_t n = sizeof(ccmp_vectors) / sizeof(ccmp_vectors[0]);
+	dot11_ccm *tx[2], *rx[2], *both[2];
+	size_t i, k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		tx[k] = impl_engine(DOT11_CCM_TX, ccm_impls[k]);
+		rx[k] = impl_engine(DOT11_CCM_RX, ccm_impls[k]);
+		both[k] = impl_engine(DOT11_CCM_BOTH, ccm_impls[k]);
+	}
+	for (i = 0; i < 2 * n; i++) {
+		const struct ccmp_vector *v = &ccmp_vectors[i < n ? i : 2 * n - 1 - i];
+
+		for (k = 0; k < 2; k++) {
+			if (tx[k] == NULL)
+				continue;
+			ccmp_engine_kat(tx[k], rx[k], v);
+			ccmp_engine_kat(both[k], both[k], v);
+		}
+		if (tx[1] != NULL) {
+			ccmp_engine_kat(tx[1], rx[0], v);
+			ccmp_engine_kat(tx[0], rx[1], v);
+		}
+	}
+	for (k = 0; k < 2; k++) {
+		dot11_ccm_free(tx[k]);
+		dot11_ccm_free(rx[k]);
+		dot11_ccm_free(both[k]);
+	}
+	if (!ccm_fast_supported())
+		skip();
+}
+
+/* A fixed-seed generator (xorshift32) so failures reproduce. */
+static void impl_random(uint32_t *seed, uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		*seed ^= *seed << 13;
+		*seed ^= *seed >> 17;
+		*seed ^= *seed << 5;
+		p[i] = (uint8_t)(*seed & 0xffu);
+	}
+}
+
+/*
+ * Byte-identical MPDUs from both implementations for random bodies of
+ * 0, 1, 15, 16, 17, 1500 and 2304 octets (0 is refused alike: CCMP
+ * protects no empty body), over the header shapes whose AAD lengths
+ * differ (22 to 30 octets), and each opens the other's.
+ */
+static void test_ccmp_impl_agree(void **state)
+{
+	static const size_t lens[] = { 0, 1, 15, 16, 17, 1500, 2304 };
+	static uint8_t plain[2304], a[2304 + 16], b[2304 + 16], back[2304];
+	uint8_t tk[16], h[3][64];
+	size_t hl[3], alen, blen, backlen, i, j;
+	uint32_t seed = 0x802111;
+	uint64_t pn;
+	dot11_ccm *fast = impl_engine(DOT11_CCM_BOTH, DOT11_CCM_IMPL_FAST);
+	dot11_ccm *port = impl_engine(DOT11_CCM_BOTH, DOT11_CCM_IMPL_PORTABLE);
+
+	(void)state;
+	if (fast == NULL) {
+		dot11_ccm_free(port);
+		skip();
+	}
+	hl[0] = make_hdr(h[0], 0x08, 0x01, 0, 0, 0);   /* Data, ToDS: 24 */
+	hl[1] = make_hdr(h[1], 0x88, 0x03, 1, 1, 0);   /* QoS Data, A4: 32 */
+	hl[2] = make_hdr(h[2], 0x88, 0x82, 0, 1, 1);   /* QoS Data, +HTC: 30 */
+	impl_random(&seed, tk, sizeof(tk));
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		for (j = 0; j < 3; j++) {
+			size_t len = lens[i];
+			uint64_t txpn = 1000 * i + j + 1;
+
+			impl_random(&seed, plain, len);
+			memset(a, 0x5a, sizeof(a));
+			memset(b, 0xa5, sizeof(b));
+			alen = blen = 99;
+			if (len == 0) {
+				assert_int_equal(dot11_ccmp_encrypt_with(fast, tk, h[j], hl[j], txpn, 1, plain, 0, a,
+									 sizeof(a), &alen),
+						 DOT11_CRYPTO_EINVAL);
+				assert_int_equal(dot11_ccmp_encrypt_with(port, tk, h[j], hl[j], txpn, 1, plain, 0, b,
+									 sizeof(b), &blen),
+						 DOT11_CRYPTO_EINVAL);
+				assert_int_equal(alen, 0);
+				assert_int_equal(blen, 0);
+				continue;
+			}
+			assert_int_equal(dot11_ccmp_encrypt_with(fast, tk, h[j], hl[j], txpn, 1, plain, len, a,
+								 sizeof(a), &alen),
+					 0);
+			assert_int_equal(dot11_ccmp_encrypt_with(port, tk, h[j], hl[j], txpn, 1, plain, len, b,
+								 sizeof(b), &blen),
+					 0);
+			assert_int_equal(alen, len + 16);
+			assert_int_equal(blen, alen);
+			assert_memory_equal(a, b, alen);
+			assert_int_equal(dot11_ccmp_decrypt_with(port, tk, h[j], hl[j], a, alen, &pn, NULL, back,
+								 sizeof(back), &backlen),
+					 0);
+			assert_int_equal(backlen, len);
+			assert_memory_equal(back, plain, len);
+			memset(back, 0, sizeof(back));
+			assert_int_equal(dot11_ccmp_decrypt_with(fast, tk, h[j], hl[j], b, blen, &pn, NULL, back,
+								 sizeof(back), &backlen),
+					 0);
+			assert_int_equal(backlen, len);
+			assert_memory_equal(back, plain, len);
+			assert_true(pn == txpn);
+		}
+	}
+	dot11_ccm_free(fast);
+	dot11_ccm_free(port);
+}
+
+/* Decrypts on rx; on failure checks that no plaintext was left. */
+static int impl_open(dot11_ccm *rx, const uint8_t *tk, const uint8_t *hdr, const uint8_t *body, size_t body_len)
+{
+	uint8_t back[400];
+	size_t backlen = 77, i;
+	uint64_t pn;
+	int ret;
+
+	memset(back, 0x33, sizeof(back));
+	ret = dot11_ccmp_decrypt_with(rx, tk, hdr, 24, body, body_len, &pn, NULL, back, sizeof(back), &backlen);
+	if (ret != 0) {
+		assert_int_equal(backlen, 0);
+		for (i = 0; i < body_len - 16; i++)
+			assert_int_equal(back[i], 0);
+	}
+	return ret;
+}
+
+/*
+ * What each implementation must refuse: a MIC made by the other
+ * direction's context (an uplink frame presented as downlink), one made
+ * under another TK (and a receive context re-keyed to another TK), a
+ * flipped ciphertext bit, a flipped MIC bit - each with no plaintext
+ * left behind - while the context stays usable after a failure.
+ */
+static void test_ccmp_impl_rejects(void **state)
+{
+	static const uint8_t sta[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+	static const uint8_t bss[6] = { 0x02, 0, 0, 0, 0, 0xaa };
+	uint8_t tk[16], tk2[16], up[24], down[24], data[300], a[400];
+	size_t alen, k, bit;
+	uint32_t seed = 17;
+
+	(void)state;
+	impl_random(&seed, tk, sizeof(tk));
+	impl_random(&seed, tk2, sizeof(tk2));
+	impl_random(&seed, data, sizeof(data));
+	memset(up, 0, sizeof(up));
+	up[0] = 0x08;
+	up[1] = 0x41; /* ToDS: A1 BSSID, A2 station */
+	memcpy(up + 4, bss, 6);
+	memcpy(up + 10, sta, 6);
+	memcpy(up + 16, bss, 6);
+	memset(down, 0, sizeof(down));
+	down[0] = 0x08;
+	down[1] = 0x42; /* FromDS: A1 station, A2 BSSID */
+	memcpy(down + 4, sta, 6);
+	memcpy(down + 10, bss, 6);
+	memcpy(down + 16, bss, 6);
+
+	for (k = 0; k < 2; k++) {
+		dot11_ccm *sta_e = impl_engine(DOT11_CCM_BOTH, ccm_impls[k]);
+		dot11_ccm *ap_rx = impl_engine(DOT11_CCM_RX, ccm_impls[k]);
+
+		if (sta_e == NULL) {
+			dot11_ccm_free(ap_rx);
+			continue;
+		}
+		assert_int_equal(dot11_ccmp_encrypt_with(sta_e, tk, up, 24, 5, 0, data, 200, a, sizeof(a), &alen),
+				 0);
+		assert_int_equal(impl_open(ap_rx, tk, up, a, alen), 0);
+		/* The other direction's MIC: the station's receive side. */
+		assert_int_equal(impl_open(sta_e, tk, down, a, alen), DOT11_CRYPTO_EAUTH);
+		/* Another TK's context, both fresh and re-keyed. */
+		assert_int_equal(impl_open(ap_rx, tk2, up, a, alen), DOT11_CRYPTO_EAUTH);
+		assert_int_equal(impl_open(ap_rx, tk, up, a, alen), 0);
+		/* Every bit of ciphertext and MIC. */
+		for (bit = 8 * 8; bit < 8 * alen; bit++) {
+			a[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+			assert_int_equal(impl_open(ap_rx, tk, up, a, alen), DOT11_CRYPTO_EAUTH);
+			a[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		}
+		assert_int_equal(impl_open(ap_rx, tk, up, a, alen), 0);
+		dot11_ccm_free(sta_e);
+		dot11_ccm_free(ap_rx);
+	}
+	if (!ccm_fast_supported())
+		skip();
+}
+
+/* AUTO follows the CPU unless LINKRIG_CCM=portable; bad choices fail. */
+static void test_ccmp_impl_select(void **state)
+{
+	const char *was = getenv("LINKRIG_CCM");
+	char *saved = was != NULL ? strdup(was) : NULL;
+	dot11_ccm *c;
+
+	(void)state;
+	assert_int_equal(setenv("LINKRIG_CCM", "portable", 1), 0);
+	c = dot11_ccm_new();
+	assert_non_null(c);
+	assert_int_equal(dot11_ccm_impl(c), DOT11_CCM_IMPL_PORTABLE);
+	dot11_ccm_free(c);
+	assert_int_equal(unsetenv("LINKRIG_CCM"), 0);
+	c = dot11_ccm_new_dir(DOT11_CCM_RX);
+	assert_non_null(c);
+	assert_int_equal(dot11_ccm_impl(c), ccm_fast_supported() ? DOT11_CCM_IMPL_FAST : DOT11_CCM_IMPL_PORTABLE);
+	dot11_ccm_free(c);
+	assert_null(dot11_ccm_new_impl(DOT11_CCM_BOTH, 3));
+	assert_null(dot11_ccm_new_impl(DOT11_CCM_BOTH, -1));
+	assert_null(dot11_ccm_new_impl(0, DOT11_CCM_IMPL_PORTABLE));
+	assert_null(dot11_ccm_new_impl(4, DOT11_CCM_IMPL_FAST));
+	/* A one-direction engine refuses the other way on both paths. */
+	c = impl_engine(DOT11_CCM_RX, DOT11_CCM_IMPL_FAST);
+	if (c != NULL) {
+		uint8_t h[64], out[64];
+		size_t n = make_hdr(h, 0x08, 0x01, 0, 0, 0), out_len;
+
+		assert_int_equal(dot11_ccmp_encrypt_with(c, h, h, n, 1, 0, h, 10, out, sizeof(out), &out_len),
+				 DOT11_CRYPTO_EINVAL);
+		dot11_ccm_free(c);
+	}
+	if (saved != NULL) {
+		assert_int_equal(setenv("LINKRIG_CCM", saved, 1), 0);
+		free(saved);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1444,6 +1719,10 @@ int main(void)
 		cmocka_unit_test(test_ccmp_engine_directions),
 		cmocka_unit_test(test_ccmp_header_shapes),
 		cmocka_unit_test(test_ccmp_bounds),
+		cmocka_unit_test(test_ccmp_impl_vectors),
+		cmocka_unit_test(test_ccmp_impl_agree),
+		cmocka_unit_test(test_ccmp_impl_rejects),
+		cmocka_unit_test(test_ccmp_impl_select),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
