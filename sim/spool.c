@@ -22,6 +22,7 @@ struct block {
     uint8_t *data;
     size_t len;
     int rotations; /* done before data is written: spool_rotate's marks */
+    int index;     /* in spool.all */
 };
 
 struct spool {
@@ -101,8 +102,10 @@ static struct block *new_block(spool *s)
         free(b);
         b = NULL;
     }
-    if (b != NULL)
+    if (b != NULL) {
+        b->index = s->nall;
         s->all[s->nall++] = b;
+    }
     return b;
 }
 
@@ -171,8 +174,19 @@ static void hand_off(spool *s)
         s->written_here += b->len;
         b->len = 0;
         b->rotations = 0;
-        if (s->written_here >= s->thread_after && spool_error(s) == 0)
+        /* The blocks take turns here too: all of them are allocated and
+         * touched in the first few blocks of a run, as one large buffer
+         * would be, not days later when the thread starts (the memory soak
+         * holds the rig to that). */
+        struct block *next = s->nall < s->nblocks ? new_block(s) : s->all[(b->index + 1) % s->nall];
+        if (next != NULL)
+            s->cur = next;
+        if (s->written_here >= s->thread_after && spool_error(s) == 0) {
             start_thread(s);
+            for (int i = 0; s->threaded && i < s->nall; i++)
+                if (s->all[i] != s->cur)
+                    s->spare[s->nspare++] = s->all[i];
+        }
         return;
     }
     pthread_mutex_lock(&s->mu);
