@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -686,24 +687,40 @@ static void test_thread_same_bytes(void **state)
 }
 
 /* A write that fails on the writer thread reaches the caller: the capture
- * is broken, and capture_finish says which file and why. */
+ * is broken, and capture_finish says which file and why. The file size
+ * limit (as linkrig ignores SIGXFSZ, a full disk's way of failing) lets
+ * the first block through, on this thread, so the thread starts, and
+ * stops a later one, on the writer thread. */
 static void test_thread_write_error(void **state)
 {
     (void)state;
+    (void)system("mkdir -p " OUT);
+    const char *path = OUT "cap_thr_limit.pcap";
+    unlink(path);
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 16 * 1024;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
     capture_config cc = {.linktype = CAPTURE_LINKTYPE_ETHERNET, .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
                          .buffer_bytes = 4096, .thread_after = 1};
-    capture *c = open_or_fail("/dev/full", &cc);
+    capture *c = open_or_fail(path, &cc);
     write_mix(c, 200);
     sim_err err = {0};
-    assert_int_equal(capture_finish(c, &err), SIM_EIO);
-    assert_non_null(strstr(err.msg, "/dev/full"));
-    assert_non_null(strstr(err.msg, strerror(ENOSPC)));
+    int rc = capture_finish(c, &err);
+    setrlimit(RLIMIT_FSIZE, &old);
+    assert_int_equal(rc, SIM_EIO);
+    print_message("%s\n", err.msg);
+    assert_non_null(strstr(err.msg, "cap_thr_limit.pcap"));
+    assert_non_null(strstr(err.msg, strerror(EFBIG)));
     assert_true(capture_broken(c));
     assert_non_null(capture_error(c));
     uint64_t n = capture_packets(c);
     write_mix(c, 10); /* dropped */
     assert_int_equal(capture_packets(c), n);
     capture_close(c);
+    assert_int_equal(file_size(path), 16 * 1024);
 }
 
 /* A FIFO's reader leaving while the writer thread writes: EPIPE there,
