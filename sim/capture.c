@@ -2,24 +2,26 @@
 #include "sim/capture.h"
 
 #include <errno.h>
-#include <pcap/pcap.h>
+#include <fcntl.h>
 #include <stdio.h>
-#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The classic pcap layout libpcap writes: what ring_bytes is counted in. */
+#include "sim/spool.h"
+
+/* The classic pcap layout (libpcap's savefile.c, pcap/pcap.h): what
+ * ring_bytes is counted in. */
 #define PCAP_FILE_HDR 24u
 #define PCAP_REC_HDR 16u
+#define PCAP_MAGIC_NSEC 0xa1b23c4du /* nanosecond timestamps */
+#define PCAP_MAX_SNAPLEN 262144u
 
 struct capture {
-    pcap_t *dead;
-    pcap_dumper_t *dumper; /* NULL after a rotation failed to reopen */
-    FILE *f;
+    spool *out;
     char *path;
-    char *name_a, *name_b; /* PATH.N scratch for the rotation's renames */
+    char *name_a, *name_b; /* PATH.N scratch for the rotation's renames (the writing thread's) */
     size_t name_size;
     uint32_t snaplen;
     int64_t epoch_s;
@@ -29,22 +31,20 @@ struct capture {
     int ring_files;
     uint64_t file_bytes, file_packets; /* the current file */
     uint64_t bytes, packets;           /* the whole capture */
-    bool broken;
+    /* why it broke: set once, by the thread that saw the failure, before
+     * the spool makes the failure (and so this) visible */
     int broken_errno;
     sim_err err;
-    char *buf; /* the file's stdio buffer (not for flush_each captures) */
-    size_t buf_size;
+    uint8_t header[PCAP_FILE_HDR];
     int linktype;
     capture *events;
     void (*tap)(void *ctx, sim_time t, const uint8_t *frame, size_t len);
     void *tap_ctx;
 };
 
-/* Frames are written in bursts of a few hundred bytes; a large buffer of
- * our own turns them into few write calls (glibc picks 4 KiB for a file by
- * itself, and ignores a size given with a NULL buffer). One buffer per
- * capture: a ring's next file takes it over once the previous file is
- * closed (its last bytes flushed), and it is freed after the last close. */
+/* Frames come a few hundred bytes at a time; the spool turns them into
+ * few write calls, and once a capture is large, moves those calls to a
+ * thread of their own. 1 MiB in all unless the caller says otherwise. */
 #define CAPTURE_BUF (1024 * 1024)
 
 static void ring_name(const capture *c, char *buf, int n)
@@ -52,49 +52,83 @@ static void ring_name(const capture *c, char *buf, int n)
     snprintf(buf, c->name_size, "%s.%d", c->path, n);
 }
 
-/* Opened by us, not by pcap_dump_open, so that a FIFO whose reader left
- * gives EPIPE on write (SIGPIPE ignored) rather than libpcap exiting. */
-static int capture_start_file(capture *c, sim_err *err)
+static void put32(uint8_t *p, uint32_t v)
 {
-    c->f = fopen(c->path, "wb");
-    if (c->f == NULL)
-        return sim_err_set(err, SIM_EIO, "cannot create capture file %s: %s", c->path, strerror(errno));
-    /* Only the simulation thread writes a capture: no lock per call (the
-     * watchdog's thread makes glibc lock every stdio call otherwise). */
-    __fsetlocking(c->f, FSETLOCKING_BYCALLER);
-    if (!c->flush_each) {
-        if (c->buf == NULL)
-            c->buf = malloc(c->buf_size);
-        if (c->buf != NULL)
-            setvbuf(c->f, c->buf, _IOFBF, c->buf_size);
+    memcpy(p, &v, 4); /* host order, as libpcap writes */
+}
+
+/* The file header libpcap's pcap_dump_open writes: magic, version 2.4,
+ * thiszone 0, sigfigs 0, snap length, link type (DLT and LINKTYPE agree
+ * for Ethernet and radiotap). */
+static void pcap_file_header(capture *c, uint32_t snaplen)
+{
+    uint16_t version[2] = {2, 4};
+    put32(c->header, PCAP_MAGIC_NSEC);
+    memcpy(c->header + 4, version, 4);
+    put32(c->header + 8, 0);
+    put32(c->header + 12, 0);
+    put32(c->header + 16, snaplen);
+    put32(c->header + 20, (uint32_t)c->linktype);
+}
+
+/* As fopen(path, "wb") opens it; not inherited by a child (FreeRADIUS). */
+static int open_capture_file(const char *path)
+{
+    return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+}
+
+static void capture_break(capture *c, int e, const char *what)
+{
+    c->broken_errno = e;
+    sim_err_set(&c->err, SIM_EIO, "%s %s failed: %s", what, c->path, strerror(e));
+}
+
+static void capture_write_failed(void *ctx, int e)
+{
+    capture_break(ctx, e, "writing capture");
+}
+
+/* A failed rotation: why, in the capture's words, then -1 with errno kept
+ * for the spool. */
+static int rotate_failed(capture *c, int e, const char *what)
+{
+    if (what != NULL) {
+        capture_break(c, e, what);
+    } else {
+        c->broken_errno = e;
+        sim_err_set(&c->err, SIM_EIO, "cannot create capture file %s: %s", c->path, strerror(e));
     }
-    c->dumper = pcap_dump_fopen(c->dead, c->f);
-    if (c->dumper == NULL) {
-        sim_err_set(err, SIM_EIO, "cannot write capture %s: %s", c->path, pcap_geterr(c->dead));
-        fclose(c->f);
-        c->f = NULL;
-        return SIM_EIO;
+    errno = e;
+    return -1;
+}
+
+/* On the writing thread, where the simulation put its rotate mark:
+ * PATH -> PATH.1 -> ... -> PATH.<ring_files-1> (replaced), then a new PATH. */
+static int capture_rotate_file(void *ctx, int fd)
+{
+    capture *c = ctx;
+    if (close(fd) != 0)
+        return rotate_failed(c, errno, "writing capture");
+    for (int i = c->ring_files - 2; i >= 1; i--) {
+        ring_name(c, c->name_a, i);
+        ring_name(c, c->name_b, i + 1);
+        /* A ring still filling up has gaps at its old end. */
+        if (rename(c->name_a, c->name_b) != 0 && errno != ENOENT)
+            return rotate_failed(c, errno, "rotating capture");
     }
-    c->file_bytes = PCAP_FILE_HDR;
-    c->file_packets = 0;
-    c->bytes += PCAP_FILE_HDR;
-    if (c->flush_each && pcap_dump_flush(c->dumper) != 0)
-        return sim_err_set(err, SIM_EIO, "writing capture %s failed: %s", c->path, strerror(errno));
-    return SIM_OK;
+    ring_name(c, c->name_a, 1);
+    if (rename(c->path, c->name_a) != 0)
+        return rotate_failed(c, errno, "rotating capture");
+    int nfd = open_capture_file(c->path);
+    return nfd >= 0 ? nfd : rotate_failed(c, errno, NULL);
 }
 
 static void capture_free(capture *c)
 {
-    if (c->dumper != NULL)
-        pcap_dump_close(c->dumper); /* closes c->f */
-    else if (c->f != NULL)
-        fclose(c->f);
-    if (c->dead != NULL)
-        pcap_close(c->dead);
+    spool_close(c->out);
     free(c->path);
     free(c->name_a);
     free(c->name_b);
-    free(c->buf); /* after the stream that used it is closed */
     free(c);
 }
 
@@ -103,6 +137,10 @@ capture *capture_open(const char *path, const capture_config *cfg, sim_err *err)
     if (cfg->ring_bytes > 0 && (cfg->ring_files < 2 || cfg->ring_files > CAPTURE_RING_FILES_MAX)) {
         sim_err_set(err, SIM_EINVAL, "capture %s: a ring needs 2..%d files, not %d", path, CAPTURE_RING_FILES_MAX,
                     cfg->ring_files);
+        return NULL;
+    }
+    if (cfg->linktype != CAPTURE_LINKTYPE_ETHERNET && cfg->linktype != CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP) {
+        sim_err_set(err, SIM_EINVAL, "capture %s: link type %d is not Ethernet or radiotap", path, cfg->linktype);
         return NULL;
     }
     capture *c = calloc(1, sizeof *c);
@@ -119,32 +157,45 @@ capture *capture_open(const char *path, const capture_config *cfg, sim_err *err)
         sim_err_set(err, SIM_ENOMEM, "out of memory opening capture %s", path);
         return NULL;
     }
-    c->snaplen = cfg->snaplen ? cfg->snaplen : 262144;
+    c->snaplen = cfg->snaplen ? cfg->snaplen : PCAP_MAX_SNAPLEN;
     c->epoch_s = cfg->epoch_s;
     c->flush_each = cfg->flush_each;
     c->ring_bytes = cfg->ring_bytes;
     c->ring_files = cfg->ring_files;
     c->linktype = cfg->linktype;
     c->events = cfg->events;
-    c->buf_size = cfg->buffer_bytes > 0 ? cfg->buffer_bytes : CAPTURE_BUF;
     c->tap = cfg->tap;
     c->tap_ctx = cfg->tap_ctx;
     /* the header's snap length is the largest frame in the file: with a
      * short snaplen, management and EAPOL frames still come whole */
-    c->dead = pcap_open_dead_with_tstamp_precision(cfg->linktype, 262144, PCAP_TSTAMP_PRECISION_NANO);
-    if (c->dead == NULL) {
-        capture_free(c);
-        sim_err_set(err, SIM_EINVAL, "libpcap refused link type %d", cfg->linktype);
-        return NULL;
-    }
-    if (capture_start_file(c, err) != SIM_OK) {
+    pcap_file_header(c, PCAP_MAX_SNAPLEN);
+    int fd = open_capture_file(c->path);
+    if (fd < 0) {
+        sim_err_set(err, SIM_EIO, "cannot create capture file %s: %s", c->path, strerror(errno));
         capture_free(c);
         return NULL;
     }
     /* A FIFO cannot be renamed out from under its reader, nor can a device:
      * only a regular file is rotated. */
     struct stat st;
-    c->rotate = c->ring_bytes > 0 && fstat(fileno(c->f), &st) == 0 && S_ISREG(st.st_mode);
+    c->rotate = c->ring_bytes > 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    size_t buf = cfg->buffer_bytes > 0 ? cfg->buffer_bytes : CAPTURE_BUF;
+    spool_config sc = {
+        .block_bytes = buf / 4 > 0 ? buf / 4 : 1,
+        .blocks = 4,
+        /* a live capture is written packet by packet: no thread to hand to */
+        .thread_after = c->flush_each ? SPOOL_THREAD_NEVER : cfg->thread_after,
+        .rotate = capture_rotate_file,
+        .write_failed = capture_write_failed,
+        .ctx = c,
+    };
+    c->out = spool_create(fd, &sc);
+    if (c->out == NULL) {
+        close(fd);
+        capture_free(c);
+        sim_err_set(err, SIM_ENOMEM, "out of memory opening capture %s", path);
+        return NULL;
+    }
     if (c->rotate) {
         /* Leftovers of an earlier run would read as this run's older packets. */
         for (int i = 1; i < c->ring_files; i++) {
@@ -156,86 +207,53 @@ capture *capture_open(const char *path, const capture_config *cfg, sim_err *err)
             }
         }
     }
+    spool_write(c->out, c->header, PCAP_FILE_HDR);
+    c->file_bytes = PCAP_FILE_HDR;
+    c->bytes = PCAP_FILE_HDR;
+    if (c->flush_each && spool_flush(c->out) != 0) {
+        sim_err_set(err, SIM_EIO, "%s", c->err.msg);
+        capture_free(c);
+        return NULL;
+    }
     return c;
-}
-
-static void capture_break(capture *c, const char *what)
-{
-    if (c->broken)
-        return;
-    c->broken = true;
-    c->broken_errno = errno;
-    sim_err_set(&c->err, SIM_EIO, "%s %s failed: %s", what, c->path, strerror(errno));
-}
-
-/* PATH -> PATH.1 -> ... -> PATH.<ring_files-1> (replaced), then a new PATH. */
-static int capture_rotate(capture *c)
-{
-    if (pcap_dump_flush(c->dumper) != 0 || ferror(c->f)) {
-        capture_break(c, "writing capture");
-        return SIM_EIO;
-    }
-    pcap_dump_close(c->dumper);
-    c->dumper = NULL;
-    c->f = NULL;
-    for (int i = c->ring_files - 2; i >= 1; i--) {
-        ring_name(c, c->name_a, i);
-        ring_name(c, c->name_b, i + 1);
-        /* A ring still filling up has gaps at its old end. */
-        if (rename(c->name_a, c->name_b) != 0 && errno != ENOENT) {
-            capture_break(c, "rotating capture");
-            return SIM_EIO;
-        }
-    }
-    ring_name(c, c->name_a, 1);
-    if (rename(c->path, c->name_a) != 0) {
-        capture_break(c, "rotating capture");
-        return SIM_EIO;
-    }
-    sim_err e = {0};
-    if (capture_start_file(c, &e) != SIM_OK) {
-        c->broken = true;
-        c->err = e;
-        return e.code;
-    }
-    return SIM_OK;
 }
 
 void capture_write(capture *c, sim_time t, const uint8_t *frame, size_t len)
 {
     if (c != NULL && c->tap != NULL)
         c->tap(c->tap_ctx, t, frame, len);
-    if (c == NULL || c->broken)
+    if (c == NULL || spool_error(c->out) != 0)
         return;
-    struct pcap_pkthdr h;
-    memset(&h, 0, sizeof h);
-    /* With nanosecond precision libpcap stores tv_usec as nanoseconds. */
-    h.ts.tv_sec = (time_t)(c->epoch_s + t / 1000000000);
-    h.ts.tv_usec = (suseconds_t)(t % 1000000000);
-    h.len = (bpf_u_int32)len;
-    unsigned kind = len > c->snaplen || c->events != NULL ? capture_frame_kind(c->linktype, frame, len) : 0;
-    h.caplen = (bpf_u_int32)(len < c->snaplen || kind != 0 ? len : c->snaplen);
-    if (c->events != NULL && kind != 0 && !(kind & CAPTURE_KIND_BEACON))
-        capture_write(c->events, t, frame, len);
-    uint64_t rec = PCAP_REC_HDR + h.caplen;
-    if (c->rotate && c->file_packets > 0 && c->file_bytes + rec > c->ring_bytes && capture_rotate(c) != SIM_OK)
-        return;
+    uint32_t caplen = (uint32_t)len;
+    if (len > c->snaplen || c->events != NULL) {
+        unsigned kind = capture_frame_kind(c->linktype, frame, len);
+        if (len > c->snaplen && kind == 0)
+            caplen = c->snaplen;
+        if (c->events != NULL && kind != 0 && !(kind & CAPTURE_KIND_BEACON))
+            capture_write(c->events, t, frame, len);
+    }
+    uint64_t rec = PCAP_REC_HDR + caplen;
+    if (c->rotate && c->file_packets > 0 && c->file_bytes + rec > c->ring_bytes) {
+        spool_rotate(c->out);
+        if (spool_error(c->out) != 0)
+            return;
+        spool_write(c->out, c->header, PCAP_FILE_HDR);
+        c->file_bytes = PCAP_FILE_HDR;
+        c->file_packets = 0;
+        c->bytes += PCAP_FILE_HDR;
+    }
     /* The record as libpcap's pcap_dump lays it out (a pcap_sf_pkthdr: 32-bit
-     * seconds, nanoseconds, caplen, len, in host order, then the bytes),
-     * written here without pcap_dump's ferror call per packet. */
-    uint32_t rh[4] = {(uint32_t)h.ts.tv_sec, (uint32_t)h.ts.tv_usec, h.caplen, h.len};
-    fwrite_unlocked(rh, sizeof rh, 1, c->f);
-    fwrite_unlocked(frame, 1, h.caplen, c->f);
+     * seconds, nanoseconds with nanosecond precision, caplen, len, in host
+     * order, then the bytes). */
+    uint32_t rh[4] = {(uint32_t)(c->epoch_s + t / 1000000000), (uint32_t)(t % 1000000000), caplen, (uint32_t)len};
+    spool_write(c->out, rh, sizeof rh);
+    spool_write(c->out, frame, caplen);
     c->packets++;
     c->file_packets++;
     c->file_bytes += rec;
     c->bytes += rec;
-    if (c->flush_each && pcap_dump_flush(c->dumper) != 0)
-        capture_break(c, "writing capture");
-    /* ferror takes the stream's lock: every 64 frames is soon enough to
-     * notice a failed write, and the close checks again. */
-    else if ((c->packets & 63) == 0 && ferror(c->f))
-        capture_break(c, "writing capture");
+    if (c->flush_each)
+        spool_flush(c->out);
 }
 
 /* 802.2 LLC + SNAP with an ethertype (RFC 1042), as 802.11 data carries it. */
@@ -315,23 +333,21 @@ uint64_t capture_bytes_written(const capture *c)
 
 bool capture_broken(const capture *c)
 {
-    return c->broken;
+    return spool_error(c->out) != 0;
 }
 
 const char *capture_error(const capture *c)
 {
-    return c->broken ? c->err.msg : NULL;
+    return spool_error(c->out) != 0 ? c->err.msg : NULL;
 }
 
 int capture_finish(capture *c, sim_err *err)
 {
     if (c == NULL)
         return SIM_OK;
-    if (!c->broken && c->dumper != NULL && (pcap_dump_flush(c->dumper) != 0 || ferror(c->f)))
-        capture_break(c, "writing capture");
     /* a FIFO's reader that went away is the documented end of a live
      * capture (the header), not a lost file */
-    if (c->broken && c->broken_errno != EPIPE)
+    if (spool_flush(c->out) != 0 && c->broken_errno != EPIPE)
         return sim_err_set(err, SIM_EIO, "%s", c->err.msg);
     return SIM_OK;
 }

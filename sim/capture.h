@@ -1,4 +1,4 @@
-/* sim/capture.h — pcap files written on virtual time (libpcap).
+/* sim/capture.h — pcap files written on virtual time (libpcap's format).
  *
  * A capture is a pcap file with nanosecond timestamps: epoch + virtual time,
  * so Wireshark shows exactly when the models exchanged each frame. The epoch
@@ -6,8 +6,14 @@
  * same bytes. Frames are written as given (radiotap + 802.11 for the air,
  * Ethernet for the wire); a snap length cuts long frames the pcap way.
  *
+ * Packets are written in large blocks; once a capture has grown past a few
+ * MiB (thread_after) the write calls move to a writer thread of its own
+ * (sim/spool.h), so the simulation thread only copies bytes. The files are
+ * the same bytes either way, rotated at the same packets; capture_finish
+ * and capture_close return once everything written so far is on disk.
+ *
  * With flush_each set, every packet is flushed as written — the mode for a
- * FIFO that a live Wireshark reads. A reader that goes away turns writes into
+ * FIFO that a live Wireshark reads — and no thread is started. A reader that goes away turns writes into
  * a recorded error (capture_broken), never a crash or a stopped run. (The
  * process must ignore SIGPIPE for that, as the CLI does.)
  *
@@ -44,6 +50,7 @@
 
 #include "sim/clock.h"
 #include "sim/err.h"
+#include "sim/spool.h"
 
 #define CAPTURE_LINKTYPE_ETHERNET 1
 #define CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP 127
@@ -77,11 +84,16 @@ typedef struct capture_config {
     void *tap_ctx;
     struct capture *events; /* NULL, or where whole copies of management (but beacons), EAPOL,
                              * DHCP and ARP frames go too (not owned; same linktype) */
-    /* The write buffer; 0: 1 MiB. A capture that fills slowly (an events
+    /* The write buffer (four blocks of a quarter); 0: 1 MiB. A capture that fills slowly (an events
      * capture: about 1 MB a day) wants a small one, or its pages become
      * resident one by one over days and the rig's memory seems to grow. */
     size_t buffer_bytes;
+    /* Bytes written on the caller's thread before a writer thread takes the
+     * write calls over; 0: 4 MiB; CAPTURE_THREAD_NEVER: never. */
+    uint64_t thread_after;
 } capture_config;
+
+#define CAPTURE_THREAD_NEVER SPOOL_THREAD_NEVER
 
 capture *capture_open(const char *path, const capture_config *cfg, sim_err *err);
 void capture_write(capture *c, sim_time t, const uint8_t *frame, size_t len);

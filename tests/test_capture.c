@@ -5,7 +5,9 @@
  * bounded captures (a ring of files that keeps the newest packets in order,
  * every file valid and within ring_bytes, leftovers of an earlier run
  * removed), flush_each, bad ring settings, and a FIFO whose reader goes
- * away (never rotated, marked broken, no crash). */
+ * away (never rotated, marked broken, no crash); with the writer thread
+ * (sim/spool.h): the same bytes and ring files as without it, and its
+ * failures (ENOSPC, EPIPE) reaching capture_finish. */
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -596,6 +599,166 @@ static void test_fifo_reader_goes_away(void **state)
     unlink(path);
 }
 
+/* ---- the writer thread ---- */
+
+/* 1 when both files hold the same bytes. */
+static int same_bytes(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    int same = fa != NULL && fb != NULL;
+    while (same) {
+        int x = fgetc(fa), y = fgetc(fb);
+        if (x != y)
+            same = 0;
+        if (x == EOF || y == EOF)
+            break;
+    }
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    return same;
+}
+
+/* Frames of many sizes, some larger than a spool block, some EAPOL (never
+ * cut), into a capture with an events copy. */
+static void write_mix(capture *c, uint32_t n)
+{
+    static uint8_t f[3000];
+    for (uint32_t i = 0; i < n; i++) {
+        size_t len = 60 + (i * 197) % (sizeof f - 60);
+        frame(f, len, i);
+        if (i % 7 == 0)
+            f[12] = 0x88, f[13] = 0x8e;
+        capture_write(c, SIM_US(700 * i), f, len);
+    }
+}
+
+/* One run of write_mix into PATH (and PATH-events), bounded or not, with
+ * the writer thread from the first block on (tiny blocks, so the appender
+ * waits for spare ones over and over) or never; returns the packets. */
+static uint64_t mix_run(const char *path, const char *evpath, uint64_t ring, bool threaded)
+{
+    remove_ring(path, 8);
+    capture_config ec = {.linktype = CAPTURE_LINKTYPE_ETHERNET, .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
+                         .buffer_bytes = threaded ? 2048 : 0,
+                         .thread_after = threaded ? 1 : CAPTURE_THREAD_NEVER};
+    capture *ev = open_or_fail(evpath, &ec);
+    capture_config cc = {.linktype = CAPTURE_LINKTYPE_ETHERNET, .epoch_s = CAPTURE_DEFAULT_EPOCH_S, .snaplen = 128,
+                         .ring_bytes = ring, .ring_files = 4, .events = ev,
+                         .buffer_bytes = threaded ? 4096 : 0,
+                         .thread_after = threaded ? 1 : CAPTURE_THREAD_NEVER};
+    capture *c = open_or_fail(path, &cc);
+    write_mix(c, 1500);
+    sim_err err = {0};
+    assert_int_equal(capture_finish(c, &err), SIM_OK);
+    assert_int_equal(capture_finish(ev, &err), SIM_OK);
+    if (ring == 0) /* finished: all of it on disk while still open */
+        assert_int_equal(file_size(path), (long)capture_bytes_written(c));
+    assert_int_equal(file_size(evpath), (long)capture_bytes_written(ev));
+    uint64_t n = capture_packets(c);
+    assert_false(capture_broken(c));
+    capture_close(c);
+    capture_close(ev);
+    return n;
+}
+
+/* The writer thread writes the very bytes the simulation thread would
+ * have, and rotates the ring at the same packets. */
+static void test_thread_same_bytes(void **state)
+{
+    (void)state;
+    (void)system("mkdir -p " OUT);
+    const uint64_t rings[2] = {0, 24 + 40 * (16 + 128)};
+    for (int r = 0; r < 2; r++) {
+        assert_int_equal(mix_run(OUT "cap_thr_a.pcap", OUT "cap_thr_a_ev.pcap", rings[r], false), 1500);
+        assert_int_equal(mix_run(OUT "cap_thr_b.pcap", OUT "cap_thr_b_ev.pcap", rings[r], true), 1500);
+        char a[512], b[512];
+        for (int i = 0; i < 4; i++) {
+            ring_path(a, sizeof a, OUT "cap_thr_a.pcap", i);
+            ring_path(b, sizeof b, OUT "cap_thr_b.pcap", i);
+            assert_int_equal(exists(a), exists(b));
+            if (exists(a))
+                assert_true(same_bytes(a, b));
+        }
+        assert_true(exists(OUT "cap_thr_b.pcap.3") == (r == 1));
+        assert_true(same_bytes(OUT "cap_thr_a_ev.pcap", OUT "cap_thr_b_ev.pcap"));
+    }
+}
+
+/* A write that fails on the writer thread reaches the caller: the capture
+ * is broken, and capture_finish says which file and why. The file size
+ * limit (as linkrig ignores SIGXFSZ, a full disk's way of failing) lets
+ * the first block through, on this thread, so the thread starts, and
+ * stops a later one, on the writer thread. */
+static void test_thread_write_error(void **state)
+{
+    (void)state;
+    (void)system("mkdir -p " OUT);
+    const char *path = OUT "cap_thr_limit.pcap";
+    unlink(path);
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 16 * 1024;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    capture_config cc = {.linktype = CAPTURE_LINKTYPE_ETHERNET, .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
+                         .buffer_bytes = 4096, .thread_after = 1};
+    capture *c = open_or_fail(path, &cc);
+    write_mix(c, 200);
+    sim_err err = {0};
+    int rc = capture_finish(c, &err);
+    setrlimit(RLIMIT_FSIZE, &old);
+    assert_int_equal(rc, SIM_EIO);
+    print_message("%s\n", err.msg);
+    assert_non_null(strstr(err.msg, "cap_thr_limit.pcap"));
+    assert_non_null(strstr(err.msg, strerror(EFBIG)));
+    assert_true(capture_broken(c));
+    assert_non_null(capture_error(c));
+    uint64_t n = capture_packets(c);
+    write_mix(c, 10); /* dropped */
+    assert_int_equal(capture_packets(c), n);
+    capture_close(c);
+    assert_int_equal(file_size(path), 16 * 1024);
+}
+
+/* A FIFO's reader leaving while the writer thread writes: EPIPE there,
+ * the capture broken, and capture_finish calls it the end of a live
+ * capture, not a lost file. */
+static void test_thread_fifo_reader_goes_away(void **state)
+{
+    (void)state;
+    signal(SIGPIPE, SIG_IGN);
+    (void)system("mkdir -p " OUT);
+    const char *path = OUT "cap_thr.fifo";
+    unlink(path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    struct reader rd = {.path = path, .want = 24 + 3 * 16};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, reader_main, &rd), 0);
+    capture_config cc = {.linktype = CAPTURE_LINKTYPE_ETHERNET, .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
+                         .buffer_bytes = 4096, .thread_after = 1, .ring_bytes = 1000, .ring_files = 2};
+    sim_err err = {0};
+    capture *c = capture_open(path, &cc, &err);
+    if (c == NULL) {
+        int fd = open(path, O_WRONLY);
+        if (fd >= 0)
+            close(fd);
+        pthread_join(th, NULL);
+        fail_msg("capture_open: %s", err.msg);
+    }
+    write_mix(c, 2000); /* far more than a pipe holds */
+    pthread_join(th, NULL);
+    assert_int_equal(rd.got, rd.want);
+    assert_int_equal(capture_finish(c, &err), SIM_OK);
+    assert_true(capture_broken(c));
+    assert_non_null(strstr(capture_error(c), strerror(EPIPE)));
+    capture_close(c);
+    assert_false(exists(OUT "cap_thr.fifo.1"));
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -608,6 +771,9 @@ int main(void)
         cmocka_unit_test(test_unbounded),
         cmocka_unit_test(test_bad_ring_config),
         cmocka_unit_test(test_fifo_reader_goes_away),
+        cmocka_unit_test(test_thread_same_bytes),
+        cmocka_unit_test(test_thread_write_error),
+        cmocka_unit_test(test_thread_fifo_reader_goes_away),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
