@@ -79,40 +79,57 @@ static bool before(const struct heap_ent *a, const struct heap_ent *b)
     return a->when < b->when || (a->when == b->when && a->seq < b->seq);
 }
 
-static void heap_place(sim_sched *s, uint32_t pos, struct heap_ent e)
+/* A 4-ary heap: half the levels of a binary one, and the four children of
+ * a node share a cache line or two. Keys are unique (seq), so the order in
+ * which events come out does not depend on the heap's shape. */
+#define HEAP_D 4
+
+static void sift_up(sim_sched *s, uint32_t pos, struct heap_ent e)
 {
-    s->heap[pos] = e;
+    struct heap_ent *h = s->heap;
+    while (pos > 0) {
+        uint32_t parent = (pos - 1) / HEAP_D;
+        if (!before(&e, &h[parent]))
+            break;
+        h[pos] = h[parent];
+        s->nodes[h[pos].node].heap_pos = pos;
+        pos = parent;
+    }
+    h[pos] = e;
     s->nodes[e.node].heap_pos = pos;
 }
 
-static void sift_up(sim_sched *s, uint32_t pos)
+static void sift_down(sim_sched *s, uint32_t pos, struct heap_ent e)
 {
-    struct heap_ent e = s->heap[pos];
-    while (pos > 0) {
-        uint32_t parent = (pos - 1) / 2;
-        if (!before(&e, &s->heap[parent]))
+    struct heap_ent *h = s->heap;
+    uint32_t len = s->heap_len;
+    for (;;) {
+        uint32_t first = HEAP_D * pos + 1;
+        if (first >= len)
             break;
-        heap_place(s, pos, s->heap[parent]);
-        pos = parent;
+        uint32_t last = first + HEAP_D < len ? first + HEAP_D : len;
+        uint32_t best = first;
+        for (uint32_t c = first + 1; c < last; c++)
+            if (before(&h[c], &h[best]))
+                best = c;
+        if (!before(&h[best], &e))
+            break;
+        h[pos] = h[best];
+        s->nodes[h[pos].node].heap_pos = pos;
+        pos = best;
     }
-    heap_place(s, pos, e);
+    h[pos] = e;
+    s->nodes[e.node].heap_pos = pos;
 }
 
-static void sift_down(sim_sched *s, uint32_t pos)
+/* Puts e at pos (a hole, or an entry whose key changed) and restores the
+ * heap order. */
+static void heap_fix(sim_sched *s, uint32_t pos, struct heap_ent e)
 {
-    struct heap_ent e = s->heap[pos];
-    for (;;) {
-        uint32_t child = 2 * pos + 1;
-        if (child >= s->heap_len)
-            break;
-        if (child + 1 < s->heap_len && before(&s->heap[child + 1], &s->heap[child]))
-            child++;
-        if (!before(&s->heap[child], &e))
-            break;
-        heap_place(s, pos, s->heap[child]);
-        pos = child;
-    }
-    heap_place(s, pos, e);
+    if (pos > 0 && before(&e, &s->heap[(pos - 1) / HEAP_D]))
+        sift_up(s, pos, e);
+    else
+        sift_down(s, pos, e);
 }
 
 static void heap_remove(sim_sched *s, uint32_t pos)
@@ -120,11 +137,7 @@ static void heap_remove(sim_sched *s, uint32_t pos)
     s->heap_len--;
     if (pos == s->heap_len)
         return;
-    heap_place(s, pos, s->heap[s->heap_len]);
-    if (pos > 0 && before(&s->heap[pos], &s->heap[(pos - 1) / 2]))
-        sift_up(s, pos);
-    else
-        sift_down(s, pos);
+    heap_fix(s, pos, s->heap[s->heap_len]);
 }
 
 static int heap_push(sim_sched *s, uint32_t node, sim_time when)
@@ -138,10 +151,8 @@ static int heap_push(sim_sched *s, uint32_t node, sim_time when)
         s->heap_cap = cap;
     }
     struct heap_ent e = {.when = when, .seq = s->seq++, .node = node};
-    s->heap[s->heap_len] = e;
-    s->nodes[node].heap_pos = s->heap_len;
     s->heap_len++;
-    sift_up(s, s->heap_len - 1);
+    sift_up(s, s->heap_len - 1, e);
     return 0;
 }
 
@@ -217,6 +228,27 @@ bool sim_sched_cancel(sim_sched *s, sim_timer_id id)
     default:
         return false;
     }
+}
+
+sim_timer_id sim_sched_rearm(sim_sched *s, sim_timer_id id, sim_time when, sim_timer_fn fn, void *arg)
+{
+    uint32_t idx;
+    struct node *n = node_of(s, id, &idx);
+    if (n == NULL || n->state != NODE_QUEUED || n->period != 0) {
+        sim_sched_cancel(s, id);
+        return sim_sched_add(s, when, 0, fn, arg);
+    }
+    /* What cancel + add would do, in place: the same clamp, and a fresh
+     * sequence number taken now, so the timer queues behind everything
+     * already scheduled for that instant. */
+    sim_time now = sim_clock_now(s->clock);
+    if (when < now)
+        when = now;
+    n->fn = fn;
+    n->arg = arg;
+    struct heap_ent e = {.when = when, .seq = s->seq++, .node = idx};
+    heap_fix(s, n->heap_pos, e);
+    return id;
 }
 
 bool sim_sched_pending(const sim_sched *s, sim_timer_id id)
