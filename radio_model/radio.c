@@ -1473,14 +1473,16 @@ static void beacon_loss(void *arg)
  * that arrives a little late still counts. */
 static void loss_rearm(radio *r)
 {
-    sim_cancel(r->s, r->loss_timer);
-    r->loss_timer = 0;
-    if (r->wedge != RADIO_WEDGE_NONE)
+    if (r->wedge != RADIO_WEDGE_NONE) {
+        sim_cancel(r->s, r->loss_timer);
+        r->loss_timer = 0;
         return; /* the link monitor is hung with the rest of the chip */
+    }
     uint16_t bi = r->target.beacon_interval ? r->target.beacon_interval : 100;
     sim_time interval = SIM_US((sim_time)bi * 1024);
     sim_time deadline = r->last_beacon + interval * r->cfg.beacon_loss_count + interval / 2;
-    r->loss_timer = sim_at(r->s, deadline, beacon_loss, r);
+    /* every beacon pushes it back: moved in place, as cancel + add would */
+    r->loss_timer = sim_reschedule(r->s, r->loss_timer, deadline, beacon_loss, r);
 }
 
 /* ---- EAPOL-Key: the supplicant (12.7.6) ------------------------------------ */
@@ -2060,19 +2062,21 @@ static void handle_bss_frame(radio *r, const struct dot11_mgmt *m, const dot11_r
         return;
     memcpy(b.ssid, ssid, ssid_len);
     b.ssid_len = (uint8_t)ssid_len;
-    uint8_t ch = 0;
-    b.channel = dot11_ie_get_ds_channel(m->ies, m->ies_len, &ch) == 0 ? ch : (uint8_t)info->channel;
-    b.rssi = info->rssi_dbm;
-    struct dot11_rsn rsn;
-    b.wpa2 = dot11_ie_get_rsn(m->ies, m->ies_len, &rsn) == 0;
-    b.sae = false;
-    b.rsn_caps = b.wpa2 ? rsn.capabilities : 0;
-    for (size_t i = 0; b.wpa2 && i < rsn.n_akm; i++)
-        b.sae |= rsn.akm[i] == DOT11_AKM_SAE;
-    b.privacy = (m->u.beacon.capability & DOT11_CAP_PRIVACY) != 0;
     b.beacon_interval = m->u.beacon.beacon_interval;
 
     if (r->state == ST_SCANNING || r->state == ST_JOIN_SCAN) {
+        /* What a scan result reports; a joined link's beacons need none of
+         * it (below), so they are not parsed for it. */
+        uint8_t ch = 0;
+        b.channel = dot11_ie_get_ds_channel(m->ies, m->ies_len, &ch) == 0 ? ch : (uint8_t)info->channel;
+        b.rssi = info->rssi_dbm;
+        struct dot11_rsn rsn;
+        b.wpa2 = dot11_ie_get_rsn(m->ies, m->ies_len, &rsn) == 0;
+        b.sae = false;
+        b.rsn_caps = b.wpa2 ? rsn.capabilities : 0;
+        for (size_t i = 0; b.wpa2 && i < rsn.n_akm; i++)
+            b.sae |= rsn.akm[i] == DOT11_AKM_SAE;
+        b.privacy = (m->u.beacon.capability & DOT11_CAP_PRIVACY) != 0;
         /* The BSSBasicRateSet: the lowest one is what management frames and
          * EAPOL to this BSS will use (robust_rate). Parsed here only, not
          * for every beacon of a joined link. */
