@@ -540,12 +540,29 @@ static void ap_bss_desc(const ap *a, struct dot11_bss_desc *b)
     b->rsn = a->rsn ? &a->rsn_desc : NULL;
 }
 
+static void ap_beacon_key_of(const ap *a, const struct dot11_bss_desc *b, struct ap_beacon_key *k)
+{
+    memset(k, 0, sizeof *k);
+    memcpy(k->bssid, a->bssid, 6);
+    memcpy(k->ssid, b->ssid, b->ssid_len);
+    k->ssid_len = b->ssid_len;
+    k->beacon_interval = b->beacon_interval;
+    k->capability = b->capability;
+    k->channel = b->channel;
+    k->dtim_period = b->dtim_period;
+    k->has_rsn = b->rsn != NULL;
+    if (b->rsn != NULL)
+        memcpy(&k->rsn, b->rsn, sizeof k->rsn);
+    k->rates = b->rates;
+    k->n_rates = b->n_rates;
+}
+
 static void ap_beacon_fire(void *arg)
 {
     ap *a = arg;
     struct dot11_bss_desc b;
     struct dot11_mgmt_hdr h;
-    uint8_t buf[512];
+    uint8_t buf[DOT11_BEACON_TPL_MAX];
 
     ap_bss_desc(a, &b);
     /* hostapd's ignore_broadcast_ssid=1: a hidden BSS sends an SSID element
@@ -561,7 +578,25 @@ static void ap_beacon_fire(void *arg)
     ap_ps_tim(a, tim, &any);
     b.tim_bitmap = any ? tim : NULL;
     ap_mgmt_hdr(a, &h, BCAST);
-    ap_tx(a, buf, dot11_build_beacon(buf, sizeof(buf), &h, &b), a->mgmt_rate);
+    /* The beacon is written from a template of everything but the sequence
+     * number, the timestamp and the TIM (the same bytes as building it
+     * whole, a fraction of the work); any other change rebuilds it. A
+     * PMKID list points outside the description, so it is never cached. */
+    struct ap_beacon_key key;
+    ap_beacon_key_of(a, &b, &key);
+    bool cacheable = !(b.rsn != NULL && b.rsn->has_pmkid_list && b.rsn->n_pmkid > 0);
+    if (!cacheable || a->beacon_tpl.len == 0 || memcmp(&key, &a->beacon_key, sizeof key) != 0) {
+        a->beacon_tpl.len = 0;
+        if (!cacheable || dot11_beacon_tpl_build(&a->beacon_tpl, &h, &b) != DOT11_OK) {
+            ap_tx(a, buf, dot11_build_beacon(buf, sizeof(buf), &h, &b), a->mgmt_rate);
+            return;
+        }
+        memcpy(&a->beacon_key, &key, sizeof key); /* padding too: compared with memcmp */
+    }
+    ap_tx(a, buf,
+          dot11_beacon_tpl_write(&a->beacon_tpl, buf, sizeof buf, h.seq_num, b.timestamp, b.dtim_count,
+                                 b.tim_bitmap),
+          a->mgmt_rate);
 }
 
 /* 11.1.4.3 (active scanning): answer when the request names us or the wildcard in Address
