@@ -1490,6 +1490,15 @@ static void test_radiotap_known_bytes(void **state)
     int rc = dot11_radiotap_write(buf, sizeof(buf), &rt);
     assert_int_equal(rc, (int)sizeof(expect));
     assert_memory_equal(buf, expect, sizeof(expect));
+    /* where each field sits, for a writer that patches one */
+    assert_int_equal(dot11_radiotap_field_offset(rt.present, DOT11_RADIOTAP_FLAGS), 8);
+    assert_int_equal(dot11_radiotap_field_offset(rt.present, DOT11_RADIOTAP_CHANNEL), 10);
+    assert_int_equal(dot11_radiotap_field_offset(rt.present, DOT11_RADIOTAP_DBM_ANTSIGNAL), 14);
+    assert_int_equal(dot11_radiotap_field_offset(rt.present, DOT11_RADIOTAP_ANTENNA), 16);
+    assert_int_equal(dot11_radiotap_field_offset(rt.present, DOT11_RADIOTAP_TSFT), -1);
+    assert_int_equal(dot11_radiotap_field_offset(rt.present | DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_TSFT),
+                                                 DOT11_RADIOTAP_DBM_ANTSIGNAL),
+                     8 + 8 + 1 + 1 + 4);
 
     /* TSFT first, aligned to 8; Channel then lands on offset 18. */
     rt.present |= DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_TSFT);
