@@ -557,6 +557,15 @@ static void ap_beacon_key_of(const ap *a, const struct dot11_bss_desc *b, struct
     k->n_rates = b->n_rates;
 }
 
+static bool ap_beacon_key_same(const struct ap_beacon_key *k, const ap *a, const struct dot11_bss_desc *b)
+{
+    return k->ssid_len == b->ssid_len && k->beacon_interval == b->beacon_interval &&
+           k->capability == b->capability && k->channel == b->channel && k->dtim_period == b->dtim_period &&
+           k->has_rsn == (b->rsn != NULL) && k->rates == b->rates && k->n_rates == b->n_rates &&
+           memcmp(k->bssid, a->bssid, 6) == 0 && memcmp(k->ssid, b->ssid, b->ssid_len) == 0 &&
+           (b->rsn == NULL || memcmp(&k->rsn, b->rsn, sizeof k->rsn) == 0);
+}
+
 static void ap_beacon_fire(void *arg)
 {
     ap *a = arg;
@@ -582,16 +591,14 @@ static void ap_beacon_fire(void *arg)
      * number, the timestamp and the TIM (the same bytes as building it
      * whole, a fraction of the work); any other change rebuilds it. A
      * PMKID list points outside the description, so it is never cached. */
-    struct ap_beacon_key key;
-    ap_beacon_key_of(a, &b, &key);
     bool cacheable = !(b.rsn != NULL && b.rsn->has_pmkid_list && b.rsn->n_pmkid > 0);
-    if (!cacheable || a->beacon_tpl.len == 0 || memcmp(&key, &a->beacon_key, sizeof key) != 0) {
+    if (!cacheable || a->beacon_tpl.len == 0 || !ap_beacon_key_same(&a->beacon_key, a, &b)) {
         a->beacon_tpl.len = 0;
         if (!cacheable || dot11_beacon_tpl_build(&a->beacon_tpl, &h, &b) != DOT11_OK) {
             ap_tx(a, buf, dot11_build_beacon(buf, sizeof(buf), &h, &b), a->mgmt_rate);
             return;
         }
-        memcpy(&a->beacon_key, &key, sizeof key); /* padding too: compared with memcmp */
+        ap_beacon_key_of(a, &b, &a->beacon_key);
     }
     ap_tx(a, buf,
           dot11_beacon_tpl_write(&a->beacon_tpl, buf, sizeof buf, h.seq_num, b.timestamp, b.dtim_count,

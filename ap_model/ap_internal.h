@@ -125,7 +125,7 @@ struct ap_beacon_key {
     uint8_t channel;
     uint8_t dtim_period;
     bool has_rsn;
-    struct dot11_rsn rsn; /* copied byte for byte */
+    struct dot11_rsn rsn; /* copied and compared byte for byte */
     const uint8_t *rates;
     size_t n_rates;
 };
@@ -176,6 +176,7 @@ struct ap {
     sim_time created_at;
     sim_timer_id beacon_timer;
     struct ap_beacon_key beacon_key;
+    long ps_frames; /* frames buffered for dozing stations, all slots together (ap_ps.c) */
     struct dot11_beacon_tpl beacon_tpl; /* len 0: none yet */
     uint16_t seq; /* one Sequence Number counter (9.2.4.4) for all our frames */
 
