@@ -201,7 +201,20 @@ struct chan_wait {
  * so that a beacon costs no malloc and free: blocks of two sizes (a small
  * frame, the largest MPDU), at most POOL_KEEP of each kept. */
 #define POOL_SMALL 256
+#if defined(__SANITIZE_ADDRESS__)
+#define LINKRIG_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LINKRIG_ASAN 1
+#endif
+#endif
+#ifdef LINKRIG_ASAN
+/* Under AddressSanitizer every block is its own exact-size allocation, so
+ * that a use after free or an overrun is still caught. */
+#define POOL_KEEP 0
+#else
 #define POOL_KEEP 64
+#endif
 struct pool {
     void *head; /* each free block starts with the next one's address */
     size_t n;
@@ -422,11 +435,12 @@ sim_time medium_airtime(size_t len, uint8_t rate)
 
 /* ---- block pools ---- */
 
-static void *pool_get(struct pool *p)
+/* A block of at least `need` bytes (need <= p->block). */
+static void *pool_get(struct pool *p, size_t need)
 {
     void *b = p->head;
     if (b == NULL)
-        return malloc(p->block);
+        return malloc(POOL_KEEP > 0 ? p->block : need);
     memcpy(&p->head, b, sizeof p->head);
     p->n--;
     return b;
@@ -446,7 +460,7 @@ static void pool_put(struct pool *p, void *b)
 static void pool_drain(struct pool *p)
 {
     while (p->n > 0)
-        free(pool_get(p));
+        free(pool_get(p, p->block));
 }
 
 static struct pool *tx_pool_for(medium *m, size_t frame_len)
@@ -1100,7 +1114,7 @@ static void capture_frame(medium *m, sim_time t, const medium_node *from, int ch
     }
     m->rt_bytes[m->rt_signal_at] = (uint8_t)signal_i8;
     size_t total = (size_t)hl + len;
-    struct cap_rec *c = pool_get(cap_pool_for(m, total));
+    struct cap_rec *c = pool_get(cap_pool_for(m, total), sizeof *c + total);
     if (c == NULL) {
         sim_fail(m->s, MEDIUM_COMP, "out of memory capturing a frame");
         return;
@@ -1272,7 +1286,7 @@ static void wait_fire(void *arg)
 static struct medium_delivery *deliver_at(medium *m, struct medium_tx *tx, medium_node *to, sim_time t,
                                           double rssi, double snr)
 {
-    struct medium_delivery *dv = pool_get(&m->dv_pool);
+    struct medium_delivery *dv = pool_get(&m->dv_pool, sizeof *dv);
     if (dv != NULL)
         memset(dv, 0, sizeof *dv);
     if (dv == NULL) {
@@ -1510,7 +1524,7 @@ sim_time medium_transmit_ex(medium_node *n, const uint8_t *frame, size_t len, co
     if (!n->attached || !n->enabled)
         return SIM_ESTATE;
     medium *m = n->m;
-    struct medium_tx *tx = pool_get(tx_pool_for(m, len));
+    struct medium_tx *tx = pool_get(tx_pool_for(m, len), sizeof *tx + len);
     if (tx == NULL)
         return SIM_ENOMEM;
     memset(tx, 0, sizeof *tx);
