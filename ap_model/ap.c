@@ -557,6 +557,28 @@ static void ap_beacon_key_of(const ap *a, const struct dot11_bss_desc *b, struct
     k->n_rates = b->n_rates;
 }
 
+/* 9.4.2.6: DTIM Count counts down to 0 at each DTIM; TBTT number k (from
+ * creation) makes every DTIM_PERIOD-th beacon a DTIM: the count is
+ * (period - k mod period) mod period. From one TBTT to the next it just
+ * counts down (the divisions were a good part of a beacon's cost); any
+ * other step (the AP was off, the period changed) computes it afresh. */
+static uint8_t ap_dtim_count(ap *a)
+{
+    sim_time now = sim_now(a->s), period = ap_beacon_period(a);
+    uint8_t dp = a->dtim_period;
+    if (a->tbtt.valid && a->tbtt.period == period && a->tbtt.dtim_period == dp && now == a->tbtt.at + period) {
+        a->tbtt.dtim = a->tbtt.dtim == 0 ? (uint8_t)(dp - 1) : (uint8_t)(a->tbtt.dtim - 1);
+    } else {
+        int64_t k = (now - a->created_at) / period;
+        a->tbtt.dtim = (uint8_t)((dp - k % dp) % dp);
+        a->tbtt.period = period;
+        a->tbtt.dtim_period = dp;
+        a->tbtt.valid = true;
+    }
+    a->tbtt.at = now;
+    return a->tbtt.dtim;
+}
+
 static bool ap_beacon_key_same(const struct ap_beacon_key *k, const ap *a, const struct dot11_bss_desc *b)
 {
     return k->ssid_len == b->ssid_len && k->beacon_interval == b->beacon_interval &&
@@ -578,10 +600,7 @@ static void ap_beacon_fire(void *arg)
      * of length 0 in its beacons (the element itself stays, 9.3.3.3). */
     if (a->hidden)
         b.ssid_len = 0;
-    /* 9.4.2.6: DTIM Count counts down to 0 at each DTIM; TBTT number k
-     * (from creation) makes every DTIM_PERIOD-th beacon a DTIM. */
-    int64_t k = (sim_now(a->s) - a->created_at) / ap_beacon_period(a);
-    b.dtim_count = (uint8_t)((a->dtim_period - k % a->dtim_period) % a->dtim_period);
+    b.dtim_count = ap_dtim_count(a);
     uint8_t tim[DOT11_TIM_BITMAP_LEN];
     bool any;
     ap_ps_tim(a, tim, &any);

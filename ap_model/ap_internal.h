@@ -176,6 +176,11 @@ struct ap {
     sim_time created_at;
     sim_timer_id beacon_timer;
     struct ap_beacon_key beacon_key;
+    struct {
+        bool valid;
+        sim_time at, period; /* the last beacon's TBTT, the beacon period then */
+        uint8_t dtim_period, dtim; /* and its DTIM Count */
+    } tbtt;
     long ps_frames; /* frames buffered for dozing stations, all slots together (ap_ps.c) */
     struct dot11_beacon_tpl beacon_tpl; /* len 0: none yet */
     uint16_t seq; /* one Sequence Number counter (9.2.4.4) for all our frames */
