@@ -410,7 +410,9 @@ static sim_time propagation_ns(double d)
 
 double medium_mean_rssi(const medium_node *from, const medium_node *to)
 {
-    return from->tx_power_dbm - path_loss_db(&from->m->cfg, distance_m(from, to));
+    /* through to's path-loss cache (the same value; only the cache, never
+     * what the node is, changes) */
+    return from->tx_power_dbm - pair_loss(&from->m->cfg, from, (medium_node *)to)->pl;
 }
 
 sim_time medium_airtime(size_t len, uint8_t rate)
@@ -448,6 +450,10 @@ static void *pool_get(struct pool *p, size_t need)
 
 static void pool_put(struct pool *p, void *b)
 {
+#if POOL_KEEP == 0
+    (void)p;
+    free(b);
+#else
     if (p->n >= POOL_KEEP) {
         free(b);
         return;
@@ -455,6 +461,7 @@ static void pool_put(struct pool *p, void *b)
     memcpy(b, &p->head, sizeof p->head);
     p->head = b;
     p->n++;
+#endif
 }
 
 static void pool_drain(struct pool *p)
