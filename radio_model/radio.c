@@ -227,6 +227,7 @@ struct radio {
         struct dot11_mgmt m; /* its ies point into bytes */
     } memo[2];
     unsigned memo_next;
+    unsigned memo_hit; /* the slot the last known beacon matched */
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -2339,7 +2340,9 @@ static bool beacon_memo_find(radio *r, const uint8_t *frame, size_t len, struct 
 {
     if (!beacon_plain(frame, len))
         return false;
-    for (int i = 0; i < 2; i++) {
+    /* the other slot first: with DTIM period 2 the beacons alternate */
+    for (unsigned n = 1; n <= 2; n++) {
+        unsigned i = (r->memo_hit + n) % 2;
         const struct beacon_memo *e = &r->memo[i];
         if (e->len != len || memcmp(e->bytes, frame, 22) != 0 || memcmp(e->bytes + 32, frame + 32, len - 32) != 0)
             continue;
@@ -2353,6 +2356,7 @@ static bool beacon_memo_find(radio *r, const uint8_t *frame, size_t len, struct 
         m->u.beacon.timestamp = ts;
         if (m->ies != NULL)
             m->ies = frame + (e->m.ies - e->bytes);
+        r->memo_hit = i;
         return true;
     }
     return false;
@@ -2360,7 +2364,9 @@ static bool beacon_memo_find(radio *r, const uint8_t *frame, size_t len, struct 
 
 static void beacon_memo_put(radio *r, const uint8_t *frame, size_t len, const struct dot11_mgmt *m)
 {
-    struct beacon_memo *e = &r->memo[r->memo_next++ % 2];
+    unsigned slot = r->memo_next++ % 2;
+    struct beacon_memo *e = &r->memo[slot];
+    r->memo_hit = slot;
     memcpy(e->bytes, frame, len);
     e->len = len;
     e->m = *m;
