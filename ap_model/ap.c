@@ -540,28 +540,89 @@ static void ap_bss_desc(const ap *a, struct dot11_bss_desc *b)
     b->rsn = a->rsn ? &a->rsn_desc : NULL;
 }
 
+static void ap_beacon_key_of(const ap *a, const struct dot11_bss_desc *b, struct ap_beacon_key *k)
+{
+    memset(k, 0, sizeof *k);
+    memcpy(k->bssid, a->bssid, 6);
+    memcpy(k->ssid, b->ssid, b->ssid_len);
+    k->ssid_len = b->ssid_len;
+    k->beacon_interval = b->beacon_interval;
+    k->capability = b->capability;
+    k->channel = b->channel;
+    k->dtim_period = b->dtim_period;
+    k->has_rsn = b->rsn != NULL;
+    if (b->rsn != NULL)
+        memcpy(&k->rsn, b->rsn, sizeof k->rsn);
+    k->rates = b->rates;
+    k->n_rates = b->n_rates;
+}
+
+/* 9.4.2.6: DTIM Count counts down to 0 at each DTIM; TBTT number k (from
+ * creation) makes every DTIM_PERIOD-th beacon a DTIM: the count is
+ * (period - k mod period) mod period. From one TBTT to the next it just
+ * counts down (the divisions were a good part of a beacon's cost); any
+ * other step (the AP was off, the period changed) computes it afresh. */
+static uint8_t ap_dtim_count(ap *a)
+{
+    sim_time now = sim_now(a->s), period = ap_beacon_period(a);
+    uint8_t dp = a->dtim_period;
+    if (a->tbtt.valid && a->tbtt.period == period && a->tbtt.dtim_period == dp && now == a->tbtt.at + period) {
+        a->tbtt.dtim = a->tbtt.dtim == 0 ? (uint8_t)(dp - 1) : (uint8_t)(a->tbtt.dtim - 1);
+    } else {
+        int64_t k = (now - a->created_at) / period;
+        a->tbtt.dtim = (uint8_t)((dp - k % dp) % dp);
+        a->tbtt.period = period;
+        a->tbtt.dtim_period = dp;
+        a->tbtt.valid = true;
+    }
+    a->tbtt.at = now;
+    return a->tbtt.dtim;
+}
+
+static bool ap_beacon_key_same(const struct ap_beacon_key *k, const ap *a, const struct dot11_bss_desc *b)
+{
+    return k->ssid_len == b->ssid_len && k->beacon_interval == b->beacon_interval &&
+           k->capability == b->capability && k->channel == b->channel && k->dtim_period == b->dtim_period &&
+           k->has_rsn == (b->rsn != NULL) && k->rates == b->rates && k->n_rates == b->n_rates &&
+           memcmp(k->bssid, a->bssid, 6) == 0 && memcmp(k->ssid, b->ssid, b->ssid_len) == 0 &&
+           (b->rsn == NULL || memcmp(&k->rsn, b->rsn, sizeof k->rsn) == 0);
+}
+
 static void ap_beacon_fire(void *arg)
 {
     ap *a = arg;
     struct dot11_bss_desc b;
     struct dot11_mgmt_hdr h;
-    uint8_t buf[512];
+    uint8_t buf[DOT11_BEACON_TPL_MAX];
 
     ap_bss_desc(a, &b);
     /* hostapd's ignore_broadcast_ssid=1: a hidden BSS sends an SSID element
      * of length 0 in its beacons (the element itself stays, 9.3.3.3). */
     if (a->hidden)
         b.ssid_len = 0;
-    /* 9.4.2.6: DTIM Count counts down to 0 at each DTIM; TBTT number k
-     * (from creation) makes every DTIM_PERIOD-th beacon a DTIM. */
-    int64_t k = (sim_now(a->s) - a->created_at) / ap_beacon_period(a);
-    b.dtim_count = (uint8_t)((a->dtim_period - k % a->dtim_period) % a->dtim_period);
+    b.dtim_count = ap_dtim_count(a);
     uint8_t tim[DOT11_TIM_BITMAP_LEN];
     bool any;
     ap_ps_tim(a, tim, &any);
     b.tim_bitmap = any ? tim : NULL;
     ap_mgmt_hdr(a, &h, BCAST);
-    ap_tx(a, buf, dot11_build_beacon(buf, sizeof(buf), &h, &b), a->mgmt_rate);
+    /* The beacon is written from a template of everything but the sequence
+     * number, the timestamp and the TIM (the same bytes as building it
+     * whole, a fraction of the work); any other change rebuilds it. A
+     * PMKID list points outside the description, so it is never cached. */
+    bool cacheable = !(b.rsn != NULL && b.rsn->has_pmkid_list && b.rsn->n_pmkid > 0);
+    if (!cacheable || a->beacon_tpl.len == 0 || !ap_beacon_key_same(&a->beacon_key, a, &b)) {
+        a->beacon_tpl.len = 0;
+        if (!cacheable || dot11_beacon_tpl_build(&a->beacon_tpl, &h, &b) != DOT11_OK) {
+            ap_tx(a, buf, dot11_build_beacon(buf, sizeof(buf), &h, &b), a->mgmt_rate);
+            return;
+        }
+        ap_beacon_key_of(a, &b, &a->beacon_key);
+    }
+    ap_tx(a, buf,
+          dot11_beacon_tpl_write(&a->beacon_tpl, buf, sizeof buf, h.seq_num, b.timestamp, b.dtim_count,
+                                 b.tim_bitmap),
+          a->mgmt_rate);
 }
 
 /* 11.1.4.3 (active scanning): answer when the request names us or the wildcard in Address

@@ -113,6 +113,23 @@ typedef struct ap_sta {
 
 #define AP_PS_BUFFER_MAX 64 /* mac80211 STA_MAX_TX_BUFFER */
 
+/* Everything of a beacon but what changes from one TBTT to the next: when
+ * it differs from the template's, the template is built again (so no
+ * setter has to remember to invalidate it). */
+struct ap_beacon_key {
+    uint8_t bssid[6];
+    uint8_t ssid[DOT11_SSID_MAX_LEN]; /* as advertised: empty when hidden */
+    size_t ssid_len;
+    uint16_t beacon_interval;
+    uint16_t capability;
+    uint8_t channel;
+    uint8_t dtim_period;
+    bool has_rsn;
+    struct dot11_rsn rsn; /* copied and compared byte for byte */
+    const uint8_t *rates;
+    size_t n_rates;
+};
+
 struct ap {
     sim *s;
     dot11_air_port port;
@@ -158,6 +175,14 @@ struct ap {
     bool enabled;
     sim_time created_at;
     sim_timer_id beacon_timer;
+    struct ap_beacon_key beacon_key;
+    struct {
+        bool valid;
+        sim_time at, period; /* the last beacon's TBTT, the beacon period then */
+        uint8_t dtim_period, dtim; /* and its DTIM Count */
+    } tbtt;
+    long ps_frames; /* frames buffered for dozing stations, all slots together (ap_ps.c) */
+    struct dot11_beacon_tpl beacon_tpl; /* len 0: none yet */
     uint16_t seq; /* one Sequence Number counter (9.2.4.4) for all our frames */
 
     sim_rng *rng;

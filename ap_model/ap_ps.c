@@ -50,6 +50,7 @@ static void trace_sta(ap *a, const char *event, const uint8_t mac[6], const char
 
 static void ps_clear(ap_sta *sta)
 {
+    sta->owner->ps_frames -= sta->ps_count;
     while (sta->ps_head != NULL) {
         struct ap_ps_frame *f = sta->ps_head;
         sta->ps_head = f->next;
@@ -78,6 +79,7 @@ static struct ap_ps_frame *ps_pop(ap_sta *sta)
     if (sta->ps_head == NULL)
         sta->ps_tail = NULL;
     sta->ps_count--;
+    sta->owner->ps_frames--;
     return f;
 }
 
@@ -100,6 +102,7 @@ bool ap_ps_hold(ap_sta *sta, const uint8_t *frame, int len, const dot11_tx_param
         sta->ps_head = f;
     sta->ps_tail = f;
     sta->ps_count++;
+    sta->owner->ps_frames++;
     return true;
 }
 
@@ -137,6 +140,8 @@ void ap_ps_tim(const ap *a, uint8_t bitmap[DOT11_TIM_BITMAP_LEN], bool *any)
 {
     memset(bitmap, 0, DOT11_TIM_BITMAP_LEN);
     *any = false;
+    if (a->ps_frames == 0)
+        return; /* nothing buffered: no station's slot to look at */
     for (int i = 0; i < a->nslots; i++) {
         const ap_sta *sta = &a->stas[i];
         if (sta->in_use && sta->ps_head != NULL && sta->aid > 0 && sta->aid < 8 * DOT11_TIM_BITMAP_LEN) {

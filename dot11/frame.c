@@ -694,11 +694,40 @@ static uint16_t capability_for(uint16_t capability, const struct dot11_rsn *rsn)
                : (uint16_t)(capability & ~DOT11_CAP_PRIVACY);
 }
 
+/* 9.4.2.5: DTIM Count, DTIM Period, Bitmap Control (the offset N1/2 in bits
+ * 1-7), and the Partial Virtual Bitmap: octets N1..N2 of the traffic
+ * indication virtual bitmap, N1 the largest even number with octets 0..N1-1
+ * all zero, N2 the last nonzero octet; one zero octet when nothing is
+ * buffered. Writes the element's body; returns its length. */
+static size_t tim_body(uint8_t tim[3 + DOT11_TIM_BITMAP_LEN], uint8_t dtim_count, uint8_t dtim_period,
+                       const uint8_t *bitmap)
+{
+    tim[0] = dtim_count;
+    tim[1] = dtim_period;
+    tim[2] = 0;
+    tim[3] = 0;
+    if (bitmap == NULL)
+        return 4;
+    int n1 = -1, n2 = -1;
+    for (int i = 0; i < DOT11_TIM_BITMAP_LEN; i++)
+        if (bitmap[i] != 0) {
+            if (n1 < 0)
+                n1 = i & ~1;
+            n2 = i;
+        }
+    if (n1 < 0)
+        return 4;
+    tim[2] = (uint8_t)n1; /* N1/2 in bits 1-7 is N1 itself */
+    memcpy(tim + 3, bitmap + n1, (size_t)(n2 - n1 + 1));
+    return 3 + (size_t)(n2 - n1 + 1);
+}
+
 /* Beacon (9.3.3.3) and Probe Response (9.3.3.11) share their leading fields
  * and element order: SSID, Supported Rates, DS Parameter Set, [TIM in
- * beacons], Extended Supported Rates, RSN. */
+ * beacons], Extended Supported Rates, RSN. tim_at (may be NULL): where the
+ * TIM element starts and ends, for the beacon template. */
 static int build_bss_frame(uint8_t *buf, size_t cap, const struct dot11_mgmt_hdr *h,
-                           const struct dot11_bss_desc *bss, uint8_t subtype)
+                           const struct dot11_bss_desc *bss, uint8_t subtype, size_t tim_at[2])
 {
     struct wr w;
     int rc;
@@ -723,28 +752,13 @@ static int build_bss_frame(uint8_t *buf, size_t cap, const struct dot11_mgmt_hdr
     wr_supp_rates(&w, bss->rates, bss->n_rates);
     wr_ie(&w, DOT11_EID_DS_PARAMS, &bss->channel, 1);
     if (subtype == DOT11_STYPE_BEACON) {
-        /* 9.4.2.5: DTIM Count, DTIM Period, Bitmap Control (the offset
-         * N1/2 in bits 1-7), and the Partial Virtual Bitmap: octets N1..N2
-         * of the traffic indication virtual bitmap, N1 the largest even
-         * number with octets 0..N1-1 all zero, N2 the last nonzero octet;
-         * one zero octet when nothing is buffered. */
-        uint8_t tim[3 + DOT11_TIM_BITMAP_LEN] = {bss->dtim_count, bss->dtim_period, 0, 0};
-        size_t tim_len = 4;
-        if (bss->tim_bitmap != NULL) {
-            int n1 = -1, n2 = -1;
-            for (int i = 0; i < DOT11_TIM_BITMAP_LEN; i++)
-                if (bss->tim_bitmap[i] != 0) {
-                    if (n1 < 0)
-                        n1 = i & ~1;
-                    n2 = i;
-                }
-            if (n1 >= 0) {
-                tim[2] = (uint8_t)n1; /* N1/2 in bits 1-7 is N1 itself */
-                memcpy(tim + 3, bss->tim_bitmap + n1, (size_t)(n2 - n1 + 1));
-                tim_len = 3 + (size_t)(n2 - n1 + 1);
-            }
-        }
+        uint8_t tim[3 + DOT11_TIM_BITMAP_LEN];
+        size_t tim_len = tim_body(tim, bss->dtim_count, bss->dtim_period, bss->tim_bitmap);
+        if (tim_at != NULL)
+            tim_at[0] = w.len;
         wr_ie(&w, DOT11_EID_TIM, tim, tim_len);
+        if (tim_at != NULL)
+            tim_at[1] = w.len;
     }
     wr_ext_supp_rates(&w, bss->rates, bss->n_rates);
     if (bss->rsn)
@@ -753,16 +767,58 @@ static int build_bss_frame(uint8_t *buf, size_t cap, const struct dot11_mgmt_hdr
     return wr_result(&w);
 }
 
+int dot11_beacon_tpl_build(struct dot11_beacon_tpl *t, const struct dot11_mgmt_hdr *h,
+                           const struct dot11_bss_desc *bss)
+{
+    size_t tim_at[2] = {0, 0};
+    if (t == NULL)
+        return DOT11_E_INVAL;
+    t->len = 0;
+    int n = build_bss_frame(t->frame, sizeof t->frame, h, bss, DOT11_STYPE_BEACON, tim_at);
+    if (n < 0)
+        return n;
+    /* Stored without the TIM element, which is rewritten each time. */
+    memmove(t->frame + tim_at[0], t->frame + tim_at[1], (size_t)n - tim_at[1]);
+    t->len = (size_t)n - (tim_at[1] - tim_at[0]);
+    t->tim_at = tim_at[0];
+    t->dtim_period = bss->dtim_period;
+    return DOT11_OK;
+}
+
+int dot11_beacon_tpl_write(const struct dot11_beacon_tpl *t, uint8_t *buf, size_t cap, uint16_t seq_num,
+                           uint64_t timestamp, uint8_t dtim_count, const uint8_t *tim_bitmap)
+{
+    if (t == NULL || t->len == 0 || buf == NULL || check_seq(seq_num) != DOT11_OK ||
+        dtim_count >= t->dtim_period)
+        return DOT11_E_INVAL;
+    uint8_t tim[3 + DOT11_TIM_BITMAP_LEN];
+    size_t tim_len = tim_body(tim, dtim_count, t->dtim_period, tim_bitmap);
+    size_t total = t->len + 2 + tim_len;
+    if (total > cap)
+        return DOT11_E_NOSPC;
+    memcpy(buf, t->frame, t->tim_at);
+    /* Sequence Control (fragment 0) and the TSF timestamp (9.4.1.10) */
+    buf[22] = (uint8_t)(seq_num << 4);
+    buf[23] = (uint8_t)(seq_num >> 4);
+    for (int i = 0; i < 8; i++)
+        buf[24 + i] = (uint8_t)(timestamp >> (8 * i));
+    buf[t->tim_at] = DOT11_EID_TIM;
+    buf[t->tim_at + 1] = (uint8_t)tim_len;
+    memcpy(buf + t->tim_at + 2, tim, tim_len);
+    memcpy(buf + t->tim_at + 2 + tim_len, t->frame + t->tim_at, t->len - t->tim_at);
+    return (int)total;
+}
+
 int dot11_build_beacon(uint8_t *buf, size_t cap, const struct dot11_mgmt_hdr *h,
                        const struct dot11_bss_desc *bss)
 {
-    return build_bss_frame(buf, cap, h, bss, DOT11_STYPE_BEACON);
+    return build_bss_frame(buf, cap, h, bss, DOT11_STYPE_BEACON, NULL);
 }
 
 int dot11_build_probe_resp(uint8_t *buf, size_t cap, const struct dot11_mgmt_hdr *h,
                            const struct dot11_bss_desc *bss)
 {
-    return build_bss_frame(buf, cap, h, bss, DOT11_STYPE_PROBE_RESP);
+    return build_bss_frame(buf, cap, h, bss, DOT11_STYPE_PROBE_RESP, NULL);
 }
 
 int dot11_build_probe_req(uint8_t *buf, size_t cap, const struct dot11_mgmt_hdr *h,

@@ -335,6 +335,25 @@ int dot11_build_beacon(uint8_t *buf, size_t cap, const struct dot11_mgmt_hdr *h,
                        const struct dot11_bss_desc *bss);
 int dot11_build_probe_resp(uint8_t *buf, size_t cap, const struct dot11_mgmt_hdr *h,
                            const struct dot11_bss_desc *bss);
+/* A beacon template: the beacon of one BSS configuration built once, then
+ * written for each TBTT with what changes from one beacon to the next (the
+ * sequence number, the TSF timestamp, the TIM element); the bytes are those
+ * dot11_build_beacon makes from the same description. Build it again when
+ * anything else in the description changes. */
+#define DOT11_BEACON_TPL_MAX 512
+struct dot11_beacon_tpl {
+    uint8_t frame[DOT11_BEACON_TPL_MAX]; /* the beacon without its TIM element */
+    size_t len;                          /* 0: not built */
+    size_t tim_at;                       /* where the TIM element goes */
+    uint8_t dtim_period;
+};
+/* h's seq_num and bss's timestamp, dtim_count and tim_bitmap are only
+ * placeholders here (they must still be valid). */
+int dot11_beacon_tpl_build(struct dot11_beacon_tpl *t, const struct dot11_mgmt_hdr *h,
+                           const struct dot11_bss_desc *bss);
+/* Returns the frame's length, or DOT11_E_INVAL / DOT11_E_NOSPC. */
+int dot11_beacon_tpl_write(const struct dot11_beacon_tpl *t, uint8_t *buf, size_t cap, uint16_t seq_num,
+                           uint64_t timestamp, uint8_t dtim_count, const uint8_t *tim_bitmap);
 /* ssid_len 0 = wildcard SSID. */
 int dot11_build_probe_req(uint8_t *buf, size_t cap, const struct dot11_mgmt_hdr *h,
                           const uint8_t *ssid, size_t ssid_len, const uint8_t *rates,

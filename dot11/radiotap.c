@@ -91,6 +91,18 @@ static uint64_t get_le64(const uint8_t *p)
     return v;
 }
 
+int dot11_radiotap_field_offset(uint32_t present, unsigned field)
+{
+    present |= DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_FLAGS);
+    if (field > DOT11_RADIOTAP_ANTENNA || !(present & DOT11_RADIOTAP_BIT(field)))
+        return -1;
+    size_t off = DOT11_RADIOTAP_HDR_LEN;
+    for (unsigned bit = 0; bit < field; bit++)
+        if (present & DOT11_RADIOTAP_BIT(bit))
+            off = align_up(off, rt_fields[bit].align) + rt_fields[bit].size;
+    return (int)align_up(off, rt_fields[field].align);
+}
+
 int dot11_radiotap_write(uint8_t *buf, size_t cap, const struct dot11_radiotap *rt)
 {
     const uint32_t writable =

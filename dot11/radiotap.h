@@ -75,6 +75,10 @@ struct dot11_radiotap {
 
 /* Returns it_len (the header length written) or a negative code. */
 int dot11_radiotap_write(uint8_t *buf, size_t cap, const struct dot11_radiotap *rt);
+/* Where dot11_radiotap_write puts `field` (a DOT11_RADIOTAP_* number) in a
+ * header with these present bits, or -1 when it is not written: a writer
+ * that caches a header patches one field there. */
+int dot11_radiotap_field_offset(uint32_t present, unsigned field);
 /* Returns it_len: the offset of the 802.11 frame in buf. */
 int dot11_radiotap_parse(const uint8_t *buf, size_t len, struct dot11_radiotap *out);
 

@@ -168,6 +168,9 @@ struct medium_node {
     size_t nrc, cap_rc;
     size_t order;              /* attach index: its place in the channel index */
     uint64_t pos_ver;          /* changes with every move (medium.pos_ver) */
+    /* The path loss to the capture's monitor, while neither moved. */
+    uint64_t mon_from_ver, mon_ver;
+    double mon_pl;
     /* The path loss from the last few transmitters heard, while neither
      * moved: the same value path_loss_db computes, without its log10. */
     struct pl_cache {
@@ -194,6 +197,30 @@ struct chan_wait {
     sim_time idle_from; /* the counters are as of this time; they count on from it while idle */
 };
 
+/* Freed frames, deliveries and capture records are kept for the next ones,
+ * so that a beacon costs no malloc and free: blocks of two sizes (a small
+ * frame, the largest MPDU), at most POOL_KEEP of each kept. */
+#define POOL_SMALL 256
+#if defined(__SANITIZE_ADDRESS__)
+#define LINKRIG_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LINKRIG_ASAN 1
+#endif
+#endif
+#ifdef LINKRIG_ASAN
+/* Under AddressSanitizer every block is its own exact-size allocation, so
+ * that a use after free or an overrun is still caught. */
+#define POOL_KEEP 0
+#else
+#define POOL_KEEP 64
+#endif
+struct pool {
+    void *head; /* each free block starts with the next one's address */
+    size_t n;
+    size_t block;
+};
+
 struct medium {
     sim *s;
     sim_rng *rng;
@@ -216,7 +243,11 @@ struct medium {
     sim_time chan_start[MEDIUM_CHANNELS]; /* start of the last exchange per channel */
     struct chan_wait wait[MEDIUM_CHANNELS];
     struct cap_rec *caps;               /* pending capture records, by time */
-    uint8_t capbuf[RADIOTAP_CAP + MEDIUM_MAX_FRAME];
+    struct pool tx_pool[2], cap_pool[2], dv_pool; /* [0] small, [1] largest */
+    /* The last radiotap header written, but for its signal octet. */
+    struct dot11_radiotap rt_last;
+    uint8_t rt_bytes[RADIOTAP_CAP];
+    int rt_len, rt_signal_at; /* rt_len 0: none */
 };
 
 /* ---- rates ---- */
@@ -379,7 +410,9 @@ static sim_time propagation_ns(double d)
 
 double medium_mean_rssi(const medium_node *from, const medium_node *to)
 {
-    return from->tx_power_dbm - path_loss_db(&from->m->cfg, distance_m(from, to));
+    /* through to's path-loss cache (the same value; only the cache, never
+     * what the node is, changes) */
+    return from->tx_power_dbm - pair_loss(&from->m->cfg, from, (medium_node *)to)->pl;
 }
 
 sim_time medium_airtime(size_t len, uint8_t rate)
@@ -400,6 +433,51 @@ sim_time medium_airtime(size_t len, uint8_t rate)
     int64_t per_sym = 2 * (int64_t)rate;
     int64_t syms = (16 + bits + 6 + per_sym - 1) / per_sym;
     return SIM_US(20 + 4 * syms);
+}
+
+/* ---- block pools ---- */
+
+/* A block of at least `need` bytes (need <= p->block). */
+static void *pool_get(struct pool *p, size_t need)
+{
+    void *b = p->head;
+    if (b == NULL)
+        return malloc(POOL_KEEP > 0 ? p->block : need);
+    memcpy(&p->head, b, sizeof p->head);
+    p->n--;
+    return b;
+}
+
+static void pool_put(struct pool *p, void *b)
+{
+#if POOL_KEEP == 0
+    (void)p;
+    free(b);
+#else
+    if (p->n >= POOL_KEEP) {
+        free(b);
+        return;
+    }
+    memcpy(b, &p->head, sizeof p->head);
+    p->head = b;
+    p->n++;
+#endif
+}
+
+static void pool_drain(struct pool *p)
+{
+    while (p->n > 0)
+        free(pool_get(p, p->block));
+}
+
+static struct pool *tx_pool_for(medium *m, size_t frame_len)
+{
+    return &m->tx_pool[frame_len > POOL_SMALL];
+}
+
+static struct pool *cap_pool_for(medium *m, size_t rec_len)
+{
+    return &m->cap_pool[rec_len > RADIOTAP_CAP + POOL_SMALL];
 }
 
 /* ---- lists ---- */
@@ -424,7 +502,7 @@ static void tx_free(struct medium_tx *tx)
         tx->next->prev = tx->prev;
     if (tx->from->last_tx == tx)
         tx->from->last_tx = NULL;
-    free(tx);
+    pool_put(tx_pool_for(m, tx->len), tx);
 }
 
 static void delivery_link(medium *m, struct medium_delivery *d)
@@ -498,6 +576,11 @@ medium *medium_create(sim *s, const medium_config *cfg, sim_err *err)
     }
     m->s = s;
     m->cfg = *cfg;
+    m->tx_pool[0].block = sizeof(struct medium_tx) + POOL_SMALL;
+    m->tx_pool[1].block = sizeof(struct medium_tx) + MEDIUM_MAX_FRAME;
+    m->cap_pool[0].block = sizeof(struct cap_rec) + RADIOTAP_CAP + POOL_SMALL;
+    m->cap_pool[1].block = sizeof(struct cap_rec) + RADIOTAP_CAP + MEDIUM_MAX_FRAME;
+    m->dv_pool.block = sizeof(struct medium_delivery);
     m->rng = sim_rng_stream(s, "medium");
     m->monitor_rng = sim_rng_stream(s, "medium.monitor");
     for (size_t i = 0; i < MEDIUM_CHANNELS; i++) {
@@ -544,6 +627,11 @@ void medium_destroy(medium *m)
         m->caps = c->next;
         free(c);
     }
+    for (int i = 0; i < 2; i++) {
+        pool_drain(&m->tx_pool[i]);
+        pool_drain(&m->cap_pool[i]);
+    }
+    pool_drain(&m->dv_pool);
     for (size_t i = 0; i < m->nnodes; i++) {
         free(m->nodes[i]->rc);
         free(m->nodes[i]->name);
@@ -940,7 +1028,7 @@ static void cap_flush(medium *m, sim_time upto)
         struct cap_rec *c = m->caps;
         m->caps = c->next;
         capture_write(m->cfg.air, c->t, c->bytes, c->len);
-        free(c);
+        pool_put(cap_pool_for(m, c->len), c);
     }
 }
 
@@ -957,8 +1045,18 @@ static bool monitor_hears(medium *m, const medium_node *from, uint8_t rate, doub
         my = m->monitor_at->y;
         mz = m->monitor_at->z;
     }
-    double dx = from->x - mx, dy = from->y - my, dz = from->z - mz;
-    double rssi = from->tx_power_dbm - path_loss_db(&m->cfg, sqrt(dx * dx + dy * dy + dz * dz));
+    /* The path loss while neither the sender nor the monitor moved: the
+     * same doubles from the same computation, without its log10. pos_ver
+     * is never 0, so 0 stands for the fixed position. */
+    uint64_t mon_ver = !m->cfg.monitor_fixed && m->monitor_at != NULL ? m->monitor_at->pos_ver : 0;
+    medium_node *f = (medium_node *)from; /* only its cache is written */
+    if (f->mon_from_ver != from->pos_ver || f->mon_ver != mon_ver) {
+        double dx = from->x - mx, dy = from->y - my, dz = from->z - mz;
+        f->mon_pl = path_loss_db(&m->cfg, sqrt(dx * dx + dy * dy + dz * dz));
+        f->mon_from_ver = from->pos_ver;
+        f->mon_ver = mon_ver;
+    }
+    double rssi = from->tx_power_dbm - f->mon_pl;
     if (m->cfg.shadowing_sigma_db > 0)
         rssi += m->cfg.shadowing_sigma_db * sim_rng_normal(m->monitor_rng);
     double u = sim_rng_uniform(m->monitor_rng);
@@ -998,20 +1096,39 @@ static void capture_frame(medium *m, sim_time t, const medium_node *from, int ch
     rt.dbm_antsignal = dbm_i8(signal);
     rt.dbm_antnoise = dbm_i8(m->cfg.noise_floor_dbm);
     rt.antenna = 0;
-    int hl = dot11_radiotap_write(m->capbuf, RADIOTAP_CAP, &rt);
-    if (hl < 0) {
-        sim_fail(m->s, MEDIUM_COMP, "radiotap header did not fit (%d)", hl);
-        return;
+    /* Consecutive records differ mostly in their signal: the header is
+     * written again only when something else changed. */
+    int hl;
+    int8_t signal_i8 = rt.dbm_antsignal;
+    rt.dbm_antsignal = 0;
+    if (m->rt_len > 0 && memcmp(&rt, &m->rt_last, sizeof rt) == 0) {
+        hl = m->rt_len;
+    } else {
+        m->rt_len = 0;
+        hl = dot11_radiotap_write(m->rt_bytes, RADIOTAP_CAP, &rt);
+        if (hl < 0) {
+            sim_fail(m->s, MEDIUM_COMP, "radiotap header did not fit (%d)", hl);
+            return;
+        }
+        int at = dot11_radiotap_field_offset(rt.present, DOT11_RADIOTAP_DBM_ANTSIGNAL);
+        if (at < 0 || at >= hl) {
+            sim_fail(m->s, MEDIUM_COMP, "radiotap header without a signal field");
+            return;
+        }
+        memcpy(&m->rt_last, &rt, sizeof rt);
+        m->rt_len = hl;
+        m->rt_signal_at = at;
     }
+    m->rt_bytes[m->rt_signal_at] = (uint8_t)signal_i8;
     size_t total = (size_t)hl + len;
-    struct cap_rec *c = malloc(sizeof *c + total);
+    struct cap_rec *c = pool_get(cap_pool_for(m, total), sizeof *c + total);
     if (c == NULL) {
         sim_fail(m->s, MEDIUM_COMP, "out of memory capturing a frame");
         return;
     }
     c->t = t;
     c->len = total;
-    memcpy(c->bytes, m->capbuf, (size_t)hl);
+    memcpy(c->bytes, m->rt_bytes, (size_t)hl);
     memcpy(c->bytes + hl, frame, len);
     struct cap_rec **pp = &m->caps; /* after every record at or before t */
     while (*pp != NULL && (*pp)->t <= t)
@@ -1176,7 +1293,9 @@ static void wait_fire(void *arg)
 static struct medium_delivery *deliver_at(medium *m, struct medium_tx *tx, medium_node *to, sim_time t,
                                           double rssi, double snr)
 {
-    struct medium_delivery *dv = calloc(1, sizeof *dv);
+    struct medium_delivery *dv = pool_get(&m->dv_pool, sizeof *dv);
+    if (dv != NULL)
+        memset(dv, 0, sizeof *dv);
     if (dv == NULL) {
         /* A silently lost delivery would change the run unnoticed. */
         sim_fail(m->s, MEDIUM_COMP, "out of memory delivering a frame to %s", to->name);
@@ -1397,7 +1516,7 @@ static void delivery_fire(void *arg)
             to->rx(to->rx_ctx, tx->frame, tx->len, &info);
         }
     }
-    free(d);
+    pool_put(&m->dv_pool, d);
     if (--tx->pending == 0)
         tx_free(tx);
 }
@@ -1412,7 +1531,7 @@ sim_time medium_transmit_ex(medium_node *n, const uint8_t *frame, size_t len, co
     if (!n->attached || !n->enabled)
         return SIM_ESTATE;
     medium *m = n->m;
-    struct medium_tx *tx = malloc(sizeof *tx + len);
+    struct medium_tx *tx = pool_get(tx_pool_for(m, len), sizeof *tx + len);
     if (tx == NULL)
         return SIM_ENOMEM;
     memset(tx, 0, sizeof *tx);

@@ -103,6 +103,8 @@ struct pmk_entry {
     uint64_t stamp;
 };
 
+#define BEACON_MEMO_MAX 384
+
 struct radio {
     sim *s;
     sim_trace *tr;
@@ -216,6 +218,16 @@ struct radio {
     struct pmk_entry pmk_cache[PMK_CACHE];
     uint64_t pmk_clock;
     radio_stats stats;
+
+    /* The last beacons parsed (two: a DTIM period of 2 alternates the TIM
+     * between two versions), see beacon_memo_find. */
+    struct beacon_memo {
+        size_t len; /* 0: empty */
+        uint8_t bytes[BEACON_MEMO_MAX];
+        struct dot11_mgmt m; /* its ies point into bytes */
+    } memo[2];
+    unsigned memo_next;
+    unsigned memo_hit; /* the slot the last known beacon matched */
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -1473,14 +1485,16 @@ static void beacon_loss(void *arg)
  * that arrives a little late still counts. */
 static void loss_rearm(radio *r)
 {
-    sim_cancel(r->s, r->loss_timer);
-    r->loss_timer = 0;
-    if (r->wedge != RADIO_WEDGE_NONE)
+    if (r->wedge != RADIO_WEDGE_NONE) {
+        sim_cancel(r->s, r->loss_timer);
+        r->loss_timer = 0;
         return; /* the link monitor is hung with the rest of the chip */
+    }
     uint16_t bi = r->target.beacon_interval ? r->target.beacon_interval : 100;
     sim_time interval = SIM_US((sim_time)bi * 1024);
     sim_time deadline = r->last_beacon + interval * r->cfg.beacon_loss_count + interval / 2;
-    r->loss_timer = sim_at(r->s, deadline, beacon_loss, r);
+    /* every beacon pushes it back: moved in place, as cancel + add would */
+    r->loss_timer = sim_reschedule(r->s, r->loss_timer, deadline, beacon_loss, r);
 }
 
 /* ---- EAPOL-Key: the supplicant (12.7.6) ------------------------------------ */
@@ -2060,19 +2074,21 @@ static void handle_bss_frame(radio *r, const struct dot11_mgmt *m, const dot11_r
         return;
     memcpy(b.ssid, ssid, ssid_len);
     b.ssid_len = (uint8_t)ssid_len;
-    uint8_t ch = 0;
-    b.channel = dot11_ie_get_ds_channel(m->ies, m->ies_len, &ch) == 0 ? ch : (uint8_t)info->channel;
-    b.rssi = info->rssi_dbm;
-    struct dot11_rsn rsn;
-    b.wpa2 = dot11_ie_get_rsn(m->ies, m->ies_len, &rsn) == 0;
-    b.sae = false;
-    b.rsn_caps = b.wpa2 ? rsn.capabilities : 0;
-    for (size_t i = 0; b.wpa2 && i < rsn.n_akm; i++)
-        b.sae |= rsn.akm[i] == DOT11_AKM_SAE;
-    b.privacy = (m->u.beacon.capability & DOT11_CAP_PRIVACY) != 0;
     b.beacon_interval = m->u.beacon.beacon_interval;
 
     if (r->state == ST_SCANNING || r->state == ST_JOIN_SCAN) {
+        /* What a scan result reports; a joined link's beacons need none of
+         * it (below), so they are not parsed for it. */
+        uint8_t ch = 0;
+        b.channel = dot11_ie_get_ds_channel(m->ies, m->ies_len, &ch) == 0 ? ch : (uint8_t)info->channel;
+        b.rssi = info->rssi_dbm;
+        struct dot11_rsn rsn;
+        b.wpa2 = dot11_ie_get_rsn(m->ies, m->ies_len, &rsn) == 0;
+        b.sae = false;
+        b.rsn_caps = b.wpa2 ? rsn.capabilities : 0;
+        for (size_t i = 0; b.wpa2 && i < rsn.n_akm; i++)
+            b.sae |= rsn.akm[i] == DOT11_AKM_SAE;
+        b.privacy = (m->u.beacon.capability & DOT11_CAP_PRIVACY) != 0;
         /* The BSSBasicRateSet: the lowest one is what management frames and
          * EAPOL to this BSS will use (robust_rate). Parsed here only, not
          * for every beacon of a joined link. */
@@ -2293,6 +2309,8 @@ static void handle_sae(radio *r, const struct dot11_mgmt *m)
     }
 }
 
+static void handle_parsed_mgmt(radio *r, const struct dot11_mgmt *m, const dot11_rx_info *info);
+
 static void handle_mgmt(radio *r, const uint8_t *frame, size_t len, const dot11_rx_info *info)
 {
     struct dot11_mgmt m;
@@ -2303,25 +2321,80 @@ static void handle_mgmt(radio *r, const uint8_t *frame, size_t len, const dot11_
         r->stats.rx_dropped++;
         return;
     }
-    bool from_target = r->state >= ST_AUTHENTICATING && memcmp(m.hdr.addr2, r->target.bssid, 6) == 0;
-    switch (m.hdr.subtype) {
+    handle_parsed_mgmt(r, &m, info);
+}
+
+/* A beacon without flags (a 24-octet header, nothing protected): the only
+ * kind the memo keeps. */
+static bool beacon_plain(const uint8_t *frame, size_t len)
+{
+    return len >= 36 && len <= BEACON_MEMO_MAX && frame[0] == (DOT11_STYPE_BEACON << 4) && frame[1] == 0;
+}
+
+/* A joined station hears its AP's beacon ten times a second, the same
+ * bytes but for the Sequence Control and the timestamp. When every other
+ * octet equals a beacon parsed before, that parse is the answer (every
+ * field of the header and the body comes from those octets), with the two
+ * fields read anew and the elements pointing into this frame. */
+static bool beacon_memo_find(radio *r, const uint8_t *frame, size_t len, struct dot11_mgmt *m)
+{
+    if (!beacon_plain(frame, len))
+        return false;
+    /* the other slot first: with DTIM period 2 the beacons alternate */
+    for (unsigned n = 1; n <= 2; n++) {
+        unsigned i = (r->memo_hit + n) % 2;
+        const struct beacon_memo *e = &r->memo[i];
+        if (e->len != len || memcmp(e->bytes, frame, 22) != 0 || memcmp(e->bytes + 32, frame + 32, len - 32) != 0)
+            continue;
+        *m = e->m;
+        uint16_t sc = (uint16_t)(frame[22] | frame[23] << 8);
+        m->hdr.frag_num = (uint8_t)(sc & 0xf);
+        m->hdr.seq_num = (uint16_t)(sc >> 4);
+        uint64_t ts = 0;
+        for (int k = 7; k >= 0; k--)
+            ts = ts << 8 | frame[24 + k];
+        m->u.beacon.timestamp = ts;
+        if (m->ies != NULL)
+            m->ies = frame + (e->m.ies - e->bytes);
+        r->memo_hit = i;
+        return true;
+    }
+    return false;
+}
+
+static void beacon_memo_put(radio *r, const uint8_t *frame, size_t len, const struct dot11_mgmt *m)
+{
+    unsigned slot = r->memo_next++ % 2;
+    struct beacon_memo *e = &r->memo[slot];
+    r->memo_hit = slot;
+    memcpy(e->bytes, frame, len);
+    e->len = len;
+    e->m = *m;
+    if (m->ies != NULL)
+        e->m.ies = e->bytes + (m->ies - frame);
+}
+
+static void handle_parsed_mgmt(radio *r, const struct dot11_mgmt *m, const dot11_rx_info *info)
+{
+    bool from_target = r->state >= ST_AUTHENTICATING && memcmp(m->hdr.addr2, r->target.bssid, 6) == 0;
+    switch (m->hdr.subtype) {
     case DOT11_STYPE_BEACON:
     case DOT11_STYPE_PROBE_RESP:
-        handle_bss_frame(r, &m, info);
+        handle_bss_frame(r, m, info);
         return;
     case DOT11_STYPE_AUTH:
-        if (r->state == ST_AUTHENTICATING && from_target && m.u.auth.algorithm == DOT11_AUTH_ALG_SAE &&
+        if (r->state == ST_AUTHENTICATING && from_target && m->u.auth.algorithm == DOT11_AUTH_ALG_SAE &&
             r->akm == DOT11_AKM_SAE) {
-            handle_sae(r, &m);
+            handle_sae(r, m);
             return;
         }
-        if (r->state != ST_AUTHENTICATING || !from_target || m.u.auth.transaction_seq != 2 ||
-            m.u.auth.algorithm != DOT11_AUTH_ALG_OPEN_SYSTEM)
+        if (r->state != ST_AUTHENTICATING || !from_target || m->u.auth.transaction_seq != 2 ||
+            m->u.auth.algorithm != DOT11_AUTH_ALG_OPEN_SYSTEM)
             return;
         cancel_timer(r);
-        if (m.u.auth.status != DOT11_STATUS_SUCCESS) {
+        if (m->u.auth.status != DOT11_STATUS_SUCCESS) {
             char why[64];
-            snprintf(why, sizeof why, "authentication refused, status %u", m.u.auth.status);
+            snprintf(why, sizeof why, "authentication refused, status %u", m->u.auth.status);
             join_failed(r, RADIO_LINK_FAIL, why);
             return;
         }
@@ -2331,16 +2404,16 @@ static void handle_mgmt(radio *r, const uint8_t *frame, size_t len, const dot11_
     case DOT11_STYPE_REASSOC_RESP:
         /* a roam reassociates (11.3.5.4); a join associates */
         if (r->state != ST_ASSOCIATING || !from_target ||
-            (m.hdr.subtype == DOT11_STYPE_REASSOC_RESP) != r->roam_active)
+            (m->hdr.subtype == DOT11_STYPE_REASSOC_RESP) != r->roam_active)
             return;
         cancel_timer(r);
-        if (m.u.assoc_resp.status != DOT11_STATUS_SUCCESS) {
+        if (m->u.assoc_resp.status != DOT11_STATUS_SUCCESS) {
             char why[64];
-            snprintf(why, sizeof why, "association refused, status %u", m.u.assoc_resp.status);
+            snprintf(why, sizeof why, "association refused, status %u", m->u.assoc_resp.status);
             join_failed(r, RADIO_LINK_FAIL, why);
             return;
         }
-        r->aid = m.u.assoc_resp.aid;
+        r->aid = m->u.assoc_resp.aid;
         if (r->roam_active)
             wipe_keys(r); /* the old BSS's PTK and GTKs end with the reassociation (11.3.5.4) */
         if (r->join.auth == RADIO_AUTH_OPEN) {
@@ -2357,13 +2430,13 @@ static void handle_mgmt(radio *r, const uint8_t *frame, size_t len, const dot11_
         return;
     case DOT11_STYPE_DEAUTH:
     case DOT11_STYPE_DISASSOC: {
-        if (!from_target || memcmp(m.hdr.addr1, r->cfg.mac, 6) != 0)
+        if (!from_target || memcmp(m->hdr.addr1, r->cfg.mac, 6) != 0)
             return;
-        uint16_t reason = m.u.deauth.reason;
-        const char *kind = m.hdr.subtype == DOT11_STYPE_DEAUTH ? "deauth_rx" : "disassoc_rx";
+        uint16_t reason = m->u.deauth.reason;
+        const char *kind = m->hdr.subtype == DOT11_STYPE_DEAUTH ? "deauth_rx" : "disassoc_rx";
         trace_int(r, SIM_LOG_INFO, kind, "reason", reason);
         char why[64];
-        snprintf(why, sizeof why, "%s reason %u", m.hdr.subtype == DOT11_STYPE_DEAUTH ? "deauthenticated" : "disassociated",
+        snprintf(why, sizeof why, "%s reason %u", m->hdr.subtype == DOT11_STYPE_DEAUTH ? "deauthenticated" : "disassociated",
                  reason);
         /* cyw43_ctrl.c, CYW43_EV_DEAUTH_IND with reason 2 ("Deauth, probably
          * because password was wrong"): the driver disassociates
@@ -2372,7 +2445,7 @@ static void handle_mgmt(radio *r, const uint8_t *frame, size_t len, const dot11_
          * any disassociation (CYW43_EV_DISASSOC_IND is ignored there),
          * leaves the state alone: the join fails as below, or a joined link
          * is lost and the chip rejoins on its own. */
-        bool clears = m.hdr.subtype == DOT11_STYPE_DEAUTH && reason == DOT11_REASON_INVALID_AUTHENTICATION;
+        bool clears = m->hdr.subtype == DOT11_STYPE_DEAUTH && reason == DOT11_REASON_INVALID_AUTHENTICATION;
         if (clears && (r->state >= ST_AUTHENTICATING || radio_joined(r)))
             state_cleared(r, why, reason);
         else if (r->state == ST_HANDSHAKE)
@@ -2393,8 +2466,15 @@ void radio_receive(void *radio_ctx, const uint8_t *frame, size_t len, const dot1
     radio *r = radio_ctx;
     if (r->state == ST_OFF || frame == NULL)
         return;
+    /* A beacon seen before: the checks below on its parsed header, and no
+     * parse. pmf_rx never touches a beacon (not a robust frame), so a
+     * plain beacon goes straight to handle_parsed_mgmt on either path. */
+    struct dot11_mgmt m;
+    bool known = beacon_memo_find(r, frame, len, &m);
     struct dot11_hdr h;
-    if (dot11_parse_header(frame, len, &h) <= 0) {
+    if (known) {
+        h = m.hdr;
+    } else if (dot11_parse_header(frame, len, &h) <= 0) {
         r->stats.rx_dropped++;
         return;
     }
@@ -2406,10 +2486,22 @@ void radio_receive(void *radio_ctx, const uint8_t *frame, size_t len, const dot1
     }
     /* Beacons, responses and deauthentications are the state machine's to
      * act on; with the commands wedge it is hung. */
-    if (h.type == DOT11_FTYPE_MGMT && !commands_hung(r))
-        handle_mgmt(r, frame, len, info);
-    else if (h.type == DOT11_FTYPE_DATA)
+    if (h.type == DOT11_FTYPE_MGMT && !commands_hung(r)) {
+        if (known) {
+            handle_parsed_mgmt(r, &m, info);
+        } else if (beacon_plain(frame, len)) {
+            if (dot11_parse_mgmt(frame, len, &m) != 0) {
+                r->stats.rx_dropped++;
+                return;
+            }
+            beacon_memo_put(r, frame, len, &m);
+            handle_parsed_mgmt(r, &m, info);
+        } else {
+            handle_mgmt(r, frame, len, info);
+        }
+    } else if (h.type == DOT11_FTYPE_DATA) {
         handle_data(r, &h, frame, len);
+    }
 }
 
 int radio_set_tx_power(radio *r, int dbm)

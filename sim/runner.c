@@ -73,6 +73,11 @@ struct run {
     double wall0;
     double last_progress;
     double noise_floor;          /* the medium's, for the samples' SNR */
+    /* the samples' trace component per device and keys per AP, made at the
+     * first sample (a sample a second: formatting them each time showed) */
+    bool sample_names;
+    char sample_comp[SCN_MAX_DEVICES][48];
+    char sample_rssi[SCN_MAX_APS][80], sample_snr[SCN_MAX_APS][80];
     bool progress;
     /* live mode */
     const runner_opts *o;
@@ -1551,9 +1556,21 @@ static void sample_cb(void *arg)
     struct run *r = arg;
     world *w = r->w;
     sim_trace *tr = sim_trace_of(world_sim(w));
+    if (!r->sample_names) {
+        for (int d = 0; d < world_device_count(w) && d < SCN_MAX_DEVICES; d++)
+            snprintf(r->sample_comp[d], sizeof r->sample_comp[d], "%s.radio", r->s->devices[d].name);
+        for (int i = 0; i < r->s->naps && i < SCN_MAX_APS; i++) {
+            snprintf(r->sample_rssi[i], sizeof r->sample_rssi[i], "rssi_%s", r->s->aps[i].name);
+            snprintf(r->sample_snr[i], sizeof r->sample_snr[i], "snr_%s", r->s->aps[i].name);
+        }
+        r->sample_names = true;
+    }
     for (int d = 0; d < world_device_count(w); d++) {
         char comp[48];
-        snprintf(comp, sizeof comp, "%s.radio", r->s->devices[d].name);
+        if (d < SCN_MAX_DEVICES)
+            memcpy(comp, r->sample_comp[d], sizeof comp);
+        else
+            snprintf(comp, sizeof comp, "%s.radio", r->s->devices[d].name);
         sim_trace_rec *t = sim_trace_begin(tr, SIM_LOG_DEBUG, comp, "sample");
         if (t == NULL)
             return;
@@ -1567,12 +1584,9 @@ static void sample_cb(void *arg)
             if (!ap_enabled(world_ap(w, i)))
                 continue;
             double rssi = medium_mean_rssi(world_ap_node(w, i), dn);
-            char key[80];
             /* tenths of a dB: whole dB would hide a slow walk's slope */
-            snprintf(key, sizeof key, "rssi_%s", r->s->aps[i].name);
-            sim_trace_int(t, key, (int64_t)llround(rssi * 10.0));
-            snprintf(key, sizeof key, "snr_%s", r->s->aps[i].name);
-            sim_trace_int(t, key, (int64_t)llround((rssi - r->noise_floor) * 10.0));
+            sim_trace_int(t, r->sample_rssi[i], (int64_t)llround(rssi * 10.0));
+            sim_trace_int(t, r->sample_snr[i], (int64_t)llround((rssi - r->noise_floor) * 10.0));
         }
         sim_trace_end(t);
     }

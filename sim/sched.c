@@ -74,45 +74,80 @@ void sim_sched_destroy(sim_sched *s)
     free(s);
 }
 
+static bool key_before(sim_time aw, uint64_t as, sim_time bw, uint64_t bs)
+{
+    return aw < bw || (aw == bw && as < bs);
+}
+
 static bool before(const struct heap_ent *a, const struct heap_ent *b)
 {
-    return a->when < b->when || (a->when == b->when && a->seq < b->seq);
+    return key_before(a->when, a->seq, b->when, b->seq);
 }
 
-static void heap_place(sim_sched *s, uint32_t pos, struct heap_ent e)
+/* A 4-ary heap: half the levels of a binary one, and the four children of
+ * a node share a cache line or two. Keys are unique (seq), so the order in
+ * which events come out does not depend on the heap's shape. The entry
+ * being placed travels as scalars, not as a struct on the stack (whose
+ * reload stalled on the stores just made). */
+#define HEAP_D 4
+
+static void heap_set(sim_sched *s, uint32_t pos, sim_time when, uint64_t seq, uint32_t node)
 {
-    s->heap[pos] = e;
-    s->nodes[e.node].heap_pos = pos;
+    struct heap_ent *h = &s->heap[pos];
+    h->when = when;
+    h->seq = seq;
+    h->node = node;
+    s->nodes[node].heap_pos = pos;
 }
 
-static void sift_up(sim_sched *s, uint32_t pos)
+static void sift_up(sim_sched *s, uint32_t pos, sim_time when, uint64_t seq, uint32_t node)
 {
-    struct heap_ent e = s->heap[pos];
+    struct heap_ent *h = s->heap;
     while (pos > 0) {
-        uint32_t parent = (pos - 1) / 2;
-        if (!before(&e, &s->heap[parent]))
+        uint32_t parent = (pos - 1) / HEAP_D;
+        if (!key_before(when, seq, h[parent].when, h[parent].seq))
             break;
-        heap_place(s, pos, s->heap[parent]);
+        h[pos] = h[parent];
+        s->nodes[h[pos].node].heap_pos = pos;
         pos = parent;
     }
-    heap_place(s, pos, e);
+    heap_set(s, pos, when, seq, node);
 }
 
-static void sift_down(sim_sched *s, uint32_t pos)
+static void sift_down(sim_sched *s, uint32_t pos, sim_time when, uint64_t seq, uint32_t node)
 {
-    struct heap_ent e = s->heap[pos];
+    struct heap_ent *h = s->heap;
+    uint32_t len = s->heap_len;
     for (;;) {
-        uint32_t child = 2 * pos + 1;
-        if (child >= s->heap_len)
+        uint32_t first = HEAP_D * pos + 1;
+        if (first >= len)
             break;
-        if (child + 1 < s->heap_len && before(&s->heap[child + 1], &s->heap[child]))
-            child++;
-        if (!before(&s->heap[child], &e))
+        uint32_t last = first + HEAP_D < len ? first + HEAP_D : len;
+        uint32_t best = first;
+        for (uint32_t c = first + 1; c < last; c++)
+            if (before(&h[c], &h[best]))
+                best = c;
+        if (!key_before(h[best].when, h[best].seq, when, seq))
             break;
-        heap_place(s, pos, s->heap[child]);
-        pos = child;
+        h[pos] = h[best];
+        s->nodes[h[pos].node].heap_pos = pos;
+        pos = best;
     }
-    heap_place(s, pos, e);
+    heap_set(s, pos, when, seq, node);
+}
+
+/* Puts the entry at pos (a hole, or an entry whose key changed) and
+ * restores the heap order. */
+static void heap_fix(sim_sched *s, uint32_t pos, sim_time when, uint64_t seq, uint32_t node)
+{
+    if (pos > 0) {
+        const struct heap_ent *p = &s->heap[(pos - 1) / HEAP_D];
+        if (key_before(when, seq, p->when, p->seq)) {
+            sift_up(s, pos, when, seq, node);
+            return;
+        }
+    }
+    sift_down(s, pos, when, seq, node);
 }
 
 static void heap_remove(sim_sched *s, uint32_t pos)
@@ -120,11 +155,8 @@ static void heap_remove(sim_sched *s, uint32_t pos)
     s->heap_len--;
     if (pos == s->heap_len)
         return;
-    heap_place(s, pos, s->heap[s->heap_len]);
-    if (pos > 0 && before(&s->heap[pos], &s->heap[(pos - 1) / 2]))
-        sift_up(s, pos);
-    else
-        sift_down(s, pos);
+    const struct heap_ent *last = &s->heap[s->heap_len];
+    heap_fix(s, pos, last->when, last->seq, last->node);
 }
 
 static int heap_push(sim_sched *s, uint32_t node, sim_time when)
@@ -137,11 +169,9 @@ static int heap_push(sim_sched *s, uint32_t node, sim_time when)
         s->heap = h;
         s->heap_cap = cap;
     }
-    struct heap_ent e = {.when = when, .seq = s->seq++, .node = node};
-    s->heap[s->heap_len] = e;
-    s->nodes[node].heap_pos = s->heap_len;
+    uint64_t seq = s->seq++;
     s->heap_len++;
-    sift_up(s, s->heap_len - 1);
+    sift_up(s, s->heap_len - 1, when, seq, node);
     return 0;
 }
 
@@ -219,6 +249,26 @@ bool sim_sched_cancel(sim_sched *s, sim_timer_id id)
     }
 }
 
+sim_timer_id sim_sched_rearm(sim_sched *s, sim_timer_id id, sim_time when, sim_timer_fn fn, void *arg)
+{
+    uint32_t idx;
+    struct node *n = node_of(s, id, &idx);
+    if (n == NULL || n->state != NODE_QUEUED || n->period != 0) {
+        sim_sched_cancel(s, id);
+        return sim_sched_add(s, when, 0, fn, arg);
+    }
+    /* What cancel + add would do, in place: the same clamp, and a fresh
+     * sequence number taken now, so the timer queues behind everything
+     * already scheduled for that instant. */
+    sim_time now = sim_clock_now(s->clock);
+    if (when < now)
+        when = now;
+    n->fn = fn;
+    n->arg = arg;
+    heap_fix(s, n->heap_pos, when, s->seq++, idx);
+    return id;
+}
+
 bool sim_sched_pending(const sim_sched *s, sim_timer_id id)
 {
     const struct node *n = node_of(s, id, NULL);
@@ -246,20 +296,21 @@ int sim_sched_step(sim_sched *s, sim_time limit)
     if (sim_clock_wait_until(s->clock, when) != 0)
         return 0;
     /* The idle hook may have queued something earlier; take the head anew. */
-    struct heap_ent top = s->heap[0];
+    const sim_time t = s->heap[0].when;
+    const uint32_t idx = s->heap[0].node;
     heap_remove(s, 0);
-    sim_clock_set(s->clock, top.when);
-    struct node *n = &s->nodes[top.node];
+    sim_clock_set(s->clock, t);
+    struct node *n = &s->nodes[idx];
     n->state = NODE_FIRING;
     s->fired++;
     n->fn(n->arg);
-    n = &s->nodes[top.node]; /* the callback may have grown the pool */
+    n = &s->nodes[idx]; /* the callback may have grown the pool */
     if (n->state == NODE_FIRING && n->period > 0) {
         n->state = NODE_QUEUED;
-        if (heap_push(s, top.node, top.when + n->period) != 0)
-            node_free(s, top.node);
+        if (heap_push(s, idx, t + n->period) != 0)
+            node_free(s, idx);
     } else {
-        node_free(s, top.node);
+        node_free(s, idx);
     }
     return 1;
 }

@@ -1,6 +1,6 @@
 /* sim/sched.h — the event scheduler: timers on virtual time.
  *
- * One-shot and periodic timers in a binary heap ordered by (time, insertion
+ * One-shot and periodic timers in a 4-ary heap ordered by (time, insertion
  * sequence): O(log n) add and cancel, and events due at the same instant run
  * in the order they were scheduled, which is what makes runs deterministic.
  * A periodic timer is re-queued after each run as if newly scheduled, so it
@@ -34,6 +34,11 @@ sim_timer_id sim_sched_add(sim_sched *s, sim_time when, sim_time period, sim_tim
 /* Returns true if the timer was pending (or running, for a periodic timer
  * cancelled from its own callback) and is now cancelled. */
 bool sim_sched_cancel(sim_sched *s, sim_timer_id id);
+/* The same as sim_sched_cancel(id) followed by sim_sched_add(when, 0, fn,
+ * arg) (the timer takes its FIFO place as if added now), without freeing
+ * and allocating when id is a pending one-shot timer: then id stays valid
+ * and is returned. Returns 0 only when out of memory. */
+sim_timer_id sim_sched_rearm(sim_sched *s, sim_timer_id id, sim_time when, sim_timer_fn fn, void *arg);
 bool sim_sched_pending(const sim_sched *s, sim_timer_id id);
 
 size_t sim_sched_count(const sim_sched *s);

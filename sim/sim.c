@@ -102,6 +102,14 @@ bool sim_cancel(sim *s, sim_timer_id id)
     return id != 0 && sim_sched_cancel(s->sched, id);
 }
 
+sim_timer_id sim_reschedule(sim *s, sim_timer_id id, sim_time when, sim_timer_fn fn, void *arg)
+{
+    sim_timer_id nid = sim_sched_rearm(s->sched, id, when, fn, arg);
+    if (nid == 0)
+        out_of_memory();
+    return nid;
+}
+
 sim_rng *sim_rng_stream(sim *s, const char *name)
 {
     for (size_t i = 0; i < s->nrngs; i++)

@@ -47,6 +47,9 @@ sim_timer_id sim_at(sim *s, sim_time when, sim_timer_fn fn, void *arg);
 sim_timer_id sim_after(sim *s, sim_time delay, sim_timer_fn fn, void *arg);
 sim_timer_id sim_every(sim *s, sim_time first_delay, sim_time period, sim_timer_fn fn, void *arg);
 bool sim_cancel(sim *s, sim_timer_id id);
+/* sim_cancel(id) then sim_at(when, fn, arg), in one step: cheaper for a
+ * deadline pushed back again and again (a beacon-loss timer). */
+sim_timer_id sim_reschedule(sim *s, sim_timer_id id, sim_time when, sim_timer_fn fn, void *arg);
 
 /* The named random stream of this run; created on first use, owned by the
  * sim. The same (seed, name) always yields the same sequence. */

@@ -402,6 +402,66 @@ static void test_beacon_known_bytes(void **state)
     assert_memory_equal(buf, BEACON_BYTES, sizeof(BEACON_BYTES));
 }
 
+/* The template writes exactly what the builder makes, for every mix of
+ * what it patches (sequence, timestamp, DTIM count, TIM bitmap) and what it
+ * keeps (open / RSN, hidden SSID, 4 or 12 rates, extra elements). */
+static void test_beacon_template_same_bytes(void **state)
+{
+    (void)state;
+    static const uint8_t rates4[] = {0x82, 0x84, 0x8b, 0x96};
+    static const uint8_t extra[] = {0xdd, 0x03, 0x00, 0x50, 0xf2};
+    struct dot11_rsn rsn;
+    dot11_rsn_init_wpa2_psk_ccmp(&rsn, 0x000c);
+    uint32_t x = 7;
+    for (int cfg = 0; cfg < 16; cfg++) {
+        struct dot11_mgmt_hdr h;
+        struct dot11_bss_desc b;
+        mgmt_hdr(&h, BCAST, AP, AP, 0);
+        bss_desc(&b, (cfg & 1) ? &rsn : NULL);
+        if (cfg & 2)
+            b.ssid_len = 0;
+        if (cfg & 4) {
+            b.rates = rates4;
+            b.n_rates = sizeof rates4;
+        }
+        if (cfg & 8) {
+            b.extra_ies = extra;
+            b.extra_ies_len = sizeof extra;
+        }
+        b.dtim_period = (uint8_t)(1 + cfg % 3);
+        struct dot11_beacon_tpl t;
+        assert_int_equal(dot11_beacon_tpl_build(&t, &h, &b), DOT11_OK);
+        for (int k = 0; k < 50; k++) {
+            uint8_t bitmap[DOT11_TIM_BITMAP_LEN];
+            memset(bitmap, 0, sizeof bitmap);
+            x = x * 1103515245u + 12345u;
+            int nbits = (int)((x >> 16) % 4);
+            for (int i = 0; i < nbits; i++) {
+                x = x * 1103515245u + 12345u;
+                unsigned aid = (x >> 16) % (8 * DOT11_TIM_BITMAP_LEN);
+                bitmap[aid / 8] |= (uint8_t)(1u << (aid % 8));
+            }
+            h.seq_num = (uint16_t)(x & 0x0fff);
+            b.timestamp = ((uint64_t)x << 29) ^ (uint64_t)k;
+            b.dtim_count = (uint8_t)(k % b.dtim_period);
+            b.tim_bitmap = (k % 3 == 0) ? NULL : bitmap;
+            uint8_t want[512], got[512];
+            int n = dot11_build_beacon(want, sizeof want, &h, &b);
+            assert_true(n > 0);
+            int m = dot11_beacon_tpl_write(&t, got, sizeof got, h.seq_num, b.timestamp, b.dtim_count,
+                                           b.tim_bitmap);
+            assert_int_equal(m, n);
+            assert_memory_equal(got, want, (size_t)n);
+            assert_int_equal(dot11_beacon_tpl_write(&t, got, (size_t)n - 1, h.seq_num, b.timestamp,
+                                                    b.dtim_count, b.tim_bitmap),
+                             DOT11_E_NOSPC);
+        }
+        assert_int_equal(dot11_beacon_tpl_write(&t, (uint8_t[512]){0}, 512, 0x1000, 0, 0, NULL), DOT11_E_INVAL);
+        assert_int_equal(dot11_beacon_tpl_write(&t, (uint8_t[512]){0}, 512, 0, 0, b.dtim_period, NULL),
+                         DOT11_E_INVAL);
+    }
+}
+
 static void test_beacon_roundtrip(void **state)
 {
     (void)state;
@@ -1430,6 +1490,15 @@ static void test_radiotap_known_bytes(void **state)
     int rc = dot11_radiotap_write(buf, sizeof(buf), &rt);
     assert_int_equal(rc, (int)sizeof(expect));
     assert_memory_equal(buf, expect, sizeof(expect));
+    /* where each field sits, for a writer that patches one */
+    assert_int_equal(dot11_radiotap_field_offset(rt.present, DOT11_RADIOTAP_FLAGS), 8);
+    assert_int_equal(dot11_radiotap_field_offset(rt.present, DOT11_RADIOTAP_CHANNEL), 10);
+    assert_int_equal(dot11_radiotap_field_offset(rt.present, DOT11_RADIOTAP_DBM_ANTSIGNAL), 14);
+    assert_int_equal(dot11_radiotap_field_offset(rt.present, DOT11_RADIOTAP_ANTENNA), 16);
+    assert_int_equal(dot11_radiotap_field_offset(rt.present, DOT11_RADIOTAP_TSFT), -1);
+    assert_int_equal(dot11_radiotap_field_offset(rt.present | DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_TSFT),
+                                                 DOT11_RADIOTAP_DBM_ANTSIGNAL),
+                     8 + 8 + 1 + 1 + 4);
 
     /* TSFT first, aligned to 8; Channel then lands on offset 18. */
     rt.present |= DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_TSFT);
@@ -1760,6 +1829,7 @@ int main(void)
         cmocka_unit_test(test_header_rejects),
         cmocka_unit_test(test_beacon_known_bytes),
         cmocka_unit_test(test_beacon_roundtrip),
+        cmocka_unit_test(test_beacon_template_same_bytes),
         cmocka_unit_test(test_probe_resp_open),
         cmocka_unit_test(test_probe_req),
         cmocka_unit_test(test_auth),

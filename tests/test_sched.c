@@ -262,6 +262,68 @@ static void test_stop_and_resume(void **state)
     sim_destroy(s);
 }
 
+/* sim_reschedule is cancel + add in one step: a random mix of timers
+ * (ties at the same instants, deadlines in the past, timers that already
+ * fired, a periodic one) runs in the same order either way. */
+struct resched_world {
+    sim *s;
+    struct log log;
+    struct tag tags[32];
+    sim_timer_id ids[32];
+};
+
+static void resched_run(struct resched_world *w, bool in_place)
+{
+    uint32_t x = 12345;
+    w->s = new_sim();
+    w->log = (struct log){.s = w->s};
+    for (int i = 0; i < 32; i++) {
+        w->tags[i] = (struct tag){&w->log, i};
+        x = x * 1103515245u + 12345u;
+        if (i == 31)
+            w->ids[i] = sim_every(w->s, SIM_MS(3), SIM_MS(5), record, &w->tags[i]);
+        else
+            w->ids[i] = sim_at(w->s, SIM_MS((x >> 16) % 8), record, &w->tags[i]);
+    }
+    for (int round = 0; round < 40; round++) {
+        for (int k = 0; k < 3; k++) {
+            x = x * 1103515245u + 12345u;
+            int i = (int)((x >> 16) % 32);
+            x = x * 1103515245u + 12345u;
+            sim_time when = sim_now(w->s) + SIM_MS((x >> 16) % 6) - SIM_MS(1);
+            if (in_place) {
+                w->ids[i] = sim_reschedule(w->s, w->ids[i], when, record, &w->tags[i]);
+            } else {
+                sim_cancel(w->s, w->ids[i]);
+                w->ids[i] = sim_at(w->s, when, record, &w->tags[i]);
+            }
+        }
+        sim_run_until(w->s, sim_now(w->s) + SIM_MS(1));
+    }
+}
+
+static void test_reschedule_is_cancel_and_add(void **state)
+{
+    (void)state;
+    static struct resched_world a, b;
+    resched_run(&a, false);
+    resched_run(&b, true);
+    assert_int_equal(a.log.n, 64);
+    assert_int_equal(b.log.n, a.log.n);
+    for (int i = 0; i < a.log.n; i++) {
+        assert_int_equal(b.log.ids[i], a.log.ids[i]);
+        assert_int_equal(b.log.at[i], a.log.at[i]);
+    }
+    /* the id of a pending one-shot timer stays valid: it can be cancelled */
+    sim_timer_id id = sim_at(b.s, sim_now(b.s) + SIM_MS(10), record, &b.tags[0]);
+    sim_timer_id again = sim_reschedule(b.s, id, sim_now(b.s) + SIM_MS(20), record, &b.tags[0]);
+    assert_true(again == id);
+    assert_true(sim_cancel(b.s, again));
+    assert_false(sim_sched_pending(sim_sched_of(b.s), again));
+    sim_destroy(a.s);
+    sim_destroy(b.s);
+}
+
 static void test_time_parse(void **state)
 {
     (void)state;
@@ -309,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_periodic),
         cmocka_unit_test(test_million_timers),
         cmocka_unit_test(test_stop_and_resume),
+        cmocka_unit_test(test_reschedule_is_cancel_and_add),
         cmocka_unit_test(test_time_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
