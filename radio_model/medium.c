@@ -205,7 +205,7 @@ struct medium {
     /* Every node ever attached, by MAC (open addressing, power-of-two
      * size, at most half full): an exchange finds its addressee without a
      * scan of the channel's nodes. */
-    medium_node **by_mac;
+    struct mac_slot *by_mac;
     size_t cap_by_mac;
     size_t nnodes, cap_nodes;
     medium_index *by_channel; /* attached nodes per channel (medium_index.h) */
@@ -288,12 +288,20 @@ static size_t mac_hash(const uint8_t mac[6])
     return (size_t)h;
 }
 
-static void by_mac_put(medium_node **tab, size_t cap, medium_node *n)
+/* A by_mac slot keeps the node's address beside it: a lookup passes the
+ * other nodes of its probe run without reading them. */
+struct mac_slot {
+    medium_node *n; /* NULL: free */
+    uint8_t mac[6];
+};
+
+static void by_mac_put(struct mac_slot *tab, size_t cap, medium_node *n)
 {
     size_t i = mac_hash(n->mac) & (cap - 1);
-    while (tab[i] != NULL)
+    while (tab[i].n != NULL)
         i = (i + 1) & (cap - 1);
-    tab[i] = n;
+    tab[i].n = n;
+    memcpy(tab[i].mac, n->mac, 6);
 }
 
 /* Room for one more node in by_mac; -1: out of memory. */
@@ -302,7 +310,7 @@ static int by_mac_reserve(medium *m)
     if (2 * (m->nnodes + 1) <= m->cap_by_mac)
         return 0;
     size_t cap = m->cap_by_mac ? 2 * m->cap_by_mac : 64;
-    medium_node **tab = calloc(cap, sizeof *tab);
+    struct mac_slot *tab = calloc(cap, sizeof *tab);
     if (tab == NULL)
         return -1;
     for (size_t i = 0; i < m->nnodes; i++)
@@ -321,10 +329,11 @@ static medium_node *addressee(medium *m, const medium_node *from, int ch, const 
     medium_node *best = NULL;
     if (m->cap_by_mac == 0)
         return NULL;
-    for (size_t i = mac_hash(a1) & (m->cap_by_mac - 1); m->by_mac[i] != NULL; i = (i + 1) & (m->cap_by_mac - 1)) {
-        medium_node *c = m->by_mac[i];
-        if (c != from && c->attached && c->enabled && c->channel == ch && memcmp(c->mac, a1, 6) == 0 &&
-            (best == NULL || c->order < best->order))
+    for (size_t i = mac_hash(a1) & (m->cap_by_mac - 1); m->by_mac[i].n != NULL; i = (i + 1) & (m->cap_by_mac - 1)) {
+        if (memcmp(m->by_mac[i].mac, a1, 6) != 0)
+            continue;
+        medium_node *c = m->by_mac[i].n;
+        if (c != from && c->attached && c->enabled && c->channel == ch && (best == NULL || c->order < best->order))
             best = c;
     }
     return best;
