@@ -107,10 +107,11 @@ struct medium_tx {
     bool acked;
     bool deliver_retry; /* the copy the receiver got was a retransmission */
     /* Contending for a busy channel (struct chan_wait): its frozen backoff
-     * counter, in slots. */
+     * counter reaches 0 when the channel's idle slots (chan_wait.slots)
+     * reach slot_end. */
     bool waiting;
     int wait_ch;
-    int slots;
+    int64_t slot_end;
     struct medium_tx *wprev, *wnext;
     size_t len;
     uint8_t frame[];
@@ -192,6 +193,10 @@ struct chan_wait {
     sim_timer_id timer;
     sim_time timer_at;
     sim_time idle_from; /* the counters are as of this time; they count on from it while idle */
+    /* Idle slots counted so far: a waiter's counter is slot_end - slots, or
+     * 0 once that is not positive, so the countdown costs O(1), not
+     * O(waiting nodes). min_end: the smallest slot_end while any wait. */
+    int64_t slots, min_end;
 };
 
 struct medium {
@@ -677,6 +682,12 @@ static void wait_unlink(struct chan_wait *c, struct medium_tx *tx)
         c->tail = tx->wprev;
     tx->wprev = tx->wnext = NULL;
     tx->waiting = false;
+    if (c->head != NULL && tx->slot_end == c->min_end) {
+        c->min_end = c->head->slot_end;
+        for (struct medium_tx *w = c->head->wnext; w != NULL; w = w->wnext)
+            if (w->slot_end < c->min_end)
+                c->min_end = w->slot_end;
+    }
 }
 
 /* Everything a node loses when it stops being on the air: what it was about
@@ -1082,8 +1093,7 @@ static void wait_sync(struct chan_wait *c, sim_time now)
         c->idle_from += k * MAC_SLOT;
     }
     if (dec > 0)
-        for (struct medium_tx *w = c->head; w != NULL; w = w->wnext)
-            w->slots = w->slots > dec ? w->slots - (int)dec : 0;
+        c->slots += dec;
 }
 
 /* The channel's event at the smallest counter's end (after wait_sync). */
@@ -1096,10 +1106,7 @@ static void wait_arm(struct chan_wait *c)
         c->timer = 0;
         return;
     }
-    int min = c->head->slots;
-    for (struct medium_tx *w = c->head->wnext; w != NULL; w = w->wnext)
-        if (w->slots < min)
-            min = w->slots;
+    int64_t min = c->min_end > c->slots ? c->min_end - c->slots : 0;
     sim_time at = c->idle_from + (sim_time)min * MAC_SLOT;
     if (c->timer != 0 && c->timer_at == at)
         return;
@@ -1116,8 +1123,11 @@ static sim_time wait_join(medium *m, int ch, struct medium_tx *tx)
 {
     struct chan_wait *c = &m->wait[ch];
     wait_sync(c, sim_now(m->s));
-    tx->slots = (int)sim_rng_below(m->rng, (uint64_t)MAC_CW_MIN + 1);
+    int64_t slots = (int64_t)sim_rng_below(m->rng, (uint64_t)MAC_CW_MIN + 1);
     /* counted from the next idle DIFS, as the others' are from idle_from */
+    tx->slot_end = c->slots + slots;
+    if (c->head == NULL || tx->slot_end < c->min_end)
+        c->min_end = tx->slot_end;
     tx->waiting = true;
     tx->wait_ch = ch;
     tx->wnext = NULL;
@@ -1128,7 +1138,7 @@ static sim_time wait_join(medium *m, int ch, struct medium_tx *tx)
         c->head = tx;
     c->tail = tx;
     wait_arm(c);
-    return c->idle_from + (sim_time)tx->slots * MAC_SLOT;
+    return c->idle_from + (sim_time)slots * MAC_SLOT;
 }
 
 /* tx, its node's queue head, may start at t or later: on the air at once
@@ -1164,9 +1174,9 @@ static void wait_fire(void *arg)
     c->timer = 0;
     wait_sync(c, now);
     struct medium_tx *win = NULL;
-    if (m->chan_busy[c->ch] + mac_difs(c->ch) <= now)
+    if (m->chan_busy[c->ch] + mac_difs(c->ch) <= now && c->head != NULL && c->min_end <= c->slots)
         for (struct medium_tx *w = c->head; w != NULL; w = w->wnext)
-            if (w->slots == 0) {
+            if (w->slot_end <= c->slots) {
                 win = w;
                 break;
             }
