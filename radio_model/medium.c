@@ -107,10 +107,11 @@ struct medium_tx {
     bool acked;
     bool deliver_retry; /* the copy the receiver got was a retransmission */
     /* Contending for a busy channel (struct chan_wait): its frozen backoff
-     * counter, in slots. */
+     * counter reaches 0 when the channel's idle slots (chan_wait.slots)
+     * reach slot_end. */
     bool waiting;
     int wait_ch;
-    int slots;
+    int64_t slot_end;
     struct medium_tx *wprev, *wnext;
     size_t len;
     uint8_t frame[];
@@ -195,6 +196,10 @@ struct chan_wait {
     sim_timer_id timer;
     sim_time timer_at;
     sim_time idle_from; /* the counters are as of this time; they count on from it while idle */
+    /* Idle slots counted so far: a waiter's counter is slot_end - slots, or
+     * 0 once that is not positive, so the countdown costs O(1), not
+     * O(waiting nodes). min_end: the smallest slot_end while any wait. */
+    int64_t slots, min_end;
 };
 
 /* Freed frames, deliveries and capture records are kept for the next ones,
@@ -232,7 +237,7 @@ struct medium {
     /* Every node ever attached, by MAC (open addressing, power-of-two
      * size, at most half full): an exchange finds its addressee without a
      * scan of the channel's nodes. */
-    medium_node **by_mac;
+    struct mac_slot *by_mac;
     size_t cap_by_mac;
     size_t nnodes, cap_nodes;
     medium_index *by_channel; /* attached nodes per channel (medium_index.h) */
@@ -319,12 +324,20 @@ static size_t mac_hash(const uint8_t mac[6])
     return (size_t)h;
 }
 
-static void by_mac_put(medium_node **tab, size_t cap, medium_node *n)
+/* A by_mac slot keeps the node's address beside it: a lookup passes the
+ * other nodes of its probe run without reading them. */
+struct mac_slot {
+    medium_node *n; /* NULL: free */
+    uint8_t mac[6];
+};
+
+static void by_mac_put(struct mac_slot *tab, size_t cap, medium_node *n)
 {
     size_t i = mac_hash(n->mac) & (cap - 1);
-    while (tab[i] != NULL)
+    while (tab[i].n != NULL)
         i = (i + 1) & (cap - 1);
-    tab[i] = n;
+    tab[i].n = n;
+    memcpy(tab[i].mac, n->mac, 6);
 }
 
 /* Room for one more node in by_mac; -1: out of memory. */
@@ -333,7 +346,7 @@ static int by_mac_reserve(medium *m)
     if (2 * (m->nnodes + 1) <= m->cap_by_mac)
         return 0;
     size_t cap = m->cap_by_mac ? 2 * m->cap_by_mac : 64;
-    medium_node **tab = calloc(cap, sizeof *tab);
+    struct mac_slot *tab = calloc(cap, sizeof *tab);
     if (tab == NULL)
         return -1;
     for (size_t i = 0; i < m->nnodes; i++)
@@ -352,10 +365,11 @@ static medium_node *addressee(medium *m, const medium_node *from, int ch, const 
     medium_node *best = NULL;
     if (m->cap_by_mac == 0)
         return NULL;
-    for (size_t i = mac_hash(a1) & (m->cap_by_mac - 1); m->by_mac[i] != NULL; i = (i + 1) & (m->cap_by_mac - 1)) {
-        medium_node *c = m->by_mac[i];
-        if (c != from && c->attached && c->enabled && c->channel == ch && memcmp(c->mac, a1, 6) == 0 &&
-            (best == NULL || c->order < best->order))
+    for (size_t i = mac_hash(a1) & (m->cap_by_mac - 1); m->by_mac[i].n != NULL; i = (i + 1) & (m->cap_by_mac - 1)) {
+        if (memcmp(m->by_mac[i].mac, a1, 6) != 0)
+            continue;
+        medium_node *c = m->by_mac[i].n;
+        if (c != from && c->attached && c->enabled && c->channel == ch && (best == NULL || c->order < best->order))
             best = c;
     }
     return best;
@@ -756,6 +770,12 @@ static void wait_unlink(struct chan_wait *c, struct medium_tx *tx)
         c->tail = tx->wprev;
     tx->wprev = tx->wnext = NULL;
     tx->waiting = false;
+    if (c->head != NULL && tx->slot_end == c->min_end) {
+        c->min_end = c->head->slot_end;
+        for (struct medium_tx *w = c->head->wnext; w != NULL; w = w->wnext)
+            if (w->slot_end < c->min_end)
+                c->min_end = w->slot_end;
+    }
 }
 
 /* Everything a node loses when it stops being on the air: what it was about
@@ -1190,8 +1210,7 @@ static void wait_sync(struct chan_wait *c, sim_time now)
         c->idle_from += k * MAC_SLOT;
     }
     if (dec > 0)
-        for (struct medium_tx *w = c->head; w != NULL; w = w->wnext)
-            w->slots = w->slots > dec ? w->slots - (int)dec : 0;
+        c->slots += dec;
 }
 
 /* The channel's event at the smallest counter's end (after wait_sync). */
@@ -1204,10 +1223,7 @@ static void wait_arm(struct chan_wait *c)
         c->timer = 0;
         return;
     }
-    int min = c->head->slots;
-    for (struct medium_tx *w = c->head->wnext; w != NULL; w = w->wnext)
-        if (w->slots < min)
-            min = w->slots;
+    int64_t min = c->min_end > c->slots ? c->min_end - c->slots : 0;
     sim_time at = c->idle_from + (sim_time)min * MAC_SLOT;
     if (c->timer != 0 && c->timer_at == at)
         return;
@@ -1224,8 +1240,11 @@ static sim_time wait_join(medium *m, int ch, struct medium_tx *tx)
 {
     struct chan_wait *c = &m->wait[ch];
     wait_sync(c, sim_now(m->s));
-    tx->slots = (int)sim_rng_below(m->rng, (uint64_t)MAC_CW_MIN + 1);
+    int64_t slots = (int64_t)sim_rng_below(m->rng, (uint64_t)MAC_CW_MIN + 1);
     /* counted from the next idle DIFS, as the others' are from idle_from */
+    tx->slot_end = c->slots + slots;
+    if (c->head == NULL || tx->slot_end < c->min_end)
+        c->min_end = tx->slot_end;
     tx->waiting = true;
     tx->wait_ch = ch;
     tx->wnext = NULL;
@@ -1236,7 +1255,7 @@ static sim_time wait_join(medium *m, int ch, struct medium_tx *tx)
         c->head = tx;
     c->tail = tx;
     wait_arm(c);
-    return c->idle_from + (sim_time)tx->slots * MAC_SLOT;
+    return c->idle_from + (sim_time)slots * MAC_SLOT;
 }
 
 /* tx, its node's queue head, may start at t or later: on the air at once
@@ -1272,9 +1291,9 @@ static void wait_fire(void *arg)
     c->timer = 0;
     wait_sync(c, now);
     struct medium_tx *win = NULL;
-    if (m->chan_busy[c->ch] + mac_difs(c->ch) <= now)
+    if (m->chan_busy[c->ch] + mac_difs(c->ch) <= now && c->head != NULL && c->min_end <= c->slots)
         for (struct medium_tx *w = c->head; w != NULL; w = w->wnext)
-            if (w->slots == 0) {
+            if (w->slot_end <= c->slots) {
                 win = w;
                 break;
             }

@@ -22,6 +22,38 @@
  * With none of these, no tick is queued, so an idle in-rig network leaves the
  * event queue alone and a run can end for lack of events.
  *
+ * Fills skipped. slirp_pollfds_fill walks every socket (so its cost grows
+ * with the stations of a world, once per guest frame), and it is not a pure
+ * query: it sets time_fasttimo to curtime when a TCP socket has a delayed
+ * ACK (TF_DELACK) and none is flagged yet, sets do_slowtimo (TCP sockets or
+ * fragments present, or a UDP/ICMP socket yet to expire), detaches expired
+ * UDP/ICMP sockets and adds the host fds. So the uplink skips it only when
+ * it provably changes nothing and returns what the last one did (libslirp
+ * 4.7.0's slirp.c, tcp_input.c, tcp_output.c, if.c). "Clean" (fill_clean)
+ * holds from a fill that added no fd while no host socket is registered (so
+ * no UDP/ICMP socket exists either) and timed out slow: no delayed ACK on
+ * any socket (its curtime was not 0, which would read as unset) and
+ * do_slowtimo set, so TCP sockets exist (fragments never reach slirp). It
+ * survives:
+ *   - slirp_sync: no fasttimo is flagged, and only TCP_REASS in tcp_input
+ *     sets TF_DELACK. Its tcp_slowtimo may close sockets, though, so a sync
+ *     that may run it sets slow_maybe: one at a curtime other than the last
+ *     clean sync's (after a poll with do_slowtimo set, the slow timer is not
+ *     due again within the same curtime);
+ *   - an ARP frame: arp_input only answers and fills slirp's ARP table;
+ *   - a guest segment with data and ACK and no SYN/FIN/RST/URG, during which
+ *     its service's write callback got the bytes (tcp_input appended them:
+ *     the fast path, which never sets TF_DELACK, or TCP_REASS) and after
+ *     that slirp sent a frame with no SYN/FIN/RST. During slirp_input of a
+ *     TCP segment slirp sends only from if_start inside if_output, which
+ *     after the append only tcp_input's final tcp_output reaches, and
+ *     tcp_output clears TF_DELACK once ip_output has taken its segment,
+ *     whether what left is that segment or the ARP request slirp sends for
+ *     it when the guest's address has left its 16-entry ARP table. Its
+ *     connection then exists: slow_maybe is cleared.
+ * A fill while clean and not slow_maybe is skipped. Any other call into
+ * slirp (slirp_touch) makes the next fill a real one.
+ *
  * Pacing. While slirp has host sockets carrying data (see host_active
  * below), the uplink turns the clock's pacing on at rate 1.0 (only if nobody
  * had it on already, and it only turns off what it turned on). It turns it
@@ -130,6 +162,7 @@
 #define DGRAM_LINGER SIM_SEC(2)
 #define PACING_HOLD SIM_MS(250)
 #define SLIRP_NOTHING_DUE_MS 1000u /* slirp_pollfds_fill's cap when no timer is pending */
+#define SLIRP_TIMEOUT_FAST_MS 2u    /* its timeout while a delayed ACK is pending (TIMEOUT_FAST) */
 #define ECHO_BACKLOG_MAX ((size_t)4 << 20)
 /* How long slirp's side of a connection the guest closed stays (see the top
  * of the file): well past a station's FIN retransmissions over a lossy air
@@ -293,6 +326,20 @@ struct uplink {
     uint8_t cur_flags;
     uint32_t cur_fin_next;          /* a FIN's: the sequence number after it */
     uint8_t cur_dst_mac[6];         /* where the guest sent it: slirp's MAC */
+    /* Skipping slirp_pollfds_fill when it would change nothing (top of the
+     * file, "Fills skipped"). */
+    bool fill_clean;   /* what the last fill found still holds (top of the file) */
+    bool slow_maybe;   /* slirp's slow timer may have run since it was known to hold */
+    bool nodue_valid;  /* slirp's slow timer is not due again at curtime nodue_ms */
+    uint32_t nodue_ms;
+    struct fill_probe {
+        bool on;       /* a guest data segment is in slirp_input */
+        bool written;  /* its service's write callback got bytes */
+        bool answered; /* then slirp sent a frame */
+        uint32_t sip; /* the service the segment is for */
+        uint16_t sport;
+    } probe;
+    uint64_t fills_skipped;
 };
 
 /* ------------------------------------------------------------------ */
@@ -460,22 +507,59 @@ static int cb_get_revents(int idx, void *opaque)
     return out;
 }
 
+/* libslirp's clock reading: unsigned milliseconds (curtime). */
+static uint32_t slirp_curtime(const uplink *u)
+{
+    return (uint32_t)(sim_now(u->s) / SIM_MS(1));
+}
+
 /* Runs slirp's due timers and sends its queued frames, without touching
  * sockets, and brings libslirp's clock reading to the present. */
 static void slirp_sync(uplink *u)
 {
+    /* Its timers run here: tcp_slowtimo when do_slowtimo is set and 499 ms
+     * of slirp's curtime passed since the last run. While clean it is set,
+     * so after this poll it is not due again within the same curtime. */
+    uint32_t ms = slirp_curtime(u);
+    if (u->fill_clean) {
+        if (!u->nodue_valid || u->nodue_ms != ms)
+            u->slow_maybe = true;
+        u->nodue_valid = true;
+        u->nodue_ms = ms;
+    } else {
+        u->nodue_valid = false;
+    }
     slirp_pollfds_poll(u->slirp, 1, cb_get_revents, u);
+}
+
+/* Any call into slirp but slirp_sync and a probed guest segment: what
+ * slirp_pollfds_fill would find is no longer known. */
+static void slirp_touch(uplink *u)
+{
+    u->fill_clean = false;
+    u->probe.on = false;
 }
 
 static void slirp_fill(uplink *u)
 {
     slirp_sync(u);
+    if (u->fill_clean && !u->slow_maybe && u->nhfds == 0) {
+        /* The same state, want_ms and (no) pollfds as a fill would leave. */
+        u->fills_skipped++;
+        return;
+    }
     u->npfds = 0;
     for (size_t i = 0; i < u->nhfds; i++)
         u->hfds[i].polled = false;
     uint32_t t = UINT32_MAX;
     slirp_pollfds_fill(u->slirp, &t, cb_add_poll, u);
     u->want_ms = t;
+    /* Clean: no TCP delayed ACK pending (time_fasttimo 0: a timeout above
+     * SLIRP_TIMEOUT_FAST_MS; its "curtime" was not 0, which would look unset),
+     * TCP sockets present (the slow timeout), and no host socket at all. */
+    u->fill_clean = u->npfds == 0 && u->nhfds == 0 && t > SLIRP_TIMEOUT_FAST_MS && t < SLIRP_NOTHING_DUE_MS &&
+                    slirp_curtime(u) != 0;
+    u->slow_maybe = false;
 }
 
 /* One round of host I/O: waits up to wait_ns for slirp's sockets. Returns
@@ -492,6 +576,7 @@ static int host_io(uplink *u, int64_t wait_ns)
     if (rc < 0)
         for (size_t i = 0; i < u->npfds; i++)
             u->pfds[i].revents = 0;
+    slirp_touch(u);
     slirp_pollfds_poll(u->slirp, rc < 0, cb_get_revents, u);
     return rc > 0 || u->frames_out != out_before;
 }
@@ -682,9 +767,19 @@ static void upload_add(uplink *u, struct service *sv, size_t len)
         sv->up_ev = sim_at(u->s, now + UPLINK_UPLOAD_PAUSE, upload_check, sv);
 }
 
+/* The write callback of the probed segment's service ran: slirp appended its
+ * data (the fast path or TCP_REASS of tcp_input). */
+static void probe_written(struct service *sv)
+{
+    struct fill_probe *pr = &sv->u->probe;
+    if (pr->on && sv->ip == pr->sip && sv->port == pr->sport)
+        pr->written = true;
+}
+
 static ssize_t sink_write(const void *buf, size_t len, void *opaque)
 {
     struct service *sv = opaque;
+    probe_written(sv);
     sv->stats.bytes += len;
     /* libdeflate's CRC-32 (IEEE, zlib's convention) folds with carry-less
      * multiplication where the CPU has it: the sink checksums every byte of
@@ -725,6 +820,7 @@ static void backlog_push(struct service *sv, const uint8_t *buf, size_t len)
 static ssize_t echo_write(const void *buf, size_t len, void *opaque)
 {
     struct service *sv = opaque;
+    probe_written(sv);
     sv->stats.bytes += len;
     backlog_push(sv, buf, len);
     return (ssize_t)len;
@@ -740,6 +836,7 @@ static void greeter_out(void *ctx, const uint8_t *bytes, size_t len)
 static ssize_t greeter_write(const void *buf, size_t len, void *opaque)
 {
     struct service *sv = opaque;
+    probe_written(sv);
     uplink *u = sv->u;
     sv->stats.bytes += len;
     struct flow *f = u->cur_sv == sv ? flow_find(sv, u->cur_ip, u->cur_port) : NULL;
@@ -763,6 +860,7 @@ static void flush_echoes(uplink *u)
             /* Never more than can_recv allows: a larger slirp_socket_recv
              * takes slirp's "buffer too small" path, which closes the
              * connection. */
+            slirp_touch(u);
             size_t room = slirp_socket_can_recv(u->slirp, a, sv->port);
             if (room == 0)
                 break;
@@ -1314,6 +1412,7 @@ static void slirp_reset(uplink *u, const struct service *sv, uint32_t ip, uint16
     tcp[13] = TCP_RST;
     wr16(tcp + 16, (uint16_t)~fold(sum16(tcp, 20, pseudo_sum(ip, sv->ip, 6, 20))));
     slirp_sync(u);
+    slirp_touch(u);
     slirp_input(u->slirp, f, (int)sizeof f);
 }
 
@@ -1655,10 +1754,28 @@ static void keepalive_check(void *arg)
     after_slirp(u);
 }
 
+/* A frame slirp sends while the probed segment is in slirp_input: the
+ * segment's answer, or the ARP request slirp sends instead when the guest's
+ * address has left its ARP table (16 entries: a world has more stations). */
+static void probe_sent(uplink *u, const uint8_t *eth, size_t len)
+{
+    struct fill_probe *pr = &u->probe;
+    struct ip4 p;
+    struct tcp_seg t;
+    if (parse_ip4(eth, len, &p) && parse_tcp(&p, &t) && (t.flags & (TCP_SYN | TCP_FIN | TCP_RST))) {
+        pr->on = false; /* not what the rule is about: fill */
+        return;
+    }
+    if (pr->written)
+        pr->answered = true;
+}
+
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
     uplink *u = opaque;
     note_slirp_segment(u, buf, len);
+    if (u->probe.on)
+        probe_sent(u, buf, len);
     u->frames_out++;
     u->send(u->ctx, buf, len);
     return (ssize_t)len;
@@ -1681,6 +1798,7 @@ static void timer_fire(void *arg)
     struct utimer *t = arg;
     uplink *u = t->u;
     t->ev = 0;
+    slirp_touch(u);
     if (t->cb != NULL)
         t->cb(t->cb_opaque);
     else
@@ -2000,6 +2118,20 @@ void uplink_input(uplink *u, const uint8_t *eth, size_t len)
     deliver(u, eth, len);
 }
 
+/* A guest segment whose slirp_input may leave slirp_pollfds_fill nothing to
+ * change (top of the file): IPv4 TCP with data and ACK, no SYN, FIN, RST or
+ * URG. Sets up the probe; false when the frame is not one. */
+static bool probe_start(uplink *u, const uint8_t *eth, size_t len)
+{
+    struct ip4 p;
+    struct tcp_seg t;
+    if (!parse_ip4(eth, len, &p) || !parse_tcp(&p, &t) || t.payload == 0 ||
+        (t.flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_URG | TCP_ACK)) != TCP_ACK)
+        return false;
+    u->probe = (struct fill_probe){.sip = p.dst, .sport = t.dport};
+    return true;
+}
+
 /* A guest frame into slirp (now, or after a slow service's delay). */
 static void deliver(uplink *u, const uint8_t *eth, size_t len)
 {
@@ -2011,13 +2143,23 @@ static void deliver(uplink *u, const uint8_t *eth, size_t len)
     inspect_guest_frame(u, eth, len);
     /* Sockets this frame creates take their expiry times from curtime. */
     slirp_sync(u);
+    bool arp = eth[12] == 0x08 && eth[13] == 0x06;
+    bool probe = !arp && u->fill_clean && u->nhfds == 0 && probe_start(u, eth, len);
+    if (!arp) /* arp_input changes slirp's ARP table and answers: nothing a fill reads */
+        slirp_touch(u);
+    u->probe.on = probe;
     slirp_input(u->slirp, eth, (int)len);
+    if (u->probe.on && u->probe.written && u->probe.answered && u->nhfds == 0) {
+        u->fill_clean = true; /* and its connection exists */
+        u->slow_maybe = false;
+    }
+    u->probe.on = false;
     if (u->cur_sv != NULL && u->cur_flags != 0)
         flow_end(u, u->cur_sv, u->cur_ip, u->cur_port, (u->cur_flags & TCP_RST) != 0);
     u->cur_sv = NULL;
     /* Frames slirp queued waiting for this ARP answer go now, not at the
      * next tick. */
-    if (eth[12] == 0x08 && eth[13] == 0x06)
+    if (arp)
         slirp_sync(u);
     /* A connection slirp just completed may be owed a greeting. */
     for (size_t i = 0; i < u->nsvcs; i++)
@@ -2132,6 +2274,7 @@ int uplink_add_hostfwd(uplink *u, const char *spec, sim_err *err)
     char ha[16];
     ip_str(haddr, ha);
     errno = 0;
+    slirp_touch(u);
     if (slirp_add_hostfwd(u->slirp, udp, in_addr_of(haddr), hport, in_addr_of(gaddr), gport) != 0) {
         int e = errno;
         if (e == EADDRINUSE)
@@ -2265,6 +2408,7 @@ int uplink_add_service_ex(uplink *u, const uplink_service_config *c, sim_err *er
         SlirpWriteCb cb = c->kind == UPLINK_SERVICE_SINK ? sink_write
                           : c->kind == UPLINK_SERVICE_GREETER ? greeter_write
                                                               : echo_write;
+        slirp_touch(u);
         if (slirp_add_guestfwd(u->slirp, cb, sv, &ia, port) != 0) {
             service_free(sv);
             return sim_err_set(err, SIM_EINVAL, "uplink service '%s' at %s:%u: slirp refused the guest forward",
@@ -2333,6 +2477,11 @@ int uplink_sink_stats_get(const uplink *u, uint32_t ip, uint16_t port, uplink_si
         return SIM_EINVAL;
     *out = sv->stats;
     return SIM_OK;
+}
+
+uint64_t uplink_fills_skipped(const uplink *u)
+{
+    return u->fills_skipped;
 }
 
 bool uplink_host_active(const uplink *u)

@@ -176,4 +176,8 @@ int uplink_add_router(uplink *u, uint32_t ip, sim_err *err);
 /* True while slirp has host sockets carrying data (what turns pacing on). */
 bool uplink_host_active(const uplink *u);
 
+/* How many slirp_pollfds_fill calls the uplink skipped because they could
+ * change nothing (uplink.c, "Fills skipped"); for tests and benchmarks. */
+uint64_t uplink_fills_skipped(const uplink *u);
+
 #endif

@@ -397,6 +397,24 @@ int verdict_interest(const verdict *v, const char *comp)
     return 0;
 }
 
+bool verdict_mac_gated(const verdict *v, const char *comp)
+{
+    /* verdict_observe: none of the device's components (interest 1), so the
+     * uplink's branch, whose from_device answers is_device_mac when not
+     * only_device and the event names a MAC address. */
+    return !v->only_device && verdict_interest(v, comp) == 1 && strcmp(comp, v->uplink) == 0;
+}
+
+bool verdict_has_mac(const verdict *v, const char *mac)
+{
+    return is_device_mac(v, mac);
+}
+
+void verdict_advance(verdict *v, sim_time t)
+{
+    upload_log_advance(v->ul, t);
+}
+
 void verdict_observe(void *ctx, const sim_trace_event *ev)
 {
     verdict *v = ctx;

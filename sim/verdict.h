@@ -77,6 +77,17 @@ void verdict_observe(void *ctx, const sim_trace_event *ev);
  * may act on them as a shared part's (the uplink, a DHCP server, an AP),
  * 0 it ignores them all. For sim/verdict_route.h. */
 int verdict_interest(const verdict *v, const char *comp);
+/* Also for sim/verdict_route.h, the uplink's events, which every verdict
+ * watches and one at most acts on: true when, for an event of comp whose
+ * "mac" field is not empty and is none of the device's (verdict_has_mac),
+ * verdict_observe does nothing but what verdict_advance does (comp is the
+ * uplink's and none of the device's own, and the device is not the world's
+ * only one, whose verdict takes every upload). */
+bool verdict_mac_gated(const verdict *v, const char *comp);
+/* mac as the trace writes it (aa:bb:cc:dd:ee:ff) is one of the device's. */
+bool verdict_has_mac(const verdict *v, const char *mac);
+/* verdict_observe's bookkeeping of an event at t that it does not act on. */
+void verdict_advance(verdict *v, sim_time t);
 
 /* t will be a reference time of the checks: the start or end of a timeline
  * entry's occurrence, or the end of a window max_outage excludes. Told at

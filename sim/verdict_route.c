@@ -6,18 +6,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One component seen: the verdicts (device indices, ascending) that care. */
+/* One component seen: the verdicts (device indices, ascending) that care.
+ * Also one MAC address seen in a gated event: the verdicts whose device
+ * has it. */
 struct comp_ent {
-    char *comp; /* NULL: free slot */
+    char *comp; /* the key; NULL: free slot */
     int *to;
     int nto;
+    bool by_mac; /* every verdict of to is verdict_mac_gated for it */
+};
+
+/* An open-addressing table of comp_ent, power-of-two size. */
+struct table {
+    struct comp_ent *tab;
+    size_t cap, used;
 };
 
 struct verdict_route {
     verdict *const *v;
     int n;
-    struct comp_ent *tab; /* open addressing, power-of-two size */
-    size_t cap, used;
+    struct table comps;
+    struct table macs;
     int *all;  /* 0..n-1, shared by the components every verdict watches */
     bool oom;  /* a table that could not grow: hand events to all (correct, slower) */
 };
@@ -37,10 +46,11 @@ verdict_route *verdict_route_create(verdict *const *v, int n)
         return NULL;
     r->v = v;
     r->n = n;
-    r->cap = 64;
-    r->tab = calloc(r->cap, sizeof *r->tab);
+    r->comps.cap = r->macs.cap = 64;
+    r->comps.tab = calloc(r->comps.cap, sizeof *r->comps.tab);
+    r->macs.tab = calloc(r->macs.cap, sizeof *r->macs.tab);
     r->all = malloc((size_t)(n > 0 ? n : 1) * sizeof *r->all);
-    if (r->tab == NULL || r->all == NULL) {
+    if (r->comps.tab == NULL || r->macs.tab == NULL || r->all == NULL) {
         verdict_route_free(r);
         return NULL;
     }
@@ -49,16 +59,22 @@ verdict_route *verdict_route_create(verdict *const *v, int n)
     return r;
 }
 
+static void table_free(struct table *t, const int *all)
+{
+    for (size_t i = 0; i < t->cap && t->tab != NULL; i++) {
+        free(t->tab[i].comp);
+        if (t->tab[i].to != all)
+            free(t->tab[i].to);
+    }
+    free(t->tab);
+}
+
 void verdict_route_free(verdict_route *r)
 {
     if (r == NULL)
         return;
-    for (size_t i = 0; i < r->cap && r->tab != NULL; i++) {
-        free(r->tab[i].comp);
-        if (r->tab[i].to != r->all)
-            free(r->tab[i].to);
-    }
-    free(r->tab);
+    table_free(&r->comps, r->all);
+    table_free(&r->macs, r->all);
     free(r->all);
     free(r);
 }
@@ -70,26 +86,27 @@ static struct comp_ent *slot(struct comp_ent *tab, size_t cap, const char *comp,
             return &tab[i];
 }
 
-static bool grow(verdict_route *r)
+static bool grow(struct table *t)
 {
-    size_t cap = r->cap * 2;
+    size_t cap = t->cap * 2;
     struct comp_ent *tab = calloc(cap, sizeof *tab);
     if (tab == NULL)
         return false;
-    for (size_t i = 0; i < r->cap; i++)
-        if (r->tab[i].comp != NULL)
-            *slot(tab, cap, r->tab[i].comp, hash_str(r->tab[i].comp)) = r->tab[i];
-    free(r->tab);
-    r->tab = tab;
-    r->cap = cap;
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->tab[i].comp != NULL)
+            *slot(tab, cap, t->tab[i].comp, hash_str(t->tab[i].comp)) = t->tab[i];
+    free(t->tab);
+    t->tab = tab;
+    t->cap = cap;
     return true;
 }
 
-/* Which verdicts care about comp, as verdict_observe would decide. */
-static bool learn(verdict_route *r, struct comp_ent *e, const char *comp)
+/* The verdicts for which keep(v, key) holds, into e. */
+static bool learn(verdict_route *r, struct table *t, struct comp_ent *e, const char *key,
+                  bool (*keep)(const verdict *v, const char *key))
 {
     int *to = malloc((size_t)(r->n > 0 ? r->n : 1) * sizeof *to);
-    char *name = strdup(comp);
+    char *name = strdup(key);
     if (to == NULL || name == NULL) {
         free(to);
         free(name);
@@ -97,32 +114,78 @@ static bool learn(verdict_route *r, struct comp_ent *e, const char *comp)
     }
     int nto = 0;
     for (int i = 0; i < r->n; i++)
-        if (verdict_interest(r->v[i], comp) > 0)
+        if (keep(r->v[i], key))
             to[nto++] = i;
     e->comp = name;
     e->nto = nto;
+    /* A component's events may go by MAC address when every verdict that
+     * cares is gated by it (verdict_mac_gated); never a MAC entry's. */
+    e->by_mac = t == &r->comps && nto > 0;
+    for (int i = 0; i < nto && e->by_mac; i++)
+        e->by_mac = verdict_mac_gated(r->v[to[i]], key);
     if (nto == r->n) {
         free(to);
         e->to = r->all;
     } else {
         e->to = to;
     }
-    r->used++;
+    t->used++;
     return true;
+}
+
+/* key's entry in t, learnt the first time; NULL: out of memory. */
+static struct comp_ent *lookup(verdict_route *r, struct table *t, const char *key,
+                               bool (*keep)(const verdict *v, const char *key))
+{
+    uint64_t h = hash_str(key);
+    struct comp_ent *e = slot(t->tab, t->cap, key, h);
+    if (e->comp != NULL)
+        return e;
+    if ((2 * (t->used + 1) > t->cap && !grow(t)) || !learn(r, t, (e = slot(t->tab, t->cap, key, h)), key, keep))
+        return NULL;
+    return e;
+}
+
+/* Which verdicts care about comp, as verdict_observe would decide. */
+static bool cares(const verdict *v, const char *comp)
+{
+    return verdict_interest(v, comp) > 0;
+}
+
+/* The first "mac" field, as verdict_observe reads it: "" when none. */
+static const char *mac_of(const sim_trace_event *ev)
+{
+    for (size_t i = 0; i < ev->nfields; i++)
+        if (strcmp(ev->fields[i].key, "mac") == 0)
+            return ev->fields[i].str != NULL ? ev->fields[i].str : "";
+    return "";
 }
 
 void verdict_route_observe(void *ctx, const sim_trace_event *ev)
 {
     verdict_route *r = ctx;
     if (!r->oom) {
-        uint64_t h = hash_str(ev->comp);
-        struct comp_ent *e = slot(r->tab, r->cap, ev->comp, h);
-        if (e->comp == NULL) {
-            if ((2 * (r->used + 1) > r->cap && !grow(r)) ||
-                !learn(r, (e = slot(r->tab, r->cap, ev->comp, h)), ev->comp)) {
-                r->oom = true;
-                goto all;
+        struct comp_ent *e = lookup(r, &r->comps, ev->comp, cares);
+        if (e == NULL) {
+            r->oom = true;
+            goto all;
+        }
+        const char *mac = e->by_mac ? mac_of(ev) : "";
+        struct comp_ent *m = mac[0] != '\0' ? lookup(r, &r->macs, mac, verdict_has_mac) : NULL;
+        if (m != NULL) {
+            /* The uplink's events: the verdicts of the devices with this
+             * MAC address act on it, the others only keep time. */
+            int k = 0;
+            for (int i = 0; i < e->nto; i++) {
+                int d = e->to[i];
+                while (k < m->nto && m->to[k] < d)
+                    k++;
+                if (k < m->nto && m->to[k] == d)
+                    verdict_observe(r->v[d], ev);
+                else
+                    verdict_advance(r->v[d], ev->t);
             }
+            return;
         }
         for (int i = 0; i < e->nto; i++)
             verdict_observe(r->v[e->to[i]], ev);

@@ -6,7 +6,12 @@
  * O(devices^2) per virtual second. The route learns, the first time it sees
  * a component, which verdicts care about it (verdict_interest) and from then
  * on hands its events to those alone, in device order: each verdict sees
- * exactly the events it would see as a sink of its own, in the same order. */
+ * exactly the events it would see as a sink of its own, in the same order.
+ * The uplink's events are every verdict's, and each names the MAC address
+ * of the device it is about: the verdicts of other devices would only keep
+ * time with them (verdict_mac_gated), so they get verdict_advance instead
+ * of verdict_observe, which compares names and fields (O(devices) string
+ * work per upload otherwise). */
 #ifndef LINKRIG_SIM_VERDICT_ROUTE_H
 #define LINKRIG_SIM_VERDICT_ROUTE_H
 

@@ -58,6 +58,7 @@ struct world {
     ap *aps[WORLD_MAX_APS];
     medium_node *ap_nodes[WORLD_MAX_APS];
     int ndev;
+    int nphy; /* devices with a wired port: frames skip the scan of every device without */
     struct device {
         struct world *w;
         char name[32];
@@ -273,7 +274,7 @@ static void from_uplink(void *ctx, const uint8_t *eth, size_t len)
     if (w->lan_dh != NULL && dhcps_input(w->lan_dh, eth, len))
         return;
     to_stations(w, eth, len, -1, -1);
-    for (int i = 0; i < w->ndev; i++)
+    for (int i = 0; i < w->ndev && w->nphy > 0; i++)
         if (w->dev[i].phy != NULL)
             ethphy_wire_input(w->dev[i].phy, eth, len);
 }
@@ -505,6 +506,7 @@ world *world_create(const world_config *cfg, sim_err *err)
             d->phy = ethphy_create(w->s, &pc, from_phy, d, err);
             if (d->phy == NULL)
                 goto fail;
+            w->nphy++;
             if (board_attach_ethphy(d->b, d->phy, err) != SIM_OK)
                 goto fail;
             any_lan = true;

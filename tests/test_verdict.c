@@ -523,10 +523,10 @@ static void test_time_format_rounds(void **state)
 /* The route hands each event to the verdicts it concerns only: a device's
  * own components to its verdict, the shared parts' to every verdict, the
  * rest to none; each verdict ends as it would as a sink of its own. */
-static verdict *make_dev(const char *dev, const char *radio, uint8_t last)
+static verdict *make_dev_in(const char *dev, const char *radio, uint8_t last, bool only)
 {
     verdict_config c = {.dev = dev, .radio = radio, .uplink = "uplink", .sink_ip = 0x0a000264u,
-                        .sink_port = 9000, .only_device = true};
+                        .sink_port = 9000, .only_device = only};
     c.aps[c.naps++] = "ap1";
     c.dhcp[c.ndhcp++] = "dhcp";
     const uint8_t mac[6] = {2, 0, 0, 0, 0, last};
@@ -534,6 +534,11 @@ static verdict *make_dev(const char *dev, const char *radio, uint8_t last)
     verdict *v = verdict_create(&c);
     assert_non_null(v);
     return v;
+}
+
+static verdict *make_dev(const char *dev, const char *radio, uint8_t last)
+{
+    return make_dev_in(dev, radio, last, true);
 }
 
 static void route_ev(verdict_route *r, verdict *direct[2], double t_s, const char *comp, const char *name,
@@ -585,6 +590,70 @@ static void test_route(void **state)
     }
 }
 
+/* An upload the sink traces, from the device with MAC address mac ("" for
+ * none), to the route and to each verdict directly. */
+static void route_upload(verdict_route *r, verdict *direct[3], double t_s, const char *mac, long long bytes)
+{
+    sim_time t = (sim_time)(t_s * 1e9);
+    sim_trace_field f[5] = {{.key = "service", .type = SIM_TF_STR, .str = "10.0.2.100:9000"},
+                            {.key = "mac", .type = SIM_TF_STR, .str = mac},
+                            {.key = "first", .type = SIM_TF_INT, .num = t - SIM_MS(300)},
+                            {.key = "last", .type = SIM_TF_INT, .num = t - SIM_MS(100)},
+                            {.key = "bytes", .type = SIM_TF_INT, .num = bytes}};
+    sim_trace_event e = {.t = t, .comp = "uplink", .event = "upload", .fields = f, .nfields = 5};
+    verdict_route_observe(r, &e);
+    for (int i = 0; i < 3; i++)
+        verdict_observe(direct[i], &e);
+}
+
+/* The uplink's uploads go by MAC address: the device's verdict counts them,
+ * the others only keep time, each as it would as a sink of its own. */
+static void test_route_uploads_by_mac(void **state)
+{
+    (void)state;
+    verdict *v[3], *direct[3];
+    for (int k = 0; k < 2; k++) {
+        verdict **to = k == 0 ? v : direct;
+        to[0] = make_dev_in("cam1", "cam1.radio", 1, false);
+        to[1] = make_dev_in("cam2", "cam2.radio", 2, false);
+        to[2] = make_dev_in("cam3", "cam3.radio", 3, false);
+    }
+    assert_true(verdict_mac_gated(v[0], "uplink"));
+    assert_false(verdict_mac_gated(v[0], "ap1"));
+    assert_false(verdict_mac_gated(v[0], "cam1.radio"));
+    verdict *only = make_dev("cam9", "cam9.radio", 9);
+    assert_false(verdict_mac_gated(only, "uplink")); /* takes every upload */
+    verdict_free(only);
+    assert_true(verdict_has_mac(v[1], "02:00:00:00:00:02"));
+    assert_false(verdict_has_mac(v[1], "02:00:00:00:00:01"));
+    verdict_route *r = verdict_route_create(v, 3);
+    assert_non_null(r);
+    route_upload(r, direct, 1.0, "02:00:00:00:00:01", 100);
+    route_upload(r, direct, 1.5, "02:00:00:00:00:03", 300);
+    route_upload(r, direct, 2.0, "02:00:00:00:00:01", 1000);
+    route_upload(r, direct, 2.0, "02:00:00:00:00:07", 5); /* no device's */
+    route_upload(r, direct, 2.5, "", 7);                  /* no MAC: by address */
+    for (int i = 0; i < 3; i++) {
+        verdict_now now, want;
+        verdict_get_now(v[i], &now);
+        verdict_get_now(direct[i], &want);
+        assert_int_equal(now.uploads, want.uploads);
+        assert_int_equal(now.bytes, want.bytes);
+    }
+    verdict_now n0, n1, n2;
+    verdict_get_now(v[0], &n0);
+    verdict_get_now(v[1], &n1);
+    verdict_get_now(v[2], &n2);
+    assert_int_equal(n0.bytes, 1100);
+    assert_int_equal(n1.bytes, 0);
+    assert_int_equal(n2.bytes, 300);
+    verdict_route_free(r);
+    for (int i = 0; i < 3; i++) {
+        verdict_free(v[i]);
+        verdict_free(direct[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -598,6 +667,7 @@ int main(void)
         cmocka_unit_test(test_associated_with),
         cmocka_unit_test(test_drop_metrics),
         cmocka_unit_test(test_route),
+        cmocka_unit_test(test_route_uploads_by_mac),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
