@@ -52,8 +52,13 @@ extern "C" {
 #define DOT11_CCM_MEMO_MAX_ENTRIES 64u
 /* The largest MSDU (802.11-2020 9.2.4.7.1 without A-MSDU): 2304 octets. */
 #define DOT11_CCM_MEMO_MAX_PLAIN 2304u
-/* What dot11_ccm_memo_new_default makes: a handful, ~37 KB. */
-#define DOT11_CCM_MEMO_DEFAULT_ENTRIES 8u
+/*
+ * What a world makes: 32 entries, ~150 KB. An MPDU is encrypted when the
+ * model queues it and decrypted when the air delivers it, so a TCP window
+ * of uploads queued at the radio is in flight at once: in the 24-hour soak
+ * 8 entries gave 66% hits, 32 and 64 gave 100%.
+ */
+#define DOT11_CCM_MEMO_DEFAULT_ENTRIES 32u
 
 typedef struct dot11_ccm_memo dot11_ccm_memo;
 
