@@ -435,6 +435,8 @@ ap *ap_create(sim *s, const dot11_air_port *air, const ap_config *cfg, sim_err *
         sim_err_set(err, SIM_ENOMEM, "ap: out of memory");
         return NULL;
     }
+    a->ccm_memo = cfg->ccm_memo;
+    dot11_ccm_set_memo(a->ccm, a->ccm_memo);
     a->ssid_len = strlen(cfg->ssid);
     memcpy(a->ssid, cfg->ssid, a->ssid_len);
     if (ap_apply_passphrase(a, cfg->passphrase, err) != SIM_OK) {

@@ -38,6 +38,7 @@
 #include <stdint.h>
 
 #include "dot11/air.h"
+#include "dot11/ccm_memo.h"
 #include "sim/sim.h"
 
 typedef struct ap ap;
@@ -73,6 +74,7 @@ typedef struct ap_config {
     uint32_t max_inactivity_s;       /* ageing (ap_ps.c): poll, then disassociate (reason 4) a station
                                       * silent this long; default 300 (hostapd's ap_max_inactivity);
                                       * 0 = never */
+    dot11_ccm_memo *ccm_memo;        /* the world's CCM memo for its engines (not owned); NULL: none */
 } ap_config;
 void ap_config_default(ap_config *c);
 

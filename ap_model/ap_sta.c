@@ -34,8 +34,10 @@ dot11_ccm *ap_sta_ccm(ap *a, const ap_sta *sta)
     size_t i = (size_t)(sta - a->stas);
     /* Slots outlive stations; the engine re-keys itself when the slot's
      * next station brings another TK. */
-    if (a->sta_ccm[i] == NULL)
+    if (a->sta_ccm[i] == NULL) {
         a->sta_ccm[i] = dot11_ccm_new();
+        dot11_ccm_set_memo(a->sta_ccm[i], a->ccm_memo);
+    }
     return a->sta_ccm[i];
 }
 

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dot11/ccm_memo.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -178,6 +180,16 @@ void dot11_ccm_free(dot11_ccm *c);
 #define DOT11_CCM_IMPL_FAST     2
 dot11_ccm *dot11_ccm_new_impl(int directions, int impl);
 int dot11_ccm_impl(const dot11_ccm *c);
+
+/*
+ * The world's memo (dot11/ccm_memo.h), or NULL (the default): none. An
+ * engine with a memo records each MPDU it encrypts, and looks each MPDU it
+ * is to decrypt up there first - after the checks a decryption makes of
+ * its arguments and of the engine's direction, so a refused call is still
+ * refused - returning the recorded plaintext on an exact hit without
+ * running AES. Results are the same bytes with or without one.
+ */
+void dot11_ccm_set_memo(dot11_ccm *c, dot11_ccm_memo *m);
 
 /*
  * CCMP encapsulation (12.5.3.3). hdr is the plaintext MPDU's MAC header, and

@@ -435,6 +435,8 @@ radio *radio_create(sim *s, const dot11_air_port *air, const radio_config *cfg, 
         sim_err_set(err, SIM_ENOMEM, "radio: cannot set up AES-CCM");
         return NULL;
     }
+    dot11_ccm_set_memo(r->ccm, cfg->ccm_memo);
+    dot11_ccm_set_memo(r->ccm_group, cfg->ccm_memo);
     r->state = ST_OFF;
     r->last_result = RADIO_LINK_DOWN;
     r->tx_power_dbm = 20;

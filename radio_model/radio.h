@@ -125,6 +125,7 @@
 #include <stdint.h>
 
 #include "dot11/air.h"
+#include "dot11/ccm_memo.h"
 #include "sim/sim.h"
 
 /* Same values as the chip driver API's CHIP_LINK_* (and cyw43's). */
@@ -200,6 +201,7 @@ typedef struct radio_config {
     uint8_t mgmt_rate;           /* default 2 (1 Mb/s); before a BSS's basic rates are known */
     uint8_t data_rate;           /* default 48 (24 Mb/s) */
     uint32_t pm;                 /* power management at creation (radio_set_pm); default 0 */
+    dot11_ccm_memo *ccm_memo;    /* the world's CCM memo for its engines (not owned); NULL: none */
 } radio_config;
 void radio_config_default(radio_config *c);
 

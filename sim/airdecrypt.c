@@ -55,6 +55,11 @@ airdecrypt *airdecrypt_create(capture *out, sim_err *err)
     return d;
 }
 
+void airdecrypt_set_ccm_memo(airdecrypt *d, dot11_ccm_memo *m)
+{
+    dot11_ccm_set_memo(d->ccm, m);
+}
+
 int airdecrypt_add_network(airdecrypt *d, const char *ssid, const char *passphrase, sim_err *err)
 {
     size_t n = strlen(ssid);

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dot11/ccm_memo.h"
 #include "sim/capture.h"
 #include "sim/clock.h"
 #include "sim/err.h"
@@ -33,6 +34,9 @@ airdecrypt *airdecrypt_create(capture *out, sim_err *err);
 int airdecrypt_add_network(airdecrypt *d, const char *ssid, const char *passphrase, sim_err *err);
 /* The tap: one captured frame (radiotap + 802.11), read as untrusted bytes. */
 void airdecrypt_frame(void *ctx, sim_time t, const uint8_t *frame, size_t len);
+/* The world's CCM memo (dot11/ccm_memo.h) for its engine, or NULL: the
+ * captured MPDUs are those the models encrypted, so most decryptions hit. */
+void airdecrypt_set_ccm_memo(airdecrypt *d, dot11_ccm_memo *m);
 /* Protected data frames written decrypted so far. */
 uint64_t airdecrypt_decrypted(const airdecrypt *d);
 void airdecrypt_free(airdecrypt *d);

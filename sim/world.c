@@ -1,9 +1,11 @@
 #include "sim/world.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dot11/ccm_memo.h"
 #include "radio_model/softap.h"
 #include "sim/airdecrypt.h"
 #include "sim/capture.h"
@@ -30,6 +32,10 @@ struct server_port {
 
 struct world {
     sim *s;
+    /* The CCMP MPDUs the models just encrypted, for their receivers and the
+     * decrypted capture (dot11/ccm_memo.h); NULL with LINKRIG_CCM_MEMO=0.
+     * Freed after every engine. */
+    dot11_ccm_memo *ccm_memo;
     capture *air;
     capture *wire;
     capture *air_events, *wire_events; /* closed after air and wire, which write into them */
@@ -317,6 +323,11 @@ world *world_create(const world_config *cfg, sim_err *err)
     w->s = sim_create(&(sim_config){.seed = cfg->seed}, err);
     if (w->s == NULL)
         goto fail;
+    if (dot11_ccm_memo_enabled() &&
+        (w->ccm_memo = dot11_ccm_memo_new(DOT11_CCM_MEMO_DEFAULT_ENTRIES)) == NULL) {
+        sim_err_set(err, SIM_ENOMEM, "out of memory for the CCM memo");
+        goto fail;
+    }
     medium_config mc = cfg->medium;
     if (cfg->air_pcap != NULL && cfg->air_events_pcap != NULL) {
         capture_config cc = {.linktype = CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP, .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
@@ -340,6 +351,7 @@ world *world_create(const world_config *cfg, sim_err *err)
         if ((w->air_dec = capture_open(cfg->air_decrypted_pcap, &cc, err)) == NULL ||
             (w->dec = airdecrypt_create(w->air_dec, err)) == NULL)
             goto fail;
+        airdecrypt_set_ccm_memo(w->dec, w->ccm_memo);
         for (int i = 0; i < cfg->naps; i++) {
             const ap_config *a = &cfg->aps[i].ap;
             if (a->passphrase != NULL && a->passphrase[0] != '\0' &&
@@ -442,7 +454,9 @@ world *world_create(const world_config *cfg, sim_err *err)
             goto fail;
         dot11_air_port port;
         medium_node_air_port(w->ap_nodes[i], &port);
-        w->aps[i] = ap_create(w->s, &port, &a->ap, err);
+        ap_config ac = a->ap;
+        ac.ccm_memo = w->ccm_memo;
+        w->aps[i] = ap_create(w->s, &port, &ac, err);
         if (w->aps[i] == NULL)
             goto fail;
         medium_node_set_rx(w->ap_nodes[i], ap_receive, w->aps[i]);
@@ -486,6 +500,7 @@ world *world_create(const world_config *cfg, sim_err *err)
         medium_node_air_port(d->sta, &port);
         radio_config rc = dc->radio;
         rc.name = d->radio_name;
+        rc.ccm_memo = w->ccm_memo;
         d->r = radio_create(w->s, &port, &rc, err);
         if (d->r == NULL)
             goto fail;
@@ -526,6 +541,19 @@ fail:
     return NULL;
 }
 
+/* Benchmarks and debugging only (LINKRIG_CCM_MEMO_STATS=1): the memo's hit
+ * rate on stderr, never in a run's outputs. */
+static void world_ccm_memo_report(const world *w)
+{
+    const char *env = getenv("LINKRIG_CCM_MEMO_STATS");
+    uint64_t lookups, hits, records;
+    if (w->ccm_memo == NULL || env == NULL || strcmp(env, "1") != 0)
+        return;
+    dot11_ccm_memo_stats(w->ccm_memo, &lookups, &hits, &records);
+    fprintf(stderr, "ccm memo: %" PRIu64 " encryptions recorded, %" PRIu64 " decryptions, %" PRIu64 " hits (%.1f%%)\n",
+            records, lookups, hits, lookups ? 100.0 * (double)hits / (double)lookups : 0.0);
+}
+
 void world_destroy(world *w)
 {
     if (w == NULL)
@@ -557,6 +585,8 @@ void world_destroy(world *w)
     capture_close(w->wire_events);
     airdecrypt_free(w->dec);
     capture_close(w->air_dec);
+    world_ccm_memo_report(w);
+    dot11_ccm_memo_free(w->ccm_memo);
     sim_destroy(w->s);
     free(w);
 }
