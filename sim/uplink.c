@@ -572,7 +572,9 @@ static int host_io(uplink *u, int64_t wait_ns)
     if (wait_ns < 0)
         wait_ns = 0;
     struct timespec ts = {.tv_sec = (time_t)(wait_ns / 1000000000), .tv_nsec = (long)(wait_ns % 1000000000)};
-    int rc = ppoll(u->pfds, (nfds_t)u->npfds, &ts, NULL);
+    /* Nothing to watch and no time to wait: ppoll would return 0 at once,
+     * and a system call per slirp tick is most of an idle uplink's cost. */
+    int rc = u->npfds == 0 && wait_ns == 0 ? 0 : ppoll(u->pfds, (nfds_t)u->npfds, &ts, NULL);
     if (rc < 0)
         for (size_t i = 0; i < u->npfds; i++)
             u->pfds[i].revents = 0;
