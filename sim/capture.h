@@ -101,7 +101,8 @@ void capture_write(capture *c, sim_time t, const uint8_t *frame, size_t len);
 void capture_close(capture *c);
 /* Flushes what is buffered and says whether every write so far reached the
  * file: SIM_EIO with the file's name and the system's reason otherwise. A
- * FIFO whose reader went away (EPIPE) is not an error here. */
+ * FIFO whose reader went away (EPIPE) is not an error for a flush_each
+ * (live) capture; for any other it is, since the capture was cut short. */
 int capture_finish(capture *c, sim_err *err);
 /* Every packet written, across all files of a ring. */
 uint64_t capture_packets(const capture *c);

@@ -1550,6 +1550,19 @@ int main(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     const char *cmd = argv[1];
+    /* The CCMP switches are read deep inside the models; a misspelt value
+     * would silently mean the default. */
+    const char *ccm = getenv("LINKRIG_CCM");
+    if (ccm != NULL && ccm[0] != '\0' && strcmp(ccm, "portable") != 0) {
+        fprintf(stderr, "linkrig: LINKRIG_CCM='%s': the only value is 'portable' (OpenSSL EVP); unset, CCMP uses "
+                        "AES-NI where the CPU has it\n", ccm);
+        return EXIT_BAD_INPUT;
+    }
+    const char *memo = getenv("LINKRIG_CCM_MEMO");
+    if (memo != NULL && memo[0] != '\0' && strcmp(memo, "0") != 0 && strcmp(memo, "1") != 0) {
+        fprintf(stderr, "linkrig: LINKRIG_CCM_MEMO='%s': 0 (off) or 1 (on, the default)\n", memo);
+        return EXIT_BAD_INPUT;
+    }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage_text, stdout);
         return 0;

@@ -47,5 +47,9 @@ expect "$work: is a directory, not a scenario file" run --out "$work/o" "$work"
 mkfifo "$work/fifo.yaml" || { echo "FAIL: mkfifo"; fail=1; }
 expect "$work/fifo.yaml: is a FIFO (named pipe), not a scenario file" run --out "$work/o" "$work/fifo.yaml"
 [ -e "$work/o" ] && { echo "FAIL: an output folder was made for refused input"; fail=1; }
+# A misspelt CCMP switch silently meant the default.
+LINKRIG_CCM=bogus expect "LINKRIG_CCM='bogus': the only value is 'portable'" run --out "$work/o" "$scn"
+LINKRIG_CCM_MEMO=off expect "LINKRIG_CCM_MEMO='off': 0 (off) or 1" run --out "$work/o" "$scn"
+[ -e "$work/o" ] && { echo "FAIL: an output folder was made for refused input"; fail=1; }
 echo "$n refused inputs checked"
 exit $fail
