@@ -154,10 +154,16 @@ TARGET static inline __attribute__((always_inline)) __m128i aes1(const __m128i k
 	return _mm_aesenclast_si128(a, k[10]);
 }
 
-/* A_i of RFC 3610 2.3: the counter i in the last two octets, big-endian. */
+/* A_i of RFC 3610 2.3: the counter i in the last two octets, big-endian.
+ * The intrinsic takes a 16-bit lane as a short, so the swapped counter
+ * goes in as its two's-complement bit pattern by explicit conversion
+ * (from block 128 on, 0x8000 and up would not fit a short implicitly:
+ * clang's implicit-conversion check found it through fuzz_sae_pmf). */
 TARGET static inline __attribute__((always_inline)) __m128i ctr_block(__m128i a0, size_t i)
 {
-	return _mm_insert_epi16(a0, (int)(((i & 0xffu) << 8) | ((i >> 8) & 0xffu)), 7);
+	uint16_t be = (uint16_t)(((i & 0xffu) << 8) | ((i >> 8) & 0xffu));
+
+	return _mm_insert_epi16(a0, (int)(int16_t)be, 7);
 }
 
 /* Up to 16 octets, zero-padded to a block (RFC 3610 2.2's padding). */

@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -153,6 +154,51 @@ static void test_matches_evp(void **state)
 	ccm_fast_free(c);
 }
 
+/*
+ * Past the largest MSDU up to CCM's own limit (L = 2: 65535 octets), so
+ * the counter's high octet (block 256 on) and the top bit of its swapped
+ * 16-bit lane (block 128, 0x8000) are both crossed, against EVP.
+ */
+static void test_long_messages(void **state)
+{
+	static const size_t lens[] = { 2048, 2049, 4096, 4111, 32773, 65535 };
+	uint8_t key[16], nonce[13], aad[30], mic_f[8], mic_r[8];
+	uint8_t *in, *fast, *ref, *back;
+	uint32_t seed = 0x5eed1234;
+	ccm_fast *c;
+	size_t li;
+
+	(void)state;
+	if (skip_unsupported())
+		skip();
+	in = malloc(65535);
+	fast = malloc(65535);
+	ref = malloc(65535);
+	back = malloc(65535);
+	assert_true(in && fast && ref && back);
+	fill_random(&seed, key, sizeof(key));
+	c = ccm_fast_new(key);
+	assert_non_null(c);
+	for (li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
+		size_t len = lens[li];
+
+		fill_random(&seed, nonce, sizeof(nonce));
+		fill_random(&seed, aad, sizeof(aad));
+		fill_random(&seed, in, len);
+		assert_int_equal(ccm_fast_encrypt(c, nonce, aad, sizeof(aad), in, len, fast, mic_f), 0);
+		assert_int_equal(evp_ccm(1, key, nonce, aad, sizeof(aad), in, len, ref, mic_r), 0);
+		assert_memory_equal(fast, ref, len);
+		assert_memory_equal(mic_f, mic_r, 8);
+		assert_int_equal(ccm_fast_decrypt(c, nonce, aad, sizeof(aad), ref, len, mic_r, back), 0);
+		assert_memory_equal(back, in, len);
+	}
+	ccm_fast_free(c);
+	free(in);
+	free(fast);
+	free(ref);
+	free(back);
+}
+
 /* In place (in == out) gives the same bytes as separate buffers. */
 static void test_in_place(void **state)
 {
@@ -283,6 +329,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc3610_vector),
 		cmocka_unit_test(test_matches_evp),
+		cmocka_unit_test(test_long_messages),
 		cmocka_unit_test(test_in_place),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_limits),
