@@ -32,6 +32,7 @@
  *    at most DOT11_CCM_MEMO_MAX_PLAIN plaintext octets each, in memory
  *    allocated once by dot11_ccm_memo_new; a longer MPDU is not recorded.
  *    When full, a new record replaces the oldest (first in, first out);
+ *    a lookup walks one bucket of a hash index, not every entry;
  *    a hit does not remove an entry (a retransmission, a second receiver
  *    or the capture's decryptor may decrypt the same MPDU again).
  *  - It keeps keys and plaintexts: dot11_ccm_memo_free wipes them.
@@ -49,24 +50,33 @@
 extern "C" {
 #endif
 
-#define DOT11_CCM_MEMO_MAX_ENTRIES 64u
+#define DOT11_CCM_MEMO_MAX_ENTRIES 16384u
 /* The largest MSDU (802.11-2020 9.2.4.7.1 without A-MSDU): 2304 octets. */
 #define DOT11_CCM_MEMO_MAX_PLAIN 2304u
 /*
- * What a world makes: 32 entries, ~150 KB. An MPDU is encrypted when the
- * model queues it and decrypted when the air delivers it, so a TCP window
- * of uploads queued at the radio is in flight at once: in the 24-hour soak
- * 8 entries gave 66% hits, 32 and 64 gave 100%.
+ * What a world makes: 32 entries (~150 KB) plus 40 per radio (AP or
+ * device, ~190 KB each), at most the maximum (~77 MB, some 400 radios).
+ * An MPDU is encrypted when the model queues it and decrypted when the
+ * air delivers it, so every radio's queued frames are in flight at once,
+ * and in a busy world frames wait in queues: in the 24-hour soak (one
+ * camera) 8 entries gave 66% hits, 32 and 64 gave 100%; in a world of 100
+ * cameras on 4 APs (10 minutes) 32 + 8 per radio gave 63%, 32 + 40 per
+ * radio 100% (LINKRIG_CCM_MEMO_STATS=1). The memory is touched only as
+ * entries fill.
  */
 #define DOT11_CCM_MEMO_DEFAULT_ENTRIES 32u
+#define DOT11_CCM_MEMO_ENTRIES_PER_RADIO 40u
 
 typedef struct dot11_ccm_memo dot11_ccm_memo;
 
 /* 1 unless the environment sets LINKRIG_CCM_MEMO=0. */
 int dot11_ccm_memo_enabled(void);
 
-/* NULL when entries is 0 or above the maximum, or out of memory. */
+/* NULL when entries is 0 or above the maximum, or out of memory. Memory
+ * for entries is reserved, and touched only as entries fill. */
 dot11_ccm_memo *dot11_ccm_memo_new(size_t entries);
+/* The entries a world of `radios` APs and devices gets (see above). */
+size_t dot11_ccm_memo_entries_for(size_t radios);
 /* Wipes and frees; NULL is ignored. */
 void dot11_ccm_memo_free(dot11_ccm_memo *m);
 

@@ -324,7 +324,8 @@ world *world_create(const world_config *cfg, sim_err *err)
     if (w->s == NULL)
         goto fail;
     if (dot11_ccm_memo_enabled() &&
-        (w->ccm_memo = dot11_ccm_memo_new(DOT11_CCM_MEMO_DEFAULT_ENTRIES)) == NULL) {
+        (w->ccm_memo = dot11_ccm_memo_new(dot11_ccm_memo_entries_for((size_t)cfg->naps + (size_t)cfg->ndevices))) ==
+            NULL) {
         sim_err_set(err, SIM_ENOMEM, "out of memory for the CCM memo");
         goto fail;
     }

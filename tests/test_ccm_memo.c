@@ -457,6 +457,58 @@ static void test_bounded(void **state)
 	dot11_ccm_memo_free(NULL);
 }
 
+/*
+ * The bucket index over many entries: with 300 entries (not a power of
+ * two, so buckets and entries differ) and 1000 records, exactly the last
+ * 300 are found, each with its own plaintext, and every older one misses
+ * although the chains it sat in were relinked as entries were replaced.
+ * Lookups with the same TK, nonce, MIC and lengths but one ciphertext
+ * octet off (same hash, same bucket) check that the hash never decides.
+ */
+static void test_index(void **state)
+{
+	enum { ENTRIES = 300, RECORDS = 1000, LEN = 40 };
+	dot11_ccm_memo *m = dot11_ccm_memo_new(ENTRIES);
+	uint8_t nonce[13], aad[22], plain[LEN], cipher[LEN], mic[8], out[LEN];
+
+	(void)state;
+	assert_non_null(m);
+	assert_true(dot11_ccm_memo_size(m) >= (size_t)ENTRIES * 2 * DOT11_CCM_MEMO_MAX_PLAIN);
+	fill(aad, sizeof(aad), 7);
+	fill(mic, sizeof(mic), 8);
+	for (uint32_t r = 0; r < RECORDS; r++) {
+		memset(nonce, 0, sizeof(nonce));
+		memcpy(nonce, &r, sizeof(r));
+		fill(plain, sizeof(plain), 1000u + r);
+		fill(cipher, sizeof(cipher), 5000u + r);
+		dot11_ccm_memo_put(m, tk0, nonce, aad, sizeof(aad), plain, cipher, LEN, mic);
+	}
+	for (uint32_t r = 0; r < RECORDS; r++) {
+		uint8_t want[LEN];
+
+		memset(nonce, 0, sizeof(nonce));
+		memcpy(nonce, &r, sizeof(r));
+		fill(want, sizeof(want), 1000u + r);
+		fill(cipher, sizeof(cipher), 5000u + r);
+		memset(out, 0, sizeof(out));
+		assert_int_equal(dot11_ccm_memo_get(m, tk0, nonce, aad, sizeof(aad), cipher, LEN, mic, out),
+				 r >= RECORDS - ENTRIES);
+		if (r >= RECORDS - ENTRIES)
+			assert_memory_equal(out, want, LEN);
+		/* Same hash inputs, one ciphertext octet off: a miss. */
+		cipher[LEN - 1] ^= 1;
+		assert_int_equal(dot11_ccm_memo_get(m, tk0, nonce, aad, sizeof(aad), cipher, LEN, mic, out), 0);
+	}
+	assert_true(hits_of(m) == ENTRIES);
+	assert_true(records_of(m) == RECORDS);
+	dot11_ccm_memo_free(m);
+	/* A world's size grows with its radios, within the bounds. */
+	assert_int_equal(dot11_ccm_memo_entries_for(0), DOT11_CCM_MEMO_DEFAULT_ENTRIES);
+	assert_int_equal(dot11_ccm_memo_entries_for(104),
+			 DOT11_CCM_MEMO_DEFAULT_ENTRIES + 104 * DOT11_CCM_MEMO_ENTRIES_PER_RADIO);
+	assert_int_equal(dot11_ccm_memo_entries_for(1000000), DOT11_CCM_MEMO_MAX_ENTRIES);
+}
+
 static void test_switch(void **state)
 {
 	(void)state;
@@ -474,7 +526,7 @@ int main(void)
 		cmocka_unit_test(test_hit_equals_real),  cmocka_unit_test(test_memo_put_get),
 		cmocka_unit_test(test_bit_flips),        cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_shared_directions), cmocka_unit_test(test_bounded),
-		cmocka_unit_test(test_switch),
+		cmocka_unit_test(test_index),            cmocka_unit_test(test_switch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
