@@ -21,8 +21,11 @@ Figures:
   library      the scenario library (scenarios/*.yaml and its subfolders,
                as ctest runs them; pico_w only when built), two at a time: wall
   world N      N cameras (1, 10, 100) on 4 APs of one SSID, 20 KB/s each,
-               1 h: CPU, wall, peak RSS; CPU per device-hour (the curve);
-               peak memory per extra device; virtual s per wall s at 100
+               1 h: CPU, wall, peak RSS; CPU per device-hour (the curve),
+               and what it is made of: simulated events per device-hour and
+               CPU per event (LINKRIG_WORLD_STATS=1 makes a run report its
+               events and air frames on stderr); peak memory per extra
+               device; virtual s per wall s at 100
   duration     the idle camera for 1 h, 24 h and 7 days: CPU per virtual
                hour and peak RSS (growth with simulated time)
 
@@ -113,10 +116,18 @@ def parse_hours(d):
     return float(d[:-1]) * unit
 
 
-def measure(cmd, cwd=None, ok_failed=False):
-    """Runs cmd; returns (cpu s, wall s, peak RSS KiB) of its process tree."""
+WORLD_STATS = re.compile(r"world stats: events (\d+) air_tx (\d+) deliveries (\d+) retries (\d+) acks (\d+)")
+
+
+def measure(cmd, cwd=None, ok_failed=False, stats=None):
+    """Runs cmd; returns (cpu s, wall s, peak RSS KiB) of its process tree.
+    With a dict `stats`, the run reports its work (LINKRIG_WORLD_STATS=1,
+    a binary that knows it): events fired and air frames go into it."""
     t0 = time.monotonic()
-    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = None
+    if stats is not None:
+        env = dict(os.environ, LINKRIG_WORLD_STATS="1")
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.monotonic() - t0
     err = p.stderr.read().decode(errors="replace")
@@ -126,6 +137,10 @@ def measure(cmd, cwd=None, ok_failed=False):
     # can miss link_up_within): its cost is still the cost of the run.
     if code != 0 and not (code == 1 and ok_failed):
         sys.exit(f"bench: {' '.join(cmd)} exited {code}: {err[-2000:]}")
+    if stats is not None:
+        m = WORLD_STATS.search(err)
+        if m:
+            stats.update(zip(("events", "air_tx", "deliveries", "retries", "acks"), map(int, m.groups())))
     return ru.ru_utime + ru.ru_stime, wall, ru.ru_maxrss
 
 
@@ -199,13 +214,17 @@ def main():
             cases.append(("ns3_idle_24h", "ns3", ["--hours=24", "--pcap=1", "--idle=1", "--std=g", "--realBytes=1"]))
 
     results = {}  # (bin, key) -> list of (cpu, wall, rss)
+    work_of = {}  # (bin, key) -> the run's work (the same every rep: runs are deterministic)
     for rep in range(reps):
         for key, kind, what in cases:
             for bname, b in (bins if kind != "ns3" else [("ns3", None)]):
                 out = os.path.join(work, "out", bname)
                 if kind == "lr":
                     cmd = [b, "run", "--quiet", "--out", out, what]
-                    m = measure(cmd, ok_failed=key.startswith("world_"))
+                    st = {} if key.startswith("world_") else None
+                    m = measure(cmd, ok_failed=key.startswith("world_"), stats=st)
+                    if st:
+                        work_of[(bname, key)] = st
                 elif kind == "ns3":
                     d = os.path.join(work, "ns3run")
                     os.makedirs(d, exist_ok=True)
@@ -268,6 +287,17 @@ def main():
                                                           g(bn, f"world_{n}", 2) / 1024), "{}")
         for n in ns:
             row(f"CPU ms per device-hour at {n}", lambda bn: 1000 * g(bn, f"world_{n}", 0) / n / wh, "{:.0f}")
+        # What the per-device cost is made of: a crowded world has more to
+        # model per device (contention, retries, TCP recovery), so events
+        # per device-hour rise; the engine scales if the cost per event
+        # stays flat. "-" for a binary that does not report its work.
+        for n in ns:
+            row(f"events per device-hour at {n} (air frames)",
+                lambda bn: "{:,.0f} ({:,.0f})".format(work_of[(bn, f"world_{n}")]["events"] / n / wh,
+                                                      work_of[(bn, f"world_{n}")]["air_tx"] / n / wh), "{}")
+        for n in ns:
+            row(f"CPU ns per event at {n}",
+                lambda bn: 1e9 * g(bn, f"world_{n}", 0) / work_of[(bn, f"world_{n}")]["events"], "{:.0f}")
         big = ns[-1]
         row(f"peak memory per extra device (1 -> {big}) MB",
             lambda bn: (g(bn, f"world_{big}", 2) - g(bn, "world_1", 2)) / 1024 / (big - 1), "{:.2f}")

@@ -22,6 +22,7 @@ struct sim {
     const volatile int *interrupt; /* sim_set_interrupt */
     bool failed;
     sim_time run_end; /* of the sim_run_until in progress */
+    uint64_t events_fired; /* sim_events_fired */
     char failure[512];
 };
 
@@ -154,6 +155,7 @@ sim_run_result sim_run_until(sim *s, sim_time end)
             if (!sim_sched_peek(s->sched, &when) || when > end)
                 break;
             sim_sched_step(s->sched, end);
+            s->events_fired++;
         }
         if (s->failed)
             return SIM_RUN_FAILED;
@@ -169,6 +171,11 @@ sim_run_result sim_run_until(sim *s, sim_time end)
         sim_clock_set(s->clock, end);
         return SIM_RUN_DONE;
     }
+}
+
+uint64_t sim_events_fired(const sim *s)
+{
+    return s->events_fired;
 }
 
 void sim_stop(sim *s)

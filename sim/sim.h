@@ -56,6 +56,9 @@ sim_timer_id sim_reschedule(sim *s, sim_timer_id id, sim_time when, sim_timer_fn
 sim_rng *sim_rng_stream(sim *s, const char *name);
 
 sim_run_result sim_run_until(sim *s, sim_time end);
+/* Events sim_run_until has fired since sim_create (a measure of the work a
+ * run did, for benchmarks; no output depends on it). */
+uint64_t sim_events_fired(const sim *s);
 void sim_stop(sim *s);
 /* While *flag is nonzero (a signal handler's flag), the run stops as with
  * sim_stop, between two events: nothing is left half done. NULL: none. */

@@ -555,12 +555,32 @@ static void world_ccm_memo_report(const world *w)
             records, lookups, hits, lookups ? 100.0 * (double)hits / (double)lookups : 0.0);
 }
 
+/* Benchmarks only (LINKRIG_WORLD_STATS=1): how much work the run was -
+ * events fired and frames on the air - on stderr, so bench/run.py can tell
+ * a cost per device-hour that grows because the engine scales badly from
+ * one that grows because a crowded world has more to model. Never in a
+ * run's outputs. Read before the medium is destroyed. */
+static void world_stats_report(const world *w)
+{
+    const char *env = getenv("LINKRIG_WORLD_STATS");
+    medium_stats ms = {0};
+    if (env == NULL || strcmp(env, "1") != 0 || w->s == NULL)
+        return;
+    if (w->m != NULL)
+        medium_get_stats(w->m, &ms);
+    fprintf(stderr,
+            "world stats: events %" PRIu64 " air_tx %" PRIu64 " deliveries %" PRIu64 " retries %" PRIu64
+            " acks %" PRIu64 "\n",
+            sim_events_fired(w->s), ms.tx_frames, ms.rx_frames, ms.retries, ms.acks);
+}
+
 void world_destroy(world *w)
 {
     if (w == NULL)
         return;
     if (w->on_destroy != NULL)
         w->on_destroy(w->on_destroy_ctx); /* while the sim and the APs still exist */
+    world_stats_report(w);
     for (int i = 0; i < w->ndev; i++) {
         board_destroy(w->dev[i].b);
         softap_destroy(w->dev[i].ap);

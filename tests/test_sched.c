@@ -127,8 +127,11 @@ static void test_cancel(void **state)
     assert_false(sim_cancel(s, 0));
     assert_false(sim_cancel(s, (sim_timer_id)0xdead00000001ull)); /* never issued */
     assert_int_equal(sim_sched_count(sim_sched_of(s)), 5);
+    assert_int_equal(sim_events_fired(s), 0);
     sim_run_until(s, SIM_SEC(1));
     assert_int_equal(log.n, 5);
+    /* the work count has the fired, not the cancelled */
+    assert_int_equal(sim_events_fired(s), 5);
     for (int i = 0; i < 5; i++)
         assert_int_equal(log.ids[i], 2 * i + 1);
     /* a fired timer's id stays dead even after its slot is reused */
