@@ -195,7 +195,7 @@ static int ap_apply_passphrase(ap *a, const char *p, sim_err *err)
     if (a->rsn && strcmp(a->passphrase, p) == 0)
         return SIM_OK;
     uint8_t pmk[DOT11_PMK_LEN];
-    if (dot11_pmk_from_passphrase(p, a->ssid, a->ssid_len, pmk) != 0)
+    if (dot11_pmk_cache_derive(a->pmk_cache, p, a->ssid, a->ssid_len, pmk) != 0)
         return sim_err_set(err, SIM_EINVAL, "ap: cannot derive a PMK from that passphrase");
     memcpy(a->pmk, pmk, sizeof(pmk));
     memset(pmk, 0, sizeof(pmk));
@@ -436,6 +436,7 @@ ap *ap_create(sim *s, const dot11_air_port *air, const ap_config *cfg, sim_err *
         return NULL;
     }
     a->ccm_memo = cfg->ccm_memo;
+    a->pmk_cache = cfg->pmk_cache;
     dot11_ccm_set_memo(a->ccm, a->ccm_memo);
     a->ssid_len = strlen(cfg->ssid);
     memcpy(a->ssid, cfg->ssid, a->ssid_len);

@@ -39,6 +39,7 @@
 
 #include "dot11/air.h"
 #include "dot11/ccm_memo.h"
+#include "dot11/pmk_cache.h"
 #include "sim/sim.h"
 
 typedef struct ap ap;
@@ -75,6 +76,7 @@ typedef struct ap_config {
                                       * silent this long; default 300 (hostapd's ap_max_inactivity);
                                       * 0 = never */
     dot11_ccm_memo *ccm_memo;        /* the world's CCM memo for its engines (not owned); NULL: none */
+    dot11_pmk_cache *pmk_cache;      /* the world's PSK derivations (not owned); NULL: derive each time */
 } ap_config;
 void ap_config_default(ap_config *c);
 

@@ -136,6 +136,7 @@ struct ap {
     dot11_ccm *ccm; /* the group key's engine (dot11/crypto.h: one engine per key) */
     dot11_ccm **sta_ccm; /* per station slot, made on first use: each keyed once per PTK */
     dot11_ccm_memo *ccm_memo; /* the world's, for every engine above (ap_config.ccm_memo) */
+    dot11_pmk_cache *pmk_cache; /* the world's (ap_config.pmk_cache) */
     char *name;
     uint8_t ssid[DOT11_SSID_MAX_LEN];
     size_t ssid_len;

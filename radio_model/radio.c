@@ -811,7 +811,7 @@ static void pmk_for(radio *r, const uint8_t *ssid, size_t ssid_len, const char *
     }
     /* PBKDF2-SHA1 with 4096 iterations is the one expensive step of a join:
      * cache it, as chips do, per (SSID, passphrase). */
-    if (dot11_pmk_from_passphrase(pass, ssid, ssid_len, r->pmk) != 0) {
+    if (dot11_pmk_cache_derive(r->cfg.pmk_cache, pass, ssid, ssid_len, r->pmk) != 0) {
         r->have_pmk = false;
         return;
     }

@@ -126,6 +126,7 @@
 
 #include "dot11/air.h"
 #include "dot11/ccm_memo.h"
+#include "dot11/pmk_cache.h"
 #include "sim/sim.h"
 
 /* Same values as the chip driver API's CHIP_LINK_* (and cyw43's). */
@@ -202,6 +203,8 @@ typedef struct radio_config {
     uint8_t data_rate;           /* default 48 (24 Mb/s) */
     uint32_t pm;                 /* power management at creation (radio_set_pm); default 0 */
     dot11_ccm_memo *ccm_memo;    /* the world's CCM memo for its engines (not owned); NULL: none */
+    dot11_pmk_cache *pmk_cache;  /* the world's PSK derivations, below the chip's own cache (not
+                                  * owned); NULL: derive each time */
 } radio_config;
 void radio_config_default(radio_config *c);
 

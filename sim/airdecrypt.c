@@ -39,6 +39,7 @@ struct airdecrypt {
     struct ad_sta sta[AD_MAX_STA];
     int nsta, next_sta; /* a full table replaces its oldest entry */
     dot11_ccm *ccm;
+    dot11_pmk_cache *pmk_cache; /* the world's; NULL: derive each time */
     uint64_t decrypted;
     uint8_t buf[AD_FRAME_MAX];
 };
@@ -55,6 +56,11 @@ airdecrypt *airdecrypt_create(capture *out, sim_err *err)
     return d;
 }
 
+void airdecrypt_set_pmk_cache(airdecrypt *d, dot11_pmk_cache *c)
+{
+    d->pmk_cache = c;
+}
+
 void airdecrypt_set_ccm_memo(airdecrypt *d, dot11_ccm_memo *m)
 {
     dot11_ccm_set_memo(d->ccm, m);
@@ -66,7 +72,7 @@ int airdecrypt_add_network(airdecrypt *d, const char *ssid, const char *passphra
     if (d->nnet == AD_MAX_NETS || n == 0 || n > 32)
         return sim_err_set(err, SIM_EINVAL, "decrypted capture: cannot add network '%s'", ssid);
     struct ad_net *net = &d->net[d->nnet];
-    if (dot11_pmk_from_passphrase(passphrase, (const uint8_t *)ssid, n, net->pmk) != 0)
+    if (dot11_pmk_cache_derive(d->pmk_cache, passphrase, (const uint8_t *)ssid, n, net->pmk) != 0)
         return sim_err_set(err, SIM_EINVAL, "decrypted capture: bad passphrase for '%s'", ssid);
     memcpy(net->ssid, ssid, n + 1);
     d->nnet++;

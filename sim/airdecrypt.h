@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "dot11/ccm_memo.h"
+#include "dot11/pmk_cache.h"
 #include "sim/capture.h"
 #include "sim/clock.h"
 #include "sim/err.h"
@@ -37,6 +38,9 @@ void airdecrypt_frame(void *ctx, sim_time t, const uint8_t *frame, size_t len);
 /* The world's CCM memo (dot11/ccm_memo.h) for its engine, or NULL: the
  * captured MPDUs are those the models encrypted, so most decryptions hit. */
 void airdecrypt_set_ccm_memo(airdecrypt *d, dot11_ccm_memo *m);
+/* The world's PSK derivations (dot11/pmk_cache.h) for airdecrypt_add_network,
+ * or NULL (the default): derive each time. Not owned; must outlive d. */
+void airdecrypt_set_pmk_cache(airdecrypt *d, dot11_pmk_cache *c);
 /* Protected data frames written decrypted so far. */
 uint64_t airdecrypt_decrypted(const airdecrypt *d);
 void airdecrypt_free(airdecrypt *d);

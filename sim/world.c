@@ -36,6 +36,9 @@ struct world {
      * decrypted capture (dot11/ccm_memo.h); NULL with LINKRIG_CCM_MEMO=0.
      * Freed after every engine. */
     dot11_ccm_memo *ccm_memo;
+    /* PSK derivations shared by the APs, the radios and the decrypted
+     * capture (dot11/pmk_cache.h): one PBKDF2 per network, not per model. */
+    dot11_pmk_cache *pmk_cache;
     capture *air;
     capture *wire;
     capture *air_events, *wire_events; /* closed after air and wire, which write into them */
@@ -329,6 +332,10 @@ world *world_create(const world_config *cfg, sim_err *err)
         sim_err_set(err, SIM_ENOMEM, "out of memory for the CCM memo");
         goto fail;
     }
+    if ((w->pmk_cache = dot11_pmk_cache_new()) == NULL) {
+        sim_err_set(err, SIM_ENOMEM, "out of memory for the PMK cache");
+        goto fail;
+    }
     medium_config mc = cfg->medium;
     if (cfg->air_pcap != NULL && cfg->air_events_pcap != NULL) {
         capture_config cc = {.linktype = CAPTURE_LINKTYPE_IEEE802_11_RADIOTAP, .epoch_s = CAPTURE_DEFAULT_EPOCH_S,
@@ -353,6 +360,7 @@ world *world_create(const world_config *cfg, sim_err *err)
             (w->dec = airdecrypt_create(w->air_dec, err)) == NULL)
             goto fail;
         airdecrypt_set_ccm_memo(w->dec, w->ccm_memo);
+        airdecrypt_set_pmk_cache(w->dec, w->pmk_cache);
         for (int i = 0; i < cfg->naps; i++) {
             const ap_config *a = &cfg->aps[i].ap;
             if (a->passphrase != NULL && a->passphrase[0] != '\0' &&
@@ -457,6 +465,7 @@ world *world_create(const world_config *cfg, sim_err *err)
         medium_node_air_port(w->ap_nodes[i], &port);
         ap_config ac = a->ap;
         ac.ccm_memo = w->ccm_memo;
+        ac.pmk_cache = w->pmk_cache;
         w->aps[i] = ap_create(w->s, &port, &ac, err);
         if (w->aps[i] == NULL)
             goto fail;
@@ -502,6 +511,7 @@ world *world_create(const world_config *cfg, sim_err *err)
         radio_config rc = dc->radio;
         rc.name = d->radio_name;
         rc.ccm_memo = w->ccm_memo;
+        rc.pmk_cache = w->pmk_cache;
         d->r = radio_create(w->s, &port, &rc, err);
         if (d->r == NULL)
             goto fail;
@@ -608,6 +618,7 @@ void world_destroy(world *w)
     capture_close(w->air_dec);
     world_ccm_memo_report(w);
     dot11_ccm_memo_free(w->ccm_memo);
+    dot11_pmk_cache_free(w->pmk_cache);
     sim_destroy(w->s);
     free(w);
 }
