@@ -44,8 +44,9 @@ struct capture {
 
 /* Frames come a few hundred bytes at a time; the spool turns them into
  * few write calls, and once a capture is large, moves those calls to a
- * thread of their own. 1 MiB in all unless the caller says otherwise. */
-#define CAPTURE_BUF (1024 * 1024)
+ * thread of their own. 2 MiB in all unless the caller says otherwise (1 MiB
+ * woke the writer twice as often: a system call each, see spool.c). */
+#define CAPTURE_BUF (2 * 1024 * 1024)
 
 static void ring_name(const capture *c, char *buf, int n)
 {

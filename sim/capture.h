@@ -84,7 +84,7 @@ typedef struct capture_config {
     void *tap_ctx;
     struct capture *events; /* NULL, or where whole copies of management (but beacons), EAPOL,
                              * DHCP and ARP frames go too (not owned; same linktype) */
-    /* The write buffer (four blocks of a quarter); 0: 1 MiB. A capture that fills slowly (an events
+    /* The write buffer (four blocks of a quarter); 0: 2 MiB. A capture that fills slowly (an events
      * capture: about 1 MB a day) wants a small one, or its pages become
      * resident one by one over days and the rig's memory seems to grow. */
     size_t buffer_bytes;
