@@ -166,7 +166,7 @@ static void start_thread(spool *s)
 }
 
 /* The current block to the file: written here, or queued for the writer. */
-static void hand_off(spool *s, bool urgent)
+static void hand_off(spool *s)
 {
     struct block *b = s->cur;
     if (!s->threaded) {
@@ -197,7 +197,7 @@ static void hand_off(spool *s, bool urgent)
      * block): wake it once half the blocks are queued, so it writes them
      * in a row while the other half fills. A flush wakes it in any case;
      * a writer already awake takes the queue as it finds it. */
-    if (s->qlen >= (s->nblocks + 1) / 2 || urgent)
+    if (s->qlen >= (s->nblocks + 1) / 2)
         pthread_cond_signal(&s->to_writer);
     pthread_mutex_unlock(&s->mu);
     s->cur = NULL;
@@ -267,7 +267,7 @@ void spool_write(spool *s, const void *bytes, size_t len)
             return;
         size_t room = s->block_bytes - s->cur->len;
         if (room == 0) {
-            hand_off(s, false);
+            hand_off(s);
             continue;
         }
         size_t n = len < room ? len : room;
@@ -281,7 +281,7 @@ void spool_write(spool *s, const void *bytes, size_t len)
 void spool_rotate(spool *s)
 {
     if (s->cur != NULL && s->cur->len > 0)
-        hand_off(s, false);
+        hand_off(s);
     if (!s->threaded) {
         /* nothing is queued: the rotation happens now, as it would have */
         struct block none = {.rotations = 1};
@@ -295,7 +295,7 @@ void spool_rotate(spool *s)
 int spool_flush(spool *s)
 {
     if (s->cur != NULL && (s->cur->len > 0 || s->cur->rotations > 0))
-        hand_off(s, true);
+        hand_off(s);
     if (s->threaded) {
         pthread_mutex_lock(&s->mu);
         if (s->qlen > 0) /* what hand_off left queued without waking it */
