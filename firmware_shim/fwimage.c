@@ -3,7 +3,11 @@
 #include "firmware_shim/fwimage.h"
 
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +27,7 @@ struct fwimage {
     struct instance *inst;
     size_t ninst;
     size_t handed_out;
+    size_t shared_bytes; /* fwimage_shared_bytes */
 };
 
 static const linkrig_image *descriptor(void *handle)
@@ -148,11 +153,120 @@ size_t fwimage_instances(const fwimage *f)
     return f->ninst;
 }
 
+/* Maps the read-only pages of instance h (its code and constants: the
+ * PT_LOAD segments without PF_W) from src_fd, the first copy's memfd, which
+ * holds the same bytes. Each copy is a file of its own, so the page cache
+ * gives each its own physical pages: a world of 100 devices ran 100 copies
+ * of the firmware's code through the CPU's caches, and each event cost
+ * three times what it cost with one device. Mapped from one file, every
+ * copy runs the same physical pages, while its writable segments (globals,
+ * GOT, RELRO) stay its own. A page is remapped only when it lies wholly
+ * inside such a segment and its bytes in memory equal the file's (a text
+ * relocation would have changed them): then the remap changes nothing the
+ * code can see. Returns the bytes remapped; -1 (errno) only when an mmap
+ * failed, which may have left the instance unusable. */
+static long share_readonly(const fwimage *f, void *h, int src_fd)
+{
+    struct link_map *lm = NULL;
+    if (dlinfo(h, RTLD_DI_LINKMAP, &lm) != 0 || lm == NULL)
+        return 0;
+    ElfW(Ehdr) eh;
+    if (f->len < sizeof eh)
+        return 0;
+    memcpy(&eh, f->bytes, sizeof eh);
+    if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_phentsize != sizeof(ElfW(Phdr)))
+        return 0;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    if (eh.e_phoff > f->len || eh.e_phnum > (f->len - eh.e_phoff) / sizeof(ElfW(Phdr)))
+        return 0;
+    ElfW(Phdr) ph[64];
+    size_t n = eh.e_phnum < 64 ? eh.e_phnum : 64;
+    memcpy(ph, f->bytes + eh.e_phoff, n * sizeof ph[0]);
+    long done = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ph[i].p_type != PT_LOAD || (ph[i].p_flags & PF_W) || !(ph[i].p_flags & PF_R) ||
+            ph[i].p_filesz == 0 || ph[i].p_offset > f->len || ph[i].p_filesz > f->len - ph[i].p_offset)
+            continue;
+        /* Whole pages, as the loader mapped them from the file; a partial
+         * page past the end of the file stays as it is. */
+        uintptr_t start = (uintptr_t)lm->l_addr + ph[i].p_vaddr;
+        uintptr_t base = start & ~(page - 1);
+        if (ph[i].p_offset < start - base)
+            continue;
+        size_t base_off = ph[i].p_offset - (start - base);
+        uintptr_t from = base;
+        uintptr_t to = (start + ph[i].p_filesz + page - 1) & ~(page - 1);
+        if (base_off + (to - base) > f->len)
+            to -= page;
+        /* A page that a writable segment also covers is that segment's. */
+        for (size_t k = 0; k < n && from < to; k++) {
+            if (ph[k].p_type != PT_LOAD || !(ph[k].p_flags & PF_W))
+                continue;
+            uintptr_t wf = ((uintptr_t)lm->l_addr + ph[k].p_vaddr) & ~(page - 1);
+            uintptr_t wt = ((uintptr_t)lm->l_addr + ph[k].p_vaddr + ph[k].p_memsz + page - 1) & ~(page - 1);
+            if (wf >= to || wt <= from)
+                continue;
+            if (wf <= from)
+                from = wt;
+            else if (wt >= to)
+                to = wf;
+            else
+                to = from; /* in the middle: leave the segment alone */
+        }
+        if (to <= from)
+            continue;
+        size_t off = base_off + (from - base);
+        if (off % page != 0 || memcmp((const void *)from, f->bytes + off, to - from) != 0)
+            continue;
+        int prot = PROT_READ | ((ph[i].p_flags & PF_X) ? PROT_EXEC : 0);
+        if (mmap((void *)from, to - from, prot, MAP_PRIVATE | MAP_FIXED, src_fd, (off_t)off) == MAP_FAILED)
+            return -1;
+        done += (long)(to - from);
+    }
+    return done;
+}
+
+/* The loader knows a loaded object by its name as well as by its file: an
+ * instance an earlier fwimage loaded as /proc/self/fd/N stays loaded
+ * (RTLD_NODELETE), and once N is closed and reused, dlopen of that name
+ * returns the old instance, with its globals as they were, instead of
+ * loading this copy. So the copy gets a descriptor number whose name no
+ * loaded object has. Returns that descriptor (fd itself, or a duplicate:
+ * fd is then closed), with its name in `name`; -1 and errno otherwise. */
+static int fresh_name(int fd, char *name, size_t n)
+{
+    int taken[64];
+    int ntaken = 0;
+    for (;;) {
+        snprintf(name, n, "/proc/self/fd/%d", fd);
+        void *old = dlopen(name, RTLD_LAZY | RTLD_NOLOAD);
+        if (old == NULL)
+            break;
+        dlclose(old); /* the reference RTLD_NOLOAD took */
+        int next = ntaken < 64 ? dup(fd) : -1;
+        if (next < 0) {
+            if (ntaken == 64)
+                errno = EMFILE;
+            int e = errno;
+            close(fd);
+            while (ntaken > 0)
+                close(taken[--ntaken]);
+            errno = e;
+            return -1;
+        }
+        taken[ntaken++] = fd;
+        fd = next;
+    }
+    while (ntaken > 0)
+        close(taken[--ntaken]);
+    return fd;
+}
+
 const linkrig_image *fwimage_instantiate(fwimage *f, sim_err *err)
 {
     if (f->handed_out < f->ninst)
         return descriptor(f->inst[f->handed_out++].handle);
-    int fd = memfd_create("linkrig-image", MFD_CLOEXEC);
+    int fd = memfd_create("linkrig-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0) {
         sim_err_set(err, SIM_EIO, "cannot copy firmware image %s for another device: %s", f->path, strerror(errno));
         return NULL;
@@ -168,18 +282,41 @@ const linkrig_image *fwimage_instantiate(fwimage *f, sim_err *err)
         }
         done += (size_t)w;
     }
+    /* The copies' bytes never change: later copies map their code from the
+     * first one (share_readonly), which must stay what it was. */
+    (void)fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
     char name[64];
-    snprintf(name, sizeof name, "/proc/self/fd/%d", fd);
+    if ((fd = fresh_name(fd, name, sizeof name)) < 0) {
+        sim_err_set(err, SIM_EIO, "cannot load another instance of firmware image %s: %s", f->path,
+                    strerror(errno));
+        return NULL;
+    }
     void *h = dlopen(name, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     if (h == NULL) {
         sim_err_set(err, SIM_EINVAL, "cannot load another instance of firmware image %s: %s", f->path, dlerror());
         close(fd);
         return NULL;
     }
+    if (f->ninst >= 2) {
+        long shared = share_readonly(f, h, f->inst[1].fd);
+        if (shared < 0) {
+            /* The instance's own mapping may be gone: it cannot run. */
+            sim_err_set(err, SIM_EIO, "cannot map the code of firmware image %s for another device: %s", f->path,
+                        strerror(errno));
+            close(fd);
+            return NULL;
+        }
+        f->shared_bytes += (size_t)shared;
+    }
     if (add_instance(f, h, fd, err) != SIM_OK)
         return NULL;
     f->handed_out++;
     return descriptor(h);
+}
+
+size_t fwimage_shared_bytes(const fwimage *f)
+{
+    return f->shared_bytes;
 }
 
 const char *fwimage_setting_type_name(hal_setting_type t)

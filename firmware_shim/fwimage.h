@@ -6,6 +6,9 @@
  * in-memory copy (the dynamic loader shares a file loaded twice, so a copy
  * with a distinct identity is the only way to get a second set of globals
  * without a loader namespace per device — glibc has only 16 of those).
+ * The copies' code and constants are then mapped from the first copy, so
+ * that all of them run the same physical pages (fwimage.c, share_readonly:
+ * with private pages, 100 devices' code crowded the CPU caches).
  *
  * Errors name the file and what is wrong: missing or unreadable, not a
  * shared object the loader accepts (dlerror's text), not a linkrig image
@@ -32,6 +35,9 @@ const linkrig_image *fwimage_info(const fwimage *f);
  * fresh copies. Each call returns a new one. NULL and err on failure. */
 const linkrig_image *fwimage_instantiate(fwimage *f, sim_err *err);
 size_t fwimage_instances(const fwimage *f);
+/* Bytes of code and constants of the third and later instances mapped from
+ * the second's pages rather than their own (0 for up to two instances). */
+size_t fwimage_shared_bytes(const fwimage *f);
 
 /* The declared setting for key, or NULL. */
 const hal_setting *fwimage_setting(const linkrig_image *img, const char *key);

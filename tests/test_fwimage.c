@@ -161,10 +161,99 @@ static void image_without_declaration_cannot_check(void **state)
     fwimage_close(f);
 }
 
+/* The file and inode that back the page holding address a, from
+ * /proc/self/maps ("" when not file-backed). */
+static void mapping_of(const void *a, char *out, size_t n)
+{
+    FILE *m = fopen("/proc/self/maps", "r");
+    assert_non_null(m);
+    char line[512];
+    out[0] = '\0';
+    while (fgets(line, sizeof line, m) != NULL) {
+        unsigned long lo, hi, inode;
+        char perms[8], dev[16];
+        unsigned long long off;
+        int used = 0;
+        if (sscanf(line, "%lx-%lx %7s %llx %15s %lu %n", &lo, &hi, perms, &off, dev, &inode, &used) < 6)
+            continue;
+        if ((uintptr_t)a >= lo && (uintptr_t)a < hi) {
+            snprintf(out, n, "%s %lu", dev, inode);
+            break;
+        }
+    }
+    fclose(m);
+}
+
+/* From the third instance on, code and constants are mapped from the
+ * second's pages (fwimage.c, share_readonly): the same physical pages for
+ * every device, while each instance keeps its own globals. */
+static void copies_share_their_code(void **state)
+{
+    (void)state;
+    fwimage *f = open_ok(CAMERA_SO);
+    sim_err err = {0};
+    const linkrig_image *img[4];
+    for (int i = 0; i < 4; i++) {
+        img[i] = fwimage_instantiate(f, &err);
+        if (img[i] == NULL)
+            fail_msg("instance %d: %s", i, err.msg);
+    }
+    /* two copies remapped, each at least a page of code */
+    assert_true(fwimage_shared_bytes(f) >= 2 * 4096);
+    char m0[64], m1[64], m2[64], m3[64];
+    mapping_of((const void *)img[0]->attach, m0, sizeof m0);
+    mapping_of((const void *)img[1]->attach, m1, sizeof m1);
+    mapping_of((const void *)img[2]->attach, m2, sizeof m2);
+    mapping_of((const void *)img[3]->attach, m3, sizeof m3);
+    assert_true(m1[0] != '\0' && m2[0] != '\0');
+    assert_string_equal(m1, m2); /* the second instance's file backs the third's code */
+    assert_string_equal(m1, m3);
+    assert_string_not_equal(m0, m1); /* the first is the file on disk */
+    /* still four sets of globals: four boards attach, one per instance */
+    sim *s = sim_create(&(sim_config){.seed = 1}, NULL);
+    assert_non_null(s);
+    board *b[4];
+    for (int i = 0; i < 4; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "cam%d", i);
+        b[i] = board_on(s, name, img[i], &err);
+        if (b[i] == NULL)
+            fail_msg("board on instance %d: %s", i, err.msg);
+    }
+    for (int i = 0; i < 4; i++)
+        board_destroy(b[i]);
+    sim_destroy(s);
+    fwimage_close(f);
+}
+
+/* Instances stay loaded after fwimage_close (RTLD_NODELETE), and the
+ * loader knows them by name: a copy loaded again under a reused
+ * /proc/self/fd/N name must be a new load, not the earlier copy with its
+ * globals as it left them. */
+static void reopening_loads_fresh_copies(void **state)
+{
+    (void)state;
+    sim_err err = {0};
+    fwimage *g = open_ok(CAMERA_SO);
+    assert_non_null(fwimage_instantiate(g, &err));
+    const linkrig_image *old = fwimage_instantiate(g, &err);
+    assert_non_null(old);
+    fwimage_close(g);
+    fwimage *f = open_ok(CAMERA_SO);
+    assert_non_null(fwimage_instantiate(f, &err));
+    const linkrig_image *now = fwimage_instantiate(f, &err);
+    assert_non_null(now);
+    assert_ptr_not_equal(now, old);
+    assert_ptr_not_equal(now->attach, old->attach);
+    fwimage_close(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(two_instances_have_separate_globals),
+        cmocka_unit_test(copies_share_their_code),
+        cmocka_unit_test(reopening_loads_fresh_copies),
         cmocka_unit_test(non_image_is_refused),
         cmocka_unit_test(missing_file_is_refused_by_name),
         cmocka_unit_test(other_board_abi_is_refused),
