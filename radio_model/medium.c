@@ -250,9 +250,11 @@ struct medium {
     struct cap_rec *caps;               /* pending capture records, by time */
     struct pool tx_pool[2], cap_pool[2], dv_pool; /* [0] small, [1] largest */
     /* The last radiotap header written, but for its signal octet. */
-    struct dot11_radiotap rt_last;
     uint8_t rt_bytes[RADIOTAP_CAP];
     int rt_len, rt_signal_at; /* rt_len 0: none */
+    int rt_channel;           /* what rt_bytes were written for */
+    uint8_t rt_rate;
+    int8_t rt_noise;
 };
 
 /* ---- rates ---- */
@@ -1101,29 +1103,29 @@ static void capture_frame(medium *m, sim_time t, const medium_node *from, int ch
         m->stats.capture_unheard++;
         return;
     }
-    int freq = dot11_channel_to_freq((unsigned)channel);
-    struct dot11_radiotap rt;
-    memset(&rt, 0, sizeof rt);
-    rt.present = DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_FLAGS) | DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_RATE) |
-                 DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_CHANNEL) |
-                 DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_DBM_ANTSIGNAL) |
-                 DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_DBM_ANTNOISE) |
-                 DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_ANTENNA);
-    rt.flags = 0; /* long preamble, no FCS */
-    rt.rate = rate;
-    rt.chan_freq = (uint16_t)freq;
-    rt.chan_flags = dot11_radiotap_chan_flags((unsigned)freq, rate);
-    rt.dbm_antsignal = dbm_i8(signal);
-    rt.dbm_antnoise = dbm_i8(m->cfg.noise_floor_dbm);
-    rt.antenna = 0;
     /* Consecutive records differ mostly in their signal: the header is
-     * written again only when something else changed. */
+     * written again only when the channel, the rate or the noise changed
+     * (everything else in it is constant). */
     int hl;
-    int8_t signal_i8 = rt.dbm_antsignal;
-    rt.dbm_antsignal = 0;
-    if (m->rt_len > 0 && memcmp(&rt, &m->rt_last, sizeof rt) == 0) {
+    int8_t noise_i8 = dbm_i8(m->cfg.noise_floor_dbm);
+    if (m->rt_len > 0 && m->rt_channel == channel && m->rt_rate == rate && m->rt_noise == noise_i8) {
         hl = m->rt_len;
     } else {
+        int freq = dot11_channel_to_freq((unsigned)channel);
+        struct dot11_radiotap rt;
+        memset(&rt, 0, sizeof rt);
+        rt.present = DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_FLAGS) | DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_RATE) |
+                     DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_CHANNEL) |
+                     DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_DBM_ANTSIGNAL) |
+                     DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_DBM_ANTNOISE) |
+                     DOT11_RADIOTAP_BIT(DOT11_RADIOTAP_ANTENNA);
+        rt.flags = 0; /* long preamble, no FCS */
+        rt.rate = rate;
+        rt.chan_freq = (uint16_t)freq;
+        rt.chan_flags = dot11_radiotap_chan_flags((unsigned)freq, rate);
+        rt.dbm_antsignal = 0; /* written per record below */
+        rt.dbm_antnoise = noise_i8;
+        rt.antenna = 0;
         m->rt_len = 0;
         hl = dot11_radiotap_write(m->rt_bytes, RADIOTAP_CAP, &rt);
         if (hl < 0) {
@@ -1135,10 +1137,13 @@ static void capture_frame(medium *m, sim_time t, const medium_node *from, int ch
             sim_fail(m->s, MEDIUM_COMP, "radiotap header without a signal field");
             return;
         }
-        memcpy(&m->rt_last, &rt, sizeof rt);
         m->rt_len = hl;
         m->rt_signal_at = at;
+        m->rt_channel = channel;
+        m->rt_rate = rate;
+        m->rt_noise = noise_i8;
     }
+    int8_t signal_i8 = dbm_i8(signal);
     m->rt_bytes[m->rt_signal_at] = (uint8_t)signal_i8;
     size_t total = (size_t)hl + len;
     struct cap_rec *c = pool_get(cap_pool_for(m, total), sizeof *c + total);
