@@ -154,18 +154,6 @@ size_t fwimage_instances(const fwimage *f)
     return f->ninst;
 }
 
-/* Maps the read-only pages of instance h (its code and constants: the
- * PT_LOAD segments without PF_W) from src_fd, the first copy's memfd, which
- * holds the same bytes. Each copy is a file of its own, so the page cache
- * gives each its own physical pages: a world of 100 devices ran 100 copies
- * of the firmware's code through the CPU's caches, and each event cost
- * three times what it cost with one device. Mapped from one file, every
- * copy runs the same physical pages, while its writable segments (globals,
- * GOT, RELRO) stay its own. A page is remapped only when it lies wholly
- * inside such a segment and its bytes in memory equal the file's (a text
- * relocation would have changed them): then the remap changes nothing the
- * code can see. Returns the bytes remapped; -1 (errno) only when an mmap
- * failed, which may have left the instance unusable. */
 /* Compares an instance's mapped pages with the file's bytes. The pages are
  * read whole, the redzones AddressSanitizer puts around an instrumented
  * image's globals included: that is not an access to the program's
@@ -180,6 +168,18 @@ __attribute__((no_sanitize_address)) static bool same_bytes(const unsigned char 
     return diff == 0;
 }
 
+/* Maps the read-only pages of instance h (its code and constants: the
+ * PT_LOAD segments without PF_W) from src_fd, the first copy's memfd, which
+ * holds the same bytes. Each copy is a file of its own, so the page cache
+ * gives each its own physical pages: a world of 100 devices ran 100 copies
+ * of the firmware's code through the CPU's caches, and each event cost
+ * three times what it cost with one device. Mapped from one file, every
+ * copy runs the same physical pages, while its writable segments (globals,
+ * GOT, RELRO) stay its own. A page is remapped only when it lies wholly
+ * inside such a segment and its bytes in memory equal the file's (a text
+ * relocation would have changed them): then the remap changes nothing the
+ * code can see. Returns the bytes remapped; -1 (errno) only when an mmap
+ * failed, which may have left the instance unusable. */
 static long share_readonly(const fwimage *f, void *h, int src_fd)
 {
     struct link_map *lm = NULL;
@@ -194,8 +194,12 @@ static long share_readonly(const fwimage *f, void *h, int src_fd)
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     if (eh.e_phoff > f->len || eh.e_phnum > (f->len - eh.e_phoff) / sizeof(ElfW(Phdr)))
         return 0;
+    /* Every header is needed: a writable segment left unread could share a
+     * page with a read-only one. Images have about ten. */
     ElfW(Phdr) ph[64];
-    size_t n = eh.e_phnum < 64 ? eh.e_phnum : 64;
+    size_t n = eh.e_phnum;
+    if (n > sizeof ph / sizeof ph[0])
+        return 0;
     memcpy(ph, f->bytes + eh.e_phoff, n * sizeof ph[0]);
     long done = 0;
     for (size_t i = 0; i < n; i++) {

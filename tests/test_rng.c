@@ -114,9 +114,11 @@ static void test_normal_table(void **state)
         assert_true(fabs((double)zig_k[i + 1] - k) <= 4.0);
         assert_true(fabs(zig_w[i] - dn / M) <= 1e-12 * (dn / M));
         assert_true(fabs(zig_f[i] - exp(-0.5 * dn * dn)) <= 1e-12);
-        /* equal areas: each layer's rectangle x_i (f(x_{i-1}) - f(x_i)) is V */
         tn = dn;
     }
+    /* the base layer: inside its rectangle while x < R */
+    assert_true(fabs((double)zig_k[0] - floor(R / q * M)) <= 4.0);
+    /* equal areas: each layer's rectangle x_i (f(x_{i-1}) - f(x_i)) is V */
     for (int i = 2; i < ZIG_LAYERS; i++) {
         double xi = zig_w[i] * M, area = xi * (zig_f[i - 1] - zig_f[i]);
         assert_true(fabs(area - V) < 1e-9);
@@ -125,14 +127,15 @@ static void test_normal_table(void **state)
     assert_true(zig_f[0] == 1.0);
 }
 
-/* Standard normal in distribution: moments, and the share in each of 16
- * bins (edges at the quantiles of N(0,1)) by chi-square, over 2 M draws:
- * the bins beyond +-R catch a tail sampler that is wrong, the ones near 0
- * a wrong rectangle or wedge. Fixed seed: the test is exact, not flaky. */
+/* Standard normal in distribution: moments, and the share in each of 18
+ * bins (edges at the sixteenths of N(0,1) and at +-3.6) by chi-square, over
+ * 2 M draws: the bins beyond +-3.6 (past R) catch a tail sampler that is
+ * wrong, the others a wrong rectangle or wedge. Fixed seed: the test is
+ * exact, not flaky. */
 static void test_normal_distribution(void **state)
 {
     (void)state;
-    /* 15 inner edges: quantiles of N(0,1) at k/16 ... and two tail edges */
+    /* 15 edges at the quantiles of N(0,1) at k/16, and two tail edges */
     static const double edges[] = {-3.6, -1.5341, -1.1503, -0.8871, -0.6745, -0.4888, -0.3186, -0.1573, 0.0,
                                    0.1573, 0.3186, 0.4888, 0.6745, 0.8871, 1.1503, 1.5341, 3.6};
     enum { NE = sizeof edges / sizeof edges[0], NB = NE + 1, N = 2000000 };
