@@ -122,6 +122,8 @@ struct radio {
     uint16_t seq;
     sim_timer_id timer;      /* the current state's timeout or dwell */
     sim_timer_id loss_timer; /* beacon loss deadline */
+    sim_time loss_timer_at;  /* when loss_timer fires (it may lag loss_deadline) */
+    sim_time loss_deadline;  /* the true deadline, moved by every beacon */
     sim_timer_id down_event; /* deferred host link_down */
     sim_timer_id roam_timer; /* the chip's next rejoin attempt after a link loss */
     bool roaming;            /* the chip's own rejoin after a link loss is under way */
@@ -1479,6 +1481,12 @@ static void beacon_loss(void *arg)
 {
     radio *r = arg;
     r->loss_timer = 0;
+    if (r->loss_deadline > sim_now(r->s)) {
+        /* beacons came since it was armed: wait for the deadline they set */
+        r->loss_timer_at = r->loss_deadline;
+        r->loss_timer = sim_at(r->s, r->loss_deadline, beacon_loss, r);
+        return;
+    }
     trace_int(r, SIM_LOG_INFO, "beacon_loss", "missed", r->cfg.beacon_loss_count);
     link_lost(r, "beacon loss", -1);
 }
@@ -1495,7 +1503,14 @@ static void loss_rearm(radio *r)
     uint16_t bi = r->target.beacon_interval ? r->target.beacon_interval : 100;
     sim_time interval = SIM_US((sim_time)bi * 1024);
     sim_time deadline = r->last_beacon + interval * r->cfg.beacon_loss_count + interval / 2;
-    /* every beacon pushes it back: moved in place, as cancel + add would */
+    r->loss_deadline = deadline;
+    /* Every beacon pushes the deadline back, but the timer is moved only
+     * when the deadline comes earlier: a later one is picked up when the
+     * timer fires (beacon_loss), once per beacon_loss_count intervals
+     * instead of a scheduler update per beacon. */
+    if (r->loss_timer != 0 && r->loss_timer_at <= deadline)
+        return;
+    r->loss_timer_at = deadline;
     r->loss_timer = sim_reschedule(r->s, r->loss_timer, deadline, beacon_loss, r);
 }
 

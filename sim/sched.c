@@ -32,6 +32,13 @@ struct sim_sched {
     uint32_t heap_cap;
     uint64_t seq;
     uint64_t fired;
+    /* While an event runs, its heap slot (the root) is kept as a hole
+     * instead of being refilled from the last entry at once: the first
+     * timer the callback adds (or a periodic timer's next run) takes it
+     * with one sift down, where a removal and an add would sift twice. The
+     * hole keeps the fired event's key, which is below every other key, so
+     * no entry sifts up into it. */
+    bool hole;
 };
 
 #define NO_NODE UINT32_MAX
@@ -74,14 +81,25 @@ void sim_sched_destroy(sim_sched *s)
     free(s);
 }
 
-static bool key_before(sim_time aw, uint64_t as, sim_time bw, uint64_t bs)
+/* (when, seq) as one 128-bit number: times are never negative, so the
+ * order is the same, and a comparison is a compare and a subtract with
+ * borrow instead of two branches (sift_down picks among four children
+ * without a branch). */
+__extension__ typedef unsigned __int128 heap_key;
+
+static heap_key key_of(sim_time when, uint64_t seq)
 {
-    return aw < bw || (aw == bw && as < bs);
+    return ((heap_key)(uint64_t)when << 64) | seq;
 }
 
-static bool before(const struct heap_ent *a, const struct heap_ent *b)
+static bool key_before(sim_time aw, uint64_t as, sim_time bw, uint64_t bs)
 {
-    return key_before(a->when, a->seq, b->when, b->seq);
+    return key_of(aw, as) < key_of(bw, bs);
+}
+
+static heap_key ent_key(const struct heap_ent *e)
+{
+    return key_of(e->when, e->seq);
 }
 
 /* A 4-ary heap: half the levels of a binary one, and the four children of
@@ -117,17 +135,36 @@ static void sift_up(sim_sched *s, uint32_t pos, sim_time when, uint64_t seq, uin
 static void sift_down(sim_sched *s, uint32_t pos, sim_time when, uint64_t seq, uint32_t node)
 {
     struct heap_ent *h = s->heap;
-    uint32_t len = s->heap_len;
+    const uint32_t len = s->heap_len;
+    const heap_key k = key_of(when, seq);
     for (;;) {
         uint32_t first = HEAP_D * pos + 1;
         if (first >= len)
             break;
-        uint32_t last = first + HEAP_D < len ? first + HEAP_D : len;
-        uint32_t best = first;
-        for (uint32_t c = first + 1; c < last; c++)
-            if (before(&h[c], &h[best]))
-                best = c;
-        if (!key_before(h[best].when, h[best].seq, when, seq))
+        uint32_t best;
+        heap_key bk;
+        if (first + HEAP_D <= len) {
+            /* all four children: a tournament of selects */
+            heap_key k0 = ent_key(&h[first]), k1 = ent_key(&h[first + 1]);
+            heap_key k2 = ent_key(&h[first + 2]), k3 = ent_key(&h[first + 3]);
+            uint32_t a = k1 < k0 ? first + 1 : first;
+            heap_key ka = k1 < k0 ? k1 : k0;
+            uint32_t b = k3 < k2 ? first + 3 : first + 2;
+            heap_key kb = k3 < k2 ? k3 : k2;
+            best = kb < ka ? b : a;
+            bk = kb < ka ? kb : ka;
+        } else {
+            best = first;
+            bk = ent_key(&h[first]);
+            for (uint32_t c = first + 1; c < len; c++) {
+                heap_key kc = ent_key(&h[c]);
+                if (kc < bk) {
+                    best = c;
+                    bk = kc;
+                }
+            }
+        }
+        if (!(bk < k))
             break;
         h[pos] = h[best];
         s->nodes[h[pos].node].heap_pos = pos;
@@ -161,7 +198,7 @@ static void heap_remove(sim_sched *s, uint32_t pos)
 
 static int heap_push(sim_sched *s, uint32_t node, sim_time when)
 {
-    if (s->heap_len == s->heap_cap) {
+    if (!s->hole && s->heap_len == s->heap_cap) {
         uint32_t cap = s->heap_cap ? s->heap_cap * 2 : 64;
         struct heap_ent *h = realloc(s->heap, (size_t)cap * sizeof *h);
         if (h == NULL)
@@ -170,6 +207,11 @@ static int heap_push(sim_sched *s, uint32_t node, sim_time when)
         s->heap_cap = cap;
     }
     uint64_t seq = s->seq++;
+    if (s->hole) {
+        s->hole = false;
+        sift_down(s, 0, when, seq, node);
+        return 0;
+    }
     s->heap_len++;
     sift_up(s, s->heap_len - 1, when, seq, node);
     return 0;
@@ -277,19 +319,41 @@ bool sim_sched_pending(const sim_sched *s, sim_timer_id id)
 
 size_t sim_sched_count(const sim_sched *s)
 {
-    return s->heap_len;
+    return s->heap_len - (s->hole ? 1 : 0);
 }
 
 bool sim_sched_peek(const sim_sched *s, sim_time *when)
 {
-    if (s->heap_len == 0)
+    if (!s->hole) {
+        if (s->heap_len == 0)
+            return false;
+        *when = s->heap[0].when;
+        return true;
+    }
+    /* During an event: the earliest of the hole's children. */
+    uint32_t last = s->heap_len < 1 + HEAP_D ? s->heap_len : 1 + HEAP_D;
+    if (last <= 1)
         return false;
-    *when = s->heap[0].when;
+    uint32_t best = 1;
+    for (uint32_t c = 2; c < last; c++)
+        if (ent_key(&s->heap[c]) < ent_key(&s->heap[best]))
+            best = c;
+    *when = s->heap[best].when;
     return true;
+}
+
+/* Closes a hole that nothing took. */
+static void hole_close(sim_sched *s)
+{
+    if (s->hole) {
+        s->hole = false;
+        heap_remove(s, 0);
+    }
 }
 
 int sim_sched_step(sim_sched *s, sim_time limit)
 {
+    hole_close(s); /* a step from inside a callback (none today) */
     if (s->heap_len == 0 || s->heap[0].when > limit)
         return 0;
     sim_time when = s->heap[0].when;
@@ -298,7 +362,7 @@ int sim_sched_step(sim_sched *s, sim_time limit)
     /* The idle hook may have queued something earlier; take the head anew. */
     const sim_time t = s->heap[0].when;
     const uint32_t idx = s->heap[0].node;
-    heap_remove(s, 0);
+    s->hole = true;
     sim_clock_set(s->clock, t);
     struct node *n = &s->nodes[idx];
     n->state = NODE_FIRING;
@@ -312,6 +376,7 @@ int sim_sched_step(sim_sched *s, sim_time limit)
     } else {
         node_free(s, idx);
     }
+    hole_close(s);
     return 1;
 }
 

@@ -1,9 +1,12 @@
-/* Scheduler: ordering, same-instant FIFO, cancel, periodic, 1e6 timers. */
+/* Scheduler: ordering, same-instant FIFO, cancel, periodic, 1e6 timers,
+ * and callbacks that change the queue checked against a model. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "sim/sim.h"
@@ -327,6 +330,149 @@ static void test_reschedule_is_cancel_and_add(void **state)
     sim_destroy(b.s);
 }
 
+/* Callbacks that add, cancel and move timers (periodic ones too, their own
+ * included) and look at the queue while they run, checked step by step
+ * against a plain model of the rule in sched.h: the smallest (time, order
+ * of scheduling) runs next, a periodic timer is queued again after its
+ * callback as if added then, and the running event is not pending. */
+enum { MODEL_MAX = 256 };
+
+struct model_ent {
+    sim_time when, period;
+    uint64_t seq;
+    sim_timer_id id;
+    bool pending, firing, cancelled;
+};
+
+struct model {
+    sim *s;
+    sim_rng *rng;
+    struct model_ent e[MODEL_MAX];
+    int tags[MODEL_MAX];
+    int n;
+    uint64_t seq;
+    int fired, wrong;
+};
+
+static struct model *model_of; /* the test's own, for the callback */
+
+static void model_cb(void *arg);
+
+static int model_add(struct model *m, sim_time when, sim_time period)
+{
+    int i = -1;
+    if (m->n < MODEL_MAX) {
+        i = m->n++;
+    } else {
+        /* a slot whose timer is gone (fired, or cancelled and not running) */
+        int k = (int)sim_rng_below(m->rng, MODEL_MAX);
+        for (int j = 0; j < MODEL_MAX && i < 0; j++)
+            if (!m->e[(k + j) % MODEL_MAX].pending && !m->e[(k + j) % MODEL_MAX].firing)
+                i = (k + j) % MODEL_MAX;
+        if (i < 0)
+            return -1;
+    }
+    m->tags[i] = i;
+    m->e[i] = (struct model_ent){.when = when, .period = period, .seq = m->seq++, .pending = true};
+    m->e[i].id = period > 0 ? sim_every(m->s, when - sim_now(m->s), period, model_cb, &m->tags[i])
+                            : sim_at(m->s, when, model_cb, &m->tags[i]);
+    return i;
+}
+
+static int model_next(const struct model *m)
+{
+    int best = -1;
+    for (int i = 0; i < m->n; i++)
+        if (m->e[i].pending &&
+            (best < 0 || m->e[i].when < m->e[best].when ||
+             (m->e[i].when == m->e[best].when && m->e[i].seq < m->e[best].seq)))
+            best = i;
+    return best;
+}
+
+static int model_random_pending(struct model *m)
+{
+    int k = (int)sim_rng_below(m->rng, (uint64_t)m->n);
+    for (int j = 0; j < m->n; j++) {
+        int i = (k + j) % m->n;
+        if (m->e[i].pending)
+            return i;
+    }
+    return -1;
+}
+
+static void model_cb(void *arg)
+{
+    struct model *m = model_of;
+    int me = *(int *)arg;
+    sim_time now = sim_now(m->s);
+    if (model_next(m) != me || m->e[me].when != now)
+        m->wrong++;
+    m->fired++;
+    m->e[me].pending = false;
+    m->e[me].firing = true;
+    m->e[me].cancelled = false;
+    for (int op = 0; op < 3; op++) {
+        uint64_t r = sim_rng_below(m->rng, 8);
+        sim_time when = now + SIM_MS((sim_time)sim_rng_below(m->rng, 4)); /* ties are common */
+        if (r <= 2) {
+            model_add(m, when, r == 0 ? SIM_MS(1 + (sim_time)sim_rng_below(m->rng, 3)) : 0);
+        } else if (r == 3) {
+            int i = model_random_pending(m);
+            if (i >= 0) {
+                if (!sim_cancel(m->s, m->e[i].id))
+                    m->wrong++;
+                m->e[i].pending = false;
+            }
+        } else if (r == 4) {
+            int i = model_random_pending(m);
+            if (i >= 0 && m->e[i].period == 0) {
+                m->e[i].id = sim_reschedule(m->s, m->e[i].id, when, model_cb, &m->tags[i]);
+                m->e[i].when = when;
+                m->e[i].seq = m->seq++;
+            }
+        } else if (r == 5 && m->e[me].period > 0 && sim_rng_below(m->rng, 4) == 0) {
+            sim_cancel(m->s, m->e[me].id); /* a periodic timer stops itself */
+            m->e[me].cancelled = true;
+        }
+        /* what is pending, and the earliest of it, as the model says */
+        int count = 0;
+        for (int i = 0; i < m->n; i++)
+            count += m->e[i].pending;
+        if (sim_sched_count(sim_sched_of(m->s)) != (size_t)count)
+            m->wrong++;
+        sim_time w;
+        int nx = model_next(m);
+        bool any = sim_sched_peek(sim_sched_of(m->s), &w);
+        if (any != (nx >= 0) || (any && w != m->e[nx].when))
+            m->wrong++;
+    }
+    m->e[me].firing = false;
+    if (m->e[me].period > 0 && !m->e[me].cancelled) {
+        m->e[me].when = now + m->e[me].period;
+        m->e[me].seq = m->seq++;
+        m->e[me].pending = true;
+    }
+    if (m->fired == 50000)
+        sim_stop(m->s);
+}
+
+static void test_callbacks_against_a_model(void **state)
+{
+    (void)state;
+    static struct model m;
+    memset(&m, 0, sizeof m);
+    m.s = new_sim();
+    m.rng = sim_rng_stream(m.s, "model");
+    model_of = &m;
+    for (int i = 0; i < 12; i++)
+        model_add(&m, SIM_MS((sim_time)sim_rng_below(m.rng, 3)), i % 4 == 0 ? SIM_MS(2) : 0);
+    assert_int_equal(sim_run_until(m.s, SIM_SEC(3600)), SIM_RUN_STOPPED);
+    assert_int_equal(m.fired, 50000);
+    assert_int_equal(m.wrong, 0);
+    sim_destroy(m.s);
+}
+
 static void test_time_parse(void **state)
 {
     (void)state;
@@ -375,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_million_timers),
         cmocka_unit_test(test_stop_and_resume),
         cmocka_unit_test(test_reschedule_is_cancel_and_add),
+        cmocka_unit_test(test_callbacks_against_a_model),
         cmocka_unit_test(test_time_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
