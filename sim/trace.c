@@ -135,36 +135,59 @@ static size_t arena_add(struct buf *a, const char *s, size_t n)
 }
 
 /* An integer in decimal, as printf's "%" PRId64 writes it (every event
- * has a few: vsnprintf twice per number was most of a trace line's cost). */
+ * has a few: vsnprintf twice per number was most of a trace line's cost),
+ * two digits per division. */
 static void buf_int(struct buf *b, int64_t v)
 {
+    static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                   "25262728293031323334353637383940414243444546474849"
+                                   "50515253545556575859606162636465666768697071727374"
+                                   "75767778798081828384858687888990919293949596979899";
     char tmp[24];
     size_t i = sizeof tmp;
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[--i] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
+    while (u >= 100) {
+        unsigned d = (unsigned)(u % 100);
+        u /= 100;
+        tmp[--i] = pairs[2 * d + 1];
+        tmp[--i] = pairs[2 * d];
+    }
+    if (u >= 10) {
+        tmp[--i] = pairs[2 * u + 1];
+        tmp[--i] = pairs[2 * u];
+    } else {
+        tmp[--i] = (char)('0' + u);
+    }
     if (v < 0)
         tmp[--i] = '-';
     buf_put(b, tmp + i, sizeof tmp - i);
 }
 
+/* Bytes a JSON string must escape (RFC 8259, section 7): controls, the
+ * quote and the backslash; DEL too, to keep lines printable. */
+static bool json_escaped(unsigned char c)
+{
+    return c < 0x20 || c == 0x7f || c == '"' || c == '\\';
+}
+
 static void json_string(struct buf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    buf_put(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        char esc[7];
-        /* a run of characters that need no escape, in one piece */
-        size_t run = 0;
-        while (p[run] >= 0x20 && p[run] != 0x7f && p[run] != '"' && p[run] != '\\')
-            run++;
-        if (run > 0) {
-            buf_put(b, (const char *)p, run);
-            p += run - 1;
+    const unsigned char *p = (const unsigned char *)s;
+    /* most strings (names, keys) need no escape: measured and copied whole */
+    size_t n = 0;
+    while (p[n] != 0 && !json_escaped(p[n]))
+        n++;
+    buf_reserve(b, n + 2);
+    b->p[b->len] = '"';
+    memcpy(b->p + b->len + 1, p, n);
+    b->len += n + 1;
+    for (p += n; *p; p++) {
+        if (!json_escaped(*p)) {
+            buf_put(b, (const char *)p, 1);
             continue;
         }
+        char esc[7];
         switch (*p) {
         case '"': buf_put(b, "\\\"", 2); break;
         case '\\': buf_put(b, "\\\\", 2); break;
@@ -172,14 +195,10 @@ static void json_string(struct buf *b, const char *s)
         case '\r': buf_put(b, "\\r", 2); break;
         case '\t': buf_put(b, "\\t", 2); break;
         default:
-            if (*p < 0x20 || *p == 0x7f) {
-                memcpy(esc, "\\u00", 4);
-                esc[4] = hex[*p >> 4];
-                esc[5] = hex[*p & 15];
-                buf_put(b, esc, 6);
-            } else {
-                buf_put(b, (const char *)p, 1);
-            }
+            memcpy(esc, "\\u00", 4);
+            esc[4] = hex[*p >> 4];
+            esc[5] = hex[*p & 15];
+            buf_put(b, esc, 6);
         }
     }
     buf_put(b, "\"", 1);
