@@ -178,6 +178,7 @@ struct medium_node {
         const medium_node *from;
         uint64_t from_ver, to_ver;
         double d, pl;
+        sim_time prop; /* propagation_ns(d) */
     } plc[4];
     unsigned plc_next;
 };
@@ -254,7 +255,7 @@ struct medium {
     int rt_len, rt_signal_at; /* rt_len 0: none */
     int rt_channel;           /* what rt_bytes were written for */
     uint8_t rt_rate;
-    int8_t rt_noise;
+    double rt_noise_dbm;      /* the noise floor (before rounding) */
 };
 
 /* ---- rates ---- */
@@ -390,6 +391,11 @@ static double path_loss_db(const medium_config *c, double d)
     return c->ref_loss_db + 10.0 * c->path_loss_exponent * log10(d / c->ref_distance_m);
 }
 
+static sim_time propagation_ns(double d)
+{
+    return (sim_time)llround(d * 1e9 / SPEED_OF_LIGHT_M_S);
+}
+
 /* from's distance to `to` and the path loss between them, from to's cache
  * while neither has moved (the same doubles: the same computation). */
 static const struct pl_cache *pair_loss(const medium_config *c, const medium_node *from, medium_node *to)
@@ -405,6 +411,7 @@ static const struct pl_cache *pair_loss(const medium_config *c, const medium_nod
     e->to_ver = to->pos_ver;
     e->d = distance_m(from, to);
     e->pl = path_loss_db(c, e->d);
+    e->prop = propagation_ns(e->d);
     return e;
 }
 
@@ -417,11 +424,6 @@ static bool snr_lost(double u, double snr, double snr50)
     if (z > 14.0 && u >= 1e-6)
         return false;
     return u < 1.0 / (1.0 + exp(z));
-}
-
-static sim_time propagation_ns(double d)
-{
-    return (sim_time)llround(d * 1e9 / SPEED_OF_LIGHT_M_S);
 }
 
 double medium_mean_rssi(const medium_node *from, const medium_node *to)
@@ -1107,10 +1109,11 @@ static void capture_frame(medium *m, sim_time t, const medium_node *from, int ch
      * written again only when the channel, the rate or the noise changed
      * (everything else in it is constant). */
     int hl;
-    int8_t noise_i8 = dbm_i8(m->cfg.noise_floor_dbm);
-    if (m->rt_len > 0 && m->rt_channel == channel && m->rt_rate == rate && m->rt_noise == noise_i8) {
+    if (m->rt_len > 0 && m->rt_channel == channel && m->rt_rate == rate &&
+        m->rt_noise_dbm == m->cfg.noise_floor_dbm) {
         hl = m->rt_len;
     } else {
+        int8_t noise_i8 = dbm_i8(m->cfg.noise_floor_dbm);
         int freq = dot11_channel_to_freq((unsigned)channel);
         struct dot11_radiotap rt;
         memset(&rt, 0, sizeof rt);
@@ -1141,7 +1144,7 @@ static void capture_frame(medium *m, sim_time t, const medium_node *from, int ch
         m->rt_signal_at = at;
         m->rt_channel = channel;
         m->rt_rate = rate;
-        m->rt_noise = noise_i8;
+        m->rt_noise_dbm = m->cfg.noise_floor_dbm;
     }
     int8_t signal_i8 = dbm_i8(signal);
     m->rt_bytes[m->rt_signal_at] = (uint8_t)signal_i8;
@@ -1406,7 +1409,7 @@ static sim_time exchange(medium *m, struct medium_tx *tx, sim_time t)
                 tx->rate = rate;
                 tx->start = t;
                 tx->end = t + air;
-                deliver_at(m, tx, to, t + air + propagation_ns(distance_m(from, to)), rssi, snr);
+                deliver_at(m, tx, to, t + air + pair_loss(&m->cfg, from, to)->prop, rssi, snr);
                 delivered = true;
             }
             sim_time ack_t = t + air + sifs;
@@ -1486,7 +1489,7 @@ static void go_on_air(struct medium_tx *tx)
                 continue;
             double rssi, snr;
             if (hears(m, from, to, tx->rate, &rssi, &snr))
-                deliver_at(m, tx, to, tx->end + propagation_ns(distance_m(from, to)), rssi, snr);
+                deliver_at(m, tx, to, tx->end + pair_loss(&m->cfg, from, to)->prop, rssi, snr);
         }
     }
     from->busy_until = end;
