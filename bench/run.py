@@ -19,7 +19,9 @@ Figures:
                --hours=H --pcap=1 --idle=0|1 --std=g --realBytes=1), when
                Debian's libns3-dev is installed; skipped otherwise)
   library      the scenario library (scenarios/*.yaml and its subfolders,
-               as ctest runs them; pico_w only when built), two at a time: wall
+               as ctest runs them; pico_w only when built), two at a time: wall,
+               and the scenarios that failed (named, not fatal: an older
+               binary may fail a scenario whose seed a later change picked)
   world N      N cameras (1, 10, 100) on 4 APs of one SSID, 20 KB/s each,
                1 h: CPU, wall, peak RSS; CPU per device-hour (the curve),
                and what it is made of: simulated events per device-hour and
@@ -119,10 +121,16 @@ def parse_hours(d):
 WORLD_STATS = re.compile(r"world stats: events (\d+) air_tx (\d+) deliveries (\d+) retries (\d+) acks (\d+)")
 
 
-def measure(cmd, cwd=None, ok_failed=False, stats=None):
+LIB_FAILED = re.compile(r"^bench-failed: (.*)$", re.M)
+
+
+def measure(cmd, cwd=None, ok_failed=False, stats=None, failed=None):
     """Runs cmd; returns (cpu s, wall s, peak RSS KiB) of its process tree.
     With a dict `stats`, the run reports its work (LINKRIG_WORLD_STATS=1,
-    a binary that knows it): events fired and air frames go into it."""
+    a binary that knows it): events fired and air frames go into it. With a
+    set `failed`, the scenarios the command reported as failed
+    ("bench-failed: FILE" on stderr) go into it instead of ending the
+    bench."""
     t0 = time.monotonic()
     env = None
     if stats is not None:
@@ -137,6 +145,8 @@ def measure(cmd, cwd=None, ok_failed=False, stats=None):
     # can miss link_up_within): its cost is still the cost of the run.
     if code != 0 and not (code == 1 and ok_failed):
         sys.exit(f"bench: {' '.join(cmd)} exited {code}: {err[-2000:]}")
+    if failed is not None:
+        failed.update(LIB_FAILED.findall(err))
     if stats is not None:
         m = WORLD_STATS.search(err)
         if m:
@@ -215,6 +225,7 @@ def main():
 
     results = {}  # (bin, key) -> list of (cpu, wall, rss)
     work_of = {}  # (bin, key) -> the run's work (the same every rep: runs are deterministic)
+    lib_failed = {}  # bin -> library scenarios that failed
     for rep in range(reps):
         for key, kind, what in cases:
             for bname, b in (bins if kind != "ns3" else [("ns3", None)]):
@@ -230,11 +241,16 @@ def main():
                     os.makedirs(d, exist_ok=True)
                     m = measure([ns3] + what, cwd=d)
                 else:
-                    # Two at a time, as ctest -j2 runs them.
+                    # Two at a time, as ctest -j2 runs them. A scenario that
+                    # fails is named and counted, not the end of the bench:
+                    # an older binary (--against) may fail one whose seed
+                    # was picked for a later change of the draws.
                     cmd = ["sh", "-c",
-                           'b=$1; o=$2; shift 2; printf "%s\\n" "$@" | xargs -P 2 -I{} "$b" run --quiet --out "$o" {}',
+                           'b=$1; o=$2; shift 2; printf "%s\\n" "$@" | xargs -P 2 -I{} sh -c '
+                           '\'"$0" run --quiet --out "$1" "$2" >/dev/null 2>&1 || echo "bench-failed: $2" >&2\' '
+                           '"$b" "$o" {}',
                            "sh", b, out] + what
-                    m = measure(cmd)
+                    m = measure(cmd, failed=lib_failed.setdefault(bname, set()))
                 results.setdefault((bname, key), []).append(m)
                 # Each sample as it comes, so a long run cut short still tells.
                 print(f"  sample {bname} {key}: cpu {m[0]:.3f} s, wall {m[1]:.3f} s, rss {m[2]} KiB",
@@ -278,6 +294,10 @@ def main():
         row("scenario library (%d files, 2 at a time): wall s" % len(
             [c for c in cases if c[0] == "library"][0][2]), lambda bn: g(bn, "library", 1), "{:.2f}")
         row("scenario library: CPU s", lambda bn: g(bn, "library", 0), "{:.2f}")
+        row("scenario library: scenarios that failed", lambda bn: len(lib_failed[bn]), "{}")
+        for bn in cols:
+            for f in sorted(lib_failed.get(bn, ())):
+                print(f"  ({bn}: {os.path.relpath(f, ROOT)} failed; its time still counts)", file=sys.stderr)
     if want("world"):
         wh = parse_hours(a.world_duration)
         ns = [1, 10] if a.quick else [1, 10, 100]
