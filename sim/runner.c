@@ -1648,7 +1648,26 @@ static void json_str(FILE *f, const char *s)
  * JSON objects, one a line; docs/trace-schema.md), so `linkrig report` and
  * `timeline` need no second parser and never re-judge a run. Written by the
  * child that ran the scenario, while the verdicts still exist. */
-static int write_result_file(const char *dir, const runner_result *out, const struct run *r, sim_err *err)
+static void write_device_line(FILE *f, const runner_dev_summary *ds)
+{
+    fputs("{\"kind\":\"device\",\"dev\":", f);
+    json_str(f, ds->name);
+    fprintf(f,
+            ",\"first_link\":%" PRId64 ",\"first_delivery\":%" PRId64 ",\"drops\":%lld,\"unrecovered\":%lld,"
+            "\"down_longest\":%" PRId64 ",\"down_median\":%" PRId64 ",\"longest_gap\":%" PRId64
+            ",\"availability_ppm\":%lld,\"attempts\":%lld,\"power_cycles\":%lld,\"uploads\":%lld,"
+            "\"bytes\":%" PRIu64 "}\n",
+            (int64_t)ds->first_link, (int64_t)ds->first_delivery, ds->drops_total, ds->drops_unrecovered,
+            (int64_t)ds->down_longest, (int64_t)ds->down_median, (int64_t)ds->longest_gap,
+            (long long)llround(ds->availability * 1e6), ds->attempts, ds->power_cycles, ds->uploads,
+            ds->sink_bytes);
+}
+
+static void dev_summary_fill(verdict *v, const verdict_refs *refs, const char *name, runner_result *scratch,
+                             runner_dev_summary *ds);
+
+static int write_result_file(const char *dir, const runner_result *out, const struct run *r,
+                             const verdict_refs *refs, sim_err *err)
 {
     char path[1100];
     snprintf(path, sizeof path, "%s/result.jsonl", dir);
@@ -1675,20 +1694,24 @@ static int write_result_file(const char *dir, const runner_result *out, const st
     }
     fputs("}\n", f);
     /* each device's own figures (docs/trace-schema.md): the result line's
-     * are the first device's */
-    for (int d = 0; d < out->ndevs; d++) {
-        const runner_dev_summary *ds = &out->devs[d];
-        fputs("{\"kind\":\"device\",\"dev\":", f);
-        json_str(f, ds->name);
-        fprintf(f,
-                ",\"first_link\":%" PRId64 ",\"first_delivery\":%" PRId64 ",\"drops\":%lld,\"unrecovered\":%lld,"
-                "\"down_longest\":%" PRId64 ",\"down_median\":%" PRId64 ",\"longest_gap\":%" PRId64
-                ",\"availability_ppm\":%lld,\"attempts\":%lld,\"power_cycles\":%lld,\"uploads\":%lld,"
-                "\"bytes\":%" PRIu64 "}\n",
-                (int64_t)ds->first_link, (int64_t)ds->first_delivery, ds->drops_total, ds->drops_unrecovered,
-                (int64_t)ds->down_longest, (int64_t)ds->down_median, (int64_t)ds->longest_gap,
-                (long long)llround(ds->availability * 1e6), ds->attempts, ds->power_cycles, ds->uploads,
-                ds->sink_bytes);
+     * are the first device's; past the summaries runner_result keeps
+     * (RUNNER_MAX_DEV_SUMMARIES), worked out here from the verdicts */
+    for (int d = 0; d < out->ndevs; d++)
+        write_device_line(f, &out->devs[d]);
+    if (out->ndevs_total > out->ndevs) {
+        runner_result *m = malloc(sizeof *m);
+        runner_dev_summary *ds = malloc(sizeof *ds);
+        if (m == NULL || ds == NULL)
+            abort(); /* a result file short of devices would mislead */
+        int seen = 0;
+        for (int d = 0; d < r->ndev; d++) {
+            if (r->s->devices[d].client || seen++ < out->ndevs)
+                continue;
+            dev_summary_fill(r->v[d], refs, r->s->devices[d].name, m, ds);
+            write_device_line(f, ds);
+        }
+        free(m);
+        free(ds);
     }
     for (int i = 0; i < out->nchecks; i++) {
         fputs("{\"kind\":\"check\",\"name\":", f);
@@ -1789,36 +1812,44 @@ static void runner_dev_summaries(const scenario *s, verdict *const *v, int ndev,
         out->ndevs_total++;
         if (out->ndevs == RUNNER_MAX_DEV_SUMMARIES)
             continue;
-        verdict_metrics(v[d], refs, m);
-        runner_dev_summary *ds = &out->devs[out->ndevs++];
-        snprintf(ds->name, sizeof ds->name, "%s", s->devices[d].name);
-        ds->first_link = m->first_link;
-        ds->ndrops = m->ndrops < RUNNER_DEV_DROPS ? m->ndrops : RUNNER_DEV_DROPS;
-        for (int i = 0; i < ds->ndrops; i++) {
-            ds->drop_at[i] = m->drop_at[i];
-            ds->drop_react[i] = m->drop_react[i];
-            ds->drop_down[i] = m->drop_down[i];
-            ds->detect[i] = m->detect[i];
-            ds->recover[i] = m->recover[i];
-            memcpy(ds->drop_fault[i], m->drop_fault[i], sizeof ds->drop_fault[i]);
-            memcpy(ds->drop_cause[i], m->drop_cause[i], sizeof ds->drop_cause[i]);
-        }
-        ds->attempts = m->attempts;
-        ds->power_cycles = m->power_cycles;
-        ds->uploads = m->uploads;
-        ds->connections = m->connections;
-        ds->sink_bytes = m->sink_bytes;
-        ds->longest_gap = m->longest_gap;
-        ds->drops_total = m->drops_total;
-        ds->drops_unrecovered = m->drops_unrecovered;
-        ds->down_longest = m->down_longest;
-        ds->down_median = m->down_median;
-        ds->first_delivery = m->first_delivery;
-        ds->availability = m->availability;
+        dev_summary_fill(v[d], refs, s->devices[d].name, m, &out->devs[out->ndevs++]);
     }
     if (first && ndev > 0) /* clients only: the figures are the first's, as they always were */
         verdict_metrics(v[0], refs, out);
     free(m);
+}
+
+/* One device's figures, by way of a whole runner_result (scratch). */
+static void dev_summary_fill(verdict *v, const verdict_refs *refs, const char *name, runner_result *scratch,
+                             runner_dev_summary *ds)
+{
+    runner_result *m = scratch; /* verdict_metrics sets every figure it gives */
+    memset(ds, 0, sizeof *ds);
+    verdict_metrics(v, refs, m);
+    snprintf(ds->name, sizeof ds->name, "%s", name);
+    ds->first_link = m->first_link;
+    ds->ndrops = m->ndrops < RUNNER_DEV_DROPS ? m->ndrops : RUNNER_DEV_DROPS;
+    for (int i = 0; i < ds->ndrops; i++) {
+        ds->drop_at[i] = m->drop_at[i];
+        ds->drop_react[i] = m->drop_react[i];
+        ds->drop_down[i] = m->drop_down[i];
+        ds->detect[i] = m->detect[i];
+        ds->recover[i] = m->recover[i];
+        memcpy(ds->drop_fault[i], m->drop_fault[i], sizeof ds->drop_fault[i]);
+        memcpy(ds->drop_cause[i], m->drop_cause[i], sizeof ds->drop_cause[i]);
+    }
+    ds->attempts = m->attempts;
+    ds->power_cycles = m->power_cycles;
+    ds->uploads = m->uploads;
+    ds->connections = m->connections;
+    ds->sink_bytes = m->sink_bytes;
+    ds->longest_gap = m->longest_gap;
+    ds->drops_total = m->drops_total;
+    ds->drops_unrecovered = m->drops_unrecovered;
+    ds->down_longest = m->down_longest;
+    ds->down_median = m->down_median;
+    ds->first_delivery = m->first_delivery;
+    ds->availability = m->availability;
 }
 
 /* A device in AP mode hosts its own network (the firmware's
@@ -2316,7 +2347,7 @@ int runner_run(const scenario *s, const runner_opts *o, runner_result *out, sim_
         sim_err_set(&oerr, SIM_EIO, "writing %s failed: %s", r.mem_path, strerror(r.mem_errno));
         output_failed(out, oerr.msg);
     }
-    if (write_result_file(dir, out, &r, &oerr) != SIM_OK)
+    if (write_result_file(dir, out, &r, &refs, &oerr) != SIM_OK)
         output_failed(out, oerr.msg);
     free(starts);
     free(ends);
@@ -2513,7 +2544,7 @@ void runner_print_summary(FILE *f, const runner_result *r)
         for (int i = 0; i < r->ndevs; i++)
             print_dev_summary(f, &r->devs[i]);
         if (r->ndevs_total > r->ndevs)
-            fprintf(f, "  (%d more devices not summarised; result.jsonl's online lines and the trace have them)\n",
+            fprintf(f, "  (%d more devices not summarised here; result.jsonl has every device's figures)\n",
                     r->ndevs_total - r->ndevs);
     } else {
         if (r->first_link >= 0)
