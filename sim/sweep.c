@@ -37,6 +37,8 @@ typedef struct sched {
  * itself (built, no firmware crash); check k is index k + 1. The checks of
  * every run of one scenario are the same list in the same order. */
 typedef struct outcome {
+    bool ran;         /* false: not started (the sweep was stopped first) */
+    int interrupted;  /* the signal that stopped the run before its end, 0 otherwise */
     bool passed;
     double wall_s;
     int nchecks;
@@ -58,6 +60,24 @@ static double wall_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The signal (SIGINT, SIGTERM, SIGHUP) that stops the sweep, 0 while none
+ * came, and the running children it is passed on to: a run stops between
+ * two events and reports (runner_opts.stop), no new run starts, shrinking
+ * ends, and the sweep reports what ran (sweep.h). Process-wide because a
+ * signal handler can see nothing else. */
+static volatile int sweep_signal;
+static pid_t *volatile sweep_pids;
+static volatile int sweep_npids;
+
+static void on_sweep_signal(int sig)
+{
+    sweep_signal = sig;
+    pid_t *p = sweep_pids;
+    for (int k = 0; p != NULL && k < sweep_npids; k++)
+        if (p[k] > 0)
+            kill(p[k], sig);
 }
 
 /* ---- drawing ---- */
@@ -288,7 +308,13 @@ struct slot {
 static void to_outcome(const runner_result *r, bool crashed, int status, outcome *oc)
 {
     memset(oc, 0, sizeof *oc);
+    oc->ran = true;
     oc->wall_s = r->wall_s;
+    if (!crashed && r->interrupted) {
+        /* stopped with the sweep: neither passed nor failed */
+        oc->interrupted = r->interrupted;
+        return;
+    }
     if (crashed) {
         oc->fail[0] = 1;
         snprintf(oc->test, sizeof oc->test, "run");
@@ -328,6 +354,7 @@ static void child_run(const struct sweep *sw, const scenario *base, const sched 
     snprintf(dir, sizeof dir, "%s/%d", sw->work, slot);
     ro.out_dir = dir;
     ro.progress = false;
+    ro.stop = &sweep_signal; /* this process's own copy: set by the handler it inherited */
     /* Captures are not what a sweep looks at, and the reproducer makes them
      * again; /dev/null also rules out a ring (never rotate a device node). */
     ro.pcap_air = ro.pcap_wire = "/dev/null";
@@ -361,9 +388,20 @@ static int run_batch(struct sweep *sw, const scenario *base, const sched *const 
         munmap(slots, (size_t)jobs * sizeof *slots);
         return SIM_ENOMEM;
     }
-    int next = 0, running = 0;
-    while (next < n || running > 0) {
-        while (next < n && running < jobs) {
+    for (int i = 0; i < n; i++)
+        memset(&res[i], 0, sizeof res[i]);
+    sweep_pids = pids;
+    sweep_npids = jobs;
+    int next = 0, running = 0, forwarded = 0;
+    while ((next < n && sweep_signal == 0) || running > 0) {
+        if (sweep_signal != 0 && forwarded == 0) {
+            /* a child forked just before the signal came may not have had it */
+            forwarded = sweep_signal;
+            for (int k = 0; k < jobs; k++)
+                if (pids[k] > 0)
+                    kill(pids[k], forwarded);
+        }
+        while (next < n && running < jobs && sweep_signal == 0) {
             int k = 0;
             while (pids[k] != 0)
                 k++;
@@ -372,6 +410,7 @@ static int run_batch(struct sweep *sw, const scenario *base, const sched *const 
             pid_t parent = getpid();
             pid_t pid = fork();
             if (pid == 0) {
+                sweep_npids = 0; /* the handler is inherited; the siblings are not this one's */
                 /* as for run's children: a parent killed outright takes its runs along */
                 prctl(PR_SET_PDEATHSIG, SIGTERM);
                 if (getppid() != parent)
@@ -380,6 +419,8 @@ static int run_batch(struct sweep *sw, const scenario *base, const sched *const 
             if (pid < 0) {
                 if (running > 0)
                     break; /* wait for one to end, then try again */
+                sweep_npids = 0;
+                sweep_pids = NULL;
                 free(pids);
                 free(which);
                 munmap(slots, (size_t)jobs * sizeof *slots);
@@ -408,6 +449,8 @@ static int run_batch(struct sweep *sw, const scenario *base, const sched *const 
             sw->runs++;
         }
     }
+    sweep_npids = 0;
+    sweep_pids = NULL;
     free(pids);
     free(which);
     munmap(slots, (size_t)jobs * sizeof *slots);
@@ -428,6 +471,8 @@ struct shrink {
 /* The first of cands (in order) that still fails the target, or -1. */
 static int first_failing(struct shrink *sh, sched *cands, int n)
 {
+    if (sweep_signal != 0)
+        sh->budget = 0; /* the sweep was stopped: keep what is shrunk so far */
     if (n > sh->budget)
         n = sh->budget;
     if (n <= 0)
@@ -748,6 +793,13 @@ int sweep_main(const scenario *s, const sweep_opts *o)
         free(res), free(ptrs), free(ocs), free(cands);
         return 2;
     }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sweep_signal; /* no SA_RESTART: a wait for a child returns to see it */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     double w0 = wall_now();
     int nr = 0;
     for (int k = 0; k < o->n; k++) {
@@ -775,7 +827,7 @@ int sweep_main(const scenario *s, const sweep_opts *o)
         r->oc = ocs[i];
         r->wall_s = ocs[i].wall_s;
         r->shrunk = r->drawn;
-        if (r->oc.passed)
+        if (r->oc.passed || !r->oc.ran || r->oc.interrupted)
             continue;
         failures++;
         double t0 = wall_now();
@@ -819,6 +871,9 @@ int sweep_main(const scenario *s, const sweep_opts *o)
             snprintf(r->repro_err, sizeof r->repro_err, "%s", err.msg);
             r->repro[0] = '\0';
             status = 2;
+        } else if (sweep_signal != 0) {
+            /* kept, not lost: a schedule that failed, shrunk as far as it got */
+            snprintf(r->repro_err, sizeof r->repro_err, " (not checked alone: the sweep was stopped)");
         } else {
             scenario *rs = scn_load(r->repro, &err);
             if (rs == NULL) {
@@ -852,35 +907,47 @@ int sweep_main(const scenario *s, const sweep_opts *o)
     double wall = wall_now() - w0;
 
     /* The summary table: one row per failing schedule (every row with --verbose). */
-    if (!o->quiet || failures > 0) {
+    if (!o->quiet || failures > 0 || sweep_signal != 0) {
         printf("  %-8s %-6s %-7s %-7s %-5s %s\n", "schedule", "drawn", "result", "shrunk", "runs",
                "failed expectation -> reproducer");
         for (int i = 0; i < nr; i++) {
             struct result *r = &res[i];
             if (r->oc.passed && !o->verbose)
                 continue;
+            bool judged = r->oc.ran && !r->oc.interrupted;
+            if (!judged && !o->verbose)
+                continue;
             char shr[16] = "-", runs[16] = "-";
             if (r->shrunk_ok) {
                 snprintf(shr, sizeof shr, "%d", r->shrunk.n);
                 snprintf(runs, sizeof runs, "%d", r->shrink_runs);
             }
-            printf("  %-8d %-6d %-7s %-7s %-5s %s%s%s%s\n", r->k, r->drawn.n, r->oc.passed ? "pass" : "FAIL", shr,
-                   runs, r->oc.passed ? "" : r->oc.test, r->oc.passed ? "" : " -> ",
-                   r->repro[0] ? r->repro : "", r->repro_err[0] ? r->repro_err : "");
+            const char *what = !r->oc.ran ? "not run" : r->oc.interrupted ? "stopped" : r->oc.passed ? "pass" : "FAIL";
+            bool failed = judged && !r->oc.passed;
+            printf("  %-8d %-6d %-7s %-7s %-5s %s%s%s%s\n", r->k, r->drawn.n, what, shr, runs,
+                   failed ? r->oc.test : "", failed ? " -> " : "", r->repro[0] ? r->repro : "",
+                   r->repro_err[0] ? r->repro_err : "");
             if (o->verbose) {
                 char d[1024];
                 describe(s, &r->drawn, d, sizeof d);
                 printf("           drawn: %s\n", d);
-                if (!r->oc.passed) {
+                if (failed) {
                     describe(s, &r->shrunk, d, sizeof d);
                     printf("           shrunk: %s\n           %s\n", d, r->oc.message);
                 }
             }
         }
-        int maxn = 0;
-        for (int i = 0; i < nr; i++)
-            if (!res[i].oc.passed && res[i].shrunk.n > maxn)
+        int maxn = 0, judged = 0;
+        for (int i = 0; i < nr; i++) {
+            bool ok = res[i].oc.ran && !res[i].oc.interrupted;
+            judged += ok;
+            if (ok && !res[i].oc.passed && res[i].shrunk.n > maxn)
                 maxn = res[i].shrunk.n;
+        }
+        if (sweep_signal != 0)
+            printf("sweep %s: stopped by %s: %d of %d schedule(s) ran to their end; the others are not judged\n",
+                   s->name, sweep_signal == SIGINT ? "SIGINT" : sweep_signal == SIGTERM ? "SIGTERM" : "SIGHUP",
+                   judged, nr);
         printf("sweep %s: %d of %d schedule(s) failed; %ld runs (%ld schedules, %ld shrinking and checking); "
                "largest shrunk schedule %d fault(s); %.2f s wall\n",
                s->name, failures, nr, sw.runs, first_runs, sw.runs - first_runs, maxn, wall);
@@ -910,6 +977,12 @@ int sweep_main(const scenario *s, const sweep_opts *o)
                 char name[32], msg[800], text[3000], out[4600], d0[1024], d1[1024];
                 snprintf(name, sizeof name, "schedule %d", r->k);
                 describe(s, &r->drawn, d0, sizeof d0);
+                if (!r->oc.ran || r->oc.interrupted) {
+                    snprintf(msg, sizeof msg, "%s: the sweep was stopped by signal %d",
+                             r->oc.ran ? "stopped before its end" : "not run", (int)sweep_signal);
+                    junit_case_kind(j, cls, name, r->wall_s, JUNIT_SKIPPED, msg, d0, NULL);
+                    continue;
+                }
                 if (r->oc.passed) {
                     junit_case(j, cls, name, r->wall_s, NULL, NULL, NULL);
                     continue;
@@ -963,5 +1036,7 @@ int sweep_main(const scenario *s, const sweep_opts *o)
     free(cands);
     if (status != 0)
         return status;
+    if (sweep_signal != 0)
+        return 128 + sweep_signal; /* as run reports a stop (129 SIGHUP, 130 SIGINT, 143 SIGTERM) */
     return failures > 0 ? 1 : 0;
 }

@@ -20,7 +20,13 @@
  * written as a plain scenario (DIR/<name>_fail_<k>.yaml): the file's own
  * text with its world (--firmware and --set folded into each device) and its
  * timeline written out, which `linkrig run` fails on its own; the sweep
- * runs it once more to check that. */
+ * runs it once more to check that.
+ *
+ * SIGINT, SIGTERM or SIGHUP stops a sweep: no run starts, the running ones
+ * are passed the signal and stop between two events, shrinking ends where
+ * it got, each failure found keeps its reproducer (not checked alone), the
+ * table and JUnit say which schedules were not judged, and sweep_main
+ * returns 128 + the signal. */
 #ifndef LINKRIG_SIM_SWEEP_H
 #define LINKRIG_SIM_SWEEP_H
 
@@ -46,7 +52,9 @@ typedef struct sweep_opts {
 } sweep_opts;
 
 /* Runs the sweep of s; returns the exit status (0 every schedule passed,
- * 1 one failed, 2 bad input or an output that could not be written). */
+ * 1 one failed, 2 bad input or an output that could not be written, 128 +
+ * the signal that stopped it). Installs handlers for SIGINT, SIGTERM and
+ * SIGHUP. */
 int sweep_main(const scenario *s, const sweep_opts *o);
 
 #endif

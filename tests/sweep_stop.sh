@@ -1,0 +1,42 @@
+#!/bin/sh
+# sweep_stop.sh LINKRIG XSD SCENARIO OUT
+# A sweep stopped by a signal (SIGINT, SIGTERM) keeps what it has: no new
+# run starts, the running ones stop and are reported as not judged, every
+# failure found so far keeps its reproducer, the JUnit file is written (the
+# schedules that did not run to their end as skipped) and validates, no
+# child is left behind, and the exit status is 128 + the signal.
+set -u
+linkrig=$1; xsd=$2; scenario=$3; out=$4
+rm -rf "$out"
+mkdir -p "$out"
+fail() { echo "FAIL: $*"; exit 1; }
+
+stop_after() { # SIGNAL NAME SWEEP-OPTION...
+    sig=$1; name=$2; shift 2
+    "$linkrig" sweep -n 5000 -j 2 --out "$out/$name" --junit "$out/$name.xml" "$@" "$scenario" \
+        > "$out/$name.log" 2>&1 &
+    pid=$!
+    sleep 1
+    kill -"$sig" "$pid"
+    wait "$pid"
+    rc=$?
+    grep -q "stopped by SIG$sig" "$out/$name.log" || { cat "$out/$name.log"; fail "$name: no stop line"; }
+    xmllint --noout --schema "$xsd" "$out/$name.xml" || fail "$name: the JUnit file does not validate"
+    skipped=$(sed -n 's/.*<testsuite [^>]*skipped="\([0-9]*\)".*/\1/p' "$out/$name.xml" | head -n 1)
+    [ "${skipped:-0}" -gt 0 ] || fail "$name: no schedule reported as not judged"
+    sleep 0.5
+    if pgrep -f -- "--out $out/$name " > /dev/null; then fail "$name: a run outlived the sweep"; fi
+}
+
+stop_after INT passing
+[ "$rc" -eq 130 ] || fail "passing: exit $rc after SIGINT, expected 130"
+
+# A weakened firmware: every schedule fails; each failure found before the
+# stop has its reproducer, whether shrinking finished or not.
+stop_after TERM failing --set lm.backoff_ms=0,0,0,0,0,0,0
+[ "$rc" -eq 143 ] || fail "failing: exit $rc after SIGTERM, expected 143"
+failed=$(grep -c ' FAIL ' "$out/failing.log")
+files=$(ls "$out/failing" | grep -c '_fail_[0-9]*\.yaml$')
+[ "$failed" -gt 0 ] || fail "failing: no failure found before the stop"
+[ "$failed" -eq "$files" ] || fail "failing: $failed failures but $files reproducers"
+echo "ok: stopped by SIGINT (130) and SIGTERM (143); $failed failure(s) kept with their reproducers"
