@@ -16,7 +16,14 @@ stop_after() { # SIGNAL NAME SWEEP-OPTION...
     "$linkrig" sweep -n 5000 -j 2 --out "$out/$name" --junit "$out/$name.xml" "$@" "$scenario" \
         > "$out/$name.log" 2>&1 &
     pid=$!
-    sleep 1
+    # Once a run has written its verdict, at least one schedule is judged
+    # whatever the machine's speed (a sanitizer build runs far slower).
+    i=0
+    while ! ls "$out/$name"/.sweep-work/*/*/result.jsonl > /dev/null 2>&1; do
+        i=$((i + 1))
+        [ $i -le 600 ] || { kill -KILL "$pid"; fail "$name: no run finished in 60 s"; }
+        sleep 0.1
+    done
     kill -"$sig" "$pid"
     wait "$pid"
     rc=$?
