@@ -408,15 +408,25 @@ static int run_batch(struct sweep *sw, const scenario *base, const sched *const 
             slots[k].done = 0;
             fflush(NULL);
             pid_t parent = getpid();
+            /* No stop between the fork and pids[k]: the handler would miss
+             * the new child, which would then run to its end. */
+            sigset_t stops, saved;
+            sigemptyset(&stops);
+            sigaddset(&stops, SIGINT);
+            sigaddset(&stops, SIGTERM);
+            sigaddset(&stops, SIGHUP);
+            sigprocmask(SIG_BLOCK, &stops, &saved);
             pid_t pid = fork();
             if (pid == 0) {
                 sweep_npids = 0; /* the handler is inherited; the siblings are not this one's */
+                sigprocmask(SIG_SETMASK, &saved, NULL);
                 /* as for run's children: a parent killed outright takes its runs along */
                 prctl(PR_SET_PDEATHSIG, SIGTERM);
                 if (getppid() != parent)
                     raise(SIGTERM);
             }
             if (pid < 0) {
+                sigprocmask(SIG_SETMASK, &saved, NULL);
                 if (running > 0)
                     break; /* wait for one to end, then try again */
                 sweep_npids = 0;
@@ -429,6 +439,7 @@ static int run_batch(struct sweep *sw, const scenario *base, const sched *const 
             if (pid == 0)
                 child_run(sw, base, cands[next], k, &slots[k]);
             pids[k] = pid;
+            sigprocmask(SIG_SETMASK, &saved, NULL); /* a stop pending meanwhile reaches pid now */
             which[k] = next++;
             running++;
         }
@@ -890,11 +901,16 @@ int sweep_main(const scenario *s, const sweep_opts *o)
                 sched none = {0};
                 const sched *pn = &none;
                 outcome oc;
+                bool judged = false;
                 if (run_batch(&alone, rs, &pn, 1, &oc) == SIM_OK) {
                     sw.runs++;
-                    r->verified = oc.fail[target] != 0;
+                    judged = oc.ran && !oc.interrupted;
+                    r->verified = judged && oc.fail[target] != 0;
                 }
-                if (!r->verified) {
+                if (!judged && sweep_signal != 0) {
+                    /* the check itself was stopped, or never started */
+                    snprintf(r->repro_err, sizeof r->repro_err, " (not checked alone: the sweep was stopped)");
+                } else if (!r->verified) {
                     snprintf(r->repro_err, sizeof r->repro_err,
                              "the reproducer, run alone, does not fail %s (a bug in the sweep)", r->oc.test);
                     status = 2;

@@ -46,4 +46,23 @@ failed=$(grep -c ' FAIL ' "$out/failing.log")
 files=$(ls "$out/failing" | grep -c '_fail_[0-9]*\.yaml$')
 [ "$failed" -gt 0 ] || fail "failing: no failure found before the stop"
 [ "$failed" -eq "$files" ] || fail "failing: $failed failures but $files reproducers"
-echo "ok: stopped by SIGINT (130) and SIGTERM (143); $failed failure(s) kept with their reproducers"
+# Stopped while the sweep checks its reproducers one by one (each run
+# alone once written): a check that the stop cut short is "not checked
+# alone", not a reproducer that does not fail.
+"$linkrig" sweep -n 200 -j 2 --max-shrink 0 --out "$out/check" --set lm.backoff_ms=0,0,0,0,0,0,0 \
+    "$scenario" > "$out/check.log" 2>&1 &
+pid=$!
+i=0
+while ! ls "$out/check"/*_fail_3.yaml > /dev/null 2>&1; do
+    i=$((i + 1))
+    [ $i -le 1200 ] || { kill -KILL "$pid"; fail "check: no fourth reproducer in 120 s"; }
+    sleep 0.05
+done
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+[ "$rc" -eq 143 ] || { tail -n 5 "$out/check.log"; fail "check: exit $rc after SIGTERM, expected 143"; }
+if grep -q "a bug in the sweep" "$out/check.log"; then fail "check: a stopped check reported as a bad reproducer"; fi
+grep -q "not checked alone: the sweep was stopped" "$out/check.log" || fail "check: no reproducer marked as not checked"
+echo "ok: stopped by SIGINT (130) and SIGTERM (143); $failed failure(s) kept with their reproducers;" \
+    "a stop during the reproducers' checks leaves them unchecked, not failed"
