@@ -84,7 +84,9 @@ void sim_sched_destroy(sim_sched *s)
 /* (when, seq) as one 128-bit number: times are never negative, so the
  * order is the same, and a comparison is a compare and a subtract with
  * borrow instead of two branches (sift_down picks among four children
- * without a branch). */
+ * without a branch). A compiler without 128-bit integers (32-bit targets)
+ * gets a pair compared field by field: the same order. */
+#ifdef __SIZEOF_INT128__
 __extension__ typedef unsigned __int128 heap_key;
 
 static heap_key key_of(sim_time when, uint64_t seq)
@@ -92,9 +94,30 @@ static heap_key key_of(sim_time when, uint64_t seq)
     return ((heap_key)(uint64_t)when << 64) | seq;
 }
 
+static bool key_lt(heap_key a, heap_key b)
+{
+    return a < b;
+}
+#else
+typedef struct {
+    uint64_t hi, lo;
+} heap_key;
+
+static heap_key key_of(sim_time when, uint64_t seq)
+{
+    heap_key k = {(uint64_t)when, seq};
+    return k;
+}
+
+static bool key_lt(heap_key a, heap_key b)
+{
+    return a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo);
+}
+#endif
+
 static bool key_before(sim_time aw, uint64_t as, sim_time bw, uint64_t bs)
 {
-    return key_of(aw, as) < key_of(bw, bs);
+    return key_lt(key_of(aw, as), key_of(bw, bs));
 }
 
 static heap_key ent_key(const struct heap_ent *e)
@@ -147,24 +170,24 @@ static void sift_down(sim_sched *s, uint32_t pos, sim_time when, uint64_t seq, u
             /* all four children: a tournament of selects */
             heap_key k0 = ent_key(&h[first]), k1 = ent_key(&h[first + 1]);
             heap_key k2 = ent_key(&h[first + 2]), k3 = ent_key(&h[first + 3]);
-            uint32_t a = k1 < k0 ? first + 1 : first;
-            heap_key ka = k1 < k0 ? k1 : k0;
-            uint32_t b = k3 < k2 ? first + 3 : first + 2;
-            heap_key kb = k3 < k2 ? k3 : k2;
-            best = kb < ka ? b : a;
-            bk = kb < ka ? kb : ka;
+            uint32_t a = key_lt(k1, k0) ? first + 1 : first;
+            heap_key ka = key_lt(k1, k0) ? k1 : k0;
+            uint32_t b = key_lt(k3, k2) ? first + 3 : first + 2;
+            heap_key kb = key_lt(k3, k2) ? k3 : k2;
+            best = key_lt(kb, ka) ? b : a;
+            bk = key_lt(kb, ka) ? kb : ka;
         } else {
             best = first;
             bk = ent_key(&h[first]);
             for (uint32_t c = first + 1; c < len; c++) {
                 heap_key kc = ent_key(&h[c]);
-                if (kc < bk) {
+                if (key_lt(kc, bk)) {
                     best = c;
                     bk = kc;
                 }
             }
         }
-        if (!(bk < k))
+        if (!key_lt(bk, k))
             break;
         h[pos] = h[best];
         s->nodes[h[pos].node].heap_pos = pos;
@@ -336,7 +359,7 @@ bool sim_sched_peek(const sim_sched *s, sim_time *when)
         return false;
     uint32_t best = 1;
     for (uint32_t c = 2; c < last; c++)
-        if (ent_key(&s->heap[c]) < ent_key(&s->heap[best]))
+        if (key_lt(ent_key(&s->heap[c]), ent_key(&s->heap[best])))
             best = c;
     *when = s->heap[best].when;
     return true;
