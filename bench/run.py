@@ -242,12 +242,17 @@ def main():
                     m = measure([ns3] + what, cwd=d)
                 else:
                     # Two at a time, as ctest -j2 runs them. A scenario that
-                    # fails is named and counted, not the end of the bench:
-                    # an older binary (--against) may fail one whose seed
-                    # was picked for a later change of the draws.
+                    # fails its expectations (exit 1) is named and counted,
+                    # not the end of the bench: an older binary (--against)
+                    # may fail one whose seed was picked for a later change
+                    # of the draws. Anything else (a crash, bad input, no
+                    # binary) ends the bench with its message: exit 255
+                    # stops xargs.
                     cmd = ["sh", "-c",
                            'b=$1; o=$2; shift 2; printf "%s\\n" "$@" | xargs -P 2 -I{} sh -c '
-                           '\'"$0" run --quiet --out "$1" "$2" >/dev/null 2>&1 || echo "bench-failed: $2" >&2\' '
+                           '\'"$0" run --quiet --out "$1" "$2" >/dev/null; rc=$?; '
+                           '[ $rc -eq 1 ] && echo "bench-failed: $2" >&2; '
+                           '[ $rc -le 1 ] || { echo "bench: $2 exited $rc" >&2; exit 255; }\' '
                            '"$b" "$o" {}',
                            "sh", b, out] + what
                     m = measure(cmd, failed=lib_failed.setdefault(bname, set()))
