@@ -173,18 +173,16 @@ static bool json_escaped(unsigned char c)
 static void json_string(struct buf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)s;
-    /* most strings (names, keys) need no escape: measured and copied whole */
-    size_t n = 0;
-    while (p[n] != 0 && !json_escaped(p[n]))
-        n++;
-    buf_reserve(b, n + 2);
-    b->p[b->len] = '"';
-    memcpy(b->p + b->len + 1, p, n);
-    b->len += n + 1;
-    for (p += n; *p; p++) {
-        if (!json_escaped(*p)) {
-            buf_put(b, (const char *)p, 1);
+    buf_put(b, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        /* a run of characters that need no escape, in one piece: most
+         * strings (names, keys) are one run */
+        size_t run = 0;
+        while (p[run] != 0 && !json_escaped(p[run]))
+            run++;
+        if (run > 0) {
+            buf_put(b, (const char *)p, run);
+            p += run - 1;
             continue;
         }
         char esc[7];
