@@ -155,6 +155,32 @@ static void sift_up(sim_sched *s, uint32_t pos, sim_time when, uint64_t seq, uin
     heap_set(s, pos, when, seq, node);
 }
 
+/* The least of the children h[first .. min(first + HEAP_D, len)) (first <
+ * len), and its key. All four present: a tournament of selects, no branch. */
+static uint32_t min_child(const struct heap_ent *h, uint32_t first, uint32_t len, heap_key *key)
+{
+    if (first + HEAP_D <= len) {
+        heap_key k0 = ent_key(&h[first]), k1 = ent_key(&h[first + 1]);
+        heap_key k2 = ent_key(&h[first + 2]), k3 = ent_key(&h[first + 3]);
+        uint32_t a = key_lt(k1, k0) ? first + 1 : first;
+        heap_key ka = key_lt(k1, k0) ? k1 : k0;
+        uint32_t b = key_lt(k3, k2) ? first + 3 : first + 2;
+        heap_key kb = key_lt(k3, k2) ? k3 : k2;
+        *key = key_lt(kb, ka) ? kb : ka;
+        return key_lt(kb, ka) ? b : a;
+    }
+    uint32_t best = first;
+    *key = ent_key(&h[first]);
+    for (uint32_t c = first + 1; c < len; c++) {
+        heap_key kc = ent_key(&h[c]);
+        if (key_lt(kc, *key)) {
+            best = c;
+            *key = kc;
+        }
+    }
+    return best;
+}
+
 static void sift_down(sim_sched *s, uint32_t pos, sim_time when, uint64_t seq, uint32_t node)
 {
     struct heap_ent *h = s->heap;
@@ -164,29 +190,8 @@ static void sift_down(sim_sched *s, uint32_t pos, sim_time when, uint64_t seq, u
         uint32_t first = HEAP_D * pos + 1;
         if (first >= len)
             break;
-        uint32_t best;
         heap_key bk;
-        if (first + HEAP_D <= len) {
-            /* all four children: a tournament of selects */
-            heap_key k0 = ent_key(&h[first]), k1 = ent_key(&h[first + 1]);
-            heap_key k2 = ent_key(&h[first + 2]), k3 = ent_key(&h[first + 3]);
-            uint32_t a = key_lt(k1, k0) ? first + 1 : first;
-            heap_key ka = key_lt(k1, k0) ? k1 : k0;
-            uint32_t b = key_lt(k3, k2) ? first + 3 : first + 2;
-            heap_key kb = key_lt(k3, k2) ? k3 : k2;
-            best = key_lt(kb, ka) ? b : a;
-            bk = key_lt(kb, ka) ? kb : ka;
-        } else {
-            best = first;
-            bk = ent_key(&h[first]);
-            for (uint32_t c = first + 1; c < len; c++) {
-                heap_key kc = ent_key(&h[c]);
-                if (key_lt(kc, bk)) {
-                    best = c;
-                    bk = kc;
-                }
-            }
-        }
+        uint32_t best = min_child(h, first, len, &bk);
         if (!key_lt(bk, k))
             break;
         h[pos] = h[best];
@@ -354,14 +359,10 @@ bool sim_sched_peek(const sim_sched *s, sim_time *when)
         return true;
     }
     /* During an event: the earliest of the hole's children. */
-    uint32_t last = s->heap_len < 1 + HEAP_D ? s->heap_len : 1 + HEAP_D;
-    if (last <= 1)
+    if (s->heap_len <= 1)
         return false;
-    uint32_t best = 1;
-    for (uint32_t c = 2; c < last; c++)
-        if (key_lt(ent_key(&s->heap[c]), ent_key(&s->heap[best])))
-            best = c;
-    *when = s->heap[best].when;
+    heap_key k;
+    *when = s->heap[min_child(s->heap, 1, s->heap_len, &k)].when;
     return true;
 }
 
