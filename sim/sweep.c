@@ -71,6 +71,8 @@ static volatile int sweep_signal;
 static pid_t *volatile sweep_pids;
 static volatile int sweep_npids;
 
+static const int STOP_SIGNALS[] = {SIGINT, SIGTERM, SIGHUP};
+
 static void on_sweep_signal(int sig)
 {
     sweep_signal = sig;
@@ -305,6 +307,12 @@ struct slot {
     runner_result r;
 };
 
+/* Ran to its end: passed or failed, not stopped with the sweep. */
+static bool outcome_judged(const outcome *oc)
+{
+    return oc->ran && !oc->interrupted;
+}
+
 static void to_outcome(const runner_result *r, bool crashed, int status, outcome *oc)
 {
     memset(oc, 0, sizeof *oc);
@@ -392,30 +400,28 @@ static int run_batch(struct sweep *sw, const scenario *base, const sched *const 
         memset(&res[i], 0, sizeof res[i]);
     sweep_pids = pids;
     sweep_npids = jobs;
-    int next = 0, running = 0, forwarded = 0;
+    sigset_t stops;
+    sigemptyset(&stops);
+    for (size_t i = 0; i < sizeof STOP_SIGNALS / sizeof STOP_SIGNALS[0]; i++)
+        sigaddset(&stops, STOP_SIGNALS[i]);
+    int next = 0, running = 0;
     while ((next < n && sweep_signal == 0) || running > 0) {
-        if (sweep_signal != 0 && forwarded == 0) {
-            /* a child forked just before the signal came may not have had it */
-            forwarded = sweep_signal;
-            for (int k = 0; k < jobs; k++)
-                if (pids[k] > 0)
-                    kill(pids[k], forwarded);
-        }
-        while (next < n && running < jobs && sweep_signal == 0) {
+        while (next < n && running < jobs) {
             int k = 0;
             while (pids[k] != 0)
                 k++;
             slots[k].done = 0;
             fflush(NULL);
             pid_t parent = getpid();
-            /* No stop between the fork and pids[k]: the handler would miss
-             * the new child, which would then run to its end. */
-            sigset_t stops, saved;
-            sigemptyset(&stops);
-            sigaddset(&stops, SIGINT);
-            sigaddset(&stops, SIGTERM);
-            sigaddset(&stops, SIGHUP);
+            /* The stop signals wait from the check below until pids[k] is
+             * recorded, so the handler passes a stop to every child: none
+             * starts after a stop, and none is missed. */
+            sigset_t saved;
             sigprocmask(SIG_BLOCK, &stops, &saved);
+            if (sweep_signal != 0) {
+                sigprocmask(SIG_SETMASK, &saved, NULL);
+                break;
+            }
             pid_t pid = fork();
             if (pid == 0) {
                 sweep_npids = 0; /* the handler is inherited; the siblings are not this one's */
@@ -808,9 +814,8 @@ int sweep_main(const scenario *s, const sweep_opts *o)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sweep_signal; /* no SA_RESTART: a wait for a child returns to see it */
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    for (size_t i = 0; i < sizeof STOP_SIGNALS / sizeof STOP_SIGNALS[0]; i++)
+        sigaction(STOP_SIGNALS[i], &sa, NULL);
     double w0 = wall_now();
     int nr = 0;
     for (int k = 0; k < o->n; k++) {
@@ -838,7 +843,7 @@ int sweep_main(const scenario *s, const sweep_opts *o)
         r->oc = ocs[i];
         r->wall_s = ocs[i].wall_s;
         r->shrunk = r->drawn;
-        if (r->oc.passed || !r->oc.ran || r->oc.interrupted)
+        if (r->oc.passed || !outcome_judged(&r->oc))
             continue;
         failures++;
         double t0 = wall_now();
@@ -904,7 +909,7 @@ int sweep_main(const scenario *s, const sweep_opts *o)
                 bool judged = false;
                 if (run_batch(&alone, rs, &pn, 1, &oc) == SIM_OK) {
                     sw.runs++;
-                    judged = oc.ran && !oc.interrupted;
+                    judged = outcome_judged(&oc);
                     r->verified = judged && oc.fail[target] != 0;
                 }
                 if (!judged && sweep_signal != 0) {
@@ -930,7 +935,7 @@ int sweep_main(const scenario *s, const sweep_opts *o)
             struct result *r = &res[i];
             if (r->oc.passed && !o->verbose)
                 continue;
-            bool judged = r->oc.ran && !r->oc.interrupted;
+            bool judged = outcome_judged(&r->oc);
             if (!judged && !o->verbose)
                 continue;
             char shr[16] = "-", runs[16] = "-";
@@ -955,7 +960,7 @@ int sweep_main(const scenario *s, const sweep_opts *o)
         }
         int maxn = 0, judged = 0;
         for (int i = 0; i < nr; i++) {
-            bool ok = res[i].oc.ran && !res[i].oc.interrupted;
+            bool ok = outcome_judged(&res[i].oc);
             judged += ok;
             if (ok && !res[i].oc.passed && res[i].shrunk.n > maxn)
                 maxn = res[i].shrunk.n;
@@ -993,7 +998,7 @@ int sweep_main(const scenario *s, const sweep_opts *o)
                 char name[32], msg[800], text[3000], out[4600], d0[1024], d1[1024];
                 snprintf(name, sizeof name, "schedule %d", r->k);
                 describe(s, &r->drawn, d0, sizeof d0);
-                if (!r->oc.ran || r->oc.interrupted) {
+                if (!outcome_judged(&r->oc)) {
                     snprintf(msg, sizeof msg, "%s: the sweep was stopped by signal %d",
                              r->oc.ran ? "stopped before its end" : "not run", (int)sweep_signal);
                     junit_case_kind(j, cls, name, r->wall_s, JUNIT_SKIPPED, msg, d0, NULL);
