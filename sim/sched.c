@@ -39,7 +39,20 @@ struct sim_sched {
      * hole keeps the fired event's key, which is below every other key, so
      * no entry sifts up into it. */
     bool hole;
+    /* Few timers pending (an idle device: about ten): the entries are kept
+     * sorted instead, latest first, so the next event is the last entry.
+     * Taking it is a decrement; a new timer is placed by a scan from the
+     * end, which for the near events that dominate stops after a few
+     * entries, where a heap sifts through every level, and no hole is
+     * needed. An add that finds SORTED_MAX entries turns the queue into a
+     * heap (a sorted array read from its end is one once reversed); a heap
+     * down to SORTED_BACK at an event is sorted again. The gap between the
+     * limits keeps a queue near one from switching back and forth. */
+    bool sorted;
 };
+
+#define SORTED_MAX 24  /* an add to a sorted queue this long makes it a heap */
+#define SORTED_BACK 12 /* a heap this short at an event is sorted again */
 
 #define NO_NODE UINT32_MAX
 
@@ -69,6 +82,7 @@ sim_sched *sim_sched_create(sim_clock *clock)
         return NULL;
     s->clock = clock;
     s->free_head = NO_NODE;
+    s->sorted = true;
     return s;
 }
 
@@ -215,8 +229,65 @@ static void heap_fix(sim_sched *s, uint32_t pos, sim_time when, uint64_t seq, ui
     sift_down(s, pos, when, seq, node);
 }
 
+/* Sorted mode: entries latest first, so the last is the next to run. seq
+ * is always the newest sequence number (an add or a rearm takes it then),
+ * so every entry due at the same time was queued before it and comes
+ * first: the place is found by the time alone. */
+static void sorted_insert(sim_sched *s, sim_time when, uint64_t seq, uint32_t node)
+{
+    struct heap_ent *h = s->heap;
+    uint32_t i = s->heap_len;
+    while (i > 0 && h[i - 1].when <= when) {
+        h[i] = h[i - 1];
+        s->nodes[h[i].node].heap_pos = i;
+        i--;
+    }
+    s->heap_len++;
+    heap_set(s, i, when, seq, node);
+}
+
+static void sorted_remove(sim_sched *s, uint32_t pos)
+{
+    struct heap_ent *h = s->heap;
+    s->heap_len--;
+    for (uint32_t i = pos; i < s->heap_len; i++) {
+        h[i] = h[i + 1];
+        s->nodes[h[i].node].heap_pos = i;
+    }
+}
+
+static int ent_later_first(const void *a, const void *b)
+{
+    heap_key ka = ent_key(a), kb = ent_key(b);
+    return key_lt(kb, ka) ? -1 : key_lt(ka, kb) ? 1 : 0;
+}
+
+/* Turns a sorted queue into a heap or back. Only where there is no hole:
+ * between events, or in sorted mode, which never has one. */
+static void switch_mode(sim_sched *s)
+{
+    struct heap_ent *h = s->heap;
+    if (s->sorted) {
+        /* latest first, reversed: earliest first, which satisfies the heap order */
+        for (uint32_t i = 0, j = s->heap_len - 1; i < j; i++, j--) {
+            struct heap_ent t = h[i];
+            h[i] = h[j];
+            h[j] = t;
+        }
+    } else {
+        qsort(h, s->heap_len, sizeof *h, ent_later_first); /* keys are unique */
+    }
+    for (uint32_t i = 0; i < s->heap_len; i++)
+        s->nodes[h[i].node].heap_pos = i;
+    s->sorted = !s->sorted;
+}
+
 static void heap_remove(sim_sched *s, uint32_t pos)
 {
+    if (s->sorted) {
+        sorted_remove(s, pos);
+        return;
+    }
     s->heap_len--;
     if (pos == s->heap_len)
         return;
@@ -235,6 +306,15 @@ static int heap_push(sim_sched *s, uint32_t node, sim_time when)
         s->heap_cap = cap;
     }
     uint64_t seq = s->seq++;
+    if (s->sorted) {
+        if (s->heap_len < SORTED_MAX) {
+            sorted_insert(s, when, seq, node);
+            return 0;
+        }
+        /* a queue that grows within one event, or before the run, turns
+         * into a heap at once instead of being sorted entry by entry */
+        switch_mode(s);
+    }
     if (s->hole) {
         s->hole = false;
         sift_down(s, 0, when, seq, node);
@@ -335,6 +415,11 @@ sim_timer_id sim_sched_rearm(sim_sched *s, sim_timer_id id, sim_time when, sim_t
         when = now;
     n->fn = fn;
     n->arg = arg;
+    if (s->sorted) {
+        sorted_remove(s, n->heap_pos);
+        sorted_insert(s, when, s->seq++, idx);
+        return id;
+    }
     heap_fix(s, n->heap_pos, when, s->seq++, idx);
     return id;
 }
@@ -352,6 +437,12 @@ size_t sim_sched_count(const sim_sched *s)
 
 bool sim_sched_peek(const sim_sched *s, sim_time *when)
 {
+    if (s->sorted) {
+        if (s->heap_len == 0)
+            return false;
+        *when = s->heap[s->heap_len - 1].when;
+        return true;
+    }
     if (!s->hole) {
         if (s->heap_len == 0)
             return false;
@@ -378,15 +469,21 @@ static void hole_close(sim_sched *s)
 int sim_sched_step(sim_sched *s, sim_time limit)
 {
     hole_close(s); /* a step from inside a callback (none today) */
-    if (s->heap_len == 0 || s->heap[0].when > limit)
+    if (!s->sorted && s->heap_len <= SORTED_BACK)
+        switch_mode(s);
+    if (s->heap_len == 0)
         return 0;
-    sim_time when = s->heap[0].when;
-    if (sim_clock_wait_until(s->clock, when) != 0)
+    sim_time when = s->heap[s->sorted ? s->heap_len - 1 : 0].when;
+    if (when > limit || sim_clock_wait_until(s->clock, when) != 0)
         return 0;
     /* The idle hook may have queued something earlier; take the head anew. */
-    const sim_time t = s->heap[0].when;
-    const uint32_t idx = s->heap[0].node;
-    s->hole = true;
+    const uint32_t head = s->sorted ? s->heap_len - 1 : 0;
+    const sim_time t = s->heap[head].when;
+    const uint32_t idx = s->heap[head].node;
+    if (s->sorted)
+        s->heap_len--;
+    else
+        s->hole = true;
     sim_clock_set(s->clock, t);
     struct node *n = &s->nodes[idx];
     n->state = NODE_FIRING;

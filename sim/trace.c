@@ -125,12 +125,22 @@ static void buf_printf(struct buf *b, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Arena strings keep their terminating NUL so sinks can use them directly. */
+/* One byte: a store, where buf_put would call memcpy for it. */
+static void buf_putc(struct buf *b, char c)
+{
+    buf_reserve(b, 1);
+    b->p[b->len++] = c;
+    b->p[b->len] = '\0';
+}
+
+/* Arena strings keep their terminating NUL so sinks can use them directly:
+ * s[n] is that NUL (n = strlen(s)), copied with the rest. */
 static size_t arena_add(struct buf *a, const char *s, size_t n)
 {
     size_t off = a->len;
-    buf_put(a, s, n);
-    buf_put(a, "", 1);
+    buf_reserve(a, n + 1);
+    memcpy(a->p + a->len, s, n + 1);
+    a->len += n + 1;
     return off;
 }
 
@@ -170,13 +180,26 @@ static bool json_escaped(unsigned char c)
     return c < 0x20 || c == 0x7f || c == '"' || c == '\\';
 }
 
-static void json_string(struct buf *b, const char *s)
+/* s (n = strlen(s)) as a JSON string. Names, keys and most values need no
+ * escape: they are copied while checked, in one reservation. The first byte
+ * that needs one hands the rest to the general loop. */
+static void json_string(struct buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    buf_put(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        /* a run of characters that need no escape, in one piece: most
-         * strings (names, keys) are one run */
+    buf_reserve(b, n + 2);
+    char *d = b->p + b->len;
+    *d++ = '"';
+    size_t i = 0;
+    while (i < n && !json_escaped((unsigned char)s[i]))
+        *d++ = s[i++];
+    b->len += 1 + i;
+    if (i == n) {
+        b->p[b->len++] = '"';
+        b->p[b->len] = '\0';
+        return;
+    }
+    for (const unsigned char *p = (const unsigned char *)s + i; *p; p++) {
+        /* a run of characters that need no escape, in one piece */
         size_t run = 0;
         while (p[run] != 0 && !json_escaped(p[run]))
             run++;
@@ -199,7 +222,7 @@ static void json_string(struct buf *b, const char *s)
             buf_put(b, esc, 6);
         }
     }
-    buf_put(b, "\"", 1);
+    buf_putc(b, '"');
 }
 
 sim_trace *sim_trace_create(const sim_clock *clock)
@@ -476,18 +499,19 @@ sim_trace_rec *sim_trace_begin(sim_trace *t, sim_log_level level, const char *co
     sim_time now = sim_clock_now(t->clock);
     buf_puts(&r->json, "{\"t\":");
     buf_int(&r->json, now);
+    size_t comp_len = strlen(comp), event_len = strlen(event);
     buf_puts(&r->json, ",\"comp\":");
-    json_string(&r->json, comp);
+    json_string(&r->json, comp, comp_len);
     buf_puts(&r->json, ",\"event\":");
-    json_string(&r->json, event);
+    json_string(&r->json, event, event_len);
     if (want_log) {
         buf_printf(&r->human, "%s %6" PRId64 ".%09" PRId64 " ", level_tag(level), now / 1000000000,
                    now % 1000000000);
         r->human_rest = r->human.len;
         buf_printf(&r->human, "%-8s %s", comp, event);
     }
-    r->comp_off = arena_add(&r->arena, comp, strlen(comp));
-    r->event_off = arena_add(&r->arena, event, strlen(event));
+    r->comp_off = arena_add(&r->arena, comp, comp_len);
+    r->event_off = arena_add(&r->arena, event, event_len);
     return r;
 }
 
@@ -496,13 +520,14 @@ static struct field_slot *add_field(sim_trace_rec *r, const char *key, int type)
     if (r->nfields == MAX_FIELDS)
         return NULL;
     struct field_slot *f = &r->fields[r->nfields++];
-    f->key_off = arena_add(&r->arena, key, strlen(key));
+    size_t key_len = strlen(key);
+    f->key_off = arena_add(&r->arena, key, key_len);
     f->type = type;
     f->num = 0;
     f->str_off = 0;
-    buf_puts(&r->json, ",");
-    json_string(&r->json, key);
-    buf_puts(&r->json, ":");
+    buf_putc(&r->json, ',');
+    json_string(&r->json, key, key_len);
+    buf_putc(&r->json, ':');
     if (r->want_log)
         buf_printf(&r->human, " %s=", key);
     return f;
@@ -517,8 +542,9 @@ void sim_trace_str(sim_trace_rec *r, const char *key, const char *val)
     struct field_slot *f = add_field(r, key, SIM_TF_STR);
     if (f == NULL)
         return;
-    f->str_off = arena_add(&r->arena, val, strlen(val));
-    json_string(&r->json, val);
+    size_t val_len = strlen(val);
+    f->str_off = arena_add(&r->arena, val, val_len);
+    json_string(&r->json, val, val_len);
     if (r->want_log) {
         bool quote = val[0] == '\0' || strpbrk(val, " \t=\"") != NULL;
         if (quote)
@@ -590,7 +616,7 @@ void sim_trace_end(sim_trace_rec *r)
     if (r == NULL)
         return;
     sim_trace *t = r->t;
-    buf_puts(&r->json, "}");
+    buf_putc(&r->json, '}');
     if (t->out != NULL && !t->broken) {
         uint64_t line = r->json.len + 1;
         if (t->ring_bytes > 0 && t->file_bytes > t->header_len && t->file_bytes + line > t->ring_bytes)

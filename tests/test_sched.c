@@ -352,6 +352,11 @@ struct model {
     int n;
     uint64_t seq;
     int fired, wrong;
+    /* phased: the queue grows and shrinks by turns, across the sizes where
+     * the scheduler changes its structure (sched.c: SORTED_MAX 24, SORTED_BACK
+     * 12); rises and falls count the crossings seen */
+    bool phased, high;
+    int rises, falls;
 };
 
 static struct model *model_of; /* the test's own, for the callback */
@@ -412,8 +417,13 @@ static void model_cb(void *arg)
     m->e[me].pending = false;
     m->e[me].firing = true;
     m->e[me].cancelled = false;
-    for (int op = 0; op < 3; op++) {
-        uint64_t r = sim_rng_below(m->rng, 8);
+    /* phased: 300 events that add two timers more, then 300 that add none
+     * and cancel instead */
+    bool shrinking = m->phased && (m->fired / 300) % 2 == 1;
+    for (int op = 0; op < (m->phased && !shrinking ? 5 : 3); op++) {
+        uint64_t r = op >= 3 ? 1 : sim_rng_below(m->rng, 8);
+        if (shrinking) /* cancels down to a few, then adds to keep them */
+            r = sim_sched_count(sim_sched_of(m->s)) <= 3 ? 1 : r <= 2 ? 3 : r;
         sim_time when = now + SIM_MS((sim_time)sim_rng_below(m->rng, 4)); /* ties are common */
         if (r <= 2) {
             model_add(m, when, r == 0 ? SIM_MS(1 + (sim_time)sim_rng_below(m->rng, 3)) : 0);
@@ -453,15 +463,23 @@ static void model_cb(void *arg)
         m->e[me].seq = m->seq++;
         m->e[me].pending = true;
     }
+    size_t queued = sim_sched_count(sim_sched_of(m->s));
+    if (!m->high && queued > 40) {
+        m->high = true;
+        m->rises++;
+    } else if (m->high && queued < 6) {
+        m->high = false;
+        m->falls++;
+    }
     if (m->fired == 50000)
         sim_stop(m->s);
 }
 
-static void test_callbacks_against_a_model(void **state)
+static void run_model(bool phased)
 {
-    (void)state;
     static struct model m;
     memset(&m, 0, sizeof m);
+    m.phased = phased;
     m.s = new_sim();
     m.rng = sim_rng_stream(m.s, "model");
     model_of = &m;
@@ -470,7 +488,26 @@ static void test_callbacks_against_a_model(void **state)
     assert_int_equal(sim_run_until(m.s, SIM_SEC(3600)), SIM_RUN_STOPPED);
     assert_int_equal(m.fired, 50000);
     assert_int_equal(m.wrong, 0);
+    if (phased) {
+        print_message("queue swings: %d up past 40, %d down below 6\n", m.rises, m.falls);
+        /* the structure changed both ways, many times */
+        assert_true(m.rises >= 10);
+        assert_true(m.falls >= 10);
+    }
     sim_destroy(m.s);
+}
+
+static void test_callbacks_against_a_model(void **state)
+{
+    (void)state;
+    run_model(false);
+}
+
+/* The same checks while the queue swings between a few timers and dozens. */
+static void test_growing_and_shrinking_queue(void **state)
+{
+    (void)state;
+    run_model(true);
 }
 
 static void test_time_parse(void **state)
@@ -522,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_stop_and_resume),
         cmocka_unit_test(test_reschedule_is_cancel_and_add),
         cmocka_unit_test(test_callbacks_against_a_model),
+        cmocka_unit_test(test_growing_and_shrinking_queue),
         cmocka_unit_test(test_time_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
