@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-build-pgo}
 if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
-    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
 fi
 command -v gcc >/dev/null || { echo "build-pgo: needs gcc (its -fprofile-generate/-fprofile-use)" >&2; exit 2; }
