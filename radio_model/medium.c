@@ -172,15 +172,22 @@ struct medium_node {
     /* The path loss to the capture's monitor, while neither moved. */
     uint64_t mon_from_ver, mon_ver;
     double mon_pl;
-    /* The path loss from the last few transmitters heard, while neither
-     * moved: the same value path_loss_db computes, without its log10. */
+    /* The path loss from every transmitter heard, while neither moved:
+     * the same value path_loss_db computes, without its log10. Indexed by
+     * the transmitter's attach index (grown to the largest one heard): a
+     * fixed handful of entries thrashed once a receiver heard more
+     * transmitters than it had entries, which in a busy world is most
+     * receivers, so nearly every delivery paid log10 again. */
     struct pl_cache {
-        const medium_node *from;
+        /* pos_ver of the transmitter and of this node when computed; 0:
+         * never (pos_ver starts at 1). Versions are unique across nodes,
+         * so from_ver alone also says whose entry it is. */
         uint64_t from_ver, to_ver;
-        double d, pl;
-        sim_time prop; /* propagation_ns(d) */
-    } plc[4];
-    unsigned plc_next;
+        double pl;
+        sim_time prop; /* propagation_ns(distance) */
+    } *plc;
+    size_t plc_cap;
+    struct pl_cache plc_spare; /* the answer when the table cannot grow (out of memory) */
 };
 
 /* The frames contending for one channel that found it busy (10.3.4.3): each
@@ -396,22 +403,38 @@ static sim_time propagation_ns(double d)
     return (sim_time)llround(d * 1e9 / SPEED_OF_LIGHT_M_S);
 }
 
-/* from's distance to `to` and the path loss between them, from to's cache
- * while neither has moved (the same doubles: the same computation). */
+/* The path loss from `from` at `to` and the propagation delay between
+ * them, from to's cache while neither has moved (the same doubles: the
+ * same computation). An entry is valid for the position versions of both
+ * (pos_ver changes with every move and attach), so a move of either
+ * recomputes it on its next use; nothing else the values depend on changes
+ * after medium_create. */
 static const struct pl_cache *pair_loss(const medium_config *c, const medium_node *from, medium_node *to)
 {
-    for (size_t i = 0; i < sizeof to->plc / sizeof to->plc[0]; i++) {
-        const struct pl_cache *e = &to->plc[i];
-        if (e->from == from && e->from_ver == from->pos_ver && e->to_ver == to->pos_ver)
+    struct pl_cache *e;
+    if (from->order < to->plc_cap) {
+        e = &to->plc[from->order];
+        if (e->from_ver == from->pos_ver && e->to_ver == to->pos_ver)
             return e;
+    } else {
+        size_t cap = to->plc_cap ? 2 * to->plc_cap : 8;
+        if (cap <= from->order)
+            cap = from->order + 1;
+        struct pl_cache *tab = realloc(to->plc, cap * sizeof *tab);
+        if (tab != NULL) {
+            memset(tab + to->plc_cap, 0, (cap - to->plc_cap) * sizeof *tab);
+            to->plc = tab;
+            to->plc_cap = cap;
+            e = &tab[from->order];
+        } else {
+            e = &to->plc_spare; /* answered, not kept */
+        }
     }
-    struct pl_cache *e = &to->plc[to->plc_next++ % (sizeof to->plc / sizeof to->plc[0])];
-    e->from = from;
+    double d = distance_m(from, to);
     e->from_ver = from->pos_ver;
     e->to_ver = to->pos_ver;
-    e->d = distance_m(from, to);
-    e->pl = path_loss_db(c, e->d);
-    e->prop = propagation_ns(e->d);
+    e->pl = path_loss_db(c, d);
+    e->prop = propagation_ns(d);
     return e;
 }
 
@@ -652,6 +675,7 @@ void medium_destroy(medium *m)
     pool_drain(&m->dv_pool);
     for (size_t i = 0; i < m->nnodes; i++) {
         free(m->nodes[i]->rc);
+        free(m->nodes[i]->plc);
         free(m->nodes[i]->name);
         free(m->nodes[i]);
     }
@@ -1166,12 +1190,15 @@ static void capture_frame(medium *m, sim_time t, const medium_node *from, int ch
 }
 
 /* One receiver's draw for one frame (medium.h): shadowing, then the SNR
- * loss draw, always both. */
+ * loss draw, always both. *prop_out: the propagation delay, from the same
+ * cache entry as the path loss (a second lookup per delivery otherwise). */
 static bool hears(medium *m, const medium_node *from, medium_node *to, uint8_t rate, double *rssi_out,
-                  double *snr_out)
+                  double *snr_out, sim_time *prop_out)
 {
     const struct rate_info *ri = rate_lookup(rate);
-    double rssi = from->tx_power_dbm - pair_loss(&m->cfg, from, to)->pl;
+    const struct pl_cache *pl = pair_loss(&m->cfg, from, to);
+    *prop_out = pl->prop;
+    double rssi = from->tx_power_dbm - pl->pl;
     if (m->cfg.shadowing_sigma_db > 0)
         rssi += m->cfg.shadowing_sigma_db * sim_rng_normal(m->rng);
     double u = sim_rng_uniform(m->rng);
@@ -1401,7 +1428,8 @@ static sim_time exchange(medium *m, struct medium_tx *tx, sim_time t)
         }
         capture_frame(m, t, from, ch, rate, sent, tx->len);
         double rssi = 0, snr = 0;
-        bool got = to != NULL && hears(m, from, to, rate, &rssi, &snr);
+        sim_time prop = 0;
+        bool got = to != NULL && hears(m, from, to, rate, &rssi, &snr, &prop);
         bool acked = false;
         if (got) {
             if (!delivered) {
@@ -1409,7 +1437,7 @@ static sim_time exchange(medium *m, struct medium_tx *tx, sim_time t)
                 tx->rate = rate;
                 tx->start = t;
                 tx->end = t + air;
-                deliver_at(m, tx, to, t + air + pair_loss(&m->cfg, from, to)->prop, rssi, snr);
+                deliver_at(m, tx, to, t + air + prop, rssi, snr);
                 delivered = true;
             }
             sim_time ack_t = t + air + sifs;
@@ -1418,7 +1446,8 @@ static sim_time exchange(medium *m, struct medium_tx *tx, sim_time t)
             capture_frame(m, ack_t, to, ch, arate, ack, sizeof ack);
             m->stats.acks++;
             double ar, as;
-            acked = hears(m, to, from, arate, &ar, &as);
+            sim_time aprop;
+            acked = hears(m, to, from, arate, &ar, &as, &aprop);
             end = ack_t + ack_air + signal_ext(ch, arate);
         } else {
             end = t + air + ack_timeout(ch, rate);
@@ -1488,8 +1517,9 @@ static void go_on_air(struct medium_tx *tx)
             if (to == from || !to->attached || !to->enabled || to->channel != tx->channel)
                 continue;
             double rssi, snr;
-            if (hears(m, from, to, tx->rate, &rssi, &snr))
-                deliver_at(m, tx, to, tx->end + pair_loss(&m->cfg, from, to)->prop, rssi, snr);
+            sim_time prop;
+            if (hears(m, from, to, tx->rate, &rssi, &snr, &prop))
+                deliver_at(m, tx, to, tx->end + prop, rssi, snr);
         }
     }
     from->busy_until = end;

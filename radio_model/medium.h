@@ -62,7 +62,8 @@
  * O(nodes in the world); each of them receives it, so each draw is needed.
  * An individually addressed frame finds its addressee by MAC (a hash of
  * every node) and draws for it alone: O(1) per attempt. A receiver keeps
- * the path loss from its last transmitters while neither moves. */
+ * the path loss from each transmitter it has heard while neither moves
+ * (a table per receiver, O(1) per lookup however many it hears). */
 #ifndef LINKRIG_RADIO_MODEL_MEDIUM_H
 #define LINKRIG_RADIO_MODEL_MEDIUM_H
 

@@ -210,6 +210,47 @@ static void test_path_loss_formula(void **state)
     world_free(&w);
 }
 
+/* A receiver that hears many transmitters keeps each one's path loss
+ * (medium.c, pair_loss): the answers stay those of the formula while its
+ * table grows, and a move of the transmitter or of the receiver is seen on
+ * the next query. */
+static void test_path_loss_many_transmitters(void **state)
+{
+    (void)state;
+    enum { NTX = 40 };
+    struct world w;
+    world_init(&w, 1, NULL);
+    medium_node *rx = world_add(&w, "rx", 0, 1);
+    medium_node *tx[NTX];
+    for (int i = 0; i < NTX; i++) {
+        medium_node_config nc;
+        medium_node_config_default(&nc);
+        nc.name = "tx";
+        nc.mac[0] = 0x02;
+        nc.mac[4] = 1;
+        nc.mac[5] = (uint8_t)i;
+        nc.x = 2.0 + i;
+        nc.channel = 1 + 5 * (i % 3); /* strided attach indices per channel */
+        sim_err err = {0};
+        tx[i] = medium_attach(w.m, &nc, &err);
+        assert_non_null(tx[i]);
+    }
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < NTX; i++) {
+            double x, y, z, rx_x;
+            medium_node_position(tx[i], &x, &y, &z);
+            medium_node_position(rx, &rx_x, NULL, NULL);
+            double d = fabs(x - rx_x);
+            assert_near(medium_mean_rssi(tx[i], rx), 20 - (40.05 + 30 * log10(d)), 1e-9);
+        }
+        for (int i = round; i < NTX; i += 7)
+            medium_node_move(tx[i], 3.0 + 2 * i, 0, 0);
+        if (round == 1)
+            medium_node_move(rx, -5, 0, 0);
+    }
+    world_free(&w);
+}
+
 /* Shadowed RSSIs still fall with distance on average. */
 static void test_rssi_ordering(void **state)
 {
@@ -1122,6 +1163,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_path_loss_formula),
+        cmocka_unit_test(test_path_loss_many_transmitters),
         cmocka_unit_test(test_rssi_ordering),
         cmocka_unit_test(test_airtime),
         cmocka_unit_test(test_other_channel_not_heard),
