@@ -211,8 +211,13 @@ struct chan_wait {
 };
 
 /* Freed frames, deliveries and capture records are kept for the next ones,
- * so that a beacon costs no malloc and free: blocks of two sizes (a small
- * frame, the largest MPDU), at most POOL_KEEP of each kept. */
+ * so that a frame costs no malloc and free: blocks of two sizes (a small
+ * frame, the largest MPDU). Every returned block is kept: a pool allocates
+ * only when it is empty, so the blocks it keeps and those out never number
+ * more than the most that were ever out at once, memory the run needed
+ * anyway. A fixed limit (64 blocks) was passed in every busy world, where
+ * a group frame alone has a delivery in flight per receiver on its channel,
+ * and from then on each frame paid malloc and free again. */
 #define POOL_SMALL 256
 #if defined(__SANITIZE_ADDRESS__)
 #define LINKRIG_ASAN 1
@@ -224,13 +229,13 @@ struct chan_wait {
 #ifdef LINKRIG_ASAN
 /* Under AddressSanitizer every block is its own exact-size allocation, so
  * that a use after free or an overrun is still caught. */
-#define POOL_KEEP 0
+#define POOL_REUSE 0
 #else
-#define POOL_KEEP 64
+#define POOL_REUSE 1
 #endif
 struct pool {
     void *head; /* each free block starts with the next one's address */
-    size_t n;
+    size_t n;   /* blocks kept */
     size_t block;
 };
 
@@ -483,7 +488,7 @@ static void *pool_get(struct pool *p, size_t need)
 {
     void *b = p->head;
     if (b == NULL)
-        return malloc(POOL_KEEP > 0 ? p->block : need);
+        return malloc(POOL_REUSE ? p->block : need);
     memcpy(&p->head, b, sizeof p->head);
     p->n--;
     return b;
@@ -491,14 +496,10 @@ static void *pool_get(struct pool *p, size_t need)
 
 static void pool_put(struct pool *p, void *b)
 {
-#if POOL_KEEP == 0
+#if !POOL_REUSE
     (void)p;
     free(b);
 #else
-    if (p->n >= POOL_KEEP) {
-        free(b);
-        return;
-    }
     memcpy(b, &p->head, sizeof p->head);
     p->head = b;
     p->n++;
