@@ -397,12 +397,36 @@ int verdict_interest(const verdict *v, const char *comp)
     return 0;
 }
 
-bool verdict_mac_gated(const verdict *v, const char *comp)
+verdict_gate verdict_gate_of(const verdict *v, const char *comp)
 {
-    /* verdict_observe: none of the device's components (interest 1), so the
-     * uplink's branch, whose from_device answers is_device_mac when not
-     * only_device and the event names a MAC address. */
-    return !v->only_device && verdict_interest(v, comp) == 1 && strcmp(comp, v->uplink) == 0;
+    /* verdict_observe's branches in its order: none of the device's own
+     * components (those come first, whatever the event), then the first of
+     * uplink, DHCP server, AP that comp is */
+    if (verdict_interest(v, comp) != 1)
+        return VERDICT_GATE_NONE;
+    if (strcmp(comp, v->uplink) == 0)
+        return v->only_device ? VERDICT_GATE_NONE : VERDICT_GATE_UPLINK;
+    if (is_dhcp(v, comp))
+        return VERDICT_GATE_DHCP;
+    return ap_index(v, comp) >= 0 ? VERDICT_GATE_AP : VERDICT_GATE_NONE;
+}
+
+const char *verdict_gate_field(verdict_gate g, const char *event)
+{
+    switch (g) {
+    case VERDICT_GATE_UPLINK:
+        return "mac"; /* from_device: is_device_mac when not only_device and "mac" is set */
+    case VERDICT_GATE_DHCP:
+        return "mac"; /* every event: is_device_mac(str(ev, "mac")) first */
+    case VERDICT_GATE_AP:
+        /* sta_authorized, deauth, disassoc ask is_device_mac(sta), the other
+         * events but "enabled" act on no device; "enabled" acts on the
+         * device associated with the AP, whichever it is */
+        return strcmp(event, "enabled") == 0 ? NULL : "sta";
+    case VERDICT_GATE_NONE:
+        break;
+    }
+    return NULL;
 }
 
 bool verdict_has_mac(const verdict *v, const char *mac)

@@ -77,13 +77,24 @@ void verdict_observe(void *ctx, const sim_trace_event *ev);
  * may act on them as a shared part's (the uplink, a DHCP server, an AP),
  * 0 it ignores them all. For sim/verdict_route.h. */
 int verdict_interest(const verdict *v, const char *comp);
-/* Also for sim/verdict_route.h, the uplink's events, which every verdict
- * watches and one at most acts on: true when, for an event of comp whose
- * "mac" field is not empty and is none of the device's (verdict_has_mac),
- * verdict_observe does nothing but what verdict_advance does (comp is the
- * uplink's and none of the device's own, and the device is not the world's
- * only one, whose verdict takes every upload). */
-bool verdict_mac_gated(const verdict *v, const char *comp);
+/* Also for sim/verdict_route.h: the shared parts' events (the uplink's
+ * sink, the DHCP servers', the APs'), which every verdict watches and most
+ * are about one station, named by its MAC address. The gate of comp for v
+ * (verdict_gate_of) says which field of an event names it
+ * (verdict_gate_field; NULL: this event may concern any device): when that
+ * field (the first so named) is not empty and is none of the device's
+ * (verdict_has_mac), verdict_observe does nothing with the event but what
+ * verdict_advance does. VERDICT_GATE_NONE: comp is one of the device's own,
+ * none it watches, or the uplink of the world's only device, whose verdict
+ * takes every upload. */
+typedef enum verdict_gate {
+    VERDICT_GATE_NONE,
+    VERDICT_GATE_UPLINK,
+    VERDICT_GATE_DHCP,
+    VERDICT_GATE_AP,
+} verdict_gate;
+verdict_gate verdict_gate_of(const verdict *v, const char *comp);
+const char *verdict_gate_field(verdict_gate g, const char *event);
 /* mac as the trace writes it (aa:bb:cc:dd:ee:ff) is one of the device's. */
 bool verdict_has_mac(const verdict *v, const char *mac);
 /* verdict_observe's bookkeeping of an event at t that it does not act on. */

@@ -13,7 +13,9 @@ struct comp_ent {
     char *comp; /* the key; NULL: free slot */
     int *to;
     int nto;
-    bool by_mac; /* every verdict of to is verdict_mac_gated for it */
+    /* The gate every verdict of to has for the component (verdict_gate_of),
+     * NONE when they differ; never a MAC entry's. */
+    verdict_gate gate;
 };
 
 /* An open-addressing table of comp_ent, power-of-two size. */
@@ -119,10 +121,12 @@ static bool learn(verdict_route *r, struct table *t, struct comp_ent *e, const c
     e->comp = name;
     e->nto = nto;
     /* A component's events may go by MAC address when every verdict that
-     * cares is gated by it (verdict_mac_gated); never a MAC entry's. */
-    e->by_mac = t == &r->comps && nto > 0;
-    for (int i = 0; i < nto && e->by_mac; i++)
-        e->by_mac = verdict_mac_gated(r->v[to[i]], key);
+     * cares has the same gate for it, asked once here: an event then costs
+     * no comparison per verdict of its fields, only the MAC's lookup. */
+    e->gate = t == &r->comps && nto > 0 ? verdict_gate_of(r->v[to[0]], key) : VERDICT_GATE_NONE;
+    for (int i = 1; i < nto && e->gate != VERDICT_GATE_NONE; i++)
+        if (verdict_gate_of(r->v[to[i]], key) != e->gate)
+            e->gate = VERDICT_GATE_NONE;
     if (nto == r->n) {
         free(to);
         e->to = r->all;
@@ -152,11 +156,12 @@ static bool cares(const verdict *v, const char *comp)
     return verdict_interest(v, comp) > 0;
 }
 
-/* The first "mac" field, as verdict_observe reads it: "" when none. */
-static const char *mac_of(const sim_trace_event *ev)
+/* The first field named key, as verdict_observe reads it: "" when none
+ * (or no key). */
+static const char *str_of(const sim_trace_event *ev, const char *key)
 {
-    for (size_t i = 0; i < ev->nfields; i++)
-        if (strcmp(ev->fields[i].key, "mac") == 0)
+    for (size_t i = 0; key != NULL && i < ev->nfields; i++)
+        if (strcmp(ev->fields[i].key, key) == 0)
             return ev->fields[i].str != NULL ? ev->fields[i].str : "";
     return "";
 }
@@ -170,11 +175,11 @@ void verdict_route_observe(void *ctx, const sim_trace_event *ev)
             r->oom = true;
             goto all;
         }
-        const char *mac = e->by_mac ? mac_of(ev) : "";
+        const char *mac = e->gate != VERDICT_GATE_NONE ? str_of(ev, verdict_gate_field(e->gate, ev->event)) : "";
         struct comp_ent *m = mac[0] != '\0' ? lookup(r, &r->macs, mac, verdict_has_mac) : NULL;
         if (m != NULL) {
-            /* The uplink's events: the verdicts of the devices with this
-             * MAC address act on it, the others only keep time. */
+            /* A station's event: the verdicts of the devices with this MAC
+             * address act on it, the others only keep time. */
             int k = 0;
             for (int i = 0; i < e->nto; i++) {
                 int d = e->to[i];

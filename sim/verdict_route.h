@@ -7,11 +7,13 @@
  * a component, which verdicts care about it (verdict_interest) and from then
  * on hands its events to those alone, in device order: each verdict sees
  * exactly the events it would see as a sink of its own, in the same order.
- * The uplink's events are every verdict's, and each names the MAC address
- * of the device it is about: the verdicts of other devices would only keep
- * time with them (verdict_mac_gated), so they get verdict_advance instead
- * of verdict_observe, which compares names and fields (O(devices) string
- * work per upload otherwise). */
+ * The shared parts' events (the uplink's sink, the DHCP servers', the
+ * APs') are every verdict's, and most name the MAC address of the station
+ * they are about: the verdicts of other devices would only keep time with
+ * them (verdict_gate_of, verdict_gate_field), so they get verdict_advance
+ * instead of verdict_observe, which compares names and fields (O(devices)
+ * string work per such event otherwise, and such events grow with the
+ * devices). */
 #ifndef LINKRIG_SIM_VERDICT_ROUTE_H
 #define LINKRIG_SIM_VERDICT_ROUTE_H
 

@@ -618,11 +618,14 @@ static void test_route_uploads_by_mac(void **state)
         to[1] = make_dev_in("cam2", "cam2.radio", 2, false);
         to[2] = make_dev_in("cam3", "cam3.radio", 3, false);
     }
-    assert_true(verdict_mac_gated(v[0], "uplink"));
-    assert_false(verdict_mac_gated(v[0], "ap1"));
-    assert_false(verdict_mac_gated(v[0], "cam1.radio"));
+    assert_int_equal(verdict_gate_of(v[0], "uplink"), VERDICT_GATE_UPLINK);
+    assert_int_equal(verdict_gate_of(v[0], "ap1"), VERDICT_GATE_AP);
+    assert_int_equal(verdict_gate_of(v[0], "dhcp"), VERDICT_GATE_DHCP);
+    assert_int_equal(verdict_gate_of(v[0], "cam1.radio"), VERDICT_GATE_NONE);
+    assert_int_equal(verdict_gate_of(v[0], "cam2.radio"), VERDICT_GATE_NONE);
     verdict *only = make_dev("cam9", "cam9.radio", 9);
-    assert_false(verdict_mac_gated(only, "uplink")); /* takes every upload */
+    assert_int_equal(verdict_gate_of(only, "uplink"), VERDICT_GATE_NONE); /* takes every upload */
+    assert_int_equal(verdict_gate_of(only, "ap1"), VERDICT_GATE_AP);
     verdict_free(only);
     assert_true(verdict_has_mac(v[1], "02:00:00:00:00:02"));
     assert_false(verdict_has_mac(v[1], "02:00:00:00:00:01"));
@@ -654,6 +657,87 @@ static void test_route_uploads_by_mac(void **state)
     }
 }
 
+/* One event of comp with up to three string fields (NULL keys end them)
+ * and an "on" of 0, to the route and to each verdict directly. */
+static void route_fields(verdict_route *r, verdict *direct[3], double t_s, const char *comp, const char *name,
+                         const char *k1, const char *v1, const char *k2, const char *v2)
+{
+    sim_trace_field f[4] = {{.key = k1, .type = SIM_TF_STR, .str = v1},
+                            {.key = k2, .type = SIM_TF_STR, .str = v2},
+                            {.key = "lease", .type = SIM_TF_INT, .num = 3600},
+                            {.key = "on", .type = SIM_TF_INT, .num = 0}};
+    sim_trace_field g[2] = {f[2], f[3]};
+    sim_trace_event e = {.t = (sim_time)(t_s * 1e9), .comp = comp, .event = name, .fields = f, .nfields = 4};
+    if (k1 == NULL) {
+        e.fields = g;
+        e.nfields = 2;
+    } else if (k2 == NULL) {
+        f[1] = f[2];
+        f[2] = f[3];
+        e.nfields = 3;
+    }
+    verdict_route_observe(r, &e);
+    for (int i = 0; i < 3; i++)
+        verdict_observe(direct[i], &e);
+}
+
+/* The DHCP servers' and the APs' events go by the station's MAC address as
+ * the uplink's do (an AP's "enabled" to every verdict): each verdict's
+ * online spans and joins are those it has as a sink of its own. */
+static void test_route_stations_by_mac(void **state)
+{
+    (void)state;
+    verdict *v[3], *direct[3];
+    for (int k = 0; k < 2; k++) {
+        verdict **to = k == 0 ? v : direct;
+        to[0] = make_dev_in("cam1", "cam1.radio", 1, false);
+        to[1] = make_dev_in("cam2", "cam2.radio", 2, false);
+        to[2] = make_dev_in("cam3", "cam3.radio", 3, false);
+    }
+    assert_string_equal(verdict_gate_field(VERDICT_GATE_AP, "sta_authorized"), "sta");
+    assert_null(verdict_gate_field(VERDICT_GATE_AP, "enabled"));
+    assert_string_equal(verdict_gate_field(VERDICT_GATE_DHCP, "ack"), "mac");
+    assert_null(verdict_gate_field(VERDICT_GATE_NONE, "ack"));
+    verdict_route *r = verdict_route_create(v, 3);
+    assert_non_null(r);
+    const char *mac[3] = {"02:00:00:00:00:01", "02:00:00:00:00:02", "02:00:00:00:00:03"};
+    for (int i = 0; i < 3; i++) {
+        char radio[16];
+        snprintf(radio, sizeof radio, "cam%d.radio", i + 1);
+        route_fields(r, direct, 1.0 + i, "ap1", "auth", "sta", mac[i], NULL, NULL);
+        route_fields(r, direct, 1.1 + i, "ap1", "sta_authorized", "sta", mac[i], NULL, NULL);
+        route_fields(r, direct, 1.2 + i, radio, "link_up", NULL, NULL, NULL, NULL);
+        route_fields(r, direct, 1.3 + i, "dhcp", "ack", "mac", mac[i], "ip", "10.0.2.15");
+    }
+    route_fields(r, direct, 5.0, "ap1", "deauth", "sta", mac[0], "dir", "to");
+    route_fields(r, direct, 5.5, "ap1", "deauth", "sta", "02:00:00:00:00:09", "dir", "to"); /* no device's */
+    route_fields(r, direct, 5.6, "ap1", "sta_authorized", "sta", "", NULL, NULL);           /* empty: every verdict */
+    route_fields(r, direct, 6.0, "dhcp", "nak", "mac", mac[1], NULL, NULL);
+    route_fields(r, direct, 6.5, "dhcp", "expire", NULL, NULL, NULL, NULL); /* no MAC */
+    route_fields(r, direct, 7.0, "ap1", "enabled", NULL, NULL, NULL, NULL); /* switched off: to every verdict */
+    for (int i = 0; i < 3; i++) {
+        verdict_now now, want;
+        verdict_get_now(v[i], &now);
+        verdict_get_now(direct[i], &want);
+        assert_int_equal(now.online, want.online);
+        assert_int_equal(now.joins, want.joins);
+        sim_time a, b, c, d;
+        size_t k = 0;
+        for (; verdict_online_span(direct[i], k, &a, &b); k++) {
+            assert_true(verdict_online_span(v[i], k, &c, &d));
+            assert_int_equal(a, c);
+            assert_int_equal(b, d);
+        }
+        assert_false(verdict_online_span(v[i], k, &c, &d));
+        assert_true(k >= 1); /* each was online once at least */
+    }
+    verdict_route_free(r);
+    for (int i = 0; i < 3; i++) {
+        verdict_free(v[i]);
+        verdict_free(direct[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -668,6 +752,7 @@ int main(void)
         cmocka_unit_test(test_drop_metrics),
         cmocka_unit_test(test_route),
         cmocka_unit_test(test_route_uploads_by_mac),
+        cmocka_unit_test(test_route_stations_by_mac),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
