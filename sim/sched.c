@@ -32,7 +32,7 @@ struct sim_sched {
     uint32_t heap_cap;
     uint64_t seq;
     uint64_t fired;
-    /* While an event runs, its heap slot (the root) is kept as a hole
+    /* Heap mode: while an event runs, its heap slot (the root) is kept as a hole
      * instead of being refilled from the last entry at once: the first
      * timer the callback adds (or a periodic timer's next run) takes it
      * with one sift down, where a removal and an add would sift twice. The
@@ -474,9 +474,10 @@ int sim_sched_step(sim_sched *s, sim_time limit)
     if (s->heap_len == 0)
         return 0;
     sim_time when = s->heap[s->sorted ? s->heap_len - 1 : 0].when;
-    if (when > limit || sim_clock_wait_until(s->clock, when) != 0)
+    if (when > limit || sim_clock_wait_until(s->clock, when) != 0 || s->heap_len == 0)
         return 0;
-    /* The idle hook may have queued something earlier; take the head anew. */
+    /* The idle hook may have queued something earlier (or cancelled); take
+     * the head anew. */
     const uint32_t head = s->sorted ? s->heap_len - 1 : 0;
     const sim_time t = s->heap[head].when;
     const uint32_t idx = s->heap[head].node;

@@ -3,8 +3,9 @@
  * One-shot and periodic timers ordered by (time, insertion sequence): events
  * due at the same instant run in the order they were scheduled, which is
  * what makes runs deterministic. A queue of a few timers (an idle device)
- * is a sorted array, whose next event is taken in O(1) and whose adds scan
- * from the near end; a longer one is a 4-ary heap, O(log n) add and cancel.
+ * is a sorted array, whose next event is taken in O(1) and whose adds,
+ * cancels and rearms are O(n) with n <= 24, an add scanning from the near
+ * end; a longer one is a 4-ary heap, O(log n) add and cancel.
  * Which one is never visible: the order is the same.
  * A periodic timer is re-queued after each run as if newly scheduled, so it
  * takes its FIFO place behind events already queued for that instant.

@@ -12,22 +12,39 @@
 # any other build.
 #
 # The benchmark figures of the performance table are given for this build
-# and for a plain Release build (README, "Benchmarks"). Needs gcc; takes two
-# builds and about a minute of training runs.
+# and for a plain Release build (README, "Benchmarks"). Needs gcc 10 or
+# later; takes two builds and about a minute of training runs. DIR is
+# relative to where you run it; use a new directory or one this script made
+# (another build's settings are replaced), and a path without spaces (gcc
+# takes the profile's path inside the compiler flags).
 #   LWIP_DIR=/path   use that lwIP checkout instead of Debian's source package
 set -euo pipefail
-cd "$(dirname "$0")/.."
-dir=${1:-build-pgo}
-if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+case ${1:-} in
+-h | --help)
+    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
-fi
+    ;;
+-*)
+    echo "build-pgo: unknown option $1 (see --help)" >&2
+    exit 2
+    ;;
+esac
+[ $# -le 1 ] || { echo "build-pgo: one build directory at most (see --help)" >&2; exit 2; }
+dir=${1:-build-pgo}
+here=$(cd "$(dirname "$0")/.." && pwd)
+case $dir$here$PWD in
+*[[:space:]]*)
+    echo "build-pgo: '$dir', '$here' or '$PWD' has a space in it, which gcc's profile flags cannot carry" >&2
+    exit 2
+    ;;
+esac
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+cd "$here"
 command -v gcc >/dev/null || { echo "build-pgo: needs gcc (its -fprofile-generate/-fprofile-use)" >&2; exit 2; }
 lwip_arg=()
 [ -n "${LWIP_DIR:-}" ] && lwip_arg=("-DLWIP_DIR=$LWIP_DIR")
 [ -f .deps/lwip/src/Filelists.cmake ] || [ -n "${LWIP_DIR:-}" ] || bash tools/setup.sh
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
 prof=$dir/pgo-profile
 train=$dir/pgo-train
 jobs=$(nproc)
