@@ -11,6 +11,25 @@ rm -rf "$out"
 mkdir -p "$out"
 fail() { echo "FAIL: $*"; exit 1; }
 
+# wait_for PID LIMIT_S WHAT DIR GLOB: polls until a file matching DIR/GLOB
+# exists.
+# The limit only bounds a hung sweep: it is generous, because a sanitizer
+# build on a loaded machine (ctest -j2 beside other runs) is many times
+# slower than a plain one, and the test is about what a stop keeps, not
+# about speed.
+wait_for() {
+    wpid=$1; limit=$2; what=$3; dir=$4; glob=$5
+    deadline=$(($(date +%s) + limit))
+    # shellcheck disable=SC2086 # GLOB is meant to expand
+    while ! ls "$dir"/$glob > /dev/null 2>&1; do
+        if [ "$(date +%s)" -gt "$deadline" ]; then
+            kill -KILL "$wpid"
+            fail "$what in $limit s"
+        fi
+        sleep 0.05
+    done
+}
+
 stop_after() { # SIGNAL NAME SWEEP-OPTION...
     sig=$1; name=$2; shift 2
     "$linkrig" sweep -n 5000 -j 2 --out "$out/$name" --junit "$out/$name.xml" "$@" "$scenario" \
@@ -18,12 +37,7 @@ stop_after() { # SIGNAL NAME SWEEP-OPTION...
     pid=$!
     # Once a run has written its verdict, at least one schedule is judged
     # whatever the machine's speed (a sanitizer build runs far slower).
-    i=0
-    while ! ls "$out/$name"/.sweep-work/*/*/result.jsonl > /dev/null 2>&1; do
-        i=$((i + 1))
-        [ $i -le 600 ] || { kill -KILL "$pid"; fail "$name: no run finished in 60 s"; }
-        sleep 0.1
-    done
+    wait_for "$pid" 600 "$name: no run finished" "$out/$name" ".sweep-work/*/*/result.jsonl"
     kill -"$sig" "$pid"
     wait "$pid"
     rc=$?
@@ -52,12 +66,7 @@ files=$(ls "$out/failing" | grep -c '_fail_[0-9]*\.yaml$')
 "$linkrig" sweep -n 200 -j 2 --max-shrink 0 --out "$out/check" --set lm.backoff_ms=0,0,0,0,0,0,0 \
     "$scenario" > "$out/check.log" 2>&1 &
 pid=$!
-i=0
-while ! ls "$out/check"/*_fail_3.yaml > /dev/null 2>&1; do
-    i=$((i + 1))
-    [ $i -le 1200 ] || { kill -KILL "$pid"; fail "check: no fourth reproducer in 120 s"; }
-    sleep 0.05
-done
+wait_for "$pid" 600 "check: no fourth reproducer" "$out/check" "*_fail_3.yaml"
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
