@@ -541,15 +541,31 @@ static verdict *make_dev(const char *dev, const char *radio, uint8_t last)
     return make_dev_in(dev, radio, last, true);
 }
 
+/* e to the route and to each of the n verdicts directly (sinks of their
+ * own, to compare with the routed ones). */
+static void route_both(verdict_route *r, verdict **direct, int n, const sim_trace_event *e)
+{
+    verdict_route_observe(r, e);
+    for (int i = 0; i < n; i++)
+        verdict_observe(direct[i], e);
+}
+
+static void route_pairs_free(verdict_route *r, verdict **v, verdict **direct, int n)
+{
+    verdict_route_free(r);
+    for (int i = 0; i < n; i++) {
+        verdict_free(v[i]);
+        verdict_free(direct[i]);
+    }
+}
+
 static void route_ev(verdict_route *r, verdict *direct[2], double t_s, const char *comp, const char *name,
                      const char *key, const char *val)
 {
     /* a DHCP ACK grants an address when it carries a lease */
     sim_trace_field f[2] = {{.key = key, .type = SIM_TF_STR, .str = val}, {.key = "lease", .type = SIM_TF_INT, .num = 3600}};
     sim_trace_event e = {.t = (sim_time)(t_s * 1e9), .comp = comp, .event = name, .fields = f, .nfields = key ? 2 : 0};
-    verdict_route_observe(r, &e);
-    for (int i = 0; i < 2; i++)
-        verdict_observe(direct[i], &e);
+    route_both(r, direct, 2, &e);
 }
 
 static void test_route(void **state)
@@ -583,11 +599,22 @@ static void test_route(void **state)
     }
     assert_true(now[0].online);  /* its link_up and its lease */
     assert_false(now[1].online); /* cam1's lease is not cam2's */
-    verdict_route_free(r);
-    for (int i = 0; i < 2; i++) {
-        verdict_free(v[i]);
-        verdict_free(direct[i]);
+    route_pairs_free(r, v, direct, 2);
+}
+
+/* Three devices' verdicts behind a route (v) and the same three as sinks
+ * of their own (direct). */
+static verdict_route *route_three(verdict *v[3], verdict *direct[3])
+{
+    for (int k = 0; k < 2; k++) {
+        verdict **to = k == 0 ? v : direct;
+        to[0] = make_dev_in("cam1", "cam1.radio", 1, false);
+        to[1] = make_dev_in("cam2", "cam2.radio", 2, false);
+        to[2] = make_dev_in("cam3", "cam3.radio", 3, false);
     }
+    verdict_route *r = verdict_route_create(v, 3);
+    assert_non_null(r);
+    return r;
 }
 
 /* An upload the sink traces, from the device with MAC address mac ("" for
@@ -601,9 +628,7 @@ static void route_upload(verdict_route *r, verdict *direct[3], double t_s, const
                             {.key = "last", .type = SIM_TF_INT, .num = t - SIM_MS(100)},
                             {.key = "bytes", .type = SIM_TF_INT, .num = bytes}};
     sim_trace_event e = {.t = t, .comp = "uplink", .event = "upload", .fields = f, .nfields = 5};
-    verdict_route_observe(r, &e);
-    for (int i = 0; i < 3; i++)
-        verdict_observe(direct[i], &e);
+    route_both(r, direct, 3, &e);
 }
 
 /* The uplink's uploads go by MAC address: the device's verdict counts them,
@@ -612,12 +637,7 @@ static void test_route_uploads_by_mac(void **state)
 {
     (void)state;
     verdict *v[3], *direct[3];
-    for (int k = 0; k < 2; k++) {
-        verdict **to = k == 0 ? v : direct;
-        to[0] = make_dev_in("cam1", "cam1.radio", 1, false);
-        to[1] = make_dev_in("cam2", "cam2.radio", 2, false);
-        to[2] = make_dev_in("cam3", "cam3.radio", 3, false);
-    }
+    verdict_route *r = route_three(v, direct);
     assert_int_equal(verdict_gate_of(v[0], "uplink"), VERDICT_GATE_UPLINK);
     assert_int_equal(verdict_gate_of(v[0], "ap1"), VERDICT_GATE_AP);
     assert_int_equal(verdict_gate_of(v[0], "dhcp"), VERDICT_GATE_DHCP);
@@ -629,8 +649,6 @@ static void test_route_uploads_by_mac(void **state)
     verdict_free(only);
     assert_true(verdict_has_mac(v[1], "02:00:00:00:00:02"));
     assert_false(verdict_has_mac(v[1], "02:00:00:00:00:01"));
-    verdict_route *r = verdict_route_create(v, 3);
-    assert_non_null(r);
     route_upload(r, direct, 1.0, "02:00:00:00:00:01", 100);
     route_upload(r, direct, 1.5, "02:00:00:00:00:03", 300);
     route_upload(r, direct, 2.0, "02:00:00:00:00:01", 1000);
@@ -650,11 +668,7 @@ static void test_route_uploads_by_mac(void **state)
     assert_int_equal(n0.bytes, 1100);
     assert_int_equal(n1.bytes, 0);
     assert_int_equal(n2.bytes, 300);
-    verdict_route_free(r);
-    for (int i = 0; i < 3; i++) {
-        verdict_free(v[i]);
-        verdict_free(direct[i]);
-    }
+    route_pairs_free(r, v, direct, 3);
 }
 
 /* One event of comp with up to three string fields (NULL keys end them)
@@ -676,9 +690,7 @@ static void route_fields(verdict_route *r, verdict *direct[3], double t_s, const
         f[2] = f[3];
         e.nfields = 3;
     }
-    verdict_route_observe(r, &e);
-    for (int i = 0; i < 3; i++)
-        verdict_observe(direct[i], &e);
+    route_both(r, direct, 3, &e);
 }
 
 /* The DHCP servers' and the APs' events go by the station's MAC address as
@@ -688,18 +700,11 @@ static void test_route_stations_by_mac(void **state)
 {
     (void)state;
     verdict *v[3], *direct[3];
-    for (int k = 0; k < 2; k++) {
-        verdict **to = k == 0 ? v : direct;
-        to[0] = make_dev_in("cam1", "cam1.radio", 1, false);
-        to[1] = make_dev_in("cam2", "cam2.radio", 2, false);
-        to[2] = make_dev_in("cam3", "cam3.radio", 3, false);
-    }
+    verdict_route *r = route_three(v, direct);
     assert_string_equal(verdict_gate_field(VERDICT_GATE_AP, "sta_authorized"), "sta");
     assert_null(verdict_gate_field(VERDICT_GATE_AP, "enabled"));
     assert_string_equal(verdict_gate_field(VERDICT_GATE_DHCP, "ack"), "mac");
     assert_null(verdict_gate_field(VERDICT_GATE_NONE, "ack"));
-    verdict_route *r = verdict_route_create(v, 3);
-    assert_non_null(r);
     const char *mac[3] = {"02:00:00:00:00:01", "02:00:00:00:00:02", "02:00:00:00:00:03"};
     for (int i = 0; i < 3; i++) {
         char radio[16];
@@ -731,11 +736,7 @@ static void test_route_stations_by_mac(void **state)
         assert_false(verdict_online_span(v[i], k, &c, &d));
         assert_true(k >= 1); /* each was online once at least */
     }
-    verdict_route_free(r);
-    for (int i = 0; i < 3; i++) {
-        verdict_free(v[i]);
-        verdict_free(direct[i]);
-    }
+    route_pairs_free(r, v, direct, 3);
 }
 
 int main(void)
