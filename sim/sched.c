@@ -215,20 +215,6 @@ static void sift_down(sim_sched *s, uint32_t pos, sim_time when, uint64_t seq, u
     heap_set(s, pos, when, seq, node);
 }
 
-/* Puts the entry at pos (a hole, or an entry whose key changed) and
- * restores the heap order. */
-static void heap_fix(sim_sched *s, uint32_t pos, sim_time when, uint64_t seq, uint32_t node)
-{
-    if (pos > 0) {
-        const struct heap_ent *p = &s->heap[(pos - 1) / HEAP_D];
-        if (key_before(when, seq, p->when, p->seq)) {
-            sift_up(s, pos, when, seq, node);
-            return;
-        }
-    }
-    sift_down(s, pos, when, seq, node);
-}
-
 /* Sorted mode: entries latest first, so the last is the next to run. seq
  * is always the newest sequence number (an add or a rearm takes it then),
  * so every entry due at the same time was queued before it and comes
@@ -254,6 +240,27 @@ static void sorted_remove(sim_sched *s, uint32_t pos)
         h[i] = h[i + 1];
         s->nodes[h[i].node].heap_pos = i;
     }
+}
+
+/* Puts the entry at pos (a hole, or an entry whose key changed) and
+ * restores the order. In sorted mode (reached from a rearm only, whose seq
+ * is the newest, as sorted_insert needs) by taking it out and placing it
+ * anew. */
+static void heap_fix(sim_sched *s, uint32_t pos, sim_time when, uint64_t seq, uint32_t node)
+{
+    if (s->sorted) {
+        sorted_remove(s, pos);
+        sorted_insert(s, when, seq, node);
+        return;
+    }
+    if (pos > 0) {
+        const struct heap_ent *p = &s->heap[(pos - 1) / HEAP_D];
+        if (key_before(when, seq, p->when, p->seq)) {
+            sift_up(s, pos, when, seq, node);
+            return;
+        }
+    }
+    sift_down(s, pos, when, seq, node);
 }
 
 static int ent_later_first(const void *a, const void *b)
@@ -415,11 +422,6 @@ sim_timer_id sim_sched_rearm(sim_sched *s, sim_timer_id id, sim_time when, sim_t
         when = now;
     n->fn = fn;
     n->arg = arg;
-    if (s->sorted) {
-        sorted_remove(s, n->heap_pos);
-        sorted_insert(s, when, s->seq++, idx);
-        return id;
-    }
     heap_fix(s, n->heap_pos, when, s->seq++, idx);
     return id;
 }
@@ -435,18 +437,19 @@ size_t sim_sched_count(const sim_sched *s)
     return s->heap_len - (s->hole ? 1 : 0);
 }
 
+/* Where the next event is (heap_len > 0, no hole): the last entry of a
+ * sorted queue, the root of a heap. */
+static uint32_t head_pos(const sim_sched *s)
+{
+    return s->sorted ? s->heap_len - 1 : 0;
+}
+
 bool sim_sched_peek(const sim_sched *s, sim_time *when)
 {
-    if (s->sorted) {
+    if (!s->hole) { /* always so in sorted mode */
         if (s->heap_len == 0)
             return false;
-        *when = s->heap[s->heap_len - 1].when;
-        return true;
-    }
-    if (!s->hole) {
-        if (s->heap_len == 0)
-            return false;
-        *when = s->heap[0].when;
+        *when = s->heap[head_pos(s)].when;
         return true;
     }
     /* During an event: the earliest of the hole's children. */
@@ -473,12 +476,12 @@ int sim_sched_step(sim_sched *s, sim_time limit)
         switch_mode(s);
     if (s->heap_len == 0)
         return 0;
-    sim_time when = s->heap[s->sorted ? s->heap_len - 1 : 0].when;
+    sim_time when = s->heap[head_pos(s)].when;
     if (when > limit || sim_clock_wait_until(s->clock, when) != 0 || s->heap_len == 0)
         return 0;
     /* The idle hook may have queued something earlier (or cancelled); take
      * the head anew. */
-    const uint32_t head = s->sorted ? s->heap_len - 1 : 0;
+    const uint32_t head = head_pos(s);
     const sim_time t = s->heap[head].when;
     const uint32_t idx = s->heap[head].node;
     if (s->sorted)
