@@ -413,10 +413,8 @@ struct demo_watch {
 
 static int64_t field_int(const sim_trace_event *ev, const char *key)
 {
-    for (size_t i = 0; i < ev->nfields; i++)
-        if (strcmp(ev->fields[i].key, key) == 0)
-            return ev->fields[i].num;
-    return -1;
+    const sim_trace_field *f = sim_trace_event_field(ev, key);
+    return f != NULL ? f->num : -1;
 }
 
 static const char *field_str(const sim_trace_event *ev, const char *key)

@@ -225,6 +225,14 @@ static void json_string(struct buf *b, const char *s, size_t n)
     buf_putc(b, '"');
 }
 
+const sim_trace_field *sim_trace_event_field(const sim_trace_event *ev, const char *key)
+{
+    for (size_t i = 0; i < ev->nfields; i++)
+        if (strcmp(ev->fields[i].key, key) == 0)
+            return &ev->fields[i];
+    return NULL;
+}
+
 sim_trace *sim_trace_create(const sim_clock *clock)
 {
     sim_trace *t = calloc(1, sizeof *t);

@@ -56,6 +56,9 @@ typedef struct sim_trace_event {
     const char *json; /* the JSON line, without newline */
 } sim_trace_event;
 
+/* A sink's view of an event's fields: the first named key, NULL when none. */
+const sim_trace_field *sim_trace_event_field(const sim_trace_event *ev, const char *key);
+
 typedef void (*sim_trace_sink_fn)(void *ctx, const sim_trace_event *ev);
 
 sim_trace *sim_trace_create(const sim_clock *clock);

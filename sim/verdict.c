@@ -191,23 +191,15 @@ static void *grow(void *p, size_t *cap, size_t need, size_t elem)
     return q;
 }
 
-static const sim_trace_field *field(const sim_trace_event *ev, const char *key)
-{
-    for (size_t i = 0; i < ev->nfields; i++)
-        if (strcmp(ev->fields[i].key, key) == 0)
-            return &ev->fields[i];
-    return NULL;
-}
-
 static long long num(const sim_trace_event *ev, const char *key)
 {
-    const sim_trace_field *f = field(ev, key);
+    const sim_trace_field *f = sim_trace_event_field(ev, key);
     return f ? f->num : 0;
 }
 
 static const char *str(const sim_trace_event *ev, const char *key)
 {
-    const sim_trace_field *f = field(ev, key);
+    const sim_trace_field *f = sim_trace_event_field(ev, key);
     return f && f->str ? f->str : "";
 }
 
@@ -519,7 +511,7 @@ void verdict_observe(void *ctx, const sim_trace_event *ev)
     if (is_dhcp(v, ev->comp)) {
         if (!is_device_mac(v, str(ev, "mac")))
             return;
-        if (strcmp(e, "ack") == 0 && field(ev, "lease") != NULL) { /* an INFORM's ACK grants no address */
+        if (strcmp(e, "ack") == 0 && sim_trace_event_field(ev, "lease") != NULL) { /* an INFORM's ACK grants no address */
             note_ip(v, str(ev, "ip"));
             leased(v, t);
         }

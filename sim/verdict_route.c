@@ -160,10 +160,8 @@ static bool cares(const verdict *v, const char *comp)
  * (or no key). */
 static const char *str_of(const sim_trace_event *ev, const char *key)
 {
-    for (size_t i = 0; key != NULL && i < ev->nfields; i++)
-        if (strcmp(ev->fields[i].key, key) == 0)
-            return ev->fields[i].str != NULL ? ev->fields[i].str : "";
-    return "";
+    const sim_trace_field *f = key != NULL ? sim_trace_event_field(ev, key) : NULL;
+    return f != NULL && f->str != NULL ? f->str : "";
 }
 
 void verdict_route_observe(void *ctx, const sim_trace_event *ev)
