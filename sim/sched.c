@@ -9,7 +9,7 @@ struct node {
     sim_timer_fn fn;
     void *arg;
     uint32_t gen;
-    uint32_t heap_pos;
+    uint32_t heap_pos; /* heap mode only: a sorted queue is searched (node_pos) */
     uint32_t next_free;
     uint8_t state;
 };
@@ -225,21 +225,35 @@ static void sorted_insert(sim_sched *s, sim_time when, uint64_t seq, uint32_t no
     uint32_t i = s->heap_len;
     while (i > 0 && h[i - 1].when <= when) {
         h[i] = h[i - 1];
-        s->nodes[h[i].node].heap_pos = i;
         i--;
     }
     s->heap_len++;
-    heap_set(s, i, when, seq, node);
+    h[i].when = when;
+    h[i].seq = seq;
+    h[i].node = node;
 }
 
 static void sorted_remove(sim_sched *s, uint32_t pos)
 {
     struct heap_ent *h = s->heap;
     s->heap_len--;
-    for (uint32_t i = pos; i < s->heap_len; i++) {
+    for (uint32_t i = pos; i < s->heap_len; i++)
         h[i] = h[i + 1];
-        s->nodes[h[i].node].heap_pos = i;
-    }
+}
+
+/* Where a queued node's entry is. A sorted queue keeps no positions: its
+ * inserts and removals shift entries, and updating each shifted node's
+ * position cost more than this scan of at most SORTED_MAX entries does on
+ * the rarer cancel or rearm. The scan starts at the near end, where the
+ * timers that get cancelled (timeouts, deliveries) usually are. */
+static uint32_t node_pos(const sim_sched *s, uint32_t idx)
+{
+    if (!s->sorted)
+        return s->nodes[idx].heap_pos;
+    uint32_t i = s->heap_len;
+    while (i > 0 && s->heap[i - 1].node != idx)
+        i--;
+    return i - 1; /* the node is queued, so it is found */
 }
 
 /* Puts the entry at pos (a hole, or an entry whose key changed) and
@@ -284,9 +298,10 @@ static void switch_mode(sim_sched *s)
     } else {
         qsort(h, s->heap_len, sizeof *h, ent_later_first); /* keys are unique */
     }
-    for (uint32_t i = 0; i < s->heap_len; i++)
-        s->nodes[h[i].node].heap_pos = i;
     s->sorted = !s->sorted;
+    if (!s->sorted)
+        for (uint32_t i = 0; i < s->heap_len; i++)
+            s->nodes[h[i].node].heap_pos = i;
 }
 
 static void heap_remove(sim_sched *s, uint32_t pos)
@@ -394,7 +409,7 @@ bool sim_sched_cancel(sim_sched *s, sim_timer_id id)
         return false;
     switch (n->state) {
     case NODE_QUEUED:
-        heap_remove(s, n->heap_pos);
+        heap_remove(s, node_pos(s, idx));
         node_free(s, idx);
         return true;
     case NODE_FIRING:
@@ -422,7 +437,7 @@ sim_timer_id sim_sched_rearm(sim_sched *s, sim_timer_id id, sim_time when, sim_t
         when = now;
     n->fn = fn;
     n->arg = arg;
-    heap_fix(s, n->heap_pos, when, s->seq++, idx);
+    heap_fix(s, node_pos(s, idx), when, s->seq++, idx);
     return id;
 }
 
