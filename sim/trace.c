@@ -53,6 +53,9 @@ struct sim_trace {
     const sim_clock *clock;
     FILE *out;
     bool own_out;
+    /* The buffer of a trace file we opened (TRACE_IOBUF bytes), kept from
+     * one file of a ring to the next; NULL: stdio's own. */
+    char *iobuf;
     bool flush_each; /* live: each line reaches the file whole, as it happens */
     /* A file opened by sim_trace_open: its path, its ring (sim_trace_set_ring),
      * the line every ring file starts with, and the first write error. */
@@ -315,7 +318,22 @@ void sim_trace_destroy(sim_trace *t)
     free(t->rec.human.p);
     free(t->rec.arena.p);
     free(t->sinks);
+    free(t->iobuf);
     free(t);
+}
+
+/* glibc gives a file stdio's default 4 KiB buffer (st_blksize), which made
+ * an idle camera's day of trace 2,500 write calls, 3 % of its run; this
+ * buffer makes it 40. */
+#define TRACE_IOBUF (256 * 1024)
+
+/* After the previous file that used t->iobuf is closed. */
+static void trace_buffer(sim_trace *t, FILE *f)
+{
+    if (t->iobuf == NULL)
+        t->iobuf = malloc(TRACE_IOBUF);
+    if (t->iobuf != NULL)
+        setvbuf(f, t->iobuf, _IOFBF, TRACE_IOBUF);
 }
 
 int sim_trace_open(sim_trace *t, const char *path, sim_err *err)
@@ -332,6 +350,7 @@ int sim_trace_open(sim_trace *t, const char *path, sim_err *err)
     __fsetlocking(f, FSETLOCKING_BYCALLER);
     if (t->out != NULL && t->own_out)
         fclose(t->out);
+    trace_buffer(t, f);
     free(t->path);
     t->path = p;
     t->out = f;
@@ -426,6 +445,7 @@ static void trace_rotate(sim_trace *t)
         return;
     }
     __fsetlocking(t->out, FSETLOCKING_BYCALLER);
+    trace_buffer(t, t->out);
     t->file_bytes = 0;
     if (t->header != NULL) {
         if (fwrite(t->header, 1, t->header_len, t->out) != t->header_len)
