@@ -6,7 +6,7 @@
  * same bytes. Frames are written as given (radiotap + 802.11 for the air,
  * Ethernet for the wire); a snap length cuts long frames the pcap way.
  *
- * Packets are written in large blocks; once a capture has grown past a few
+ * Packets are written in large blocks; once a capture has grown past 128
  * MiB (thread_after) the write calls move to a writer thread of its own
  * (sim/spool.h), so the simulation thread only copies bytes. The files are
  * the same bytes either way, rotated at the same packets; capture_finish
@@ -89,7 +89,7 @@ typedef struct capture_config {
      * resident one by one over days and the rig's memory seems to grow. */
     size_t buffer_bytes;
     /* Bytes written on the caller's thread before a writer thread takes the
-     * write calls over; 0: 4 MiB; CAPTURE_THREAD_NEVER: never. */
+     * write calls over; 0: 128 MiB; CAPTURE_THREAD_NEVER: never. */
     uint64_t thread_after;
 } capture_config;
 

@@ -14,9 +14,15 @@
  * before, and a write call per quarter of it. */
 #define SPOOL_BLOCK (256 * 1024)
 #define SPOOL_BLOCKS 4
-/* Below a few MiB (most scenarios' captures) the write calls cost less
- * than starting a thread would. */
-#define SPOOL_THREAD_AFTER ((uint64_t)4 * 1024 * 1024)
+/* A writer thread is not free: every block the simulation thread refills
+ * was last read by the writer, on the other core, so each of its cache
+ * lines is fetched back from there. On an idle camera's day (115 MB of
+ * captures and trace) that made the simulation thread's own time 10-15 %
+ * longer than doing the write calls itself, and the wall time longer too.
+ * A long run that writes far more (the 24-hour soak: 830 MB) gains wall
+ * time from it (measured: about 0.2 s of 5.5). So the thread starts once a
+ * file has taken 128 MiB, which no scenario of the library reaches. */
+#define SPOOL_THREAD_AFTER ((uint64_t)128 * 1024 * 1024)
 
 struct block {
     uint8_t *data;

@@ -38,7 +38,7 @@ typedef struct spool spool;
 typedef struct spool_config {
     size_t block_bytes;    /* 0: 256 KiB */
     int blocks;            /* blocks queued at most, the one being filled included; 0: 4 (>= 2) */
-    uint64_t thread_after; /* bytes written by the caller before the thread starts; 0: 4 MiB */
+    uint64_t thread_after; /* bytes written by the caller before the thread starts; 0: 128 MiB */
     /* closes fd and returns the next file's descriptor, or -1 with errno set
      * (having recorded its own account of the failure first) */
     int (*rotate)(void *ctx, int fd);
