@@ -2600,34 +2600,3 @@ void runner_print_failures(FILE *f, const runner_result *r)
             fprintf(f, "  [FAIL] %s: %s\n", r->checks[i].name, r->checks[i].message);
 }
 
-int runner_result_write(int fd, const runner_result *r)
-{
-    const char *p = (const char *)r;
-    size_t left = sizeof *r;
-    while (left > 0) {
-        ssize_t n = write(fd, p, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return SIM_EIO;
-        p += n;
-        left -= (size_t)n;
-    }
-    return SIM_OK;
-}
-
-int runner_result_read(int fd, runner_result *r)
-{
-    char *p = (char *)r;
-    size_t left = sizeof *r;
-    while (left > 0) {
-        ssize_t n = read(fd, p, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return SIM_EIO;
-        p += n;
-        left -= (size_t)n;
-    }
-    return SIM_OK;
-}

@@ -14,8 +14,9 @@
  * air-decrypted.pcap with opts.decrypted.
  *
  * One scenario per process: the firmware's lwIP is global state. The CLI
- * forks a child per scenario; the child calls runner_run and reports the
- * result through runner_result_write / runner_result_read.
+ * forks a child per scenario; the child calls runner_run on a result in
+ * memory shared with the parent (the struct is flat: no pointers) and says
+ * it is complete with one byte on a pipe.
  *
  * Live mode adds a fault console: one command per line on an fd (stdin) or
  * a Unix socket, one reply line each ("ok: ...", "error: ...", or the status
@@ -200,9 +201,6 @@ void runner_print_summary(FILE *f, const runner_result *r);
 /* What --quiet prints of a run: nothing when it passed; else its verdict
  * line, its failure and the expectations that failed. */
 void runner_print_failures(FILE *f, const runner_result *r);
-/* Child -> parent: a flat binary record through a pipe. */
-int runner_result_write(int fd, const runner_result *r);
-int runner_result_read(int fd, runner_result *r);
 /* JUnit XML is written by sim/junit.h. */
 
 #endif
