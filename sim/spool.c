@@ -21,7 +21,8 @@
  * longer than doing the write calls itself, and the wall time longer too.
  * A long run that writes far more (the 24-hour soak: 830 MB) gains wall
  * time from it (measured: about 0.2 s of 5.5). So the thread starts once a
- * file has taken 128 MiB, which no scenario of the library reaches. */
+ * spool has taken 128 MiB (over all its ring files), which of the library's
+ * scenarios only the soak reaches. */
 #define SPOOL_THREAD_AFTER ((uint64_t)128 * 1024 * 1024)
 
 struct block {

@@ -324,8 +324,10 @@ void sim_trace_destroy(sim_trace *t)
 
 /* glibc gives a file stdio's default 4 KiB buffer (st_blksize), which made
  * an idle camera's day of trace 2,500 write calls, 3 % of its run; this
- * buffer makes it 40. */
-#define TRACE_IOBUF (256 * 1024)
+ * buffer makes it 160. It is what a process killed outright (SIGKILL, the
+ * OOM killer, a crash in the rig's own code) loses of the trace's tail, so
+ * it stays well below the captures' blocks. */
+#define TRACE_IOBUF (64 * 1024)
 
 /* After the previous file that used t->iobuf is closed. */
 static void trace_buffer(sim_trace *t, FILE *f)
